@@ -1,0 +1,143 @@
+package bertft.bench;
+
+import ai.djl.engine.Engine;
+import ai.djl.ndarray.NDArray;
+import ai.djl.ndarray.NDManager;
+import ai.djl.ndarray.types.DataType;
+import ai.djl.ndarray.types.Shape;
+import ai.djl.training.GradientCollector;
+import bertft.model.Bert;
+import bertft.model.BertConfig;
+import bertft.train.AdamW;
+import bertft.train.Gradients;
+import java.io.PrintWriter;
+import java.util.Arrays;
+import java.util.LinkedHashMap;
+import java.util.Map;
+
+/**
+ * Speed figures in one JVM: the engine's fp32 GEMM rate, a full training step (forward, backward, global-norm
+ * clip, AdamW) at several shapes as tokens/s and as a share of that GEMM rate, and inference sentences/s.
+ */
+public final class Bench {
+    private final Bert bert;
+    private final PrintWriter out;
+    private final int repeats;
+
+    public Bench(Bert bert, PrintWriter out, int repeats) {
+        this.bert = bert;
+        this.out = out;
+        this.repeats = repeats;
+    }
+
+    /** Median seconds of {@code repeats} runs after two warm-ups. */
+    private double time(Runnable r) {
+        r.run();
+        r.run();
+        double[] t = new double[repeats];
+        for (int i = 0; i < repeats; i++) {
+            long s = System.nanoTime();
+            r.run();
+            t[i] = (System.nanoTime() - s) / 1e9;
+        }
+        Arrays.sort(t);
+        return t[repeats / 2];
+    }
+
+    /** fp32 GEMM GFLOP/s at n x n x n. */
+    public double gemm(int n) {
+        try (NDManager m = NDManager.newBaseManager()) {
+            NDArray a = m.randomNormal(new Shape(n, n));
+            NDArray b = m.randomNormal(new Shape(n, n));
+            double s = time(() -> {
+                try (NDManager step = m.newSubManager()) {
+                    a.tempAttach(step);
+                    a.matMul(b).toFloatArray(); // force completion
+                }
+            });
+            return 2.0 * n * n * n / s / 1e9;
+        }
+    }
+
+    /** Model FLOPs per token of one forward pass at sequence length t (matmuls only, as is usual). */
+    public static double forwardFlopsPerToken(BertConfig c, int t) {
+        double h = c.hiddenSize();
+        double perLayer = 2 * (4 * h * h + 2 * h * c.intermediateSize()) + 2 * 2 * t * h;
+        return perLayer * c.numHiddenLayers();
+    }
+
+    /** Median seconds of one training step at batch x length, over random ids with a full mask. */
+    public double trainStep(int batch, int length) {
+        Map<String, NDArray> params = bert.params();
+        params.values().forEach(p -> p.setRequiresGradient(true));
+        AdamW adam = new AdamW();
+        int labels = 2;
+        try (NDManager head = NDManager.newBaseManager()) {
+            NDArray w = head.randomNormal(0, 0.02f, new Shape(labels, bert.config().hiddenSize()), DataType.FLOAT32);
+            NDArray b = head.zeros(new Shape(labels));
+            w.setRequiresGradient(true);
+            b.setRequiresGradient(true);
+            Map<String, NDArray> all = new LinkedHashMap<>(params);
+            all.put("classifier.weight", w);
+            all.put("classifier.bias", b);
+            return time(() -> {
+                try (NDManager step = NDManager.newBaseManager()) {
+                    NDArray ids = step.randomInteger(1000, bert.config().vocabSize(), new Shape(batch, length),
+                            DataType.INT64);
+                    NDArray mask = step.ones(new Shape(batch, length), DataType.INT64);
+                    NDArray y = step.randomInteger(0, labels, new Shape(batch), DataType.INT64);
+                    // 1) forward and loss
+                    try (GradientCollector gc = Engine.getInstance().newGradientCollector()) {
+                        NDArray hidden = bert.forward(ids, null, mask, true);
+                        NDArray pooled = Bert.meanPool(hidden, mask);
+                        NDArray logits = pooled.getNDArrayInternal().linear(pooled, w, b).singletonOrThrow();
+                        NDArray loss = logits.logSoftmax(-1).mul(y.oneHot(labels)).sum().neg().div(batch);
+                        // 2) backward
+                        gc.backward(loss);
+                    }
+                    // 3) clip by global norm, 4) AdamW, 5) zero
+                    Map<String, NDArray> grads = Gradients.of(all, step);
+                    Gradients.clipGlobalNorm(grads.values(), 1.0);
+                    grads.forEach((name, g) -> adam.update(name, all.get(name), g, 1e-5,
+                            all.get(name).getShape().dimension() >= 2 ? 0.01 : 0));
+                    Gradients.zero(all.values());
+                }
+            });
+        } finally {
+            params.values().forEach(p -> p.setRequiresGradient(false));
+        }
+    }
+
+    /** Median seconds of one inference forward pass at batch x length. */
+    public double inference(int batch, int length) {
+        return time(() -> {
+            try (NDManager step = NDManager.newBaseManager()) {
+                NDArray ids = step.randomInteger(1000, bert.config().vocabSize(), new Shape(batch, length),
+                        DataType.INT64);
+                NDArray mask = step.ones(new Shape(batch, length), DataType.INT64);
+                Bert.meanPool(bert.forward(ids, null, mask, false), mask).toFloatArray();
+            }
+        });
+    }
+
+    /** Runs everything and prints a table. */
+    public void run() {
+        double peak = gemm(2048);
+        out.printf("engine: DJL %s, PyTorch %s, %d threads%n", Engine.getDjlVersion(),
+                Engine.getEngine("PyTorch").getVersion(), Integer.getInteger("ai.djl.pytorch.num_threads", -1));
+        out.printf("fp32 GEMM 2048^3: %.1f GFLOP/s%n", peak);
+        out.flush();
+        int[][] shapes = {{32, 64}, {16, 128}, {8, 384}};
+        for (int[] s : shapes) {
+            double sec = trainStep(s[0], s[1]);
+            double tokens = s[0] * s[1] / sec;
+            double flops = 3 * forwardFlopsPerToken(bert.config(), s[1]) * tokens / 1e9;
+            out.printf("train step %3d x %3d: %7.0f tokens/s  %5.1f GFLOP/s  %4.1f%% of GEMM peak  (%.3f s/step)%n",
+                    s[0], s[1], tokens, flops, 100 * flops / peak, sec);
+            out.flush();
+        }
+        double sec = inference(64, 64);
+        out.printf("inference 64 x 64: %.1f sentences/s (%.3f s/batch)%n", 64 / sec, sec);
+        out.flush();
+    }
+}

@@ -1,0 +1,155 @@
+package bertft.checkpoint;
+
+import bertft.UserError;
+import bertft.model.BertConfig;
+import bertft.text.BertTokenizer;
+import java.io.IOException;
+import java.io.UncheckedIOException;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.AtomicMoveNotSupportedException;
+import java.nio.file.FileAlreadyExistsException;
+import java.nio.file.DirectoryNotEmptyException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.nio.file.StandardCopyOption;
+import java.util.ArrayList;
+import java.util.Comparator;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.stream.Stream;
+
+/**
+ * A HuggingFace checkpoint directory, engine-free: config, encoder weights (BertModel keys, no {@code bert.}
+ * prefix) and task-head weights ({@code classifier.*}, {@code qa_outputs.*}).
+ */
+public record Checkpoint(BertConfig config, Map<String, TensorData> encoder, Map<String, TensorData> heads) {
+
+    /** Head weight prefixes bert-ft knows; everything else outside the encoder is an unexpected key. */
+    public static final List<String> HEADS = List.of("classifier.", "qa_outputs.");
+
+    /** Pretraining heads (MLM/NSP) and buffers HuggingFace also drops when loading a task model. */
+    private static final List<String> IGNORED = List.of("cls.", "embeddings.position_ids",
+            "embeddings.token_type_ids");
+
+    /** Reads config.json and the weights of a checkpoint directory. */
+    public static Checkpoint read(Path dir) {
+        if (!Files.isDirectory(dir)) {
+            throw new UserError(dir + ": no such checkpoint directory");
+        }
+        BertConfig config = BertConfig.read(dir.resolve("config.json"));
+        return split(config, readWeights(dir), dir.toString());
+    }
+
+    /** Reads model.safetensors, a sharded index, or (without running pickle code) pytorch_model.bin. */
+    public static Map<String, TensorData> readWeights(Path dir) {
+        Path single = dir.resolve("model.safetensors");
+        Path index = dir.resolve("model.safetensors.index.json");
+        Path bin = dir.resolve("pytorch_model.bin");
+        if (Files.exists(single)) {
+            return SafeTensors.read(single);
+        } else if (Files.exists(index)) {
+            return SafeTensors.readIndexed(index);
+        } else if (Files.exists(bin)) {
+            return PyTorchBin.read(bin);
+        }
+        throw new UserError(dir + ": no weights (needs model.safetensors, model.safetensors.index.json"
+                + " or pytorch_model.bin)");
+    }
+
+    /** Sorts checkpoint keys into encoder and heads, stripping {@code bert.}; rejects unknown keys. */
+    public static Checkpoint split(BertConfig config, Map<String, TensorData> weights, String source) {
+        Map<String, TensorData> encoder = new LinkedHashMap<>();
+        Map<String, TensorData> heads = new LinkedHashMap<>();
+        List<String> unexpected = new ArrayList<>();
+        for (Map.Entry<String, TensorData> e : weights.entrySet()) {
+            String key = e.getKey().startsWith("bert.") ? e.getKey().substring(5) : e.getKey();
+            if (IGNORED.stream().anyMatch(key::startsWith)) {
+                continue;
+            }
+            if (HEADS.stream().anyMatch(key::startsWith)) {
+                heads.put(key, e.getValue());
+            } else if (key.startsWith("embeddings.") || key.startsWith("encoder.") || key.startsWith("pooler.")) {
+                encoder.put(key, e.getValue());
+            } else {
+                unexpected.add(e.getKey());
+            }
+        }
+        if (!unexpected.isEmpty()) {
+            throw new UserError(source + ": unexpected weight(s) " + unexpected.subList(0, Math.min(5, unexpected.size()))
+                    + (unexpected.size() > 5 ? " and " + (unexpected.size() - 5) + " more" : ""));
+        }
+        return new Checkpoint(config, encoder, heads);
+    }
+
+    /** All weights under the names HuggingFace's task models use: {@code bert.} prefix when a head exists. */
+    public Map<String, TensorData> hfWeights() {
+        Map<String, TensorData> out = new LinkedHashMap<>();
+        String prefix = heads.isEmpty() ? "" : "bert.";
+        encoder.forEach((k, v) -> out.put(prefix + k, v));
+        out.putAll(heads);
+        return out;
+    }
+
+    /**
+     * Writes config.json, model.safetensors and the tokenizer files into {@code dir}, atomically: everything
+     * goes to a temporary sibling first, which then replaces {@code dir}.
+     */
+    public void write(Path dir, BertTokenizer tokenizer) {
+        write(dir, tmp -> {
+            Files.writeString(tmp.resolve("config.json"), config.toJsonString() + "\n", StandardCharsets.UTF_8);
+            SafeTensors.write(tmp.resolve("model.safetensors"), hfWeights());
+            tokenizer.save(tmp);
+        });
+    }
+
+    /** Fills a directory. */
+    public interface DirWriter {
+        void fill(Path tmp) throws IOException;
+    }
+
+    /** Fills a temporary sibling of {@code dir}, then moves it into place, replacing what was there. */
+    public static void write(Path dir, DirWriter writer) {
+        Path abs = dir.toAbsolutePath();
+        Path parent = abs.getParent();
+        Path tmp = null;
+        try {
+            Files.createDirectories(parent);
+            tmp = Files.createTempDirectory(parent, "." + abs.getFileName() + ".tmp");
+            writer.fill(tmp);
+            Path old = null;
+            if (Files.exists(abs)) {
+                old = Files.createTempDirectory(parent, "." + abs.getFileName() + ".old");
+                Files.delete(old);
+                Files.move(abs, old, StandardCopyOption.ATOMIC_MOVE);
+            }
+            Files.move(tmp, abs, StandardCopyOption.ATOMIC_MOVE);
+            tmp = null;
+            if (old != null) {
+                deleteTree(old);
+            }
+        } catch (FileAlreadyExistsException | DirectoryNotEmptyException | AtomicMoveNotSupportedException e) {
+            throw new UserError(dir + ": cannot move the new checkpoint into place: " + e.getMessage());
+        } catch (IOException e) {
+            throw new UserError(dir + ": cannot write: " + e.getMessage());
+        } finally {
+            if (tmp != null) {
+                deleteTree(tmp);
+            }
+        }
+    }
+
+    /** Deletes a directory tree, ignoring what is already gone. */
+    public static void deleteTree(Path dir) {
+        if (!Files.exists(dir)) {
+            return;
+        }
+        try (Stream<Path> s = Files.walk(dir)) {
+            for (Path p : s.sorted(Comparator.reverseOrder()).toList()) {
+                Files.deleteIfExists(p);
+            }
+        } catch (IOException e) {
+            throw new UncheckedIOException(e);
+        }
+    }
+}

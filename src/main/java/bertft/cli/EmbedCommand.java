@@ -1,0 +1,124 @@
+package bertft.cli;
+
+import bertft.UserError;
+import bertft.checkpoint.ModelStore;
+import bertft.infer.Embedder;
+import java.io.BufferedReader;
+import java.io.IOException;
+import java.io.InputStreamReader;
+import java.io.PrintWriter;
+import java.nio.charset.CharacterCodingException;
+import java.nio.charset.CodingErrorAction;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.NoSuchFileException;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Locale;
+import java.util.concurrent.Callable;
+import picocli.CommandLine.ArgGroup;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Model.CommandSpec;
+import picocli.CommandLine.Option;
+import picocli.CommandLine.Parameters;
+import picocli.CommandLine.Spec;
+
+/** {@code bert-ft embed}: sentence embeddings (mean-pooled, L2-normalised). */
+@Command(name = "embed", mixinStandardHelpOptions = true,
+        description = "Print sentence embeddings: mean over tokens of the last hidden state, L2-normalised.")
+final class EmbedCommand implements Callable<Integer> {
+    @Spec
+    CommandSpec spec;
+
+    @Option(names = "--model", defaultValue = ModelStore.DEFAULT,
+            description = "Checkpoint directory or bundled model (default: ${DEFAULT-VALUE}).")
+    String model;
+
+    @ArgGroup(multiplicity = "1")
+    Input input;
+
+    static final class Input {
+        @Option(names = "--text", required = true, description = "A text to embed (repeatable).")
+        List<String> texts;
+
+        @Parameters(paramLabel = "FILE", description = "Text file, one text per line ('-' for stdin).")
+        String file;
+    }
+
+    @Option(names = "--format", defaultValue = "jsonl", description = "jsonl or csv (default: ${DEFAULT-VALUE}).")
+    String format;
+
+    @Option(names = "--max-length", defaultValue = "256", description = "Tokens per text, [CLS] and [SEP] included "
+            + "(default: ${DEFAULT-VALUE}).")
+    int maxLength;
+
+    @Option(names = "--batch-size", defaultValue = "32", description = "Texts per forward pass (default: ${DEFAULT-VALUE}).")
+    int batchSize;
+
+    @Override
+    public Integer call() throws IOException {
+        format = format.toLowerCase(Locale.ROOT);
+        if (!format.equals("jsonl") && !format.equals("csv")) {
+            throw new UserError("--format " + format + ": expected jsonl or csv");
+        }
+        if (maxLength < 2 || batchSize < 1) {
+            throw new UserError("--max-length must be >= 2 and --batch-size >= 1");
+        }
+        List<String> texts = input.texts != null ? input.texts : readLines(input.file);
+        float[][] vectors;
+        try (Embedder embedder = new Embedder(ModelStore.resolve(model), maxLength, batchSize)) {
+            vectors = embedder.embed(texts);
+        }
+        PrintWriter out = spec.commandLine().getOut();
+        if (format.equals("csv") && vectors.length > 0) {
+            StringBuilder header = new StringBuilder("text");
+            for (int j = 0; j < vectors[0].length; j++) {
+                header.append(",e").append(j);
+            }
+            out.println(header);
+        }
+        for (int i = 0; i < texts.size(); i++) {
+            out.println(format.equals("csv") ? csvRow(texts.get(i), vectors[i]) : jsonRow(texts.get(i), vectors[i]));
+        }
+        out.flush();
+        return 0;
+    }
+
+    private static List<String> readLines(String file) throws IOException {
+        var decoder = StandardCharsets.UTF_8.newDecoder().onMalformedInput(CodingErrorAction.REPORT);
+        List<String> lines = new ArrayList<>();
+        try (BufferedReader r = file.equals("-")
+                ? new BufferedReader(new InputStreamReader(System.in, decoder))
+                : new BufferedReader(new InputStreamReader(Files.newInputStream(Path.of(file)), decoder))) {
+            String line;
+            while ((line = r.readLine()) != null) {
+                if (!line.isBlank()) {
+                    lines.add(line);
+                }
+            }
+        } catch (NoSuchFileException e) {
+            throw new UserError(file + ": no such file");
+        } catch (CharacterCodingException e) {
+            throw new UserError(file + ":" + (lines.size() + 1) + ": not valid UTF-8");
+        }
+        return lines;
+    }
+
+    private static String jsonRow(String text, float[] v) {
+        StringBuilder sb = new StringBuilder("{\"text\":").append(new com.google.gson.JsonPrimitive(text))
+                .append(",\"embedding\":[");
+        for (int j = 0; j < v.length; j++) {
+            sb.append(j == 0 ? "" : ",").append(v[j]);
+        }
+        return sb.append("]}").toString();
+    }
+
+    private static String csvRow(String text, float[] v) {
+        StringBuilder sb = new StringBuilder("\"").append(text.replace("\"", "\"\"")).append('"');
+        for (float x : v) {
+            sb.append(',').append(x);
+        }
+        return sb.toString();
+    }
+}

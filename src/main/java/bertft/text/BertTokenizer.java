@@ -1,0 +1,264 @@
+package bertft.text;
+
+import ai.djl.huggingface.tokenizers.Encoding;
+import ai.djl.huggingface.tokenizers.HuggingFaceTokenizer;
+import bertft.UserError;
+import com.google.gson.JsonArray;
+import com.google.gson.JsonElement;
+import com.google.gson.JsonNull;
+import com.google.gson.JsonObject;
+import com.google.gson.JsonParseException;
+import com.google.gson.JsonParser;
+import java.io.ByteArrayInputStream;
+import java.io.IOException;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.List;
+import java.util.Map;
+
+/**
+ * WordPiece tokenization through HuggingFace's own tokenizer library (via DJL), so ids and character offsets
+ * are exactly those of a Python user's fast tokenizer.
+ *
+ * <p>A checkpoint brings {@code tokenizer.json}, or only {@code vocab.txt} (+ {@code tokenizer_config.json}
+ * for do_lower_case), from which the equivalent {@code tokenizer.json} is built. Any truncation or padding
+ * embedded in the file is replaced: this class truncates to {@code maxLength} and never pads (batches are
+ * padded dynamically by the caller).
+ */
+public final class BertTokenizer implements AutoCloseable {
+    /** The tokenizer definition, with truncation and padding cleared; saved with checkpoints. */
+    private final JsonObject definition;
+    private final HuggingFaceTokenizer tokenizer;
+    private final int maxLength;
+
+    private BertTokenizer(JsonObject definition, int maxLength) {
+        this.definition = definition;
+        this.maxLength = maxLength;
+        Map<String, String> options = Map.of(
+                "addSpecialTokens", "true",
+                "truncation", "true",
+                "padding", "false",
+                "maxLength", Integer.toString(maxLength),
+                "modelMaxLength", Integer.toString(Math.max(maxLength, 512)));
+        byte[] json = definition.toString().getBytes(StandardCharsets.UTF_8);
+        try {
+            this.tokenizer = HuggingFaceTokenizer.newInstance(new ByteArrayInputStream(json), options);
+        } catch (IOException | RuntimeException e) {
+            throw new UserError("tokenizer: cannot build: " + e.getMessage(), e);
+        }
+    }
+
+    /** Loads the tokenizer of a checkpoint directory. */
+    public static BertTokenizer load(Path dir, int maxLength) {
+        return new BertTokenizer(definition(dir), maxLength);
+    }
+
+    /** A tokenizer from a definition, as built by {@link #definition(Path)} or {@link #fromVocab}. */
+    public static BertTokenizer of(JsonObject definition, int maxLength) {
+        return new BertTokenizer(definition, maxLength);
+    }
+
+    /** The same vocabulary with another maximum length. */
+    public BertTokenizer withMaxLength(int newMaxLength) {
+        return new BertTokenizer(definition, newMaxLength);
+    }
+
+    /** Reads {@code tokenizer.json}, or builds it from {@code vocab.txt}; truncation and padding are cleared. */
+    public static JsonObject definition(Path dir) {
+        Path json = dir.resolve("tokenizer.json");
+        Path vocab = dir.resolve("vocab.txt");
+        if (Files.exists(json)) {
+            try {
+                JsonObject o = JsonParser.parseString(Files.readString(json, StandardCharsets.UTF_8))
+                        .getAsJsonObject();
+                o.add("truncation", JsonNull.INSTANCE);
+                o.add("padding", JsonNull.INSTANCE);
+                return o;
+            } catch (IOException | JsonParseException | IllegalStateException e) {
+                throw new UserError(json + ": not a readable tokenizer.json: " + e.getMessage());
+            }
+        }
+        if (Files.exists(vocab)) {
+            try {
+                List<String> tokens = Files.readAllLines(vocab, StandardCharsets.UTF_8);
+                return fromVocab(tokens, lowerCase(dir.resolve("tokenizer_config.json")));
+            } catch (IOException e) {
+                throw new UserError(vocab + ": cannot read: " + e.getMessage());
+            }
+        }
+        throw new UserError(dir + ": no tokenizer (needs tokenizer.json or vocab.txt)");
+    }
+
+    private static boolean lowerCase(Path config) {
+        if (!Files.exists(config)) {
+            return true; // BertTokenizer's default
+        }
+        try {
+            JsonElement e = JsonParser.parseString(Files.readString(config, StandardCharsets.UTF_8))
+                    .getAsJsonObject().get("do_lower_case");
+            return e == null || e.getAsBoolean();
+        } catch (IOException | RuntimeException e) {
+            throw new UserError(config + ": cannot read do_lower_case: " + e.getMessage());
+        }
+    }
+
+    /**
+     * The {@code tokenizer.json} that HuggingFace's BertTokenizerFast builds from a WordPiece vocabulary:
+     * BERT normalizer and pre-tokenizer, [CLS] A [SEP] (B [SEP]) template, ## continuation.
+     */
+    public static JsonObject fromVocab(List<String> tokens, boolean lowerCase) {
+        JsonObject vocab = new JsonObject();
+        for (int i = 0; i < tokens.size(); i++) {
+            String t = tokens.get(i).strip();
+            if (!t.isEmpty() && !vocab.has(t)) {
+                vocab.addProperty(t, i);
+            }
+        }
+        for (String special : List.of("[PAD]", "[UNK]", "[CLS]", "[SEP]")) {
+            if (!vocab.has(special)) {
+                throw new UserError("vocab.txt: special token " + special + " is missing");
+            }
+        }
+        JsonArray added = new JsonArray();
+        for (String special : List.of("[PAD]", "[UNK]", "[CLS]", "[SEP]", "[MASK]")) {
+            if (vocab.has(special)) {
+                JsonObject a = new JsonObject();
+                a.addProperty("id", vocab.get(special).getAsInt());
+                a.addProperty("content", special);
+                a.addProperty("single_word", false);
+                a.addProperty("lstrip", false);
+                a.addProperty("rstrip", false);
+                a.addProperty("normalized", false);
+                a.addProperty("special", true);
+                added.add(a);
+            }
+        }
+        JsonObject normalizer = new JsonObject();
+        normalizer.addProperty("type", "BertNormalizer");
+        normalizer.addProperty("clean_text", true);
+        normalizer.addProperty("handle_chinese_chars", true);
+        normalizer.add("strip_accents", JsonNull.INSTANCE);
+        normalizer.addProperty("lowercase", lowerCase);
+        JsonObject preTokenizer = new JsonObject();
+        preTokenizer.addProperty("type", "BertPreTokenizer");
+        JsonObject post = new JsonObject();
+        post.addProperty("type", "TemplateProcessing");
+        post.add("single", template(false));
+        post.add("pair", template(true));
+        JsonObject specials = new JsonObject();
+        for (String s : List.of("[CLS]", "[SEP]")) {
+            JsonObject o = new JsonObject();
+            o.addProperty("id", s);
+            JsonArray ids = new JsonArray();
+            ids.add(vocab.get(s).getAsInt());
+            o.add("ids", ids);
+            JsonArray toks = new JsonArray();
+            toks.add(s);
+            o.add("tokens", toks);
+            specials.add(s, o);
+        }
+        post.add("special_tokens", specials);
+        JsonObject decoder = new JsonObject();
+        decoder.addProperty("type", "WordPiece");
+        decoder.addProperty("prefix", "##");
+        decoder.addProperty("cleanup", true);
+        JsonObject model = new JsonObject();
+        model.addProperty("type", "WordPiece");
+        model.addProperty("unk_token", "[UNK]");
+        model.addProperty("continuing_subword_prefix", "##");
+        model.addProperty("max_input_chars_per_word", 100);
+        model.add("vocab", vocab);
+
+        JsonObject o = new JsonObject();
+        o.addProperty("version", "1.0");
+        o.add("truncation", JsonNull.INSTANCE);
+        o.add("padding", JsonNull.INSTANCE);
+        o.add("added_tokens", added);
+        o.add("normalizer", normalizer);
+        o.add("pre_tokenizer", preTokenizer);
+        o.add("post_processor", post);
+        o.add("decoder", decoder);
+        o.add("model", model);
+        return o;
+    }
+
+    private static JsonArray template(boolean pair) {
+        JsonArray a = new JsonArray();
+        a.add(piece("SpecialToken", "[CLS]", 0));
+        a.add(piece("Sequence", "A", 0));
+        a.add(piece("SpecialToken", "[SEP]", 0));
+        if (pair) {
+            a.add(piece("Sequence", "B", 1));
+            a.add(piece("SpecialToken", "[SEP]", 1));
+        }
+        return a;
+    }
+
+    private static JsonObject piece(String kind, String id, int typeId) {
+        JsonObject inner = new JsonObject();
+        inner.addProperty("id", id);
+        inner.addProperty("type_id", typeId);
+        JsonObject o = new JsonObject();
+        o.add(kind, inner);
+        return o;
+    }
+
+    /** Whether the normalizer lower-cases: HuggingFace's do_lower_case. */
+    public boolean lowerCase() {
+        JsonElement n = definition.get("normalizer");
+        return n != null && n.isJsonObject() && n.getAsJsonObject().has("lowercase")
+                && n.getAsJsonObject().get("lowercase").getAsBoolean();
+    }
+
+    public int maxLength() {
+        return maxLength;
+    }
+
+    public int vocabSize() {
+        return definition.getAsJsonObject("model").getAsJsonObject("vocab").size();
+    }
+
+    /** [CLS] text [SEP], truncated to {@code maxLength}. */
+    public Encoding encode(String text) {
+        return tokenizer.encode(text);
+    }
+
+    /** [CLS] a [SEP] b [SEP], truncated longest-first to {@code maxLength}. */
+    public Encoding encode(String a, String b) {
+        return tokenizer.encode(a, b);
+    }
+
+    /** Writes tokenizer.json, vocab.txt and tokenizer_config.json, as HuggingFace's save_pretrained does. */
+    public void save(Path dir) throws IOException {
+        Files.writeString(dir.resolve("tokenizer.json"), definition.toString(), StandardCharsets.UTF_8);
+        JsonObject vocab = definition.getAsJsonObject("model").getAsJsonObject("vocab");
+        String[] byId = new String[vocab.size()];
+        vocab.entrySet().forEach(e -> {
+            int id = e.getValue().getAsInt();
+            if (id >= 0 && id < byId.length) {
+                byId[id] = e.getKey();
+            }
+        });
+        StringBuilder sb = new StringBuilder();
+        for (String t : byId) {
+            sb.append(t == null ? "[unused]" : t).append('\n');
+        }
+        Files.writeString(dir.resolve("vocab.txt"), sb, StandardCharsets.UTF_8);
+        JsonObject config = new JsonObject();
+        config.addProperty("tokenizer_class", "BertTokenizer");
+        config.addProperty("do_lower_case", lowerCase());
+        config.addProperty("model_max_length", 512);
+        config.addProperty("unk_token", "[UNK]");
+        config.addProperty("sep_token", "[SEP]");
+        config.addProperty("pad_token", "[PAD]");
+        config.addProperty("cls_token", "[CLS]");
+        config.addProperty("mask_token", "[MASK]");
+        Files.writeString(dir.resolve("tokenizer_config.json"), config.toString(), StandardCharsets.UTF_8);
+    }
+
+    @Override
+    public void close() {
+        tokenizer.close();
+    }
+}

@@ -1,0 +1,69 @@
+package bertft.train;
+
+import ai.djl.ndarray.NDArray;
+import ai.djl.ndarray.NDManager;
+import ai.djl.pytorch.engine.PtNDArray;
+import ai.djl.pytorch.jni.JniUtils;
+import java.util.Collection;
+import java.util.LinkedHashMap;
+import java.util.Map;
+
+/**
+ * Gradients of trainable parameters: collect, clip by global norm, zero.
+ *
+ * <p>PyTorch adds each backward pass into {@code .grad}, so several micro-batches accumulate by themselves
+ * until {@link #zero} is called after the optimizer step.
+ */
+public final class Gradients {
+    private Gradients() {}
+
+    /**
+     * The gradient of every parameter that requires one, attached to {@code scope}. The arrays share storage
+     * with the parameters' {@code .grad}, so scaling them in place scales what the optimizer sees.
+     */
+    public static Map<String, NDArray> of(Map<String, NDArray> params, NDManager scope) {
+        Map<String, NDArray> grads = new LinkedHashMap<>();
+        params.forEach((name, p) -> {
+            if (p.hasGradient()) {
+                NDArray g = p.getGradient();
+                g.attach(scope);
+                grads.put(name, g);
+            }
+        });
+        return grads;
+    }
+
+    /**
+     * Scales all gradients together so their global L2 norm is at most {@code maxNorm}, as
+     * {@code torch.nn.utils.clip_grad_norm_} does (DJL's clip only clamps each element).
+     *
+     * @return the global norm before clipping
+     */
+    public static double clipGlobalNorm(Collection<NDArray> grads, double maxNorm) {
+        if (grads.isEmpty()) {
+            return 0;
+        }
+        NDArray total = null;
+        for (NDArray g : grads) {
+            NDArray sq = g.square().sum();
+            total = total == null ? sq : total.addi(sq);
+        }
+        double norm = Math.sqrt(total.getFloat());
+        if (maxNorm > 0 && norm > maxNorm) {
+            float scale = (float) (maxNorm / (norm + 1e-6));
+            for (NDArray g : grads) {
+                g.muli(scale);
+            }
+        }
+        return norm;
+    }
+
+    /** Zeroes the accumulated gradients of the given parameters. */
+    public static void zero(Collection<NDArray> params) {
+        for (NDArray p : params) {
+            if (p.hasGradient()) {
+                JniUtils.zeroGrad((PtNDArray) p);
+            }
+        }
+    }
+}
