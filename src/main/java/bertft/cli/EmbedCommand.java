@@ -3,9 +3,8 @@ package bertft.cli;
 import bertft.UserError;
 import bertft.checkpoint.ModelStore;
 import bertft.infer.Embedder;
-import java.io.BufferedReader;
 import java.io.IOException;
-import java.io.InputStreamReader;
+import java.nio.ByteBuffer;
 import java.io.PrintWriter;
 import java.nio.charset.CharacterCodingException;
 import java.nio.charset.CodingErrorAction;
@@ -85,22 +84,37 @@ final class EmbedCommand implements Callable<Integer> {
         return 0;
     }
 
+    /** Non-blank lines, decoded line by line so a bad byte is reported on its own line. */
     private static List<String> readLines(String file) throws IOException {
-        var decoder = StandardCharsets.UTF_8.newDecoder().onMalformedInput(CodingErrorAction.REPORT);
-        List<String> lines = new ArrayList<>();
-        try (BufferedReader r = file.equals("-")
-                ? new BufferedReader(new InputStreamReader(System.in, decoder))
-                : new BufferedReader(new InputStreamReader(Files.newInputStream(Path.of(file)), decoder))) {
-            String line;
-            while ((line = r.readLine()) != null) {
-                if (!line.isBlank()) {
-                    lines.add(line);
-                }
-            }
+        byte[] bytes;
+        try {
+            bytes = file.equals("-") ? System.in.readAllBytes() : Files.readAllBytes(Path.of(file));
         } catch (NoSuchFileException e) {
             throw new UserError(file + ": no such file");
-        } catch (CharacterCodingException e) {
-            throw new UserError(file + ":" + (lines.size() + 1) + ": not valid UTF-8");
+        }
+        var decoder = StandardCharsets.UTF_8.newDecoder().onMalformedInput(CodingErrorAction.REPORT)
+                .onUnmappableCharacter(CodingErrorAction.REPORT);
+        List<String> lines = new ArrayList<>();
+        int start = 0;
+        for (int lineNo = 1; start < bytes.length; lineNo++) {
+            int end = start;
+            while (end < bytes.length && bytes[end] != '\n') {
+                end++;
+            }
+            String line;
+            try {
+                line = decoder.decode(ByteBuffer.wrap(bytes, start, end - start)).toString();
+            } catch (CharacterCodingException e) {
+                throw new UserError(file + ":" + lineNo + ": not valid UTF-8");
+            }
+            line = line.endsWith("\r") ? line.substring(0, line.length() - 1) : line;
+            if (lineNo == 1 && line.startsWith("\uFEFF")) {
+                line = line.substring(1);
+            }
+            if (!line.isBlank()) {
+                lines.add(line);
+            }
+            start = end + 1;
         }
         return lines;
     }

@@ -1,0 +1,94 @@
+package bertft.cli;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import bertft.Tiny;
+import com.google.gson.JsonObject;
+import com.google.gson.JsonParser;
+import java.io.PrintWriter;
+import java.io.StringWriter;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.List;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+import picocli.CommandLine;
+
+class CliTest {
+    /** Output, error output and exit code of one command line. */
+    record Run(int code, String out, String err) {}
+
+    static Run run(String... args) {
+        StringWriter out = new StringWriter();
+        StringWriter err = new StringWriter();
+        CommandLine cl = BertFt.commandLine();
+        cl.setOut(new PrintWriter(out));
+        cl.setErr(new PrintWriter(err));
+        int code = cl.execute(args);
+        return new Run(code, out.toString(), err.toString());
+    }
+
+    @Test
+    void helpAndVersion() {
+        Run help = run("--help");
+        assertEquals(0, help.code());
+        assertTrue(help.out().contains("embed") && help.out().contains("models"), help.out());
+        Run version = run("--version");
+        assertTrue(version.out().matches("bert-ft \\d+\\.\\d+\\.\\d+.*\\s*"), version.out());
+        Run sub = run("embed", "--help");
+        assertTrue(sub.out().contains("--max-length"), sub.out());
+    }
+
+    @Test
+    void embedPrintsUnitVectorsInInputOrder(@TempDir Path tmp) throws Exception {
+        Path model = Tiny.checkpoint(tmp.resolve("tiny"), 7);
+        Path input = tmp.resolve("in.txt");
+        Files.write(input, List.of("the movie was great", "bad", "", "good phone , fast battery"));
+        Run r = run("embed", "--model", model.toString(), input.toString());
+        assertEquals(0, r.code(), r.err());
+        List<String> lines = r.out().lines().toList();
+        assertEquals(3, lines.size(), "blank lines are skipped");
+        JsonObject first = JsonParser.parseString(lines.get(0)).getAsJsonObject();
+        assertEquals("the movie was great", first.get("text").getAsString());
+        var v = first.getAsJsonArray("embedding");
+        assertEquals(32, v.size());
+        double norm = 0;
+        for (var x : v) {
+            norm += x.getAsDouble() * x.getAsDouble();
+        }
+        assertEquals(1.0, norm, 1e-5);
+        assertEquals("bad", JsonParser.parseString(lines.get(1)).getAsJsonObject().get("text").getAsString());
+
+        Run csv = run("embed", "--model", model.toString(), "--format", "csv", "--text", "say \"hi\", ok");
+        assertEquals(0, csv.code(), csv.err());
+        assertTrue(csv.out().startsWith("text,e0,e1,"));
+        assertTrue(csv.out().contains("\"say \"\"hi\"\", ok\","), csv.out());
+    }
+
+    @Test
+    void userErrorsAreOneLineWithExitCode2(@TempDir Path tmp) throws Exception {
+        Run missing = run("embed", "--text", "x", "--model", tmp.resolve("nope").toString());
+        assertEquals(2, missing.code());
+        assertEquals(1, missing.err().strip().lines().count(), missing.err());
+        assertFalse(missing.err().contains("Exception"), missing.err());
+
+        Path model = Tiny.checkpoint(tmp.resolve("tiny"), 7);
+        Path latin1 = tmp.resolve("latin1.txt");
+        Files.write(latin1, new byte[] {'o', 'k', '\n', 'c', 'a', 'f', (byte) 0xe9, '\n'});
+        Run enc = run("embed", "--model", model.toString(), latin1.toString());
+        assertEquals(2, enc.code());
+        assertEquals("bert-ft: " + latin1 + ":2: not valid UTF-8", enc.err().strip());
+
+        Run format = run("embed", "--model", model.toString(), "--format", "xml", "--text", "a");
+        assertEquals("bert-ft: --format xml: expected jsonl or csv", format.err().strip());
+    }
+
+    @Test
+    void modelsListsTheBundledModel() {
+        Run r = run("models");
+        assertEquals(0, r.code());
+        assertTrue(r.out().contains("minilm") && r.out().contains("sentence-transformers/all-MiniLM-L6-v2"), r.out());
+    }
+}
