@@ -120,14 +120,13 @@ public final class Bench {
         });
     }
 
-    /** Runs everything and prints a table. */
-    public void run() {
+    /** Runs everything and prints a table; shapes are batch x length pairs for the training step. */
+    public void run(int[][] shapes) {
         double peak = gemm(2048);
         out.printf("engine: DJL %s, PyTorch %s, %d threads%n", Engine.getDjlVersion(),
                 Engine.getEngine("PyTorch").getVersion(), Integer.getInteger("ai.djl.pytorch.num_threads", -1));
         out.printf("fp32 GEMM 2048^3: %.1f GFLOP/s%n", peak);
         out.flush();
-        int[][] shapes = {{32, 64}, {16, 128}, {8, 384}};
         for (int[] s : shapes) {
             double sec = trainStep(s[0], s[1]);
             double tokens = s[0] * s[1] / sec;

@@ -1,0 +1,62 @@
+package bertft.train;
+
+import java.util.regex.Matcher;
+import java.util.regex.Pattern;
+
+/**
+ * Which parameters train, and at what learning rate, by their depth below the head.
+ *
+ * <p>Depth is read from the HuggingFace name: head ({@code classifier}, {@code qa_outputs}) and pooler 0,
+ * {@code bert.encoder.layer.i} L - i, {@code bert.embeddings} L + 1. Layer-wise decay gives depth d the rate
+ * {@code lr * decay^d}; unfreezing exposes depths 0..k, one more at each gradual step, embeddings last.
+ */
+public final class LayerPolicy {
+    private static final Pattern LAYER = Pattern.compile("(?:^|\\.)encoder\\.layer\\.(\\d+)\\.");
+
+    private final int layers;
+    private final double decay;
+    private final Double headLr;
+
+    /**
+     * @param layers the encoder's layer count L
+     * @param decay per-depth LR multiplier (1 for none)
+     * @param headLr a separate rate for depth 0, or null for {@code lr}
+     */
+    public LayerPolicy(int layers, double decay, Double headLr) {
+        this.layers = layers;
+        this.decay = decay;
+        this.headLr = headLr;
+    }
+
+    /** Depths run 0 (head) .. L + 1 (embeddings). */
+    public int maxDepth() {
+        return layers + 1;
+    }
+
+    public int depth(String name) {
+        Matcher m = LAYER.matcher(name);
+        if (m.find()) {
+            return layers - Integer.parseInt(m.group(1));
+        }
+        if (name.contains("embeddings.")) {
+            return layers + 1;
+        }
+        return 0; // head and pooler
+    }
+
+
+    /** This parameter's learning rate at a step whose schedule multiplier is {@code scheduleFactor}; a separate
+     * head rate warms up and decays too. */
+    public double lr(String name, double lr, double scheduleFactor) {
+        int d = depth(name);
+        if (d == 0 && headLr != null) {
+            return headLr * scheduleFactor;
+        }
+        return lr * scheduleFactor * Math.pow(decay, d);
+    }
+
+    /** Weight decay applies to weight matrices only, not to biases and LayerNorm (as HuggingFace's Trainer). */
+    public static boolean decays(String name) {
+        return !name.endsWith(".bias") && !name.contains("LayerNorm");
+    }
+}
