@@ -1,0 +1,99 @@
+package bertft.train;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+
+import ai.djl.ndarray.NDArray;
+import ai.djl.ndarray.NDManager;
+import bertft.model.Torch;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Test;
+
+class AdamWTest {
+    @BeforeAll
+    static void engine() {
+        Torch.init();
+    }
+
+    /** torch.optim.AdamW by hand, in double precision, for one scalar parameter. */
+    static double[] reference(double p, double[] grads, double lr, double wd) {
+        double m = 0;
+        double v = 0;
+        double[] out = new double[grads.length];
+        for (int t = 1; t <= grads.length; t++) {
+            double g = grads[t - 1];
+            p *= 1 - lr * wd;
+            m = 0.9 * m + 0.1 * g;
+            v = 0.999 * v + 0.001 * g * g;
+            double denom = Math.sqrt(v) / Math.sqrt(1 - Math.pow(0.999, t)) + 1e-8;
+            p -= lr / (1 - Math.pow(0.9, t)) * m / denom;
+            out[t - 1] = p;
+        }
+        return out;
+    }
+
+    @Test
+    void matchesTorchAdamW() {
+        double[] grads = {0.5, -1.5, 0.25, 2.0, -0.1};
+        double[] want = reference(1.0, grads, 0.01, 0.1);
+        AdamW adam = new AdamW();
+        try (NDManager m = NDManager.newBaseManager()) {
+            NDArray p = m.create(new float[] {1f});
+            for (int t = 0; t < grads.length; t++) {
+                adam.update("w", p, m.create(new float[] {(float) grads[t]}), 0.01, 0.1);
+                assertEquals(want[t], p.getFloat(0), 1e-6, "step " + (t + 1));
+            }
+            assertEquals(grads.length, adam.state("w").step());
+        }
+    }
+
+    @Test
+    void aParameterUnfrozenLateStartsItsOwnBiasCorrection() {
+        // "a" trains from step 1; "b" is unfrozen at step 1000. b's first update must be lr-sized (Adam's
+        // first step is lr * sign(g)), not the 2.5x larger one a shared step count (t = 1000) would give.
+        AdamW adam = new AdamW();
+        try (NDManager m = NDManager.newBaseManager()) {
+            NDArray a = m.create(new float[] {0f});
+            NDArray b = m.create(new float[] {0f});
+            for (int t = 1; t < 1000; t++) {
+                adam.update("a", a, m.create(new float[] {1f}), 1e-3, 0);
+            }
+            adam.update("b", b, m.create(new float[] {1f}), 1e-3, 0);
+            assertEquals(-1e-3, b.getFloat(0), 1e-6);
+            assertEquals(1, adam.state("b").step());
+            assertEquals(999, adam.state("a").step());
+        }
+    }
+
+    @Test
+    void scheduleWarmsUpThenDecays() {
+        Schedule s = new Schedule("linear", 100, 10);
+        assertEquals(0, s.factor(0), 1e-12);
+        assertEquals(0.5, s.factor(5), 1e-12);
+        assertEquals(1, s.factor(10), 1e-12);
+        assertEquals(0.5, s.factor(55), 1e-12);
+        assertEquals(0, s.factor(100), 1e-12);
+        Schedule cos = new Schedule("cosine", 100, 0);
+        assertEquals(0.5, cos.factor(50), 1e-12);
+        assertEquals(1, new Schedule("constant", 100, 10).factor(90), 1e-12);
+        Schedule stlr = new Schedule("slanted-triangular", 100, 10);
+        assertEquals(1, stlr.factor(10), 1e-12);
+        assertEquals(1 / 32.0, stlr.factor(0), 1e-12);
+        assertEquals(1 / 32.0, stlr.factor(100), 1e-12);
+    }
+
+    @Test
+    void depthAndLayerwiseRates() {
+        LayerPolicy p = new LayerPolicy(6, 0.5, null);
+        assertEquals(0, p.depth("classifier.weight"));
+        assertEquals(0, p.depth("bert.pooler.dense.weight"));
+        assertEquals(1, p.depth("bert.encoder.layer.5.output.dense.weight"));
+        assertEquals(6, p.depth("bert.encoder.layer.0.attention.self.query.bias"));
+        assertEquals(7, p.depth("bert.embeddings.word_embeddings.weight"));
+        assertEquals(1e-4 * 0.5, p.lr("bert.encoder.layer.5.output.dense.weight", 1e-4, 1), 1e-15);
+        assertEquals(1e-4 * Math.pow(0.5, 7) * 0.3, p.lr("bert.embeddings.LayerNorm.weight", 1e-4, 0.3), 1e-15);
+        assertEquals(1e-3 * 0.3, new LayerPolicy(6, 0.5, 1e-3).lr("classifier.bias", 1e-4, 0.3), 1e-15);
+        assertEquals(false, LayerPolicy.decays("bert.encoder.layer.0.output.LayerNorm.weight"));
+        assertEquals(false, LayerPolicy.decays("classifier.bias"));
+        assertEquals(true, LayerPolicy.decays("classifier.weight"));
+    }
+}
