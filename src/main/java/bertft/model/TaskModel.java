@@ -125,10 +125,15 @@ public final class TaskModel implements AutoCloseable {
         return params;
     }
 
-    /** Logits: (B, outputs) for a classifier, (B, T, 2) for QA. */
-    public NDArray forward(Batch b, boolean training) {
-        NDArray hidden = bert.forward(b.inputIds(), b.tokenTypeIds(), b.attentionMask(), training);
-        return head(hidden, b.attentionMask(), training);
+    /** Logits: (B, outputs) for a classifier, (B, T, 2) for QA; dropout on where the flags say training. */
+    public NDArray forward(Batch b, boolean trainEncoder, boolean trainHead) {
+        NDArray hidden = bert.forward(b.inputIds(), b.tokenTypeIds(), b.attentionMask(), trainEncoder);
+        return head(hidden, b.attentionMask(), trainHead);
+    }
+
+    /** Inference logits (no dropout). */
+    public NDArray forward(Batch b) {
+        return forward(b, false, false);
     }
 
     /** The head alone, on given encoder outputs (frozen-encoder training caches these). */

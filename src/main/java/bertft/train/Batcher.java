@@ -1,0 +1,66 @@
+package bertft.train;
+
+import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.Collections;
+import java.util.Comparator;
+import java.util.List;
+import java.util.Random;
+import java.util.stream.IntStream;
+
+/**
+ * Length-bucketed batches: examples of similar length go together, so dynamic padding computes little padding.
+ *
+ * <p>Training order stays random: shuffle, cut into pools of {@code POOL} batches, sort each pool by length, cut
+ * it into batches, then shuffle the batches.
+ */
+public final class Batcher {
+    /** Batches per sorting pool: large enough for tight buckets, small enough to keep epochs random. */
+    static final int POOL = 50;
+
+    private Batcher() {}
+
+    /** Index batches for one training epoch, deterministic for a given {@code rng} state. */
+    public static List<int[]> training(int[] lengths, int batchSize, Random rng) {
+        List<Integer> order = new ArrayList<>(IntStream.range(0, lengths.length).boxed().toList());
+        Collections.shuffle(order, rng);
+        List<int[]> batches = new ArrayList<>();
+        int pool = batchSize * POOL;
+        for (int start = 0; start < order.size(); start += pool) {
+            List<Integer> chunk = new ArrayList<>(order.subList(start, Math.min(order.size(), start + pool)));
+            chunk.sort(Comparator.comparingInt(i -> lengths[i]));
+            batches.addAll(cut(chunk, batchSize));
+        }
+        Collections.shuffle(batches, rng);
+        return batches;
+    }
+
+    /** Index batches for inference: sorted by length over the whole set (callers restore input order). */
+    public static List<int[]> inference(int[] lengths, int batchSize) {
+        List<Integer> order = new ArrayList<>(IntStream.range(0, lengths.length).boxed().toList());
+        order.sort(Comparator.comparingInt(i -> lengths[i]));
+        return cut(order, batchSize);
+    }
+
+    private static List<int[]> cut(List<Integer> order, int batchSize) {
+        List<int[]> out = new ArrayList<>();
+        for (int s = 0; s < order.size(); s += batchSize) {
+            out.add(order.subList(s, Math.min(order.size(), s + batchSize)).stream().mapToInt(Integer::intValue).toArray());
+        }
+        return out;
+    }
+
+    /** Share of computed positions that are padding, for the given batches. */
+    public static double paddingWaste(int[] lengths, List<int[]> batches) {
+        long computed = 0;
+        long real = 0;
+        for (int[] b : batches) {
+            int max = Arrays.stream(b).map(i -> lengths[i]).max().orElse(0);
+            computed += (long) max * b.length;
+            for (int i : b) {
+                real += lengths[i];
+            }
+        }
+        return computed == 0 ? 0 : 1 - (double) real / computed;
+    }
+}

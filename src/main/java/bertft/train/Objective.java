@@ -1,0 +1,39 @@
+package bertft.train;
+
+import ai.djl.ndarray.NDArray;
+import ai.djl.ndarray.NDManager;
+
+/** What a classifier head is trained to do: its loss, and how logits become predictions. */
+public enum Objective {
+    /** One class per example: softmax + cross-entropy. */
+    SINGLE_LABEL("single_label_classification"),
+    /** Any number of labels per example: sigmoid + binary cross-entropy, thresholded. */
+    MULTI_LABEL("multi_label_classification"),
+    /** One real value: mean squared error. */
+    REGRESSION("regression");
+
+    /** HuggingFace's {@code problem_type} for config.json. */
+    public final String problemType;
+
+    Objective(String problemType) {
+        this.problemType = problemType;
+    }
+
+    /** The batch loss; {@code classWeights} (C) applies to single-label only and may be null. */
+    public NDArray loss(NDArray logits, Features f, int[] idx, NDArray classWeights, NDManager m) {
+        return switch (this) {
+            case SINGLE_LABEL -> Losses.crossEntropy(logits, f.labels(idx, m), classWeights);
+            case MULTI_LABEL -> Losses.binaryCrossEntropy(logits, f.targets(idx, m));
+            case REGRESSION -> Losses.meanSquaredError(logits, f.targets(idx, m).reshape(-1));
+        };
+    }
+
+    /** The logits turned into what users read: class probabilities (softmax or sigmoid) or the value. */
+    public NDArray scores(NDArray logits) {
+        return switch (this) {
+            case SINGLE_LABEL -> logits.softmax(-1);
+            case MULTI_LABEL -> logits.getNDArrayInternal().sigmoid();
+            case REGRESSION -> logits;
+        };
+    }
+}

@@ -1,0 +1,166 @@
+package bertft.train;
+
+import ai.djl.engine.Engine;
+import ai.djl.ndarray.NDArray;
+import ai.djl.ndarray.NDManager;
+import ai.djl.training.GradientCollector;
+import bertft.model.TaskModel;
+import bertft.model.Torch;
+import bertft.text.Batch;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+import java.util.Random;
+import java.util.function.Function;
+
+/**
+ * The training loop: short and linear; policy (schedule, layer rates, unfreezing, evaluation, early stopping,
+ * logging, checkpoints) lives in the small objects it calls.
+ */
+public final class Trainer {
+    /** Evaluates the model on the validation set: metric name -> value. */
+    public interface Evaluation extends Function<TaskModel, Map<String, Double>> {}
+
+    /** Receives progress: every optimizer step, every evaluation, and the end. */
+    public interface Listener {
+        void step(long step, long totalSteps, int epoch, double loss, double lr, double gradNorm, long tokens,
+                double seconds);
+
+        /** Called after each evaluation; returns false to stop training (early stopping). */
+        boolean evaluated(long step, int epoch, Map<String, Double> metrics);
+
+        /** Called at a resumable point (after each evaluation), with where training would go on from. */
+        void checkpoint(Position next);
+    }
+
+    /** The numbers the loop needs (from the task's resolved settings). */
+    public record Settings(int batchSize, double epochs, double learningRate, Double headLearningRate,
+            double warmupRatio, String schedule, double weightDecay, double maxGradNorm, int gradientAccumulation,
+            long seed, long evalEverySteps, double layerDecay, Unfreezing unfreezing) {}
+
+    private final TaskModel model;
+    private final Objective objective;
+    private final Settings s;
+    private final AdamW adam = new AdamW();
+    private final LayerPolicy policy;
+    private NDArray classWeights;
+
+    public Trainer(TaskModel model, Objective objective, Settings settings, float[] classWeights, NDManager m) {
+        this.model = model;
+        this.objective = objective;
+        this.s = settings;
+        this.policy = new LayerPolicy(model.bert().config().numHiddenLayers(), settings.layerDecay(),
+                settings.headLearningRate());
+        this.classWeights = classWeights == null ? null : m.create(classWeights);
+    }
+
+    public AdamW optimizer() {
+        return adam;
+    }
+
+    public LayerPolicy policy() {
+        return policy;
+    }
+
+    /** Where training stands: optimizer steps done, and the next batch of which epoch. */
+    public record Position(long step, int epoch, int batch) {
+        public static final Position START = new Position(0, 0, 0);
+    }
+
+    /** Optimizer steps per epoch: a last partial accumulation still makes a step. */
+    public long stepsPerEpoch(int examples) {
+        long batches = (examples + s.batchSize() - 1) / s.batchSize();
+        return (batches + s.gradientAccumulation() - 1) / s.gradientAccumulation();
+    }
+
+    /** Optimizer steps for the whole run (epochs may be fractional). */
+    public long totalSteps(int examples) {
+        return Math.max(1, (long) Math.ceil(stepsPerEpoch(examples) * s.epochs()));
+    }
+
+    /** Trains from {@code start} (the beginning, or where a resumed run stopped) to the end or an early stop. */
+    public void fit(Features train, Position start, Evaluation eval, Listener listener) {
+        int[] lengths = train.lengths();
+        long total = totalSteps(train.size());
+        Schedule schedule = new Schedule(s.schedule(), total, Math.round(total * s.warmupRatio()));
+        long step = start.step();
+        int epoch = start.epoch();
+        int first = start.batch();
+        while (step < total) {
+            // 1) this epoch's batches: same order for the same seed and epoch, so a resumed run continues exactly
+            List<int[]> batches = Batcher.training(lengths, s.batchSize(), new Random(s.seed() * 1_000_003L + epoch));
+            long microStep = (long) epoch * batches.size() + first;
+            for (int bi = first; bi < batches.size() && step < total; bi++) {
+                int[] idx = batches.get(bi);
+                applyUnfreezing(step);
+                // 2) dropout draws depend only on (seed, micro-step)
+                Torch.seed(s.seed() * 7919L + microStep);
+                long t0 = System.nanoTime();
+                double loss;
+                long tokens;
+                try (NDManager m = NDManager.newBaseManager()) {
+                    Batch b = train.batch(idx, m);
+                    tokens = b.realTokens();
+                    // 3) forward, loss (scaled for accumulation), backward: gradients add up in .grad
+                    try (GradientCollector gc = Engine.getInstance().newGradientCollector()) {
+                        NDArray logits = model.forward(b, encoderTrains(step), true);
+                        NDArray l = objective.loss(logits, train, idx, classWeights, m);
+                        loss = l.getFloat();
+                        gc.backward(l.div(s.gradientAccumulation()));
+                    }
+                }
+                microStep++;
+                if ((bi + 1) % s.gradientAccumulation() != 0 && bi + 1 < batches.size()) {
+                    continue;
+                }
+                // 4) one optimizer step: clip, AdamW with per-layer rates, zero
+                double factor = schedule.factor(step);
+                double gradNorm = optimizerStep(factor);
+                step++;
+                listener.step(step, total, epoch, loss, s.learningRate() * factor, gradNorm, tokens,
+                        (System.nanoTime() - t0) / 1e9);
+                // 5) evaluate (and maybe stop) every N steps, or at the end of each epoch
+                boolean endOfEpoch = bi + 1 == batches.size();
+                boolean due = s.evalEverySteps() > 0 ? step % s.evalEverySteps() == 0 || step == total
+                        : endOfEpoch || step == total;
+                if (due) {
+                    boolean go = listener.evaluated(step, epoch, eval.apply(model));
+                    listener.checkpoint(endOfEpoch ? new Position(step, epoch + 1, 0) : new Position(step, epoch, bi + 1));
+                    if (!go) {
+                        return;
+                    }
+                }
+            }
+            epoch++;
+            first = 0;
+        }
+    }
+
+    /** Freezes what the unfreezing schedule says is not trainable yet; unfreezes the rest. */
+    private void applyUnfreezing(long step) {
+        int depth = s.unfreezing().trainableDepth(step, policy.maxDepth());
+        for (Map.Entry<String, NDArray> e : model.params().entrySet()) {
+            boolean trainable = policy.depth(e.getKey()) <= depth;
+            if (trainable != e.getValue().hasGradient()) {
+                e.getValue().setRequiresGradient(trainable);
+            }
+        }
+    }
+
+    /** Whether any encoder weight trains now (if not, the encoder runs in eval mode: no dropout). */
+    public boolean encoderTrains(long step) {
+        return s.unfreezing().trainableDepth(step, policy.maxDepth()) >= 1;
+    }
+
+    private double optimizerStep(double factor) {
+        try (NDManager scope = NDManager.newBaseManager()) {
+            Map<String, NDArray> params = model.params();
+            Map<String, NDArray> grads = Gradients.of(params, scope);
+            double norm = Gradients.clipGlobalNorm(grads.values(), s.maxGradNorm());
+            grads.forEach((name, g) -> adam.update(name, params.get(name), g,
+                    policy.lr(name, s.learningRate(), factor), LayerPolicy.decays(name) ? s.weightDecay() : 0));
+            Gradients.zero(new ArrayList<>(params.values()));
+            return norm;
+        }
+    }
+}
