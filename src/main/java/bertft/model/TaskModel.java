@@ -136,16 +136,26 @@ public final class TaskModel implements AutoCloseable {
         return forward(b, false, false);
     }
 
-    /** The head alone, on given encoder outputs (frozen-encoder training caches these). */
+    /** The head on the encoder's output (B, T, H). */
     public NDArray head(NDArray hidden, NDArray attentionMask, boolean training) {
         if (head == Head.QA) {
             return linear(hidden, head.prefix); // (B, T, H) -> (B, T, 2)
         }
-        NDArray pooled = switch (pooling) {
-            case POOLER -> bert.pool(hidden);
-            case CLS -> hidden.get(":, 0, :"); // (B, T, H) -> (B, H)
-            case MEAN -> Bert.meanPool(hidden, attentionMask);
-        };
+        return headOnFeatures(features(hidden, attentionMask), training);
+    }
+
+    /**
+     * What the encoder hands the classifier head: [CLS]'s hidden state (for the pooler or raw [CLS]) or the mean
+     * of real tokens, (B, T, H) -> (B, H). With a frozen encoder these are all the head ever needs, so they
+     * can be computed once and cached.
+     */
+    public NDArray features(NDArray hidden, NDArray attentionMask) {
+        return pooling == Pooling.MEAN ? Bert.meanPool(hidden, attentionMask) : hidden.get(":, 0, :");
+    }
+
+    /** The trainable part of a classifier head: [pooler], dropout, classifier; (B, H) -> (B, outputs). */
+    public NDArray headOnFeatures(NDArray features, boolean training) {
+        NDArray pooled = pooling == Pooling.POOLER ? linear(features, "bert.pooler.dense").tanh() : features;
         if (training && dropout > 0) {
             pooled = pooled.getNDArrayInternal().dropout(pooled, (float) dropout, true).singletonOrThrow();
         }

@@ -80,6 +80,14 @@ public final class Trainer {
 
     /** Trains from {@code start} (the beginning, or where a resumed run stopped) to the end or an early stop. */
     public void fit(Features train, Position start, Evaluation eval, Listener listener) {
+        fit(train, null, start, eval, listener);
+    }
+
+    /**
+     * As {@link #fit(Features, Position, Evaluation, Listener)}; with a {@code cache} of frozen-encoder features
+     * only the head runs (the unfreezing policy must keep the encoder frozen).
+     */
+    public void fit(Features train, FeatureCache cache, Position start, Evaluation eval, Listener listener) {
         int[] lengths = train.lengths();
         long total = totalSteps(train.size());
         Schedule schedule = new Schedule(s.schedule(), total, Math.round(total * s.warmupRatio()));
@@ -99,11 +107,12 @@ public final class Trainer {
                 double loss;
                 long tokens;
                 try (NDManager m = NDManager.newBaseManager()) {
-                    Batch b = train.batch(idx, m);
-                    tokens = b.realTokens();
+                    Batch b = cache == null ? train.batch(idx, m) : null;
+                    tokens = java.util.Arrays.stream(idx).map(i -> lengths[i]).sum();
                     // 3) forward, loss (scaled for accumulation), backward: gradients add up in .grad
                     try (GradientCollector gc = Engine.getInstance().newGradientCollector()) {
-                        NDArray logits = model.forward(b, encoderTrains(step), true);
+                        NDArray logits = cache == null ? model.forward(b, encoderTrains(step), true)
+                                : model.headOnFeatures(cache.batch(idx, m), true);
                         NDArray l = objective.loss(logits, train, idx, classWeights, m);
                         loss = l.getFloat();
                         gc.backward(l.div(s.gradientAccumulation()));
