@@ -31,6 +31,7 @@ public final class BertTokenizer implements AutoCloseable {
     private final JsonObject definition;
     private final HuggingFaceTokenizer tokenizer;
     private final int maxLength;
+    private final Map<String, HuggingFaceTokenizer> windowTokenizers = new java.util.HashMap<>();
 
     private BertTokenizer(JsonObject definition, int maxLength) {
         this.definition = definition;
@@ -229,6 +230,35 @@ public final class BertTokenizer implements AutoCloseable {
         return tokenizer.encode(a, b);
     }
 
+    /**
+     * Question-answering windows: [CLS] question [SEP] context-part [SEP], the context cut into windows of at
+     * most {@code maxLength} tokens overlapping by {@code stride} tokens (HuggingFace's doc_stride); the question
+     * is never truncated. Character spans of context tokens point into {@code context}.
+     */
+    public List<Encoding> windows(String question, String context, int maxLength, int stride) {
+        String key = maxLength + "/" + stride;
+        HuggingFaceTokenizer qa = windowTokenizers.computeIfAbsent(key, k -> {
+            Map<String, String> options = Map.of(
+                    "addSpecialTokens", "true",
+                    "truncation", "ONLY_SECOND",
+                    "padding", "false",
+                    "maxLength", Integer.toString(maxLength),
+                    "stride", Integer.toString(stride),
+                    "modelMaxLength", Integer.toString(Math.max(maxLength, 512)));
+            try {
+                return HuggingFaceTokenizer.newInstance(
+                        new ByteArrayInputStream(definition.toString().getBytes(StandardCharsets.UTF_8)), options);
+            } catch (IOException e) {
+                throw new UserError("tokenizer: cannot build: " + e.getMessage(), e);
+            }
+        });
+        Encoding first = qa.encode(question, context, true, true);
+        List<Encoding> out = new java.util.ArrayList<>();
+        out.add(first);
+        out.addAll(List.of(first.getOverflowing()));
+        return out;
+    }
+
     /** Writes tokenizer.json, vocab.txt and tokenizer_config.json, as HuggingFace's save_pretrained does. */
     public void save(Path dir) throws IOException {
         Files.writeString(dir.resolve("tokenizer.json"), definition.toString(), StandardCharsets.UTF_8);
@@ -259,6 +289,7 @@ public final class BertTokenizer implements AutoCloseable {
 
     @Override
     public void close() {
+        windowTokenizers.values().forEach(HuggingFaceTokenizer::close);
         tokenizer.close();
     }
 }

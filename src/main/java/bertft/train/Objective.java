@@ -10,7 +10,9 @@ public enum Objective {
     /** Any number of labels per example: sigmoid + binary cross-entropy, thresholded. */
     MULTI_LABEL("multi_label_classification"),
     /** One real value: mean squared error. */
-    REGRESSION("regression");
+    REGRESSION("regression"),
+    /** Extractive QA: a start and an end position, cross-entropy over tokens for each, averaged. */
+    SPAN("question_answering");
 
     /** HuggingFace's {@code problem_type} for config.json. */
     public final String problemType;
@@ -25,6 +27,12 @@ public enum Objective {
             case SINGLE_LABEL -> Losses.crossEntropy(logits, f.labels(idx, m), classWeights);
             case MULTI_LABEL -> Losses.binaryCrossEntropy(logits, f.targets(idx, m));
             case REGRESSION -> Losses.meanSquaredError(logits, f.targets(idx, m).reshape(-1));
+            case SPAN -> {
+                NDArray t = f.targets(idx, m).toType(ai.djl.ndarray.types.DataType.INT64, false); // (B, 2)
+                NDArray start = Losses.crossEntropy(logits.get(":, :, 0"), t.get(":, 0"), null); // (B, T) logits
+                NDArray end = Losses.crossEntropy(logits.get(":, :, 1"), t.get(":, 1"), null);
+                yield start.add(end).div(2);
+            }
         };
     }
 
@@ -33,7 +41,7 @@ public enum Objective {
         return switch (this) {
             case SINGLE_LABEL -> logits.softmax(-1);
             case MULTI_LABEL -> logits.getNDArrayInternal().sigmoid();
-            case REGRESSION -> logits;
+            case REGRESSION, SPAN -> logits;
         };
     }
 }
