@@ -1,0 +1,67 @@
+package bertft.qa;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import bertft.qa.QaPostprocess.Prediction;
+import bertft.qa.QaPostprocess.WindowLogits;
+import java.util.List;
+import org.junit.jupiter.api.Test;
+
+class QaPostprocessTest {
+    // context tokens: "Paris"(0-5) "is"(6-8) "in"(9-11) "France"(12-18); positions 0..2 are [CLS] q [SEP]
+    static final String CONTEXT = "Paris is in France";
+    static final int[] CS = {-1, -1, -1, 0, 6, 9, 12, -1};
+    static final int[] CE = {-1, -1, -1, 5, 8, 11, 18, -1};
+
+    static WindowLogits window(float[] start, float[] end) {
+        return new WindowLogits(start, end, CS, CE);
+    }
+
+    @Test
+    void bestSpanIsCutFromTheContextByOffsets() {
+        float[] s = {0, 0, 0, 1, 0, 0, 5, 0};
+        float[] e = {0, 0, 0, 0, 0, 0, 6, 0};
+        Prediction p = QaPostprocess.predict(CONTEXT, List.of(window(s, e)), 20, 30, false, 0);
+        assertEquals("France", p.answer());
+        assertEquals(12, p.nbest().get(0).start());
+        assertEquals(11.0, p.nbest().get(0).score(), 1e-6);
+        double total = p.nbest().stream().mapToDouble(QaPostprocess.Span::probability).sum();
+        assertEquals(1.0, total, 1e-9);
+    }
+
+    @Test
+    void spansOutsideTheContextBackwardsOrTooLongAreDropped() {
+        // highest logits sit on the question ([1]) and [SEP] ([7]): never answers
+        float[] s = {0, 9, 0, 2, 0, 0, 0, 0};
+        float[] e = {0, 0, 9, 0, 0, 0, 1, 9};
+        Prediction p = QaPostprocess.predict(CONTEXT, List.of(window(s, e)), 20, 30, false, 0);
+        assertEquals("Paris is in France", p.answer());
+        // the same with max-answer-length 2: "Paris is in France" is 4 tokens long, so only shorter spans remain
+        Prediction shortP = QaPostprocess.predict(CONTEXT, List.of(window(s, e)), 20, 2, false, 0);
+        assertTrue(shortP.nbest().stream().allMatch(x -> x.text().split(" ").length <= 2), shortP.nbest().toString());
+        // end before start is never produced
+        float[] s2 = {0, 0, 0, 0, 0, 0, 9, 0};
+        float[] e2 = {0, 0, 0, 9, 0, 0, 0, 0};
+        Prediction back = QaPostprocess.predict(CONTEXT, List.of(window(s2, e2)), 20, 30, false, 0);
+        assertTrue(back.nbest().stream().allMatch(x -> x.end() > x.start()));
+    }
+
+    @Test
+    void theBestWindowWins() {
+        float[] weak = {0, 0, 0, 1, 0, 0, 0, 0};
+        float[] strong = {0, 0, 0, 0, 0, 7, 0, 0};
+        Prediction p = QaPostprocess.predict(CONTEXT,
+                List.of(window(weak, weak), window(strong, new float[] {0, 0, 0, 0, 0, 0, 7, 0})), 20, 30, false, 0);
+        assertEquals("in France", p.answer());
+    }
+
+    @Test
+    void version2AnswersNothingWhenClsScoresHigher() {
+        float[] s = {8, 0, 0, 1, 0, 0, 0, 0};
+        float[] e = {8, 0, 0, 1, 0, 0, 0, 0};
+        assertEquals("", QaPostprocess.predict(CONTEXT, List.of(window(s, e)), 20, 30, true, 0).answer());
+        assertEquals("Paris", QaPostprocess.predict(CONTEXT, List.of(window(s, e)), 20, 30, false, 0).answer());
+        assertEquals("Paris", QaPostprocess.predict(CONTEXT, List.of(window(s, e)), 20, 30, true, 100).answer());
+    }
+}
