@@ -1,0 +1,121 @@
+package bertft.train;
+
+import com.google.gson.Gson;
+import com.google.gson.JsonObject;
+import java.io.BufferedWriter;
+import java.io.IOException;
+import java.io.PrintStream;
+import java.io.UncheckedIOException;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.nio.file.StandardOpenOption;
+import java.util.Map;
+
+/**
+ * Where a run reports: {@code metrics.jsonl} (one JSON object per optimizer step and per evaluation) and
+ * stderr (a live progress line on a terminal, plain log lines otherwise).
+ */
+public final class RunLog implements AutoCloseable {
+    private static final Gson GSON = new Gson();
+    private final BufferedWriter metrics;
+    private final PrintStream err;
+    private final boolean terminal;
+    private final long started = System.nanoTime();
+    private long tokens;
+    private long lastLine;
+
+    public RunLog(Path metricsFile, boolean append, PrintStream err) {
+        try {
+            this.metrics = Files.newBufferedWriter(metricsFile, StandardCharsets.UTF_8, StandardOpenOption.CREATE,
+                    append ? StandardOpenOption.APPEND : StandardOpenOption.TRUNCATE_EXISTING, StandardOpenOption.WRITE);
+        } catch (IOException e) {
+            throw new UncheckedIOException(e);
+        }
+        this.err = err;
+        this.terminal = System.console() != null && System.getenv("CI") == null;
+    }
+
+    public double elapsed() {
+        return (System.nanoTime() - started) / 1e9;
+    }
+
+    /** Real (non-padding) tokens trained on so far in this process. */
+    public long tokens() {
+        return tokens;
+    }
+
+    public void step(long step, long total, int epoch, double loss, double lr, double gradNorm, long stepTokens,
+            double seconds) {
+        tokens += stepTokens;
+        double elapsed = elapsed();
+        double tps = tokens / Math.max(1e-9, elapsed);
+        JsonObject o = new JsonObject();
+        o.addProperty("step", step);
+        o.addProperty("epoch", epoch);
+        o.addProperty("loss", loss);
+        o.addProperty("lr", lr);
+        o.addProperty("grad_norm", gradNorm);
+        o.addProperty("tokens_per_s", Math.round(tps));
+        o.addProperty("elapsed_s", Math.round(elapsed * 10) / 10.0);
+        write(o);
+        double eta = elapsed / Math.max(1, step) * (total - step);
+        String line = String.format("step %d/%d  epoch %d  loss %.4f  lr %.2e  %.0f tokens/s  ETA %s", step, total,
+                epoch + 1, loss, lr, tps, duration(eta));
+        if (terminal) {
+            int width = 24;
+            int done = (int) (width * step / Math.max(1, total));
+            err.print("\r[" + "#".repeat(done) + " ".repeat(width - done) + "] " + line + "   ");
+            err.flush();
+        } else if (step == 1 || step == total || System.nanoTime() - lastLine > 30e9) {
+            err.println(line);
+            lastLine = System.nanoTime();
+        }
+    }
+
+    public void eval(long step, int epoch, String split, Map<String, Double> metricsByName) {
+        JsonObject o = new JsonObject();
+        o.addProperty("step", step);
+        o.addProperty("epoch", epoch);
+        o.add(split, GSON.toJsonTree(metricsByName));
+        write(o);
+        if (terminal) {
+            err.println();
+        }
+        StringBuilder sb = new StringBuilder(split + " @ step " + step + ":");
+        metricsByName.forEach((k, v) -> sb.append(String.format(" %s %.4f", k, v)));
+        err.println(sb);
+    }
+
+    /** Any other line worth keeping (early stop, checkpoints). */
+    public void note(String text) {
+        if (terminal) {
+            err.println();
+        }
+        err.println(text);
+    }
+
+    private void write(JsonObject o) {
+        try {
+            metrics.write(GSON.toJson(o));
+            metrics.newLine();
+            metrics.flush();
+        } catch (IOException e) {
+            throw new UncheckedIOException(e);
+        }
+    }
+
+    static String duration(double seconds) {
+        long s = Math.round(seconds);
+        return s >= 3600 ? String.format("%dh%02dm", s / 3600, s % 3600 / 60) : String.format("%dm%02ds", s / 60, s % 60);
+    }
+
+    @Override
+    public void close() {
+        try {
+            metrics.close();
+        } catch (IOException e) {
+            throw new UncheckedIOException(e);
+        }
+    }
+}
