@@ -103,6 +103,29 @@ public record Checkpoint(BertConfig config, Map<String, TensorData> encoder, Map
         });
     }
 
+    /**
+     * Writes the model files into an existing directory (a run directory holding other files too), each file
+     * through a temporary sibling and a rename, config.json last so a reader never sees new config with old
+     * weights half-written.
+     */
+    public static void writeInto(Path dir, Checkpoint ckpt, BertTokenizer tokenizer) {
+        Path tmp = dir.resolve(".model.tmp");
+        deleteTree(tmp);
+        ckpt.write(tmp, tokenizer);
+        try (Stream<Path> files = Files.list(tmp)) {
+            List<Path> list = new ArrayList<>(files.toList());
+            list.sort(Comparator.comparing(p -> p.getFileName().toString().equals("config.json")));
+            for (Path f : list) {
+                Files.move(f, dir.resolve(f.getFileName()), StandardCopyOption.REPLACE_EXISTING,
+                        StandardCopyOption.ATOMIC_MOVE);
+            }
+        } catch (IOException e) {
+            throw new UserError(dir + ": cannot write the model: " + e.getMessage());
+        } finally {
+            deleteTree(tmp);
+        }
+    }
+
     /** Fills a directory. */
     public interface DirWriter {
         void fill(Path tmp) throws IOException;

@@ -14,7 +14,8 @@ import picocli.CommandLine.Option;
 @Command(name = "bert-ft", mixinStandardHelpOptions = true, versionProvider = BertFt.Version.class,
         description = "Fine-tune pretrained BERT-family encoders (HuggingFace checkpoints) for classification "
                 + "and question answering, in Java.",
-        subcommands = {EmbedCommand.class, ModelsCommand.class, BenchCommand.class,
+        subcommands = {TrainCommand.class, EvaluateCommand.class, ClassifyCommand.class, CompareCommand.class,
+                QaCommand.class, EmbedCommand.class, ModelsCommand.class, BenchCommand.class,
                 CommandLine.HelpCommand.class})
 public final class BertFt {
     /** Exit code for a user mistake (bad file, bad option value). */
@@ -31,6 +32,8 @@ public final class BertFt {
     /** The configured command line: user errors print one line, other failures a short message. */
     public static CommandLine commandLine() {
         CommandLine cl = new CommandLine(new BertFt());
+        TaskOptions.addTo(cl.getSubcommands().get("train"));
+        TaskOptions.addTo(cl.getSubcommands().get("compare"));
         cl.setExecutionExceptionHandler(errors());
         return cl;
     }

@@ -1,0 +1,90 @@
+package bertft.cli;
+
+import bertft.data.LabelledData;
+import bertft.qa.Squad;
+import bertft.run.Evaluator;
+import bertft.run.Reports;
+import bertft.run.Scoring;
+import bertft.run.TaskData;
+import bertft.run.TrainedModel;
+import bertft.task.TaskSpec;
+import com.google.gson.GsonBuilder;
+import com.google.gson.JsonObject;
+import java.io.PrintWriter;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.LinkedHashMap;
+import java.util.Map;
+import java.util.concurrent.Callable;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Model.CommandSpec;
+import picocli.CommandLine.Option;
+import picocli.CommandLine.Spec;
+
+/** {@code bert-ft evaluate}: score a fine-tuned model on labelled data. */
+@Command(name = "evaluate", mixinStandardHelpOptions = true,
+        description = {"Score a fine-tuned model on labelled data: report.json (metrics, per class, confusion "
+                + "matrix; for QA exact_match/f1, predictions.json, nbest.json) and report.md."})
+final class EvaluateCommand implements Callable<Integer> {
+    @Spec
+    CommandSpec spec;
+
+    @Option(names = "--model", required = true, paramLabel = "DIR", description = "A model trained by bert-ft.")
+    Path model;
+
+    @Option(names = "--data", required = true, paramLabel = "FILE",
+            description = "Labelled CSV/TSV/JSONL (classification) or SQuAD JSON (QA).")
+    Path data;
+
+    @Option(names = "--task", paramLabel = "TASK.yaml",
+            description = "Task file for column names and settings (default: what the model was trained for).")
+    Path task;
+
+    @Option(names = "--out", paramLabel = "DIR", description = "Report directory (default: DIR/eval-<data name>).")
+    Path out;
+
+    @Option(names = "--text-column", paramLabel = "NAME", description = "Text column (without --task).")
+    String textColumn;
+
+    @Option(names = "--label-column", paramLabel = "NAME", description = "Label column (without --task).")
+    String labelColumn;
+
+    @Override
+    public Integer call() throws Exception {
+        try (TrainedModel m = TrainedModel.load(model)) {
+            Map<String, String> o = new LinkedHashMap<>();
+            if (textColumn != null) {
+                o.put("text-column", textColumn);
+            }
+            if (labelColumn != null) {
+                o.put("label-column", labelColumn);
+            }
+            o.put("data-dir", ".");
+            o.put("validation", data.toString());
+            TaskSpec t = m.spec(task, o);
+            JsonObject report;
+            if (m.kind() == TaskSpec.Kind.QA) {
+                report = Evaluator.qa(t, Squad.read(data), m.tokenizer()).report(m.model());
+            } else {
+                LabelledData d = LabelledData.read(t, m.labels(), data);
+                report = Evaluator.table(t, d, TaskData.features(d, m.tokenizer()), m.labels()).report(m.model());
+            }
+            String stem = data.getFileName().toString().replaceFirst("\\.[^.]+$", "");
+            Path dir = out != null ? out : model.resolve("eval-" + stem);
+            Files.createDirectories(dir);
+            var gson = new GsonBuilder().setPrettyPrinting().disableHtmlEscaping().create();
+            if (report.has("predictions")) {
+                Reports.writeAtomically(dir.resolve("predictions.json"), gson.toJson(report.remove("predictions")));
+                Reports.writeAtomically(dir.resolve("nbest.json"), gson.toJson(report.remove("nbest")));
+            }
+            JsonObject training = new JsonObject();
+            training.addProperty("data", data.toString());
+            Reports.write(t, dir, training, report, null);
+            PrintWriter pw = spec.commandLine().getOut();
+            Scoring.summary(report).forEach((k, v) -> pw.printf("%s %s%n", k, Reports.fmt(v)));
+            pw.println("report: " + dir.resolve("report.md"));
+            pw.flush();
+        }
+        return 0;
+    }
+}

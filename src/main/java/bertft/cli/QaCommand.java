@@ -1,0 +1,146 @@
+package bertft.cli;
+
+import bertft.UserError;
+import bertft.qa.QaAnswerer;
+import bertft.qa.QaPostprocess;
+import bertft.qa.Squad;
+import bertft.run.Evaluator;
+import bertft.run.TrainedModel;
+import bertft.task.TaskSpec;
+import com.google.gson.JsonArray;
+import com.google.gson.JsonObject;
+import java.io.BufferedReader;
+import java.io.IOException;
+import java.io.InputStreamReader;
+import java.io.PrintWriter;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.NoSuchFileException;
+import java.nio.file.Path;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.Callable;
+import picocli.CommandLine.ArgGroup;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Model.CommandSpec;
+import picocli.CommandLine.Option;
+import picocli.CommandLine.Spec;
+
+/** {@code bert-ft qa}: answer questions about a text of any length. */
+@Command(name = "qa", mixinStandardHelpOptions = true,
+        description = {"Answer questions about a context with an extractive QA model. Contexts longer than one "
+                + "window are split with the model's doc stride. Without --question, questions are read from stdin, "
+                + "one per line, until end of input."})
+final class QaCommand implements Callable<Integer> {
+    @Spec
+    CommandSpec spec;
+
+    @Option(names = "--model", required = true, paramLabel = "DIR", description = "A QA model trained by bert-ft.")
+    Path model;
+
+    @ArgGroup(multiplicity = "1")
+    Context context;
+
+    static final class Context {
+        @Option(names = "--context", paramLabel = "TEXT", description = "The text to search for answers.")
+        String text;
+
+        @Option(names = "--context-file", paramLabel = "FILE", description = "Read the context from a UTF-8 file.")
+        Path file;
+    }
+
+    @Option(names = "--question", paramLabel = "Q", description = "A question (repeatable).")
+    List<String> questions;
+
+    @Option(names = "--top-k", defaultValue = "1", paramLabel = "N", description = "Answers per question (default: 1).")
+    int topK;
+
+    @Option(names = "--json", description = "One JSON object per question.")
+    boolean json;
+
+    @Override
+    public Integer call() throws IOException {
+        String ctx = context.text != null ? context.text : read(context.file);
+        if (ctx.isBlank()) {
+            throw new UserError((context.file != null ? context.file + ": " : "--context: ") + "the context is empty");
+        }
+        if (topK < 1) {
+            throw new UserError("--top-k " + topK + ": must be at least 1");
+        }
+        try (TrainedModel m = TrainedModel.load(model)) {
+            if (m.kind() != TaskSpec.Kind.QA) {
+                throw new UserError(model + ": has a " + m.kind() + " classifier head (classifier), not a QA head "
+                        + "(qa_outputs); use `bert-ft classify`");
+            }
+            TaskSpec t = m.spec(null, Map.of());
+            QaAnswerer answerer = new QaAnswerer(m.model(), m.tokenizer(), Evaluator.qaSettings(t));
+            PrintWriter out = spec.commandLine().getOut();
+            if (questions != null) {
+                for (String q : questions) {
+                    print(out, q, ask(answerer, m, t, ctx, q));
+                }
+            } else {
+                BufferedReader in = new BufferedReader(new InputStreamReader(System.in, StandardCharsets.UTF_8));
+                String line;
+                while ((line = in.readLine()) != null) {
+                    if (!line.isBlank()) {
+                        print(out, line.strip(), ask(answerer, m, t, ctx, line.strip()));
+                    }
+                }
+            }
+        }
+        return 0;
+    }
+
+    private QaPostprocess.Prediction ask(QaAnswerer answerer, TrainedModel m, TaskSpec t, String ctx, String q) {
+        int tokens = m.tokenizer().encode(q).getIds().length;
+        if (tokens + 3 >= t.maxLength()) {
+            throw new UserError("question of " + tokens + " tokens is longer than max-length " + t.maxLength()
+                    + " allows: '" + q + "'");
+        }
+        return answerer.answer(List.of(new Squad.Question("q", q, ctx, List.of(), false))).get(0);
+    }
+
+    private void print(PrintWriter out, String question, QaPostprocess.Prediction p) {
+        List<QaPostprocess.Span> spans = p.nbest().subList(0, Math.min(topK, p.nbest().size()));
+        if (json) {
+            JsonObject o = new JsonObject();
+            o.addProperty("question", question);
+            JsonArray answers = new JsonArray();
+            for (QaPostprocess.Span s : spans) {
+                JsonObject a = new JsonObject();
+                a.addProperty("answer", s.text());
+                a.addProperty("score", s.score());
+                a.addProperty("probability", s.probability());
+                a.addProperty("start", s.start());
+                a.addProperty("end", s.end());
+                answers.add(a);
+            }
+            o.add("answers", answers);
+            out.println(o);
+        } else {
+            out.println("Q: " + question);
+            if (spans.isEmpty()) {
+                out.println("   (no answer found)");
+            }
+            for (QaPostprocess.Span s : spans) {
+                out.printf("   %s   (score %.2f, p %.2f, chars %d-%d)%n", s.text(), s.score(), s.probability(),
+                        s.start(), s.end());
+            }
+        }
+        out.flush();
+    }
+
+    private static String read(Path file) {
+        try {
+            return Files.readString(file, StandardCharsets.UTF_8);
+        } catch (NoSuchFileException e) {
+            throw new UserError(file + ": no such file");
+        } catch (java.nio.charset.MalformedInputException e) {
+            throw new UserError(file + ": not valid UTF-8");
+        } catch (IOException e) {
+            throw new UserError(file + ": cannot read: " + e.getMessage());
+        }
+    }
+
+}

@@ -1,0 +1,68 @@
+package bertft.qa;
+
+import ai.djl.ndarray.NDArray;
+import ai.djl.ndarray.NDManager;
+import bertft.model.TaskModel;
+import bertft.text.BertTokenizer;
+import bertft.train.Batcher;
+import bertft.train.Features;
+import java.util.ArrayList;
+import java.util.List;
+
+/** Answers questions with a QA model: windows, batched logits, then {@link QaPostprocess} per question. */
+public final class QaAnswerer {
+    /** Window and answer settings (the task keys of the same names). */
+    public record Settings(int maxLength, int docStride, int maxQueryLength, int nBest, int maxAnswerLength,
+            boolean version2, double nullThreshold, int batchSize) {}
+
+    private final TaskModel model;
+    private final BertTokenizer tokenizer;
+    private final Settings s;
+
+    public QaAnswerer(TaskModel model, BertTokenizer tokenizer, Settings settings) {
+        this.model = model;
+        this.tokenizer = tokenizer;
+        this.s = settings;
+    }
+
+    /** One prediction per question, in order. */
+    public List<QaPostprocess.Prediction> answer(List<Squad.Question> questions) {
+        List<QaFeatures.Window> windows = QaFeatures.build(questions, tokenizer, s.maxLength(), s.docStride(),
+                s.maxQueryLength());
+        Features f = QaFeatures.features(windows);
+        float[][] start = new float[windows.size()][];
+        float[][] end = new float[windows.size()][];
+        for (int[] idx : Batcher.inference(f.lengths(), s.batchSize())) {
+            try (NDManager m = NDManager.newBaseManager()) {
+                NDArray logits = model.forward(f.batch(idx, m)); // (B, T, 2)
+                int t = (int) logits.getShape().get(1);
+                float[] flat = logits.toFloatArray();
+                for (int k = 0; k < idx.length; k++) {
+                    int n = windows.get(idx[k]).charStart().length;
+                    float[] a = new float[n];
+                    float[] b = new float[n];
+                    for (int i = 0; i < n; i++) {
+                        a[i] = flat[(k * t + i) * 2];
+                        b[i] = flat[(k * t + i) * 2 + 1];
+                    }
+                    start[idx[k]] = a;
+                    end[idx[k]] = b;
+                }
+            }
+        }
+        List<List<QaPostprocess.WindowLogits>> byQuestion = new ArrayList<>();
+        for (int q = 0; q < questions.size(); q++) {
+            byQuestion.add(new ArrayList<>());
+        }
+        for (int i = 0; i < windows.size(); i++) {
+            QaFeatures.Window w = windows.get(i);
+            byQuestion.get(w.question()).add(new QaPostprocess.WindowLogits(start[i], end[i], w.charStart(), w.charEnd()));
+        }
+        List<QaPostprocess.Prediction> out = new ArrayList<>(questions.size());
+        for (int q = 0; q < questions.size(); q++) {
+            out.add(QaPostprocess.predict(questions.get(q).context(), byQuestion.get(q), s.nBest(), s.maxAnswerLength(),
+                    s.version2(), s.nullThreshold()));
+        }
+        return out;
+    }
+}

@@ -1,0 +1,244 @@
+package bertft.run;
+
+import bertft.UserError;
+import bertft.task.TaskFiles;
+import bertft.task.TaskSpec;
+import com.google.gson.GsonBuilder;
+import com.google.gson.JsonArray;
+import com.google.gson.JsonObject;
+import com.google.gson.JsonParser;
+import java.io.IOException;
+import java.io.PrintStream;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+
+/**
+ * Runs a task under several strategies and seeds (each into its own run directory, skipped when its report
+ * exists) and summarises them in {@code compare.json} and {@code compare.md}.
+ */
+public final class Compare {
+    private final Path task;
+    private final Map<String, String> common;
+    private final Path out;
+    private final PrintStream err;
+
+    public Compare(Path task, Map<String, String> common, Path out, PrintStream err) {
+        this.task = task;
+        this.common = common;
+        this.out = out;
+        this.err = err;
+    }
+
+    /** One strategy's runs. */
+    record Row(String label, List<JsonObject> runs) {}
+
+    public void run(List<String> strategies, List<Long> seeds) {
+        long started = System.nanoTime();
+        List<Row> rows = new ArrayList<>();
+        for (String s : strategies) {
+            Map<String, String> o = overrides(s);
+            List<JsonObject> runs = new ArrayList<>();
+            for (long seed : seeds) {
+                Map<String, String> all = new LinkedHashMap<>(common);
+                all.putAll(o);
+                all.put("seed", Long.toString(seed));
+                Path dir = out.resolve(s.replaceAll("[^A-Za-z0-9._=-]+", "_") + "-seed" + seed);
+                all.put("out", dir.toString());
+                Path report = dir.resolve("report.json");
+                if (!Files.exists(report)) {
+                    err.printf("== compare: %s, seed %d -> %s%n", s, seed, dir);
+                    TaskSpec spec = TaskFiles.load(task, all);
+                    new TrainJob(spec, err).run(Files.exists(dir.resolve("last/trainer_state.json")));
+                } else {
+                    err.printf("== compare: %s, seed %d: done before (%s)%n", s, seed, report);
+                }
+                runs.add(read(report));
+            }
+            rows.add(new Row(s, runs));
+        }
+        TaskSpec base = TaskFiles.load(task, common);
+        String metric = base.earlyStopping() != null && base.earlyStopping().metric() != null
+                ? base.earlyStopping().metric() : base.task().mainMetric();
+        JsonObject summary = summarise(base, metric, rows);
+        summary.addProperty("wall_seconds", Math.round((System.nanoTime() - started) / 1e8) / 10.0);
+        try {
+            Files.createDirectories(out);
+        } catch (IOException e) {
+            throw new UserError(out + ": " + e.getMessage());
+        }
+        Reports.writeAtomically(out.resolve("compare.json"),
+                new GsonBuilder().setPrettyPrinting().create().toJson(summary));
+        Reports.writeAtomically(out.resolve("compare.md"), markdown(summary));
+        err.println("comparison: " + out.resolve("compare.md"));
+    }
+
+    /** {@code top-2} -> strategy top-k, unfreeze-layers 2; {@code frozen:learning-rate=1e-3} -> overrides. */
+    static Map<String, String> overrides(String label) {
+        String[] parts = label.split(":");
+        Map<String, String> o = new LinkedHashMap<>();
+        String name = parts[0].strip();
+        if (name.matches("top-\\d+")) {
+            o.put("strategy", "top-k");
+            o.put("unfreeze-layers", name.substring(4));
+        } else {
+            o.put("strategy", name);
+        }
+        for (int i = 1; i < parts.length; i++) {
+            String[] kv = parts[i].split("=", 2);
+            if (kv.length != 2) {
+                throw new UserError("--strategies " + label + ": '" + parts[i] + "' is not KEY=VALUE");
+            }
+            o.put(kv[0].strip().replaceFirst("^--", ""), kv[1].strip());
+        }
+        return o;
+    }
+
+    private static JsonObject read(Path report) {
+        try {
+            return JsonParser.parseString(Files.readString(report, StandardCharsets.UTF_8)).getAsJsonObject();
+        } catch (IOException | RuntimeException e) {
+            throw new UserError(report + ": unreadable (delete the run directory to redo it): " + e.getMessage());
+        }
+    }
+
+    static JsonObject summarise(TaskSpec base, String metric, List<Row> rows) {
+        boolean lower = TaskSpec.Kind.lowerIsBetter(metric);
+        JsonObject o = new JsonObject();
+        o.addProperty("task", base.name());
+        o.addProperty("metric", metric);
+        JsonArray strategies = new JsonArray();
+        String best = null;
+        double bestMean = Double.NaN;
+        double bestSd = 0;
+        List<double[]> stats = new ArrayList<>();
+        for (Row r : rows) {
+            double[] v = values(r.runs(), "validation", metric);
+            double[] t = values(r.runs(), "test", metric);
+            JsonObject s = new JsonObject();
+            s.addProperty("strategy", r.label());
+            s.addProperty("runs", r.runs().size());
+            s.add("validation", stat(v));
+            if (t.length > 0) {
+                s.add("test", stat(t));
+            }
+            JsonObject training = r.runs().get(0).getAsJsonObject("training");
+            double seconds = r.runs().stream().mapToDouble(x -> x.getAsJsonObject("training").get("seconds")
+                    .getAsDouble()).average().orElse(0);
+            s.addProperty("train_seconds_mean", Math.round(seconds * 10) / 10.0);
+            s.addProperty("trainable_parameters", training.get("trainable_parameters").getAsLong());
+            strategies.add(s);
+            if (v.length > 0) {
+                double mean = mean(v);
+                stats.add(new double[] {mean, sd(v)});
+                if (best == null || (lower ? mean < bestMean : mean > bestMean)) {
+                    best = r.label();
+                    bestMean = mean;
+                    bestSd = sd(v);
+                }
+            }
+        }
+        o.add("strategies", strategies);
+        if (best != null) {
+            o.addProperty("best", best);
+            // within noise: another strategy's mean is inside the larger of the two spreads
+            List<String> close = new ArrayList<>();
+            for (int i = 0; i < rows.size() && i < stats.size(); i++) {
+                String label = rows.get(i).label();
+                double gap = Math.abs(stats.get(i)[0] - bestMean);
+                if (!label.equals(best) && gap <= Math.max(bestSd, stats.get(i)[1])) {
+                    close.add(label);
+                }
+            }
+            if (!close.isEmpty()) {
+                o.addProperty("note", best + " is best, but " + String.join(", ", close)
+                        + " within seed noise (difference <= one standard deviation)");
+            } else if (rows.get(0).runs().size() < 2) {
+                o.addProperty("note", "one seed per strategy: run with --seeds 1,2,3 to see the seed noise");
+            }
+        }
+        return o;
+    }
+
+    private static double[] values(List<JsonObject> runs, String split, String metric) {
+        List<Double> out = new ArrayList<>();
+        for (JsonObject r : runs) {
+            JsonObject s = r.getAsJsonObject(split);
+            if (s != null && s.getAsJsonObject("metrics").has(metric)) {
+                out.add(s.getAsJsonObject("metrics").get(metric).getAsDouble());
+            }
+        }
+        return out.stream().mapToDouble(Double::doubleValue).toArray();
+    }
+
+    private static JsonObject stat(double[] v) {
+        JsonObject o = new JsonObject();
+        JsonArray all = new JsonArray();
+        for (double x : v) {
+            all.add(x);
+        }
+        o.add("values", all);
+        if (v.length > 0) {
+            o.addProperty("mean", mean(v));
+            o.addProperty("sd", sd(v));
+            o.addProperty("min", java.util.Arrays.stream(v).min().getAsDouble());
+            o.addProperty("max", java.util.Arrays.stream(v).max().getAsDouble());
+        }
+        return o;
+    }
+
+    static double mean(double[] v) {
+        return java.util.Arrays.stream(v).average().orElse(Double.NaN);
+    }
+
+    /** Sample standard deviation (0 for one value). */
+    static double sd(double[] v) {
+        if (v.length < 2) {
+            return 0;
+        }
+        double m = mean(v);
+        double s = 0;
+        for (double x : v) {
+            s += (x - m) * (x - m);
+        }
+        return Math.sqrt(s / (v.length - 1));
+    }
+
+    static String markdown(JsonObject s) {
+        String metric = s.get("metric").getAsString();
+        StringBuilder sb = new StringBuilder("# Strategy comparison: ").append(s.get("task").getAsString())
+                .append("\n\nValidation ").append(metric).append(" (mean ± sd over seeds)");
+        sb.append("\n\n| strategy | runs | validation ").append(metric).append(" | test ").append(metric)
+                .append(" | train time (s) | trainable parameters |\n|---|---|---|---|---|---|\n");
+        for (var e : s.getAsJsonArray("strategies")) {
+            JsonObject r = e.getAsJsonObject();
+            sb.append("| ").append(r.get("strategy").getAsString()).append(" | ").append(r.get("runs").getAsInt())
+                    .append(" | ").append(pm(r.getAsJsonObject("validation"))).append(" | ")
+                    .append(r.has("test") ? pm(r.getAsJsonObject("test")) : "").append(" | ")
+                    .append(r.get("train_seconds_mean").getAsDouble()).append(" | ")
+                    .append(String.format("%,d", r.get("trainable_parameters").getAsLong())).append(" |\n");
+        }
+        if (s.has("best")) {
+            sb.append("\nBest: **").append(s.get("best").getAsString()).append("**");
+            if (s.has("note")) {
+                sb.append(" — ").append(s.get("note").getAsString());
+            }
+            sb.append('\n');
+        }
+        if (s.has("wall_seconds")) {
+            sb.append("\nWall time of this compare: ").append(s.get("wall_seconds").getAsDouble()).append(" s\n");
+        }
+        return sb.toString();
+    }
+
+    private static String pm(JsonObject st) {
+        if (!st.has("mean")) {
+            return "";
+        }
+        return String.format("%.4f ± %.4f", st.get("mean").getAsDouble(), st.get("sd").getAsDouble());
+    }
+}

@@ -1,0 +1,116 @@
+package bertft.run;
+
+import ai.djl.ndarray.NDManager;
+import bertft.data.LabelledData;
+import bertft.infer.Predictor;
+import bertft.model.TaskModel;
+import bertft.qa.QaAnswerer;
+import bertft.qa.QaPostprocess;
+import bertft.qa.Squad;
+import bertft.task.TaskSpec;
+import bertft.text.BertTokenizer;
+import bertft.train.FeatureCache;
+import bertft.train.Features;
+import bertft.train.Objective;
+import com.google.gson.JsonObject;
+import java.util.List;
+import java.util.Map;
+import java.util.stream.IntStream;
+
+/**
+ * Scores a model on a labelled set: the summary metrics (for model selection and early stopping) and the full
+ * report (per class, confusion matrix, predictions) that {@code report.json} holds.
+ */
+public abstract class Evaluator {
+
+    /** The headline metrics, by name (accuracy, macro_f1, ... or exact_match, f1). */
+    public Map<String, Double> evaluate(TaskModel model) {
+        return Scoring.summary(report(model));
+    }
+
+    /** The full report as JSON: {@code {"metrics": {...}, ...}}. */
+    public abstract JsonObject report(TaskModel model);
+
+    /** The same evaluation on encoder features computed once (frozen encoder). */
+    public Evaluator cached(TaskModel model, int batchSize) {
+        return this;
+    }
+
+    /** No validation set: nothing to score. */
+    public static Evaluator none() {
+        return new Evaluator() {
+            @Override
+            public Map<String, Double> evaluate(TaskModel model) {
+                return Map.of();
+            }
+
+            @Override
+            public JsonObject report(TaskModel model) {
+                return new JsonObject();
+            }
+        };
+    }
+
+    /** Classification, sentiment, multi-label or regression on a table. */
+    public static Evaluator table(TaskSpec spec, LabelledData data, Features features, List<String> labels) {
+        return new Table(spec, data, features, labels, null);
+    }
+
+    /** Extractive QA on SQuAD questions. */
+    public static Evaluator qa(TaskSpec spec, List<Squad.Question> questions, BertTokenizer tok) {
+        return new Evaluator() {
+            @Override
+            public JsonObject report(TaskModel model) {
+                QaAnswerer answerer = new QaAnswerer(model, tok, qaSettings(spec));
+                List<QaPostprocess.Prediction> predictions = answerer.answer(questions);
+                return Scoring.qa(questions, predictions);
+            }
+        };
+    }
+
+    public static QaAnswerer.Settings qaSettings(TaskSpec spec) {
+        return new QaAnswerer.Settings(spec.maxLength(), spec.docStride(), spec.maxQueryLength(), spec.nBest(),
+                spec.maxAnswerLength(), spec.version2(), spec.nullThreshold(), spec.evalBatchSize());
+    }
+
+    private static final class Table extends Evaluator {
+        private final TaskSpec spec;
+        private final LabelledData data;
+        private final Features features;
+        private final List<String> labels;
+        private final FeatureCache cache;
+
+        Table(TaskSpec spec, LabelledData data, Features features, List<String> labels, FeatureCache cache) {
+            this.spec = spec;
+            this.data = data;
+            this.features = features;
+            this.labels = labels;
+            this.cache = cache;
+        }
+
+        @Override
+        public JsonObject report(TaskModel model) {
+            Objective objective = TaskData.objective(spec.task());
+            float[][] scores;
+            if (cache == null) {
+                scores = new Predictor(model, objective, spec.evalBatchSize()).scores(features.encodings());
+            } else {
+                scores = new float[features.size()][];
+                try (NDManager m = NDManager.newBaseManager()) {
+                    int[] all = IntStream.range(0, features.size()).toArray();
+                    float[] flat = objective.scores(model.headOnFeatures(cache.batch(all, m), false)).toFloatArray();
+                    int c = flat.length / features.size();
+                    for (int i = 0; i < scores.length; i++) {
+                        scores[i] = java.util.Arrays.copyOfRange(flat, i * c, (i + 1) * c);
+                    }
+                }
+            }
+            return Scoring.table(spec, data, labels, scores);
+        }
+
+        @Override
+        public Evaluator cached(TaskModel model, int batchSize) {
+            return new Table(spec, data, features, labels, FeatureCache.compute(model, features, batchSize));
+        }
+    }
+}

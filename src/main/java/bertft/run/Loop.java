@@ -1,0 +1,129 @@
+package bertft.run;
+
+import bertft.checkpoint.Checkpoint;
+import bertft.model.TaskModel;
+import bertft.task.EarlyStopping;
+import bertft.task.TaskSpec;
+import bertft.text.BertTokenizer;
+import bertft.train.RunLog;
+import bertft.train.Trainer;
+import com.google.gson.JsonObject;
+import java.io.PrintStream;
+import java.nio.file.Path;
+import java.util.Map;
+
+/**
+ * The trainer's listener for one run: logs, keeps the best checkpoint, stops early, writes resume state.
+ */
+final class Loop implements Trainer.Listener {
+    /** Test hook: a system property naming a step after whose checkpoint the run dies, as if killed. */
+    static final String STOP_AFTER_STEP = "bertft.stopAfterStep";
+
+    private final TaskSpec spec;
+    private final TaskModel model;
+    private final BertTokenizer tok;
+    private final Trainer trainer;
+    private final Evaluator evaluator;
+    private final JsonObject configExtra;
+    private final Path out;
+    private final PrintStream err;
+    private final String metric;
+    private final EarlyStopping stopping;
+    RunLog log;
+    double elapsedBefore;
+    private double best = Double.NaN;
+    private long bestStep = -1;
+    private int badEvals;
+    private boolean saved;
+
+    Loop(TaskSpec spec, TaskModel model, BertTokenizer tok, Trainer trainer, Evaluator evaluator,
+            JsonObject configExtra, Path out, PrintStream err) {
+        this.spec = spec;
+        this.model = model;
+        this.tok = tok;
+        this.trainer = trainer;
+        this.evaluator = evaluator;
+        this.configExtra = configExtra;
+        this.out = out;
+        this.err = err;
+        this.stopping = spec.earlyStopping();
+        this.metric = stopping != null && stopping.metric() != null ? stopping.metric() : spec.task().mainMetric();
+    }
+
+    Trainer.Position restore(Path last) {
+        ResumeState.Progress p = ResumeState.load(last, model, trainer.optimizer());
+        best = p.best();
+        bestStep = p.bestStep();
+        badEvals = p.badEvals();
+        elapsedBefore = p.elapsedSeconds();
+        saved = bestStep >= 0;
+        err.printf("resuming %s at step %d (epoch %d, batch %d)%n", out, p.next().step(), p.next().epoch() + 1,
+                p.next().batch());
+        return p.next();
+    }
+
+    long tokens() {
+        return log.tokens();
+    }
+
+    @Override
+    public void step(long step, long total, int epoch, double loss, double lr, double gradNorm, long tokens,
+            double seconds) {
+        log.step(step, total, epoch, loss, lr, gradNorm, tokens, seconds);
+    }
+
+    @Override
+    public boolean evaluated(long step, int epoch, Map<String, Double> metrics) {
+        if (metrics.isEmpty()) {
+            saveBest(step); // no validation set: the latest model is the one kept
+            return true;
+        }
+        log.eval(step, epoch, "validation", metrics);
+        Double value = metrics.get(metric);
+        if (value == null) {
+            throw new bertft.UserError("early-stopping metric '" + metric + "' is not one of " + metrics.keySet());
+        }
+        boolean lower = stopping != null && stopping.mode() != null ? stopping.mode().equals("min")
+                : TaskSpec.Kind.lowerIsBetter(metric);
+        boolean better = Double.isNaN(best) || (lower ? value < best : value > best);
+        if (better) {
+            best = value;
+            bestStep = step;
+            badEvals = 0;
+            saveBest(step);
+            return true;
+        }
+        badEvals++;
+        if (stopping != null && badEvals >= stopping.patience()) {
+            log.note(String.format("early stop at step %d: %s has not improved on %.4f (step %d) for %d evaluations",
+                    step, metric, best, bestStep, badEvals));
+            return false;
+        }
+        return true;
+    }
+
+    private void saveBest(long step) {
+        Checkpoint ckpt = model.checkpoint(configExtra);
+        Checkpoint.writeInto(out, ckpt, tok);
+        saved = true;
+    }
+
+    @Override
+    public void checkpoint(Trainer.Position next) {
+        ResumeState.save(out.resolve("last"), model, configExtra, tok, trainer.optimizer(),
+                new ResumeState.Progress(next, best, bestStep, badEvals, elapsedBefore + log.elapsed()));
+        if (Long.getLong(STOP_AFTER_STEP, -1L) == next.step()) {
+            throw new IllegalStateException("stopped after step " + next.step() + " (" + STOP_AFTER_STEP + ")");
+        }
+    }
+
+    /** After the loop: make sure a model exists, and drop the resume state of a finished run. */
+    void finish() {
+        if (!saved) {
+            saveBest(-1);
+        }
+        Checkpoint.deleteTree(out.resolve("last"));
+        log.note(Double.isNaN(best) ? "saved the final model to " + out
+                : String.format("best %s %.4f at step %d, saved to %s", metric, best, bestStep, out));
+    }
+}

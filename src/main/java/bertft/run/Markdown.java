@@ -1,0 +1,84 @@
+package bertft.run;
+
+import com.google.gson.JsonArray;
+import com.google.gson.JsonElement;
+import com.google.gson.JsonObject;
+import java.util.Map;
+
+/** The detail sections of report.md: per-class scores, confusion matrix, breakdowns, worst examples. */
+final class Markdown {
+    private Markdown() {}
+
+    static void details(JsonObject report, StringBuilder sb) {
+        JsonObject m = report.getAsJsonObject("metrics");
+        JsonObject perClass = m.has("per_class") ? m.getAsJsonObject("per_class")
+                : m.has("per_label") ? m.getAsJsonObject("per_label") : null;
+        if (perClass != null) {
+            sb.append("| label | precision | recall | f1 | support |\n|---|---|---|---|---|\n");
+            for (Map.Entry<String, JsonElement> e : perClass.entrySet()) {
+                JsonObject c = e.getValue().getAsJsonObject();
+                sb.append("| ").append(cell(e.getKey())).append(" | ").append(num(c, "precision")).append(" | ")
+                        .append(num(c, "recall")).append(" | ").append(num(c, "f1")).append(" | ")
+                        .append(num(c, "support")).append(" |\n");
+            }
+            sb.append('\n');
+        }
+        if (m.has("confusion_matrix")) {
+            JsonObject cm = m.getAsJsonObject("confusion_matrix");
+            JsonArray labels = cm.getAsJsonArray("labels");
+            sb.append("Confusion matrix (rows: gold, columns: predicted)\n\n| |");
+            labels.forEach(l -> sb.append(' ').append(cell(l.getAsString())).append(" |"));
+            sb.append("\n|---|").append("---|".repeat(labels.size())).append('\n');
+            JsonArray rows = cm.getAsJsonArray("matrix");
+            for (int i = 0; i < rows.size(); i++) {
+                sb.append("| ").append(cell(labels.get(i).getAsString())).append(" |");
+                rows.get(i).getAsJsonArray().forEach(v -> sb.append(' ').append(v.getAsLong()).append(" |"));
+                sb.append('\n');
+            }
+            sb.append('\n');
+        }
+        for (String key : new String[] {"by_question_word", "by_answer_length"}) {
+            if (report.has(key)) {
+                sb.append(key.replace('_', ' ')).append("\n\n| | n | exact_match | f1 |\n|---|---|---|---|\n");
+                for (Map.Entry<String, JsonElement> e : report.getAsJsonObject(key).entrySet()) {
+                    JsonObject r = e.getValue().getAsJsonObject();
+                    sb.append("| ").append(cell(e.getKey())).append(" | ").append(num(r, "n")).append(" | ")
+                            .append(num(r, "exact_match")).append(" | ").append(num(r, "f1")).append(" |\n");
+                }
+                sb.append('\n');
+            }
+        }
+        if (report.has("errors")) {
+            sb.append("Most confident mistakes\n\n| line | text | gold | predicted | score |\n|---|---|---|---|---|\n");
+            JsonArray errors = report.getAsJsonArray("errors");
+            for (int i = 0; i < Math.min(10, errors.size()); i++) {
+                JsonObject e = errors.get(i).getAsJsonObject();
+                sb.append("| ").append(num(e, "line")).append(" | ").append(cell(e.get("text").getAsString()))
+                        .append(" | ").append(cell(e.get("gold").getAsString())).append(" | ")
+                        .append(cell(e.get("predicted").getAsString())).append(" | ").append(num(e, "score"))
+                        .append(" |\n");
+            }
+            sb.append('\n');
+        }
+        if (report.has("worst")) {
+            sb.append("Worst answers (F1 0, most confident first)\n\n| question | predicted | gold |\n|---|---|---|\n");
+            JsonArray worst = report.getAsJsonArray("worst");
+            for (int i = 0; i < Math.min(10, worst.size()); i++) {
+                JsonObject w = worst.get(i).getAsJsonObject();
+                sb.append("| ").append(cell(w.get("question").getAsString())).append(" | ")
+                        .append(cell(w.get("predicted").getAsString())).append(" | ")
+                        .append(cell(w.get("gold").getAsString())).append(" |\n");
+            }
+            sb.append('\n');
+        }
+    }
+
+    private static String num(JsonObject o, String key) {
+        return o.has(key) ? Reports.fmt(o.get(key).getAsDouble()) : "";
+    }
+
+    private static String cell(String s) {
+        String t = s.replace("|", "\\|").replace("\n", " ");
+        return t.length() > 120 ? t.substring(0, 117) + "..." : t;
+    }
+}

@@ -1,0 +1,139 @@
+package bertft.run;
+
+import bertft.UserError;
+import bertft.cli.BertFt;
+import bertft.task.TaskSpec;
+import com.google.gson.GsonBuilder;
+import com.google.gson.JsonElement;
+import com.google.gson.JsonObject;
+import java.io.IOException;
+import java.io.InputStream;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.nio.file.StandardCopyOption;
+import java.security.DigestInputStream;
+import java.security.MessageDigest;
+import java.time.Instant;
+import java.util.HexFormat;
+import java.util.List;
+
+/** What a run writes besides the model: config extras, task.yaml with provenance, report.json and report.md. */
+public final class Reports {
+    private Reports() {}
+
+    /** HuggingFace config keys for the head (id2label, label2id, problem_type) and bert-ft's task settings. */
+    public static JsonObject configExtra(TaskSpec spec, List<String> labels) {
+        JsonObject o = new JsonObject();
+        if (spec.task() != TaskSpec.Kind.QA) {
+            JsonObject id2label = new JsonObject();
+            JsonObject label2id = new JsonObject();
+            for (int i = 0; i < labels.size(); i++) {
+                id2label.addProperty(Integer.toString(i), labels.get(i));
+                label2id.addProperty(labels.get(i), i);
+            }
+            o.add("id2label", id2label);
+            o.add("label2id", label2id);
+            o.addProperty("problem_type", TaskData.objective(spec.task()).problemType);
+        }
+        JsonObject task = new JsonObject();
+        task.addProperty("task", spec.task().toString());
+        task.addProperty("max_length", spec.maxLength());
+        if (spec.task() == TaskSpec.Kind.MULTILABEL) {
+            task.addProperty("threshold", spec.threshold());
+        }
+        if (spec.task() == TaskSpec.Kind.QA) {
+            task.addProperty("doc_stride", spec.docStride());
+            task.addProperty("max_query_length", spec.maxQueryLength());
+            task.addProperty("max_answer_length", spec.maxAnswerLength());
+            task.addProperty("n_best", spec.nBest());
+            task.addProperty("version_2", spec.version2());
+            task.addProperty("null_threshold", spec.nullThreshold());
+        }
+        o.add("bert_ft_task", task);
+        return o;
+    }
+
+    /** The resolved task with its provenance, as the run's {@code task.yaml}. */
+    public static void writeTask(TaskSpec spec, Path out, Path modelDir) {
+        StringBuilder sb = new StringBuilder();
+        sb.append("# Resolved by bert-ft ").append(BertFt.version()).append(" at ").append(Instant.now()).append('\n');
+        sb.append("# model: ").append(modelDir.toAbsolutePath()).append(" (model.safetensors sha256 ")
+                .append(sha256(modelDir.resolve("model.safetensors"))).append(")\n");
+        for (Path p : new Path[] {spec.train(), spec.validation(), spec.test()}) {
+            if (p != null && Files.exists(p)) {
+                sb.append("# data: ").append(p).append(" sha256 ").append(sha256(p)).append('\n');
+            }
+        }
+        sb.append("# where each value came from:\n");
+        spec.provenance().forEach((k, v) -> sb.append("#   ").append(k).append(": ").append(v).append('\n'));
+        sb.append(spec.toYaml());
+        writeAtomically(out.resolve("task.yaml"), sb.toString());
+    }
+
+    /** report.json and report.md of a finished run. */
+    public static void write(TaskSpec spec, Path out, JsonObject training, JsonObject validation, JsonObject test) {
+        JsonObject report = new JsonObject();
+        report.addProperty("task", spec.name());
+        report.addProperty("kind", spec.task().toString());
+        report.addProperty("model", out.toString());
+        report.add("training", training);
+        if (validation != null) {
+            report.add("validation", validation);
+        }
+        if (test != null) {
+            report.add("test", test);
+        }
+        writeAtomically(out.resolve("report.json"), new GsonBuilder().setPrettyPrinting().create().toJson(report));
+        writeAtomically(out.resolve("report.md"), markdown(spec, report));
+    }
+
+    static String markdown(TaskSpec spec, JsonObject report) {
+        StringBuilder sb = new StringBuilder("# ").append(spec.name()).append(" (").append(spec.task()).append(")\n\n");
+        JsonObject t = report.getAsJsonObject("training");
+        if (t != null) {
+            sb.append("Training: ");
+            t.entrySet().forEach(e -> sb.append(e.getKey()).append(' ').append(format(e.getValue())).append(", "));
+            sb.setLength(sb.length() - 2);
+            sb.append("\n\n");
+        }
+        for (String split : List.of("validation", "test")) {
+            JsonObject r = report.getAsJsonObject(split);
+            if (r == null) {
+                continue;
+            }
+            sb.append("## ").append(split).append("\n\n| metric | value |\n|---|---|\n");
+            Scoring.summary(r).forEach((k, v) -> sb.append("| ").append(k).append(" | ").append(fmt(v)).append(" |\n"));
+            sb.append('\n');
+            Markdown.details(r, sb);
+        }
+        return sb.toString();
+    }
+
+    static String format(JsonElement e) {
+        return e.isJsonPrimitive() && e.getAsJsonPrimitive().isNumber() ? fmt(e.getAsDouble()) : e.getAsString();
+    }
+
+    public static String fmt(double v) {
+        return v == Math.rint(v) && Math.abs(v) < 1e15 ? Long.toString((long) v) : String.format("%.4f", v);
+    }
+
+    public static void writeAtomically(Path file, String text) {
+        try {
+            Path tmp = file.resolveSibling("." + file.getFileName() + ".tmp");
+            Files.writeString(tmp, text, StandardCharsets.UTF_8);
+            Files.move(tmp, file, StandardCopyOption.REPLACE_EXISTING, StandardCopyOption.ATOMIC_MOVE);
+        } catch (IOException e) {
+            throw new UserError(file + ": cannot write: " + e.getMessage());
+        }
+    }
+
+    static String sha256(Path file) {
+        try (InputStream in = new DigestInputStream(Files.newInputStream(file), MessageDigest.getInstance("SHA-256"))) {
+            in.transferTo(java.io.OutputStream.nullOutputStream());
+            return HexFormat.of().formatHex(((DigestInputStream) in).getMessageDigest().digest());
+        } catch (IOException | java.security.NoSuchAlgorithmException e) {
+            return "unreadable";
+        }
+    }
+}

@@ -1,0 +1,203 @@
+package bertft.run;
+
+import ai.djl.ndarray.NDManager;
+import bertft.UserError;
+import bertft.checkpoint.Checkpoint;
+import bertft.checkpoint.ModelStore;
+import bertft.data.LabelledData;
+import bertft.model.TaskModel;
+import bertft.model.Torch;
+import bertft.qa.QaFeatures;
+import bertft.qa.Squad;
+import bertft.task.TaskSpec;
+import bertft.text.BertTokenizer;
+import bertft.train.FeatureCache;
+import bertft.train.Features;
+import bertft.train.Objective;
+import bertft.train.RunLog;
+import bertft.train.Trainer;
+import com.google.gson.JsonObject;
+import java.io.PrintStream;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.List;
+import java.util.Locale;
+import java.util.Map;
+
+/**
+ * {@code bert-ft train}: data, model, strategy and loop wired together; writes the run directory.
+ *
+ * <p>Run directory: the best model as an HF checkpoint at its top ({@code config.json} with id2label,
+ * {@code model.safetensors}, tokenizer files), {@code metrics.jsonl}, {@code report.json} / {@code report.md},
+ * {@code task.yaml} (resolved settings with provenance) and, while training, {@code last/} for {@code --resume}.
+ */
+public final class TrainJob {
+    /** What a finished run reports (also what {@code compare} collects). */
+    public record Result(Path dir, String metric, Map<String, Double> validation, Map<String, Double> test,
+            double seconds, long trainableParameters, long tokens) {}
+
+    private final TaskSpec spec;
+    private final PrintStream err;
+
+    public TrainJob(TaskSpec spec, PrintStream err) {
+        this.spec = spec;
+        this.err = err;
+    }
+
+    public Result run(boolean resume) {
+        Torch.init();
+        Path out = spec.out();
+        Path last = out.resolve("last");
+        if (resume && !Files.exists(last.resolve("trainer_state.json"))) {
+            throw new UserError(out + ": nothing to resume (no last/trainer_state.json)");
+        }
+        Path modelDir = ModelStore.resolve(spec.model());
+        Checkpoint base = Checkpoint.read(resume ? last : modelDir);
+        int maxLength = Math.min(spec.maxLength(), base.config().maxPositionEmbeddings());
+        try (BertTokenizer tok = BertTokenizer.load(resume ? last : modelDir, maxLength);
+                NDManager manager = NDManager.newBaseManager()) {
+            TaskSpec.Kind kind = spec.task();
+            Objective objective = TaskData.objective(kind);
+            // 1) data
+            Prepared data = kind == TaskSpec.Kind.QA ? prepareQa(tok) : prepareTable(tok);
+            // 2) model: pretrained encoder + new head (or the run's own weights when resuming)
+            TaskModel.Pooling pooling = TaskModel.Pooling.valueOf(spec.pooling().toUpperCase(Locale.ROOT));
+            double dropout = spec.dropout() != null ? spec.dropout() : base.config().hiddenDropoutProb();
+            TaskModel.Head head = kind == TaskSpec.Kind.QA ? TaskModel.Head.QA : TaskModel.Head.CLASSIFIER;
+            try (TaskModel model = TaskModel.create(base, head, data.outputs(), pooling, dropout, spec.seed(),
+                    modelDir.toString())) {
+                // 3) strategy and loop settings
+                Trainer.Settings probe = settings(0, Strategy.of(spec, 1, 1, 1));
+                Trainer sizing = new Trainer(model, objective, probe, null, manager);
+                long perEpoch = sizing.stepsPerEpoch(data.train().size());
+                long total = sizing.totalSteps(data.train().size());
+                int layers = base.config().numHiddenLayers();
+                Strategy strategy = Strategy.of(spec, perEpoch, total, layers);
+                long evalEvery = spec.evalEvery().unit() == bertft.task.Interval.Unit.EPOCHS
+                        && spec.evalEvery().amount() == 1 ? 0 : spec.evalEvery().steps(perEpoch, total, layers);
+                Trainer trainer = new Trainer(model, objective, settings(evalEvery, strategy), data.classWeights(),
+                        manager);
+                Files.createDirectories(out);
+                if (!resume) {
+                    Reports.writeTask(spec, out, modelDir);
+                }
+                // 4) evaluation on validation (cached encoder features when the encoder is frozen)
+                boolean cache = strategy.frozen() && spec.cacheFeatures() && head == TaskModel.Head.CLASSIFIER;
+                FeatureCache trainCache = null;
+                Evaluator evaluator = data.evaluator();
+                if (cache) {
+                    err.println("frozen encoder: computing features once for " + data.train().size() + " examples");
+                    trainCache = FeatureCache.compute(model, data.train(), spec.evalBatchSize());
+                    evaluator = evaluator.cached(model, spec.evalBatchSize());
+                }
+                JsonObject configExtra = data.configExtra();
+                Loop loop = new Loop(spec, model, tok, trainer, evaluator, configExtra, out, err);
+                Trainer.Position start = Trainer.Position.START;
+                if (resume) {
+                    start = loop.restore(last);
+                }
+                long t0 = System.nanoTime();
+                try (RunLog log = new RunLog(out.resolve("metrics.jsonl"), resume, err)) {
+                    loop.log = log;
+                    err.printf("training %s: %d examples, %d steps, strategy %s%n", spec.name(), data.train().size(),
+                            total, strategy.name());
+                    trainer.fit(data.train(), trainCache, start, evaluator::evaluate, loop);
+                    loop.finish();
+                }
+                double seconds = loop.elapsedBefore + (System.nanoTime() - t0) / 1e9;
+                // 5) final report on the best model
+                long trainable = trainableParameters(model, strategy, layers);
+                JsonObject training = new JsonObject();
+                training.addProperty("strategy", strategy.name());
+                training.addProperty("examples", data.train().size());
+                training.addProperty("steps", total);
+                training.addProperty("seconds", Math.round(seconds * 10) / 10.0);
+                training.addProperty("tokens_per_s", Math.round(loop.tokens() / Math.max(1e-9, seconds - loop.elapsedBefore)));
+                training.addProperty("trainable_parameters", trainable);
+                training.addProperty("seed", spec.seed());
+                return finish(out, tok, head, data, training, seconds, trainable, loop.tokens());
+            }
+        } catch (java.io.IOException e) {
+            throw new UserError(out + ": " + e.getMessage());
+        }
+    }
+
+    private Result finish(Path out, BertTokenizer tok, TaskModel.Head head, Prepared data, JsonObject training,
+            double seconds, long trainable, long tokens) {
+        try (TaskModel best = TaskModel.load(Checkpoint.read(out), head, out.toString())) {
+            JsonObject validation = spec.validation() == null ? null : data.evaluator().report(best);
+            JsonObject test = null;
+            if (spec.test() != null) {
+                test = (spec.task() == TaskSpec.Kind.QA ? Evaluator.qa(spec, Squad.read(spec.test()), tok)
+                        : testEvaluator(tok, data)).report(best);
+            }
+            Reports.write(spec, out, training, validation, test);
+            err.println("report: " + out.resolve("report.md"));
+            return new Result(out, spec.earlyStopping() != null && spec.earlyStopping().metric() != null
+                    ? spec.earlyStopping().metric() : spec.task().mainMetric(),
+                    validation == null ? Map.of() : Scoring.summary(validation),
+                    test == null ? Map.of() : Scoring.summary(test), seconds, trainable, tokens);
+        }
+    }
+
+    private Evaluator testEvaluator(BertTokenizer tok, Prepared data) {
+        LabelledData test = LabelledData.read(spec, data.labels(), spec.test());
+        return Evaluator.table(spec, test, TaskData.features(test, tok), data.labels());
+    }
+
+    private Trainer.Settings settings(long evalEvery, Strategy strategy) {
+        return new Trainer.Settings(spec.batchSize(), spec.epochs(), spec.learningRate(), spec.headLearningRate(),
+                spec.warmupRatio(), spec.schedule(), spec.weightDecay(), spec.maxGradNorm(),
+                spec.gradientAccumulation(), spec.seed(), evalEvery, strategy.layerDecay(), strategy.unfreezing());
+    }
+
+    /** Parameters that train at some point under this strategy. */
+    static long trainableParameters(TaskModel model, Strategy strategy, int layers) {
+        bertft.train.LayerPolicy policy = new bertft.train.LayerPolicy(layers, 1, null);
+        int depth = strategy.unfreezing().every() > 0 ? policy.maxDepth()
+                : strategy.unfreezing().trainableDepth(0, policy.maxDepth());
+        return model.params().entrySet().stream().filter(e -> policy.depth(e.getKey()) <= depth)
+                .mapToLong(e -> e.getValue().getShape().size()).sum();
+    }
+
+    /** Training data, validation evaluator, and what the saved config must say, for either kind of task. */
+    record Prepared(Features train, List<String> labels, int outputs, float[] classWeights, Evaluator evaluator,
+            JsonObject configExtra) {}
+
+    private Prepared prepareTable(BertTokenizer tok) {
+        Path trainFile = spec.requireTrain();
+        List<String> labels = spec.task() == TaskSpec.Kind.REGRESSION ? List.of("value") : spec.labels();
+        if (labels == null || labels.isEmpty()) {
+            labels = LabelledData.inferLabels(spec, trainFile);
+            err.println("warning: no 'labels' in the task; using " + labels + " from " + trainFile
+                    + " (add them to fix the order)");
+        }
+        LabelledData train = LabelledData.read(spec, labels, trainFile);
+        err.println(train.summary());
+        LabelledData validation = spec.validation() != null ? LabelledData.read(spec, labels, spec.validation()) : null;
+        double[] w = bertft.data.ClassWeights.of(spec, train);
+        float[] weights = null;
+        if (w != null) {
+            weights = new float[w.length];
+            for (int i = 0; i < w.length; i++) {
+                weights[i] = (float) w[i];
+            }
+        }
+        Features features = TaskData.features(train, tok);
+        Evaluator evaluator = validation == null ? Evaluator.none()
+                : Evaluator.table(spec, validation, TaskData.features(validation, tok), labels);
+        return new Prepared(features, labels, TaskData.outputs(spec.task(), labels), weights, evaluator,
+                Reports.configExtra(spec, labels));
+    }
+
+    private Prepared prepareQa(BertTokenizer tok) {
+        List<Squad.Question> train = Squad.read(spec.requireTrain());
+        List<QaFeatures.Window> windows = QaFeatures.build(train, tok, spec.maxLength(), spec.docStride(),
+                spec.maxQueryLength());
+        err.printf("%s: %d questions, %d windows%n", spec.requireTrain(), train.size(), windows.size());
+        Evaluator evaluator = spec.validation() == null ? Evaluator.none()
+                : Evaluator.qa(spec, Squad.read(spec.validation()), tok);
+        return new Prepared(QaFeatures.features(windows), List.of(), 2, null, evaluator,
+                Reports.configExtra(spec, List.of()));
+    }
+}

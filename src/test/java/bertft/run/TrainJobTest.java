@@ -1,0 +1,143 @@
+package bertft.run;
+
+import static org.junit.jupiter.api.Assertions.assertArrayEquals;
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import bertft.Tiny;
+import bertft.checkpoint.Checkpoint;
+import bertft.cli.CliTest;
+import bertft.checkpoint.SafeTensors;
+import com.google.gson.JsonObject;
+import com.google.gson.JsonParser;
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Random;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+/** train / classify / evaluate / resume end to end on a tiny random BERT and generated data. */
+class TrainJobTest {
+
+    /** Writes a small two-class CSV whose label follows a word in the text (learnable by a tiny model). */
+    static Path data(Path dir, String name, int n, long seed) throws IOException {
+        Random r = new Random(seed);
+        String[] good = {"great", "good", "excellent", "love"};
+        String[] bad = {"terrible", "bad", "awful", "hate"};
+        String[] filler = {"the", "phone", "battery", "price", "product", "was", "and", "it", "movie"};
+        List<String> lines = new ArrayList<>(List.of("text,label"));
+        for (int i = 0; i < n; i++) {
+            boolean pos = r.nextBoolean();
+            StringBuilder sb = new StringBuilder();
+            for (int k = 0; k < 3 + r.nextInt(6); k++) {
+                sb.append(filler[r.nextInt(filler.length)]).append(' ');
+            }
+            sb.append((pos ? good : bad)[r.nextInt(4)]);
+            lines.add("\"" + sb + "\"," + (pos ? "positive" : "negative"));
+        }
+        Path f = dir.resolve(name);
+        Files.write(f, lines);
+        return f;
+    }
+
+    static Path task(Path dir, Path model, String extra) throws IOException {
+        Path t = dir.resolve("tiny.yaml");
+        Files.writeString(t, String.join("\n",
+                "task: classification",
+                "model: " + model,
+                "data-dir: " + dir,
+                "train: train.csv",
+                "validation: dev.csv",
+                "labels: [negative, positive]",
+                "max-length: 32",
+                "batch-size: 16",
+                "epochs: 3",
+                "learning-rate: 1e-3",
+                "pooling: mean",
+                extra, ""));
+        return t;
+    }
+
+    @Test
+    void trainWritesAHuggingFaceRunDirectoryThatClassifyAndEvaluateUse(@TempDir Path tmp) throws IOException {
+        Path model = Tiny.checkpoint(tmp.resolve("tiny"), 3);
+        data(tmp, "train.csv", 192, 1);
+        Path dev = data(tmp, "dev.csv", 64, 2);
+        Path out = tmp.resolve("run");
+        var r = CliTest.run("train", task(tmp, model, "").toString(), "--out", out.toString(), "--seed", "7");
+        assertEquals(0, r.code(), r.err());
+        for (String f : List.of("config.json", "model.safetensors", "tokenizer.json", "vocab.txt", "metrics.jsonl",
+                "report.json", "report.md", "task.yaml")) {
+            assertTrue(Files.exists(out.resolve(f)), f + " missing; has " + list(out));
+        }
+        assertFalse(Files.exists(out.resolve("last")), "resume state is dropped when a run finishes");
+        JsonObject config = JsonParser.parseString(Files.readString(out.resolve("config.json"))).getAsJsonObject();
+        assertEquals("BertForSequenceClassification", config.getAsJsonArray("architectures").get(0).getAsString());
+        assertEquals("positive", config.getAsJsonObject("id2label").get("1").getAsString());
+        assertTrue(SafeTensors.read(out.resolve("model.safetensors")).containsKey("bert.encoder.layer.0.output.dense.weight"));
+        assertTrue(Checkpoint.read(out).heads().containsKey("classifier.weight"));
+
+        JsonObject report = JsonParser.parseString(Files.readString(out.resolve("report.json"))).getAsJsonObject();
+        double acc = report.getAsJsonObject("validation").getAsJsonObject("metrics").get("accuracy").getAsDouble();
+        assertTrue(acc > 0.8, "a tiny model learns the keyword task: accuracy " + acc);
+        assertTrue(Files.readString(out.resolve("task.yaml")).contains("sha256"), "provenance in task.yaml");
+        long evalLines = Files.readAllLines(out.resolve("metrics.jsonl")).stream().filter(l -> l.contains("validation")).count();
+        assertEquals(3, evalLines, "one evaluation per epoch");
+
+        Path preds = tmp.resolve("preds.csv");
+        var c = CliTest.run("classify", dev.toString(), "--model", out.toString(), "--out", preds.toString());
+        assertEquals(0, c.code(), c.err());
+        List<String> lines = Files.readAllLines(preds);
+        assertEquals("text,label,predicted,score,p_negative,p_positive", lines.get(0));
+        assertEquals(65, lines.size());
+        List<String> input = Files.readAllLines(dev);
+        for (int i = 1; i < input.size(); i++) {
+            assertTrue(lines.get(i).startsWith(input.get(i).replace("\"", "")), "input order and columns kept: " + i);
+        }
+
+        var e = CliTest.run("evaluate", "--model", out.toString(), "--data", dev.toString(), "--out",
+                tmp.resolve("eval").toString());
+        assertEquals(0, e.code(), e.err());
+        JsonObject evalReport = JsonParser.parseString(Files.readString(tmp.resolve("eval/report.json"))).getAsJsonObject();
+        assertEquals(acc, evalReport.getAsJsonObject("validation").getAsJsonObject("metrics").get("accuracy").getAsDouble(),
+                1e-9, "evaluate reproduces the run's own validation score");
+    }
+
+    @Test
+    void anInterruptedRunResumesToTheSameWeights(@TempDir Path tmp) throws IOException {
+        Path model = Tiny.checkpoint(tmp.resolve("tiny"), 3);
+        data(tmp, "train.csv", 96, 1);
+        data(tmp, "dev.csv", 32, 2);
+        Path task = task(tmp, model, "eval-every: 4");
+        Path full = tmp.resolve("full");
+        assertEquals(0, CliTest.run("train", task.toString(), "--out", full.toString()).code());
+
+        Path part = tmp.resolve("part");
+        System.setProperty(Loop.STOP_AFTER_STEP, "8"); // simulated crash right after the step-8 checkpoint
+        try {
+            assertEquals(1, CliTest.run("train", task.toString(), "--out", part.toString()).code());
+        } finally {
+            System.clearProperty(Loop.STOP_AFTER_STEP);
+        }
+        assertTrue(Files.exists(part.resolve("last/trainer_state.json")));
+        var resumed = CliTest.run("train", "--resume", part.toString());
+        assertEquals(0, resumed.code(), resumed.err());
+        for (String key : List.of("classifier.weight", "bert.encoder.layer.1.output.dense.weight")) {
+            // same batches, dropout draws, optimizer state and schedule; only float rounding may differ (a restored
+            // tensor can sit at another memory alignment, which changes the order of vectorised sums)
+            assertArrayEquals(SafeTensors.read(full.resolve("model.safetensors")).get(key).toFloats(),
+                    SafeTensors.read(part.resolve("model.safetensors")).get(key).toFloats(), 1e-6f,
+                    key + ": resumed training must end where uninterrupted training ends");
+        }
+    }
+
+    static String list(Path dir) throws IOException {
+        try (var s = Files.list(dir)) {
+            return s.map(p -> p.getFileName().toString()).toList().toString();
+        }
+    }
+}
