@@ -1,0 +1,417 @@
+package bertft.data;
+
+import bertft.UserError;
+import com.google.gson.JsonElement;
+import com.google.gson.JsonObject;
+import com.google.gson.JsonParseException;
+import com.google.gson.Gson;
+import com.google.gson.Strictness;
+import com.google.gson.stream.JsonReader;
+import java.io.BufferedReader;
+import java.io.Closeable;
+import java.io.FilterInputStream;
+import java.io.IOException;
+import java.io.InputStream;
+import java.io.Reader;
+import java.io.StringReader;
+import java.io.UncheckedIOException;
+import java.nio.charset.CharacterCodingException;
+import java.nio.file.Files;
+import java.nio.file.NoSuchFileException;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.Collections;
+import java.util.Iterator;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Locale;
+import java.util.Map;
+import java.util.NoSuchElementException;
+import java.util.Spliterator;
+import java.util.Spliterators;
+import java.util.function.Consumer;
+import java.util.stream.Stream;
+import java.util.stream.StreamSupport;
+import org.apache.commons.csv.CSVException;
+import org.apache.commons.csv.CSVFormat;
+import org.apache.commons.csv.CSVParser;
+import org.apache.commons.csv.CSVRecord;
+
+/**
+ * Streams the rows of a CSV, TSV or JSON-lines table, each with the line it starts on, in constant memory.
+ *
+ * <p>CSV and TSV (RFC 4180 quoting, quoted line breaks, CRLF or LF) need a header row; JSON lines hold one
+ * object per line, whose keys are the columns. Input must be UTF-8 (a BOM is dropped); anything else stops
+ * reading with the line where decoding failed. A row that cannot be read (wrong number of fields, bad JSON) goes
+ * to the {@code onBadRow} callback with its line and reading goes on; broken CSV quoting also goes there, but
+ * ends the reading, since the parser cannot find the next row. Pass {@link #FAIL} to stop at the first bad row.
+ */
+public final class TableReader implements Closeable, Iterable<TableReader.Row> {
+
+    /** Callback that turns a bad row into a {@link UserError}. */
+    public static final Consumer<Problem> FAIL = p -> {
+        throw new UserError(p.toString());
+    };
+
+    /** Table formats, chosen by file extension unless given. */
+    public enum Format {
+        CSV, TSV, JSONL;
+
+        /** The format of {@code file} by extension: .csv, .tsv/.tab, .jsonl/.ndjson/.json (one object per line). */
+        public static Format of(Path file) {
+            String name = file.getFileName().toString().toLowerCase(Locale.ROOT);
+            String ext = name.substring(name.lastIndexOf('.') + 1);
+            return switch (ext) {
+                case "csv" -> CSV;
+                case "tsv", "tab" -> TSV;
+                case "jsonl", "ndjson", "json" -> JSONL;
+                default -> throw new UserError(file + ": unknown table format; use .csv, .tsv, .tab or .jsonl");
+            };
+        }
+    }
+
+    /**
+     * One row.
+     *
+     * @param line the 1-based line the row starts on
+     * @param values column name to cell text, in column order
+     */
+    public record Row(int line, Map<String, String> values) {
+        /** The cell of {@code column}, or null when this row has none (JSON lines without that key). */
+        public String get(String column) {
+            return values.get(column);
+        }
+    }
+
+    /**
+     * A row that could not be read or used.
+     *
+     * @param file the file as named to the reader
+     * @param line the 1-based line the row starts on
+     * @param message what is wrong
+     */
+    public record Problem(String file, int line, String message) {
+        @Override
+        public String toString() {
+            return file + ":" + line + ": " + message;
+        }
+    }
+
+    private static final Gson GSON = new Gson();
+
+    private final String name;
+    private final Reader reader;
+    private final Consumer<Problem> onBadRow;
+    private final RowSource source;
+    private Row next;
+    private boolean done;
+
+    private TableReader(String name, Reader reader, Format format, Consumer<Problem> onBadRow) {
+        this.name = name;
+        this.reader = reader;
+        this.onBadRow = onBadRow;
+        this.source = format == Format.JSONL ? new JsonLines() : new Delimited(format);
+    }
+
+    /** Opens {@code file}, format by extension. */
+    public static TableReader open(Path file, Consumer<Problem> onBadRow) {
+        return open(file, null, onBadRow);
+    }
+
+    /**
+     * Opens {@code file} in {@code format} (null: by extension); {@code -} reads standard input, which needs the
+     * format.
+     */
+    public static TableReader open(Path file, Format format, Consumer<Problem> onBadRow) {
+        boolean stdin = file.toString().equals("-");
+        if (stdin && format == null) {
+            throw new UserError("reading standard input needs an explicit format (csv, tsv or jsonl)");
+        }
+        Format f = format != null ? format : Format.of(file);
+        InputStream in;
+        try {
+            // Standard input stays open for whoever else reads it.
+            in = stdin ? new FilterInputStream(System.in) {
+                @Override
+                public void close() {}
+            } : Files.newInputStream(file);
+        } catch (NoSuchFileException e) {
+            throw new UserError(file + ": no such file");
+        } catch (IOException e) {
+            throw new UserError(file + ": cannot read: " + e.getMessage());
+        }
+        return open(new Utf8Reader(in), stdin ? "stdin" : file.toString(), f, onBadRow);
+    }
+
+    /** Reads already-decoded text; {@code name} is used in messages. The header (CSV/TSV) is read now. */
+    public static TableReader open(Reader reader, String name, Format format, Consumer<Problem> onBadRow) {
+        TableReader t = new TableReader(name, new BufferedReader(reader, 1 << 16), format, onBadRow);
+        try {
+            t.source.start();
+        } catch (RuntimeException e) {
+            t.close();
+            throw e;
+        }
+        return t;
+    }
+
+    /** The name used in messages: the path as given, or {@code stdin}. */
+    public String name() {
+        return name;
+    }
+
+    /** Column names: the header row, or the keys of the first JSON object. */
+    public List<String> columns() {
+        return source.columns();
+    }
+
+    /** The rows not read yet: a table is read once, so every iterator continues where the last one stopped. */
+    @Override
+    public Iterator<Row> iterator() {
+        return new Iterator<>() {
+            @Override
+            public boolean hasNext() {
+                if (next == null && !done) {
+                    next = source.read();
+                    done = next == null;
+                }
+                return next != null;
+            }
+
+            @Override
+            public Row next() {
+                if (!hasNext()) {
+                    throw new NoSuchElementException();
+                }
+                Row r = next;
+                next = null;
+                return r;
+            }
+        };
+    }
+
+    /** The rows as a sequential stream; closing the stream closes the reader. */
+    public Stream<Row> rows() {
+        return StreamSupport.stream(Spliterators.spliteratorUnknownSize(iterator(), Spliterator.ORDERED), false)
+                .onClose(this::close);
+    }
+
+    @Override
+    public void close() {
+        try {
+            reader.close();
+        } catch (IOException e) {
+            throw new UncheckedIOException(e);
+        }
+    }
+
+    /** The error for bad UTF-8; the line comes from {@link Utf8Reader}, or is {@code fallback} for other readers. */
+    private UserError notUtf8(CharacterCodingException e, long fallback) {
+        long line = e instanceof Utf8Reader.Malformed m ? m.line : fallback;
+        return new UserError(name + ":" + line + ": not valid UTF-8 (is it Latin-1? re-save as UTF-8)");
+    }
+
+    /** Drops a leading byte-order mark, which would otherwise become part of the first column name. */
+    private void skipBom() throws IOException {
+        reader.mark(1);
+        if (reader.read() != '\uFEFF') {
+            reader.reset();
+        }
+    }
+
+    private interface RowSource {
+        void start();
+
+        List<String> columns();
+
+        /** The next good row, or null at the end. */
+        Row read();
+    }
+
+    /** CSV and TSV through Commons CSV, tracking lines since record numbers are not line numbers. */
+    private final class Delimited implements RowSource {
+        private final CSVFormat format;
+        private CSVParser parser;
+        private Iterator<CSVRecord> records;
+        private List<String> columns;
+
+        Delimited(Format f) {
+            // RFC 4180 keeps blank lines as one-empty-field records, so line counting stays exact; they are skipped.
+            format = CSVFormat.RFC4180.builder().setDelimiter(f == Format.TSV ? '\t' : ',')
+                    .setIgnoreEmptyLines(false).get();
+        }
+
+        @Override
+        public void start() {
+            try {
+                skipBom();
+                parser = format.parse(reader);
+            } catch (CharacterCodingException e) {
+                throw notUtf8(e, 1);
+            } catch (IOException e) {
+                throw new UserError(name + ": cannot read: " + e.getMessage());
+            }
+            records = parser.iterator();
+            Numbered header = nextRecord();
+            if (header == null) {
+                throw new UserError(name + ": empty file (a header row is needed)");
+            }
+            columns = header(header.record().toList(), header.line());
+        }
+
+        @Override
+        public List<String> columns() {
+            return columns;
+        }
+
+        @Override
+        public Row read() {
+            for (Numbered n = nextRecord(); n != null; n = nextRecord()) {
+                if (n.record().size() != columns.size()) {
+                    onBadRow.accept(new Problem(name, n.line(), n.record().size() + " fields, but the header has "
+                            + columns.size()));
+                    continue;
+                }
+                Map<String, String> values = new LinkedHashMap<>();
+                for (int i = 0; i < columns.size(); i++) {
+                    values.put(columns.get(i), n.record().get(i));
+                }
+                return new Row(n.line(), Collections.unmodifiableMap(values));
+            }
+            return null;
+        }
+
+        /** The next non-blank record and the line it starts on; null at the end or after broken quoting. */
+        private Numbered nextRecord() {
+            while (true) {
+                // Lines completed before this record, so the record starts on the next one.
+                int line = (int) parser.getCurrentLineNumber() + 1;
+                CSVRecord record;
+                try {
+                    if (!records.hasNext()) {
+                        return null;
+                    }
+                    record = records.next();
+                } catch (UncheckedIOException e) {
+                    if (e.getCause() instanceof CharacterCodingException bad) {
+                        throw notUtf8(bad, line);
+                    }
+                    if (e.getCause() instanceof CSVException) {
+                        onBadRow.accept(new Problem(name, line, "broken quoting (a quoted field must end with"
+                                + " \" before the next separator, and \" inside it is written \"\"); stopped reading"
+                                + " here"));
+                        return null;
+                    }
+                    throw new UserError(name + ":" + line + ": cannot read: " + e.getCause().getMessage());
+                }
+                if (record.size() > 1 || !record.get(0).isEmpty()) {
+                    return new Numbered(line, record);
+                }
+            }
+        }
+
+        private List<String> header(List<String> names, int line) {
+            List<String> out = new ArrayList<>();
+            for (String n : names) {
+                String s = n.strip();
+                if (s.isEmpty()) {
+                    throw new UserError(name + ":" + line + ": column " + (out.size() + 1) + " of the header has no name");
+                }
+                if (out.contains(s)) {
+                    throw new UserError(name + ":" + line + ": column '" + s + "' appears twice in the header");
+                }
+                out.add(s);
+            }
+            return List.copyOf(out);
+        }
+    }
+
+    /** One JSON object per line; blank lines are skipped. */
+    private final class JsonLines implements RowSource {
+        private final BufferedReader lines = (BufferedReader) reader;
+        private int lineNumber;
+        private Row first;
+        private List<String> columns = List.of();
+
+        @Override
+        public void start() {
+            try {
+                skipBom();
+            } catch (CharacterCodingException e) {
+                throw notUtf8(e, 1);
+            } catch (IOException e) {
+                throw new UserError(name + ": cannot read: " + e.getMessage());
+            }
+            first = read();
+            if (first != null) {
+                columns = List.copyOf(first.values().keySet());
+            }
+        }
+
+        @Override
+        public List<String> columns() {
+            return columns;
+        }
+
+        @Override
+        public Row read() {
+            if (first != null) {
+                Row r = first;
+                first = null;
+                return r;
+            }
+            while (true) {
+                String text;
+                try {
+                    text = lines.readLine();
+                } catch (CharacterCodingException e) {
+                    throw notUtf8(e, lineNumber + 1);
+                } catch (IOException e) {
+                    throw new UserError(name + ":" + (lineNumber + 1) + ": cannot read: " + e.getMessage());
+                }
+                if (text == null) {
+                    return null;
+                }
+                lineNumber++;
+                if (text.isBlank()) {
+                    continue;
+                }
+                Row row = parse(text);
+                if (row != null) {
+                    return row;
+                }
+            }
+        }
+
+        private Row parse(String text) {
+            JsonElement json;
+            try (JsonReader in = new JsonReader(new StringReader(text))) {
+                // Strict: Gson's default leniency would take single quotes, unquoted names and trailing text.
+                in.setStrictness(Strictness.STRICT);
+                json = GSON.getAdapter(JsonElement.class).read(in);
+                in.peek();
+            } catch (IOException | JsonParseException e) {
+                onBadRow.accept(new Problem(name, lineNumber, "bad JSON: " + JsonMessages.what(e) + " at column "
+                        + JsonMessages.column(e) + " (one object per line is expected)"));
+                return null;
+            }
+            if (!json.isJsonObject()) {
+                onBadRow.accept(new Problem(name, lineNumber, "expected a JSON object, got " + abbreviate(text)));
+                return null;
+            }
+            Map<String, String> values = new LinkedHashMap<>();
+            for (Map.Entry<String, JsonElement> e : ((JsonObject) json).entrySet()) {
+                JsonElement v = e.getValue();
+                // Strings and numbers as written; lists and objects as JSON text; null as a missing cell.
+                values.put(e.getKey(), v.isJsonNull() ? null : v.isJsonPrimitive() ? v.getAsString() : v.toString());
+            }
+            return new Row(lineNumber, Collections.unmodifiableMap(values));
+        }
+    }
+
+    private record Numbered(int line, CSVRecord record) {}
+
+    private static String abbreviate(String s) {
+        return s.length() <= 40 ? s : s.substring(0, 37) + "...";
+    }
+}

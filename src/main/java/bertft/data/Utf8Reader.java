@@ -1,0 +1,103 @@
+package bertft.data;
+
+import java.io.IOException;
+import java.io.InputStream;
+import java.io.Reader;
+import java.nio.ByteBuffer;
+import java.nio.CharBuffer;
+import java.nio.charset.CharacterCodingException;
+import java.nio.charset.CharsetDecoder;
+import java.nio.charset.CodingErrorAction;
+import java.nio.charset.CoderResult;
+import java.nio.charset.StandardCharsets;
+
+/**
+ * Strict UTF-8 decoding that hands out every good character before failing at the first bad byte.
+ *
+ * <p>InputStreamReader throws as soon as a bad byte is anywhere in its next block of input, and readers above it
+ * count lines in their own ways; this one fails only when its reader reaches the bad byte, with the byte's line
+ * counted from the characters it handed out.
+ */
+final class Utf8Reader extends Reader {
+
+    /** Bad UTF-8 on a known 1-based line. */
+    static final class Malformed extends CharacterCodingException {
+        private static final long serialVersionUID = 1L;
+        final long line;
+
+        Malformed(long line) {
+            this.line = line;
+        }
+
+        @Override
+        public String getMessage() {
+            return "not valid UTF-8 on line " + line;
+        }
+    }
+
+    private final InputStream in;
+    private final CharsetDecoder decoder = StandardCharsets.UTF_8.newDecoder()
+            .onMalformedInput(CodingErrorAction.REPORT).onUnmappableCharacter(CodingErrorAction.REPORT);
+    private final ByteBuffer bytes = ByteBuffer.allocate(1 << 14).flip();
+    private boolean eof;
+    private CharacterCodingException pending;
+    private long line = 1;
+    private boolean afterCr;
+
+    Utf8Reader(InputStream in) {
+        this.in = in;
+    }
+
+    @Override
+    public int read(char[] cbuf, int off, int len) throws IOException {
+        if (len == 0) {
+            return 0;
+        }
+        CharBuffer out = CharBuffer.wrap(cbuf, off, len);
+        while (true) {
+            if (pending == null) {
+                CoderResult r = decoder.decode(bytes, out, eof);
+                line += lineBreaks(cbuf, off, out.position());
+                if (r.isError()) {
+                    // Thrown on the next call, once the reader has used every good character.
+                    pending = new Malformed(line);
+                }
+            }
+            int produced = out.position() - off;
+            if (produced > 0) {
+                return produced;
+            }
+            if (pending != null) {
+                throw pending;
+            }
+            if (eof) {
+                return -1;
+            }
+            bytes.compact();
+            int n = in.read(bytes.array(), bytes.position(), bytes.remaining());
+            if (n < 0) {
+                eof = true;
+            } else {
+                bytes.position(bytes.position() + n);
+            }
+            bytes.flip();
+        }
+    }
+
+    /** Line breaks in cbuf[from, to): CRLF, CR and LF each end a line; a CRLF split across reads counts once. */
+    private int lineBreaks(char[] cbuf, int from, int to) {
+        int n = 0;
+        boolean cr = afterCr;
+        for (int i = from; i < to; i++) {
+            n += cbuf[i] == '\r' || cbuf[i] == '\n' && !cr ? 1 : 0;
+            cr = cbuf[i] == '\r';
+        }
+        afterCr = cr;
+        return n;
+    }
+
+    @Override
+    public void close() throws IOException {
+        in.close();
+    }
+}

@@ -1,0 +1,154 @@
+package bertft.task;
+
+import static bertft.task.Key.Type.AUGMENT;
+import static bertft.task.Key.Type.BOOL;
+import static bertft.task.Key.Type.CHOICE;
+import static bertft.task.Key.Type.DOUBLE;
+import static bertft.task.Key.Type.EARLY_STOPPING;
+import static bertft.task.Key.Type.INT;
+import static bertft.task.Key.Type.INTERVAL;
+import static bertft.task.Key.Type.LIST;
+import static bertft.task.Key.Type.LONG;
+import static bertft.task.Key.Type.PATH;
+import static bertft.task.Key.Type.SENTIMENT_MAP;
+import static bertft.task.Key.Type.STRING;
+
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Locale;
+import java.util.Map;
+
+/** The registry: every task key with its type, default and help, written once. */
+final class Keys {
+    /** Default text of {@code name}: the task file name without {@code .yaml}. */
+    static final String FILE_NAME = "<task file name>";
+    /** Default text of {@code out}: {@code runs/} followed by the resolved name. */
+    static final String RUNS_NAME = "runs/<name>";
+
+    static final List<Key> ALL = List.of(
+            key("name", STRING, FILE_NAME, "Run name; names the output directory."),
+            choice("task", null, "What to learn.", "classification", "sentiment", "multilabel", "regression", "qa"),
+            key("model", STRING, "minilm", "Checkpoint directory or bundled model name."),
+            key("data-dir", PATH, "datasets", "Directory that train, validation and test are relative to."),
+            key("train", PATH, null, "Training file, relative to data-dir (.csv, .tsv, .jsonl; SQuAD .json for qa)."),
+            key("validation", PATH, null, "Validation file, relative to data-dir; evaluated during training."),
+            key("test", PATH, null, "Test file, relative to data-dir; evaluated once after training."),
+            key("text-column", STRING, "text", "Column holding the text."),
+            key("text-pair-column", STRING, null, "Column holding the second text of sentence-pair tasks."),
+            key("label-column", STRING, "label", "Column holding the label (multilabel: names joined by label-separator)."),
+            key("label-separator", STRING, "|", "Separator of the label names in a multilabel cell."),
+            key("labels", LIST, null, "Label names, whose order defines the ids; inferred (sorted) from train if absent."),
+            key("rating-column", STRING, "rating", "Column holding the numeric rating (sentiment)."),
+            key("sentiment-map", SENTIMENT_MAP, "{negative: [1, 2], positive: [4, 5]}",
+                    "Polarity of each rating (sentiment); rows with other ratings are skipped and counted."),
+            key("max-length", INT, "128", ">= 4", "Tokens per input, special tokens included."),
+            key("batch-size", INT, "32", ">= 1", "Training examples per optimizer step (before accumulation)."),
+            key("eval-batch-size", INT, "64", ">= 1", "Examples per forward pass when evaluating."),
+            key("epochs", DOUBLE, "3", "> 0", "Passes over the training data; fractions allowed."),
+            key("learning-rate", DOUBLE, "1e-4", "> 0", "Peak learning rate of the encoder."),
+            key("head-learning-rate", DOUBLE, null, "> 0", "Peak learning rate of the task head (default: learning-rate)."),
+            key("warmup-ratio", DOUBLE, "0.1", "[0, 1)", "Fraction of the steps spent warming up."),
+            choice("schedule", "linear", "Learning-rate schedule after warm-up.",
+                    "linear", "cosine", "constant", "slanted-triangular"),
+            key("weight-decay", DOUBLE, "0.01", ">= 0", "AdamW weight decay (not on biases and norms)."),
+            key("max-grad-norm", DOUBLE, "1.0", ">= 0", "Gradient clipping norm; 0 turns clipping off."),
+            key("gradient-accumulation", INT, "1", ">= 1", "Batches whose gradients are summed per optimizer step."),
+            key("seed", LONG, "42", "Random seed (initialisation, shuffling, dropout)."),
+            choice("pooling", "pooler", "Text vector fed to the head.", "cls", "mean", "pooler"),
+            key("dropout", DOUBLE, null, "[0, 1)", "Classifier dropout (default: the model's hidden_dropout_prob)."),
+            key("early-stopping", EARLY_STOPPING, null,
+                    "{metric: m, patience: n, mode: max|min}: stop when validation stops improving."),
+            choice("class-weights", "none", "Loss weight per class; balanced = n / (classes * count).",
+                    "none", "balanced"),
+            key("eval-every", INTERVAL, "epoch", "Validate every epoch, or every N optimizer steps."),
+            key("threshold", DOUBLE, "0.5", "(0, 1)", "Probability above which a label is predicted (multilabel)."),
+            choice("strategy", "full", "What is trained: frozen encoder, top-k layers, all, LLRD, gradual, ULMFiT.",
+                    "frozen", "top-k", "full", "llrd", "gradual", "ulmfit"),
+            key("unfreeze-layers", INT, null, ">= 0", "Number of top encoder layers trained (top-k)."),
+            key("layer-decay", DOUBLE, "1.0", "(0, 1]", "Learning-rate factor per layer down from the top (llrd, ulmfit)."),
+            key("unfreeze-every", INTERVAL, null,
+                    "Unfreeze one more layer every '500 steps', '1 epoch' or 'auto' = total/(2(L+2)) steps (gradual, ulmfit)."),
+            key("augment", AUGMENT, null, "{token-dropout: p, token-mask: p}: training-time token noise."),
+            key("cache-features", BOOL, "true", "Compute the frozen encoder's features once (frozen)."),
+            key("out", PATH, RUNS_NAME, "Run directory."),
+            key("doc-stride", INT, "128", ">= 1", "Overlap in tokens between windows of a long context (qa)."),
+            key("max-query-length", INT, "64", ">= 1", "Question tokens kept (qa)."),
+            key("max-answer-length", INT, "30", ">= 1", "Longest answer span in tokens (qa)."),
+            key("n-best", INT, "20", ">= 1", "Start and end candidates considered per window (qa)."),
+            key("null-threshold", DOUBLE, "0.0", "Answer \"\" when null score - best span score exceeds this (qa, version-2)."),
+            key("version-2", BOOL, "false", "SQuAD 2.0: questions may have no answer (qa)."));
+
+    /** What each strategy sets when the user did not: only unfreezing and decay settings. */
+    static final Map<String, Map<String, String>> PRESETS = Map.of(
+            "llrd", Map.of("layer-decay", "0.85"),
+            "ulmfit", Map.of("layer-decay", "0.85", "schedule", "slanted-triangular", "unfreeze-every", "auto"),
+            "gradual", Map.of("unfreeze-every", "auto"));
+
+    private static final Map<String, Key> BY_NAME = new LinkedHashMap<>();
+
+    static {
+        for (Key k : ALL) {
+            BY_NAME.put(k.name(), k);
+        }
+    }
+
+    private Keys() {}
+
+    /** The key called {@code name}, or null. */
+    static Key get(String name) {
+        return BY_NAME.get(name);
+    }
+
+    /** All key names, in registry order. */
+    static List<String> names() {
+        return List.copyOf(BY_NAME.keySet());
+    }
+
+    /** The name among {@code candidates} nearest to a misspelt {@code name} by edit distance, or null if none is close. */
+    static String nearest(String name, List<String> candidates) {
+        String wanted = name.toLowerCase(Locale.ROOT).replace('_', '-');
+        int limit = Math.max(1, Math.min(3, wanted.length() / 3));
+        String best = null;
+        int bestDistance = Integer.MAX_VALUE;
+        for (String c : candidates) {
+            int d = distance(wanted, c);
+            if (d < bestDistance) {
+                best = c;
+                bestDistance = d;
+            }
+        }
+        return bestDistance <= limit ? best : null;
+    }
+
+    /** Levenshtein distance. */
+    static int distance(String a, String b) {
+        int[] prev = new int[b.length() + 1];
+        int[] cur = new int[b.length() + 1];
+        for (int j = 0; j <= b.length(); j++) {
+            prev[j] = j;
+        }
+        for (int i = 1; i <= a.length(); i++) {
+            cur[0] = i;
+            for (int j = 1; j <= b.length(); j++) {
+                int change = a.charAt(i - 1) == b.charAt(j - 1) ? 0 : 1;
+                cur[j] = Math.min(prev[j - 1] + change, Math.min(prev[j], cur[j - 1]) + 1);
+            }
+            int[] t = prev;
+            prev = cur;
+            cur = t;
+        }
+        return prev[b.length()];
+    }
+
+    private static Key key(String name, Key.Type type, String defaultText, String description) {
+        return new Key(name, type, defaultText, List.of(), null, description);
+    }
+
+    private static Key key(String name, Key.Type type, String defaultText, String range, String description) {
+        return new Key(name, type, defaultText, List.of(), range, description);
+    }
+
+    private static Key choice(String name, String defaultText, String description, String... allowed) {
+        return new Key(name, CHOICE, defaultText, List.of(allowed), null, description);
+    }
+}

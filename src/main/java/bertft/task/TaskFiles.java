@@ -1,0 +1,184 @@
+package bertft.task;
+
+import bertft.UserError;
+import bertft.task.TaskSpec.Kind;
+import bertft.task.TaskSpec.Origin;
+import bertft.task.TaskSpec.Source;
+import java.io.IOException;
+import java.nio.ByteBuffer;
+import java.nio.charset.CharacterCodingException;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.NoSuchFileException;
+import java.nio.file.Path;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Locale;
+import java.util.Map;
+import org.yaml.snakeyaml.nodes.Node;
+import org.yaml.snakeyaml.nodes.NodeTuple;
+
+/** Reads a task file and command-line overrides into a checked {@link TaskSpec}. */
+public final class TaskFiles {
+    private TaskFiles() {}
+
+    /**
+     * Loads {@code yaml} (may be null: options only) with {@code cliOverrides} on top.
+     *
+     * <p>Overrides map a key, with or without the leading {@code --}, to the text the user typed; they are
+     * parsed like task-file values and win over them. Precedence: command line, file, strategy preset, default.
+     *
+     * @throws UserError naming the file and line, or the option, of the first mistake
+     */
+    public static TaskSpec load(Path yaml, Map<String, String> cliOverrides) {
+        String fileName = yaml == null ? null : yaml.toString();
+        Map<String, Object> set = new LinkedHashMap<>();
+        Map<String, Origin> origins = new LinkedHashMap<>();
+        if (yaml != null) {
+            Node root = Values.compose(read(yaml), fileName);
+            if (root == null) {
+                throw new UserError(fileName + ": empty task file (it needs at least 'task:' and 'train:')");
+            }
+            Values.Where document = new Values.Where(fileName, null);
+            for (Map.Entry<String, NodeTuple> e : Values.mapping(root, document, Keys.names()).entrySet()) {
+                Key key = Keys.get(e.getKey());
+                Object v = Values.parse(key, e.getValue().getValueNode(), new Values.Where(fileName, key.name()));
+                if (v != null) {
+                    set.put(key.name(), v);
+                    origins.put(key.name(), new Origin(Source.FILE,
+                            fileName + ":" + Values.line(e.getValue().getKeyNode())));
+                }
+            }
+        }
+        for (Map.Entry<String, String> e : cliOverrides.entrySet()) {
+            String name = e.getKey().startsWith("--") ? e.getKey().substring(2) : e.getKey();
+            Key key = Keys.get(name);
+            if (key == null) {
+                String near = Keys.nearest(name, Keys.names());
+                throw new UserError("unknown option '--" + name + "'"
+                        + (near == null ? "" : " (did you mean '--" + near + "'?)"));
+            }
+            set.put(name, Values.parseText(key, e.getValue(), new Values.Where(null, name)));
+            origins.put(name, new Origin(Source.CLI, "--" + name));
+        }
+        return new Resolver(yaml, set, origins).resolve();
+    }
+
+    /** Fills presets and defaults into the explicit settings, then checks the settings against each other. */
+    private static final class Resolver {
+        private final Path yaml;
+        private final Map<String, Object> values = new LinkedHashMap<>();
+        private final Map<String, Origin> origins;
+
+        Resolver(Path yaml, Map<String, Object> set, Map<String, Origin> origins) {
+            this.yaml = yaml;
+            this.values.putAll(set);
+            this.origins = new LinkedHashMap<>(origins);
+        }
+
+        TaskSpec resolve() {
+            String strategy = (String) values.getOrDefault("strategy", Keys.get("strategy").defaultText());
+            Map<String, String> preset = Keys.PRESETS.getOrDefault(strategy, Map.of());
+            Map<String, Object> resolved = new LinkedHashMap<>();
+            Map<String, Origin> provenance = new LinkedHashMap<>();
+            for (Key k : Keys.ALL) {
+                String n = k.name();
+                if (values.containsKey(n)) {
+                    resolved.put(n, values.get(n));
+                    provenance.put(n, origins.get(n));
+                } else if (preset.containsKey(n)) {
+                    resolved.put(n, Values.parseText(k, preset.get(n), new Values.Where(null, n)));
+                    provenance.put(n, new Origin(Source.PRESET, "strategy " + strategy));
+                } else {
+                    resolved.put(n, defaultValue(k, resolved));
+                    provenance.put(n, new Origin(Source.DEFAULT, ""));
+                }
+            }
+            values.clear();
+            values.putAll(resolved);
+            origins.putAll(provenance);
+            check();
+            return new TaskSpec(yaml, values, provenance);
+        }
+
+        private Object defaultValue(Key k, Map<String, Object> resolved) {
+            if (k.defaultText() == null) {
+                return null;
+            }
+            return switch (k.defaultText()) {
+                case Keys.FILE_NAME -> yaml == null ? "task"
+                        : yaml.getFileName().toString().replaceFirst("\\.ya?ml$", "");
+                case Keys.RUNS_NAME -> Path.of("runs", (String) resolved.get("name"));
+                default -> Values.parseText(k, k.defaultText(), new Values.Where(null, k.name()));
+            };
+        }
+
+        private void check() {
+            if (values.get("task") == null) {
+                Key task = Keys.get("task");
+                throw new UserError((yaml == null ? "missing option --task" : yaml + ": missing key 'task'")
+                        + " (one of " + task.allowed() + ")");
+            }
+            Kind kind = Kind.valueOf(((String) values.get("task")).toUpperCase(Locale.ROOT));
+            values.put("task", kind);
+            if (values.get("strategy").equals("top-k") && values.get("unfreeze-layers") == null) {
+                throw error("strategy", "top-k needs unfreeze-layers (how many top layers to train)");
+            }
+            if (((Interval) values.get("eval-every")).unit() == Interval.Unit.AUTO) {
+                throw error("eval-every", "'auto' is only for unfreeze-every; use 'epoch' or a number of steps");
+            }
+            if (kind == Kind.SENTIMENT && values.get("labels") != null) {
+                List<?> labels = (List<?>) values.get("labels");
+                for (String polarity : ((SentimentMap) values.get("sentiment-map")).names()) {
+                    if (!labels.contains(polarity)) {
+                        throw error("sentiment-map", "polarity '" + polarity + "' is not one of the labels " + labels);
+                    }
+                }
+            }
+            if (kind == Kind.QA) {
+                int window = (Integer) values.get("max-length") - (Integer) values.get("max-query-length") - 3;
+                if ((Integer) values.get("doc-stride") >= window) {
+                    throw error("doc-stride", values.get("doc-stride") + " must be less than max-length - "
+                            + "max-query-length - 3 = " + window + " (the context tokens per window)");
+                }
+            }
+            EarlyStopping es = (EarlyStopping) values.get("early-stopping");
+            if (es != null) {
+                String metric = es.metric() == null ? kind.mainMetric() : es.metric();
+                if (!kind.metrics().contains(metric)) {
+                    throw error("early-stopping", "metric '" + metric + "' is not one of " + kind.metrics()
+                            + " (task " + kind + ")");
+                }
+                if (values.get("validation") == null) {
+                    throw error("early-stopping", "needs a validation file (set validation)");
+                }
+                String mode = es.mode() != null ? es.mode() : Kind.lowerIsBetter(metric) ? "min" : "max";
+                values.put("early-stopping", new EarlyStopping(metric, es.patience(), mode));
+            }
+        }
+
+        /** An error about {@code key}, placed where the user set it. */
+        private UserError error(String key, String message) {
+            Origin o = origins.get(key);
+            String where = switch (o.source()) {
+                case FILE -> o.detail() + ": " + key;
+                case CLI -> "--" + key;
+                default -> (yaml == null ? "" : yaml + ": ") + key;
+            };
+            return new UserError(where + ": " + message);
+        }
+    }
+
+    private static String read(Path yaml) {
+        try {
+            byte[] bytes = Files.readAllBytes(yaml);
+            return StandardCharsets.UTF_8.newDecoder().decode(ByteBuffer.wrap(bytes)).toString();
+        } catch (NoSuchFileException e) {
+            throw new UserError(yaml + ": no such task file");
+        } catch (CharacterCodingException e) {
+            throw new UserError(yaml + ": not valid UTF-8 (re-save it as UTF-8)");
+        } catch (IOException e) {
+            throw new UserError(yaml + ": cannot read: " + e.getMessage());
+        }
+    }
+}

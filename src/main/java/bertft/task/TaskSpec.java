@@ -1,0 +1,390 @@
+package bertft.task;
+
+import bertft.UserError;
+import java.nio.file.Path;
+import java.util.Collections;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Locale;
+import java.util.Map;
+import org.yaml.snakeyaml.DumperOptions;
+import org.yaml.snakeyaml.Yaml;
+
+/**
+ * Every setting of one fine-tuning task, checked and resolved; immutable. Built by {@link TaskFiles#load}.
+ *
+ * <p>Getters are named after the keys ({@code learning-rate} -> {@link #learningRate()}); {@link #get(String)}
+ * reads any key by name. Optional keys without a value return null (documented per getter).
+ */
+public final class TaskSpec {
+
+    /** What the task learns; the YAML spelling is the lower-case name. */
+    public enum Kind {
+        CLASSIFICATION("accuracy", "accuracy", "macro_f1", "micro_f1", "weighted_f1", "loss"),
+        SENTIMENT("accuracy", "accuracy", "macro_f1", "micro_f1", "weighted_f1", "loss"),
+        MULTILABEL("micro_f1", "micro_f1", "macro_f1", "subset_accuracy", "loss"),
+        REGRESSION("pearson", "mse", "pearson", "spearman", "loss"),
+        QA("f1", "exact_match", "f1", "loss");
+
+        private final String mainMetric;
+        private final List<String> metrics;
+
+        Kind(String mainMetric, String... metrics) {
+            this.mainMetric = mainMetric;
+            this.metrics = List.of(metrics);
+        }
+
+        /** The metric early stopping and model selection use by default. */
+        public String mainMetric() {
+            return mainMetric;
+        }
+
+        /** The metric names evaluation reports for this kind (the keys of its JSON; {@code loss} from the trainer). */
+        public List<String> metrics() {
+            return metrics;
+        }
+
+        /** Whether lower values of {@code metric} are better. */
+        public static boolean lowerIsBetter(String metric) {
+            return metric.equals("loss") || metric.equals("mse");
+        }
+
+        /** The spelling in task files. */
+        @Override
+        public String toString() {
+            return name().toLowerCase(Locale.ROOT);
+        }
+    }
+
+    /** Where a resolved value came from. */
+    public enum Source { FILE, CLI, PRESET, DEFAULT }
+
+    /**
+     * Where a value came from, in detail.
+     *
+     * @param source the kind of origin
+     * @param detail {@code tasks/sst2.yaml:7} (file), {@code --batch-size} (cli), {@code strategy ulmfit}
+     *     (preset), empty (default)
+     */
+    public record Origin(Source source, String detail) {
+        @Override
+        public String toString() {
+            String s = source.name().toLowerCase(Locale.ROOT);
+            return detail.isEmpty() ? s : s + " " + detail;
+        }
+    }
+
+    private final Path file;
+    private final Map<String, Object> values;
+    private final Map<String, Origin> provenance;
+
+    TaskSpec(Path file, Map<String, Object> values, Map<String, Origin> provenance) {
+        this.file = file;
+        this.values = Collections.unmodifiableMap(new LinkedHashMap<>(values));
+        this.provenance = Collections.unmodifiableMap(new LinkedHashMap<>(provenance));
+    }
+
+    /** The registry of keys, in the order task files list them, for generating CLI options and help. */
+    public static List<Key> keys() {
+        return Keys.ALL;
+    }
+
+    /** The task file this came from; null when built from command-line options only. */
+    public Path file() {
+        return file;
+    }
+
+    /**
+     * The resolved value of {@code key} as parsed: String, Path (as written, not resolved against data-dir),
+     * Integer, Long, Double, Boolean, List, {@link Kind}, {@link SentimentMap}, {@link EarlyStopping},
+     * {@link Augment}, {@link Interval}, or null when unset.
+     */
+    public Object get(String key) {
+        if (!values.containsKey(key)) {
+            throw new IllegalArgumentException("no task key " + key);
+        }
+        return values.get(key);
+    }
+
+    /** Where each resolved value came from, for every key, in registry order. */
+    public Map<String, Origin> provenance() {
+        return provenance;
+    }
+
+    public String name() {
+        return (String) values.get("name");
+    }
+
+    public Kind task() {
+        return (Kind) values.get("task");
+    }
+
+    public String model() {
+        return (String) values.get("model");
+    }
+
+    public Path dataDir() {
+        return (Path) values.get("data-dir");
+    }
+
+    /** The training file resolved against data-dir; null when not set (evaluation-only use). */
+    public Path train() {
+        return resolve("train");
+    }
+
+    /** The training file, or a UserError saying how to set it (for the commands that train). */
+    public Path requireTrain() {
+        if (train() == null) {
+            throw new UserError((file == null ? "" : file + ": ") + "no training file: set 'train:' or --train");
+        }
+        return train();
+    }
+
+    /** The validation file resolved against data-dir, or null. */
+    public Path validation() {
+        return resolve("validation");
+    }
+
+    /** The test file resolved against data-dir, or null. */
+    public Path test() {
+        return resolve("test");
+    }
+
+    public String textColumn() {
+        return (String) values.get("text-column");
+    }
+
+    /** The second text column of sentence-pair tasks, or null. */
+    public String textPairColumn() {
+        return (String) values.get("text-pair-column");
+    }
+
+    public String labelColumn() {
+        return (String) values.get("label-column");
+    }
+
+    public String labelSeparator() {
+        return (String) values.get("label-separator");
+    }
+
+    /** The label names in id order, or null when the task file leaves them to be inferred from training data. */
+    @SuppressWarnings("unchecked")
+    public List<String> labels() {
+        return (List<String>) values.get("labels");
+    }
+
+    public String ratingColumn() {
+        return (String) values.get("rating-column");
+    }
+
+    public SentimentMap sentimentMap() {
+        return (SentimentMap) values.get("sentiment-map");
+    }
+
+    public int maxLength() {
+        return (Integer) values.get("max-length");
+    }
+
+    public int batchSize() {
+        return (Integer) values.get("batch-size");
+    }
+
+    public int evalBatchSize() {
+        return (Integer) values.get("eval-batch-size");
+    }
+
+    public double epochs() {
+        return (Double) values.get("epochs");
+    }
+
+    public double learningRate() {
+        return (Double) values.get("learning-rate");
+    }
+
+    /** The head's learning rate, or null to use {@link #learningRate()}. */
+    public Double headLearningRate() {
+        return (Double) values.get("head-learning-rate");
+    }
+
+    public double warmupRatio() {
+        return (Double) values.get("warmup-ratio");
+    }
+
+    /** One of linear, cosine, constant, slanted-triangular. */
+    public String schedule() {
+        return (String) values.get("schedule");
+    }
+
+    public double weightDecay() {
+        return (Double) values.get("weight-decay");
+    }
+
+    /** Clipping norm; 0 means no clipping. */
+    public double maxGradNorm() {
+        return (Double) values.get("max-grad-norm");
+    }
+
+    public int gradientAccumulation() {
+        return (Integer) values.get("gradient-accumulation");
+    }
+
+    public long seed() {
+        return (Long) values.get("seed");
+    }
+
+    /** One of cls, mean, pooler. */
+    public String pooling() {
+        return (String) values.get("pooling");
+    }
+
+    /** Classifier dropout, or null to use the model's hidden_dropout_prob. */
+    public Double dropout() {
+        return (Double) values.get("dropout");
+    }
+
+    /** Early stopping with metric and mode filled in, or null when off. */
+    public EarlyStopping earlyStopping() {
+        return (EarlyStopping) values.get("early-stopping");
+    }
+
+    /** One of none, balanced. */
+    public String classWeights() {
+        return (String) values.get("class-weights");
+    }
+
+    /** Steps or epochs between validations (never {@code auto}). */
+    public Interval evalEvery() {
+        return (Interval) values.get("eval-every");
+    }
+
+    public double threshold() {
+        return (Double) values.get("threshold");
+    }
+
+    /** One of frozen, top-k, full, llrd, gradual, ulmfit. */
+    public String strategy() {
+        return (String) values.get("strategy");
+    }
+
+    /** Top layers trained under top-k (always set then), or null. */
+    public Integer unfreezeLayers() {
+        return (Integer) values.get("unfreeze-layers");
+    }
+
+    public double layerDecay() {
+        return (Double) values.get("layer-decay");
+    }
+
+    /** How often one more layer is unfrozen (set under gradual and ulmfit), or null. */
+    public Interval unfreezeEvery() {
+        return (Interval) values.get("unfreeze-every");
+    }
+
+    /** Token noise; {@link Augment#NONE} when not set. */
+    public Augment augment() {
+        Augment a = (Augment) values.get("augment");
+        return a == null ? Augment.NONE : a;
+    }
+
+    public boolean cacheFeatures() {
+        return (Boolean) values.get("cache-features");
+    }
+
+    public Path out() {
+        return (Path) values.get("out");
+    }
+
+    public int docStride() {
+        return (Integer) values.get("doc-stride");
+    }
+
+    public int maxQueryLength() {
+        return (Integer) values.get("max-query-length");
+    }
+
+    public int maxAnswerLength() {
+        return (Integer) values.get("max-answer-length");
+    }
+
+    public int nBest() {
+        return (Integer) values.get("n-best");
+    }
+
+    public double nullThreshold() {
+        return (Double) values.get("null-threshold");
+    }
+
+    public boolean version2() {
+        return (Boolean) values.get("version-2");
+    }
+
+    /**
+     * The resolved task as YAML, every key with its value and a comment saying where it came from; loading it
+     * again gives the same settings.
+     */
+    public String toYaml() {
+        StringBuilder sb = new StringBuilder("# bert-ft task '" + name() + "'"
+                + (file == null ? "" : ", resolved from " + file) + "; each comment says where the value came from.\n");
+        for (Key k : Keys.ALL) {
+            sb.append(k.name()).append(": ").append(yaml(values.get(k.name())))
+                    .append("  # ").append(provenance.get(k.name())).append('\n');
+        }
+        return sb.toString();
+    }
+
+    @Override
+    public String toString() {
+        return "TaskSpec" + values;
+    }
+
+    private Path resolve(String key) {
+        Path p = (Path) values.get(key);
+        return p == null ? null : dataDir().resolve(p);
+    }
+
+    private static String yaml(Object v) {
+        if (v == null) {
+            return "null";
+        }
+        if (v instanceof Double d) {
+            return Values.number(d);
+        }
+        if (v instanceof Number || v instanceof Boolean) {
+            return v.toString();
+        }
+        DumperOptions options = new DumperOptions();
+        options.setDefaultFlowStyle(DumperOptions.FlowStyle.FLOW);
+        options.setWidth(Integer.MAX_VALUE);
+        options.setSplitLines(false);
+        return new Yaml(options).dump(plain(v)).strip();
+    }
+
+    /** The value as plain strings, numbers, lists and maps, which SnakeYAML writes without tags. */
+    private static Object plain(Object v) {
+        if (v instanceof SentimentMap m) {
+            Map<String, Object> out = new LinkedHashMap<>();
+            m.polarities().forEach((name, ratings) ->
+                    out.put(name, ratings.stream().map(TaskSpec::plainNumber).toList()));
+            return out;
+        }
+        if (v instanceof EarlyStopping e) {
+            Map<String, Object> out = new LinkedHashMap<>();
+            out.put("metric", e.metric());
+            out.put("patience", e.patience());
+            out.put("mode", e.mode());
+            return out;
+        }
+        if (v instanceof Augment a) {
+            Map<String, Object> out = new LinkedHashMap<>();
+            out.put("token-dropout", plainNumber(a.tokenDropout()));
+            out.put("token-mask", plainNumber(a.tokenMask()));
+            return out;
+        }
+        return v instanceof List ? v : v.toString();
+    }
+
+    /** An integral double as a long, so ratings read {@code [1, 2]}, not {@code [1.0, 2.0]}. */
+    private static Object plainNumber(double d) {
+        return d == Math.rint(d) && Math.abs(d) < 1e15 ? (Object) (long) d : (Object) d;
+    }
+}

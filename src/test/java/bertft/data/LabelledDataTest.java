@@ -1,0 +1,159 @@
+package bertft.data;
+
+import static org.junit.jupiter.api.Assertions.assertArrayEquals;
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import bertft.UserError;
+import bertft.data.TableReader.Problem;
+import bertft.task.TaskFiles;
+import bertft.task.TaskSpec;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.HashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.stream.Stream;
+import org.junit.jupiter.api.Test;
+
+class LabelledDataTest {
+    static final Path DATA = TableReaderTest.DATA;
+
+    /** A task from options only; pairs of key and value. */
+    private static TaskSpec task(String... keyValues) {
+        Map<String, String> options = new HashMap<>();
+        for (int i = 0; i < keyValues.length; i += 2) {
+            options.put(keyValues[i], keyValues[i + 1]);
+        }
+        return TaskFiles.load(null, options);
+    }
+
+    private static LabelledData read(TaskSpec spec, String file) {
+        Path path = DATA.resolve(file);
+        return LabelledData.read(spec, LabelledData.labels(spec, path), path);
+    }
+
+    private static String error(TaskSpec spec, String file) {
+        return assertThrows(UserError.class, () -> read(spec, file)).getMessage().replace(DATA + "/", "");
+    }
+
+    private static final TaskSpec BINARY = task("task", "classification", "labels", "negative,positive");
+
+    @Test
+    void classificationExamplesKeepLineTextLabelAndRow() {
+        LabelledData d = read(BINARY, "reviews.csv");
+        assertEquals(4, d.size());
+        Example e = d.examples().get(1);
+        assertEquals(3, e.line());
+        assertEquals(0, e.label());
+        assertEquals("negative", e.row().get("label"));
+        assertArrayEquals(new long[] {2, 2}, d.counts());
+        assertEquals(DATA.resolve("reviews.csv") + ": 4 examples: negative 2, positive 2", d.summary());
+    }
+
+    @Test
+    void unknownLabelNamesFileLineAndLabels() {
+        assertEquals("bad-label.csv:4: label 'meh' is not one of [negative, positive] (and 1 more problem in this "
+                + "file)", error(BINARY, "bad-label.csv"));
+    }
+
+    @Test
+    void badInputFixtures() {
+        assertEquals("no-text-column.csv: no column 'text' (columns: a, b, c)", error(BINARY, "no-text-column.csv"));
+        assertEquals("empty-text.csv:3: empty text", error(BINARY, "empty-text.csv"));
+        assertEquals("empty-label.csv:3: empty label", error(BINARY, "empty-label.csv"));
+        assertEquals("wrong-fields.csv:3: 3 fields, but the header has 2", error(BINARY, "wrong-fields.csv"));
+        assertEquals("header-only.csv: no examples", error(BINARY, "header-only.csv"));
+        assertEquals("empty.csv: empty file (a header row is needed)", error(BINARY, "empty.csv"));
+        assertEquals("latin1.csv:4: not valid UTF-8 (is it Latin-1? re-save as UTF-8)", error(BINARY, "latin1.csv"));
+    }
+
+    @Test
+    void labelsAreInferredSortedWhenTheTaskHasNone() {
+        TaskSpec spec = task("task", "classification");
+        assertEquals(List.of("negative", "positive"), LabelledData.labels(spec, DATA.resolve("bad-label.csv"))
+                .subList(1, 3));
+        assertEquals(List.of("meh", "negative", "positive", "so-so"),
+                LabelledData.inferLabels(spec, DATA.resolve("bad-label.csv")));
+        TaskSpec multi = task("task", "multilabel", "label-column", "labels");
+        assertEquals(List.of("confusion", "gratitude", "joy"), LabelledData.inferLabels(multi,
+                DATA.resolve("emotions.csv")));
+    }
+
+    @Test
+    void sentimentMapsRatingsAndCountsTheSkippedOnes() {
+        TaskSpec spec = task("task", "sentiment");
+        LabelledData d = read(spec, "ratings.csv");
+        assertEquals(List.of("negative", "positive"), d.labels());
+        assertEquals(4, d.size());
+        assertEquals(List.of(1, 0, 0, 1), d.examples().stream().map(Example::label).toList());
+        assertEquals(Map.of("3", 2L), d.skippedRatings());
+        assertEquals(2, d.skipped());
+        assertTrue(d.summary().endsWith(": 4 examples: negative 2, positive 2; 2 rows skipped, rating not in "
+                + "sentiment-map: 3 (2)"), d.summary());
+        TaskSpec three = task("task", "sentiment", "sentiment-map", "{negative: [1, 2], neutral: [3], positive: [4, 5]}");
+        assertEquals(6, read(three, "ratings.csv").size());
+        assertEquals("bad-rating.csv:3: rating 'three' is not a number", error(spec, "bad-rating.csv"));
+        assertEquals("reviews.csv: no column 'rating' (columns: text, label)", error(spec, "reviews.csv"));
+    }
+
+    @Test
+    void multilabelCellsSplitOnTheSeparator() {
+        TaskSpec spec = task("task", "multilabel", "label-column", "labels", "labels", "confusion,gratitude,joy");
+        LabelledData d = read(spec, "emotions.csv");
+        assertArrayEquals(new int[] {1, 2}, d.examples().get(0).labels());
+        assertArrayEquals(new int[0], d.examples().get(2).labels());
+        assertArrayEquals(new int[] {1, 2}, d.examples().get(3).labels()); // joy given twice counts once
+        assertArrayEquals(new boolean[] {false, true, true}, d.examples().get(0).multiHot(3));
+        assertArrayEquals(new long[] {1, 2, 2}, d.counts());
+        assertEquals("emotions-unknown.csv:2: label 'thanks' is not one of [confusion, gratitude, joy]",
+                error(spec, "emotions-unknown.csv"));
+        LabelledData json = read(spec, "emotions.jsonl");
+        assertArrayEquals(new int[] {1, 2}, json.examples().get(0).labels());
+        assertArrayEquals(new int[0], json.examples().get(1).labels());
+    }
+
+    @Test
+    void regressionTargetsAreNumbers() {
+        TaskSpec spec = task("task", "regression", "label-column", "score");
+        LabelledData d = read(spec, "scores.csv");
+        assertEquals(List.of(4.5, 0.0, 5.0), d.examples().stream().map(Example::value).toList());
+        assertEquals(List.of(), d.labels());
+        assertTrue(d.summary().endsWith(": 3 examples: mean 3.167, min 0.000, max 5.000"), d.summary());
+        assertEquals("bad-score.csv:2: label 'high' is not a number", error(spec, "bad-score.csv"));
+    }
+
+    @Test
+    void sentencePairsReadTheSecondColumn() {
+        TaskSpec spec = task("task", "classification", "text-column", "premise", "text-pair-column", "hypothesis",
+                "labels", "entailment,neutral,contradiction");
+        LabelledData d = read(spec, "pairs.tsv");
+        assertEquals("The dog is dry.", d.examples().get(1).textPair());
+        assertEquals(2, d.examples().get(1).label());
+    }
+
+    @Test
+    void unlabelledRowsStreamWithTheirColumns() {
+        List<Problem> problems = new ArrayList<>();
+        try (TableReader t = TableReader.open(DATA.resolve("empty-text.csv"), TableReader.FAIL);
+                Stream<Example> s = LabelledData.unlabelled(t, BINARY, problems::add)) {
+            List<Example> examples = s.toList();
+            assertEquals(1, examples.size());
+            assertEquals("positive", examples.get(0).row().get("label"));
+            assertEquals(-1, examples.get(0).label());
+        }
+        assertEquals(List.of(3), problems.stream().map(Problem::line).toList());
+    }
+
+    @Test
+    void balancedClassWeights() {
+        // sklearn compute_class_weight("balanced", classes=[0,1,2], y=[0]*6+[1]*3+[2]) = 10/(3*[6,3,1]).
+        assertArrayEquals(new double[] {10.0 / 18, 10.0 / 9, 10.0 / 3}, ClassWeights.balanced(new long[] {6, 3, 1}, 10),
+                1e-12);
+        assertArrayEquals(new double[] {0.5, 1.0}, ClassWeights.balanced(new long[] {4, 0}, 4)); // absent class: 1
+        LabelledData d = read(task("task", "sentiment", "class-weights", "balanced"), "ratings.csv");
+        assertArrayEquals(new double[] {1.0, 1.0}, ClassWeights.of(task("task", "sentiment", "class-weights",
+                "balanced"), d));
+    }
+}
