@@ -1,7 +1,7 @@
 package bertft.cli;
 
 import bertft.data.LabelledData;
-import bertft.qa.Squad;
+import bertft.data.SquadData;
 import bertft.run.Evaluator;
 import bertft.run.Reports;
 import bertft.run.Scoring;
@@ -64,7 +64,7 @@ final class EvaluateCommand implements Callable<Integer> {
             TaskSpec t = m.spec(task, o);
             JsonObject report;
             if (m.kind() == TaskSpec.Kind.QA) {
-                report = Evaluator.qa(t, Squad.read(data), m.tokenizer()).report(m.model());
+                report = Evaluator.qa(t, SquadData.read(data, t.version2()), m.tokenizer()).report(m.model());
             } else {
                 LabelledData d = LabelledData.read(t, m.labels(), data);
                 report = Evaluator.table(t, d, TaskData.features(d, m.tokenizer()), m.labels()).report(m.model());

@@ -3,7 +3,7 @@ package bertft.cli;
 import bertft.UserError;
 import bertft.qa.QaAnswerer;
 import bertft.qa.QaPostprocess;
-import bertft.qa.Squad;
+import bertft.data.SquadData;
 import bertft.run.Evaluator;
 import bertft.run.TrainedModel;
 import bertft.task.TaskSpec;
@@ -98,7 +98,7 @@ final class QaCommand implements Callable<Integer> {
             throw new UserError("question of " + tokens + " tokens is longer than max-length " + t.maxLength()
                     + " allows: '" + q + "'");
         }
-        return answerer.answer(List.of(new Squad.Question("q", q, ctx, List.of(), false))).get(0);
+        return answerer.answer(List.of(new SquadData.Question("q", "", ctx, q, List.of()))).get(0);
     }
 
     private void print(PrintWriter out, String question, QaPostprocess.Prediction p) {

@@ -1,5 +1,6 @@
 package bertft.qa;
 
+import bertft.data.SquadData;
 import ai.djl.ndarray.NDArray;
 import ai.djl.ndarray.NDManager;
 import bertft.model.TaskModel;
@@ -26,7 +27,7 @@ public final class QaAnswerer {
     }
 
     /** One prediction per question, in order. */
-    public List<QaPostprocess.Prediction> answer(List<Squad.Question> questions) {
+    public List<QaPostprocess.Prediction> answer(List<SquadData.Question> questions) {
         List<QaFeatures.Window> windows = QaFeatures.build(questions, tokenizer, s.maxLength(), s.docStride(),
                 s.maxQueryLength());
         Features f = QaFeatures.features(windows);

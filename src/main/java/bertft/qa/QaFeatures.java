@@ -1,5 +1,6 @@
 package bertft.qa;
 
+import bertft.data.SquadData;
 import ai.djl.huggingface.tokenizers.Encoding;
 import ai.djl.huggingface.tokenizers.jni.CharSpan;
 import bertft.text.BertTokenizer;
@@ -20,11 +21,11 @@ public final class QaFeatures {
             int endTarget) {}
 
     /** Builds the windows of every question, in question order. */
-    public static List<Window> build(List<Squad.Question> questions, BertTokenizer tok, int maxLength, int stride,
+    public static List<Window> build(List<SquadData.Question> questions, BertTokenizer tok, int maxLength, int stride,
             int maxQueryLength) {
         List<Window> out = new ArrayList<>();
         for (int qi = 0; qi < questions.size(); qi++) {
-            Squad.Question q = questions.get(qi);
+            SquadData.Question q = questions.get(qi);
             String question = capQuestion(q.question(), tok, maxQueryLength);
             int[] utf16 = utf16Index(q.context());
             for (Encoding e : tok.windows(question, q.context(), maxLength, stride)) {
@@ -45,7 +46,7 @@ public final class QaFeatures {
         return question.substring(0, utf16Index(question)[last.getEnd()]);
     }
 
-    private static Window window(int qi, Squad.Question q, Encoding e, int[] utf16) {
+    private static Window window(int qi, SquadData.Question q, Encoding e, int[] utf16) {
         long[] seq = e.getSequenceIds();
         CharSpan[] spans = e.getCharTokenSpans();
         int n = seq.length;
@@ -65,7 +66,7 @@ public final class QaFeatures {
         int start = 0;
         int end = 0;
         if (!q.answers().isEmpty() && firstCtx >= 0) {
-            Squad.Answer a = q.answers().get(0);
+            SquadData.Answer a = q.answers().get(0);
             int aStart = a.start();
             int aEnd = a.start() + a.text().length();
             if (cs[firstCtx] <= aStart && ce[lastCtx] >= aEnd) {

@@ -6,7 +6,7 @@ import bertft.infer.Predictor;
 import bertft.model.TaskModel;
 import bertft.qa.QaAnswerer;
 import bertft.qa.QaPostprocess;
-import bertft.qa.Squad;
+import bertft.data.SquadData;
 import bertft.task.TaskSpec;
 import bertft.text.BertTokenizer;
 import bertft.train.FeatureCache;
@@ -57,7 +57,7 @@ public abstract class Evaluator {
     }
 
     /** Extractive QA on SQuAD questions. */
-    public static Evaluator qa(TaskSpec spec, List<Squad.Question> questions, BertTokenizer tok) {
+    public static Evaluator qa(TaskSpec spec, List<SquadData.Question> questions, BertTokenizer tok) {
         return new Evaluator() {
             @Override
             public JsonObject report(TaskModel model) {

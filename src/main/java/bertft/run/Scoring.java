@@ -8,7 +8,7 @@ import bertft.eval.MultiLabelMetrics;
 import bertft.eval.RegressionMetrics;
 import bertft.eval.SquadMetrics;
 import bertft.qa.QaPostprocess;
-import bertft.qa.Squad;
+import bertft.data.SquadData;
 import bertft.task.TaskSpec;
 import com.google.gson.JsonArray;
 import com.google.gson.JsonElement;
@@ -127,8 +127,8 @@ public final class Scoring {
      * QA: official SQuAD EM/F1, the predictions in the official format, n-best lists, breakdowns by question
      * word and answer length, and the worst examples.
      */
-    public static JsonObject qa(List<Squad.Question> questions, List<QaPostprocess.Prediction> predictions) {
-        boolean v2 = questions.stream().anyMatch(Squad.Question::impossible);
+    public static JsonObject qa(List<SquadData.Question> questions, List<QaPostprocess.Prediction> predictions) {
+        boolean v2 = questions.stream().anyMatch(q -> q.answers().isEmpty());
         Map<String, String> pred = new LinkedHashMap<>();
         Map<String, List<String>> gold = new LinkedHashMap<>();
         JsonObject nbest = new JsonObject();
@@ -136,10 +136,10 @@ public final class Scoring {
         Map<String, double[]> byLength = new LinkedHashMap<>();
         List<JsonObject> worst = new java.util.ArrayList<>();
         for (int i = 0; i < questions.size(); i++) {
-            Squad.Question q = questions.get(i);
+            SquadData.Question q = questions.get(i);
             QaPostprocess.Prediction p = predictions.get(i);
             pred.put(q.id(), p.answer());
-            List<String> golds = q.answers().stream().map(Squad.Answer::text).toList();
+            List<String> golds = q.answers().stream().map(SquadData.Answer::text).toList();
             gold.put(q.id(), golds);
             JsonArray nb = new JsonArray();
             for (QaPostprocess.Span s : p.nbest()) {

@@ -8,7 +8,7 @@ import bertft.data.LabelledData;
 import bertft.model.TaskModel;
 import bertft.model.Torch;
 import bertft.qa.QaFeatures;
-import bertft.qa.Squad;
+import bertft.data.SquadData;
 import bertft.task.TaskSpec;
 import bertft.text.BertTokenizer;
 import bertft.train.FeatureCache;
@@ -128,7 +128,7 @@ public final class TrainJob {
             JsonObject validation = spec.validation() == null ? null : data.evaluator().report(best);
             JsonObject test = null;
             if (spec.test() != null) {
-                test = (spec.task() == TaskSpec.Kind.QA ? Evaluator.qa(spec, Squad.read(spec.test()), tok)
+                test = (spec.task() == TaskSpec.Kind.QA ? Evaluator.qa(spec, SquadData.read(spec.test(), spec.version2()), tok)
                         : testEvaluator(tok, data)).report(best);
             }
             Reports.write(spec, out, training, validation, test);
@@ -191,12 +191,12 @@ public final class TrainJob {
     }
 
     private Prepared prepareQa(BertTokenizer tok) {
-        List<Squad.Question> train = Squad.read(spec.requireTrain());
+        List<SquadData.Question> train = SquadData.read(spec.requireTrain(), spec.version2());
         List<QaFeatures.Window> windows = QaFeatures.build(train, tok, spec.maxLength(), spec.docStride(),
                 spec.maxQueryLength());
         err.printf("%s: %d questions, %d windows%n", spec.requireTrain(), train.size(), windows.size());
         Evaluator evaluator = spec.validation() == null ? Evaluator.none()
-                : Evaluator.qa(spec, Squad.read(spec.validation()), tok);
+                : Evaluator.qa(spec, SquadData.read(spec.validation(), spec.version2()), tok);
         return new Prepared(QaFeatures.features(windows), List.of(), 2, null, evaluator,
                 Reports.configExtra(spec, List.of()));
     }

@@ -1,5 +1,6 @@
 package bertft.qa;
 
+import bertft.data.SquadData;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
@@ -15,8 +16,8 @@ class QaFeaturesTest {
         String filler = "the phone was fine . ".repeat(12);
         String context = filler + "the battery broke after two days . " + filler;
         int at = context.indexOf("two days");
-        Squad.Question q = new Squad.Question("q1", "what broke ?", context,
-                List.of(new Squad.Answer("two days", at)), false);
+        SquadData.Question q = new SquadData.Question("q1", "t", context, "what broke ?",
+                List.of(new SquadData.Answer("two days", at)));
         try (BertTokenizer tok = Tiny.tokenizer(64)) {
             List<QaFeatures.Window> ws = QaFeatures.build(List.of(q), tok, 32, 8, 64);
             assertTrue(ws.size() > 3, "a long context needs several windows, got " + ws.size());
@@ -38,8 +39,8 @@ class QaFeaturesTest {
     @Test
     void offsetsAreUtf16EvenAfterEmoji() {
         String context = "great 😀 phone , bad battery";
-        Squad.Question q = new Squad.Question("q", "what was bad ?", context,
-                List.of(new Squad.Answer("battery", context.indexOf("battery"))), false);
+        SquadData.Question q = new SquadData.Question("q", "t", context, "what was bad ?",
+                List.of(new SquadData.Answer("battery", context.indexOf("battery"))));
         try (BertTokenizer tok = Tiny.tokenizer(64)) {
             QaFeatures.Window w = QaFeatures.build(List.of(q), tok, 64, 16, 64).get(0);
             assertEquals("battery", context.substring(w.charStart()[w.startTarget()], w.charEnd()[w.endTarget()]));
