@@ -57,6 +57,10 @@ public final class TrainJob {
         try (BertTokenizer tok = BertTokenizer.load(resume ? last : modelDir, maxLength);
                 NDManager manager = NDManager.newBaseManager()) {
             TaskSpec.Kind kind = spec.task();
+            maskId = tok.tokenId("[MASK]");
+            if (spec.augment().tokenMask() > 0 && maskId < 0) {
+                throw new UserError("augment: token-mask needs a [MASK] token, and this vocabulary has none");
+            }
             Objective objective = TaskData.objective(kind);
             // 1) data
             Prepared data = kind == TaskSpec.Kind.QA ? prepareQa(tok) : prepareTable(tok);
@@ -145,10 +149,13 @@ public final class TrainJob {
         return Evaluator.table(spec, test, TaskData.features(test, tok), data.labels());
     }
 
+    private long maskId;
+
     private Trainer.Settings settings(long evalEvery, Strategy strategy) {
         return new Trainer.Settings(spec.batchSize(), spec.epochs(), spec.learningRate(), spec.headLearningRate(),
                 spec.warmupRatio(), spec.schedule(), spec.weightDecay(), spec.maxGradNorm(),
-                spec.gradientAccumulation(), spec.seed(), evalEvery, strategy.layerDecay(), strategy.unfreezing());
+                spec.gradientAccumulation(), spec.seed(), evalEvery, strategy.layerDecay(), strategy.unfreezing(),
+                spec.augment().tokenMask(), spec.augment().tokenDropout(), maskId);
     }
 
     /** Parameters that train at some point under this strategy. */

@@ -16,8 +16,19 @@ import java.util.List;
  */
 public record Batch(NDArray inputIds, NDArray tokenTypeIds, NDArray attentionMask, long realTokens) {
 
+    /**
+     * Training-time text noise against over-fitting: each real, non-special token is replaced by [MASK] with
+     * probability {@code mask}, or hidden from attention with probability {@code drop} (as if deleted).
+     */
+    public record Noise(double mask, double drop, long maskId, java.util.Random rng) {}
+
     /** Pads and stacks encodings; the arrays belong to {@code manager}. */
     public static Batch of(List<Encoding> encodings, NDManager manager) {
+        return of(encodings, manager, null);
+    }
+
+    /** As {@link #of(List, NDManager)}, with optional token noise. */
+    public static Batch of(List<Encoding> encodings, NDManager manager, Noise noise) {
         int b = encodings.size();
         int t = encodings.stream().mapToInt(e -> e.getIds().length).max().orElse(0);
         long[] ids = new long[b * t];
@@ -29,8 +40,17 @@ public record Batch(NDArray inputIds, NDArray tokenTypeIds, NDArray attentionMas
             long[] eIds = e.getIds();
             System.arraycopy(eIds, 0, ids, i * t, eIds.length);
             System.arraycopy(e.getTypeIds(), 0, types, i * t, eIds.length);
+            long[] special = noise == null ? null : e.getSpecialTokenMask();
             for (int j = 0; j < eIds.length; j++) {
                 mask[i * t + j] = 1;
+                if (noise != null && special[j] == 0) {
+                    double u = noise.rng().nextDouble();
+                    if (u < noise.mask()) {
+                        ids[i * t + j] = noise.maskId();
+                    } else if (u < noise.mask() + noise.drop()) {
+                        mask[i * t + j] = 0;
+                    }
+                }
             }
             real += eIds.length;
         }

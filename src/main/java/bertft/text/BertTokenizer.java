@@ -216,6 +216,12 @@ public final class BertTokenizer implements AutoCloseable {
         return maxLength;
     }
 
+    /** The id of a vocabulary token, or -1. */
+    public long tokenId(String token) {
+        JsonElement id = definition.getAsJsonObject("model").getAsJsonObject("vocab").get(token);
+        return id == null ? -1 : id.getAsLong();
+    }
+
     public int vocabSize() {
         return definition.getAsJsonObject("model").getAsJsonObject("vocab").size();
     }

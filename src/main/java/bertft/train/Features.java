@@ -27,11 +27,16 @@ public record Features(List<Encoding> encodings, List<float[]> targets) {
 
     /** The encodings of a batch of indices, padded together. */
     public Batch batch(int[] idx, NDManager m) {
+        return batch(idx, m, null);
+    }
+
+    /** As {@link #batch(int[], NDManager)}, with training noise (may be null). */
+    public Batch batch(int[] idx, NDManager m, Batch.Noise noise) {
         List<Encoding> list = new ArrayList<>(idx.length);
         for (int i : idx) {
             list.add(encodings.get(i));
         }
-        return Batch.of(list, m);
+        return Batch.of(list, m, noise);
     }
 
     /** (B) int64 class ids of a batch. */

@@ -36,7 +36,8 @@ public final class Trainer {
     /** The numbers the loop needs (from the task's resolved settings). */
     public record Settings(int batchSize, double epochs, double learningRate, Double headLearningRate,
             double warmupRatio, String schedule, double weightDecay, double maxGradNorm, int gradientAccumulation,
-            long seed, long evalEverySteps, double layerDecay, Unfreezing unfreezing) {}
+            long seed, long evalEverySteps, double layerDecay, Unfreezing unfreezing, double tokenMask,
+            double tokenDropout, long maskId) {}
 
     private final TaskModel model;
     private final Objective objective;
@@ -107,7 +108,10 @@ public final class Trainer {
                 double loss;
                 long tokens;
                 try (NDManager m = NDManager.newBaseManager()) {
-                    Batch b = cache == null ? train.batch(idx, m) : null;
+                    Batch.Noise noise = s.tokenMask() + s.tokenDropout() > 0
+                            ? new Batch.Noise(s.tokenMask(), s.tokenDropout(), s.maskId(), new Random(s.seed() * 31 + microStep))
+                            : null;
+                    Batch b = cache == null ? train.batch(idx, m, noise) : null;
                     tokens = java.util.Arrays.stream(idx).map(i -> lengths[i]).sum();
                     // 3) forward, loss (scaled for accumulation), backward: gradients add up in .grad
                     try (GradientCollector gc = Engine.getInstance().newGradientCollector()) {
