@@ -31,14 +31,50 @@ final class BenchCommand implements Callable<Integer> {
             description = "Training-step shapes, BATCHxLENGTH (default: ${DEFAULT-VALUE}).")
     List<String> shapes;
 
+    @Option(names = "--data", paramLabel = "FILE",
+            description = "Also train one epoch over this CSV/TSV/JSONL (column --text-column) and report real "
+                    + "tokens/s and padding waste; skips the synthetic figures.")
+    Path data;
+
+    @Option(names = "--text-column", defaultValue = "text", description = "Text column of --data (default: text).")
+    String textColumn;
+
+    @Option(names = "--batch-size", defaultValue = "32", description = "Batch size for --data (default: 32).")
+    int batchSize;
+
+    @Option(names = "--max-length", defaultValue = "128", description = "Max tokens for --data (default: 128).")
+    int maxLength;
+
     @Override
     public Integer call() {
         Path dir = ModelStore.resolve(model);
         Checkpoint ckpt = Checkpoint.read(dir);
         try (Bert bert = Bert.fromTensors(ckpt.config(), ckpt.encoder(), dir.toString())) {
-            new Bench(bert, spec.commandLine().getOut(), Math.max(1, repeats)).run(parse(shapes));
+            Bench bench = new Bench(bert, spec.commandLine().getOut(), Math.max(1, repeats));
+            if (data != null) {
+                bench.epoch(texts(dir), batchSize, data.toString());
+            } else {
+                bench.run(parse(shapes));
+            }
         }
         return 0;
+    }
+
+    /** The texts of --data, tokenized, without targets. */
+    private bertft.train.Features texts(Path modelDir) {
+        java.util.List<ai.djl.huggingface.tokenizers.Encoding> enc = new java.util.ArrayList<>();
+        try (bertft.text.BertTokenizer tok = bertft.text.BertTokenizer.load(modelDir, maxLength);
+                bertft.data.TableReader t = bertft.data.TableReader.open(data, bertft.data.TableReader.FAIL)) {
+            for (bertft.data.TableReader.Row row : t) {
+                String text = row.get(textColumn);
+                if (text == null) {
+                    throw new UserError(data + ":" + row.line() + ": no column '" + textColumn + "'");
+                }
+                enc.add(tok.encode(text));
+            }
+        }
+        java.util.List<float[]> none = java.util.Collections.nCopies(enc.size(), new float[] {0});
+        return new bertft.train.Features(enc, none);
     }
 
     private static int[][] parse(List<String> shapes) {

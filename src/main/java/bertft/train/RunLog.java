@@ -24,6 +24,7 @@ public final class RunLog implements AutoCloseable {
     private final long started = System.nanoTime();
     private long tokens;
     private long lastLine;
+    private double lastEval;
 
     public RunLog(Path metricsFile, boolean append, PrintStream err) {
         try {
@@ -78,13 +79,18 @@ public final class RunLog implements AutoCloseable {
         o.addProperty("step", step);
         o.addProperty("epoch", epoch);
         o.add(split, GSON.toJsonTree(metricsByName));
+        double now = elapsed();
+        o.addProperty("elapsed_s", Math.round(now * 10) / 10.0);
+        o.addProperty("interval_s", Math.round((now - lastEval) * 10) / 10.0);
         write(o);
         if (terminal) {
             err.println();
         }
         StringBuilder sb = new StringBuilder(split + " @ step " + step + ":");
-        metricsByName.forEach((k, v) -> sb.append(String.format(" %s %.4f", k, v)));
-        err.println(sb);
+        metricsByName.forEach((k, v) -> sb.append(String.format(" %s %s", k, v == Math.rint(v) && Math.abs(v) < 1e9
+                ? Long.toString(v.longValue()) : String.format("%.4f", v))));
+        err.println(sb.append(String.format("  (%.1fs since the last evaluation)", now - lastEval)));
+        lastEval = now;
     }
 
     /** Any other line worth keeping (early stop, checkpoints). */
