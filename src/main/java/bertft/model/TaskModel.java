@@ -120,6 +120,11 @@ public final class TaskModel implements AutoCloseable {
         return pooling;
     }
 
+    /** Whether a parameter takes part in {@link #forward} (the pooler does only under {@link Pooling#POOLER}). */
+    public boolean used(String name) {
+        return !name.startsWith("bert.pooler.") || (head == Head.CLASSIFIER && pooling == Pooling.POOLER);
+    }
+
     /** Every parameter by its HuggingFace task-model name ({@code bert.encoder.layer.3...}, {@code classifier.weight}). */
     public Map<String, NDArray> params() {
         return params;

@@ -170,7 +170,7 @@ public final class TrainJob {
         bertft.train.LayerPolicy policy = new bertft.train.LayerPolicy(layers, 1, null);
         int depth = strategy.unfreezing().every() > 0 ? policy.maxDepth()
                 : strategy.unfreezing().trainableDepth(0, policy.maxDepth());
-        return model.params().entrySet().stream().filter(e -> policy.depth(e.getKey()) <= depth)
+        return model.params().entrySet().stream().filter(e -> policy.depth(e.getKey()) <= depth && model.used(e.getKey()))
                 .mapToLong(e -> e.getValue().getShape().size()).sum();
     }
 

@@ -153,7 +153,7 @@ public final class Trainer {
     private void applyUnfreezing(long step) {
         int depth = s.unfreezing().trainableDepth(step, policy.maxDepth());
         for (Map.Entry<String, NDArray> e : model.params().entrySet()) {
-            boolean trainable = policy.depth(e.getKey()) <= depth;
+            boolean trainable = policy.depth(e.getKey()) <= depth && model.used(e.getKey());
             if (trainable != e.getValue().hasGradient()) {
                 e.getValue().setRequiresGradient(trainable);
             }
