@@ -50,12 +50,15 @@ class QaLongContextTest {
             String qRel = null;
             String answer = null;
             int answerStart = -1;
+            // each paragraph states facts of different relations, so the question's relation picks the fact
+            List<String> rels = new ArrayList<>(List.of(RELATIONS));
+            java.util.Collections.shuffle(rels, r);
             int facts = 2 + r.nextInt(3);
             int asked = r.nextInt(facts);
             for (int f = 0; f < facts; f++) {
                 ctx.append(filler(r)).append(' ');
                 String place = name(r);
-                String rel = RELATIONS[r.nextInt(RELATIONS.length)];
+                String rel = rels.get(f);
                 String value = name(r);
                 String sentence = "The " + rel + " of " + place + " is " + value + ". ";
                 if (f == asked) {
@@ -96,7 +99,7 @@ class QaLongContextTest {
     @Test
     void answersAQuestionAboutA3000WordContext(@TempDir Path tmp) throws IOException {
         Random r = new Random(5);
-        Files.writeString(tmp.resolve("train.json"), squad(r, 480).toString());
+        Files.writeString(tmp.resolve("train.json"), squad(r, 800).toString());
         Files.writeString(tmp.resolve("dev.json"), squad(r, 40).toString());
         Path task = tmp.resolve("facts.yaml");
         Files.writeString(task, String.join("\n", "task: qa", "data-dir: " + tmp, "train: train.json",
@@ -106,12 +109,13 @@ class QaLongContextTest {
         var train = CliTest.run("train", task.toString(), "--out", run.toString());
         assertEquals(0, train.code(), train.err());
 
-        // 3,000 words of other facts and filler, with the asked fact two thirds of the way in
+        // 3,000 words of filler and facts of other relations, with the asked fact two thirds of the way in
         StringBuilder ctx = new StringBuilder();
         List<String> sentences = new ArrayList<>();
         Random c = new Random(9);
         while (String.join(" ", sentences).split("\\s+").length < 3000) {
-            sentences.add(c.nextInt(3) == 0 ? "The oldest bridge of " + name(c) + " is " + name(c) + "." : filler(c));
+            sentences.add(c.nextInt(3) == 0 ? "The " + RELATIONS[1 + c.nextInt(RELATIONS.length - 1)] + " of " + name(c)
+                    + " is " + name(c) + "." : filler(c));
         }
         sentences.add(sentences.size() * 2 / 3, "The capital of Velmiren is Torquibro.");
         ctx.append(String.join(" ", sentences));

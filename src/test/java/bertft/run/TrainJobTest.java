@@ -135,6 +135,70 @@ class TrainJobTest {
         }
     }
 
+    @Test
+    void multiLabelAndRegressionHeadsTrainAndReport(@TempDir Path tmp) throws IOException {
+        Path model = Tiny.checkpoint(tmp.resolve("tiny"), 3);
+        Random r = new Random(4);
+        List<String> ml = new ArrayList<>(List.of("text,labels"));
+        List<String> reg = new ArrayList<>(List.of("text,score"));
+        for (int i = 0; i < 120; i++) {
+            boolean good = r.nextBoolean();
+            boolean fast = r.nextBoolean();
+            String text = (good ? "great" : "bad") + " phone , " + (fast ? "fast" : "slow") + " battery";
+            List<String> labels = new ArrayList<>();
+            if (good) {
+                labels.add("quality");
+            }
+            if (fast) {
+                labels.add("speed");
+            }
+            ml.add(text + "," + String.join("|", labels));
+            reg.add(text + "," + ((good ? 3 : 1) + (fast ? 1 : 0)));
+        }
+        Files.write(tmp.resolve("ml.csv"), ml);
+        Files.write(tmp.resolve("reg.csv"), reg);
+        Path mlTask = tmp.resolve("ml.yaml");
+        Files.writeString(mlTask, String.join("\n", "task: multilabel", "model: " + model, "data-dir: " + tmp,
+                "train: ml.csv", "validation: ml.csv", "label-column: labels", "labels: [quality, speed]",
+                "max-length: 16", "batch-size: 16", "epochs: 4", "learning-rate: 3e-3", "pooling: mean", ""));
+        var a = CliTest.run("train", mlTask.toString(), "--out", tmp.resolve("ml").toString());
+        assertEquals(0, a.code(), a.err());
+        JsonObject mlReport = JsonParser.parseString(Files.readString(tmp.resolve("ml/report.json"))).getAsJsonObject();
+        assertTrue(mlReport.getAsJsonObject("validation").getAsJsonObject("metrics").get("micro_f1").getAsDouble() > 0.8,
+                mlReport.toString());
+        JsonObject mlConfig = JsonParser.parseString(Files.readString(tmp.resolve("ml/config.json"))).getAsJsonObject();
+        assertEquals("multi_label_classification", mlConfig.get("problem_type").getAsString());
+        var cl = CliTest.run("classify", "--model", tmp.resolve("ml").toString(), "--text", "great phone , fast battery");
+        assertTrue(cl.out().startsWith("quality|speed"), cl.out());
+
+        Path regTask = tmp.resolve("reg.yaml");
+        Files.writeString(regTask, String.join("\n", "task: regression", "model: " + model, "data-dir: " + tmp,
+                "train: reg.csv", "validation: reg.csv", "label-column: score", "max-length: 16", "batch-size: 16",
+                "epochs: 6", "learning-rate: 3e-3", "pooling: mean", ""));
+        var b = CliTest.run("train", regTask.toString(), "--out", tmp.resolve("reg").toString());
+        assertEquals(0, b.code(), b.err());
+        JsonObject regReport = JsonParser.parseString(Files.readString(tmp.resolve("reg/report.json"))).getAsJsonObject();
+        assertTrue(regReport.getAsJsonObject("validation").getAsJsonObject("metrics").get("pearson").getAsDouble() > 0.8,
+                regReport.toString());
+    }
+
+    @Test
+    void classifyReportsUnreadableRowsWithTheirLines(@TempDir Path tmp) throws IOException {
+        Path model = Tiny.checkpoint(tmp.resolve("tiny"), 3);
+        data(tmp, "train.csv", 32, 1);
+        data(tmp, "dev.csv", 16, 2);
+        Path out = tmp.resolve("run");
+        assertEquals(0, CliTest.run("train", task(tmp, model, "epochs: 1").toString(), "--out", out.toString()).code());
+        Path in = tmp.resolve("in.csv");
+        Files.write(in, List.of("id,text", "1,good phone", "2,\"\"", "3,bad battery,extra", "4,great price"));
+        var c = CliTest.run("classify", in.toString(), "--model", out.toString());
+        assertEquals(3, c.code(), c.err());
+        assertTrue(c.err().contains(in + ":3:") && c.err().contains(in + ":4:"), c.err());
+        List<String> rows = c.out().lines().toList();
+        assertEquals(3, rows.size(), c.out());
+        assertTrue(rows.get(1).startsWith("1,good phone,") && rows.get(2).startsWith("4,great price,"), c.out());
+    }
+
     static String list(Path dir) throws IOException {
         try (var s = Files.list(dir)) {
             return s.map(p -> p.getFileName().toString()).toList().toString();
