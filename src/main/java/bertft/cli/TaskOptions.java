@@ -5,7 +5,6 @@ import bertft.task.TaskFiles;
 import bertft.task.TaskSpec;
 import java.nio.file.Path;
 import java.util.LinkedHashMap;
-import java.util.List;
 import java.util.Map;
 import picocli.CommandLine;
 import picocli.CommandLine.Model.CommandSpec;
@@ -62,9 +61,5 @@ final class TaskOptions {
         Map<String, String> o = overrides(spec);
         extra.forEach(o::putIfAbsent);
         return TaskFiles.load(file, o);
-    }
-
-    static List<String> names() {
-        return TaskSpec.keys().stream().map(Key::name).toList();
     }
 }

@@ -59,10 +59,6 @@ public final class Trainer {
         return adam;
     }
 
-    public LayerPolicy policy() {
-        return policy;
-    }
-
     /** Where training stands: optimizer steps done, and the next batch of which epoch. */
     public record Position(long step, int epoch, int batch) {
         public static final Position START = new Position(0, 0, 0);
@@ -79,14 +75,10 @@ public final class Trainer {
         return Math.max(1, (long) Math.ceil(stepsPerEpoch(examples) * s.epochs()));
     }
 
-    /** Trains from {@code start} (the beginning, or where a resumed run stopped) to the end or an early stop. */
-    public void fit(Features train, Position start, Evaluation eval, Listener listener) {
-        fit(train, null, start, eval, listener);
-    }
-
     /**
-     * As {@link #fit(Features, Position, Evaluation, Listener)}; with a {@code cache} of frozen-encoder features
-     * only the head runs (the unfreezing policy must keep the encoder frozen).
+     * Trains from {@code start} (the beginning, or where a resumed run stopped) to the end or an early stop; with
+     * a {@code cache} of frozen-encoder features only the head runs (the unfreezing policy must keep the
+     * encoder frozen).
      */
     public void fit(Features train, FeatureCache cache, Position start, Evaluation eval, Listener listener) {
         int[] lengths = train.lengths();
