@@ -4,6 +4,7 @@ import ai.djl.engine.Engine;
 import ai.djl.ndarray.NDArray;
 import ai.djl.ndarray.NDManager;
 import ai.djl.training.GradientCollector;
+import bertft.UserError;
 import bertft.model.TaskModel;
 import bertft.model.Torch;
 import bertft.text.Batch;
@@ -120,7 +121,7 @@ public final class Trainer {
                 }
                 // 4) one optimizer step: clip, AdamW with per-layer rates, zero
                 double factor = schedule.factor(step);
-                double gradNorm = optimizerStep(factor);
+                double gradNorm = optimizerStep(step, factor);
                 step++;
                 listener.step(step, total, epoch, loss, s.learningRate() * factor, gradNorm, tokens,
                         (System.nanoTime() - t0) / 1e9);
@@ -157,11 +158,16 @@ public final class Trainer {
         return s.unfreezing().trainableDepth(step, policy.maxDepth()) >= 1;
     }
 
-    private double optimizerStep(double factor) {
+    private double optimizerStep(long step, double factor) {
         try (NDManager scope = NDManager.newBaseManager()) {
             Map<String, NDArray> params = model.params();
             Map<String, NDArray> grads = Gradients.of(params, scope);
             double norm = Gradients.clipGlobalNorm(grads.values(), s.maxGradNorm());
+            if (!Double.isFinite(norm)) {
+                // one NaN/inf update would poison every weight; stop before applying it
+                throw new UserError("training diverged at step " + (step + 1) + ": the gradient norm is "
+                        + norm + "; try a lower learning-rate or a longer warmup-ratio");
+            }
             grads.forEach((name, g) -> adam.update(name, params.get(name), g,
                     policy.lr(name, s.learningRate(), factor), LayerPolicy.decays(name) ? s.weightDecay() : 0));
             Gradients.zero(new ArrayList<>(params.values()));

@@ -183,6 +183,20 @@ class TrainJobTest {
     }
 
     @Test
+    void aDivergingRunStopsWithOneLineInsteadOfTrainingOnNaN(@TempDir Path tmp) throws IOException {
+        Path model = Tiny.checkpoint(tmp.resolve("tiny"), 3);
+        data(tmp, "train.csv", 32, 1);
+        data(tmp, "dev.csv", 16, 2);
+        // no clipping and an absurd rate: the weights overflow within a few steps
+        var r = CliTest.run("train", task(tmp, model, "").toString(), "--out", tmp.resolve("run").toString(),
+                "--learning-rate", "1e30", "--max-grad-norm", "0", "--warmup-ratio", "0", "--epochs", "5");
+        assertEquals(2, r.code(), r.err());
+        String last = r.err().strip().lines().reduce((a, b) -> b).orElse("");
+        assertTrue(last.startsWith("bert-ft: training diverged at step "), r.err());
+        assertFalse(r.err().contains("Exception"), r.err());
+    }
+
+    @Test
     void classifyReportsUnreadableRowsWithTheirLines(@TempDir Path tmp) throws IOException {
         Path model = Tiny.checkpoint(tmp.resolve("tiny"), 3);
         data(tmp, "train.csv", 32, 1);
