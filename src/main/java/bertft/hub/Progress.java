@@ -7,7 +7,7 @@ import java.util.Locale;
  * A download progress bar on stderr, redrawn in place at most ten times a second; off the terminal (logs, pipes,
  * tests) it prints nothing but the one line that names the file.
  */
-final class Progress {
+public final class Progress {
     private static final int WIDTH = 30;
 
     private final PrintStream err;
@@ -65,7 +65,8 @@ final class Progress {
                 ".".repeat(WIDTH - filled), 100 * done / total, bytes(done), bytes(total), rate);
     }
 
-    static String bytes(long n) {
+    /** A size for people: {@code 103.5 kB}, {@code 1.3 GB} (powers of 1000, as huggingface_hub prints). */
+    public static String bytes(long n) {
         if (n < 1000) {
             return n + " B";
         }
