@@ -290,7 +290,8 @@ public final class HubClient {
     /** The error after the last try failed with {@code last}. */
     RuntimeException giveUp(String what, IOException last) {
         if (last instanceof RetryableStatus s) {
-            return new UserError(settings.endpoint() + " answered HTTP " + s.status + " to " + what + " " + settings.attempts()
+            return new UserError(settings.endpoint() + " answered HTTP " + s.status + " to " + what + " "
+                    + settings.attempts()
                     + " times: the Hub may be down; try again later, or use --offline with a model in the cache");
         }
         return new Unreachable(what + " failed " + settings.attempts() + " times, last with " + last, last);
