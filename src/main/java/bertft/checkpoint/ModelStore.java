@@ -24,6 +24,7 @@ import java.util.HexFormat;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
+import java.util.function.Supplier;
 import java.util.stream.Stream;
 
 /**
@@ -65,14 +66,15 @@ public final class ModelStore {
 
     /** The checkpoint directory for an alias, path or Hub id, with the HuggingFace settings of this process. */
     public static Path resolve(String model) {
-        return resolve(model, HubSettings.fromEnvironment());
+        return resolve(model, HubSettings::fromEnvironment);
     }
 
     /**
      * The checkpoint directory for an alias, path or Hub id: a bundled model is imported on first use, an
-     * existing directory wins over a Hub id of the same spelling, and a Hub id is fetched as {@code hub} says.
+     * existing directory wins over a Hub id of the same spelling, and a Hub id is fetched as {@code hub} says
+     * (read only for Hub ids, so a bad HF_ENDPOINT cannot break local models).
      */
-    public static Path resolve(String model, HubSettings hub) {
+    public static Path resolve(String model, Supplier<HubSettings> hub) {
         for (Bundled b : BUNDLED) {
             if (b.alias().equals(model)) {
                 Path dir = modelsDir().resolve(b.alias());
@@ -92,7 +94,7 @@ public final class ModelStore {
         }
         Optional<HubId> id = HubId.parse(model);
         if (id.isPresent()) {
-            return new HubModels(hub).resolve(id.get());
+            return new HubModels(hub.get()).resolve(id.get());
         }
         throw new UserError("--model " + model + ": not a checkpoint directory, a bundled model nor a HuggingFace Hub"
                 + " id such as org/name@revision (try `bert-ft models`)");

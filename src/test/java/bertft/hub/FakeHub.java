@@ -52,6 +52,11 @@ final class FakeHub implements AutoCloseable {
     volatile boolean corrupt;
     final AtomicInteger failHeads = new AtomicInteger();
     volatile long cdnDelayMs;
+    /** HEADs to answer only after {@link #stallMs}, to make the client time out. */
+    final AtomicInteger stallHeads = new AtomicInteger();
+    volatile long stallMs;
+    /** Old repo ids, answered with a relative redirect to the new one, as the Hub does for renamed repos. */
+    final Map<String, String> renamed = new LinkedHashMap<>();
 
     private final HttpServer hub;
     private final HttpServer cdn;
@@ -175,8 +180,15 @@ final class FakeHub implements AutoCloseable {
             send(ex, 503, Map.of(), null);
             return;
         }
+        if (ex.getRequestMethod().equals("HEAD") && stallHeads.getAndUpdate(n -> Math.max(0, n - 1)) > 0) {
+            sleep(stallMs);
+        }
         int at = raw.indexOf("/resolve/");
         String id = raw.substring(1, Math.max(1, at));
+        if (renamed.containsKey(id)) {
+            send(ex, 307, Map.of("Location", "/" + renamed.get(id) + raw.substring(at)), null);
+            return;
+        }
         Repo repo = repos.get(id);
         if (at < 0 || repo == null) {
             send(ex, 404, Map.of("X-Error-Code", "RepositoryNotFound"), null);

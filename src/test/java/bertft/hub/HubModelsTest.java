@@ -216,6 +216,28 @@ class HubModelsTest {
     }
 
     @Test
+    void retriesATimeout() {
+        hub.stallHeads.set(1);
+        hub.stallMs = 1500;
+        HubSettings impatient = HubSettings.from(name -> switch (name) {
+            case "HF_ENDPOINT" -> hub.endpoint().toString();
+            case "HF_HUB_CACHE" -> cache.toString();
+            case "HF_HUB_ETAG_TIMEOUT" -> "0.3";
+            default -> null;
+        }, tmp.toString()).withRetries(3, java.time.Duration.ofMillis(5));
+        assertTrue(Files.exists(resolve("org/tiny", impatient).resolve("config.json")));
+        assertEquals(2, hub.count("HEAD /org/tiny/resolve/main/config.json"), hub.log.toString());
+    }
+
+    @Test
+    void followsARenamedRepoButCachesUnderTheGivenId() throws Exception {
+        hub.renamed.put("bert-base-uncased", "org/tiny");
+        Path snapshot = resolve("bert-base-uncased");
+        assertEquals(cache.resolve("models--bert-base-uncased/snapshots").resolve(repo.commit()), snapshot);
+        assertArrayEquals(weights(), Files.readAllBytes(snapshot.resolve("model.safetensors")));
+    }
+
+    @Test
     void offlineUsesTheCacheOnly() throws Exception {
         HubSettings offline = hub.settings(cache).withOffline(true);
         UserError empty = assertThrows(UserError.class, () -> resolve("org/tiny", offline));
