@@ -1,6 +1,9 @@
 package bertft.checkpoint;
 
 import bertft.UserError;
+import bertft.hub.HubId;
+import bertft.hub.HubModels;
+import bertft.hub.HubSettings;
 import bertft.model.Bert;
 import bertft.model.BertConfig;
 import bertft.text.BertTokenizer;
@@ -20,11 +23,14 @@ import java.util.ArrayList;
 import java.util.HexFormat;
 import java.util.List;
 import java.util.Map;
+import java.util.Optional;
+import java.util.function.Supplier;
 import java.util.stream.Stream;
 
 /**
- * Resolves a {@code --model} value to a checkpoint directory: a path, or a bundled alias imported into the
- * cache ({@code $BERT_FT_HOME/models/<alias>}) on first use.
+ * Resolves a {@code --model} value to a checkpoint directory: a bundled alias imported into the cache
+ * ({@code $BERT_FT_HOME/models/<alias>}) on first use, an existing directory, or a HuggingFace Hub id
+ * ({@code org/name[@revision]}) fetched into HuggingFace's own cache (see {@link bertft.hub}).
  */
 public final class ModelStore {
     /** The default model. */
@@ -58,8 +64,17 @@ public final class ModelStore {
         return home().resolve("models");
     }
 
-    /** The checkpoint directory for a path or alias, importing a bundled model on first use. */
+    /** The checkpoint directory for an alias, path or Hub id, with the HuggingFace settings of this process. */
     public static Path resolve(String model) {
+        return resolve(model, HubSettings::fromEnvironment);
+    }
+
+    /**
+     * The checkpoint directory for an alias, path or Hub id: a bundled model is imported on first use, an
+     * existing directory wins over a Hub id of the same spelling, and a Hub id is fetched as {@code hub} says
+     * (read only for Hub ids, so a bad HF_ENDPOINT cannot break local models).
+     */
+    public static Path resolve(String model, Supplier<HubSettings> hub) {
         for (Bundled b : BUNDLED) {
             if (b.alias().equals(model)) {
                 Path dir = modelsDir().resolve(b.alias());
@@ -77,7 +92,12 @@ public final class ModelStore {
         if (Files.isDirectory(cached)) {
             return cached;
         }
-        throw new UserError("--model " + model + ": not a checkpoint directory nor a known model (try `bert-ft models`)");
+        Optional<HubId> id = HubId.parse(model);
+        if (id.isPresent()) {
+            return new HubModels(hub.get()).resolve(id.get());
+        }
+        throw new UserError("--model " + model + ": not a checkpoint directory, a bundled model nor a HuggingFace Hub"
+                + " id such as org/name@revision (try `bert-ft models`)");
     }
 
     /** Imports a bundled ONNX model into an HF checkpoint directory. */

@@ -21,7 +21,8 @@ final class BenchCommand implements Callable<Integer> {
     @Spec
     CommandSpec spec;
 
-    @Option(names = "--model", defaultValue = ModelStore.DEFAULT, description = "Model (default: ${DEFAULT-VALUE}).")
+    @Option(names = "--model", defaultValue = ModelStore.DEFAULT,
+            description = "Checkpoint directory, bundled model or Hub id (default: ${DEFAULT-VALUE}).")
     String model;
 
     @Option(names = "--repeats", defaultValue = "10", description = "Timed runs per figure; the median is shown.")

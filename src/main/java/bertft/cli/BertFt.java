@@ -25,6 +25,10 @@ public final class BertFt {
             description = "Show stack traces for errors.")
     boolean verbose;
 
+    @Option(names = "--offline", scope = CommandLine.ScopeType.INHERIT,
+            description = "Use HuggingFace Hub models from the cache only, never the network (as HF_HUB_OFFLINE=1).")
+    boolean offline;
+
     public static void main(String[] args) {
         System.exit(commandLine().execute(args));
     }
@@ -35,8 +39,33 @@ public final class BertFt {
         TaskOptions.addTo(cl.getSubcommands().get("train"));
         TaskOptions.addTo(cl.getSubcommands().get("compare"));
         cl.setExecutionExceptionHandler(errors());
+        cl.setExecutionStrategy(BertFt::execute);
         return cl;
     }
+
+    /** Runs the command; {@code --offline} is {@code HF_HUB_OFFLINE=1} for its duration (see HubSettings). */
+    private static int execute(CommandLine.ParseResult parseResult) {
+        boolean offline = false;
+        for (CommandLine.ParseResult pr = parseResult; pr != null; pr = pr.subcommand()) {
+            offline |= pr.hasMatchedOption("--offline");
+        }
+        if (!offline) {
+            return new CommandLine.RunLast().execute(parseResult);
+        }
+        String before = System.getProperty(OFFLINE);
+        System.setProperty(OFFLINE, "1");
+        try {
+            return new CommandLine.RunLast().execute(parseResult);
+        } finally {
+            if (before == null) {
+                System.clearProperty(OFFLINE);
+            } else {
+                System.setProperty(OFFLINE, before);
+            }
+        }
+    }
+
+    private static final String OFFLINE = "HF_HUB_OFFLINE";
 
     private static IExecutionExceptionHandler errors() {
         return (e, cl, parseResult) -> {

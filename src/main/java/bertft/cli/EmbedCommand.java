@@ -31,7 +31,8 @@ final class EmbedCommand implements Callable<Integer> {
     CommandSpec spec;
 
     @Option(names = "--model", defaultValue = ModelStore.DEFAULT,
-            description = "Checkpoint directory or bundled model (default: ${DEFAULT-VALUE}).")
+            description = "Checkpoint directory, bundled model or Hub id such as org/name@revision"
+                    + " (default: ${DEFAULT-VALUE}).")
     String model;
 
     @ArgGroup(multiplicity = "1")

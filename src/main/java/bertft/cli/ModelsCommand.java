@@ -1,17 +1,23 @@
 package bertft.cli;
 
 import bertft.checkpoint.ModelStore;
+import bertft.hub.HubCache;
+import bertft.hub.HubSettings;
+import bertft.hub.Progress;
 import bertft.model.BertConfig;
 import java.io.PrintWriter;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
 import java.util.concurrent.Callable;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Model.CommandSpec;
 import picocli.CommandLine.Spec;
 
 /** {@code bert-ft models}: the bundled models and what the cache holds. */
-@Command(name = "models", mixinStandardHelpOptions = true, description = "List bundled and cached models.")
+@Command(name = "models", mixinStandardHelpOptions = true,
+        description = "List bundled models, imported ones, and the models in the HuggingFace cache (id, revision, size).")
 final class ModelsCommand implements Callable<Integer> {
     @Spec
     CommandSpec spec;
@@ -36,7 +42,28 @@ final class ModelsCommand implements Callable<Integer> {
             }
             out.printf("  %-10s %s%n", dir.getFileName(), summary);
         }
+        HubCache hub = new HubCache(HubSettings.fromEnvironment().cache());
+        out.println("HuggingFace cache: " + hub.root());
+        for (HubCache.Entry e : hub.list()) {
+            out.printf("  %-40s %-30s %s%n", e.repo(), revisions(e), Progress.bytes(e.bytes()));
+        }
         out.flush();
         return 0;
+    }
+
+    /** {@code main -> 1a2b3c4}, and snapshots fetched by commit alone; {@code -} when there is neither. */
+    private static String revisions(HubCache.Entry e) {
+        List<String> parts = new ArrayList<>();
+        e.refs().forEach((rev, commit) -> parts.add(rev + " -> " + shortCommit(commit)));
+        for (String snapshot : e.snapshots()) {
+            if (!e.refs().containsValue(snapshot)) {
+                parts.add(shortCommit(snapshot));
+            }
+        }
+        return parts.isEmpty() ? "-" : String.join(", ", parts);
+    }
+
+    private static String shortCommit(String commit) {
+        return commit.substring(0, Math.min(7, commit.length()));
     }
 }

@@ -28,7 +28,8 @@ final class Keys {
     static final List<Key> ALL = List.of(
             key("name", STRING, FILE_NAME, "Run name; names the output directory."),
             choice("task", null, "What to learn.", "classification", "sentiment", "multilabel", "regression", "qa"),
-            key("model", STRING, "minilm", "Checkpoint directory or bundled model name."),
+            key("model", STRING, "minilm",
+                    "Checkpoint directory, bundled model name, or HuggingFace Hub id (org/name[@revision])."),
             key("data-dir", PATH, "datasets", "Directory that train, validation and test are relative to."),
             key("train", PATH, null, "Training file, relative to data-dir (.csv, .tsv, .jsonl; SQuAD .json for qa)."),
             key("validation", PATH, null, "Validation file, relative to data-dir; evaluated during training."),

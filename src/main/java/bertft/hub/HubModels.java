@@ -1,0 +1,183 @@
+package bertft.hub;
+
+import bertft.UserError;
+import com.google.gson.JsonElement;
+import com.google.gson.JsonObject;
+import com.google.gson.JsonParser;
+import java.io.IOException;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Optional;
+import java.util.TreeSet;
+
+/**
+ * The files a BERT checkpoint needs from a Hub repo, in the order bert-ft reads them: {@code config.json}; the
+ * tokenizer ({@code tokenizer.json}, else {@code vocab.txt}; {@code tokenizer_config.json} when present); the
+ * weights ({@code model.safetensors}, else {@code model.safetensors.index.json} and its shards, else
+ * {@code pytorch_model.bin}, which is read without running pickle code). Online, each comes from the cache when
+ * the commit's snapshot has it, else from the Hub; offline, the cache alone must hold them all.
+ */
+public final class HubModels {
+    /** Weight files by preference. */
+    public static final List<String> WEIGHTS = List.of("model.safetensors", "model.safetensors.index.json",
+            "pytorch_model.bin");
+
+    private final HubSettings settings;
+    private final HubCache cache;
+    private final HubClient client;
+
+    public HubModels(HubSettings settings) {
+        this.settings = settings;
+        this.cache = new HubCache(settings.cache());
+        this.client = new HubClient(settings);
+    }
+
+    /** The snapshot directory of {@code id} with config, tokenizer and weights, downloading what is missing. */
+    public Path resolve(HubId id) {
+        if (settings.offline()) {
+            return cached(id, "offline mode (--offline or HF_HUB_OFFLINE=1) uses the cache only");
+        }
+        try {
+            return download(id);
+        } catch (HubClient.Unreachable e) {
+            Path snapshot;
+            try {
+                snapshot = cached(id, "");
+            } catch (UserError notCached) {
+                throw new UserError("cannot reach " + settings.endpoint() + " (" + e.getMessage() + ") to fetch model '"
+                        + id + "': check the network and HF_ENDPOINT; with no network, use --offline (HF_HUB_OFFLINE=1)"
+                        + " with a model already in the cache " + settings.cache(), e);
+            }
+            System.err.println("bert-ft: cannot reach " + settings.endpoint() + "; using the cached snapshot "
+                    + snapshot.getFileName() + " of " + id + " (--offline skips this check)");
+            return snapshot;
+        }
+    }
+
+    private Path download(HubId id) {
+        HubClient.FileMeta config = client.head(id, id.revision(), "config.json");
+        if (!config.exists()) {
+            throw new UserError("model '" + id.repo() + "' (revision " + id.revision() + ") on " + settings.endpoint()
+                    + " has no config.json: not a transformers checkpoint");
+        }
+        String commit = config.commit();
+        cache.writeRef(id, commit);
+        Snapshot s = new Snapshot(id, commit);
+        s.put(config);
+        if (s.fetch("tokenizer.json").isEmpty() && s.fetch("vocab.txt").isEmpty()) {
+            throw new UserError(s.where() + " has no tokenizer: tried tokenizer.json, vocab.txt");
+        }
+        s.fetch("tokenizer_config.json");
+        if (s.fetch("model.safetensors").isEmpty()) {
+            Optional<Path> index = s.fetch("model.safetensors.index.json");
+            if (index.isPresent()) {
+                for (String shard : shards(index.get())) {
+                    if (s.fetch(shard).isEmpty()) {
+                        throw new UserError(s.where() + ": shard " + shard + " named in model.safetensors.index.json"
+                                + " does not exist");
+                    }
+                }
+            } else if (s.fetch("pytorch_model.bin").isEmpty()) {
+                throw new UserError(s.where() + " has no supported weight file: tried " + String.join(", ", WEIGHTS));
+            }
+        }
+        return cache.snapshot(id, commit);
+    }
+
+    /** One commit of one repo, being filled. */
+    private final class Snapshot {
+        final HubId id;
+        final String commit;
+
+        Snapshot(HubId id, String commit) {
+            this.id = id;
+            this.commit = commit;
+        }
+
+        String where() {
+            return "model '" + id.repo() + "' (revision " + id.revision() + ", commit " + commit.substring(0,
+                    Math.min(7, commit.length())) + ")";
+        }
+
+        /** The file from the snapshot or the Hub, or empty when the repo does not have it. */
+        Optional<Path> fetch(String file) {
+            Optional<Path> have = cache.file(id, commit, file);
+            if (have.isPresent()) {
+                return have;
+            }
+            if (cache.knownMissing(id, commit, file)) {
+                return Optional.empty();
+            }
+            // by commit, not by branch: every file then comes from the same commit even if the branch moves
+            HubClient.FileMeta meta = client.head(id, commit, file);
+            if (!meta.exists()) {
+                cache.markMissing(id, commit, file);
+                return Optional.empty();
+            }
+            return Optional.of(put(meta));
+        }
+
+        Path put(HubClient.FileMeta meta) {
+            Optional<Path> have = cache.file(id, commit, meta.file());
+            if (have.isPresent()) {
+                return have.get();
+            }
+            new BlobDownload(client, cache).fetch(id, meta);
+            return cache.link(id, commit, meta.file(), meta.etag());
+        }
+    }
+
+    /** The snapshot the cache holds for {@code id}, complete, or an error naming what is missing. */
+    private Path cached(HubId id, String why) {
+        String suffix = why.isEmpty() ? "" : "; " + why;
+        String commit = cache.commit(id).orElseThrow(() -> new UserError("model '" + id.repo() + "' (revision "
+                + id.revision() + ") is not in the HuggingFace cache " + settings.cache() + " (no "
+                + id.folder() + "/refs/" + id.revision() + ")" + suffix));
+        Path snapshot = cache.snapshot(id, commit);
+        List<String> missing = new ArrayList<>();
+        if (cache.file(id, commit, "config.json").isEmpty()) {
+            missing.add("config.json");
+        }
+        if (cache.file(id, commit, "tokenizer.json").isEmpty() && cache.file(id, commit, "vocab.txt").isEmpty()) {
+            missing.add("tokenizer.json or vocab.txt");
+        }
+        Optional<Path> index = cache.file(id, commit, "model.safetensors.index.json");
+        if (cache.file(id, commit, "model.safetensors").isPresent()) {
+            // complete
+        } else if (index.isPresent()) {
+            for (String shard : shards(index.get())) {
+                if (cache.file(id, commit, shard).isEmpty()) {
+                    missing.add(shard);
+                }
+            }
+        } else if (cache.file(id, commit, "pytorch_model.bin").isEmpty()) {
+            missing.add("a weight file (" + String.join(", ", WEIGHTS) + ")");
+        }
+        if (!missing.isEmpty()) {
+            throw new UserError("model '" + id.repo() + "' (revision " + id.revision() + ") is incomplete in the cache "
+                    + snapshot + ": missing " + String.join(", ", missing) + suffix);
+        }
+        return snapshot;
+    }
+
+    /** The shard files an index names, each checked to stay inside the snapshot. */
+    static List<String> shards(Path index) {
+        try {
+            JsonObject o = JsonParser.parseString(Files.readString(index, StandardCharsets.UTF_8)).getAsJsonObject();
+            TreeSet<String> files = new TreeSet<>();
+            for (var e : o.getAsJsonObject("weight_map").entrySet()) {
+                JsonElement v = e.getValue();
+                files.add(HubCache.checkFile(v.getAsString()));
+            }
+            return List.copyOf(files);
+        } catch (IOException | RuntimeException e) {
+            if (e instanceof UserError u) {
+                throw u;
+            }
+            throw new UserError(index + ": not a readable safetensors index: " + e.getMessage());
+        }
+    }
+}
