@@ -93,6 +93,11 @@ public final class ModelStore {
             return cached;
         }
         Optional<HubId> id = HubId.parse(model);
+        if (id.isPresent() && dir.getParent() != null && Files.isDirectory(dir.getParent())) {
+            // 'runs/sst2x' next to an existing 'runs/': a mistyped path, not a Hub id
+            throw new UserError("--model " + model + ": no such checkpoint directory in " + dir.getParent()
+                    + " (a Hub id is org/name, with no local folder of the same name)");
+        }
         if (id.isPresent()) {
             return new HubModels(hub.get()).resolve(id.get());
         }

@@ -2,8 +2,11 @@ package bertft.hub;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import bertft.UserError;
+import bertft.checkpoint.ModelStore;
 import java.util.List;
 import org.junit.jupiter.api.Test;
 
@@ -37,5 +40,14 @@ class HubIdTest {
                 HubId.repoOfFolder("models--google--bert_uncased_L-4_H-256_A-4").orElseThrow());
         assertEquals("bert-base-uncased", HubId.repoOfFolder("models--bert-base-uncased").orElseThrow());
         assertTrue(HubId.repoOfFolder("datasets--squad").isEmpty());
+    }
+
+    @Test
+    void aMistypedPathBesideAnExistingFolderIsNotSentToTheHub() {
+        // 'target/no-such-run' has the shape org/name, but 'target/' is a folder here (Maven's working directory)
+        var e = assertThrows(UserError.class, () -> ModelStore.resolve("target/no-such-run", () -> {
+            throw new AssertionError("the Hub was asked");
+        }));
+        assertTrue(e.getMessage().contains("no such checkpoint directory in target"), e.getMessage());
     }
 }
