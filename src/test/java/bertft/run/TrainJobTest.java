@@ -71,7 +71,7 @@ class TrainJobTest {
         var r = CliTest.run("train", task(tmp, model, "").toString(), "--out", out.toString(), "--seed", "7");
         assertEquals(0, r.code(), r.err());
         for (String f : List.of("config.json", "model.safetensors", "tokenizer.json", "vocab.txt", "metrics.jsonl",
-                "report.json", "report.md", "task.yaml")) {
+                "report.json", "report.md", "report.html", "task.yaml")) {
             assertTrue(Files.exists(out.resolve(f)), f + " missing; has " + list(out));
         }
         assertFalse(Files.exists(out.resolve("last")), "resume state is dropped when a run finishes");
@@ -105,6 +105,34 @@ class TrainJobTest {
         JsonObject evalReport = JsonParser.parseString(Files.readString(tmp.resolve("eval/report.json"))).getAsJsonObject();
         assertEquals(acc, evalReport.getAsJsonObject("validation").getAsJsonObject("metrics").get("accuracy").getAsDouble(),
                 1e-9, "evaluate reproduces the run's own validation score");
+
+        // the reports people read: the same sections in HTML and Markdown, the numbers in JSON
+        String html = Files.readString(out.resolve("report.html"));
+        for (String section : List.of("Transfer gain", "Learning curves", "Per class", "Confusion matrix",
+                "Calibration", "Label distribution", "Provenance", "sha256", "<svg")) {
+            assertTrue(html.contains(section), "report.html has " + section);
+        }
+        assertFalse(html.contains("http://") && html.replace("http://www.w3.org/2000/svg", "").contains("http://"),
+                "no external URL but the SVG namespace");
+        String md = Files.readString(out.resolve("report.md"));
+        for (String section : List.of("Transfer gain", "Calibration: expected calibration error", "Label distribution",
+                "## Provenance")) {
+            assertTrue(md.contains(section), "report.md has " + section);
+        }
+        JsonObject baseline = report.getAsJsonObject("baseline");
+        assertTrue(baseline.getAsJsonObject("baseline").get("validation").getAsDouble() > 0.8,
+                "the keyword task is easy for a bag of words too: " + baseline);
+        assertTrue(md.contains(baseline.get("verdict").getAsString()), "the verdict in report.md");
+        assertTrue(report.getAsJsonObject("validation").getAsJsonObject("calibration").has("ece"));
+        assertEquals(192, report.getAsJsonObject("train_label_distribution").entrySet().stream()
+                .mapToLong(x -> x.getValue().getAsLong()).sum());
+        assertTrue(report.getAsJsonObject("provenance").getAsJsonObject("machine").get("cores").getAsInt() > 0);
+        assertTrue(Files.readString(out.resolve("metrics.jsonl")).contains("\"lr_groups\":{\"head\""),
+                "learning rate per parameter group in metrics.jsonl");
+        String evalHtml = Files.readString(tmp.resolve("eval/report.html"));
+        assertTrue(evalHtml.contains("Confusion matrix") && evalHtml.contains("Transfer gain"), "evaluate's report.html");
+        assertTrue(evalReport.getAsJsonObject("baseline").has("verdict"),
+                "evaluate trains the baseline on the training file in the model's task.yaml: " + evalReport.get("baseline"));
     }
 
     @Test
