@@ -32,8 +32,7 @@ final class Sections {
             }
             JsonObject o = b.getAsJsonObject(who);
             rows.add(List.of(who.equals("baseline") ? str(b, "model") : "fine-tuned " + str(b, "fine_tuned_model"),
-                    o.has("validation") ? fmt(o.get("validation").getAsDouble()) : "",
-                    o.has("test") ? fmt(o.get("test").getAsDouble()) : ""));
+                    o.has("validation") ? metric(o.get("validation")) : "", o.has("test") ? metric(o.get("test")) : ""));
         }
         h.table(List.of("model", "validation " + metric, "test " + metric), rows);
         if (b.has("verdict")) {
@@ -42,6 +41,10 @@ final class Sections {
         }
         h.p(String.format(Locale.ROOT, "The baseline trained on the same %s training examples in %ss (seed %s).",
                 str(b, "train_examples"), str(b, "seconds"), str(b, "seed")));
+    }
+
+    private static String metric(JsonElement v) {
+        return v.isJsonNull() ? "n/a" : String.format(Locale.ROOT, "%.4f", v.getAsDouble());
     }
 
     /** Everything known about one split's evaluation. */

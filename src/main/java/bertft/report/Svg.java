@@ -371,8 +371,11 @@ public final class Svg {
         if (!Double.isFinite(v)) {
             return "n/a";
         }
-        return v == Math.rint(v) && Math.abs(v) < 1e15 ? Long.toString((long) v)
-                : Math.abs(v) < 1e-3 ? String.format(Locale.ROOT, "%.2e", v) : String.format(Locale.ROOT, "%.4f", v);
+        if (v == Math.rint(v) && Math.abs(v) < 1e15) {
+            return Long.toString((long) v);
+        }
+        return Math.abs(v) < 1e-3 ? String.format(Locale.ROOT, "%.2e", v)
+                : String.format(Locale.ROOT, "%.4f", v).replaceFirst("0+$", ""); // 24.1, not 24.1000
     }
 
     private static String shorten(String s, int max) {

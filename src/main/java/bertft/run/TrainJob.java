@@ -185,8 +185,14 @@ public final class TrainJob {
         try {
             long t0 = System.nanoTime();
             JsonObject b = Transfer.baseline(spec, data.labels(), data.trainData(), splits, reports, strategy);
-            err.printf("baseline (%s): %s in %.1fs%n", b.has("model") ? b.get("model").getAsString() : "",
-                    b.has("verdict") ? b.get("verdict").getAsString() : "", (System.nanoTime() - t0) / 1e9);
+            if (b.has("split")) {
+                String split = b.get("split").getAsString();
+                err.printf("baseline %s: %s %s %.4f, fine-tuned %.4f%s (%.1fs)%n", b.get("model").getAsString(), split,
+                        b.get("metric").getAsString(), b.getAsJsonObject("baseline").get(split).getAsDouble(),
+                        b.getAsJsonObject("fine_tuned").get(split).getAsDouble(),
+                        b.get("negative_transfer").getAsBoolean() ? ": negative transfer" : "",
+                        (System.nanoTime() - t0) / 1e9);
+            }
             return b;
         } catch (RuntimeException e) {
             JsonObject o = new JsonObject();

@@ -56,7 +56,7 @@ class HtmlReportTest {
     void hasEverySectionAndNoMarkupFromData() {
         String html = HtmlReport.render(JsonParser.parseString(REPORT).getAsJsonObject(), log());
         for (String s : List.of("Learning curves", "+layer.1", "stroke-dasharray", "Per class", "Confusion matrix",
-                "row-normalised", "Calibration", "(ECE) 0.2000", "Label distribution", "train (gold)",
+                "row-normalised", "Calibration", "(ECE) 0.2", "Label distribution", "train (gold)",
                 "Most confident mistakes", "Provenance", "model.sha256", "abc123", "machine.cores")) {
             assertTrue(html.contains(s), "has " + s);
         }

@@ -133,6 +133,14 @@ class TrainJobTest {
         assertTrue(evalHtml.contains("Confusion matrix") && evalHtml.contains("Transfer gain"), "evaluate's report.html");
         assertTrue(evalReport.getAsJsonObject("baseline").has("verdict"),
                 "evaluate trains the baseline on the training file in the model's task.yaml: " + evalReport.get("baseline"));
+        keepForBrowserCheck(out.resolve("report.html"), "train-report.html");
+    }
+
+    /** Copies a report to target/check-report/, which .ci/run renders with scripts/check-report. */
+    static void keepForBrowserCheck(Path report, String name) throws IOException {
+        Path dir = Path.of("target", "check-report");
+        Files.createDirectories(dir);
+        Files.copy(report, dir.resolve(name), java.nio.file.StandardCopyOption.REPLACE_EXISTING);
     }
 
     @Test
