@@ -69,10 +69,11 @@ final class EvaluateCommand implements Callable<Integer> {
             o.put("validation", data.toString());
             TaskSpec t = m.spec(task, o);
             JsonObject report;
+            LabelledData d = null;
             if (m.kind() == TaskSpec.Kind.QA) {
                 report = Evaluator.qa(t, SquadData.read(data, t.version2()), m.tokenizer()).report(m.model());
             } else {
-                LabelledData d = LabelledData.read(t, m.labels(), data);
+                d = LabelledData.read(t, m.labels(), data);
                 report = Evaluator.table(t, d, TaskData.features(d, m.tokenizer()), m.labels()).report(m.model());
             }
             String stem = data.getFileName().toString().replaceFirst("\\.[^.]+$", "");
@@ -85,7 +86,7 @@ final class EvaluateCommand implements Callable<Integer> {
             }
             JsonObject training = new JsonObject();
             training.addProperty("data", data.toString());
-            JsonObject extra = Reports.evaluationExtras(t, model, m.labels(), data, report, baselineTrain,
+            JsonObject extra = Reports.evaluationExtras(t, model, m.labels(), data, d, report, baselineTrain,
                     (System.nanoTime() - t0) / 1e9);
             Reports.write(t, dir, training, report, null, extra);
             PrintWriter pw = spec.commandLine().getOut();

@@ -105,7 +105,7 @@ public final class Reports {
      * the training file the model's task.yaml names), the training label distribution, the data and provenance.
      */
     public static JsonObject evaluationExtras(TaskSpec spec, Path modelDir, List<String> labels, Path data,
-            JsonObject report, Path baselineTrain, double seconds) {
+            bertft.data.LabelledData examples, JsonObject report, Path baselineTrain, double seconds) {
         JsonObject extra = new JsonObject();
         extra.addProperty("validation_data", data.toString());
         Path trainFile = baselineTrain;
@@ -128,11 +128,10 @@ public final class Reports {
             extra.add("baseline", skipped);
         } else {
             bertft.data.LabelledData train = bertft.data.LabelledData.read(trainSpec, labels, trainFile);
-            bertft.data.LabelledData eval = bertft.data.LabelledData.read(spec, labels, data);
             if (spec.task() != TaskSpec.Kind.REGRESSION) {
                 extra.add("train_label_distribution", Scoring.counts(labels, train.counts()));
             }
-            extra.add("baseline", Transfer.baseline(spec, labels, train, java.util.Map.of("validation", eval),
+            extra.add("baseline", Transfer.baseline(spec, labels, train, java.util.Map.of("validation", examples),
                     java.util.Map.of("validation", report), modelDir.toString()));
         }
         extra.add("provenance", Provenance.of(spec, modelDir, seconds, trainFile, data));

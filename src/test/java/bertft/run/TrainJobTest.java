@@ -204,6 +204,10 @@ class TrainJobTest {
                 mlReport.toString());
         JsonObject mlConfig = JsonParser.parseString(Files.readString(tmp.resolve("ml/config.json"))).getAsJsonObject();
         assertEquals("multi_label_classification", mlConfig.get("problem_type").getAsString());
+        String mlHtml = Files.readString(tmp.resolve("ml/report.html"));
+        assertTrue(mlHtml.contains("F1 by decision threshold") && mlHtml.contains("Per label"), "multi-label report.html");
+        assertEquals(9, mlReport.getAsJsonObject("validation").getAsJsonArray("thresholds").size());
+        assertTrue(mlReport.getAsJsonObject("baseline").has("verdict"), "one-vs-rest baseline: " + mlReport.get("baseline"));
         var cl = CliTest.run("classify", "--model", tmp.resolve("ml").toString(), "--text", "great phone fast battery");
         assertTrue(cl.out().startsWith("quality|speed"), cl.out());
 
@@ -216,6 +220,10 @@ class TrainJobTest {
         JsonObject regReport = JsonParser.parseString(Files.readString(tmp.resolve("reg/report.json"))).getAsJsonObject();
         assertTrue(regReport.getAsJsonObject("validation").getAsJsonObject("metrics").get("pearson").getAsDouble() > 0.8,
                 regReport.toString());
+        assertTrue(Files.readString(tmp.resolve("reg/report.html")).contains("Predicted vs gold"), "regression scatter");
+        assertEquals(120, regReport.getAsJsonObject("validation").getAsJsonArray("scatter").size());
+        assertTrue(regReport.getAsJsonObject("baseline").getAsJsonObject("baseline").get("validation").getAsDouble() > 0.8,
+                "least-squares baseline on the same data: " + regReport.get("baseline"));
     }
 
     @Test
