@@ -25,16 +25,26 @@ final class Sections {
             return;
         }
         String metric = str(b, "metric");
+        List<String> splits = new ArrayList<>();
+        for (String s : List.of("validation", "test")) {
+            if (b.has("baseline") && b.getAsJsonObject("baseline").has(s)) {
+                splits.add(s);
+            }
+        }
         List<List<String>> rows = new ArrayList<>();
         for (String who : List.of("fine_tuned", "baseline")) {
             if (!b.has(who)) {
                 continue;
             }
             JsonObject o = b.getAsJsonObject(who);
-            rows.add(List.of(who.equals("baseline") ? str(b, "model") : "fine-tuned " + str(b, "fine_tuned_model"),
-                    o.has("validation") ? metric(o.get("validation")) : "", o.has("test") ? metric(o.get("test")) : ""));
+            List<String> row = new ArrayList<>();
+            row.add(who.equals("baseline") ? str(b, "model") : "fine-tuned " + str(b, "fine_tuned_model"));
+            splits.forEach(s -> row.add(o.has(s) ? metric(o.get(s)) : ""));
+            rows.add(row);
         }
-        h.table(List.of("model", "validation " + metric, "test " + metric), rows);
+        List<String> header = new ArrayList<>(List.of("model"));
+        splits.forEach(s -> header.add(s + " " + metric));
+        h.table(header, rows);
         if (b.has("verdict")) {
             h.box(b.has("negative_transfer") && b.get("negative_transfer").getAsBoolean() ? "warn" : "ok",
                     str(b, "verdict"));
