@@ -24,7 +24,7 @@ import picocli.CommandLine.Spec;
 /** {@code bert-ft evaluate}: score a fine-tuned model on labelled data. */
 @Command(name = "evaluate", mixinStandardHelpOptions = true,
         description = {"Score a fine-tuned model on labelled data: report.json (metrics, per class, confusion "
-                + "matrix; for QA exact_match/f1, predictions.json, nbest.json) and report.md."})
+                + "matrix; for QA exact_match/f1, predictions.json, nbest.json), report.md and report.html."})
 final class EvaluateCommand implements Callable<Integer> {
     @Spec
     CommandSpec spec;
@@ -49,8 +49,14 @@ final class EvaluateCommand implements Callable<Integer> {
     @Option(names = "--label-column", paramLabel = "NAME", description = "Label column (without --task).")
     String labelColumn;
 
+    @Option(names = "--baseline-train", paramLabel = "FILE",
+            description = "Training data for the bag-of-words baseline shown beside the model's score (default: the "
+                    + "training file in the model's task.yaml, when it still exists).")
+    Path baselineTrain;
+
     @Override
     public Integer call() throws Exception {
+        long t0 = System.nanoTime();
         try (TrainedModel m = TrainedModel.load(model)) {
             Map<String, String> o = new LinkedHashMap<>();
             if (textColumn != null) {
@@ -63,10 +69,11 @@ final class EvaluateCommand implements Callable<Integer> {
             o.put("validation", data.toString());
             TaskSpec t = m.spec(task, o);
             JsonObject report;
+            LabelledData d = null;
             if (m.kind() == TaskSpec.Kind.QA) {
                 report = Evaluator.qa(t, SquadData.read(data, t.version2()), m.tokenizer()).report(m.model());
             } else {
-                LabelledData d = LabelledData.read(t, m.labels(), data);
+                d = LabelledData.read(t, m.labels(), data);
                 report = Evaluator.table(t, d, TaskData.features(d, m.tokenizer()), m.labels()).report(m.model());
             }
             String stem = data.getFileName().toString().replaceFirst("\\.[^.]+$", "");
@@ -79,7 +86,9 @@ final class EvaluateCommand implements Callable<Integer> {
             }
             JsonObject training = new JsonObject();
             training.addProperty("data", data.toString());
-            Reports.write(t, dir, training, report, null);
+            JsonObject extra = Reports.evaluationExtras(t, model, m.labels(), data, d, report, baselineTrain,
+                    (System.nanoTime() - t0) / 1e9);
+            Reports.write(t, dir, training, report, null, extra);
             PrintWriter pw = spec.commandLine().getOut();
             Scoring.summary(report).forEach((k, v) -> pw.printf("%s %s%n", k, Reports.fmt(v)));
             pw.println("report: " + dir.resolve("report.md"));

@@ -65,7 +65,14 @@ public final class Compare {
         String metric = base.earlyStopping() != null && base.earlyStopping().metric() != null
                 ? base.earlyStopping().metric() : base.task().mainMetric();
         JsonObject summary = summarise(base, metric, rows);
+        addBaseline(summary, rows);
         summary.addProperty("wall_seconds", Math.round((System.nanoTime() - started) / 1e8) / 10.0);
+        JsonObject provenance = new JsonObject();
+        provenance.addProperty("task_file", task.toAbsolutePath().toString());
+        provenance.addProperty("seeds", seeds.toString());
+        provenance.add("versions", Provenance.versions());
+        provenance.add("machine", Provenance.machine());
+        summary.add("provenance", provenance);
         try {
             Files.createDirectories(out);
         } catch (IOException e) {
@@ -74,6 +81,7 @@ public final class Compare {
         Reports.writeAtomically(out.resolve("compare.json"),
                 new GsonBuilder().setPrettyPrinting().create().toJson(summary));
         Reports.writeAtomically(out.resolve("compare.md"), markdown(summary));
+        Reports.writeAtomically(out.resolve("report.html"), bertft.report.CompareReport.render(summary));
         err.println("comparison: " + out.resolve("compare.md"));
     }
 
@@ -164,6 +172,41 @@ public final class Compare {
         return o;
     }
 
+    /**
+     * The bag-of-words baseline every run trained (the same data and seed-independent up to SGD order: the first
+     * run's) beside the winner's mean validation score, with the negative-transfer verdict.
+     */
+    static void addBaseline(JsonObject summary, List<Row> rows) {
+        if (rows.isEmpty() || rows.get(0).runs().isEmpty() || !summary.has("best")) {
+            return;
+        }
+        JsonObject b = rows.get(0).runs().get(0).getAsJsonObject("baseline");
+        if (b == null || !b.has("baseline") || !b.getAsJsonObject("baseline").has("validation")) {
+            return;
+        }
+        String metric = summary.get("metric").getAsString();
+        if (!metric.equals(b.get("metric").getAsString())) {
+            return; // compared on another metric than the baseline's: no like-for-like verdict
+        }
+        JsonObject o = new JsonObject();
+        o.addProperty("model", b.get("model").getAsString());
+        b.getAsJsonObject("baseline").entrySet().forEach(e -> o.add(e.getKey(), e.getValue()));
+        double base = o.get("validation").getAsDouble();
+        double best = Double.NaN;
+        for (var e : summary.getAsJsonArray("strategies")) {
+            JsonObject r = e.getAsJsonObject();
+            if (r.get("strategy").getAsString().equals(summary.get("best").getAsString())) {
+                best = r.getAsJsonObject("validation").get("mean").getAsDouble();
+            }
+        }
+        boolean lower = TaskSpec.Kind.lowerIsBetter(metric);
+        boolean negative = !(lower ? best < base : best > base);
+        o.addProperty("negative_transfer", negative);
+        o.addProperty("verdict", Transfer.verdict(metric, "mean validation", best, base, negative)
+                .replace("the fine-tuned model's", "the best strategy's"));
+        summary.add("baseline", o);
+    }
+
     private static double[] values(List<JsonObject> runs, String split, String metric) {
         List<Double> out = new ArrayList<>();
         for (JsonObject r : runs) {
@@ -228,6 +271,15 @@ public final class Compare {
                 sb.append(" — ").append(s.get("note").getAsString());
             }
             sb.append('\n');
+        }
+        if (s.has("baseline")) {
+            JsonObject b = s.getAsJsonObject("baseline");
+            sb.append("\nBaseline: ").append(b.get("model").getAsString()).append(", validation ").append(metric)
+                    .append(' ').append(String.format("%.4f", b.get("validation").getAsDouble()));
+            if (b.has("test")) {
+                sb.append(", test ").append(String.format("%.4f", b.get("test").getAsDouble()));
+            }
+            sb.append("\n\n").append(b.get("verdict").getAsString()).append('\n');
         }
         if (s.has("wall_seconds")) {
             sb.append("\nWall time of this compare: ").append(s.get("wall_seconds").getAsDouble()).append(" s\n");

@@ -67,9 +67,14 @@ final class Loop implements Trainer.Listener {
     }
 
     @Override
-    public void step(long step, long total, int epoch, double loss, double lr, double gradNorm, long tokens,
-            double seconds) {
-        log.step(step, total, epoch, loss, lr, gradNorm, tokens, seconds);
+    public void step(long step, long total, int epoch, double loss, double lr, Map<String, Double> groupLr,
+            double gradNorm, long tokens, double seconds) {
+        log.step(step, total, epoch, loss, lr, groupLr, gradNorm, tokens, seconds);
+    }
+
+    @Override
+    public void unfrozen(long step, String group) {
+        log.unfrozen(step, group);
     }
 
     @Override

@@ -9,7 +9,7 @@ import java.util.Map;
 final class Markdown {
     private Markdown() {}
 
-    static void details(JsonObject report, StringBuilder sb) {
+    static void details(JsonObject report, StringBuilder sb, JsonObject trainLabels) {
         JsonObject m = report.getAsJsonObject("metrics");
         JsonObject perClass = m.has("per_class") ? m.getAsJsonObject("per_class")
                 : m.has("per_label") ? m.getAsJsonObject("per_label") : null;
@@ -34,6 +34,45 @@ final class Markdown {
                 sb.append("| ").append(cell(labels.get(i).getAsString())).append(" |");
                 rows.get(i).getAsJsonArray().forEach(v -> sb.append(' ').append(v.getAsLong()).append(" |"));
                 sb.append('\n');
+            }
+            sb.append('\n');
+        }
+        if (report.has("calibration")) {
+            JsonObject c = report.getAsJsonObject("calibration");
+            sb.append("Calibration: expected calibration error (ECE) ").append(num(c, "ece"))
+                    .append("\n\n| confidence | examples | mean confidence | accuracy |\n|---|---|---|---|\n");
+            for (JsonElement e : c.getAsJsonArray("bins")) {
+                JsonObject b = e.getAsJsonObject();
+                if (b.get("n").getAsLong() > 0) {
+                    sb.append(String.format(java.util.Locale.ROOT, "| %.1f-%.1f | ", b.get("lo").getAsDouble(),
+                            b.get("hi").getAsDouble())).append(num(b, "n")).append(" | ").append(num(b, "confidence"))
+                            .append(" | ").append(num(b, "accuracy")).append(" |\n");
+                }
+            }
+            sb.append('\n');
+        }
+        if (report.has("thresholds")) {
+            sb.append("F1 by decision threshold\n\n| threshold | micro_f1 | macro_f1 |\n|---|---|---|\n");
+            for (JsonElement e : report.getAsJsonArray("thresholds")) {
+                JsonObject t = e.getAsJsonObject();
+                sb.append("| ").append(num(t, "threshold")).append(" | ").append(num(t, "micro_f1")).append(" | ")
+                        .append(num(t, "macro_f1")).append(" |\n");
+            }
+            sb.append('\n');
+        }
+        if (report.has("label_distribution")) {
+            JsonObject d = report.getAsJsonObject("label_distribution");
+            JsonObject gold = d.getAsJsonObject("gold");
+            JsonObject pred = d.getAsJsonObject("predicted");
+            sb.append("Label distribution (examples)\n\n| label |").append(trainLabels != null ? " train |" : "")
+                    .append(" evaluation (gold) | evaluation (predicted) |\n|---|")
+                    .append(trainLabels != null ? "---|" : "").append("---|---|\n");
+            for (String label : gold.keySet()) {
+                sb.append("| ").append(cell(label)).append(" | ");
+                if (trainLabels != null) {
+                    sb.append(num(trainLabels, label)).append(" | ");
+                }
+                sb.append(num(gold, label)).append(" | ").append(num(pred, label)).append(" |\n");
             }
             sb.append('\n');
         }
@@ -73,8 +112,44 @@ final class Markdown {
         }
     }
 
+    /** The baseline comparison and its verdict. */
+    static void baseline(JsonObject b, StringBuilder sb) {
+        if (b == null) {
+            return;
+        }
+        sb.append("## Transfer gain: fine-tuned vs bag-of-words baseline\n\n");
+        if (b.has("skipped")) {
+            sb.append("No baseline: ").append(b.get("skipped").getAsString()).append("\n\n");
+            return;
+        }
+        String metric = b.get("metric").getAsString();
+        sb.append("| model | validation ").append(metric).append(" | test ").append(metric).append(" |\n|---|---|---|\n");
+        JsonObject ft = b.getAsJsonObject("fine_tuned");
+        JsonObject base = b.getAsJsonObject("baseline");
+        sb.append("| fine-tuned ").append(cell(b.get("fine_tuned_model").getAsString())).append(" | ")
+                .append(num(ft, "validation")).append(" | ").append(num(ft, "test")).append(" |\n");
+        sb.append("| ").append(cell(b.get("model").getAsString())).append(" | ").append(num(base, "validation"))
+                .append(" | ").append(num(base, "test")).append(" |\n\n");
+        if (b.has("verdict")) {
+            sb.append(b.get("negative_transfer").getAsBoolean() ? "**" : "").append(b.get("verdict").getAsString())
+                    .append(b.get("negative_transfer").getAsBoolean() ? "**" : "").append("\n\n");
+        }
+    }
+
+    /** The provenance block as a list. */
+    static void provenance(JsonObject p, StringBuilder sb) {
+        if (p == null) {
+            return;
+        }
+        sb.append("## Provenance\n\n");
+        for (java.util.List<String> row : bertft.report.HtmlReport.flatten("", p)) {
+            sb.append("- ").append(row.get(0)).append(": ").append(row.get(1).replace("\n", " ")).append('\n');
+        }
+        sb.append('\n');
+    }
+
     private static String num(JsonObject o, String key) {
-        return o.has(key) ? Reports.fmt(o.get(key).getAsDouble()) : "";
+        return o.has(key) && !o.get(key).isJsonNull() ? Reports.fmt(o.get(key).getAsDouble()) : "";
     }
 
     private static String cell(String s) {

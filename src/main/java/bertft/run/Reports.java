@@ -6,6 +6,8 @@ import bertft.task.TaskSpec;
 import com.google.gson.GsonBuilder;
 import com.google.gson.JsonElement;
 import com.google.gson.JsonObject;
+import com.google.gson.JsonParser;
+import bertft.report.HtmlReport;
 import java.io.IOException;
 import java.io.InputStream;
 import java.nio.charset.StandardCharsets;
@@ -18,7 +20,7 @@ import java.time.Instant;
 import java.util.HexFormat;
 import java.util.List;
 
-/** What a run writes besides the model: config extras, task.yaml with provenance, report.json and report.md. */
+/** What a run writes besides the model: config extras, task.yaml with provenance, report.json, .md and .html. */
 public final class Reports {
     private Reports() {}
 
@@ -71,8 +73,13 @@ public final class Reports {
         writeAtomically(out.resolve("task.yaml"), sb.toString());
     }
 
-    /** report.json and report.md of a finished run. */
-    public static void write(TaskSpec spec, Path out, JsonObject training, JsonObject validation, JsonObject test) {
+    /**
+     * report.json, report.md and report.html of a finished run; {@code extra} adds top-level entries (baseline,
+     * provenance, train_label_distribution, validation_data, test_data) and may be null. The HTML also reads the
+     * run's {@code metrics.jsonl} when {@code out} has one.
+     */
+    public static void write(TaskSpec spec, Path out, JsonObject training, JsonObject validation, JsonObject test,
+            JsonObject extra) {
         JsonObject report = new JsonObject();
         report.addProperty("task", spec.name());
         report.addProperty("kind", spec.task().toString());
@@ -84,8 +91,71 @@ public final class Reports {
         if (test != null) {
             report.add("test", test);
         }
-        writeAtomically(out.resolve("report.json"), new GsonBuilder().setPrettyPrinting().create().toJson(report));
+        if (extra != null) {
+            extra.entrySet().forEach(e -> report.add(e.getKey(), e.getValue()));
+        }
+        writeAtomically(out.resolve("report.json"), new GsonBuilder().setPrettyPrinting().serializeSpecialFloatingPointValues()
+                .disableHtmlEscaping().create().toJson(report));
         writeAtomically(out.resolve("report.md"), markdown(spec, report));
+        writeAtomically(out.resolve("report.html"), HtmlReport.render(report, readLog(out.resolve("metrics.jsonl"))));
+    }
+
+    /**
+     * What {@code bert-ft evaluate} adds to its report: the baseline (trained on {@code baselineTrain}, else on
+     * the training file the model's task.yaml names), the training label distribution, the data and provenance.
+     */
+    public static JsonObject evaluationExtras(TaskSpec spec, Path modelDir, List<String> labels, Path data,
+            bertft.data.LabelledData examples, JsonObject report, Path baselineTrain, double seconds) {
+        JsonObject extra = new JsonObject();
+        extra.addProperty("validation_data", data.toString());
+        Path trainFile = baselineTrain;
+        TaskSpec trainSpec = spec;
+        if (trainFile == null && Files.exists(modelDir.resolve("task.yaml"))) {
+            try {
+                trainSpec = bertft.task.TaskFiles.load(modelDir.resolve("task.yaml"), java.util.Map.of());
+                trainFile = trainSpec.train();
+            } catch (RuntimeException e) {
+                trainFile = null; // a task.yaml that no longer resolves: no baseline, said below
+            }
+        }
+        if (spec.task() == TaskSpec.Kind.QA) {
+            extra.add("baseline", Transfer.baseline(spec, labels, null, java.util.Map.of(), java.util.Map.of(), ""));
+        } else if (trainFile == null || !Files.isRegularFile(trainFile)) {
+            JsonObject skipped = new JsonObject();
+            skipped.addProperty("skipped", "no training data found for it (" + (trainFile == null
+                    ? "the model has no task.yaml naming one" : trainFile + " does not exist")
+                    + "); give --baseline-train FILE");
+            extra.add("baseline", skipped);
+        } else {
+            bertft.data.LabelledData train = bertft.data.LabelledData.read(trainSpec, labels, trainFile);
+            if (spec.task() != TaskSpec.Kind.REGRESSION) {
+                extra.add("train_label_distribution", Scoring.counts(labels, train.counts()));
+            }
+            extra.add("baseline", Transfer.baseline(spec, labels, train, java.util.Map.of("validation", examples),
+                    java.util.Map.of("validation", report), modelDir.toString()));
+        }
+        extra.add("provenance", Provenance.of(spec, modelDir, seconds, trainFile, data));
+        return extra;
+    }
+
+    /** The records of a metrics.jsonl (none when there is no such file; unreadable lines are skipped). */
+    static List<JsonObject> readLog(Path file) {
+        List<JsonObject> out = new java.util.ArrayList<>();
+        if (!Files.exists(file)) {
+            return out;
+        }
+        try {
+            for (String line : Files.readAllLines(file, StandardCharsets.UTF_8)) {
+                try {
+                    out.add(JsonParser.parseString(line).getAsJsonObject());
+                } catch (RuntimeException e) {
+                    // a run killed mid-write leaves a partial last line: the curves just end earlier
+                }
+            }
+        } catch (IOException e) {
+            throw new UserError(file + ": cannot read: " + e.getMessage());
+        }
+        return out;
     }
 
     static String markdown(TaskSpec spec, JsonObject report) {
@@ -105,8 +175,10 @@ public final class Reports {
             sb.append("## ").append(split).append("\n\n| metric | value |\n|---|---|\n");
             Scoring.summary(r).forEach((k, v) -> sb.append("| ").append(k).append(" | ").append(fmt(v)).append(" |\n"));
             sb.append('\n');
-            Markdown.details(r, sb);
+            Markdown.details(r, sb, report.getAsJsonObject("train_label_distribution"));
         }
+        Markdown.baseline(report.getAsJsonObject("baseline"), sb);
+        Markdown.provenance(report.getAsJsonObject("provenance"), sb);
         return sb.toString();
     }
 

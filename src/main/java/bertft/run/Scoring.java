@@ -2,6 +2,7 @@ package bertft.run;
 
 import bertft.data.Example;
 import bertft.data.LabelledData;
+import bertft.eval.Calibration;
 import bertft.eval.ClassificationMetrics;
 import bertft.eval.Metrics;
 import bertft.eval.MultiLabelMetrics;
@@ -43,6 +44,7 @@ public final class Scoring {
         Metrics metrics;
         double loss = 0;
         JsonArray predictions = new JsonArray();
+        JsonObject extra = new JsonObject();
         switch (spec.task()) {
             case MULTILABEL -> {
                 boolean[][] gold = new boolean[n][];
@@ -58,6 +60,8 @@ public final class Scoring {
                 }
                 loss /= (double) n * labels.size();
                 metrics = MultiLabelMetrics.compute(gold, pred, labels);
+                extra.add("thresholds", thresholds(gold, scores, labels));
+                extra.add("label_distribution", multiLabelDistribution(gold, pred, labels));
             }
             case REGRESSION -> {
                 double[] gold = new double[n];
@@ -69,6 +73,7 @@ public final class Scoring {
                 }
                 loss /= n;
                 metrics = RegressionMetrics.compute(gold, pred);
+                extra.add("scatter", scatter(gold, pred, 1000));
             }
             default -> {
                 int[] gold = new int[n];
@@ -89,6 +94,14 @@ public final class Scoring {
                 }
                 loss /= n;
                 metrics = ClassificationMetrics.compute(gold, pred, labels);
+                double[] confidence = new double[n];
+                boolean[] correct = new boolean[n];
+                for (int i = 0; i < n; i++) {
+                    confidence[i] = scores[i][pred[i]];
+                    correct[i] = pred[i] == gold[i];
+                }
+                extra.add("calibration", JsonParser.parseString(Calibration.compute(confidence, correct, 10).toJson()));
+                extra.add("label_distribution", labelDistribution(gold, pred, labels));
             }
         }
         JsonObject m = JsonParser.parseString(metrics.toJson()).getAsJsonObject();
@@ -99,7 +112,81 @@ public final class Scoring {
         if (!predictions.isEmpty()) {
             report.add("errors", worst(predictions, 50));
         }
+        extra.entrySet().forEach(e -> report.add(e.getKey(), e.getValue()));
         return report;
+    }
+
+    /** Gold and predicted examples per label: {@code {"gold": {label: n}, "predicted": {label: n}}}. */
+    static JsonObject labelDistribution(int[] gold, int[] pred, List<String> labels) {
+        long[] g = new long[labels.size()];
+        long[] p = new long[labels.size()];
+        for (int i = 0; i < gold.length; i++) {
+            g[gold[i]]++;
+            p[pred[i]]++;
+        }
+        return distribution(labels, g, p);
+    }
+
+    private static JsonObject multiLabelDistribution(boolean[][] gold, boolean[][] pred, List<String> labels) {
+        long[] g = new long[labels.size()];
+        long[] p = new long[labels.size()];
+        for (int i = 0; i < gold.length; i++) {
+            for (int c = 0; c < labels.size(); c++) {
+                g[c] += gold[i][c] ? 1 : 0;
+                p[c] += pred[i][c] ? 1 : 0;
+            }
+        }
+        return distribution(labels, g, p);
+    }
+
+    /** {@code {label: n}} in label order. */
+    public static JsonObject counts(List<String> labels, long[] n) {
+        JsonObject o = new JsonObject();
+        for (int c = 0; c < labels.size(); c++) {
+            o.addProperty(labels.get(c), n[c]);
+        }
+        return o;
+    }
+
+    private static JsonObject distribution(List<String> labels, long[] gold, long[] pred) {
+        JsonObject o = new JsonObject();
+        o.add("gold", counts(labels, gold));
+        o.add("predicted", counts(labels, pred));
+        return o;
+    }
+
+    /** Micro and macro F1 had the decision threshold been 0.1, 0.2, ..., 0.9. */
+    private static JsonArray thresholds(boolean[][] gold, float[][] scores, List<String> labels) {
+        JsonArray out = new JsonArray();
+        for (int t = 1; t <= 9; t++) {
+            double threshold = t / 10.0;
+            boolean[][] pred = new boolean[gold.length][labels.size()];
+            for (int i = 0; i < gold.length; i++) {
+                for (int c = 0; c < labels.size(); c++) {
+                    pred[i][c] = scores[i][c] >= threshold;
+                }
+            }
+            MultiLabelMetrics m = MultiLabelMetrics.compute(gold, pred, labels);
+            JsonObject row = new JsonObject();
+            row.addProperty("threshold", threshold);
+            row.addProperty("micro_f1", m.microF1());
+            row.addProperty("macro_f1", m.macroF1());
+            out.add(row);
+        }
+        return out;
+    }
+
+    /** Up to {@code max} (gold, predicted) pairs, evenly spread over the examples, for a scatter plot. */
+    private static JsonArray scatter(double[] gold, double[] pred, int max) {
+        JsonArray out = new JsonArray();
+        int stride = Math.max(1, (gold.length + max - 1) / max);
+        for (int i = 0; i < gold.length; i += stride) {
+            JsonArray p = new JsonArray();
+            p.add(gold[i]);
+            p.add(pred[i]);
+            out.add(p);
+        }
+        return out;
     }
 
     /** The most confident mistakes first. */

@@ -45,6 +45,7 @@ public final class TrainJob {
     }
 
     public Result run(boolean resume) {
+        started = System.nanoTime();
         Torch.init();
         Path out = spec.out();
         Path last = out.resolve("last");
@@ -126,23 +127,47 @@ public final class TrainJob {
                 if (cache) {
                     training.addProperty("feature_cache_seconds", Math.round(cacheSeconds * 10) / 10.0);
                 }
-                return finish(out, tok, head, data, training, seconds, trainable, loop.tokens());
+                return finish(out, modelDir, tok, head, data, training, seconds, trainable, loop.tokens());
             }
         } catch (java.io.IOException e) {
             throw new UserError(out + ": " + e.getMessage());
         }
     }
 
-    private Result finish(Path out, BertTokenizer tok, TaskModel.Head head, Prepared data, JsonObject training,
-            double seconds, long trainable, long tokens) {
+    private Result finish(Path out, Path modelDir, BertTokenizer tok, TaskModel.Head head, Prepared data,
+            JsonObject training, double seconds, long trainable, long tokens) {
         try (TaskModel best = TaskModel.load(Checkpoint.read(out), head, out.toString())) {
             JsonObject validation = spec.validation() == null ? null : data.evaluator().report(best);
             JsonObject test = null;
+            LabelledData testData = null;
             if (spec.test() != null) {
-                test = (spec.task() == TaskSpec.Kind.QA ? Evaluator.qa(spec, SquadData.read(spec.test(), spec.version2()), tok)
-                        : testEvaluator(tok, data)).report(best);
+                if (spec.task() == TaskSpec.Kind.QA) {
+                    test = Evaluator.qa(spec, SquadData.read(spec.test(), spec.version2()), tok).report(best);
+                } else {
+                    testData = LabelledData.read(spec, data.labels(), spec.test());
+                    test = Evaluator.table(spec, testData, TaskData.features(testData, tok), data.labels()).report(best);
+                }
             }
-            Reports.write(spec, out, training, validation, test);
+            JsonObject extra = new JsonObject();
+            Map<String, LabelledData> splits = new java.util.LinkedHashMap<>();
+            Map<String, JsonObject> reports = new java.util.LinkedHashMap<>();
+            if (validation != null) {
+                splits.put("validation", data.validationData());
+                reports.put("validation", validation);
+                extra.addProperty("validation_data", spec.validation().toString());
+            }
+            if (test != null) {
+                splits.put("test", testData);
+                reports.put("test", test);
+                extra.addProperty("test_data", spec.test().toString());
+            }
+            if (data.trainData() != null && spec.task() != TaskSpec.Kind.REGRESSION) {
+                extra.add("train_label_distribution", Scoring.counts(data.labels(), data.trainData().counts()));
+            }
+            extra.add("baseline", baseline(data, splits, reports, training.get("strategy").getAsString()));
+            extra.add("provenance", Provenance.of(spec, modelDir, (System.nanoTime() - started) / 1e9,
+                    spec.train(), spec.validation(), spec.test()));
+            Reports.write(spec, out, training, validation, test, extra);
             err.println("report: " + out.resolve("report.md"));
             return new Result(out, spec.earlyStopping() != null && spec.earlyStopping().metric() != null
                     ? spec.earlyStopping().metric() : spec.task().mainMetric(),
@@ -151,12 +176,33 @@ public final class TrainJob {
         }
     }
 
-    private Evaluator testEvaluator(BertTokenizer tok, Prepared data) {
-        LabelledData test = LabelledData.read(spec, data.labels(), spec.test());
-        return Evaluator.table(spec, test, TaskData.features(test, tok), data.labels());
+    /** The bag-of-words baseline on the same splits; a failure is reported in its place, not fatal to the run. */
+    private JsonObject baseline(Prepared data, Map<String, LabelledData> splits, Map<String, JsonObject> reports,
+            String strategy) {
+        if (data.trainData() == null || reports.isEmpty()) {
+            return Transfer.baseline(spec, data.labels(), null, splits, Map.of(), strategy);
+        }
+        try {
+            long t0 = System.nanoTime();
+            JsonObject b = Transfer.baseline(spec, data.labels(), data.trainData(), splits, reports, strategy);
+            if (b.has("split")) {
+                String split = b.get("split").getAsString();
+                err.printf("baseline %s: %s %s %.4f, fine-tuned %.4f%s (%.1fs)%n", b.get("model").getAsString(), split,
+                        b.get("metric").getAsString(), b.getAsJsonObject("baseline").get(split).getAsDouble(),
+                        b.getAsJsonObject("fine_tuned").get(split).getAsDouble(),
+                        b.get("negative_transfer").getAsBoolean() ? ": negative transfer" : "",
+                        (System.nanoTime() - t0) / 1e9);
+            }
+            return b;
+        } catch (RuntimeException e) {
+            JsonObject o = new JsonObject();
+            o.addProperty("skipped", "the baseline failed: " + e);
+            return o;
+        }
     }
 
     private long maskId;
+    private long started;
 
     private Trainer.Settings settings(long evalEvery, Strategy strategy) {
         return new Trainer.Settings(spec.batchSize(), spec.epochs(), spec.learningRate(), spec.headLearningRate(),
@@ -176,7 +222,7 @@ public final class TrainJob {
 
     /** Training data, validation evaluator, and what the saved config must say, for either kind of task. */
     record Prepared(Features train, List<String> labels, int outputs, float[] classWeights, Evaluator evaluator,
-            JsonObject configExtra) {}
+            JsonObject configExtra, LabelledData trainData, LabelledData validationData) {}
 
     private Prepared prepareTable(BertTokenizer tok) {
         Path trainFile = spec.requireTrain();
@@ -201,7 +247,7 @@ public final class TrainJob {
         Evaluator evaluator = validation == null ? Evaluator.none()
                 : Evaluator.table(spec, validation, TaskData.features(validation, tok), labels);
         return new Prepared(features, labels, TaskData.outputs(spec.task(), labels), weights, evaluator,
-                Reports.configExtra(spec, labels));
+                Reports.configExtra(spec, labels), train, validation);
     }
 
     private Prepared prepareQa(BertTokenizer tok) {
@@ -212,6 +258,6 @@ public final class TrainJob {
         Evaluator evaluator = spec.validation() == null ? Evaluator.none()
                 : Evaluator.qa(spec, SquadData.read(spec.validation(), spec.version2()), tok);
         return new Prepared(QaFeatures.features(windows), List.of(), 2, null, evaluator,
-                Reports.configExtra(spec, List.of()));
+                Reports.configExtra(spec, List.of()), null, null);
     }
 }

@@ -48,11 +48,20 @@ public final class LayerPolicy {
     /** This parameter's learning rate at a step whose schedule multiplier is {@code scheduleFactor}; a separate
      * head rate warms up and decays too. */
     public double lr(String name, double lr, double scheduleFactor) {
-        int d = depth(name);
+        return lrAtDepth(depth(name), lr, scheduleFactor);
+    }
+
+    /** The learning rate of every parameter at depth {@code d}. */
+    public double lrAtDepth(int d, double lr, double scheduleFactor) {
         if (d == 0 && headLr != null) {
             return headLr * scheduleFactor;
         }
         return lr * scheduleFactor * Math.pow(decay, d);
+    }
+
+    /** The parameter group at depth {@code d}, for logs: {@code head}, {@code layer.5}, ..., {@code embeddings}. */
+    public String group(int d) {
+        return d == 0 ? "head" : d > layers ? "embeddings" : "layer." + (layers - d);
     }
 
     /** Weight decay applies to weight matrices only, not to biases and LayerNorm (as HuggingFace's Trainer). */

@@ -46,8 +46,8 @@ public final class RunLog implements AutoCloseable {
         return tokens;
     }
 
-    public void step(long step, long total, int epoch, double loss, double lr, double gradNorm, long stepTokens,
-            double seconds) {
+    public void step(long step, long total, int epoch, double loss, double lr, Map<String, Double> groupLr,
+            double gradNorm, long stepTokens, double seconds) {
         tokens += stepTokens;
         double elapsed = elapsed();
         double tps = tokens / Math.max(1e-9, elapsed);
@@ -56,6 +56,9 @@ public final class RunLog implements AutoCloseable {
         o.addProperty("epoch", epoch);
         o.addProperty("loss", loss);
         o.addProperty("lr", lr);
+        if (groupLr != null && !groupLr.isEmpty()) {
+            o.add("lr_groups", GSON.toJsonTree(groupLr));
+        }
         o.addProperty("grad_norm", gradNorm);
         o.addProperty("tokens_per_s", Math.round(tps));
         o.addProperty("elapsed_s", Math.round(elapsed * 10) / 10.0);
@@ -91,6 +94,15 @@ public final class RunLog implements AutoCloseable {
                 ? Long.toString(v.longValue()) : String.format("%.4f", v))));
         err.println(sb.append(String.format("  (%.1fs since the last evaluation)", now - lastEval)));
         lastEval = now;
+    }
+
+    /** Gradual unfreezing: groups down to {@code group} train from optimizer step {@code step + 1} on. */
+    public void unfrozen(long step, String group) {
+        JsonObject o = new JsonObject();
+        o.addProperty("step", step);
+        o.addProperty("unfrozen", group);
+        o.addProperty("elapsed_s", Math.round(elapsed() * 10) / 10.0);
+        write(o);
     }
 
     /** Any other line worth keeping (early stop, checkpoints). */

@@ -24,8 +24,12 @@ public final class Trainer {
 
     /** Receives progress: every optimizer step, every evaluation, and the end. */
     public interface Listener {
-        void step(long step, long totalSteps, int epoch, double loss, double lr, double gradNorm, long tokens,
-                double seconds);
+        /** {@code groupLr}: the rate of each trainable parameter group (head, layer.N, embeddings) at this step. */
+        void step(long step, long totalSteps, int epoch, double loss, double lr, Map<String, Double> groupLr,
+                double gradNorm, long tokens, double seconds);
+
+        /** Gradual unfreezing made parameter groups down to {@code group} trainable before optimizer step {@code step}. */
+        default void unfrozen(long step, String group) {}
 
         /** Called after each evaluation; returns false to stop training (early stopping). */
         boolean evaluated(long step, int epoch, Map<String, Double> metrics);
@@ -46,6 +50,7 @@ public final class Trainer {
     private final AdamW adam = new AdamW();
     private final LayerPolicy policy;
     private NDArray classWeights;
+    private int trainableDepth = -1;
 
     public Trainer(TaskModel model, Objective objective, Settings settings, float[] classWeights, NDManager m) {
         this.model = model;
@@ -94,7 +99,7 @@ public final class Trainer {
             long microStep = (long) epoch * batches.size() + first;
             for (int bi = first; bi < batches.size() && step < total; bi++) {
                 int[] idx = batches.get(bi);
-                applyUnfreezing(step);
+                applyUnfreezing(step, listener);
                 // 2) dropout draws depend only on (seed, micro-step)
                 Torch.seed(s.seed() * 7919L + microStep);
                 long t0 = System.nanoTime();
@@ -123,8 +128,8 @@ public final class Trainer {
                 double factor = schedule.factor(step);
                 double gradNorm = optimizerStep(step, factor);
                 step++;
-                listener.step(step, total, epoch, loss, s.learningRate() * factor, gradNorm, tokens,
-                        (System.nanoTime() - t0) / 1e9);
+                listener.step(step, total, epoch, loss, s.learningRate() * factor, groupRates(step - 1, factor),
+                        gradNorm, tokens, (System.nanoTime() - t0) / 1e9);
                 // 5) evaluate (and maybe stop) every N steps, or at the end of each epoch
                 boolean endOfEpoch = bi + 1 == batches.size();
                 boolean due = s.evalEverySteps() > 0 ? step % s.evalEverySteps() == 0 || step == total
@@ -142,9 +147,23 @@ public final class Trainer {
         }
     }
 
-    /** Freezes what the unfreezing schedule says is not trainable yet; unfreezes the rest. */
-    private void applyUnfreezing(long step) {
+    /** The learning rate of each parameter group that trained at optimizer step {@code step}. */
+    private Map<String, Double> groupRates(long step, double factor) {
+        Map<String, Double> rates = new java.util.LinkedHashMap<>();
         int depth = s.unfreezing().trainableDepth(step, policy.maxDepth());
+        for (int d = 0; d <= depth; d++) {
+            rates.put(policy.group(d), policy.lrAtDepth(d, s.learningRate(), factor));
+        }
+        return rates;
+    }
+
+    /** Freezes what the unfreezing schedule says is not trainable yet; unfreezes the rest. */
+    private void applyUnfreezing(long step, Listener listener) {
+        int depth = s.unfreezing().trainableDepth(step, policy.maxDepth());
+        if (trainableDepth >= 0 && depth > trainableDepth) {
+            listener.unfrozen(step, policy.group(depth));
+        }
+        trainableDepth = depth;
         for (Map.Entry<String, NDArray> e : model.params().entrySet()) {
             boolean trainable = policy.depth(e.getKey()) <= depth && model.used(e.getKey());
             if (trainable != e.getValue().hasGradient()) {

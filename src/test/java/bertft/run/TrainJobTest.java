@@ -71,7 +71,7 @@ class TrainJobTest {
         var r = CliTest.run("train", task(tmp, model, "").toString(), "--out", out.toString(), "--seed", "7");
         assertEquals(0, r.code(), r.err());
         for (String f : List.of("config.json", "model.safetensors", "tokenizer.json", "vocab.txt", "metrics.jsonl",
-                "report.json", "report.md", "task.yaml")) {
+                "report.json", "report.md", "report.html", "task.yaml")) {
             assertTrue(Files.exists(out.resolve(f)), f + " missing; has " + list(out));
         }
         assertFalse(Files.exists(out.resolve("last")), "resume state is dropped when a run finishes");
@@ -105,6 +105,42 @@ class TrainJobTest {
         JsonObject evalReport = JsonParser.parseString(Files.readString(tmp.resolve("eval/report.json"))).getAsJsonObject();
         assertEquals(acc, evalReport.getAsJsonObject("validation").getAsJsonObject("metrics").get("accuracy").getAsDouble(),
                 1e-9, "evaluate reproduces the run's own validation score");
+
+        // the reports people read: the same sections in HTML and Markdown, the numbers in JSON
+        String html = Files.readString(out.resolve("report.html"));
+        for (String section : List.of("Transfer gain", "Learning curves", "Per class", "Confusion matrix",
+                "Calibration", "Label distribution", "Provenance", "sha256", "<svg")) {
+            assertTrue(html.contains(section), "report.html has " + section);
+        }
+        assertFalse(html.contains("http://") && html.replace("http://www.w3.org/2000/svg", "").contains("http://"),
+                "no external URL but the SVG namespace");
+        String md = Files.readString(out.resolve("report.md"));
+        for (String section : List.of("Transfer gain", "Calibration: expected calibration error", "Label distribution",
+                "## Provenance")) {
+            assertTrue(md.contains(section), "report.md has " + section);
+        }
+        JsonObject baseline = report.getAsJsonObject("baseline");
+        assertTrue(baseline.getAsJsonObject("baseline").get("validation").getAsDouble() > 0.8,
+                "the keyword task is easy for a bag of words too: " + baseline);
+        assertTrue(md.contains(baseline.get("verdict").getAsString()), "the verdict in report.md");
+        assertTrue(report.getAsJsonObject("validation").getAsJsonObject("calibration").has("ece"));
+        assertEquals(192, report.getAsJsonObject("train_label_distribution").entrySet().stream()
+                .mapToLong(x -> x.getValue().getAsLong()).sum());
+        assertTrue(report.getAsJsonObject("provenance").getAsJsonObject("machine").get("cores").getAsInt() > 0);
+        assertTrue(Files.readString(out.resolve("metrics.jsonl")).contains("\"lr_groups\":{\"head\""),
+                "learning rate per parameter group in metrics.jsonl");
+        String evalHtml = Files.readString(tmp.resolve("eval/report.html"));
+        assertTrue(evalHtml.contains("Confusion matrix") && evalHtml.contains("Transfer gain"), "evaluate's report.html");
+        assertTrue(evalReport.getAsJsonObject("baseline").has("verdict"),
+                "evaluate trains the baseline on the training file in the model's task.yaml: " + evalReport.get("baseline"));
+        keepForBrowserCheck(out.resolve("report.html"), "train-report.html");
+    }
+
+    /** Copies a report to target/check-report/, which .ci/run renders with scripts/check-report. */
+    static void keepForBrowserCheck(Path report, String name) throws IOException {
+        Path dir = Path.of("target", "check-report");
+        Files.createDirectories(dir);
+        Files.copy(report, dir.resolve(name), java.nio.file.StandardCopyOption.REPLACE_EXISTING);
     }
 
     @Test
@@ -168,6 +204,10 @@ class TrainJobTest {
                 mlReport.toString());
         JsonObject mlConfig = JsonParser.parseString(Files.readString(tmp.resolve("ml/config.json"))).getAsJsonObject();
         assertEquals("multi_label_classification", mlConfig.get("problem_type").getAsString());
+        String mlHtml = Files.readString(tmp.resolve("ml/report.html"));
+        assertTrue(mlHtml.contains("F1 by decision threshold") && mlHtml.contains("Per label"), "multi-label report.html");
+        assertEquals(9, mlReport.getAsJsonObject("validation").getAsJsonArray("thresholds").size());
+        assertTrue(mlReport.getAsJsonObject("baseline").has("verdict"), "one-vs-rest baseline: " + mlReport.get("baseline"));
         var cl = CliTest.run("classify", "--model", tmp.resolve("ml").toString(), "--text", "great phone fast battery");
         assertTrue(cl.out().startsWith("quality|speed"), cl.out());
 
@@ -180,6 +220,10 @@ class TrainJobTest {
         JsonObject regReport = JsonParser.parseString(Files.readString(tmp.resolve("reg/report.json"))).getAsJsonObject();
         assertTrue(regReport.getAsJsonObject("validation").getAsJsonObject("metrics").get("pearson").getAsDouble() > 0.8,
                 regReport.toString());
+        assertTrue(Files.readString(tmp.resolve("reg/report.html")).contains("Predicted vs gold"), "regression scatter");
+        assertEquals(120, regReport.getAsJsonObject("validation").getAsJsonArray("scatter").size());
+        assertTrue(regReport.getAsJsonObject("baseline").getAsJsonObject("baseline").get("validation").getAsDouble() > 0.8,
+                "least-squares baseline on the same data: " + regReport.get("baseline"));
     }
 
     @Test
