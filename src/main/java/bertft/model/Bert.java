@@ -220,7 +220,7 @@ public final class Bert implements AutoCloseable {
         int heads = config.numAttentionHeads();
         int hs = config.headSize();
         // scale q rather than the (B, heads, T, T) scores: same result, T/hs times fewer multiplies
-        NDArray q = splitHeads(linear(x, prefix + "query").mul(1f / (float) Math.sqrt(hs)), b, t, heads, hs);
+        NDArray q = splitHeads(Scalar.mul(linear(x, prefix + "query"), 1 / Math.sqrt(hs)), b, t, heads, hs);
         NDArray k = splitHeads(linear(x, prefix + "key"), b, t, heads, hs);
         NDArray v = splitHeads(linear(x, prefix + "value"), b, t, heads, hs);
         NDArray scores = q.matMul(k.transpose(0, 1, 3, 2)).add(maskBias); // (B, heads, T, T)
@@ -273,8 +273,8 @@ public final class Bert implements AutoCloseable {
             case "gelu_new":
             case "gelu_pytorch_tanh":
                 // 0.5 x (1 + tanh(sqrt(2/pi) (x + 0.044715 x^3)))
-                NDArray inner = x.add(x.pow(3).mul(0.044715f)).mul((float) Math.sqrt(2 / Math.PI));
-                return x.mul(inner.tanh().add(1f)).mul(0.5f);
+                NDArray inner = Scalar.mul(x.add(Scalar.mul(x.mul(x).mul(x), 0.044715)), Math.sqrt(2 / Math.PI));
+                return Scalar.mul(x.mul(inner.tanh().add(1f)), 0.5);
             default:
                 return x.getNDArrayInternal().gelu(); // exact erf form, as HuggingFace's "gelu"
         }

@@ -35,6 +35,8 @@ final class Loop implements Trainer.Listener {
     private long bestStep = -1;
     private int badEvals;
     private boolean saved;
+    private JsonObject latestReport;
+    private JsonObject bestReport;
 
     Loop(TaskSpec spec, TaskModel model, BertTokenizer tok, Trainer trainer, Evaluator evaluator,
             JsonObject configExtra, Path out, PrintStream err) {
@@ -60,6 +62,23 @@ final class Loop implements Trainer.Listener {
         err.printf("resuming %s at step %d (epoch %d, batch %d)%n", out, p.next().step(), p.next().epoch() + 1,
                 p.next().batch());
         return p.next();
+    }
+
+    /**
+     * Scores the model on validation, keeping the full report so the final report of the best model needs no
+     * second pass over the data (a SQuAD dev pass takes minutes).
+     */
+    Map<String, Double> evaluate(TaskModel m) {
+        if (spec.validation() == null) {
+            return evaluator.evaluate(m);
+        }
+        latestReport = evaluator.report(m);
+        return Scoring.summary(latestReport);
+    }
+
+    /** The validation report of the saved best model, or null when it was not scored in this process. */
+    JsonObject bestReport() {
+        return bestReport;
     }
 
     long tokens() {
@@ -95,6 +114,7 @@ final class Loop implements Trainer.Listener {
             best = value;
             bestStep = step;
             badEvals = 0;
+            bestReport = latestReport;
             saveBest(step);
             return true;
         }

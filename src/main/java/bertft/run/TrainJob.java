@@ -110,7 +110,7 @@ public final class TrainJob {
                     loop.log = log;
                     err.printf("training %s: %d examples, %d steps, strategy %s%n", spec.name(), data.train().size(),
                             total, strategy.name());
-                    trainer.fit(data.train(), trainCache, start, evaluator::evaluate, loop);
+                    trainer.fit(data.train(), trainCache, start, loop::evaluate, loop);
                     loop.finish();
                 }
                 double seconds = loop.elapsedBefore + cacheSeconds + (System.nanoTime() - t0) / 1e9;
@@ -127,7 +127,7 @@ public final class TrainJob {
                 if (cache) {
                     training.addProperty("feature_cache_seconds", Math.round(cacheSeconds * 10) / 10.0);
                 }
-                return finish(out, modelDir, tok, head, data, training, seconds, trainable, loop.tokens());
+                return finish(out, modelDir, tok, head, data, training, seconds, trainable, loop.tokens(), loop.bestReport());
             }
         } catch (java.io.IOException e) {
             throw new UserError(out + ": " + e.getMessage());
@@ -135,9 +135,11 @@ public final class TrainJob {
     }
 
     private Result finish(Path out, Path modelDir, BertTokenizer tok, TaskModel.Head head, Prepared data,
-            JsonObject training, double seconds, long trainable, long tokens) {
+            JsonObject training, double seconds, long trainable, long tokens, JsonObject bestValidation) {
         try (TaskModel best = TaskModel.load(Checkpoint.read(out), head, out.toString())) {
-            JsonObject validation = spec.validation() == null ? null : data.evaluator().report(best);
+            // the best model's validation report from the training loop, else (resumed run) a fresh pass
+            JsonObject validation = spec.validation() == null ? null
+                    : bestValidation != null ? bestValidation : data.evaluator().report(best);
             JsonObject test = null;
             LabelledData testData = null;
             if (spec.test() != null) {

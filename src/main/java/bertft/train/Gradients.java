@@ -58,6 +58,16 @@ public final class Gradients {
         return norm;
     }
 
+    /** The name of the first gradient whose squared norm is not finite (in float32), for error messages. */
+    public static String firstNonFinite(Map<String, NDArray> grads) {
+        for (Map.Entry<String, NDArray> e : grads.entrySet()) {
+            if (!Float.isFinite(e.getValue().square().sum().getFloat())) {
+                return e.getKey();
+            }
+        }
+        return "none of them alone";
+    }
+
     /** Zeroes the accumulated gradients of the given parameters. */
     public static void zero(Collection<NDArray> params) {
         for (NDArray p : params) {

@@ -31,7 +31,7 @@ public final class Losses {
         // max(x, 0) - x y + log(1 + exp(-|x|)): stable for large |x|
         NDArray t = targets.toType(DataType.FLOAT32, false);
         NDArray x = logits;
-        return x.maximum(0f).sub(x.mul(t)).add(x.abs().neg().exp().add(1f).log()).mean();
+        return x.maximum(bertft.model.Scalar.of(x, 0)).sub(x.mul(t)).add(x.abs().neg().exp().add(1f).log()).mean();
     }
 
     /** Mean squared error between (B, 1) predictions and (B) targets. */

@@ -31,7 +31,7 @@ public enum Objective {
                 NDArray t = f.targets(idx, m).toType(ai.djl.ndarray.types.DataType.INT64, false); // (B, 2)
                 NDArray start = Losses.crossEntropy(logits.get(":, :, 0"), t.get(":, 0"), null); // (B, T) logits
                 NDArray end = Losses.crossEntropy(logits.get(":, :, 1"), t.get(":, 1"), null);
-                yield start.add(end).div(2);
+                yield bertft.model.Scalar.div(start.add(end), 2);
             }
         };
     }

@@ -5,6 +5,7 @@ import ai.djl.ndarray.NDArray;
 import ai.djl.ndarray.NDManager;
 import ai.djl.training.GradientCollector;
 import bertft.UserError;
+import bertft.model.Scalar;
 import bertft.model.TaskModel;
 import bertft.model.Torch;
 import bertft.text.Batch;
@@ -117,7 +118,7 @@ public final class Trainer {
                                 : model.headOnFeatures(cache.batch(idx, m), true);
                         NDArray l = objective.loss(logits, train, idx, classWeights, m);
                         loss = l.getFloat();
-                        gc.backward(l.div(s.gradientAccumulation()));
+                        gc.backward(Scalar.div(l, s.gradientAccumulation()));
                     }
                 }
                 microStep++;
@@ -185,7 +186,8 @@ public final class Trainer {
             if (!Double.isFinite(norm)) {
                 // one NaN/inf update would poison every weight; stop before applying it
                 throw new UserError("training diverged at step " + (step + 1) + ": the gradient norm is "
-                        + norm + "; try a lower learning-rate or a longer warmup-ratio");
+                        + norm + " (first in " + Gradients.firstNonFinite(grads) + "); try a lower learning-rate or a"
+                        + " longer warmup-ratio");
             }
             grads.forEach((name, g) -> adam.update(name, params.get(name), g,
                     policy.lr(name, s.learningRate(), factor), LayerPolicy.decays(name) ? s.weightDecay() : 0));
