@@ -14,8 +14,22 @@ import java.time.Instant;
 final class Provenance {
     private Provenance() {}
 
-    /** Provenance of a run of {@code spec} with the model in {@code modelDir}; {@code data} are the files read. */
+    /** The settings that shape an evaluation; the others (epochs, learning rate, ...) belong to training. */
+    private static final java.util.Set<String> EVALUATION_KEYS = java.util.Set.of("task", "model", "validation",
+            "text-column", "text-pair-column", "label-column", "label-separator", "labels", "rating-column",
+            "sentiment-map", "max-length", "eval-batch-size", "threshold", "pooling", "doc-stride", "max-query-length",
+            "max-answer-length", "n-best", "null-threshold", "version-2");
+
+    /** Provenance of a training run of {@code spec} with the model in {@code modelDir}; {@code data}: files read. */
     static JsonObject of(TaskSpec spec, Path modelDir, double wallSeconds, Path... data) {
+        return of(spec, true, modelDir, wallSeconds, data);
+    }
+
+    /**
+     * Provenance of a run; an evaluation ({@code training} false) records only the settings that shape it and
+     * points at the model's own task.yaml for how it was trained.
+     */
+    static JsonObject of(TaskSpec spec, boolean training, Path modelDir, double wallSeconds, Path... data) {
         JsonObject o = new JsonObject();
         JsonObject model = new JsonObject();
         model.addProperty("source", spec.model());
@@ -30,11 +44,15 @@ final class Provenance {
             }
         }
         o.add("data", files);
-        o.addProperty("seed", spec.seed());
+        if (training) {
+            o.addProperty("seed", spec.seed());
+        } else if (Files.exists(modelDir.resolve("task.yaml"))) {
+            o.addProperty("trained_with", modelDir.resolve("task.yaml").toString());
+        }
         JsonObject settings = new JsonObject();
         for (Key k : TaskSpec.keys()) {
             Object v = spec.get(k.name());
-            if (v != null) {
+            if (v != null && (training || EVALUATION_KEYS.contains(k.name()))) {
                 settings.addProperty(k.name(), String.valueOf(v));
             }
         }

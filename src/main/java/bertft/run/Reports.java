@@ -134,7 +134,7 @@ public final class Reports {
             extra.add("baseline", Transfer.baseline(spec, labels, train, java.util.Map.of("validation", examples),
                     java.util.Map.of("validation", report), modelDir.toString()));
         }
-        extra.add("provenance", Provenance.of(spec, modelDir, seconds, trainFile, data));
+        extra.add("provenance", Provenance.of(spec, false, modelDir, seconds, trainFile, data));
         return extra;
     }
 
