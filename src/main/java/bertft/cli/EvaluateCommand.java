@@ -91,7 +91,7 @@ final class EvaluateCommand implements Callable<Integer> {
             Reports.write(t, dir, training, report, null, extra);
             PrintWriter pw = spec.commandLine().getOut();
             Scoring.summary(report).forEach((k, v) -> pw.printf("%s %s%n", k, Reports.fmt(v)));
-            pw.println("report: " + dir.resolve("report.md"));
+            pw.println("report: " + dir.resolve("report.html") + " (also report.md, report.json)");
             pw.flush();
         }
         return 0;

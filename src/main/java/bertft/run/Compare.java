@@ -82,7 +82,7 @@ public final class Compare {
                 new GsonBuilder().setPrettyPrinting().create().toJson(summary));
         Reports.writeAtomically(out.resolve("compare.md"), markdown(summary));
         Reports.writeAtomically(out.resolve("report.html"), bertft.report.CompareReport.render(summary));
-        err.println("comparison: " + out.resolve("compare.md"));
+        err.println("comparison: " + out.resolve("report.html") + " (also compare.md, compare.json)");
     }
 
     /** {@code top-2} -> strategy top-k, unfreeze-layers 2; {@code frozen:learning-rate=1e-3} -> overrides. */

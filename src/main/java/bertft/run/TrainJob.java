@@ -170,7 +170,7 @@ public final class TrainJob {
             extra.add("provenance", Provenance.of(spec, modelDir, (System.nanoTime() - started) / 1e9,
                     spec.train(), spec.validation(), spec.test()));
             Reports.write(spec, out, training, validation, test, extra);
-            err.println("report: " + out.resolve("report.md"));
+            err.println("report: " + out.resolve("report.html") + " (also report.md, report.json)");
             return new Result(out, spec.earlyStopping() != null && spec.earlyStopping().metric() != null
                     ? spec.earlyStopping().metric() : spec.task().mainMetric(),
                     validation == null ? Map.of() : Scoring.summary(validation),
