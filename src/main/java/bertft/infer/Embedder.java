@@ -8,10 +8,7 @@ import bertft.model.Bert;
 import bertft.text.Batch;
 import bertft.text.BertTokenizer;
 import java.nio.file.Path;
-import java.util.ArrayList;
-import java.util.Comparator;
 import java.util.List;
-import java.util.stream.IntStream;
 
 /** Sentence embeddings: mean over real tokens of the last hidden state, L2-normalised. */
 public final class Embedder implements AutoCloseable {
@@ -30,25 +27,18 @@ public final class Embedder implements AutoCloseable {
     /** Embeds texts; batches are formed from texts of similar length, results come back in input order. */
     public float[][] embed(List<String> texts) {
         List<Encoding> enc = texts.stream().map(tokenizer::encode).toList();
-        Integer[] order = IntStream.range(0, texts.size()).boxed().toArray(Integer[]::new);
-        java.util.Arrays.sort(order, Comparator.comparingInt(i -> enc.get(i).getIds().length));
+        int[] lengths = enc.stream().mapToInt(e -> e.getIds().length).toArray();
         float[][] out = new float[texts.size()][];
-        for (int start = 0; start < order.length; start += batchSize) {
-            int end = Math.min(order.length, start + batchSize);
-            List<Encoding> batch = new ArrayList<>();
-            for (int i = start; i < end; i++) {
-                batch.add(enc.get(order[i]));
-            }
+        for (int[] idx : bertft.train.Batcher.inference(lengths, batchSize)) {
             try (NDManager step = NDManager.newBaseManager()) {
-                Batch b = Batch.of(batch, step);
+                Batch b = Batch.of(java.util.Arrays.stream(idx).mapToObj(enc::get).toList(), step);
                 NDArray hidden = bert.forward(b.inputIds(), b.tokenTypeIds(), b.attentionMask(), false);
                 NDArray pooled = Bert.meanPool(hidden, b.attentionMask()); // (B, H)
                 NDArray norm = pooled.norm(new int[] {1}, true).maximum(1e-12f); // (B, 1)
                 float[] flat = pooled.div(norm).toFloatArray();
                 int h = (int) pooled.getShape().get(1);
-                for (int i = start; i < end; i++) {
-                    int row = i - start;
-                    out[order[i]] = java.util.Arrays.copyOfRange(flat, row * h, (row + 1) * h);
+                for (int row = 0; row < idx.length; row++) {
+                    out[idx[row]] = java.util.Arrays.copyOfRange(flat, row * h, (row + 1) * h);
                 }
             }
         }
