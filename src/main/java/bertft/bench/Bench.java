@@ -66,6 +66,14 @@ public final class Bench {
         return perLayer * c.numHiddenLayers();
     }
 
+    /** 3) clip by global norm, 4) AdamW (no decay on biases and LayerNorm), 5) zero: the trainer's update. */
+    private static void update(Map<String, NDArray> params, AdamW adam, NDManager step) {
+        Map<String, NDArray> grads = Gradients.of(params, step);
+        Gradients.clipGlobalNorm(grads.values(), 1.0);
+        grads.forEach((n, g) -> adam.update(n, params.get(n), g, 1e-5, bertft.train.LayerPolicy.decays(n) ? 0.01 : 0));
+        Gradients.zero(params.values());
+    }
+
     /** Median seconds of one training step at batch x length, over random ids with a full mask. */
     public double trainStep(int batch, int length) {
         Map<String, NDArray> params = bert.params();
@@ -91,16 +99,11 @@ public final class Bench {
                         NDArray hidden = bert.forward(ids, null, mask, true);
                         NDArray pooled = Bert.meanPool(hidden, mask);
                         NDArray logits = pooled.getNDArrayInternal().linear(pooled, w, b).singletonOrThrow();
-                        NDArray loss = logits.logSoftmax(-1).mul(y.oneHot(labels)).sum().neg().div(batch);
+                        NDArray loss = bertft.model.Scalar.div(logits.logSoftmax(-1).mul(y.oneHot(labels)).sum().neg(), batch);
                         // 2) backward
                         gc.backward(loss);
                     }
-                    // 3) clip by global norm, 4) AdamW, 5) zero
-                    Map<String, NDArray> grads = Gradients.of(all, step);
-                    Gradients.clipGlobalNorm(grads.values(), 1.0);
-                    grads.forEach((name, g) -> adam.update(name, all.get(name), g, 1e-5,
-                            all.get(name).getShape().dimension() >= 2 ? 0.01 : 0));
-                    Gradients.zero(all.values());
+                    update(all, adam, step);
                 }
             });
         } finally {
@@ -139,10 +142,7 @@ public final class Bench {
                         NDArray hidden = bert.forward(b.inputIds(), b.tokenTypeIds(), b.attentionMask(), true);
                         gc.backward(Bert.meanPool(hidden, b.attentionMask()).square().mean());
                     }
-                    Map<String, NDArray> grads = Gradients.of(params, step);
-                    Gradients.clipGlobalNorm(grads.values(), 1.0);
-                    grads.forEach((n, g) -> adam.update(n, params.get(n), g, 1e-5, 0.01));
-                    Gradients.zero(params.values());
+                    update(params, adam, step);
                 }
             }
         } finally {
