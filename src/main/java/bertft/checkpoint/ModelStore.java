@@ -1,5 +1,6 @@
 package bertft.checkpoint;
 
+import bertft.Sha256;
 import bertft.UserError;
 import bertft.hub.HubId;
 import bertft.hub.HubModels;
@@ -17,10 +18,7 @@ import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.Paths;
-import java.security.MessageDigest;
-import java.security.NoSuchAlgorithmException;
 import java.util.ArrayList;
-import java.util.HexFormat;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
@@ -118,7 +116,7 @@ public final class ModelStore {
         JsonObject source = new JsonObject();
         source.addProperty("artifact", b.artifact());
         source.addProperty("file", b.onnxResource());
-        source.addProperty("sha256", sha256(onnx));
+        source.addProperty("sha256", Sha256.of(onnx));
         extra.add("bert_ft_source", source);
         config = config.withJson(extra);
         Checkpoint ckpt = Checkpoint.split(config, weights, b.onnxResource());
@@ -153,14 +151,6 @@ public final class ModelStore {
             return in.readAllBytes();
         } catch (IOException e) {
             throw new UserError("model " + b.alias() + ": cannot read " + name + ": " + e.getMessage());
-        }
-    }
-
-    public static String sha256(byte[] data) {
-        try {
-            return HexFormat.of().formatHex(MessageDigest.getInstance("SHA-256").digest(data));
-        } catch (NoSuchAlgorithmException e) {
-            throw new IllegalStateException(e);
         }
     }
 

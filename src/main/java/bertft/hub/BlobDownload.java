@@ -1,5 +1,6 @@
 package bertft.hub;
 
+import bertft.Sha256;
 import bertft.UserError;
 import java.io.IOException;
 import java.io.InputStream;
@@ -9,10 +10,6 @@ import java.nio.channels.FileLock;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.StandardOpenOption;
-import java.security.DigestInputStream;
-import java.security.MessageDigest;
-import java.security.NoSuchAlgorithmException;
-import java.util.HexFormat;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.locks.ReentrantLock;
 import java.util.regex.Pattern;
@@ -155,21 +152,12 @@ final class BlobDownload {
                     + "; the partial file was removed, run again");
         }
         if (SHA256.matcher(meta.etag()).matches()) {
-            String actual = sha256(part);
+            String actual = Sha256.of(part);
             if (!actual.equals(meta.etag())) {
                 Files.delete(part);
                 throw new UserError(label + ": sha256 mismatch (expected " + meta.etag() + ", got " + actual
                         + "): the download was corrupted and has been removed; run again");
             }
-        }
-    }
-
-    static String sha256(Path file) throws IOException {
-        try (InputStream in = new DigestInputStream(Files.newInputStream(file), MessageDigest.getInstance("SHA-256"))) {
-            in.transferTo(OutputStream.nullOutputStream());
-            return HexFormat.of().formatHex(((DigestInputStream) in).getMessageDigest().digest());
-        } catch (NoSuchAlgorithmException e) {
-            throw new IllegalStateException(e);
         }
     }
 }

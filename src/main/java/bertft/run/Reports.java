@@ -1,5 +1,6 @@
 package bertft.run;
 
+import bertft.Sha256;
 import bertft.UserError;
 import bertft.cli.BertFt;
 import bertft.task.TaskSpec;
@@ -9,15 +10,11 @@ import com.google.gson.JsonObject;
 import com.google.gson.JsonParser;
 import bertft.report.HtmlReport;
 import java.io.IOException;
-import java.io.InputStream;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.StandardCopyOption;
-import java.security.DigestInputStream;
-import java.security.MessageDigest;
 import java.time.Instant;
-import java.util.HexFormat;
 import java.util.List;
 
 /** What a run writes besides the model: config extras, task.yaml with provenance, report.json, .md and .html. */
@@ -200,11 +197,21 @@ public final class Reports {
         }
     }
 
+    /** Hashes already taken in this process, by file, size and modification time (a run hashes its data at the
+     * start for task.yaml and again for the report; compare hashes the same files for every run). */
+    private static final java.util.Map<String, String> HASHES = new java.util.concurrent.ConcurrentHashMap<>();
+
     static String sha256(Path file) {
-        try (InputStream in = new DigestInputStream(Files.newInputStream(file), MessageDigest.getInstance("SHA-256"))) {
-            in.transferTo(java.io.OutputStream.nullOutputStream());
-            return HexFormat.of().formatHex(((DigestInputStream) in).getMessageDigest().digest());
-        } catch (IOException | java.security.NoSuchAlgorithmException e) {
+        try {
+            String key = file.toAbsolutePath().normalize() + "|" + Files.size(file) + "|"
+                    + Files.getLastModifiedTime(file);
+            String known = HASHES.get(key);
+            if (known == null) {
+                known = Sha256.of(file);
+                HASHES.put(key, known);
+            }
+            return known;
+        } catch (IOException e) {
             return "unreadable";
         }
     }
