@@ -8,6 +8,7 @@ import ai.djl.ndarray.types.Shape;
 import ai.djl.training.GradientCollector;
 import bertft.model.Bert;
 import bertft.model.BertConfig;
+import bertft.model.Scalar;
 import bertft.train.AdamW;
 import bertft.train.Gradients;
 import java.io.PrintWriter;
@@ -70,7 +71,7 @@ public final class Bench {
     private static void update(Map<String, NDArray> params, AdamW adam, NDManager step) {
         Map<String, NDArray> grads = Gradients.of(params, step);
         Gradients.clipGlobalNorm(grads.values(), 1.0);
-        grads.forEach((n, g) -> adam.update(n, params.get(n), g, 1e-5, bertft.train.LayerPolicy.decays(n) ? 0.01 : 0));
+        adam.step(params, grads, name -> 1e-5, 0.01);
         Gradients.zero(params.values());
     }
 
@@ -99,7 +100,7 @@ public final class Bench {
                         NDArray hidden = bert.forward(ids, null, mask, true);
                         NDArray pooled = Bert.meanPool(hidden, mask);
                         NDArray logits = pooled.getNDArrayInternal().linear(pooled, w, b).singletonOrThrow();
-                        NDArray loss = bertft.model.Scalar.div(logits.logSoftmax(-1).mul(y.oneHot(labels)).sum().neg(), batch);
+                        NDArray loss = Scalar.div(logits.logSoftmax(-1).mul(y.oneHot(labels)).sum().neg(), batch);
                         // 2) backward
                         gc.backward(loss);
                     }

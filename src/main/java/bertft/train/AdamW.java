@@ -4,6 +4,7 @@ import ai.djl.ndarray.NDArray;
 import ai.djl.ndarray.NDManager;
 import java.util.HashMap;
 import java.util.Map;
+import java.util.function.ToDoubleFunction;
 
 /**
  * AdamW as {@code torch.optim.AdamW} computes it, with what DJL's optimizer lacks: a weight decay and a learning
@@ -86,6 +87,16 @@ public final class AdamW {
             NDArray denom = s.v.sqrt().divi((float) Math.sqrt(bc2)).addi((float) eps);
             param.subi(s.m.div(denom).muli((float) (lr / bc1)));
         }
+    }
+
+    /**
+     * Updates every parameter that has a gradient: {@code lr} gives each parameter's rate, and the weight decay
+     * applies to weight matrices only (not biases and LayerNorm, as HuggingFace's Trainer).
+     */
+    public void step(Map<String, NDArray> params, Map<String, NDArray> grads, ToDoubleFunction<String> lr,
+            double weightDecay) {
+        grads.forEach((name, g) -> update(name, params.get(name), g, lr.applyAsDouble(name),
+                LayerPolicy.decays(name) ? weightDecay : 0));
     }
 
     /** The state of a parameter, or null before its first update. */

@@ -2,6 +2,7 @@ package bertft.train;
 
 import ai.djl.ndarray.NDArray;
 import ai.djl.ndarray.types.DataType;
+import bertft.model.Scalar;
 
 /** Losses over a batch, as HuggingFace's task models compute them (mean over the batch). */
 public final class Losses {
@@ -31,7 +32,7 @@ public final class Losses {
         // max(x, 0) - x y + log(1 + exp(-|x|)): stable for large |x|
         NDArray t = targets.toType(DataType.FLOAT32, false);
         NDArray x = logits;
-        return x.maximum(bertft.model.Scalar.of(x, 0)).sub(x.mul(t)).add(x.abs().neg().exp().add(1f).log()).mean();
+        return x.maximum(Scalar.of(x, 0)).sub(x.mul(t)).add(x.abs().neg().exp().add(1f).log()).mean();
     }
 
     /** Mean squared error between (B, 1) predictions and (B) targets. */

@@ -2,6 +2,7 @@ package bertft.train;
 
 import ai.djl.ndarray.NDArray;
 import ai.djl.ndarray.NDManager;
+import bertft.model.Scalar;
 
 /** What a classifier head is trained to do: its loss, and how logits become predictions. */
 public enum Objective {
@@ -31,7 +32,7 @@ public enum Objective {
                 NDArray t = f.targets(idx, m).toType(ai.djl.ndarray.types.DataType.INT64, false); // (B, 2)
                 NDArray start = Losses.crossEntropy(logits.get(":, :, 0"), t.get(":, 0"), null); // (B, T) logits
                 NDArray end = Losses.crossEntropy(logits.get(":, :, 1"), t.get(":, 1"), null);
-                yield bertft.model.Scalar.div(start.add(end), 2);
+                yield Scalar.div(start.add(end), 2);
             }
         };
     }

@@ -129,7 +129,7 @@ public final class Trainer {
                 double factor = schedule.factor(step);
                 double gradNorm = optimizerStep(step, factor);
                 step++;
-                listener.step(step, total, epoch, loss, s.learningRate() * factor, groupRates(step - 1, factor),
+                listener.step(step, total, epoch, loss, s.learningRate() * factor, groupRates(factor),
                         gradNorm, tokens, (System.nanoTime() - t0) / 1e9);
                 // 5) evaluate (and maybe stop) every N steps, or at the end of each epoch
                 boolean endOfEpoch = bi + 1 == batches.size();
@@ -148,11 +148,10 @@ public final class Trainer {
         }
     }
 
-    /** The learning rate of each parameter group that trained at optimizer step {@code step}. */
-    private Map<String, Double> groupRates(long step, double factor) {
+    /** The learning rate of each parameter group that trained at this optimizer step. */
+    private Map<String, Double> groupRates(double factor) {
         Map<String, Double> rates = new java.util.LinkedHashMap<>();
-        int depth = s.unfreezing().trainableDepth(step, policy.maxDepth());
-        for (int d = 0; d <= depth; d++) {
+        for (int d = 0; d <= trainableDepth; d++) {
             rates.put(policy.group(d), policy.lrAtDepth(d, s.learningRate(), factor));
         }
         return rates;
@@ -189,8 +188,7 @@ public final class Trainer {
                         + norm + " (first in " + Gradients.firstNonFinite(grads) + "); try a lower learning-rate or a"
                         + " longer warmup-ratio");
             }
-            grads.forEach((name, g) -> adam.update(name, params.get(name), g,
-                    policy.lr(name, s.learningRate(), factor), LayerPolicy.decays(name) ? s.weightDecay() : 0));
+            adam.step(params, grads, name -> policy.lr(name, s.learningRate(), factor), s.weightDecay());
             Gradients.zero(new ArrayList<>(params.values()));
             return norm;
         }
