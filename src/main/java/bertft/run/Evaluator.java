@@ -14,19 +14,13 @@ import bertft.train.Features;
 import bertft.train.Objective;
 import com.google.gson.JsonObject;
 import java.util.List;
-import java.util.Map;
 import java.util.stream.IntStream;
 
 /**
- * Scores a model on a labelled set: the summary metrics (for model selection and early stopping) and the full
- * report (per class, confusion matrix, predictions) that {@code report.json} holds.
+ * Scores a model on a labelled set: the full report (metrics, per class, confusion matrix, predictions) that
+ * {@code report.json} holds; {@link Scoring#summary} reads the headline metrics from it.
  */
 public abstract class Evaluator {
-
-    /** The headline metrics, by name (accuracy, macro_f1, ... or exact_match, f1). */
-    public Map<String, Double> evaluate(TaskModel model) {
-        return Scoring.summary(report(model));
-    }
 
     /** The full report as JSON: {@code {"metrics": {...}, ...}}. */
     public abstract JsonObject report(TaskModel model);
@@ -39,11 +33,6 @@ public abstract class Evaluator {
     /** No validation set: nothing to score. */
     public static Evaluator none() {
         return new Evaluator() {
-            @Override
-            public Map<String, Double> evaluate(TaskModel model) {
-                return Map.of();
-            }
-
             @Override
             public JsonObject report(TaskModel model) {
                 return new JsonObject();

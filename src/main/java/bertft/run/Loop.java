@@ -70,7 +70,7 @@ final class Loop implements Trainer.Listener {
      */
     Map<String, Double> evaluate(TaskModel m) {
         if (spec.validation() == null) {
-            return evaluator.evaluate(m);
+            return Map.of(); // nothing to score: the latest model is kept
         }
         latestReport = evaluator.report(m);
         return Scoring.summary(latestReport);
