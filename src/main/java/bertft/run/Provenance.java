@@ -86,10 +86,7 @@ final class Provenance {
             m.addProperty("memory_gib", Math.round(os.getTotalMemorySize() / (double) (1L << 30) * 10) / 10.0);
         }
         m.addProperty("java_max_heap_gib", Math.round(Runtime.getRuntime().maxMemory() / (double) (1L << 30) * 10) / 10.0);
-        String threads = System.getenv("BERT_FT_THREADS");
-        if (threads != null) {
-            m.addProperty("BERT_FT_THREADS", threads);
-        }
+        m.addProperty("threads", bertft.model.Torch.threads());
         return m;
     }
 }

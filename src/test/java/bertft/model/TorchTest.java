@@ -1,0 +1,40 @@
+package bertft.model;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+import static org.junit.jupiter.api.Assumptions.assumeTrue;
+
+import bertft.UserError;
+import com.sun.jna.NativeLibrary;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.Test;
+
+class TorchTest {
+    @AfterEach
+    void clear() {
+        System.clearProperty(Torch.THREADS_PROPERTY);
+    }
+
+    @Test
+    void openMpThreadsWaitPassivelyInEveryProcessThatStartsTheEngine() {
+        assumeTrue(System.getenv("OMP_WAIT_POLICY") == null && System.getenv("GOMP_SPINCOUNT") == null,
+                "the user's own OpenMP setting is kept");
+        Torch.init();
+        // the C environment, which libgomp read when libtorch loaded (Java's System.getenv is a copy made at start)
+        String policy = (String) NativeLibrary.getInstance("c").getFunction("getenv")
+                .invoke(String.class, new Object[] {"OMP_WAIT_POLICY"});
+        assertEquals("PASSIVE", policy);
+    }
+
+    @Test
+    void threadsOptionWinsAndNonsenseIsAUserError() {
+        System.setProperty(Torch.THREADS_PROPERTY, "3");
+        assertEquals(3, Torch.threads());
+        System.setProperty(Torch.THREADS_PROPERTY, "0");
+        UserError e = assertThrows(UserError.class, Torch::threads);
+        assertTrue(e.getMessage().contains(">= 1"), e.getMessage());
+        System.setProperty(Torch.THREADS_PROPERTY, "two");
+        assertThrows(UserError.class, Torch::threads);
+    }
+}
