@@ -73,15 +73,11 @@ public final class Compare {
         provenance.add("versions", Provenance.versions());
         provenance.add("machine", Provenance.machine());
         summary.add("provenance", provenance);
-        try {
-            Files.createDirectories(out);
-        } catch (IOException e) {
-            throw new UserError(out + ": " + e.getMessage());
-        }
-        Reports.writeAtomically(out.resolve("compare.json"),
+        bertft.AtomicFiles.createDirectories(out);
+        bertft.AtomicFiles.writeString(out.resolve("compare.json"),
                 new GsonBuilder().setPrettyPrinting().create().toJson(summary));
-        Reports.writeAtomically(out.resolve("compare.md"), markdown(summary));
-        Reports.writeAtomically(out.resolve("report.html"), bertft.report.CompareReport.render(summary));
+        bertft.AtomicFiles.writeString(out.resolve("compare.md"), markdown(summary));
+        bertft.AtomicFiles.writeString(out.resolve("report.html"), bertft.report.CompareReport.render(summary));
         err.println("comparison: " + out.resolve("report.html") + " (also compare.md, compare.json)");
     }
 

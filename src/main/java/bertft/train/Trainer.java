@@ -4,6 +4,7 @@ import ai.djl.engine.Engine;
 import ai.djl.ndarray.NDArray;
 import ai.djl.ndarray.NDManager;
 import ai.djl.training.GradientCollector;
+import bertft.Fault;
 import bertft.UserError;
 import bertft.model.Scalar;
 import bertft.model.TaskModel;
@@ -94,6 +95,8 @@ public final class Trainer {
         long step = start.step();
         int epoch = start.epoch();
         int first = start.batch();
+        // a resumed run knows what was trainable before its first step, so an unfreezing right there is logged
+        trainableDepth = step == 0 ? -1 : s.unfreezing().trainableDepth(step - 1, policy.maxDepth());
         while (step < total) {
             // 1) this epoch's batches: same order for the same seed and epoch, so a resumed run continues exactly
             List<int[]> batches = Batcher.training(lengths, s.batchSize(), new Random(s.seed() * 1_000_003L + epoch));
@@ -132,6 +135,7 @@ public final class Trainer {
                     continue;
                 }
                 // 4) one optimizer step: clip, AdamW with per-layer rates, zero
+                Fault.at("step");
                 double factor = schedule.factor(step);
                 double gradNorm = optimizerStep(step, factor);
                 step++;
