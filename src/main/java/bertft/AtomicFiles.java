@@ -245,6 +245,8 @@ public final class AtomicFiles {
             why = "a part of the path is a file, not a directory";
         } else if (reason.contains("Is a directory")) {
             why = "is a directory; give a file name";
+        } else if (e instanceof NoSuchFileException) {
+            why = "a file or directory on the way vanished while writing; try again";
         } else {
             why = reason.replace(path.toAbsolutePath().toString(), "").replaceFirst("^[: ]+", "");
         }

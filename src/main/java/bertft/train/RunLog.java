@@ -30,11 +30,6 @@ public final class RunLog implements AutoCloseable {
     private long lastLine;
     private double lastEval;
 
-    /** A fresh log: {@code metricsFile} starts empty. */
-    public RunLog(Path metricsFile, PrintStream err) {
-        this(metricsFile, null, 0, err);
-    }
-
     /**
      * A log that goes on from {@code resumed} (null: a fresh one): what an interrupted run wrote after that
      * checkpoint (the steps it went on to, a half-written last line) is dropped, so the resumed log reads as one
