@@ -3,7 +3,10 @@ package bertft;
 import bertft.checkpoint.Checkpoint;
 import bertft.model.Bert;
 import bertft.model.BertConfig;
+import bertft.model.TaskModel;
 import bertft.text.BertTokenizer;
+import com.google.gson.JsonObject;
+import com.google.gson.JsonParser;
 import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.nio.charset.StandardCharsets;
@@ -38,6 +41,18 @@ public final class Tiny {
 
     public static BertTokenizer tokenizer(int maxLength) {
         return BertTokenizer.of(BertTokenizer.fromVocab(vocab(), true), maxLength);
+    }
+
+    /** Writes a tiny (untrained) sentiment classifier: labels negative, positive; mean pooling. */
+    public static Path classifier(Path dir, long seed) {
+        try (Bert bert = bert(seed); BertTokenizer tok = tokenizer(64);
+                TaskModel m = TaskModel.create(new Checkpoint(bert.config(), bert.tensors(), Map.of()),
+                        TaskModel.Head.CLASSIFIER, 2, TaskModel.Pooling.MEAN, 0.1, seed, "tiny")) {
+            JsonObject extra = JsonParser.parseString("{\"id2label\": {\"0\": \"negative\", \"1\": \"positive\"},"
+                    + " \"label2id\": {\"negative\": 0, \"positive\": 1}}").getAsJsonObject();
+            m.checkpoint(extra).write(dir, tok);
+        }
+        return dir;
     }
 
     /** Writes a tiny checkpoint directory (config.json, model.safetensors, tokenizer files). */

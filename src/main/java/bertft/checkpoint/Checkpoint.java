@@ -1,23 +1,18 @@
 package bertft.checkpoint;
 
+import bertft.AtomicFiles;
+import bertft.Fault;
 import bertft.UserError;
 import bertft.model.BertConfig;
 import bertft.text.BertTokenizer;
 import java.io.IOException;
-import java.io.UncheckedIOException;
 import java.nio.charset.StandardCharsets;
-import java.nio.file.AtomicMoveNotSupportedException;
-import java.nio.file.FileAlreadyExistsException;
-import java.nio.file.DirectoryNotEmptyException;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.nio.file.StandardCopyOption;
 import java.util.ArrayList;
-import java.util.Comparator;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
-import java.util.stream.Stream;
 
 /**
  * A HuggingFace checkpoint directory, engine-free: config, encoder weights (BertModel keys, no {@code bert.}
@@ -92,87 +87,29 @@ public record Checkpoint(BertConfig config, Map<String, TensorData> encoder, Map
     }
 
     /**
-     * Writes config.json, model.safetensors and the tokenizer files into {@code dir}, atomically: everything
+     * Writes config.json, model.safetensors and the tokenizer files as directory {@code dir}, atomically: everything
      * goes to a temporary sibling first, which then replaces {@code dir}.
      */
     public void write(Path dir, BertTokenizer tokenizer) {
-        write(dir, tmp -> {
-            Files.writeString(tmp.resolve("config.json"), config.toJsonString() + "\n", StandardCharsets.UTF_8);
-            SafeTensors.write(tmp.resolve("model.safetensors"), hfWeights());
-            tokenizer.save(tmp);
-        });
+        AtomicFiles.writeDirectory(dir, tmp -> fill(tmp, tokenizer));
     }
 
     /**
      * Writes the model files into an existing directory (a run directory holding other files too), each file
-     * through a temporary sibling and a rename, config.json last so a reader never sees new config with old
-     * weights half-written.
+     * through a temporary and a rename, config.json last so a reader never sees new config with old weights
+     * half-written.
      */
     public static void writeInto(Path dir, Checkpoint ckpt, BertTokenizer tokenizer) {
-        Path tmp = dir.resolve(".model.tmp");
-        deleteTree(tmp);
-        ckpt.write(tmp, tokenizer);
-        try (Stream<Path> files = Files.list(tmp)) {
-            List<Path> list = new ArrayList<>(files.toList());
-            list.sort(Comparator.comparing(p -> p.getFileName().toString().equals("config.json")));
-            for (Path f : list) {
-                Files.move(f, dir.resolve(f.getFileName()), StandardCopyOption.REPLACE_EXISTING,
-                        StandardCopyOption.ATOMIC_MOVE);
-            }
-        } catch (IOException e) {
-            throw new UserError(dir + ": cannot write the model: " + e.getMessage());
-        } finally {
-            deleteTree(tmp);
-        }
+        AtomicFiles.writeInto(dir, "model", "config.json", tmp -> {
+            ckpt.fill(tmp, tokenizer);
+            Fault.at("save-model");
+        });
     }
 
-    /** Fills a directory. */
-    public interface DirWriter {
-        void fill(Path tmp) throws IOException;
-    }
-
-    /** Fills a temporary sibling of {@code dir}, then moves it into place, replacing what was there. */
-    public static void write(Path dir, DirWriter writer) {
-        Path abs = dir.toAbsolutePath();
-        Path parent = abs.getParent();
-        Path tmp = null;
-        try {
-            Files.createDirectories(parent);
-            tmp = Files.createTempDirectory(parent, "." + abs.getFileName() + ".tmp");
-            writer.fill(tmp);
-            Path old = null;
-            if (Files.exists(abs)) {
-                old = Files.createTempDirectory(parent, "." + abs.getFileName() + ".old");
-                Files.delete(old);
-                Files.move(abs, old, StandardCopyOption.ATOMIC_MOVE);
-            }
-            Files.move(tmp, abs, StandardCopyOption.ATOMIC_MOVE);
-            tmp = null;
-            if (old != null) {
-                deleteTree(old);
-            }
-        } catch (FileAlreadyExistsException | DirectoryNotEmptyException | AtomicMoveNotSupportedException e) {
-            throw new UserError(dir + ": cannot move the new checkpoint into place: " + e.getMessage());
-        } catch (IOException e) {
-            throw new UserError(dir + ": cannot write: " + e.getMessage());
-        } finally {
-            if (tmp != null) {
-                deleteTree(tmp);
-            }
-        }
-    }
-
-    /** Deletes a directory tree, ignoring what is already gone. */
-    public static void deleteTree(Path dir) {
-        if (!Files.exists(dir)) {
-            return;
-        }
-        try (Stream<Path> s = Files.walk(dir)) {
-            for (Path p : s.sorted(Comparator.reverseOrder()).toList()) {
-                Files.deleteIfExists(p);
-            }
-        } catch (IOException e) {
-            throw new UncheckedIOException(e);
-        }
+    /** Writes config.json, model.safetensors and the tokenizer files into the (new, empty) directory {@code dir}. */
+    public void fill(Path dir, BertTokenizer tokenizer) throws IOException {
+        Files.writeString(dir.resolve("config.json"), config.toJsonString() + "\n", StandardCharsets.UTF_8);
+        SafeTensors.write(dir.resolve("model.safetensors"), hfWeights());
+        tokenizer.save(dir);
     }
 }

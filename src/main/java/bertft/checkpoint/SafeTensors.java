@@ -2,6 +2,7 @@ package bertft.checkpoint;
 
 import static java.nio.charset.StandardCharsets.UTF_8;
 
+import bertft.AtomicFiles;
 import bertft.UserError;
 import com.google.gson.Gson;
 import com.google.gson.GsonBuilder;
@@ -18,11 +19,12 @@ import java.io.IOException;
 import java.io.StringReader;
 import java.nio.ByteBuffer;
 import java.nio.ByteOrder;
+import java.nio.channels.Channels;
 import java.nio.channels.FileChannel;
+import java.nio.channels.WritableByteChannel;
 import java.nio.file.Files;
 import java.nio.file.NoSuchFileException;
 import java.nio.file.Path;
-import java.nio.file.StandardCopyOption;
 import java.nio.file.StandardOpenOption;
 import java.util.ArrayList;
 import java.util.Arrays;
@@ -237,29 +239,16 @@ public final class SafeTensors {
         while (head.hasRemaining()) {
             head.put((byte) ' ');
         }
-        // not Files.createTempFile: that makes the file owner-only (0600) instead of following the umask
-        Path tmp = file.toAbsolutePath().resolveSibling(file.getFileName() + ".tmp-" + Long.toHexString(System.nanoTime()));
-        try {
-            try (FileChannel ch = FileChannel.open(tmp, StandardOpenOption.CREATE_NEW, StandardOpenOption.WRITE)) {
-                writeFully(ch, head.flip());
-                for (TensorData t : sorted.values()) {
-                    writeFully(ch, t.data().duplicate());
-                }
-                ch.force(true); // else a crash right after the rename can leave an empty file under the final name
+        AtomicFiles.write(file, out -> {
+            WritableByteChannel ch = Channels.newChannel(out);
+            writeFully(ch, head.flip());
+            for (TensorData t : sorted.values()) {
+                writeFully(ch, t.data().duplicate());
             }
-            Files.move(tmp, file, StandardCopyOption.ATOMIC_MOVE, StandardCopyOption.REPLACE_EXISTING);
-        } catch (IOException e) {
-            throw new UserError(file + ": cannot write: " + e, e);
-        } finally {
-            try {
-                Files.deleteIfExists(tmp);
-            } catch (IOException ignored) {
-                // a leftover temp file is harmless; the error that matters is already on its way
-            }
-        }
+        });
     }
 
-    private static void writeFully(FileChannel ch, ByteBuffer b) throws IOException {
+    private static void writeFully(WritableByteChannel ch, ByteBuffer b) throws IOException {
         while (b.hasRemaining()) {
             ch.write(b);
         }

@@ -1,23 +1,25 @@
 package bertft.cli;
 
 import ai.djl.huggingface.tokenizers.Encoding;
+import bertft.AtomicFiles;
 import bertft.UserError;
 import bertft.data.Example;
 import bertft.data.LabelledData;
 import bertft.data.TableReader;
 import bertft.infer.Predictor;
+import bertft.run.RunDir;
 import bertft.run.TaskData;
 import bertft.run.TrainedModel;
 import bertft.task.TaskSpec;
 import bertft.train.Objective;
 import com.google.gson.JsonObject;
 import java.io.IOException;
+import java.io.OutputStreamWriter;
 import java.io.PrintWriter;
 import java.io.Writer;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.nio.file.StandardCopyOption;
 import java.util.ArrayList;
 import java.util.Iterator;
 import java.util.LinkedHashMap;
@@ -81,6 +83,10 @@ final class ClassifyCommand implements Callable<Integer> {
 
     @Override
     public Integer call() throws IOException {
+        if (out != null && input.file != null) {
+            checkOut();
+        }
+        RunDir.warnIfUnfinished(model, spec.commandLine().getErr());
         try (TrainedModel m = TrainedModel.load(model)) {
             if (m.kind() == TaskSpec.Kind.QA) {
                 throw new UserError(model + ": is a question-answering model; use `bert-ft qa`");
@@ -100,7 +106,7 @@ final class ClassifyCommand implements Callable<Integer> {
             }
             TableReader.Format inFormat = format != null ? format(format) : null;
             List<TableReader.Problem> problems = new ArrayList<>();
-            long rows = 0;
+            long[] rows = {0};
             try (TableReader table = TableReader.open(input.file, inFormat, problems::add)) {
                 TableReader.Format outFormat = out != null ? TableReader.Format.of(out)
                         : inFormat != null ? inFormat : TableReader.Format.of(input.file);
@@ -110,30 +116,30 @@ final class ClassifyCommand implements Callable<Integer> {
                 if (objective != Objective.REGRESSION) {
                     m.labels().forEach(l -> columns.add("p_" + l));
                 }
-                Path tmp = out == null ? null : out.toAbsolutePath().resolveSibling("." + out.getFileName() + ".tmp");
-                try (Writer w = tmp == null ? unclosable(spec.commandLine().getOut())
-                        : Files.newBufferedWriter(tmp, StandardCharsets.UTF_8);
-                        RowWriter rw = new RowWriter(w, outFormat, columns)) {
-                    Iterator<Example> it = LabelledData.unlabelled(table, t, problems::add).iterator();
-                    List<Example> chunk = new ArrayList<>(CHUNK);
-                    while (it.hasNext()) {
-                        chunk.add(it.next());
-                        if (chunk.size() == CHUNK || !it.hasNext()) {
-                            rows += chunk.size();
-                            writeChunk(chunk, m, t, objective, predictor, rw);
-                            chunk.clear();
+                TextOut rowsOut = w -> {
+                    try (RowWriter rw = new RowWriter(w, outFormat, columns)) {
+                        Iterator<Example> it = LabelledData.unlabelled(table, t, problems::add).iterator();
+                        List<Example> chunk = new ArrayList<>(CHUNK);
+                        while (it.hasNext()) {
+                            chunk.add(it.next());
+                            if (chunk.size() == CHUNK || !it.hasNext()) {
+                                rows[0] += chunk.size();
+                                writeChunk(chunk, m, t, objective, predictor, rw);
+                                chunk.clear();
+                            }
+                            report(problems);
                         }
-                        report(problems);
                     }
-                }
-                if (tmp != null) {
-                    Files.move(tmp, out.toAbsolutePath(), StandardCopyOption.REPLACE_EXISTING,
-                            StandardCopyOption.ATOMIC_MOVE);
+                };
+                if (out == null) {
+                    rowsOut.write(spec.commandLine().getOut());
+                } else {
+                    AtomicFiles.write(out, os -> rowsOut.write(new OutputStreamWriter(os, StandardCharsets.UTF_8)));
                 }
             }
             report(problems);
             var err = spec.commandLine().getErr();
-            err.printf("classified %d rows%s%s%n", rows, skipped == 0 ? "" : "; " + skipped + " rows could not be read"
+            err.printf("classified %d rows%s%s%n", rows[0], skipped == 0 ? "" : "; " + skipped + " rows could not be read"
                     + " (listed above)", out == null ? "" : " -> " + out);
             err.flush();
             return skipped == 0 ? 0 : 3;
@@ -141,6 +147,28 @@ final class ClassifyCommand implements Callable<Integer> {
     }
 
     private long skipped;
+
+    /** Writes the output table as text. */
+    private interface TextOut {
+        void write(Writer w) throws IOException;
+    }
+
+    /** {@code --out} must not be the input (same file by any spelling, link included) nor a directory. */
+    private void checkOut() {
+        if (Files.isDirectory(out)) {
+            throw new UserError("--out " + out + ": is a directory; give a file name such as "
+                    + out.resolve("predictions.csv"));
+        }
+        try {
+            if (input.file != null && !input.file.toString().equals("-") && Files.exists(out)
+                    && Files.exists(input.file) && Files.isSameFile(input.file, out)) {
+                throw new UserError("--out " + out + ": is the input file " + input.file
+                        + "; write the predictions to another file");
+            }
+        } catch (IOException e) {
+            throw new UserError("--out " + out + ": cannot check against the input file: " + e.getMessage());
+        }
+    }
 
     private void report(List<TableReader.Problem> problems) {
         var err = spec.commandLine().getErr();
@@ -205,16 +233,6 @@ final class ClassifyCommand implements Callable<Integer> {
         }
         pw.flush();
         return 0;
-    }
-
-    /** Standard output stays open after the table is written. */
-    private static Writer unclosable(Writer w) {
-        return new java.io.FilterWriter(w) {
-            @Override
-            public void close() throws IOException {
-                flush();
-            }
-        };
     }
 
     static TableReader.Format format(String f) {

@@ -67,7 +67,9 @@ final class EmbedCommand implements Callable<Integer> {
         }
         List<String> texts = input.texts != null ? input.texts : readLines(input.file);
         float[][] vectors;
-        try (Embedder embedder = new Embedder(ModelStore.resolve(model), maxLength, batchSize)) {
+        java.nio.file.Path dir = ModelStore.resolve(model);
+        bertft.run.RunDir.warnIfUnfinished(dir, spec.commandLine().getErr());
+        try (Embedder embedder = new Embedder(dir, maxLength, batchSize)) {
             vectors = embedder.embed(texts);
         }
         PrintWriter out = spec.commandLine().getOut();

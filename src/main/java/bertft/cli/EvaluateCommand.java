@@ -57,6 +57,10 @@ final class EvaluateCommand implements Callable<Integer> {
     @Override
     public Integer call() throws Exception {
         long t0 = System.nanoTime();
+        if (out != null && Files.exists(out) && !Files.isDirectory(out)) {
+            throw new bertft.UserError("--out " + out + ": is a file; evaluate writes a directory of reports");
+        }
+        bertft.run.RunDir.warnIfUnfinished(model, spec.commandLine().getErr());
         try (TrainedModel m = TrainedModel.load(model)) {
             Map<String, String> o = new LinkedHashMap<>();
             if (textColumn != null) {
@@ -78,11 +82,11 @@ final class EvaluateCommand implements Callable<Integer> {
             }
             String stem = data.getFileName().toString().replaceFirst("\\.[^.]+$", "");
             Path dir = out != null ? out : model.resolve("eval-" + stem);
-            Files.createDirectories(dir);
+            bertft.AtomicFiles.createDirectories(dir);
             var gson = new GsonBuilder().setPrettyPrinting().disableHtmlEscaping().create();
             if (report.has("predictions")) {
-                Reports.writeAtomically(dir.resolve("predictions.json"), gson.toJson(report.remove("predictions")));
-                Reports.writeAtomically(dir.resolve("nbest.json"), gson.toJson(report.remove("nbest")));
+                bertft.AtomicFiles.writeString(dir.resolve("predictions.json"), gson.toJson(report.remove("predictions")));
+                bertft.AtomicFiles.writeString(dir.resolve("nbest.json"), gson.toJson(report.remove("nbest")));
             }
             JsonObject training = new JsonObject();
             training.addProperty("data", data.toString());

@@ -67,6 +67,7 @@ final class QaCommand implements Callable<Integer> {
         if (topK < 1) {
             throw new UserError("--top-k " + topK + ": must be at least 1");
         }
+        bertft.run.RunDir.warnIfUnfinished(model, spec.commandLine().getErr());
         try (TrainedModel m = TrainedModel.load(model)) {
             if (m.kind() != TaskSpec.Kind.QA) {
                 throw new UserError(model + ": has a " + m.kind() + " classifier head (classifier), not a QA head "

@@ -31,6 +31,11 @@ final class TrainCommand implements Callable<Integer> {
                     + "position), with the settings in DIR/task.yaml.")
     Path resume;
 
+    @Option(names = "--overwrite",
+            description = "Write into --out even when it holds other files, a run of another task or an unfinished "
+                    + "run (files of the same names are replaced; others stay).")
+    boolean overwrite;
+
     @Override
     public Integer call() {
         PrintStream err = new PrintStream(new java.io.FileOutputStream(java.io.FileDescriptor.err), true);
@@ -47,7 +52,7 @@ final class TrainCommand implements Callable<Integer> {
             }
             t = TaskOptions.load(task, spec, Map.of());
         }
-        new TrainJob(t, err).run(resume != null);
+        new TrainJob(t, err).run(resume != null, overwrite);
         return 0;
     }
 }

@@ -23,7 +23,9 @@ public final class QaPostprocess {
      *
      * @param answer the chosen text ("" when SQuAD 2.0 says there is none)
      * @param nbest the candidates, best first
-     * @param nullScore the best [CLS] score (start + end logit at position 0) over windows
+     * @param nullScore the lowest [CLS] score (start + end logit at position 0) over the question's windows, as
+     *     utils_qa's {@code min_null_prediction}: a window that does not hold the answer says "no answer here"
+     *     loudly, so the window that holds it decides
      */
     public record Prediction(String answer, List<Span> nbest, double nullScore) {}
 
@@ -33,10 +35,10 @@ public final class QaPostprocess {
     public static Prediction predict(String context, List<WindowLogits> windows, int nBest, int maxAnswerLength,
             boolean version2, double nullThreshold) {
         List<Span> spans = new ArrayList<>();
-        double nullScore = Double.NEGATIVE_INFINITY;
+        double nullScore = Double.POSITIVE_INFINITY;
         for (WindowLogits w : windows) {
             int n = w.charStart().length;
-            nullScore = Math.max(nullScore, w.start()[0] + w.end()[0]);
+            nullScore = Math.min(nullScore, w.start()[0] + w.end()[0]);
             for (int s : top(w.start(), n, nBest)) {
                 for (int e : top(w.end(), n, nBest)) {
                     if (w.charStart()[s] < 0 || w.charStart()[e] < 0 || e < s || e - s + 1 > maxAnswerLength) {

@@ -20,56 +20,81 @@ public final class CompareReport {
 
     public static String render(JsonObject c) {
         String metric = str(c, "metric");
+        // the split the ranking used: validation, else test, else the training loss ("train")
+        String split = c.has("decided_by") ? str(c, "decided_by") : "validation";
+        String decided = split.equals("train") ? "train_loss" : split;
+        String decidedName = split.equals("train") ? "training loss" : split + " " + metric;
         Html h = new Html("bert-ft strategy comparison: " + str(c, "task"));
         List<JsonObject> rows = new ArrayList<>();
         c.getAsJsonArray("strategies").forEach(e -> rows.add(e.getAsJsonObject()));
         if (c.has("best")) {
             JsonObject best = rows.stream().filter(r -> str(r, "strategy").equals(str(c, "best"))).findFirst()
                     .orElse(rows.get(0));
-            h.box("ok", "Winner: " + str(c, "best") + " with validation " + metric + " "
-                    + pm(best.getAsJsonObject("validation")) + ".");
+            h.box("ok", "Winner: " + str(c, "best") + " with " + decidedName + " " + pm(best.getAsJsonObject(decided))
+                    + (split.equals("validation") ? "." : ", ranked by " + str(c, "decided_by_text") + "."));
             if (c.has("note")) {
                 h.box(str(c, "note").contains("within seed noise") ? "warn" : "note", cap(str(c, "note")) + ".");
             }
+        } else {
+            h.box("warn", "No winner: no run has a validation or test " + metric + " or a training loss.");
         }
-        boolean test = rows.stream().anyMatch(r -> r.has("test") && r.getAsJsonObject("test").has("mean"));
+        List<String> splits = new ArrayList<>();
+        for (String sp : List.of("validation", "test")) {
+            if (rows.stream().anyMatch(r -> r.has(sp) && r.getAsJsonObject(sp).has("mean"))) {
+                splits.add(sp);
+            }
+        }
         List<List<String>> table = new ArrayList<>();
         for (JsonObject r : rows) {
             table.add(List.of(str(r, "strategy"), str(r, "runs"), pm(r.getAsJsonObject("validation")),
-                    r.has("test") ? pm(r.getAsJsonObject("test")) : "", fmt(dbl(r, "train_seconds_mean")),
+                    r.has("test") ? pm(r.getAsJsonObject("test")) : "", pm(r.getAsJsonObject("train_loss")),
+                    fmt(dbl(r, "train_seconds_mean")),
                     String.format(Locale.ROOT, "%,d", r.get("trainable_parameters").getAsLong())));
         }
         h.h2("Strategies");
-        h.p("Mean ± sample standard deviation over seeds; time is the mean training time per run.");
-        h.table(List.of("strategy", "seeds", "validation " + metric, "test " + metric, "train time (s)",
-                "trainable parameters"), table);
+        h.p("Mean ± sample standard deviation over seeds; time is the mean training time per run; training loss is "
+                + "the mean over each run's last epoch. Ranked by " + (c.has("decided_by_text")
+                        ? str(c, "decided_by_text") : "validation " + metric) + ".");
+        h.table(List.of("strategy", "seeds", "validation " + metric, "test " + metric, "training loss",
+                "train time (s)", "trainable parameters"), table);
 
         List<String> names = rows.stream().map(r -> str(r, "strategy")).toList();
         int k = names.size();
-        double[][] v = new double[test ? 2 : 1][k];
-        double[][] sd = new double[test ? 2 : 1][k];
+        double[][] v = new double[splits.size()][k];
+        double[][] sd = new double[splits.size()][k];
+        double[] decider = new double[k];
         for (int i = 0; i < k; i++) {
-            v[0][i] = dbl(rows.get(i).getAsJsonObject("validation"), "mean");
-            sd[0][i] = dbl(rows.get(i).getAsJsonObject("validation"), "sd");
-            if (test) {
-                JsonObject t = rows.get(i).has("test") ? rows.get(i).getAsJsonObject("test") : new JsonObject();
-                v[1][i] = dbl(t, "mean");
-                sd[1][i] = dbl(t, "sd");
+            for (int s = 0; s < splits.size(); s++) {
+                JsonObject st = rows.get(i).has(splits.get(s)) ? rows.get(i).getAsJsonObject(splits.get(s))
+                        : new JsonObject();
+                v[s][i] = dbl(st, "mean");
+                sd[s][i] = dbl(st, "sd");
             }
+            decider[i] = rows.get(i).has(decided) ? dbl(rows.get(i).getAsJsonObject(decided), "mean") : Double.NaN;
         }
         JsonObject baseline = c.has("baseline") ? c.getAsJsonObject("baseline") : null;
-        Double ref = baseline != null && baseline.has("validation") ? baseline.get("validation").getAsDouble() : null;
-        h.figure(Svg.bars(metric + " by strategy", metric, names, test ? List.of("validation", "test")
-                : List.of("validation"), v, sd, ref, "baseline"), "Bars: mean over seeds; whiskers: ± one standard "
-                + "deviation" + (ref != null ? "; dashed: the bag-of-words baseline on validation." : "."));
+        String refSplit = splits.isEmpty() ? "validation" : splits.get(0);
+        Double ref = baseline != null && baseline.has(refSplit) ? baseline.get(refSplit).getAsDouble() : null;
+        if (!splits.isEmpty()) {
+            h.figure(Svg.bars(metric + " by strategy", metric, names, splits, v, sd, ref, "baseline"), "Bars: mean over "
+                    + "seeds; whiskers: ± one standard deviation" + (ref != null ? "; dashed: the bag-of-words baseline on "
+                            + refSplit + "." : "."));
+        }
         double[] time = rows.stream().mapToDouble(r -> dbl(r, "train_seconds_mean")).toArray();
-        h.figure(Svg.scatter(metric + " vs training time", "training time per run (s)", "validation " + metric, time,
-                v[0], names, false), "Further up is better, further left is cheaper.");
+        h.figure(Svg.scatter(decidedName + " vs training time", "training time per run (s)", decidedName, time,
+                decider, names, false), (split.equals("train") ? "Further down" : "Further up") + " is better, further"
+                + " left is cheaper" + (java.util.Arrays.stream(decider).allMatch(Double::isFinite) ? "."
+                        : "; strategies without a value are left out."));
 
         if (baseline != null) {
             h.h2("Transfer gain");
-            h.p("Baseline: " + str(baseline, "model") + " — validation " + metric + " " + str(baseline, "validation")
-                    + (baseline.has("test") ? ", test " + str(baseline, "test") : "") + ".");
+            List<String> scores = new ArrayList<>();
+            for (String sp : List.of("validation", "test")) {
+                if (baseline.has(sp)) {
+                    scores.add(sp + " " + metric + " " + str(baseline, sp));
+                }
+            }
+            h.p("Baseline: " + str(baseline, "model") + " — " + String.join(", ", scores) + ".");
             if (baseline.has("verdict")) {
                 h.box(baseline.has("negative_transfer") && baseline.get("negative_transfer").getAsBoolean() ? "warn"
                         : "ok", str(baseline, "verdict"));
@@ -79,10 +104,12 @@ public final class CompareReport {
         List<List<String>> runs = new ArrayList<>();
         for (JsonObject r : rows) {
             List<String> vals = new ArrayList<>();
-            r.getAsJsonObject("validation").getAsJsonArray("values").forEach(x -> vals.add(HtmlReport.text(x)));
+            if (r.has(decided)) {
+                r.getAsJsonObject(decided).getAsJsonArray("values").forEach(x -> vals.add(HtmlReport.text(x)));
+            }
             runs.add(List.of(str(r, "strategy"), String.join(", ", vals)));
         }
-        h.table(List.of("strategy", "validation " + metric + " per seed"), runs);
+        h.table(List.of("strategy", decidedName + " per seed"), runs);
         if (c.has("provenance")) {
             h.h2("Provenance");
             List<List<String>> prov = HtmlReport.flatten("", c.getAsJsonObject("provenance"));

@@ -247,6 +247,9 @@ public final class Svg {
                     + "stroke-dasharray=\"4 3\"/>", f.px(xr[0]), f.py(xr[0]), f.px(xr[1]), f.py(xr[1])));
         }
         for (int i = 0; i < x.length; i++) {
+            if (!Double.isFinite(x[i]) || !Double.isFinite(y[i])) {
+                continue; // no value, no point (a NaN coordinate is an SVG error)
+            }
             String tip = (labels != null ? labels.get(i) + ": " : "") + num(x[i]) + ", " + num(y[i]);
             String color = labels != null ? COLORS[i % COLORS.length] : "#4e79a7";
             circle(sb, f.px(x[i]), f.py(y[i]), labels != null ? 5 : 2.5, color, tip);

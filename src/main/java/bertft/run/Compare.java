@@ -73,15 +73,11 @@ public final class Compare {
         provenance.add("versions", Provenance.versions());
         provenance.add("machine", Provenance.machine());
         summary.add("provenance", provenance);
-        try {
-            Files.createDirectories(out);
-        } catch (IOException e) {
-            throw new UserError(out + ": " + e.getMessage());
-        }
-        Reports.writeAtomically(out.resolve("compare.json"),
+        bertft.AtomicFiles.createDirectories(out);
+        bertft.AtomicFiles.writeString(out.resolve("compare.json"),
                 new GsonBuilder().setPrettyPrinting().create().toJson(summary));
-        Reports.writeAtomically(out.resolve("compare.md"), markdown(summary));
-        Reports.writeAtomically(out.resolve("report.html"), bertft.report.CompareReport.render(summary));
+        bertft.AtomicFiles.writeString(out.resolve("compare.md"), markdown(summary));
+        bertft.AtomicFiles.writeString(out.resolve("report.html"), bertft.report.CompareReport.render(summary));
         err.println("comparison: " + out.resolve("report.html") + " (also compare.md, compare.json)");
     }
 
@@ -114,11 +110,24 @@ public final class Compare {
         }
     }
 
+    /**
+     * One row per strategy and the winner. The ranking uses the validation metric; a task without a validation
+     * split is ranked by its test metric, and one with neither by the training loss of the last epoch;
+     * {@code decided_by} says which.
+     */
     static JsonObject summarise(TaskSpec base, String metric, List<Row> rows) {
-        boolean lower = TaskSpec.Kind.lowerIsBetter(metric);
+        String split = rows.stream().anyMatch(r -> values(r.runs(), "validation", metric).length > 0) ? "validation"
+                : rows.stream().anyMatch(r -> values(r.runs(), "test", metric).length > 0) ? "test" : "train";
+        boolean lower = split.equals("train") || TaskSpec.Kind.lowerIsBetter(metric);
         JsonObject o = new JsonObject();
         o.addProperty("task", base.name());
         o.addProperty("metric", metric);
+        o.addProperty("decided_by", split);
+        o.addProperty("decided_by_text", switch (split) {
+            case "validation" -> "validation " + metric;
+            case "test" -> "test " + metric + " (the task has no validation split)";
+            default -> "training loss over the last epoch (the task has neither a validation nor a test split)";
+        });
         JsonArray strategies = new JsonArray();
         String best = null;
         double bestMean = Double.NaN;
@@ -127,6 +136,8 @@ public final class Compare {
         for (Row r : rows) {
             double[] v = values(r.runs(), "validation", metric);
             double[] t = values(r.runs(), "test", metric);
+            double[] loss = r.runs().stream().mapToDouble(Compare::lastEpochLoss).filter(Double::isFinite).toArray();
+            double[] d = split.equals("validation") ? v : split.equals("test") ? t : loss;
             JsonObject s = new JsonObject();
             s.addProperty("strategy", r.label());
             s.addProperty("runs", r.runs().size());
@@ -134,20 +145,18 @@ public final class Compare {
             if (t.length > 0) {
                 s.add("test", stat(t));
             }
+            s.add("train_loss", stat(loss));
             JsonObject training = r.runs().get(0).getAsJsonObject("training");
             double seconds = r.runs().stream().mapToDouble(x -> x.getAsJsonObject("training").get("seconds")
                     .getAsDouble()).average().orElse(0);
             s.addProperty("train_seconds_mean", Math.round(seconds * 10) / 10.0);
             s.addProperty("trainable_parameters", training.get("trainable_parameters").getAsLong());
             strategies.add(s);
-            if (v.length > 0) {
-                double mean = mean(v);
-                stats.add(new double[] {mean, sd(v)});
-                if (best == null || (lower ? mean < bestMean : mean > bestMean)) {
-                    best = r.label();
-                    bestMean = mean;
-                    bestSd = sd(v);
-                }
+            stats.add(d.length > 0 ? new double[] {mean(d), sd(d)} : null);
+            if (d.length > 0 && (best == null || (lower ? mean(d) < bestMean : mean(d) > bestMean))) {
+                best = r.label();
+                bestMean = mean(d);
+                bestSd = sd(d);
             }
         }
         o.add("strategies", strategies);
@@ -155,10 +164,10 @@ public final class Compare {
             o.addProperty("best", best);
             // within noise: another strategy's mean is inside the larger of the two spreads
             List<String> close = new ArrayList<>();
-            for (int i = 0; i < rows.size() && i < stats.size(); i++) {
+            for (int i = 0; i < rows.size(); i++) {
                 String label = rows.get(i).label();
-                double gap = Math.abs(stats.get(i)[0] - bestMean);
-                if (!label.equals(best) && gap <= Math.max(bestSd, stats.get(i)[1])) {
+                if (stats.get(i) != null && !label.equals(best)
+                        && Math.abs(stats.get(i)[0] - bestMean) <= Math.max(bestSd, stats.get(i)[1])) {
                     close.add(label);
                 }
             }
@@ -172,6 +181,18 @@ public final class Compare {
         return o;
     }
 
+    /** The mean training loss over the last epoch of a run, from its metrics.jsonl; NaN when it has none. */
+    static double lastEpochLoss(JsonObject report) {
+        if (!report.has("model")) {
+            return Double.NaN;
+        }
+        List<JsonObject> log = Reports.readLog(Path.of(report.get("model").getAsString()).resolve("metrics.jsonl"));
+        int last = log.stream().filter(x -> x.has("loss") && x.has("epoch")).mapToInt(x -> x.get("epoch").getAsInt())
+                .max().orElse(-1);
+        return log.stream().filter(x -> x.has("loss") && x.has("epoch") && x.get("epoch").getAsInt() == last)
+                .mapToDouble(x -> x.get("loss").getAsDouble()).average().orElse(Double.NaN);
+    }
+
     /**
      * The bag-of-words baseline every run trained (the same data and seed-independent up to SGD order: the first
      * run's) beside the winner's mean validation score, with the negative-transfer verdict.
@@ -180,9 +201,10 @@ public final class Compare {
         if (rows.isEmpty() || rows.get(0).runs().isEmpty() || !summary.has("best")) {
             return;
         }
+        String split = summary.get("decided_by").getAsString();
         JsonObject b = rows.get(0).runs().get(0).getAsJsonObject("baseline");
-        if (b == null || !b.has("baseline") || !b.getAsJsonObject("baseline").has("validation")) {
-            return;
+        if (b == null || !b.has("baseline") || !b.getAsJsonObject("baseline").has(split)) {
+            return; // ranked by the training loss: the baseline has no like-for-like number
         }
         String metric = summary.get("metric").getAsString();
         if (!metric.equals(b.get("metric").getAsString())) {
@@ -191,18 +213,19 @@ public final class Compare {
         JsonObject o = new JsonObject();
         o.addProperty("model", b.get("model").getAsString());
         b.getAsJsonObject("baseline").entrySet().forEach(e -> o.add(e.getKey(), e.getValue()));
-        double base = o.get("validation").getAsDouble();
+        double base = o.get(split).getAsDouble();
         double best = Double.NaN;
         for (var e : summary.getAsJsonArray("strategies")) {
             JsonObject r = e.getAsJsonObject();
             if (r.get("strategy").getAsString().equals(summary.get("best").getAsString())) {
-                best = r.getAsJsonObject("validation").get("mean").getAsDouble();
+                best = r.getAsJsonObject(split).get("mean").getAsDouble();
             }
         }
         boolean lower = TaskSpec.Kind.lowerIsBetter(metric);
         boolean negative = !(lower ? best < base : best > base);
+        o.addProperty("split", split);
         o.addProperty("negative_transfer", negative);
-        o.addProperty("verdict", Transfer.verdict(metric, "mean validation", best, base, negative)
+        o.addProperty("verdict", Transfer.verdict(metric, "mean " + split, best, base, negative)
                 .replace("the fine-tuned model's", "the best strategy's"));
         summary.add("baseline", o);
     }
@@ -254,14 +277,15 @@ public final class Compare {
     static String markdown(JsonObject s) {
         String metric = s.get("metric").getAsString();
         StringBuilder sb = new StringBuilder("# Strategy comparison: ").append(s.get("task").getAsString())
-                .append("\n\nValidation ").append(metric).append(" (mean ± sd over seeds)");
+                .append("\n\nRanked by ").append(s.get("decided_by_text").getAsString()).append("; mean ± sd over seeds.");
         sb.append("\n\n| strategy | runs | validation ").append(metric).append(" | test ").append(metric)
-                .append(" | train time (s) | trainable parameters |\n|---|---|---|---|---|---|\n");
+                .append(" | training loss (last epoch) | train time (s) | trainable parameters |\n|---|---|---|---|---|---|---|\n");
         for (var e : s.getAsJsonArray("strategies")) {
             JsonObject r = e.getAsJsonObject();
             sb.append("| ").append(r.get("strategy").getAsString()).append(" | ").append(r.get("runs").getAsInt())
                     .append(" | ").append(pm(r.getAsJsonObject("validation"))).append(" | ")
                     .append(r.has("test") ? pm(r.getAsJsonObject("test")) : "").append(" | ")
+                    .append(r.has("train_loss") ? pm(r.getAsJsonObject("train_loss")) : "").append(" | ")
                     .append(r.get("train_seconds_mean").getAsDouble()).append(" | ")
                     .append(String.format("%,d", r.get("trainable_parameters").getAsLong())).append(" |\n");
         }
@@ -274,8 +298,11 @@ public final class Compare {
         }
         if (s.has("baseline")) {
             JsonObject b = s.getAsJsonObject("baseline");
-            sb.append("\nBaseline: ").append(b.get("model").getAsString()).append(", validation ").append(metric)
-                    .append(' ').append(String.format("%.4f", b.get("validation").getAsDouble()));
+            sb.append("\nBaseline: ").append(b.get("model").getAsString());
+            if (b.has("validation")) {
+                sb.append(", validation ").append(metric).append(' ')
+                        .append(String.format("%.4f", b.get("validation").getAsDouble()));
+            }
             if (b.has("test")) {
                 sb.append(", test ").append(String.format("%.4f", b.get("test").getAsDouble()));
             }

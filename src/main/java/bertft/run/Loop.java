@@ -72,6 +72,7 @@ final class Loop implements Trainer.Listener {
         if (spec.validation() == null) {
             return Map.of(); // nothing to score: the latest model is kept
         }
+        bertft.Fault.at("eval");
         latestReport = evaluator.report(m);
         return Scoring.summary(latestReport);
     }
@@ -147,7 +148,7 @@ final class Loop implements Trainer.Listener {
         if (!saved) {
             saveBest(-1);
         }
-        Checkpoint.deleteTree(out.resolve("last"));
+        bertft.AtomicFiles.deleteTree(out.resolve("last"));
         log.note(Double.isNaN(best) ? "saved the final model to " + out
                 : String.format("best %s %.4f at step %d, saved to %s", metric, best, bestStep, out));
     }

@@ -1,5 +1,6 @@
 package bertft.run;
 
+import bertft.AtomicFiles;
 import bertft.Sha256;
 import bertft.UserError;
 import bertft.cli.BertFt;
@@ -13,7 +14,6 @@ import java.io.IOException;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.nio.file.StandardCopyOption;
 import java.time.Instant;
 import java.util.List;
 
@@ -67,7 +67,7 @@ public final class Reports {
         sb.append("# where each value came from:\n");
         spec.provenance().forEach((k, v) -> sb.append("#   ").append(k).append(": ").append(v).append('\n'));
         sb.append(spec.toYaml());
-        writeAtomically(out.resolve("task.yaml"), sb.toString());
+        AtomicFiles.writeString(out.resolve("task.yaml"), sb.toString());
     }
 
     /**
@@ -91,10 +91,10 @@ public final class Reports {
         if (extra != null) {
             extra.entrySet().forEach(e -> report.add(e.getKey(), e.getValue()));
         }
-        writeAtomically(out.resolve("report.json"), new GsonBuilder().setPrettyPrinting().serializeSpecialFloatingPointValues()
+        AtomicFiles.writeString(out.resolve("report.json"), new GsonBuilder().setPrettyPrinting().serializeSpecialFloatingPointValues()
                 .disableHtmlEscaping().create().toJson(report));
-        writeAtomically(out.resolve("report.md"), markdown(spec, report));
-        writeAtomically(out.resolve("report.html"), HtmlReport.render(report, readLog(out.resolve("metrics.jsonl"))));
+        AtomicFiles.writeString(out.resolve("report.md"), markdown(spec, report));
+        AtomicFiles.writeString(out.resolve("report.html"), HtmlReport.render(report, readLog(out.resolve("metrics.jsonl"))));
     }
 
     /**
@@ -185,16 +185,6 @@ public final class Reports {
 
     public static String fmt(double v) {
         return v == Math.rint(v) && Math.abs(v) < 1e15 ? Long.toString((long) v) : String.format("%.4f", v);
-    }
-
-    public static void writeAtomically(Path file, String text) {
-        try {
-            Path tmp = file.resolveSibling("." + file.getFileName() + ".tmp");
-            Files.writeString(tmp, text, StandardCharsets.UTF_8);
-            Files.move(tmp, file, StandardCopyOption.REPLACE_EXISTING, StandardCopyOption.ATOMIC_MOVE);
-        } catch (IOException e) {
-            throw new UserError(file + ": cannot write: " + e.getMessage());
-        }
     }
 
     /** Hashes already taken in this process, by file, size and modification time (a run hashes its data at the

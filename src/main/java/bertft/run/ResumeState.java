@@ -4,6 +4,8 @@ import ai.djl.ndarray.NDArray;
 import ai.djl.ndarray.NDManager;
 import ai.djl.ndarray.types.DataType;
 import ai.djl.ndarray.types.Shape;
+import bertft.AtomicFiles;
+import bertft.Fault;
 import bertft.UserError;
 import bertft.checkpoint.Checkpoint;
 import bertft.checkpoint.SafeTensors;
@@ -40,10 +42,9 @@ public final class ResumeState {
     public static void save(Path dir, TaskModel model, JsonObject configExtra, BertTokenizer tok, AdamW adam,
             Progress p) {
         Checkpoint ckpt = model.checkpoint(configExtra);
-        Checkpoint.write(dir, tmp -> {
-            Files.writeString(tmp.resolve("config.json"), ckpt.config().toJsonString() + "\n", StandardCharsets.UTF_8);
-            SafeTensors.write(tmp.resolve("model.safetensors"), ckpt.hfWeights());
-            tok.save(tmp);
+        AtomicFiles.writeDirectory(dir, tmp -> {
+            ckpt.fill(tmp, tok);
+            Fault.at("save-state");
             Map<String, TensorData> moments = new LinkedHashMap<>();
             JsonObject steps = new JsonObject();
             adam.states().forEach((name, s) -> {

@@ -45,13 +45,22 @@ public final class TrainJob {
     }
 
     public Result run(boolean resume) {
+        return run(resume, false);
+    }
+
+    /**
+     * Trains into {@code spec.out()}; {@code overwrite} lets it write into a directory that holds something else
+     * than a finished run of this task.
+     */
+    public Result run(boolean resume, boolean overwrite) {
         started = System.nanoTime();
-        Torch.init();
         Path out = spec.out();
         Path last = out.resolve("last");
         if (resume && !Files.exists(last.resolve("trainer_state.json"))) {
             throw new UserError(out + ": nothing to resume (no last/trainer_state.json)");
         }
+        RunDir.prepare(out, spec, resume, overwrite);
+        Torch.init();
         Path modelDir = ModelStore.resolve(spec.model());
         Checkpoint base = Checkpoint.read(resume ? last : modelDir);
         int maxLength = Math.min(spec.maxLength(), base.config().maxPositionEmbeddings());
@@ -82,7 +91,6 @@ public final class TrainJob {
                         && spec.evalEvery().amount() == 1 ? 0 : spec.evalEvery().steps(perEpoch, total, layers);
                 Trainer trainer = new Trainer(model, objective, settings(evalEvery, strategy), data.classWeights(),
                         manager);
-                Files.createDirectories(out);
                 if (!resume) {
                     Reports.writeTask(spec, out, modelDir);
                 }
@@ -106,7 +114,8 @@ public final class TrainJob {
                     start = loop.restore(last);
                 }
                 long t0 = System.nanoTime();
-                try (RunLog log = new RunLog(out.resolve("metrics.jsonl"), resume, err)) {
+                try (RunLog log = new RunLog(out.resolve("metrics.jsonl"), resume ? start : null, loop.elapsedBefore,
+                        err)) {
                     loop.log = log;
                     err.printf("training %s: %d examples, %d steps, strategy %s%n", spec.name(), data.train().size(),
                             total, strategy.name());
@@ -129,8 +138,6 @@ public final class TrainJob {
                 }
                 return finish(out, modelDir, tok, head, data, training, seconds, trainable, loop.tokens(), loop.bestReport());
             }
-        } catch (java.io.IOException e) {
-            throw new UserError(out + ": " + e.getMessage());
         }
     }
 

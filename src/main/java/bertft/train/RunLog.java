@@ -1,11 +1,12 @@
 package bertft.train;
 
+import bertft.AtomicFiles;
 import com.google.gson.Gson;
 import com.google.gson.JsonObject;
+import com.google.gson.JsonParser;
 import java.io.BufferedWriter;
 import java.io.IOException;
 import java.io.PrintStream;
-import java.io.UncheckedIOException;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -19,22 +20,58 @@ import java.util.Map;
 public final class RunLog implements AutoCloseable {
     private static final Gson GSON = new Gson();
     private final BufferedWriter metrics;
+    private final Path file;
     private final PrintStream err;
     private final boolean terminal;
     private final long started = System.nanoTime();
+    private final long firstStep;
+    private final double elapsedBefore;
     private long tokens;
     private long lastLine;
     private double lastEval;
 
-    public RunLog(Path metricsFile, boolean append, PrintStream err) {
+    /**
+     * A log that goes on from {@code resumed} (null: a fresh one): what an interrupted run wrote after that
+     * checkpoint (the steps it went on to, a half-written last line) is dropped, so the resumed log reads as one
+     * run; {@code elapsedBefore} carries its clock on.
+     */
+    public RunLog(Path metricsFile, Trainer.Position resumed, double elapsedBefore, PrintStream err) {
+        this.file = metricsFile;
+        this.firstStep = resumed == null ? 0 : resumed.step();
+        this.elapsedBefore = elapsedBefore;
         try {
+            if (resumed != null && Files.exists(metricsFile)) {
+                StringBuilder kept = new StringBuilder();
+                for (String line : Files.readAllLines(metricsFile, StandardCharsets.UTF_8)) {
+                    if (beforeCheckpoint(line, resumed.step())) {
+                        kept.append(line).append('\n');
+                    }
+                }
+                AtomicFiles.writeString(metricsFile, kept.toString());
+            }
             this.metrics = Files.newBufferedWriter(metricsFile, StandardCharsets.UTF_8, StandardOpenOption.CREATE,
-                    append ? StandardOpenOption.APPEND : StandardOpenOption.TRUNCATE_EXISTING, StandardOpenOption.WRITE);
+                    resumed != null ? StandardOpenOption.APPEND : StandardOpenOption.TRUNCATE_EXISTING,
+                    StandardOpenOption.WRITE);
         } catch (IOException e) {
-            throw new UncheckedIOException(e);
+            throw AtomicFiles.cannotWrite(metricsFile, e);
         }
         this.err = err;
         this.terminal = System.console() != null && System.getenv("CI") == null;
+    }
+
+    /**
+     * Whether a record was written before the checkpoint at optimizer step {@code step}: steps and evaluations up
+     * to it; an unfreezing event only before it (the one at {@code step} itself comes after the checkpoint and is
+     * logged again on resume).
+     */
+    static boolean beforeCheckpoint(String line, long step) {
+        try {
+            JsonObject o = JsonParser.parseString(line).getAsJsonObject();
+            long s = o.get("step").getAsLong();
+            return o.has("unfrozen") ? s < step : s <= step;
+        } catch (RuntimeException e) {
+            return false; // a line cut short by the kill
+        }
     }
 
     public double elapsed() {
@@ -51,6 +88,7 @@ public final class RunLog implements AutoCloseable {
         tokens += stepTokens;
         double elapsed = elapsed();
         double tps = tokens / Math.max(1e-9, elapsed);
+        double wall = elapsedBefore + elapsed;
         JsonObject o = new JsonObject();
         o.addProperty("step", step);
         o.addProperty("epoch", epoch);
@@ -61,9 +99,9 @@ public final class RunLog implements AutoCloseable {
         }
         o.addProperty("grad_norm", gradNorm);
         o.addProperty("tokens_per_s", Math.round(tps));
-        o.addProperty("elapsed_s", Math.round(elapsed * 10) / 10.0);
+        o.addProperty("elapsed_s", Math.round(wall * 10) / 10.0);
         write(o);
-        double eta = elapsed / Math.max(1, step) * (total - step);
+        double eta = elapsed / Math.max(1, step - firstStep) * (total - step);
         String line = String.format("step %d/%d  epoch %d  loss %.4f  lr %.2e  %.0f tokens/s  ETA %s", step, total,
                 epoch + 1, loss, lr, tps, duration(eta));
         if (terminal) {
@@ -83,7 +121,7 @@ public final class RunLog implements AutoCloseable {
         o.addProperty("epoch", epoch);
         o.add(split, GSON.toJsonTree(metricsByName));
         double now = elapsed();
-        o.addProperty("elapsed_s", Math.round(now * 10) / 10.0);
+        o.addProperty("elapsed_s", Math.round((elapsedBefore + now) * 10) / 10.0);
         o.addProperty("interval_s", Math.round((now - lastEval) * 10) / 10.0);
         write(o);
         if (terminal) {
@@ -101,7 +139,7 @@ public final class RunLog implements AutoCloseable {
         JsonObject o = new JsonObject();
         o.addProperty("step", step);
         o.addProperty("unfrozen", group);
-        o.addProperty("elapsed_s", Math.round(elapsed() * 10) / 10.0);
+        o.addProperty("elapsed_s", Math.round((elapsedBefore + elapsed()) * 10) / 10.0);
         write(o);
     }
 
@@ -119,7 +157,7 @@ public final class RunLog implements AutoCloseable {
             metrics.newLine();
             metrics.flush();
         } catch (IOException e) {
-            throw new UncheckedIOException(e);
+            throw AtomicFiles.cannotWrite(file, e);
         }
     }
 
@@ -133,7 +171,7 @@ public final class RunLog implements AutoCloseable {
         try {
             metrics.close();
         } catch (IOException e) {
-            throw new UncheckedIOException(e);
+            throw AtomicFiles.cannotWrite(file, e);
         }
     }
 }

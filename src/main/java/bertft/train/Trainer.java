@@ -4,6 +4,7 @@ import ai.djl.engine.Engine;
 import ai.djl.ndarray.NDArray;
 import ai.djl.ndarray.NDManager;
 import ai.djl.training.GradientCollector;
+import bertft.Fault;
 import bertft.UserError;
 import bertft.model.Scalar;
 import bertft.model.TaskModel;
@@ -94,30 +95,38 @@ public final class Trainer {
         long step = start.step();
         int epoch = start.epoch();
         int first = start.batch();
+        // a resumed run knows what was trainable before its first step, so an unfreezing right there is logged
+        trainableDepth = step == 0 ? -1 : s.unfreezing().trainableDepth(step - 1, policy.maxDepth());
         while (step < total) {
             // 1) this epoch's batches: same order for the same seed and epoch, so a resumed run continues exactly
             List<int[]> batches = Batcher.training(lengths, s.batchSize(), new Random(s.seed() * 1_000_003L + epoch));
             long microStep = (long) epoch * batches.size() + first;
+            // what one optimizer step covers: every micro-batch accumulated into it (loss, tokens, time)
+            double stepLoss = 0;
+            long stepTokens = 0;
+            int micro = 0;
+            long t0 = 0;
             for (int bi = first; bi < batches.size() && step < total; bi++) {
                 int[] idx = batches.get(bi);
+                if (micro == 0) {
+                    t0 = System.nanoTime();
+                }
                 applyUnfreezing(step, listener);
                 // 2) dropout draws depend only on (seed, micro-step)
                 Torch.seed(s.seed() * 7919L + microStep);
-                long t0 = System.nanoTime();
-                double loss;
-                long tokens;
                 try (NDManager m = NDManager.newBaseManager()) {
                     Batch.Noise noise = s.tokenMask() + s.tokenDropout() > 0
                             ? new Batch.Noise(s.tokenMask(), s.tokenDropout(), s.maskId(), new Random(s.seed() * 31 + microStep))
                             : null;
                     Batch b = cache == null ? train.batch(idx, m, noise) : null;
-                    tokens = java.util.Arrays.stream(idx).map(i -> lengths[i]).sum();
+                    stepTokens += java.util.Arrays.stream(idx).map(i -> lengths[i]).sum();
                     // 3) forward, loss (scaled for accumulation), backward: gradients add up in .grad
                     try (GradientCollector gc = Engine.getInstance().newGradientCollector()) {
                         NDArray logits = cache == null ? model.forward(b, encoderTrains(step), true)
                                 : model.headOnFeatures(cache.batch(idx, m), true);
                         NDArray l = objective.loss(logits, train, idx, classWeights, m);
-                        loss = l.getFloat();
+                        stepLoss += l.getFloat();
+                        micro++;
                         gc.backward(Scalar.div(l, s.gradientAccumulation()));
                     }
                 }
@@ -126,11 +135,15 @@ public final class Trainer {
                     continue;
                 }
                 // 4) one optimizer step: clip, AdamW with per-layer rates, zero
+                Fault.at("step");
                 double factor = schedule.factor(step);
                 double gradNorm = optimizerStep(step, factor);
                 step++;
-                listener.step(step, total, epoch, loss, s.learningRate() * factor, groupRates(factor),
-                        gradNorm, tokens, (System.nanoTime() - t0) / 1e9);
+                listener.step(step, total, epoch, stepLoss / micro, s.learningRate() * factor, groupRates(factor),
+                        gradNorm, stepTokens, (System.nanoTime() - t0) / 1e9);
+                stepLoss = 0;
+                stepTokens = 0;
+                micro = 0;
                 // 5) evaluate (and maybe stop) every N steps, or at the end of each epoch
                 boolean endOfEpoch = bi + 1 == batches.size();
                 boolean due = s.evalEverySteps() > 0 ? step % s.evalEverySteps() == 0 || step == total

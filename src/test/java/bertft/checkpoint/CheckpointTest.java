@@ -92,7 +92,7 @@ class CheckpointTest {
         try (Stream<Path> s = Files.list(tmp)) {
             assertEquals(List.of(dir), s.toList());
         }
-        assertThrows(UserError.class, () -> Checkpoint.write(tmp.resolve("x"), t -> {
+        assertThrows(UserError.class, () -> bertft.AtomicFiles.writeDirectory(tmp.resolve("x"), t -> {
             Files.writeString(t.resolve("config.json"), "{}");
             throw new IOException("disk full");
         }));

@@ -26,7 +26,7 @@ import org.junit.jupiter.api.Tag;
 import org.junit.jupiter.api.Test;
 
 /** The bundled MiniLM against outputs of HuggingFace Transformers ({@code ../shared/golden/minilm.json}). */
-@Tag("model")
+@Tag("slow")
 class MiniLmGoldenTest {
     static final Path GOLDEN = Paths.get("..", "shared", "golden", "minilm.json");
     static JsonArray examples;

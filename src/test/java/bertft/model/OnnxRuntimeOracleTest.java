@@ -21,7 +21,7 @@ import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
 /** bert-ft's MiniLM against ONNX Runtime running the original ONNX file it was imported from. */
-@Tag("model")
+@Tag("slow")
 class OnnxRuntimeOracleTest {
 
     @Test

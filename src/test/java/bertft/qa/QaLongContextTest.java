@@ -21,7 +21,7 @@ import org.junit.jupiter.api.io.TempDir;
  * MiniLM fine-tuned for QA on generated facts (a minute on CPU), then asked about one fact hidden in a
  * 3,000-word context: the answer has to come from the right window of many.
  */
-@Tag("model")
+@Tag("slow")
 class QaLongContextTest {
     static final String[] SYLLABLES = {"ka", "lo", "mi", "ren", "tor", "vel", "zan", "qui", "bro", "dal", "fen", "gor"};
     static final String[] RELATIONS = {"capital", "largest river", "oldest bridge", "main harbour"};

@@ -3,8 +3,12 @@ package bertft.qa;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import bertft.Tiny;
+import bertft.data.SquadData;
 import bertft.qa.QaPostprocess.Prediction;
 import bertft.qa.QaPostprocess.WindowLogits;
+import bertft.text.BertTokenizer;
+import java.util.ArrayList;
 import java.util.List;
 import org.junit.jupiter.api.Test;
 
@@ -63,5 +67,51 @@ class QaPostprocessTest {
         assertEquals("", QaPostprocess.predict(CONTEXT, List.of(window(s, e)), 20, 30, true, 0).answer());
         assertEquals("Paris", QaPostprocess.predict(CONTEXT, List.of(window(s, e)), 20, 30, false, 0).answer());
         assertEquals("Paris", QaPostprocess.predict(CONTEXT, List.of(window(s, e)), 20, 30, true, 100).answer());
+    }
+
+    @Test
+    void version2TakesTheLowestNullScoreOverALongContextsWindows() {
+        // as utils_qa.postprocess_qa_predictions (min_null_prediction): windows without the answer score [CLS]
+        // high, the window holding it low; the answer must survive (the highest null score would hide it)
+        String filler = "the phone was fine . ".repeat(12);
+        String context = filler + "the battery broke after two days . " + filler;
+        int at = context.indexOf("two days");
+        SquadData.Question q = new SquadData.Question("q1", "t", context, "when did it break ?",
+                List.of(new SquadData.Answer("two days", at)));
+        try (BertTokenizer tok = Tiny.tokenizer(64)) {
+            List<QaFeatures.Window> ws = QaFeatures.build(List.of(q), tok, 32, 8, 64);
+            assertTrue(ws.size() > 3, "several windows: " + ws.size());
+            List<WindowLogits> logits = new ArrayList<>();
+            int holding = 0;
+            for (QaFeatures.Window w : ws) {
+                int n = w.charStart().length;
+                float[] s = new float[n];
+                float[] e = new float[n];
+                if (w.startTarget() > 0) {
+                    holding++;
+                    s[w.startTarget()] = 5;
+                    e[w.endTarget()] = 5;
+                } else {
+                    s[0] = 6;
+                    e[0] = 6;
+                }
+                logits.add(new WindowLogits(s, e, w.charStart(), w.charEnd()));
+            }
+            assertTrue(holding >= 1 && holding < ws.size());
+            Prediction p = QaPostprocess.predict(context, logits, 20, 30, true, 0);
+            assertEquals(0, p.nullScore(), 1e-9, "the lowest [CLS] score over windows");
+            assertEquals("two days", p.answer());
+            // every window says "no answer": then there is none
+            List<WindowLogits> none = new ArrayList<>();
+            for (QaFeatures.Window w : ws) {
+                float[] s = new float[w.charStart().length];
+                float[] e = new float[w.charStart().length];
+                s[0] = 6;
+                e[0] = 6;
+                s[w.charStart().length / 2] = 1;
+                none.add(new WindowLogits(s, e, w.charStart(), w.charEnd()));
+            }
+            assertEquals("", QaPostprocess.predict(context, none, 20, 30, true, 0).answer());
+        }
     }
 }

@@ -34,6 +34,7 @@ class SvgTest {
                 Svg.reliability(NASTY, new double[] {0, 0.5}, new double[] {0.5, 1}, new double[] {0.4, 0.9},
                         new double[] {0.3, 0.8}, new long[] {3, 0}),
                 Svg.scatter(NASTY, NASTY, NASTY, x, x, List.of("a", NASTY, "c", "d"), false),
+                Svg.scatter("gaps", "x", NASTY, x, y, List.of("a", NASTY, "c", "d"), false),
                 Svg.scatter("empty", "x", "y", new double[0], new double[0], null, true));
         for (String svg : charts) {
             Document d = parse(svg);
@@ -44,6 +45,8 @@ class SvgTest {
             }
             assertFalse(svg.contains("NaN") || svg.contains("Infinity"), "no NaN coordinates: " + svg);
         }
+        // a point without a value is left out, not drawn at NaN
+        assertEquals(3, parse(charts.get(5)).getElementsByTagName("circle").getLength());
     }
 
     @Test

@@ -1,6 +1,7 @@
 package bertft.run;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import bertft.Tiny;
@@ -42,5 +43,48 @@ class CompareTest {
         }
         assertTrue(Files.readString(out.resolve("compare.md")).contains("Baseline: TF-IDF"));
         TrainJobTest.keepForBrowserCheck(out.resolve("report.html"), "compare-report.html");
+    }
+
+    @Test
+    void withoutAValidationSplitTheTestSplitDecidesAndSaysSo(@TempDir Path tmp) throws IOException {
+        Path model = Tiny.checkpoint(tmp.resolve("tiny"), 3);
+        TrainJobTest.data(tmp, "train.csv", 48, 1);
+        TrainJobTest.data(tmp, "test.csv", 24, 2);
+        Path task = tmp.resolve("notdev.yaml");
+        // as tasks/trec.yaml: train and test, no validation
+        Files.writeString(task, String.join("\n", "task: classification", "model: " + model, "data-dir: " + tmp,
+                "train: train.csv", "test: test.csv", "labels: [negative, positive]", "max-length: 32",
+                "batch-size: 16", "learning-rate: 1e-3", "pooling: mean", ""));
+        Path out = tmp.resolve("cmp");
+        var r = CliTest.run("compare", task.toString(), "--strategies", "frozen,llrd", "--seeds", "1", "--epochs", "1",
+                "--out", out.toString());
+        assertEquals(0, r.code(), r.err());
+        JsonObject c = JsonParser.parseString(Files.readString(out.resolve("compare.json"))).getAsJsonObject();
+        assertEquals("test", c.get("decided_by").getAsString());
+        assertTrue(c.has("best"), "a winner is named: " + c);
+        String html = Files.readString(out.resolve("report.html"));
+        assertTrue(html.contains("Winner: " + c.get("best").getAsString() + " with test accuracy"), html);
+        assertTrue(html.contains("ranked by test accuracy (the task has no validation split)"), html);
+        assertTrue(Files.readString(out.resolve("compare.md")).contains("Ranked by test accuracy"));
+        assertFalse(html.contains("NaN"), "no NaN anywhere in the report (SVG coordinates included)");
+        TrainJobTest.keepForBrowserCheck(out.resolve("report.html"), "compare-no-validation-report.html");
+
+        // neither validation nor test: the training loss of the last epoch decides
+        Files.writeString(task, Files.readString(task).replace("test: test.csv\n", ""));
+        Path out2 = tmp.resolve("cmp2");
+        var r2 = CliTest.run("compare", task.toString(), "--strategies", "frozen,llrd", "--seeds", "1", "--epochs", "1",
+                "--out", out2.toString());
+        assertEquals(0, r2.code(), r2.err());
+        JsonObject c2 = JsonParser.parseString(Files.readString(out2.resolve("compare.json"))).getAsJsonObject();
+        assertEquals("train", c2.get("decided_by").getAsString());
+        double[] loss = new double[2];
+        for (int i = 0; i < 2; i++) {
+            loss[i] = c2.getAsJsonArray("strategies").get(i).getAsJsonObject().getAsJsonObject("train_loss")
+                    .get("mean").getAsDouble();
+        }
+        assertEquals(loss[0] <= loss[1] ? "frozen" : "llrd", c2.get("best").getAsString(), "lowest loss wins");
+        String html2 = Files.readString(out2.resolve("report.html"));
+        assertTrue(html2.contains("Winner: " + c2.get("best").getAsString() + " with training loss"), html2);
+        assertFalse(html2.contains("NaN"));
     }
 }

@@ -160,8 +160,34 @@ class TrainJobTest {
             System.clearProperty(Loop.STOP_AFTER_STEP);
         }
         assertTrue(Files.exists(part.resolve("last/trainer_state.json")));
+        // the unfinished run: its best model so far is used with a warning, a fresh train refuses to replace it
+        String warning = "warning: " + part + " is an unfinished run (training stopped after step 8";
+        var early = CliTest.run("classify", "--model", part.toString(), "--text", "good phone");
+        assertEquals(0, early.code(), early.err());
+        assertTrue(early.err().startsWith(warning) && early.err().strip().endsWith("bert-ft train --resume " + part),
+                early.err());
+        var eval = CliTest.run("evaluate", "--model", part.toString(), "--data", tmp.resolve("dev.csv").toString(),
+                "--out", tmp.resolve("eval").toString());
+        assertTrue(eval.err().startsWith(warning), eval.err());
+        var fresh = CliTest.run("train", task.toString(), "--out", part.toString());
+        assertEquals(2, fresh.code());
+        assertTrue(fresh.err().contains("holds an unfinished run of this task (stopped after step 8); continue it"
+                + " with `bert-ft train --resume " + part + "`"), fresh.err());
+        // what a kill during step 9 leaves at the end of metrics.jsonl: step 9's record and a line cut short
+        Files.writeString(part.resolve("metrics.jsonl"), "{\"step\":9,\"epoch\":1,\"loss\":0.5}\n{\"step\":10,\"ep",
+                java.nio.file.StandardOpenOption.APPEND);
         var resumed = CliTest.run("train", "--resume", part.toString());
         assertEquals(0, resumed.code(), resumed.err());
+        // the resumed log reads as one run: each step once, each evaluation once, time going on
+        assertEquals(Files.readAllLines(full.resolve("metrics.jsonl")).stream().map(TrainJobTest::stepAndKind).toList(),
+                Files.readAllLines(part.resolve("metrics.jsonl")).stream().map(TrainJobTest::stepAndKind).toList());
+        List<Double> times = Files.readAllLines(part.resolve("metrics.jsonl")).stream()
+                .map(l -> JsonParser.parseString(l).getAsJsonObject().get("elapsed_s").getAsDouble()).toList();
+        for (int i = 1; i < times.size(); i++) {
+            assertTrue(times.get(i) >= times.get(i - 1), "elapsed_s goes on after the resume: " + times);
+        }
+        var after = CliTest.run("classify", "--model", part.toString(), "--text", "good phone");
+        assertFalse(after.err().contains("warning"), "a finished run: no warning: " + after.err());
         for (String key : List.of("classifier.weight", "bert.encoder.layer.1.output.dense.weight")) {
             // same batches, dropout draws, optimizer state and schedule; only float rounding may differ (a restored
             // tensor can sit at another memory alignment, which changes the order of vectorised sums)
@@ -255,6 +281,13 @@ class TrainJobTest {
         List<String> rows = c.out().lines().toList();
         assertEquals(3, rows.size(), c.out());
         assertTrue(rows.get(1).startsWith("1,good phone,") && rows.get(2).startsWith("4,great price,"), c.out());
+    }
+
+    /** "step N validation" / "step N train" of a metrics.jsonl line. */
+    static String stepAndKind(String line) {
+        JsonObject o = JsonParser.parseString(line).getAsJsonObject();
+        return "step " + o.get("step").getAsLong() + (o.has("validation") ? " validation" : o.has("unfrozen")
+                ? " unfrozen" : " train");
     }
 
     static String list(Path dir) throws IOException {

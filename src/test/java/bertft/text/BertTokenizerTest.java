@@ -80,7 +80,7 @@ class BertTokenizerTest {
     }
 
     @Test
-    @Tag("model")
+    @Tag("slow")
     void embeddedTruncationAndPaddingOfMiniLmAreOverridden() {
         // The shipped tokenizer.json says: truncate at 128, pad to a fixed 128.
         String longText = "word ".repeat(300);

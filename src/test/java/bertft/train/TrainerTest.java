@@ -1,0 +1,97 @@
+package bertft.train;
+
+import static org.junit.jupiter.api.Assertions.assertArrayEquals;
+import static org.junit.jupiter.api.Assertions.assertEquals;
+
+import ai.djl.huggingface.tokenizers.Encoding;
+import ai.djl.ndarray.NDManager;
+import bertft.Tiny;
+import bertft.checkpoint.Checkpoint;
+import bertft.model.Bert;
+import bertft.model.BertConfig;
+import bertft.model.TaskModel;
+import bertft.model.Torch;
+import bertft.text.BertTokenizer;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Test;
+
+/** The training loop on the tiny BERT: gradient accumulation is one large batch cut in pieces. */
+class TrainerTest {
+    @BeforeAll
+    static void engine() {
+        Torch.init();
+    }
+
+    static final List<String> TEXTS = List.of("good phone", "the battery was terrible and it broke", "great",
+            "bad price for the product", "i love the movie", "awful", "it was excellent and the price was good",
+            "hate it");
+
+    /** What the listener heard at one optimizer step. */
+    record Step(double loss, double gradNorm, long tokens) {}
+
+    /** Trains two optimizer steps (two epochs of the 8 texts) and returns the weights and what was logged. */
+    static Map<String, float[]> train(int batchSize, int accumulation, List<Step> steps) {
+        // no dropout: the two runs draw different masks for differently cut batches
+        BertConfig c = new BertConfig(Tiny.vocab().size(), 32, 2, 4, 64, "gelu", 64, 2, 1e-12, 0, 0, 0.02, null);
+        try (Bert bert = Bert.random(c, true, 5); BertTokenizer tok = Tiny.tokenizer(32);
+                NDManager m = NDManager.newBaseManager();
+                TaskModel model = TaskModel.create(new Checkpoint(c, bert.tensors(), Map.of()), TaskModel.Head.CLASSIFIER,
+                        2, TaskModel.Pooling.MEAN, 0, 1, "tiny")) {
+            List<Encoding> enc = TEXTS.stream().map(tok::encode).toList();
+            List<float[]> labels = new ArrayList<>();
+            for (int i = 0; i < TEXTS.size(); i++) {
+                labels.add(new float[] {i % 2});
+            }
+            Features f = new Features(enc, labels);
+            Trainer.Settings s = new Trainer.Settings(batchSize, 2, 1e-3, null, 0, "constant", 0.01, 0, accumulation,
+                    1, 0, 1, Unfreezing.all(), 0, 0, -1);
+            Trainer trainer = new Trainer(model, Objective.SINGLE_LABEL, s, null, m);
+            assertEquals(1, trainer.stepsPerEpoch(TEXTS.size()));
+            trainer.fit(f, null, Trainer.Position.START, x -> Map.of(), new Trainer.Listener() {
+                @Override
+                public void step(long step, long totalSteps, int epoch, double loss, double lr,
+                        Map<String, Double> groupLr, double gradNorm, long tokens, double seconds) {
+                    steps.add(new Step(loss, gradNorm, tokens));
+                }
+
+                @Override
+                public boolean evaluated(long step, int epoch, Map<String, Double> metrics) {
+                    return true;
+                }
+
+                @Override
+                public void checkpoint(Trainer.Position next) {}
+            });
+            return Map.of("classifier.weight", model.params().get("classifier.weight").toFloatArray(),
+                    "bert.encoder.layer.0.attention.self.query.weight",
+                    model.params().get("bert.encoder.layer.0.attention.self.query.weight").toFloatArray(),
+                    "bert.embeddings.word_embeddings.weight",
+                    model.params().get("bert.embeddings.word_embeddings.weight").toFloatArray());
+        }
+    }
+
+    @Test
+    void twoHalfBatchesWithAccumulationUpdateAsOneFullBatch() {
+        List<Step> full = new ArrayList<>();
+        List<Step> halves = new ArrayList<>();
+        Map<String, float[]> a = train(8, 1, full);
+        Map<String, float[]> b = train(4, 2, halves);
+        assertEquals(2, full.size());
+        assertEquals(2, halves.size());
+        long allTokens;
+        try (BertTokenizer tok = Tiny.tokenizer(32)) {
+            allTokens = TEXTS.stream().mapToLong(t -> tok.encode(t).getIds().length).sum();
+        }
+        for (int k = 0; k < 2; k++) {
+            // the gradient norm sees the scale of the accumulated gradient (Adam's first step alone would not)
+            assertEquals(full.get(k).gradNorm(), halves.get(k).gradNorm(), 1e-5 * full.get(k).gradNorm(), "step " + k);
+            assertEquals(full.get(k).loss(), halves.get(k).loss(), 1e-5, "a step's loss is the mean over its micro-batches");
+            assertEquals(allTokens, full.get(k).tokens());
+            assertEquals(allTokens, halves.get(k).tokens(), "every micro-batch's tokens count towards tokens/s");
+        }
+        a.forEach((name, w) -> assertArrayEquals(w, b.get(name), 1e-5f, name));
+    }
+}
