@@ -49,11 +49,12 @@ final class EmbedCommand implements Callable<Integer> {
     @Option(names = "--format", defaultValue = "jsonl", description = "jsonl or csv (default: ${DEFAULT-VALUE}).")
     String format;
 
-    @Option(names = "--max-length", defaultValue = "256", description = "Tokens per text, [CLS] and [SEP] included "
-            + "(default: ${DEFAULT-VALUE}).")
+    @Option(names = "--max-length", defaultValue = "256", converter = Ints.Length.class,
+            description = "Tokens per text, [CLS] and [SEP] included; at most the model's max_position_embeddings "
+                    + "(default: ${DEFAULT-VALUE}, or the model's maximum when lower).")
     int maxLength;
 
-    @Option(names = "--batch-size", defaultValue = "32", description = "Texts per forward pass (default: ${DEFAULT-VALUE}).")
+    @Option(names = "--batch-size", defaultValue = "32", converter = Ints.Positive.class, description = "Texts per forward pass (default: ${DEFAULT-VALUE}).")
     int batchSize;
 
     @Override
@@ -62,12 +63,13 @@ final class EmbedCommand implements Callable<Integer> {
         if (!format.equals("jsonl") && !format.equals("csv")) {
             throw new UserError("--format " + format + ": expected jsonl or csv");
         }
-        if (maxLength < 2 || batchSize < 1) {
-            throw new UserError("--max-length must be >= 2 and --batch-size >= 1");
-        }
         List<String> texts = input.texts != null ? input.texts : readLines(input.file);
         float[][] vectors;
-        try (Embedder embedder = new Embedder(ModelStore.resolve(model), maxLength, batchSize)) {
+        Path dir = ModelStore.resolve(model);
+        try (Embedder embedder = new Embedder(dir, maxLength, batchSize)) {
+            if (spec.commandLine().getParseResult().hasMatchedOption("--max-length")) {
+                embedder.bert().config().requireLength("--max-length " + maxLength, maxLength, 2, dir);
+            }
             vectors = embedder.embed(texts);
         }
         PrintWriter out = spec.commandLine().getOut();

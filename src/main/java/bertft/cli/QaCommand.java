@@ -52,7 +52,7 @@ final class QaCommand implements Callable<Integer> {
     @Option(names = "--question", paramLabel = "Q", description = "A question (repeatable).")
     List<String> questions;
 
-    @Option(names = "--top-k", defaultValue = "1", paramLabel = "N", description = "Answers per question (default: 1).")
+    @Option(names = "--top-k", defaultValue = "1", paramLabel = "N", converter = Ints.Positive.class, description = "Answers per question (default: 1).")
     int topK;
 
     @Option(names = "--json", description = "One JSON object per question.")
@@ -63,9 +63,6 @@ final class QaCommand implements Callable<Integer> {
         String ctx = context.text != null ? context.text : read(context.file);
         if (ctx.isBlank()) {
             throw new UserError((context.file != null ? context.file + ": " : "--context: ") + "the context is empty");
-        }
-        if (topK < 1) {
-            throw new UserError("--top-k " + topK + ": must be at least 1");
         }
         try (TrainedModel m = TrainedModel.load(model)) {
             if (m.kind() != TaskSpec.Kind.QA) {

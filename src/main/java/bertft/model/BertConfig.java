@@ -150,6 +150,17 @@ public record BertConfig(
         return GSON.toJson(toJson());
     }
 
+    /**
+     * Checks a token length against max_position_embeddings (and {@code min}); {@code where} names the setting
+     * ({@code --max-length 1000}, {@code tasks/x.yaml:3: max-length}), {@code model} the checkpoint.
+     */
+    public void requireLength(String where, int length, int min, Object model) {
+        if (length < min || length > maxPositionEmbeddings) {
+            throw new UserError(where + ": " + model + " has " + maxPositionEmbeddings + " positions "
+                    + "(max_position_embeddings); use " + min + " to " + maxPositionEmbeddings + " tokens");
+        }
+    }
+
     public int headSize() {
         return hiddenSize / numAttentionHeads;
     }

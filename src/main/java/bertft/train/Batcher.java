@@ -22,6 +22,7 @@ public final class Batcher {
 
     /** Index batches for one training epoch, deterministic for a given {@code rng} state. */
     public static List<int[]> training(int[] lengths, int batchSize, Random rng) {
+        requirePositive(batchSize);
         List<Integer> order = new ArrayList<>(IntStream.range(0, lengths.length).boxed().toList());
         Collections.shuffle(order, rng);
         List<int[]> batches = new ArrayList<>();
@@ -37,9 +38,17 @@ public final class Batcher {
 
     /** Index batches for inference: sorted by length over the whole set (callers restore input order). */
     public static List<int[]> inference(int[] lengths, int batchSize) {
+        requirePositive(batchSize);
         List<Integer> order = new ArrayList<>(IntStream.range(0, lengths.length).boxed().toList());
         order.sort(Comparator.comparingInt(i -> lengths[i]));
         return cut(order, batchSize);
+    }
+
+    // A batch size below 1 would never advance through the data: fail instead of looping forever.
+    private static void requirePositive(int batchSize) {
+        if (batchSize < 1) {
+            throw new IllegalArgumentException("batch size must be at least 1, got " + batchSize);
+        }
     }
 
     private static List<int[]> cut(List<Integer> order, int batchSize) {
