@@ -86,7 +86,8 @@ public final class TrainedModel implements AutoCloseable {
         Map<String, String> o = new LinkedHashMap<>(overrides);
         if (taskFile == null) {
             o.putIfAbsent("task", kind.toString());
-            o.putIfAbsent("name", dir.getFileName() == null ? "model" : dir.getFileName().toString());
+            Path base = dir.toAbsolutePath().normalize().getFileName();
+            o.putIfAbsent("name", base == null ? "model" : base.toString().replaceAll("[\\\\/\\p{Cntrl}]", "_"));
             if (!labels.isEmpty() && kind != TaskSpec.Kind.REGRESSION) {
                 o.putIfAbsent("labels", String.join(",", labels));
             }

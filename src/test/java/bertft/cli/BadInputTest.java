@@ -93,4 +93,16 @@ class BadInputTest {
         assertTrue(typo.err().contains("did you mean --batch-size?"), typo.err());
         oneLine(CliTest.run("classify", "--text", "a"), "Missing required option: '--model=DIR'");
     }
+
+    @Test
+    void aTaskNameIsANameNotAPath(@TempDir Path tmp) throws Exception {
+        Path task = tmp.resolve("t.yaml");
+        Files.writeString(task, "task: classification\nname: ../escaped\ntrain: train.csv\n");
+        oneLine(CliTest.run("train", task.toString()), task + ":2: name: '../escaped' is not a name");
+        for (String bad : List.of("a/b", "..", "a\\b", "x\ty")) {
+            oneLine(CliTest.run("train", task.toString(), "--name", bad), "--name: '");
+        }
+        oneLine(CliTest.run("compare", task.toString(), "--name", "/tmp/x"), "--name: '/tmp/x' is not a name");
+        assertFalse(Files.exists(tmp.resolve("escaped")) || Files.exists(Path.of("escaped")));
+    }
 }
