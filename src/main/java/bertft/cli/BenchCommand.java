@@ -90,7 +90,7 @@ final class BenchCommand implements Callable<Integer> {
         try (Bert bert = Bert.fromTensors(ckpt.config(), ckpt.encoder(), dir.toString())) {
             Bench bench = new Bench(bert, spec.commandLine().getOut(), repeats);
             if (data != null) {
-                bench.epoch(texts(dir, ckpt.config().maxPositionEmbeddings()), batchSize, data.toString());
+                bench.epoch(texts(dir, ckpt.config()), batchSize, data.toString());
             } else {
                 bench.run(shapes.stream().map(s -> new int[] {s.batch(), s.length()}).toArray(int[][]::new));
             }
@@ -99,10 +99,10 @@ final class BenchCommand implements Callable<Integer> {
     }
 
     /** The texts of --data, tokenized, without targets. */
-    private bertft.train.Features texts(Path modelDir, int positions) {
+    private bertft.train.Features texts(Path modelDir, bertft.model.BertConfig config) {
         java.util.List<ai.djl.huggingface.tokenizers.Encoding> enc = new java.util.ArrayList<>();
-        int max = Math.min(maxLength, positions);
-        try (bertft.text.BertTokenizer tok = bertft.text.BertTokenizer.load(modelDir, max);
+        int max = Math.min(maxLength, config.maxPositionEmbeddings());
+        try (bertft.text.BertTokenizer tok = bertft.text.BertTokenizer.load(modelDir, max, config.vocabSize());
                 bertft.data.TableReader t = bertft.data.TableReader.open(data, bertft.data.TableReader.FAIL)) {
             for (bertft.data.TableReader.Row row : t) {
                 String text = row.get(textColumn);

@@ -81,6 +81,12 @@ final class ClassifyCommand implements Callable<Integer> {
 
     @Override
     public Integer call() throws IOException {
+        for (int i = 0; input.texts != null && i < input.texts.size(); i++) {
+            if (input.texts.get(i).isBlank()) {
+                // as an empty cell in a file is
+                throw new UserError("--text: text " + (i + 1) + " is empty");
+            }
+        }
         try (TrainedModel m = TrainedModel.load(model)) {
             if (m.kind() == TaskSpec.Kind.QA) {
                 throw new UserError(model + ": is a question-answering model; use `bert-ft qa`");

@@ -1,6 +1,8 @@
 package bertft.cli;
 
+import bertft.TextFiles;
 import bertft.UserError;
+import bertft.data.LineReader;
 import bertft.qa.QaAnswerer;
 import bertft.qa.QaPostprocess;
 import bertft.data.SquadData;
@@ -9,13 +11,7 @@ import bertft.run.TrainedModel;
 import bertft.task.TaskSpec;
 import com.google.gson.JsonArray;
 import com.google.gson.JsonObject;
-import java.io.BufferedReader;
-import java.io.IOException;
-import java.io.InputStreamReader;
 import java.io.PrintWriter;
-import java.nio.charset.StandardCharsets;
-import java.nio.file.Files;
-import java.nio.file.NoSuchFileException;
 import java.nio.file.Path;
 import java.util.List;
 import java.util.Map;
@@ -59,10 +55,16 @@ final class QaCommand implements Callable<Integer> {
     boolean json;
 
     @Override
-    public Integer call() throws IOException {
-        String ctx = context.text != null ? context.text : read(context.file);
+    public Integer call() {
+        String ctx = context.text != null ? context.text
+                : TextFiles.read(context.file, TextFiles.CONTEXT, "a QA context (split it)");
         if (ctx.isBlank()) {
             throw new UserError((context.file != null ? context.file + ": " : "--context: ") + "the context is empty");
+        }
+        for (int i = 0; questions != null && i < questions.size(); i++) {
+            if (questions.get(i).isBlank()) {
+                throw new UserError("--question: question " + (i + 1) + " is empty");
+            }
         }
         try (TrainedModel m = TrainedModel.load(model)) {
             if (m.kind() != TaskSpec.Kind.QA) {
@@ -77,11 +79,11 @@ final class QaCommand implements Callable<Integer> {
                     print(out, q, ask(answerer, m, t, ctx, q));
                 }
             } else {
-                BufferedReader in = new BufferedReader(new InputStreamReader(System.in, StandardCharsets.UTF_8));
-                String line;
-                while ((line = in.readLine()) != null) {
-                    if (!line.isBlank()) {
-                        print(out, line.strip(), ask(answerer, m, t, ctx, line.strip()));
+                try (LineReader in = LineReader.open("-")) {
+                    for (String line = in.next(); line != null; line = in.next()) {
+                        if (!line.isBlank()) {
+                            print(out, line.strip(), ask(answerer, m, t, ctx, line.strip()));
+                        }
                     }
                 }
             }
@@ -128,16 +130,5 @@ final class QaCommand implements Callable<Integer> {
         out.flush();
     }
 
-    private static String read(Path file) {
-        try {
-            return Files.readString(file, StandardCharsets.UTF_8);
-        } catch (NoSuchFileException e) {
-            throw new UserError(file + ": no such file");
-        } catch (java.nio.charset.MalformedInputException e) {
-            throw new UserError(file + ": not valid UTF-8");
-        } catch (IOException e) {
-            throw new UserError(file + ": cannot read: " + e.getMessage());
-        }
-    }
 
 }

@@ -1,5 +1,6 @@
 package bertft.data;
 
+import bertft.JsonMessages;
 import bertft.UserError;
 import com.google.gson.JsonElement;
 import com.google.gson.JsonObject;
@@ -140,7 +141,7 @@ public final class TableReader implements Closeable, Iterable<TableReader.Row> {
         } catch (IOException e) {
             throw new UserError(file + ": cannot read: " + e.getMessage());
         }
-        return open(new Utf8Reader(in), stdin ? "stdin" : file.toString(), f, onBadRow);
+        return open(new Utf8Reader(in, Utf8Reader.MAX_LINE), stdin ? "stdin" : file.toString(), f, onBadRow);
     }
 
     /** Reads already-decoded text; {@code name} is used in messages. The header (CSV/TSV) is read now. */
@@ -205,10 +206,20 @@ public final class TableReader implements Closeable, Iterable<TableReader.Row> {
         }
     }
 
-    /** The error for bad UTF-8; the line comes from {@link Utf8Reader}, or is {@code fallback} for other readers. */
-    private UserError notUtf8(CharacterCodingException e, long fallback) {
-        long line = e instanceof Utf8Reader.Malformed m ? m.line : fallback;
-        return new UserError(name + ":" + line + ": not valid UTF-8 (is it Latin-1? re-save as UTF-8)");
+    /**
+     * The error for a failed read: bad UTF-8 or an overlong line on the line {@link Utf8Reader} counted (else
+     * {@code fallback}), or the system's reason.
+     */
+    private UserError readError(IOException e, long fallback) {
+        if (e instanceof CharacterCodingException) {
+            long line = e instanceof Utf8Reader.Malformed m ? m.line : fallback;
+            return new UserError(name + ":" + line + ": not valid UTF-8 (is it Latin-1? re-save as UTF-8)");
+        }
+        if (e instanceof Utf8Reader.LineTooLong l) {
+            return new UserError(name + ":" + l.line + ": more than " + Utf8Reader.MAX_LINE + " characters without a "
+                    + "line break (is it a text table?)");
+        }
+        return new UserError(name + ":" + fallback + ": cannot read: " + e.getMessage());
     }
 
     /** Drops a leading byte-order mark, which would otherwise become part of the first column name. */
@@ -246,10 +257,8 @@ public final class TableReader implements Closeable, Iterable<TableReader.Row> {
             try {
                 skipBom();
                 parser = format.parse(reader);
-            } catch (CharacterCodingException e) {
-                throw notUtf8(e, 1);
             } catch (IOException e) {
-                throw new UserError(name + ": cannot read: " + e.getMessage());
+                throw readError(e, 1);
             }
             records = parser.iterator();
             Numbered header = nextRecord();
@@ -293,8 +302,9 @@ public final class TableReader implements Closeable, Iterable<TableReader.Row> {
                     }
                     record = records.next();
                 } catch (UncheckedIOException e) {
-                    if (e.getCause() instanceof CharacterCodingException bad) {
-                        throw notUtf8(bad, line);
+                    if (e.getCause() instanceof CharacterCodingException
+                            || e.getCause() instanceof Utf8Reader.LineTooLong) {
+                        throw readError(e.getCause(), line);
                     }
                     if (e.getCause() instanceof CSVException) {
                         onBadRow.accept(new Problem(name, line, "broken quoting (a quoted field must end with"
@@ -337,10 +347,8 @@ public final class TableReader implements Closeable, Iterable<TableReader.Row> {
         public void start() {
             try {
                 skipBom();
-            } catch (CharacterCodingException e) {
-                throw notUtf8(e, 1);
             } catch (IOException e) {
-                throw new UserError(name + ": cannot read: " + e.getMessage());
+                throw readError(e, 1);
             }
             first = read();
             if (first != null) {
@@ -364,10 +372,8 @@ public final class TableReader implements Closeable, Iterable<TableReader.Row> {
                 String text;
                 try {
                     text = lines.readLine();
-                } catch (CharacterCodingException e) {
-                    throw notUtf8(e, lineNumber + 1);
                 } catch (IOException e) {
-                    throw new UserError(name + ":" + (lineNumber + 1) + ": cannot read: " + e.getMessage());
+                    throw readError(e, lineNumber + 1);
                 }
                 if (text == null) {
                     return null;

@@ -20,7 +20,7 @@ public final class Embedder implements AutoCloseable {
         Checkpoint ckpt = Checkpoint.read(checkpointDir);
         int max = Math.min(maxLength, ckpt.config().maxPositionEmbeddings());
         this.bert = Bert.fromTensors(ckpt.config(), ckpt.encoder(), checkpointDir.toString());
-        this.tokenizer = BertTokenizer.load(checkpointDir, max);
+        this.tokenizer = BertTokenizer.load(checkpointDir, max, ckpt.config().vocabSize());
         this.batchSize = batchSize;
     }
 

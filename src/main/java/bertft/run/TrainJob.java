@@ -55,7 +55,8 @@ public final class TrainJob {
         Path modelDir = ModelStore.resolve(spec.model());
         Checkpoint base = Checkpoint.read(resume ? last : modelDir);
         int maxLength = Math.min(spec.maxLength(), base.config().maxPositionEmbeddings());
-        try (BertTokenizer tok = BertTokenizer.load(resume ? last : modelDir, maxLength);
+        try (BertTokenizer tok = BertTokenizer.load(resume ? last : modelDir, maxLength,
+                base.config().vocabSize());
                 NDManager manager = NDManager.newBaseManager()) {
             TaskSpec.Kind kind = spec.task();
             maskId = tok.tokenId("[MASK]");

@@ -55,7 +55,8 @@ public final class TrainedModel implements AutoCloseable {
         TaskModel model = TaskModel.load(ckpt, head, dir.toString());
         int maxLength = task.has("max_length") ? task.get("max_length").getAsInt()
                 : kind == TaskSpec.Kind.QA ? 384 : 128;
-        BertTokenizer tok = BertTokenizer.load(dir, Math.min(maxLength, ckpt.config().maxPositionEmbeddings()));
+        BertTokenizer tok = BertTokenizer.load(dir, Math.min(maxLength, ckpt.config().maxPositionEmbeddings()),
+                ckpt.config().vocabSize());
         return new TrainedModel(dir, model, tok, kind, labels, task);
     }
 

@@ -1,5 +1,6 @@
 package bertft.task;
 
+import bertft.TextFiles;
 import bertft.UserError;
 import bertft.task.TaskSpec.Kind;
 import bertft.task.TaskSpec.Origin;
@@ -188,7 +189,14 @@ public final class TaskFiles {
 
     private static String read(Path yaml) {
         try {
-            byte[] bytes = Files.readAllBytes(yaml);
+            byte[] bytes;
+            try (java.io.InputStream in = Files.newInputStream(yaml)) {
+                bytes = in.readNBytes((int) TextFiles.TASK_FILE + 1);
+            }
+            if (bytes.length > TextFiles.TASK_FILE) {
+                throw new UserError(yaml + ": larger than " + TextFiles.mib(TextFiles.TASK_FILE) + ", the limit for a "
+                        + "task file (is it the data file?)");
+            }
             return StandardCharsets.UTF_8.newDecoder().decode(ByteBuffer.wrap(bytes)).toString();
         } catch (NoSuchFileException e) {
             throw new UserError(yaml + ": no such task file");

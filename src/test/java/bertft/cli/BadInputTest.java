@@ -6,6 +6,10 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import bertft.Tiny;
 import bertft.cli.CliTest.Run;
+import java.io.ByteArrayInputStream;
+import java.io.InputStream;
+import java.io.RandomAccessFile;
+import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
@@ -14,6 +18,8 @@ import java.util.concurrent.TimeUnit;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;
 import org.junit.jupiter.api.io.TempDir;
+import com.google.gson.JsonObject;
+import com.google.gson.JsonParser;
 import picocli.CommandLine;
 import picocli.CommandLine.Model.OptionSpec;
 
@@ -104,5 +110,123 @@ class BadInputTest {
         }
         oneLine(CliTest.run("compare", task.toString(), "--name", "/tmp/x"), "--name: '/tmp/x' is not a name");
         assertFalse(Files.exists(tmp.resolve("escaped")) || Files.exists(Path.of("escaped")));
+    }
+
+    /** Runs with {@code in} as standard input. */
+    static Run withStdin(InputStream in, String... args) {
+        InputStream before = System.in;
+        System.setIn(in);
+        try {
+            return CliTest.run(args);
+        } finally {
+            System.setIn(before);
+        }
+    }
+
+    /** Endless bytes of one value and no line break, as /dev/zero gives. */
+    static InputStream endless(int b) {
+        return new InputStream() {
+            @Override
+            public int read() {
+                return b;
+            }
+
+            @Override
+            public int read(byte[] buf, int off, int len) {
+                java.util.Arrays.fill(buf, off, off + len, (byte) b);
+                return len;
+            }
+        };
+    }
+
+    @Test
+    @Timeout(value = 120, unit = TimeUnit.SECONDS)
+    void hugeInputsAreBoundedNotReadIntoMemory(@TempDir Path tmp) throws Exception {
+        Path qa = Tiny.qa(tmp.resolve("qa"), 1);
+        Path big = tmp.resolve("big.txt");
+        try (RandomAccessFile f = new RandomAccessFile(big.toFile(), "rw")) {
+            f.setLength((10L << 20) + 1); // sparse: one byte over the limit
+        }
+        oneLine(CliTest.run("qa", "--model", qa.toString(), "--context-file", big.toString(), "--question", "q?"),
+                big + ": larger than 10 MiB, the limit for a QA context (split it)");
+        if (Files.exists(Path.of("/dev/zero"))) {
+            oneLine(CliTest.run("qa", "--model", qa.toString(), "--context-file", "/dev/zero", "--question", "q?"),
+                    "/dev/zero: larger than 10 MiB");
+            oneLine(CliTest.run("train", "/dev/zero"), "/dev/zero: larger than 1 MiB, the limit for a task file");
+        }
+        // questions on standard input: one endless line
+        oneLine(withStdin(endless('a'), "qa", "--model", qa.toString(), "--context", "some text"),
+                "stdin:1: more than 16777216 characters without a line break");
+        Path clf = Tiny.classifier(tmp.resolve("clf"), 1, "neg", "pos");
+        oneLine(withStdin(endless(0), "classify", "-", "--format", "jsonl", "--model", clf.toString()),
+                "stdin:1: more than 16777216 characters without a line break");
+        oneLine(withStdin(endless(0), "classify", "-", "--format", "csv", "--model", clf.toString()),
+                "stdin:1: more than 16777216 characters without a line break");
+        oneLine(withStdin(endless('x'), "embed", "-", "--model", clf.toString()),
+                "stdin:1: more than 16777216 characters without a line break");
+    }
+
+    @Test
+    void blankQuestionsAndTextsAreRejectedLikeEmptyCells(@TempDir Path tmp) {
+        Path qa = Tiny.qa(tmp.resolve("qa"), 1);
+        for (String blank : List.of("", "   ", "\t")) {
+            oneLine(CliTest.run("qa", "--model", qa.toString(), "--context", "some text", "--question", blank),
+                    "--question: question 1 is empty");
+        }
+        oneLine(CliTest.run("qa", "--model", qa.toString(), "--context", "t", "--question", "ok?", "--question", " "),
+                "--question: question 2 is empty");
+        Path clf = Tiny.classifier(tmp.resolve("clf"), 1, "neg", "pos");
+        oneLine(CliTest.run("classify", "--model", clf.toString(), "--text", ""), "--text: text 1 is empty");
+        oneLine(CliTest.run("classify", "--model", clf.toString(), "--text", "fine", "--text", "  "),
+                "--text: text 2 is empty");
+        oneLine(CliTest.run("embed", "--model", clf.toString(), "--text", " "), "--text: text 1 is empty");
+    }
+
+    @Test
+    void brokenModelFilesAreDescribedForUsers(@TempDir Path tmp) throws Exception {
+        Path model = Tiny.checkpoint(tmp.resolve("tiny"), 1);
+        String config = Files.readString(model.resolve("config.json"));
+        Files.writeString(model.resolve("config.json"), config.substring(0, config.length() / 2));
+        Run r = CliTest.run("embed", "--model", model.toString(), "--text", "a");
+        oneLine(r, model.resolve("config.json") + ":");
+        assertTrue(r.err().contains(": not valid JSON: ") && r.err().strip().endsWith("(is it truncated?)"), r.err());
+        assertFalse(r.err().contains("http") || r.err().contains("EOF"), r.err());
+        Files.writeString(model.resolve("config.json"), "{\"vocab_size\": 177,}");
+        r = CliTest.run("embed", "--model", model.toString(), "--text", "a");
+        oneLine(r, model.resolve("config.json") + ":1:");
+        assertFalse(r.err().contains("setStrictness") || r.err().contains("http"), r.err());
+        Files.writeString(model.resolve("config.json"), config);
+
+        String tokenizer = Files.readString(model.resolve("tokenizer.json"));
+        Files.writeString(model.resolve("tokenizer.json"), tokenizer.substring(0, tokenizer.length() - 100));
+        r = CliTest.run("embed", "--model", model.toString(), "--text", "a");
+        oneLine(r, model.resolve("tokenizer.json") + ":1:");
+        assertTrue(r.err().contains("is it truncated?"), r.err());
+        Files.writeString(model.resolve("tokenizer.json"), "[1, 2]");
+        oneLine(CliTest.run("embed", "--model", model.toString(), "--text", "a"),
+                model.resolve("tokenizer.json") + ": expected a JSON object {...}, found a list");
+        Files.writeString(model.resolve("tokenizer.json"), "{\"model\": {\"type\": \"WordPiece\"}}");
+        oneLine(CliTest.run("embed", "--model", model.toString(), "--text", "a"),
+                model.resolve("tokenizer.json") + ": no 'model.vocab' object");
+    }
+
+    @Test
+    void aTokenizerLargerThanTheEmbeddingTableIsRejectedAtLoad(@TempDir Path tmp) throws Exception {
+        Path model = Tiny.classifier(tmp.resolve("clf"), 1, "neg", "pos");
+        JsonObject tok = JsonParser.parseString(Files.readString(model.resolve("tokenizer.json"))).getAsJsonObject();
+        tok.getAsJsonObject("model").getAsJsonObject("vocab").addProperty("zebra", 500);
+        Files.writeString(model.resolve("tokenizer.json"), tok.toString());
+        String expected = model + ": the tokenizer has token id 500 ('zebra'), but the model's embedding table has "
+                + Tiny.vocab().size() + " rows (vocab_size in config.json)";
+        oneLine(CliTest.run("classify", "--model", model.toString(), "--text", "a zebra"), expected);
+        oneLine(CliTest.run("embed", "--model", model.toString(), "--text", "a zebra"), expected);
+        oneLine(CliTest.run("bench", "--model", model.toString(), "--data", writeCsv(tmp), "--repeats", "1"),
+                expected);
+    }
+
+    static String writeCsv(Path dir) throws Exception {
+        Path f = dir.resolve("texts.csv");
+        Files.write(f, List.of("text", "a zebra", "b"));
+        return f.toString();
     }
 }
