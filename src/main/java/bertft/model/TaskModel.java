@@ -62,6 +62,7 @@ public final class TaskModel implements AutoCloseable {
         });
         bert.params().forEach((k, v) -> params.put("bert." + k, v));
         params.putAll(headParams);
+
     }
 
     /**

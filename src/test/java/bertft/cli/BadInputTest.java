@@ -5,6 +5,8 @@ import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import bertft.Tiny;
+import bertft.checkpoint.SafeTensors;
+import bertft.checkpoint.TensorData;
 import bertft.cli.CliTest.Run;
 import java.io.ByteArrayInputStream;
 import java.io.InputStream;
@@ -13,7 +15,9 @@ import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
+import java.util.LinkedHashMap;
 import java.util.List;
+import java.util.Map;
 import java.util.concurrent.TimeUnit;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;
@@ -228,5 +232,67 @@ class BadInputTest {
         Path f = dir.resolve("texts.csv");
         Files.write(f, List.of("text", "a zebra", "b"));
         return f.toString();
+    }
+
+    /** Rewrites one tensor of a checkpoint with every value {@code v} (or only its element {@code at}). */
+    static void setWeights(Path model, String name, float v, int at) {
+        Path file = model.resolve("model.safetensors");
+        Map<String, TensorData> w = new LinkedHashMap<>(SafeTensors.read(file));
+        float[] x = w.get(name).toFloats();
+        if (at < 0) {
+            java.util.Arrays.fill(x, v);
+        } else {
+            x[at] = v;
+        }
+        w.put(name, TensorData.of(w.get(name).shape(), x));
+        SafeTensors.write(file, w);
+    }
+
+    @Test
+    void nonFiniteWeightsAreRefusedAtLoadNamingTheTensor(@TempDir Path tmp) throws Exception {
+        Path clf = Tiny.classifier(tmp.resolve("clf"), 1, "neg", "pos");
+        setWeights(clf, "bert.encoder.layer.1.output.dense.weight", Float.NaN, 77);
+        String expected = clf + ": weight bert.encoder.layer.1.output.dense.weight holds NaN or infinite values";
+        Path data = tmp.resolve("d.csv");
+        Files.write(data, List.of("text,label", "good,pos", "bad,neg"));
+        oneLine(CliTest.run("classify", data.toString(), "--model", clf.toString()), expected);
+        oneLine(CliTest.run("embed", "--model", clf.toString(), "--text", "a"), expected);
+        oneLine(CliTest.run("evaluate", "--model", clf.toString(), "--data", data.toString(), "--out",
+                tmp.resolve("eval").toString()), expected);
+        assertFalse(Files.exists(tmp.resolve("eval")), "nothing written");
+
+        Path qa = Tiny.qa(tmp.resolve("qa"), 1);
+        setWeights(qa, "qa_outputs.bias", Float.NEGATIVE_INFINITY, 1);
+        oneLine(CliTest.run("qa", "--model", qa.toString(), "--context", "text", "--question", "q?"),
+                qa + ": weight qa_outputs.bias holds NaN or infinite values");
+
+        // as in the report: one 4 KB block of the file overwritten with 0xff bytes (NaN) somewhere in the weights
+        Path hit = Tiny.classifier(tmp.resolve("hit"), 1, "neg", "pos");
+        byte[] bytes = Files.readAllBytes(hit.resolve("model.safetensors"));
+        java.util.Arrays.fill(bytes, bytes.length / 2, bytes.length / 2 + 4096, (byte) 0xff);
+        Files.write(hit.resolve("model.safetensors"), bytes);
+        Run r = CliTest.run("classify", "--model", hit.toString(), "--text", "good");
+        oneLine(r, hit + ": weight ");
+        assertTrue(r.err().contains("holds NaN or infinite values"), r.err());
+    }
+
+    @Test
+    void outputsThatOverflowAreAnErrorNotNaNInTheOutput(@TempDir Path tmp) throws Exception {
+        // finite weights, but so large that the scores overflow
+        Path clf = Tiny.classifier(tmp.resolve("clf"), 1, "neg", "pos");
+        setWeights(clf, "classifier.weight", 3e38f, -1);
+        setWeights(clf, "bert.pooler.dense.bias", 1f, -1);
+        Path data = tmp.resolve("d.csv");
+        Files.write(data, List.of("text,label", "good,pos", "bad,neg"));
+        Run c = CliTest.run("classify", data.toString(), "--model", clf.toString());
+        oneLine(c, "the model's scores came out NaN or infinite");
+        assertEquals("", c.out().replaceFirst("(?s)^text,label,predicted.*?\n", ""), "no row of NaN: " + c.out());
+        oneLine(CliTest.run("evaluate", "--model", clf.toString(), "--data", data.toString(), "--out",
+                tmp.resolve("eval").toString()), "the model's scores came out NaN or infinite");
+        Path emb = Tiny.checkpoint(tmp.resolve("emb"), 1);
+        setWeights(emb, "embeddings.word_embeddings.weight", 3e38f, -1);
+        Run e = CliTest.run("embed", "--model", emb.toString(), "--text", "a");
+        oneLine(e, "the embeddings came out NaN or infinite");
+        assertEquals("", e.out());
     }
 }
