@@ -62,7 +62,6 @@ public final class TaskModel implements AutoCloseable {
         });
         bert.params().forEach((k, v) -> params.put("bert." + k, v));
         params.putAll(headParams);
-
     }
 
     /**
