@@ -75,12 +75,33 @@ public final class TableReader implements Closeable, Iterable<TableReader.Row> {
      * One row.
      *
      * @param line the 1-based line the row starts on
-     * @param values column name to cell text, in column order
+     * @param values column name to cell text, in column order (JSON: strings and numbers as written, lists and
+     *     objects as JSON text, null as no cell)
+     * @param json the object as read, with its JSON types (JSON lines); null for CSV and TSV
      */
-    public record Row(int line, Map<String, String> values) {
+    public record Row(int line, Map<String, String> values, JsonObject json) {
+        /** A CSV or TSV row. */
+        public Row(int line, Map<String, String> values) {
+            this(line, values, null);
+        }
+
         /** The cell of {@code column}, or null when this row has none (JSON lines without that key). */
         public String get(String column) {
             return values.get(column);
+        }
+
+        /**
+         * What is wrong with the cell of {@code column} as a text, or null when it is one: JSON numbers, lists,
+         * objects and booleans are not texts (their JSON would be classified instead).
+         */
+        public String notText(String column) {
+            JsonElement v = json == null ? null : json.get(column);
+            if (v == null || v.isJsonPrimitive() && v.getAsJsonPrimitive().isString()) {
+                return null;
+            }
+            String kind = v.isJsonNull() ? "null" : v.isJsonArray() ? "a list" : v.isJsonObject() ? "an object"
+                    : v.getAsJsonPrimitive().isNumber() ? "a number" : "true/false";
+            return "'" + column + "' is " + kind + ", not a string";
         }
     }
 
@@ -102,13 +123,18 @@ public final class TableReader implements Closeable, Iterable<TableReader.Row> {
 
     private final String name;
     private final Reader reader;
+    private final Format format;
+    private final boolean formatFromName;
     private final Consumer<Problem> onBadRow;
     private final RowSource source;
     private Row next;
     private boolean done;
 
-    private TableReader(String name, Reader reader, Format format, Consumer<Problem> onBadRow) {
+    private TableReader(String name, Reader reader, Format format, boolean formatFromName,
+            Consumer<Problem> onBadRow) {
         this.name = name;
+        this.format = format;
+        this.formatFromName = formatFromName;
         this.reader = reader;
         this.onBadRow = onBadRow;
         this.source = format == Format.JSONL ? new JsonLines() : new Delimited(format);
@@ -141,12 +167,18 @@ public final class TableReader implements Closeable, Iterable<TableReader.Row> {
         } catch (IOException e) {
             throw new UserError(file + ": cannot read: " + e.getMessage());
         }
-        return open(new Utf8Reader(in, Utf8Reader.MAX_LINE), stdin ? "stdin" : file.toString(), f, onBadRow);
+        return open(new Utf8Reader(in, Utf8Reader.MAX_LINE), stdin ? "stdin" : file.toString(), f, format == null,
+                onBadRow);
     }
 
     /** Reads already-decoded text; {@code name} is used in messages. The header (CSV/TSV) is read now. */
     public static TableReader open(Reader reader, String name, Format format, Consumer<Problem> onBadRow) {
-        TableReader t = new TableReader(name, new BufferedReader(reader, 1 << 16), format, onBadRow);
+        return open(reader, name, format, false, onBadRow);
+    }
+
+    private static TableReader open(Reader reader, String name, Format format, boolean formatFromName,
+            Consumer<Problem> onBadRow) {
+        TableReader t = new TableReader(name, new BufferedReader(reader, 1 << 16), format, formatFromName, onBadRow);
         try {
             t.source.start();
         } catch (RuntimeException e) {
@@ -220,6 +252,13 @@ public final class TableReader implements Closeable, Iterable<TableReader.Row> {
                     + "line break (is it a text table?)");
         }
         return new UserError(name + ":" + fallback + ": cannot read: " + e.getMessage());
+    }
+
+    /** The end of a message about content of format {@code looksLike}: how this file came to be read otherwise. */
+    private String readAs(Format looksLike) {
+        String ext = looksLike.name().toLowerCase(Locale.ROOT);
+        return ", but is read as " + (format == Format.JSONL ? "JSON lines" : format.name()) + (formatFromName
+                ? " because of its name; rename it ." + ext : " (--format); use --format " + ext);
     }
 
     /** Drops a leading byte-order mark, which would otherwise become part of the first column name. */
@@ -321,6 +360,10 @@ public final class TableReader implements Closeable, Iterable<TableReader.Row> {
         }
 
         private List<String> header(List<String> names, int line) {
+            if (names.get(0).strip().startsWith("{")) {
+                throw new UserError(name + ":" + line + ": the header looks like JSON lines (" + abbreviate(String.join(
+                        ",", names)) + ")" + readAs(Format.JSONL));
+            }
             List<String> out = new ArrayList<>();
             for (String n : names) {
                 String s = n.strip();
@@ -342,6 +385,7 @@ public final class TableReader implements Closeable, Iterable<TableReader.Row> {
         private int lineNumber;
         private Row first;
         private List<String> columns = List.of();
+        private boolean started;
 
         @Override
         public void start() {
@@ -354,6 +398,23 @@ public final class TableReader implements Closeable, Iterable<TableReader.Row> {
             if (first != null) {
                 columns = List.copyOf(first.values().keySet());
             }
+        }
+
+        /**
+         * A first line that is not even trying to be a JSON object is the wrong format, not a bad row: say what it
+         * looks like instead of skipping every line and reporting an empty file.
+         */
+        private void checkFirst(String text) {
+            String t = text.strip();
+            if (t.startsWith("{")) {
+                return;
+            }
+            String found = t.startsWith("[") ? "it starts a JSON list (JSON lines hold one {...} object per line, "
+                    + "not one JSON document)"
+                    : t.contains("\t") ? "it looks like TSV (" + abbreviate(t) + ")" + readAs(Format.TSV)
+                    : t.contains(",") ? "it looks like CSV (" + abbreviate(t) + ")" + readAs(Format.CSV)
+                    : "found " + abbreviate(t);
+            throw new UserError(name + ":" + lineNumber + ": not a JSON object: " + found);
         }
 
         @Override
@@ -381,6 +442,10 @@ public final class TableReader implements Closeable, Iterable<TableReader.Row> {
                 lineNumber++;
                 if (text.isBlank()) {
                     continue;
+                }
+                if (!started) {
+                    started = true;
+                    checkFirst(text);
                 }
                 Row row = parse(text);
                 if (row != null) {
@@ -411,7 +476,7 @@ public final class TableReader implements Closeable, Iterable<TableReader.Row> {
                 // Strings and numbers as written; lists and objects as JSON text; null as a missing cell.
                 values.put(e.getKey(), v.isJsonNull() ? null : v.isJsonPrimitive() ? v.getAsString() : v.toString());
             }
-            return new Row(lineNumber, Collections.unmodifiableMap(values));
+            return new Row(lineNumber, Collections.unmodifiableMap(values), (JsonObject) json);
         }
     }
 

@@ -295,4 +295,104 @@ class BadInputTest {
         oneLine(e, "the embeddings came out NaN or infinite");
         assertEquals("", e.out());
     }
+
+    @Test
+    void predictionColumnsNeverClashWithTheInputs(@TempDir Path tmp) throws Exception {
+        Path clf = Tiny.classifier(tmp.resolve("clf"), 1, "neg", "pos");
+        Path in = tmp.resolve("in.csv");
+        Files.write(in, List.of("text,score", "good phone,5", "bad phone,1"));
+        Path once = tmp.resolve("once.csv");
+        Run r = CliTest.run("classify", in.toString(), "--model", clf.toString(), "--out", once.toString());
+        assertEquals(0, r.code(), r.err());
+        assertTrue(r.err().contains("note: " + in + " already has column(s) [score]; the new columns are "
+                + "predicted_2, score_2, p_neg_2, p_pos_2"), r.err());
+        List<String> lines = Files.readAllLines(once);
+        assertEquals("text,score,predicted_2,score_2,p_neg_2,p_pos_2", lines.get(0));
+        assertTrue(lines.get(1).startsWith("good phone,5,"), lines.get(1));
+        // a classified file classified again: bert-ft reads its own output, and nothing is renamed or lost
+        Path twice = tmp.resolve("twice.csv");
+        r = CliTest.run("classify", once.toString(), "--model", clf.toString(), "--out", twice.toString());
+        assertEquals(0, r.code(), r.err());
+        assertEquals("text,score,predicted_2,score_2,p_neg_2,p_pos_2,predicted_3,score_3,p_neg_3,p_pos_3",
+                Files.readAllLines(twice).get(0));
+        Path plain = tmp.resolve("plain.csv");
+        Files.write(plain, List.of("text", "ok"));
+        r = CliTest.run("classify", plain.toString(), "--model", clf.toString());
+        assertEquals("text,predicted,score,p_neg,p_pos", r.out().lines().findFirst().orElse(""));
+        assertFalse(r.err().contains("note:"), r.err());
+    }
+
+    @Test
+    void jsonLinesKeepTheirTypesAndScoresAreNumbers(@TempDir Path tmp) throws Exception {
+        Path clf = Tiny.classifier(tmp.resolve("clf"), 1, "neg", "pos");
+        Path in = tmp.resolve("in.jsonl");
+        Files.write(in, List.of(
+                "{\"id\": 1, \"text\": \"good phone\", \"meta\": {\"tags\": [1, \"a\"]}, \"ok\": true, \"n\": null}",
+                "{\"id\": 2, \"text\": 5}",
+                "{\"text\": [\"a\"], \"id\": 3}",
+                "{\"id\": 4.50, \"text\": \"bad\"}"));
+        Run r = CliTest.run("classify", in.toString(), "--model", clf.toString());
+        assertEquals(3, r.code(), r.err());
+        assertTrue(r.err().contains("skipped " + in + ":2: 'text' is a number, not a string"), r.err());
+        assertTrue(r.err().contains("skipped " + in + ":3: 'text' is a list, not a string"), r.err());
+        List<String> lines = r.out().lines().toList();
+        assertEquals(2, lines.size(), r.out());
+        JsonObject first = JsonParser.parseString(lines.get(0)).getAsJsonObject();
+        assertTrue(first.get("id").getAsJsonPrimitive().isNumber(), lines.get(0));
+        assertEquals(JsonParser.parseString("{\"tags\": [1, \"a\"]}"), first.get("meta"));
+        assertTrue(first.get("ok").getAsJsonPrimitive().isBoolean(), lines.get(0));
+        assertTrue(first.has("n") && first.get("n").isJsonNull(), lines.get(0));
+        assertTrue(first.get("predicted").getAsJsonPrimitive().isString(), lines.get(0));
+        for (String k : List.of("score", "p_neg", "p_pos")) {
+            assertTrue(first.get(k).getAsJsonPrimitive().isNumber(), k + " in " + lines.get(0));
+        }
+        assertEquals(1.0, first.get("p_neg").getAsDouble() + first.get("p_pos").getAsDouble(), 2e-4);
+        assertTrue(lines.get(1).startsWith("{\"id\":4.50,\"text\":\"bad\","), "numbers as written: " + lines.get(1));
+
+        // to CSV: cells by column name, whatever the key order of each object
+        Path mixed = tmp.resolve("mixed.jsonl");
+        Files.write(mixed, List.of("{\"id\": 1, \"text\": \"good\"}", "{\"text\": \"bad\", \"id\": 2}",
+                "{\"text\": \"so so\"}", "{\"id\": 3, \"text\": \"fine\", \"extra\": 1}"));
+        Path csv = tmp.resolve("mixed.csv");
+        r = CliTest.run("classify", mixed.toString(), "--model", clf.toString(), "--out", csv.toString());
+        assertEquals(3, r.code(), r.err());
+        assertTrue(r.err().contains(mixed + ":4: field 'extra' is not among the columns of the first row"), r.err());
+        List<String> rows = Files.readAllLines(csv);
+        assertEquals("id,text,predicted,score,p_neg,p_pos", rows.get(0));
+        assertTrue(rows.get(1).startsWith("1,good,") && rows.get(2).startsWith("2,bad,")
+                && rows.get(3).startsWith("\"\",so so,"), rows.toString());
+        assertEquals(4, rows.size(), rows.toString());
+    }
+
+    @Test
+    void aTableInTheWrongFormatSaysWhatItLooksLike(@TempDir Path tmp) throws Exception {
+        Path clf = Tiny.classifier(tmp.resolve("clf"), 1, "neg", "pos");
+        Path csvNamedJsonl = tmp.resolve("data.jsonl");
+        Files.write(csvNamedJsonl, List.of("text,label", "good,pos"));
+        oneLine(CliTest.run("classify", csvNamedJsonl.toString(), "--model", clf.toString()),
+                csvNamedJsonl + ":1: not a JSON object: it looks like CSV (text,label), but is read as JSON lines "
+                        + "because of its name; rename it .csv");
+        oneLine(withStdin(new ByteArrayInputStream("text,label\ngood,pos\n".getBytes(StandardCharsets.UTF_8)),
+                "classify", "-", "--format", "jsonl", "--model", clf.toString()),
+                "stdin:1: not a JSON object: it looks like CSV (text,label), but is read as JSON lines (--format); "
+                        + "use --format csv");
+        Path jsonNamedCsv = tmp.resolve("data.csv");
+        Files.write(jsonNamedCsv, List.of("{\"text\": \"good\", \"label\": \"pos\"}"));
+        oneLine(CliTest.run("classify", jsonNamedCsv.toString(), "--model", clf.toString()),
+                jsonNamedCsv + ":1: the header looks like JSON lines");
+        Path tsvNamedCsv = tmp.resolve("tabs.csv");
+        Files.write(tsvNamedCsv, List.of("text\tlabel", "good\tpos"));
+        oneLine(CliTest.run("classify", tsvNamedCsv.toString(), "--model", clf.toString()),
+                tsvNamedCsv + ": no column 'text' (columns: text\tlabel); is it tab-separated?");
+        Path document = tmp.resolve("doc.jsonl");
+        Files.write(document, List.of("[", "  {\"text\": \"good\"}", "]"));
+        oneLine(CliTest.run("classify", document.toString(), "--model", clf.toString()),
+                document + ":1: not a JSON object: it starts a JSON list");
+        // the same for training data
+        Path task = tmp.resolve("t.yaml");
+        Files.writeString(task, "task: classification\nmodel: " + clf + "\ndata-dir: " + tmp + "\ntrain: data.jsonl\n"
+                + "labels: [neg, pos]\n");
+        oneLine(CliTest.run("train", task.toString(), "--out", tmp.resolve("run").toString()),
+                csvNamedJsonl + ":1: not a JSON object: it looks like CSV");
+    }
 }
