@@ -51,7 +51,8 @@ final class QaCommand implements Callable<Integer> {
     @Option(names = "--top-k", defaultValue = "1", paramLabel = "N", converter = Ints.Positive.class, description = "Answers per question (default: 1).")
     int topK;
 
-    @Option(names = "--json", description = "One JSON object per question.")
+    @Option(names = "--json", description = "One JSON object per question; each answer's start and end are "
+            + "code-point offsets into the context, as Python's context[start:end] and SQuAD's answer_start count.")
     boolean json;
 
     @Override

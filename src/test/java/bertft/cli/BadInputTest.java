@@ -395,4 +395,28 @@ class BadInputTest {
         oneLine(CliTest.run("train", task.toString(), "--out", tmp.resolve("run").toString()),
                 csvNamedJsonl + ":1: not a JSON object: it looks like CSV");
     }
+
+    @Test
+    void qaJsonOffsetsAreCodePointsAsInPython(@TempDir Path tmp) {
+        Path qa = Tiny.qa(tmp.resolve("qa"), 3);
+        // emoji (outside the BMP), CJK, Hebrew (right to left) and Arabic before and between the words
+        String ctx = "\uD83D\uDE00\uD83C\uDF89 the capital \u6771\u4EAC of \u05E9\u05DC\u05D5\u05DD "
+                + "\uD83D\uDE80 is paris , \u0645\u0631\u062D\u0628\u0627 and \uD83D\uDC4D rome .";
+        Run r = CliTest.run("qa", "--model", qa.toString(), "--context", ctx, "--question", "what is the capital ?",
+                "--top-k", "20", "--json");
+        assertEquals(0, r.code(), r.err());
+        var answers = JsonParser.parseString(r.out().strip()).getAsJsonObject().getAsJsonArray("answers");
+        assertTrue(answers.size() > 5, r.out());
+        int[] cps = ctx.codePoints().toArray();
+        boolean afterAstral = false;
+        for (var a : answers) {
+            JsonObject o = a.getAsJsonObject();
+            int start = o.get("start").getAsInt();
+            int end = o.get("end").getAsInt();
+            // Python: context[start:end]
+            assertEquals(o.get("answer").getAsString(), new String(cps, start, end - start), o.toString());
+            afterAstral |= start > 2;
+        }
+        assertTrue(afterAstral, "some answer lies after the emoji, where UTF-16 and code points differ: " + r.out());
+    }
 }
