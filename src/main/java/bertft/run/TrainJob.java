@@ -54,6 +54,7 @@ public final class TrainJob {
         }
         Path modelDir = ModelStore.resolve(spec.model());
         Checkpoint base = Checkpoint.read(resume ? last : modelDir);
+        ModelLimits.check(spec, base.config(), modelDir);
         int maxLength = Math.min(spec.maxLength(), base.config().maxPositionEmbeddings());
         try (BertTokenizer tok = BertTokenizer.load(resume ? last : modelDir, maxLength,
                 base.config().vocabSize());

@@ -419,4 +419,54 @@ class BadInputTest {
         }
         assertTrue(afterAstral, "some answer lies after the emoji, where UTF-16 and code points differ: " + r.out());
     }
+
+    /** A task for the tiny model (2 layers, 64 positions) whose data need not exist: checks come first. */
+    static Path tinyTask(Path tmp, String extra) throws Exception {
+        Path model = Tiny.checkpoint(tmp.resolve("tiny"), 1);
+        Path task = tmp.resolve("t.yaml");
+        Files.writeString(task, "task: classification\nmodel: " + model + "\ndata-dir: " + tmp + "\n"
+                + "train: train.csv\nlabels: [neg, pos]\n" + extra);
+        return task;
+    }
+
+    @Test
+    void settingsBeyondTheModelAreRejectedBeforeTraining(@TempDir Path tmp) throws Exception {
+        Path task = tinyTask(tmp, "max-length: 100000\n");
+        Path model = tmp.resolve("tiny");
+        Path out = tmp.resolve("run");
+        oneLine(CliTest.run("train", task.toString(), "--out", out.toString()),
+                task + ":6: max-length 100000: " + model + " has 64 positions (max_position_embeddings); use 4 to 64");
+        oneLine(CliTest.run("train", task.toString(), "--out", out.toString(), "--max-length", "65"),
+                "--max-length 65: " + model + " has 64 positions");
+        oneLine(CliTest.run("train", task.toString(), "--out", out.toString(), "--max-length", "32",
+                "--strategy", "top-k", "--unfreeze-layers", "99"),
+                "--unfreeze-layers 99: " + model + " has 2 layers (num_hidden_layers); use 0 to 2");
+        assertFalse(Files.exists(out), "nothing written");
+    }
+
+    @Test
+    void compareChecksEveryStrategyBeforeTheFirstRun(@TempDir Path tmp) throws Exception {
+        Path task = tinyTask(tmp, "max-length: 32\n");
+        Path out = tmp.resolve("cmp");
+        String t = task.toString();
+        String o = out.toString();
+        oneLine(CliTest.run("compare", t, "--out", o, "--strategies", "full,bogus"),
+                "--strategies bogus: 'bogus' is not a strategy (one of frozen, top-k, full, llrd, gradual, ulmfit;");
+        oneLine(CliTest.run("compare", t, "--out", o, "--strategies", "full,top-99"),
+                "--strategies top-99: --unfreeze-layers 99: " + tmp.resolve("tiny") + " has 2 layers");
+        oneLine(CliTest.run("compare", t, "--out", o, "--strategies", "full,frozen:lerning-rate=1e-3"),
+                "--strategies frozen:lerning-rate=1e-3: unknown option '--lerning-rate' (did you mean "
+                        + "'--learning-rate'?)");
+        oneLine(CliTest.run("compare", t, "--out", o, "--strategies", "full,frozen:epochs=-1"),
+                "--strategies frozen:epochs=-1: --epochs: must be > 0, got -1");
+        oneLine(CliTest.run("compare", t, "--out", o, "--strategies", "full,frozen:max-length=500"),
+                "--strategies frozen:max-length=500: --max-length 500:");
+        oneLine(CliTest.run("compare", t, "--out", o, "--strategies", "full,frozen:seed=3"),
+                "--strategies frozen:seed=3: 'seed' cannot be set per strategy");
+        oneLine(CliTest.run("compare", t, "--out", o, "--strategies", "full,frozen,full"),
+                "--strategies full: appears twice");
+        oneLine(CliTest.run("compare", t, "--out", o, "--strategies", "full", "--seeds", "1,2,1"),
+                "--seeds: 1 appears twice");
+        assertFalse(Files.exists(out), "no run started");
+    }
 }
