@@ -327,6 +327,9 @@ public final class LabelledData {
                         return cell.isEmpty() ? "empty label" : "label '" + cell + "' is not a number";
                     }
                     value = Double.parseDouble(cell);
+                    if (Double.isInfinite(value)) {
+                        return "label '" + cell + "' is too large a number";
+                    }
                 }
                 case QA -> throw new IllegalStateException("qa rows are not table rows");
             }

@@ -26,7 +26,7 @@ public final class Batcher {
         List<Integer> order = new ArrayList<>(IntStream.range(0, lengths.length).boxed().toList());
         Collections.shuffle(order, rng);
         List<int[]> batches = new ArrayList<>();
-        int pool = batchSize * POOL;
+        int pool = (int) Math.min(Integer.MAX_VALUE, (long) batchSize * POOL); // no overflow for huge batches
         for (int start = 0; start < order.size(); start += pool) {
             List<Integer> chunk = new ArrayList<>(order.subList(start, Math.min(order.size(), start + pool)));
             chunk.sort(Comparator.comparingInt(i -> lengths[i]));

@@ -469,4 +469,23 @@ class BadInputTest {
                 "--seeds: 1 appears twice");
         assertFalse(Files.exists(out), "no run started");
     }
+
+    @Test
+    @Timeout(value = 120, unit = TimeUnit.SECONDS)
+    void hugeButValidNumbersNeitherOverflowNorHang(@TempDir Path tmp) throws Exception {
+        Path task = tinyTask(tmp, "max-length: 16\nepochs: 1\n");
+        Files.write(tmp.resolve("train.csv"), List.of("text,label", "good,pos", "bad,neg", "fine,pos"));
+        String max = Integer.toString(Integer.MAX_VALUE);
+        Run r = CliTest.run("train", task.toString(), "--out", tmp.resolve("run").toString(), "--batch-size", max,
+                "--gradient-accumulation", max);
+        assertEquals(0, r.code(), r.err());
+        JsonObject report = JsonParser.parseString(Files.readString(tmp.resolve("run/report.json"))).getAsJsonObject();
+        assertEquals(1, report.getAsJsonObject("training").get("steps").getAsInt(), report.toString());
+        Run b = CliTest.run("bench", "--model", tmp.resolve("tiny").toString(), "--data",
+                tmp.resolve("train.csv").toString(), "--batch-size", max, "--max-length", "16", "--repeats", "1");
+        assertEquals(0, b.code(), b.err());
+        oneLine(CliTest.run("train", task.toString(), "--learning-rate", "1e999"),
+                "--learning-rate: 1e999 is too large a number");
+        oneLine(CliTest.run("train", task.toString(), "--epochs", "1e400"), "--epochs: 1e400 is too large a number");
+    }
 }
