@@ -105,9 +105,26 @@ public final class BertFt {
                 cl.getErr().println("bert-ft: " + user.getMessage());
                 return USER_ERROR;
             }
+            if (outOfMemory(e)) {
+                cl.getErr().println("bert-ft: out of memory: try a smaller --batch-size, --max-length or --shapes "
+                        + "(or more memory: BERT_FT_JAVA_OPTS=-Xmx... for Java's share)");
+                return USER_ERROR;
+            }
             cl.getErr().println("bert-ft: internal error: " + e + (verbose ? "" : " (--verbose shows where)"));
             return 1;
         };
+    }
+
+    /** Java's heap or the engine's allocator ran out (libtorch says so in its message). */
+    static boolean outOfMemory(Throwable e) {
+        for (Throwable t = e; t != null; t = t.getCause()) {
+            String m = String.valueOf(t.getMessage());
+            if (t instanceof OutOfMemoryError || m.contains("not enough memory") || m.contains("can't allocate memory")
+                    || m.contains("Cannot allocate memory")) {
+                return true;
+            }
+        }
+        return false;
     }
 
     /** Reads the version Maven filtered into the jar. */

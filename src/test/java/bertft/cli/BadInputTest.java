@@ -488,4 +488,15 @@ class BadInputTest {
                 "--learning-rate: 1e999 is too large a number");
         oneLine(CliTest.run("train", task.toString(), "--epochs", "1e400"), "--epochs: 1e400 is too large a number");
     }
+
+    @Test
+    void benchRunsOnASmallModelAndOutOfMemoryIsOneLine(@TempDir Path tmp) {
+        Path model = Tiny.checkpoint(tmp.resolve("tiny"), 1); // 177 tokens: fewer than BERT's reserved ids
+        Run r = CliTest.run("bench", "--model", model.toString(), "--shapes", "2x8", "--repeats", "1");
+        assertEquals(0, r.code(), r.err());
+        assertTrue(BertFt.outOfMemory(new RuntimeException("step", new OutOfMemoryError("Java heap space"))));
+        assertTrue(BertFt.outOfMemory(new ai.djl.engine.EngineException(
+                "DefaultCPUAllocator: not enough memory: you tried to allocate 1099511627776 bytes.")));
+        assertFalse(BertFt.outOfMemory(new IllegalStateException("index out of range")));
+    }
 }
