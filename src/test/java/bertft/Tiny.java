@@ -1,6 +1,7 @@
 package bertft;
 
 import bertft.checkpoint.Checkpoint;
+import bertft.checkpoint.TensorData;
 import bertft.model.Bert;
 import bertft.model.BertConfig;
 import bertft.model.TaskModel;
@@ -13,8 +14,11 @@ import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.Paths;
+import com.google.gson.JsonObject;
+import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.Random;
 
 /** A tiny random BERT over {@code vocab/tiny-vocab.txt}, for fast tests. */
 public final class Tiny {
@@ -59,6 +63,47 @@ public final class Tiny {
     public static Path checkpoint(Path dir, long seed) {
         try (Bert bert = bert(seed); BertTokenizer tok = tokenizer(64)) {
             new Checkpoint(bert.config(), bert.tensors(), Map.of()).write(dir, tok);
+        }
+        return dir;
+    }
+
+    /**
+     * A tiny random classifier as bert-ft saves one (id2label, bert_ft_task), untrained: for the commands that
+     * need a fine-tuned model, when what they print matters more than what it predicts.
+     */
+    public static Path classifier(Path dir, long seed, String... labels) {
+        JsonObject id2label = new JsonObject();
+        for (int i = 0; i < labels.length; i++) {
+            id2label.addProperty(Integer.toString(i), labels[i]);
+        }
+        JsonObject task = new JsonObject();
+        task.addProperty("task", "classification");
+        task.addProperty("max_length", 32);
+        JsonObject extra = new JsonObject();
+        extra.add("id2label", id2label);
+        extra.add("bert_ft_task", task);
+        return withHead(dir, seed, "classifier", labels.length, extra);
+    }
+
+    /** A tiny random extractive-QA model (qa_outputs), with windows that fit its 64 positions. */
+    public static Path qa(Path dir, long seed) {
+        JsonObject task = new JsonObject();
+        task.addProperty("task", "qa");
+        task.addProperty("max_length", 64);
+        task.addProperty("doc_stride", 16);
+        task.addProperty("max_query_length", 16);
+        JsonObject extra = new JsonObject();
+        extra.add("bert_ft_task", task);
+        return withHead(dir, seed, "qa_outputs", 2, extra);
+    }
+
+    private static Path withHead(Path dir, long seed, String head, int outputs, JsonObject extra) {
+        try (Bert bert = bert(seed); BertTokenizer tok = tokenizer(64)) {
+            Random rng = new Random(seed);
+            Map<String, TensorData> heads = new LinkedHashMap<>();
+            heads.put(head + ".weight", Bert.init(head + ".weight", new long[] {outputs, 32}, 0.5, rng));
+            heads.put(head + ".bias", Bert.init(head + ".bias", new long[] {outputs}, 0.5, rng));
+            new Checkpoint(bert.config().withJson(extra), bert.tensors(), heads).write(dir, tok);
         }
         return dir;
     }

@@ -91,8 +91,7 @@ public final class Bench {
             all.put("classifier.bias", b);
             return time(() -> {
                 try (NDManager step = NDManager.newBaseManager()) {
-                    NDArray ids = step.randomInteger(1000, bert.config().vocabSize(), new Shape(batch, length),
-                            DataType.INT64);
+                    NDArray ids = randomIds(step, batch, length);
                     NDArray mask = step.ones(new Shape(batch, length), DataType.INT64);
                     NDArray y = step.randomInteger(0, labels, new Shape(batch), DataType.INT64);
                     // 1) forward and loss
@@ -157,12 +156,17 @@ public final class Bench {
         out.flush();
     }
 
+    /** (B, T) random token ids above BERT's reserved and special tokens, where the vocabulary has them. */
+    private NDArray randomIds(NDManager step, int batch, int length) {
+        int vocab = bert.config().vocabSize();
+        return step.randomInteger(vocab > 2000 ? 1000 : 0, vocab, new Shape(batch, length), DataType.INT64);
+    }
+
     /** Median seconds of one inference forward pass at batch x length. */
     public double inference(int batch, int length) {
         return time(() -> {
             try (NDManager step = NDManager.newBaseManager()) {
-                NDArray ids = step.randomInteger(1000, bert.config().vocabSize(), new Shape(batch, length),
-                        DataType.INT64);
+                NDArray ids = randomIds(step, batch, length);
                 NDArray mask = step.ones(new Shape(batch, length), DataType.INT64);
                 Bert.meanPool(bert.forward(ids, null, mask, false), mask).toFloatArray();
             }

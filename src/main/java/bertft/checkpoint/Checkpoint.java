@@ -33,7 +33,14 @@ public record Checkpoint(BertConfig config, Map<String, TensorData> encoder, Map
             throw new UserError(dir + ": no such checkpoint directory");
         }
         BertConfig config = BertConfig.read(dir.resolve("config.json"));
-        return split(config, readWeights(dir), dir.toString());
+        Map<String, TensorData> weights = readWeights(dir);
+        for (Map.Entry<String, TensorData> e : weights.entrySet()) {
+            if (!e.getValue().allFinite()) {
+                throw new UserError(dir + ": weight " + e.getKey() + " holds NaN or infinite values (a damaged or "
+                        + "diverged checkpoint; re-download or retrain it)");
+            }
+        }
+        return split(config, weights, dir.toString());
     }
 
     /** Reads model.safetensors, a sharded index, or (without running pickle code) pytorch_model.bin. */

@@ -275,6 +275,7 @@ public final class SafeTensors {
     private static UserError cannotRead(Path file, IOException e) {
         return e instanceof NoSuchFileException
                 ? new UserError(file + ": no such file")
-                : new UserError(file + ": cannot read: " + e, e);
+                : new UserError(file + ": cannot read: " + (e instanceof java.nio.file.AccessDeniedException
+                        ? "permission denied" : e.getMessage()), e);
     }
 }

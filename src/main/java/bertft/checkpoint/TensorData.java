@@ -39,6 +39,37 @@ public record TensorData(long[] shape, ByteBuffer data) {
         return numel(shape);
     }
 
+    /**
+     * Whether every value is a number (no NaN, no infinity). Reads the bits two floats at a time: a float is
+     * non-finite when its 8 exponent bits are all ones, and adding 1 to that exponent field carries into the sign
+     * bit exactly then, so one and, add and or per pair (tens of milliseconds for 22M weights, no engine call).
+     */
+    public boolean allFinite() {
+        final long exponents = 0x7f8000007f800000L;
+        final long one = 0x0080000000800000L;
+        ByteBuffer b = data.duplicate().order(ByteOrder.LITTLE_ENDIAN);
+        java.nio.LongBuffer pairs = b.asLongBuffer();
+        long[] chunk = new long[Math.min(pairs.remaining(), 1 << 14)];
+        long acc = 0;
+        while (pairs.hasRemaining()) {
+            int n = Math.min(chunk.length, pairs.remaining());
+            pairs.get(chunk, 0, n);
+            int i = 0;
+            // unrolled by hand: the launcher runs C1, which neither unrolls nor vectorises
+            for (; i + 4 <= n; i += 4) {
+                acc |= ((chunk[i] & exponents) + one) | ((chunk[i + 1] & exponents) + one)
+                        | ((chunk[i + 2] & exponents) + one) | ((chunk[i + 3] & exponents) + one);
+            }
+            for (; i < n; i++) {
+                acc |= (chunk[i] & exponents) + one;
+            }
+        }
+        if (numel() % 2 == 1) {
+            acc |= (b.getInt(b.limit() - Float.BYTES) & 0x7f800000L) + 0x00800000L;
+        }
+        return (acc & 0x8000000080000000L) == 0;
+    }
+
     public float[] toFloats() {
         float[] out = new float[Math.toIntExact(numel())];
         data.duplicate().order(ByteOrder.LITTLE_ENDIAN).asFloatBuffer().get(out);

@@ -141,7 +141,9 @@ final class TorchUnpickler {
         } catch (UserError e) {
             throw e;
         } catch (RuntimeException e) { // truncated input, wrong types on the stack, bad lengths
-            throw new UserError(where + ": malformed pickle near byte " + in.position() + " (" + e + ")", e);
+            throw new UserError(where + ": malformed pickle near byte " + in.position() + " ("
+                    + (e instanceof java.nio.BufferUnderflowException ? "it ends early; is the file truncated?"
+                    : "unexpected data; is the file damaged?") + ")", e);
         }
     }
 

@@ -25,12 +25,38 @@ final class BenchCommand implements Callable<Integer> {
             description = "Checkpoint directory, bundled model or Hub id (default: ${DEFAULT-VALUE}).")
     String model;
 
-    @Option(names = "--repeats", defaultValue = "10", description = "Timed runs per figure; the median is shown.")
+    @Option(names = "--repeats", defaultValue = "10", converter = Ints.Positive.class,
+            description = "Timed runs per figure; the median is shown (default: ${DEFAULT-VALUE}).")
     int repeats;
 
-    @Option(names = "--shapes", split = ",", defaultValue = "32x64,16x128,8x384",
-            description = "Training-step shapes, BATCHxLENGTH (default: ${DEFAULT-VALUE}).")
-    List<String> shapes;
+    @Option(names = "--shapes", split = ",", defaultValue = "32x64,16x128,8x384", converter = Shape.Parser.class,
+            paramLabel = "BATCHxLENGTH",
+            description = "Training-step shapes; LENGTH at most the model's max_position_embeddings "
+                    + "(default: ${DEFAULT-VALUE}).")
+    List<Shape> shapes;
+
+    /** One training-step shape. */
+    record Shape(int batch, int length) {
+        /** {@code 32x64}: batch at least 1, length at least 2 ([CLS] and [SEP]). */
+        static final class Parser implements picocli.CommandLine.ITypeConverter<Shape> {
+            @Override
+            public Shape convert(String text) {
+                String[] bt = text.toLowerCase(java.util.Locale.ROOT).split("x", -1);
+                if (bt.length != 2) {
+                    throw new picocli.CommandLine.TypeConversionException("expected BATCHxLENGTH, e.g. 32x64");
+                }
+                return new Shape(part("batch", bt[0], 1), part("length", bt[1], 2));
+            }
+
+            private static int part(String name, String text, int min) {
+                try {
+                    return Ints.parse(text, min);
+                } catch (picocli.CommandLine.TypeConversionException e) {
+                    throw new picocli.CommandLine.TypeConversionException(name + ": " + e.getMessage());
+                }
+            }
+        }
+    }
 
     @Option(names = "--data", paramLabel = "FILE",
             description = "Also train one epoch over this CSV/TSV/JSONL (column --text-column) and report real "
@@ -40,31 +66,43 @@ final class BenchCommand implements Callable<Integer> {
     @Option(names = "--text-column", defaultValue = "text", description = "Text column of --data (default: text).")
     String textColumn;
 
-    @Option(names = "--batch-size", defaultValue = "32", description = "Batch size for --data (default: 32).")
+    @Option(names = "--batch-size", defaultValue = "32", converter = Ints.Positive.class,
+            description = "Batch size for --data (default: ${DEFAULT-VALUE}).")
     int batchSize;
 
-    @Option(names = "--max-length", defaultValue = "128", description = "Max tokens for --data (default: 128).")
+    @Option(names = "--max-length", defaultValue = "128", converter = Ints.Length.class,
+            description = "Max tokens for --data, at most the model's max_position_embeddings "
+                    + "(default: ${DEFAULT-VALUE}).")
     int maxLength;
 
     @Override
     public Integer call() {
         Path dir = ModelStore.resolve(model);
         Checkpoint ckpt = Checkpoint.read(dir);
+        if (data != null && spec.commandLine().getParseResult().hasMatchedOption("--max-length")) {
+            ckpt.config().requireLength("--max-length " + maxLength, maxLength, 2, dir);
+        }
+        if (data == null) {
+            for (Shape s : shapes) {
+                ckpt.config().requireLength("--shapes " + s.batch() + "x" + s.length(), s.length(), 2, dir);
+            }
+        }
         try (Bert bert = Bert.fromTensors(ckpt.config(), ckpt.encoder(), dir.toString())) {
-            Bench bench = new Bench(bert, spec.commandLine().getOut(), Math.max(1, repeats));
+            Bench bench = new Bench(bert, spec.commandLine().getOut(), repeats);
             if (data != null) {
-                bench.epoch(texts(dir), batchSize, data.toString());
+                bench.epoch(texts(dir, ckpt.config()), batchSize, data.toString());
             } else {
-                bench.run(parse(shapes));
+                bench.run(shapes.stream().map(s -> new int[] {s.batch(), s.length()}).toArray(int[][]::new));
             }
         }
         return 0;
     }
 
     /** The texts of --data, tokenized, without targets. */
-    private bertft.train.Features texts(Path modelDir) {
+    private bertft.train.Features texts(Path modelDir, bertft.model.BertConfig config) {
         java.util.List<ai.djl.huggingface.tokenizers.Encoding> enc = new java.util.ArrayList<>();
-        try (bertft.text.BertTokenizer tok = bertft.text.BertTokenizer.load(modelDir, maxLength);
+        int max = Math.min(maxLength, config.maxPositionEmbeddings());
+        try (bertft.text.BertTokenizer tok = bertft.text.BertTokenizer.load(modelDir, max, config.vocabSize());
                 bertft.data.TableReader t = bertft.data.TableReader.open(data, bertft.data.TableReader.FAIL)) {
             for (bertft.data.TableReader.Row row : t) {
                 String text = row.get(textColumn);
@@ -76,18 +114,5 @@ final class BenchCommand implements Callable<Integer> {
         }
         java.util.List<float[]> none = java.util.Collections.nCopies(enc.size(), new float[] {0});
         return new bertft.train.Features(enc, none);
-    }
-
-    private static int[][] parse(List<String> shapes) {
-        int[][] out = new int[shapes.size()][];
-        for (int i = 0; i < out.length; i++) {
-            String[] bt = shapes.get(i).toLowerCase(java.util.Locale.ROOT).split("x");
-            try {
-                out[i] = new int[] {Integer.parseInt(bt[0].strip()), Integer.parseInt(bt[1].strip())};
-            } catch (RuntimeException e) {
-                throw new UserError("--shapes: '" + shapes.get(i) + "' is not BATCHxLENGTH (e.g. 32x64)");
-            }
-        }
-        return out;
     }
 }

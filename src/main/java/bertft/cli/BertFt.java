@@ -51,6 +51,7 @@ public final class BertFt {
         TaskOptions.addTo(cl.getSubcommands().get("train"));
         TaskOptions.addTo(cl.getSubcommands().get("compare"));
         cl.setExecutionExceptionHandler(errors());
+        cl.setParameterExceptionHandler(BertFt::badArguments);
         cl.setExecutionStrategy(BertFt::execute);
         return cl;
     }
@@ -79,6 +80,29 @@ public final class BertFt {
 
     private static final String OFFLINE = "HF_HUB_OFFLINE";
 
+    /** A command line picocli cannot parse: one line naming the option and value, instead of the whole usage. */
+    private static int badArguments(CommandLine.ParameterException ex, String[] args) {
+        CommandLine cl = ex.getCommandLine();
+        cl.getErr().println("bert-ft: " + describe(ex));
+        cl.getErr().flush();
+        return USER_ERROR;
+    }
+
+    static String describe(CommandLine.ParameterException ex) {
+        CommandLine.Model.ArgSpec arg = ex.getArgSpec();
+        if (arg != null && ex.getValue() != null && ex.getCause() instanceof CommandLine.TypeConversionException t) {
+            String name = arg instanceof CommandLine.Model.OptionSpec o ? o.longestName() : arg.paramLabel();
+            // picocli's own converters say "'abc' is not an int"
+            String why = t.getMessage().replace("'" + ex.getValue() + "' is ", "");
+            return name + " " + ex.getValue() + ": " + why;
+        }
+        String help = "`" + ex.getCommandLine().getCommandSpec().qualifiedName() + " --help` lists the options";
+        if (ex instanceof CommandLine.UnmatchedArgumentException u && !u.getSuggestions().isEmpty()) {
+            return ex.getMessage() + " (did you mean " + u.getSuggestions().get(0) + "?)";
+        }
+        return ex.getMessage() + " (" + help + ")";
+    }
+
     private static IExecutionExceptionHandler errors() {
         return (e, cl, parseResult) -> {
             boolean verbose = parseResult.hasMatchedOption("--verbose");
@@ -93,9 +117,26 @@ public final class BertFt {
                 cl.getErr().println("bert-ft: " + user.getMessage());
                 return USER_ERROR;
             }
+            if (outOfMemory(e)) {
+                cl.getErr().println("bert-ft: out of memory: try a smaller --batch-size, --max-length or --shapes "
+                        + "(or more memory: BERT_FT_JAVA_OPTS=-Xmx... for Java's share)");
+                return USER_ERROR;
+            }
             cl.getErr().println("bert-ft: internal error: " + e + (verbose ? "" : " (--verbose shows where)"));
             return 1;
         };
+    }
+
+    /** Java's heap or the engine's allocator ran out (libtorch says so in its message). */
+    static boolean outOfMemory(Throwable e) {
+        for (Throwable t = e; t != null; t = t.getCause()) {
+            String m = String.valueOf(t.getMessage());
+            if (t instanceof OutOfMemoryError || m.contains("not enough memory") || m.contains("can't allocate memory")
+                    || m.contains("Cannot allocate memory")) {
+                return true;
+            }
+        }
+        return false;
     }
 
     /** Reads the version Maven filtered into the jar. */

@@ -78,11 +78,17 @@ final class ClassifyCommand implements Callable<Integer> {
     @Option(names = "--text-pair-column", paramLabel = "NAME", description = "Second text column of pair tasks.")
     String textPairColumn;
 
-    @Option(names = "--batch-size", defaultValue = "64", description = "Rows per forward pass (default: ${DEFAULT-VALUE}).")
+    @Option(names = "--batch-size", defaultValue = "64", converter = Ints.Positive.class, description = "Rows per forward pass (default: ${DEFAULT-VALUE}).")
     int batchSize;
 
     @Override
     public Integer call() throws IOException {
+        for (int i = 0; input.texts != null && i < input.texts.size(); i++) {
+            if (input.texts.get(i).isBlank()) {
+                // as an empty cell in a file is
+                throw new UserError("--text: text " + (i + 1) + " is empty");
+            }
+        }
         if (out != null && input.file != null) {
             checkOut();
         }
@@ -110,11 +116,10 @@ final class ClassifyCommand implements Callable<Integer> {
             try (TableReader table = TableReader.open(input.file, inFormat, problems::add)) {
                 TableReader.Format outFormat = out != null ? TableReader.Format.of(out)
                         : inFormat != null ? inFormat : TableReader.Format.of(input.file);
-                List<String> columns = new ArrayList<>(table.columns());
-                columns.add("predicted");
-                columns.add("score");
-                if (objective != Objective.REGRESSION) {
-                    m.labels().forEach(l -> columns.add("p_" + l));
+                Columns columns = Columns.of(table.columns(), m.labels(), objective);
+                if (!columns.suffix().isEmpty()) {
+                    spec.commandLine().getErr().println("note: " + table.name() + " already has column(s) "
+                            + columns.clashes() + "; the new columns are " + String.join(", ", columns.added()));
                 }
                 TextOut rowsOut = w -> {
                     try (RowWriter rw = new RowWriter(w, outFormat, columns)) {
@@ -123,8 +128,7 @@ final class ClassifyCommand implements Callable<Integer> {
                         while (it.hasNext()) {
                             chunk.add(it.next());
                             if (chunk.size() == CHUNK || !it.hasNext()) {
-                                rows[0] += chunk.size();
-                                writeChunk(chunk, m, t, objective, predictor, rw);
+                                rows[0] += writeChunk(chunk, m, t, objective, predictor, rw, table.name(), problems);
                                 chunk.clear();
                             }
                             report(problems);
@@ -180,22 +184,33 @@ final class ClassifyCommand implements Callable<Integer> {
         err.flush();
     }
 
-    private void writeChunk(List<Example> chunk, TrainedModel m, TaskSpec t, Objective objective, Predictor predictor,
-            RowWriter rw) throws IOException {
+    /** Predicts a chunk and writes its rows; returns how many were written (the others go to {@code problems}). */
+    private int writeChunk(List<Example> chunk, TrainedModel m, TaskSpec t, Objective objective, Predictor predictor,
+            RowWriter rw, String file, List<TableReader.Problem> problems) throws IOException {
         List<Encoding> enc = chunk.stream().map(e -> TaskData.encode(m.tokenizer(), e)).toList();
         float[][] scores = predictor.scores(enc);
+        int written = 0;
         for (int i = 0; i < chunk.size(); i++) {
-            List<String> cells = new ArrayList<>(chunk.get(i).row().values());
-            addPrediction(cells, scores[i], m.labels(), objective, t.threshold());
-            rw.write(cells);
+            String bad = rw.write(chunk.get(i).row(), prediction(scores[i], m.labels(), objective, t.threshold()));
+            if (bad != null) {
+                problems.add(new TableReader.Problem(file, chunk.get(i).line(), bad));
+            } else {
+                written++;
+            }
         }
+        return written;
     }
 
-    static void addPrediction(List<String> cells, float[] s, List<String> labels, Objective objective, double threshold) {
+    /** One output cell: its text in CSV, and whether JSON writes it as a number. */
+    record Cell(String text, boolean number) {}
+
+    /** predicted, score and (classifiers) one probability per label. */
+    static List<Cell> prediction(float[] s, List<String> labels, Objective objective, double threshold) {
+        List<Cell> cells = new ArrayList<>();
         if (objective == Objective.REGRESSION) {
-            cells.add(Float.toString(s[0]));
-            cells.add(Float.toString(s[0]));
-            return;
+            cells.add(new Cell(Float.toString(s[0]), true));
+            cells.add(new Cell(Float.toString(s[0]), true));
+            return cells;
         }
         int best = 0;
         for (int c = 1; c < s.length; c++) {
@@ -208,13 +223,42 @@ final class ClassifyCommand implements Callable<Integer> {
                     on.add(labels.get(c));
                 }
             }
-            cells.add(String.join("|", on));
+            cells.add(new Cell(String.join("|", on), false));
         } else {
-            cells.add(labels.get(best));
+            cells.add(new Cell(labels.get(best), false));
         }
-        cells.add(String.format(Locale.ROOT, "%.4f", s[best]));
+        cells.add(new Cell(String.format(Locale.ROOT, "%.4f", s[best]), true));
         for (float p : s) {
-            cells.add(String.format(Locale.ROOT, "%.4f", p));
+            cells.add(new Cell(String.format(Locale.ROOT, "%.4f", p), true));
+        }
+        return cells;
+    }
+
+    /**
+     * The output's columns: the input's, then predicted, score and p_&lt;label&gt;. When the input already has
+     * any of these (a file classified before), every new column gets the same suffix, _2 (or _3, ...), so no
+     * name appears twice and the old columns are kept as they were.
+     */
+    record Columns(List<String> input, List<String> added, String suffix, List<String> clashes) {
+        static Columns of(List<String> input, List<String> labels, Objective objective) {
+            List<String> names = new ArrayList<>(List.of("predicted", "score"));
+            if (objective != Objective.REGRESSION) {
+                labels.forEach(l -> names.add("p_" + l));
+            }
+            List<String> clashes = names.stream().filter(input::contains).toList();
+            String suffix = "";
+            for (int n = 2; !clashes.isEmpty() && suffix.isEmpty(); n++) {
+                String s = "_" + n;
+                suffix = names.stream().noneMatch(x -> input.contains(x + s)) ? s : "";
+            }
+            String sfx = suffix;
+            return new Columns(input, names.stream().map(x -> x + sfx).toList(), suffix, clashes);
+        }
+
+        List<String> all() {
+            List<String> out = new ArrayList<>(input);
+            out.addAll(added);
+            return out;
         }
     }
 
@@ -223,11 +267,10 @@ final class ClassifyCommand implements Callable<Integer> {
         float[][] scores = predictor.scores(enc);
         PrintWriter pw = spec.commandLine().getOut();
         for (int i = 0; i < enc.size(); i++) {
-            List<String> cells = new ArrayList<>();
-            addPrediction(cells, scores[i], m.labels(), objective, t.threshold());
-            StringBuilder sb = new StringBuilder(cells.get(0)).append("  ").append(cells.get(1));
+            List<Cell> cells = prediction(scores[i], m.labels(), objective, t.threshold());
+            StringBuilder sb = new StringBuilder(cells.get(0).text()).append("  ").append(cells.get(1).text());
             for (int c = 2; c < cells.size(); c++) {
-                sb.append("  ").append(m.labels().get(c - 2)).append('=').append(cells.get(c));
+                sb.append("  ").append(m.labels().get(c - 2)).append('=').append(cells.get(c).text());
             }
             pw.println(sb.append("  ").append(input.texts.get(i)));
         }
@@ -243,36 +286,63 @@ final class ClassifyCommand implements Callable<Integer> {
         }
     }
 
-    /** Writes rows as CSV, TSV or JSON lines. */
+    /**
+     * Writes rows as CSV, TSV or JSON lines: the input's cells by column name, then the prediction. JSON lines
+     * keep each input object with its JSON types and write scores as numbers.
+     */
     static final class RowWriter implements AutoCloseable {
         private final Writer w;
-        private final TableReader.Format format;
-        private final List<String> columns;
+        private final Columns columns;
         private final CSVPrinter csv;
 
-        RowWriter(Writer w, TableReader.Format format, List<String> columns) throws IOException {
+        RowWriter(Writer w, TableReader.Format format, Columns columns) throws IOException {
             this.w = w;
-            this.format = format;
             this.columns = columns;
             this.csv = format == TableReader.Format.JSONL ? null
                     : new CSVPrinter(w, (format == TableReader.Format.TSV ? CSVFormat.TDF : CSVFormat.DEFAULT)
                             .builder().setRecordSeparator('\n').get());
             if (csv != null) {
-                csv.printRecord(columns);
+                csv.printRecord(columns.all());
             }
         }
 
-        void write(List<String> cells) throws IOException {
+        /** Writes one row; returns why it cannot be written (nothing is written then), or null. */
+        String write(TableReader.Row row, List<Cell> prediction) throws IOException {
             if (csv != null) {
+                for (String key : row.values().keySet()) {
+                    if (!columns.input().contains(key)) {
+                        return "field '" + key + "' is not among the columns of the first row, which the "
+                                + "CSV/TSV output has (write JSON lines to keep every field)";
+                    }
+                }
+                List<String> cells = new ArrayList<>();
+                columns.input().forEach(c -> cells.add(row.values().getOrDefault(c, "")));
+                prediction.forEach(c -> cells.add(c.text()));
                 csv.printRecord(cells);
-                return;
+                return null;
             }
             JsonObject o = new JsonObject();
-            for (int i = 0; i < columns.size(); i++) {
-                o.addProperty(columns.get(i), cells.get(i));
+            if (row.json() != null) {
+                row.json().entrySet().forEach(e -> o.add(e.getKey(), e.getValue()));
+            } else {
+                columns.input().forEach(c -> o.addProperty(c, row.values().get(c)));
+            }
+            for (int i = 0; i < prediction.size(); i++) {
+                String name = columns.added().get(i);
+                if (o.has(name)) {
+                    return "field '" + name + "' is not in the first row, and a new column has that name (give "
+                            + "every row the same fields)";
+                }
+                Cell c = prediction.get(i);
+                if (c.number()) {
+                    o.addProperty(name, new java.math.BigDecimal(c.text()));
+                } else {
+                    o.addProperty(name, c.text());
+                }
             }
             w.write(o.toString());
             w.write('\n');
+            return null;
         }
 
         @Override
@@ -283,6 +353,4 @@ final class ClassifyCommand implements Callable<Integer> {
             w.flush();
         }
     }
-
-
 }

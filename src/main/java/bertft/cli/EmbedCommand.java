@@ -2,17 +2,12 @@ package bertft.cli;
 
 import bertft.UserError;
 import bertft.checkpoint.ModelStore;
+import bertft.data.LineReader;
 import bertft.infer.Embedder;
-import java.io.IOException;
-import java.nio.ByteBuffer;
 import java.io.PrintWriter;
-import java.nio.charset.CharacterCodingException;
-import java.nio.charset.CodingErrorAction;
-import java.nio.charset.StandardCharsets;
-import java.nio.file.Files;
-import java.nio.file.NoSuchFileException;
 import java.nio.file.Path;
 import java.util.ArrayList;
+import java.util.Iterator;
 import java.util.List;
 import java.util.Locale;
 import java.util.concurrent.Callable;
@@ -49,77 +44,94 @@ final class EmbedCommand implements Callable<Integer> {
     @Option(names = "--format", defaultValue = "jsonl", description = "jsonl or csv (default: ${DEFAULT-VALUE}).")
     String format;
 
-    @Option(names = "--max-length", defaultValue = "256", description = "Tokens per text, [CLS] and [SEP] included "
-            + "(default: ${DEFAULT-VALUE}).")
+    @Option(names = "--max-length", defaultValue = "256", converter = Ints.Length.class,
+            description = "Tokens per text, [CLS] and [SEP] included; at most the model's max_position_embeddings "
+                    + "(default: ${DEFAULT-VALUE}, or the model's maximum when lower).")
     int maxLength;
 
-    @Option(names = "--batch-size", defaultValue = "32", description = "Texts per forward pass (default: ${DEFAULT-VALUE}).")
+    @Option(names = "--batch-size", defaultValue = "32", converter = Ints.Positive.class, description = "Texts per forward pass (default: ${DEFAULT-VALUE}).")
     int batchSize;
 
+    /** Texts embedded and printed together; bounds memory whatever the input size. */
+    static final int CHUNK = 1024;
+
     @Override
-    public Integer call() throws IOException {
+    public Integer call() {
         format = format.toLowerCase(Locale.ROOT);
         if (!format.equals("jsonl") && !format.equals("csv")) {
             throw new UserError("--format " + format + ": expected jsonl or csv");
         }
-        if (maxLength < 2 || batchSize < 1) {
-            throw new UserError("--max-length must be >= 2 and --batch-size >= 1");
-        }
-        List<String> texts = input.texts != null ? input.texts : readLines(input.file);
-        float[][] vectors;
-        java.nio.file.Path dir = ModelStore.resolve(model);
-        bertft.run.RunDir.warnIfUnfinished(dir, spec.commandLine().getErr());
-        try (Embedder embedder = new Embedder(dir, maxLength, batchSize)) {
-            vectors = embedder.embed(texts);
-        }
-        PrintWriter out = spec.commandLine().getOut();
-        if (format.equals("csv") && vectors.length > 0) {
-            StringBuilder header = new StringBuilder("text");
-            for (int j = 0; j < vectors[0].length; j++) {
-                header.append(",e").append(j);
+        for (int i = 0; input.texts != null && i < input.texts.size(); i++) {
+            if (input.texts.get(i).isBlank()) {
+                throw new UserError("--text: text " + (i + 1) + " is empty");
             }
-            out.println(header);
         }
-        for (int i = 0; i < texts.size(); i++) {
-            out.println(format.equals("csv") ? csvRow(texts.get(i), vectors[i]) : jsonRow(texts.get(i), vectors[i]));
+        Path dir = ModelStore.resolve(model);
+        bertft.run.RunDir.warnIfUnfinished(dir, spec.commandLine().getErr());
+        PrintWriter out = spec.commandLine().getOut();
+        try (Embedder embedder = new Embedder(dir, maxLength, batchSize);
+                LineReader lines = input.file == null ? null : LineReader.open(input.file)) {
+            if (spec.commandLine().getParseResult().hasMatchedOption("--max-length")) {
+                embedder.bert().config().requireLength("--max-length " + maxLength, maxLength, 2, dir);
+            }
+            Iterator<String> texts = input.texts != null ? input.texts.iterator() : nonBlank(lines);
+            boolean header = format.equals("csv");
+            List<String> chunk = new ArrayList<>(CHUNK);
+            while (texts.hasNext()) {
+                chunk.add(texts.next());
+                if (chunk.size() == CHUNK || !texts.hasNext()) {
+                    float[][] vectors = embedder.embed(chunk);
+                    if (header) {
+                        out.println(csvHeader(vectors[0].length));
+                        header = false;
+                    }
+                    for (int i = 0; i < chunk.size(); i++) {
+                        out.println(format.equals("csv") ? csvRow(chunk.get(i), vectors[i])
+                                : jsonRow(chunk.get(i), vectors[i]));
+                    }
+                    out.flush();
+                    chunk.clear();
+                }
+            }
         }
-        out.flush();
         return 0;
     }
 
-    /** Non-blank lines, decoded line by line so a bad byte is reported on its own line. */
-    private static List<String> readLines(String file) throws IOException {
-        byte[] bytes;
-        try {
-            bytes = file.equals("-") ? System.in.readAllBytes() : Files.readAllBytes(Path.of(file));
-        } catch (NoSuchFileException e) {
-            throw new UserError(file + ": no such file");
+    /** The non-blank lines still to come. */
+    private static Iterator<String> nonBlank(LineReader lines) {
+        return new Iterator<>() {
+            private String next;
+
+            @Override
+            public boolean hasNext() {
+                while (next == null) {
+                    String s = lines.next();
+                    if (s == null) {
+                        return false;
+                    }
+                    next = s.isBlank() ? null : s;
+                }
+                return true;
+            }
+
+            @Override
+            public String next() {
+                if (!hasNext()) {
+                    throw new java.util.NoSuchElementException();
+                }
+                String s = next;
+                next = null;
+                return s;
+            }
+        };
+    }
+
+    private static String csvHeader(int dimensions) {
+        StringBuilder header = new StringBuilder("text");
+        for (int j = 0; j < dimensions; j++) {
+            header.append(",e").append(j);
         }
-        var decoder = StandardCharsets.UTF_8.newDecoder().onMalformedInput(CodingErrorAction.REPORT)
-                .onUnmappableCharacter(CodingErrorAction.REPORT);
-        List<String> lines = new ArrayList<>();
-        int start = 0;
-        for (int lineNo = 1; start < bytes.length; lineNo++) {
-            int end = start;
-            while (end < bytes.length && bytes[end] != '\n') {
-                end++;
-            }
-            String line;
-            try {
-                line = decoder.decode(ByteBuffer.wrap(bytes, start, end - start)).toString();
-            } catch (CharacterCodingException e) {
-                throw new UserError(file + ":" + lineNo + ": not valid UTF-8");
-            }
-            line = line.endsWith("\r") ? line.substring(0, line.length() - 1) : line;
-            if (lineNo == 1 && line.startsWith("\uFEFF")) {
-                line = line.substring(1);
-            }
-            if (!line.isBlank()) {
-                lines.add(line);
-            }
-            start = end + 1;
-        }
-        return lines;
+        return header.toString();
     }
 
     private static String jsonRow(String text, float[] v) {

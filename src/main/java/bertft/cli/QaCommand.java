@@ -1,6 +1,8 @@
 package bertft.cli;
 
+import bertft.TextFiles;
 import bertft.UserError;
+import bertft.data.LineReader;
 import bertft.qa.QaAnswerer;
 import bertft.qa.QaPostprocess;
 import bertft.data.SquadData;
@@ -9,13 +11,7 @@ import bertft.run.TrainedModel;
 import bertft.task.TaskSpec;
 import com.google.gson.JsonArray;
 import com.google.gson.JsonObject;
-import java.io.BufferedReader;
-import java.io.IOException;
-import java.io.InputStreamReader;
 import java.io.PrintWriter;
-import java.nio.charset.StandardCharsets;
-import java.nio.file.Files;
-import java.nio.file.NoSuchFileException;
 import java.nio.file.Path;
 import java.util.List;
 import java.util.Map;
@@ -52,20 +48,24 @@ final class QaCommand implements Callable<Integer> {
     @Option(names = "--question", paramLabel = "Q", description = "A question (repeatable).")
     List<String> questions;
 
-    @Option(names = "--top-k", defaultValue = "1", paramLabel = "N", description = "Answers per question (default: 1).")
+    @Option(names = "--top-k", defaultValue = "1", paramLabel = "N", converter = Ints.Positive.class, description = "Answers per question (default: 1).")
     int topK;
 
-    @Option(names = "--json", description = "One JSON object per question.")
+    @Option(names = "--json", description = "One JSON object per question; each answer's start and end are "
+            + "code-point offsets into the context, as Python's context[start:end] and SQuAD's answer_start count.")
     boolean json;
 
     @Override
-    public Integer call() throws IOException {
-        String ctx = context.text != null ? context.text : read(context.file);
+    public Integer call() {
+        String ctx = context.text != null ? context.text
+                : TextFiles.read(context.file, TextFiles.CONTEXT, "a QA context (split it)");
         if (ctx.isBlank()) {
             throw new UserError((context.file != null ? context.file + ": " : "--context: ") + "the context is empty");
         }
-        if (topK < 1) {
-            throw new UserError("--top-k " + topK + ": must be at least 1");
+        for (int i = 0; questions != null && i < questions.size(); i++) {
+            if (questions.get(i).isBlank()) {
+                throw new UserError("--question: question " + (i + 1) + " is empty");
+            }
         }
         bertft.run.RunDir.warnIfUnfinished(model, spec.commandLine().getErr());
         try (TrainedModel m = TrainedModel.load(model)) {
@@ -81,11 +81,11 @@ final class QaCommand implements Callable<Integer> {
                     print(out, q, ask(answerer, m, t, ctx, q));
                 }
             } else {
-                BufferedReader in = new BufferedReader(new InputStreamReader(System.in, StandardCharsets.UTF_8));
-                String line;
-                while ((line = in.readLine()) != null) {
-                    if (!line.isBlank()) {
-                        print(out, line.strip(), ask(answerer, m, t, ctx, line.strip()));
+                try (LineReader in = LineReader.open("-")) {
+                    for (String line = in.next(); line != null; line = in.next()) {
+                        if (!line.isBlank()) {
+                            print(out, line.strip(), ask(answerer, m, t, ctx, line.strip()));
+                        }
                     }
                 }
             }
@@ -132,16 +132,5 @@ final class QaCommand implements Callable<Integer> {
         out.flush();
     }
 
-    private static String read(Path file) {
-        try {
-            return Files.readString(file, StandardCharsets.UTF_8);
-        } catch (NoSuchFileException e) {
-            throw new UserError(file + ": no such file");
-        } catch (java.nio.charset.MalformedInputException e) {
-            throw new UserError(file + ": not valid UTF-8");
-        } catch (IOException e) {
-            throw new UserError(file + ": cannot read: " + e.getMessage());
-        }
-    }
 
 }

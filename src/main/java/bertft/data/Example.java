@@ -1,7 +1,5 @@
 package bertft.data;
 
-import java.util.Map;
-
 /**
  * One input text (or text pair) and its gold answer, as read from a table row.
  *
@@ -11,14 +9,15 @@ import java.util.Map;
  * @param label the class id (classification, sentiment), or -1
  * @param labels the ids of the gold labels in ascending order (multilabel), or null
  * @param value the target (regression), or NaN
- * @param row the whole row, column to cell in column order, for passing columns through to predictions
+ * @param row the whole row (cells in column order, and the JSON object of JSON lines), for passing columns
+ *     through to predictions; may be null for examples not read from a table
  */
 public record Example(int line, String text, String textPair, int label, int[] labels, double value,
-        Map<String, String> row) {
+        TableReader.Row row) {
 
     /** An example without a gold answer, for prediction. */
-    public static Example unlabelled(int line, String text, String textPair, Map<String, String> row) {
-        return new Example(line, text, textPair, -1, null, Double.NaN, row);
+    public static Example unlabelled(String text, String textPair, TableReader.Row row) {
+        return new Example(row.line(), text, textPair, -1, null, Double.NaN, row);
     }
 
     /** The multilabel gold answer as k booleans. */

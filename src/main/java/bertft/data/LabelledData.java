@@ -131,7 +131,7 @@ public final class LabelledData {
                 onBadRow.accept(new Problem(table.name(), row.line(), bad));
                 return null;
             }
-            return Example.unlabelled(row.line(), texts[0], texts[1], row.values());
+            return Example.unlabelled(texts[0], texts[1], row);
         }).filter(Objects::nonNull);
     }
 
@@ -201,8 +201,11 @@ public final class LabelledData {
         }
         for (String c : columns) {
             if (!table.columns().contains(c)) {
+                String only = table.columns().size() == 1 ? table.columns().get(0) : "";
+                String hint = only.contains(",") ? "; is it comma-separated? (CSV: name it .csv or use --format csv)"
+                        : only.contains("\t") ? "; is it tab-separated? (TSV: name it .tsv or use --format tsv)" : "";
                 throw new UserError(table.name() + ": no column '" + c + "' (columns: "
-                        + String.join(", ", table.columns()) + ")");
+                        + String.join(", ", table.columns()) + ")" + hint);
             }
         }
     }
@@ -212,6 +215,9 @@ public final class LabelledData {
         String[] columns = {spec.textColumn(), spec.textPairColumn()};
         for (int i = 0; i < 2 && columns[i] != null; i++) {
             String t = row.get(columns[i]);
+            if (row.notText(columns[i]) != null) {
+                return row.notText(columns[i]);
+            }
             if (t == null) {
                 return "no '" + columns[i] + "' field";
             }
@@ -321,6 +327,9 @@ public final class LabelledData {
                         return cell.isEmpty() ? "empty label" : "label '" + cell + "' is not a number";
                     }
                     value = Double.parseDouble(cell);
+                    if (Double.isInfinite(value)) {
+                        return "label '" + cell + "' is too large a number";
+                    }
                 }
                 case QA -> throw new IllegalStateException("qa rows are not table rows");
             }
@@ -330,7 +339,7 @@ public final class LabelledData {
             for (int id : multi == null ? new int[0] : multi) {
                 counts[id]++;
             }
-            examples.add(new Example(row.line(), texts[0], texts[1], label, multi, value, row.values()));
+            examples.add(new Example(row.line(), texts[0], texts[1], label, multi, value, row));
             return null;
         }
     }

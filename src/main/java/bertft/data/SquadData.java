@@ -1,5 +1,6 @@
 package bertft.data;
 
+import bertft.JsonMessages;
 import bertft.UserError;
 import com.google.gson.JsonArray;
 import com.google.gson.JsonElement;

@@ -1,5 +1,6 @@
 package bertft.data;
 
+import bertft.JsonMessages;
 import bertft.UserError;
 import com.google.gson.JsonElement;
 import com.google.gson.JsonObject;
@@ -74,12 +75,33 @@ public final class TableReader implements Closeable, Iterable<TableReader.Row> {
      * One row.
      *
      * @param line the 1-based line the row starts on
-     * @param values column name to cell text, in column order
+     * @param values column name to cell text, in column order (JSON: strings and numbers as written, lists and
+     *     objects as JSON text, null as no cell)
+     * @param json the object as read, with its JSON types (JSON lines); null for CSV and TSV
      */
-    public record Row(int line, Map<String, String> values) {
+    public record Row(int line, Map<String, String> values, JsonObject json) {
+        /** A CSV or TSV row. */
+        public Row(int line, Map<String, String> values) {
+            this(line, values, null);
+        }
+
         /** The cell of {@code column}, or null when this row has none (JSON lines without that key). */
         public String get(String column) {
             return values.get(column);
+        }
+
+        /**
+         * What is wrong with the cell of {@code column} as a text, or null when it is one: JSON numbers, lists,
+         * objects and booleans are not texts (their JSON would be classified instead).
+         */
+        public String notText(String column) {
+            JsonElement v = json == null ? null : json.get(column);
+            if (v == null || v.isJsonPrimitive() && v.getAsJsonPrimitive().isString()) {
+                return null;
+            }
+            String kind = v.isJsonNull() ? "null" : v.isJsonArray() ? "a list" : v.isJsonObject() ? "an object"
+                    : v.getAsJsonPrimitive().isNumber() ? "a number" : "true/false";
+            return "'" + column + "' is " + kind + ", not a string";
         }
     }
 
@@ -101,13 +123,18 @@ public final class TableReader implements Closeable, Iterable<TableReader.Row> {
 
     private final String name;
     private final Reader reader;
+    private final Format format;
+    private final boolean formatFromName;
     private final Consumer<Problem> onBadRow;
     private final RowSource source;
     private Row next;
     private boolean done;
 
-    private TableReader(String name, Reader reader, Format format, Consumer<Problem> onBadRow) {
+    private TableReader(String name, Reader reader, Format format, boolean formatFromName,
+            Consumer<Problem> onBadRow) {
         this.name = name;
+        this.format = format;
+        this.formatFromName = formatFromName;
         this.reader = reader;
         this.onBadRow = onBadRow;
         this.source = format == Format.JSONL ? new JsonLines() : new Delimited(format);
@@ -140,12 +167,18 @@ public final class TableReader implements Closeable, Iterable<TableReader.Row> {
         } catch (IOException e) {
             throw new UserError(file + ": cannot read: " + e.getMessage());
         }
-        return open(new Utf8Reader(in), stdin ? "stdin" : file.toString(), f, onBadRow);
+        return open(new Utf8Reader(in, Utf8Reader.MAX_LINE), stdin ? "stdin" : file.toString(), f, format == null,
+                onBadRow);
     }
 
     /** Reads already-decoded text; {@code name} is used in messages. The header (CSV/TSV) is read now. */
     public static TableReader open(Reader reader, String name, Format format, Consumer<Problem> onBadRow) {
-        TableReader t = new TableReader(name, new BufferedReader(reader, 1 << 16), format, onBadRow);
+        return open(reader, name, format, false, onBadRow);
+    }
+
+    private static TableReader open(Reader reader, String name, Format format, boolean formatFromName,
+            Consumer<Problem> onBadRow) {
+        TableReader t = new TableReader(name, new BufferedReader(reader, 1 << 16), format, formatFromName, onBadRow);
         try {
             t.source.start();
         } catch (RuntimeException e) {
@@ -205,10 +238,27 @@ public final class TableReader implements Closeable, Iterable<TableReader.Row> {
         }
     }
 
-    /** The error for bad UTF-8; the line comes from {@link Utf8Reader}, or is {@code fallback} for other readers. */
-    private UserError notUtf8(CharacterCodingException e, long fallback) {
-        long line = e instanceof Utf8Reader.Malformed m ? m.line : fallback;
-        return new UserError(name + ":" + line + ": not valid UTF-8 (is it Latin-1? re-save as UTF-8)");
+    /**
+     * The error for a failed read: bad UTF-8 or an overlong line on the line {@link Utf8Reader} counted (else
+     * {@code fallback}), or the system's reason.
+     */
+    private UserError readError(IOException e, long fallback) {
+        if (e instanceof CharacterCodingException) {
+            long line = e instanceof Utf8Reader.Malformed m ? m.line : fallback;
+            return new UserError(name + ":" + line + ": not valid UTF-8 (is it Latin-1? re-save as UTF-8)");
+        }
+        if (e instanceof Utf8Reader.LineTooLong l) {
+            return new UserError(name + ":" + l.line + ": more than " + Utf8Reader.MAX_LINE + " characters without a "
+                    + "line break (is it a text table?)");
+        }
+        return new UserError(name + ":" + fallback + ": cannot read: " + e.getMessage());
+    }
+
+    /** The end of a message about content of format {@code looksLike}: how this file came to be read otherwise. */
+    private String readAs(Format looksLike) {
+        String ext = looksLike.name().toLowerCase(Locale.ROOT);
+        return ", but is read as " + (format == Format.JSONL ? "JSON lines" : format.name()) + (formatFromName
+                ? " because of its name; rename it ." + ext : " (--format); use --format " + ext);
     }
 
     /** Drops a leading byte-order mark, which would otherwise become part of the first column name. */
@@ -246,10 +296,8 @@ public final class TableReader implements Closeable, Iterable<TableReader.Row> {
             try {
                 skipBom();
                 parser = format.parse(reader);
-            } catch (CharacterCodingException e) {
-                throw notUtf8(e, 1);
             } catch (IOException e) {
-                throw new UserError(name + ": cannot read: " + e.getMessage());
+                throw readError(e, 1);
             }
             records = parser.iterator();
             Numbered header = nextRecord();
@@ -293,8 +341,9 @@ public final class TableReader implements Closeable, Iterable<TableReader.Row> {
                     }
                     record = records.next();
                 } catch (UncheckedIOException e) {
-                    if (e.getCause() instanceof CharacterCodingException bad) {
-                        throw notUtf8(bad, line);
+                    if (e.getCause() instanceof CharacterCodingException
+                            || e.getCause() instanceof Utf8Reader.LineTooLong) {
+                        throw readError(e.getCause(), line);
                     }
                     if (e.getCause() instanceof CSVException) {
                         onBadRow.accept(new Problem(name, line, "broken quoting (a quoted field must end with"
@@ -311,6 +360,10 @@ public final class TableReader implements Closeable, Iterable<TableReader.Row> {
         }
 
         private List<String> header(List<String> names, int line) {
+            if (names.get(0).strip().startsWith("{")) {
+                throw new UserError(name + ":" + line + ": the header looks like JSON lines (" + abbreviate(String.join(
+                        ",", names)) + ")" + readAs(Format.JSONL));
+            }
             List<String> out = new ArrayList<>();
             for (String n : names) {
                 String s = n.strip();
@@ -332,20 +385,36 @@ public final class TableReader implements Closeable, Iterable<TableReader.Row> {
         private int lineNumber;
         private Row first;
         private List<String> columns = List.of();
+        private boolean started;
 
         @Override
         public void start() {
             try {
                 skipBom();
-            } catch (CharacterCodingException e) {
-                throw notUtf8(e, 1);
             } catch (IOException e) {
-                throw new UserError(name + ": cannot read: " + e.getMessage());
+                throw readError(e, 1);
             }
             first = read();
             if (first != null) {
                 columns = List.copyOf(first.values().keySet());
             }
+        }
+
+        /**
+         * A first line that is not even trying to be a JSON object is the wrong format, not a bad row: say what it
+         * looks like instead of skipping every line and reporting an empty file.
+         */
+        private void checkFirst(String text) {
+            String t = text.strip();
+            if (t.startsWith("{")) {
+                return;
+            }
+            String found = t.startsWith("[") ? "it starts a JSON list (JSON lines hold one {...} object per line, "
+                    + "not one JSON document)"
+                    : t.contains("\t") ? "it looks like TSV (" + abbreviate(t) + ")" + readAs(Format.TSV)
+                    : t.contains(",") ? "it looks like CSV (" + abbreviate(t) + ")" + readAs(Format.CSV)
+                    : "found " + abbreviate(t);
+            throw new UserError(name + ":" + lineNumber + ": not a JSON object: " + found);
         }
 
         @Override
@@ -364,10 +433,8 @@ public final class TableReader implements Closeable, Iterable<TableReader.Row> {
                 String text;
                 try {
                     text = lines.readLine();
-                } catch (CharacterCodingException e) {
-                    throw notUtf8(e, lineNumber + 1);
                 } catch (IOException e) {
-                    throw new UserError(name + ":" + (lineNumber + 1) + ": cannot read: " + e.getMessage());
+                    throw readError(e, lineNumber + 1);
                 }
                 if (text == null) {
                     return null;
@@ -375,6 +442,10 @@ public final class TableReader implements Closeable, Iterable<TableReader.Row> {
                 lineNumber++;
                 if (text.isBlank()) {
                     continue;
+                }
+                if (!started) {
+                    started = true;
+                    checkFirst(text);
                 }
                 Row row = parse(text);
                 if (row != null) {
@@ -405,7 +476,7 @@ public final class TableReader implements Closeable, Iterable<TableReader.Row> {
                 // Strings and numbers as written; lists and objects as JSON text; null as a missing cell.
                 values.put(e.getKey(), v.isJsonNull() ? null : v.isJsonPrimitive() ? v.getAsString() : v.toString());
             }
-            return new Row(lineNumber, Collections.unmodifiableMap(values));
+            return new Row(lineNumber, Collections.unmodifiableMap(values), (JsonObject) json);
         }
     }
 

@@ -16,9 +16,23 @@ import java.nio.charset.StandardCharsets;
  *
  * <p>InputStreamReader throws as soon as a bad byte is anywhere in its next block of input, and readers above it
  * count lines in their own ways; this one fails only when its reader reaches the bad byte, with the byte's line
- * counted from the characters it handed out.
+ * counted from the characters it handed out. With a line limit, a line longer than that fails too (a binary file,
+ * {@code /dev/zero} or a file in the wrong format would otherwise be read into one unbounded line).
  */
 final class Utf8Reader extends Reader {
+    /** Characters a line of a table or text file may hold: 16 Mi. */
+    static final long MAX_LINE = 16L << 20;
+
+    /** A line longer than the limit, on a known 1-based line. */
+    static final class LineTooLong extends IOException {
+        private static final long serialVersionUID = 1L;
+        final long line;
+
+        LineTooLong(long line, long limit) {
+            super("line " + line + " is longer than " + limit + " characters");
+            this.line = line;
+        }
+    }
 
     /** Bad UTF-8 on a known 1-based line. */
     static final class Malformed extends CharacterCodingException {
@@ -43,9 +57,17 @@ final class Utf8Reader extends Reader {
     private CharacterCodingException pending;
     private long line = 1;
     private boolean afterCr;
+    private final long maxLine;
+    private long lineLength;
 
+    /** A reader without a line limit (a JSON document may be one long line). */
     Utf8Reader(InputStream in) {
+        this(in, Long.MAX_VALUE);
+    }
+
+    Utf8Reader(InputStream in, long maxLine) {
         this.in = in;
+        this.maxLine = maxLine;
     }
 
     @Override
@@ -84,12 +106,20 @@ final class Utf8Reader extends Reader {
         }
     }
 
-    /** Line breaks in cbuf[from, to): CRLF, CR and LF each end a line; a CRLF split across reads counts once. */
-    private int lineBreaks(char[] cbuf, int from, int to) {
+    /**
+     * Line breaks in cbuf[from, to): CRLF, CR and LF each end a line; a CRLF split across reads counts once. Also
+     * keeps the length of the current line.
+     */
+    private int lineBreaks(char[] cbuf, int from, int to) throws LineTooLong {
         int n = 0;
         boolean cr = afterCr;
         for (int i = from; i < to; i++) {
+            boolean brk = cbuf[i] == '\r' || cbuf[i] == '\n';
             n += cbuf[i] == '\r' || cbuf[i] == '\n' && !cr ? 1 : 0;
+            lineLength = brk ? 0 : lineLength + 1;
+            if (lineLength > maxLine) {
+                throw new LineTooLong(line + n, maxLine);
+            }
             cr = cbuf[i] == '\r';
         }
         afterCr = cr;

@@ -113,7 +113,7 @@ public final class HubClient {
                 return new FileMeta(file, true, HubCache.checkName(commit, "commit"), HubCache.checkName(etag, "ETag"),
                         size == null ? -1 : Long.parseLong(size.strip()), get);
             } catch (IOException e) {
-                throw new Unreachable(e.toString(), e);
+                throw new Unreachable(why(e), e);
             } catch (NumberFormatException e) {
                 throw new UserError(target + ": unreadable size header: " + e.getMessage());
             } finally {
@@ -230,8 +230,29 @@ public final class HubClient {
             c.getResponseCode();
             return c;
         } catch (ConnectException | UnknownHostException | NoRouteToHostException e) {
-            throw new Unreachable(e.getClass().getSimpleName() + ": " + e.getMessage(), e);
+            throw new Unreachable(why(e), e);
         }
+    }
+
+    /** A network failure in words, without Java's exception names. */
+    static String why(IOException e) {
+        String m = e.getMessage() == null ? "" : e.getMessage().lines().findFirst().orElse("");
+        if (e instanceof UnknownHostException) {
+            return "unknown host " + m;
+        }
+        if (e instanceof ConnectException) {
+            return "connection refused" + (m.isEmpty() || m.equalsIgnoreCase("connection refused") ? "" : " (" + m + ")");
+        }
+        if (e instanceof NoRouteToHostException) {
+            return "no route to host";
+        }
+        if (e instanceof java.net.SocketTimeoutException || e instanceof java.net.http.HttpTimeoutException) {
+            return "timed out";
+        }
+        if (e instanceof javax.net.ssl.SSLException) {
+            return "TLS failed: " + m;
+        }
+        return m.isEmpty() ? "network error" : m;
     }
 
     private HttpURLConnection open(URI uri, String method, long offset, Duration timeout) throws IOException {
@@ -279,7 +300,7 @@ public final class HubClient {
             try {
                 return op.run(attempt);
             } catch (ConnectException | UnknownHostException | NoRouteToHostException e) {
-                throw new Unreachable(e.getClass().getSimpleName() + ": " + e.getMessage(), e);
+                throw new Unreachable(why(e), e);
             } catch (IOException e) {
                 last = e;
             }
@@ -294,7 +315,7 @@ public final class HubClient {
                     + settings.attempts()
                     + " times: the Hub may be down; try again later, or use --offline with a model in the cache");
         }
-        return new Unreachable(what + " failed " + settings.attempts() + " times, last with " + last, last);
+        return new Unreachable(what + " failed " + settings.attempts() + " times, last: " + why(last), last);
     }
 
     /** Waits before retry number {@code n} (1-based). */

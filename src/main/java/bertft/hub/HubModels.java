@@ -3,10 +3,6 @@ package bertft.hub;
 import bertft.UserError;
 import com.google.gson.JsonElement;
 import com.google.gson.JsonObject;
-import com.google.gson.JsonParser;
-import java.io.IOException;
-import java.nio.charset.StandardCharsets;
-import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
@@ -165,19 +161,18 @@ public final class HubModels {
 
     /** The shard files an index names, each checked to stay inside the snapshot. */
     static List<String> shards(Path index) {
-        try {
-            JsonObject o = JsonParser.parseString(Files.readString(index, StandardCharsets.UTF_8)).getAsJsonObject();
-            TreeSet<String> files = new TreeSet<>();
-            for (var e : o.getAsJsonObject("weight_map").entrySet()) {
-                JsonElement v = e.getValue();
-                files.add(HubCache.checkFile(v.getAsString()));
-            }
-            return List.copyOf(files);
-        } catch (IOException | RuntimeException e) {
-            if (e instanceof UserError u) {
-                throw u;
-            }
-            throw new UserError(index + ": not a readable safetensors index: " + e.getMessage());
+        JsonObject o = bertft.TextFiles.readJsonObject(index, bertft.TextFiles.MODEL_FILE, "a safetensors index");
+        if (!(o.get("weight_map") instanceof JsonObject map)) {
+            throw new UserError(index + ": no \"weight_map\" object (is it a safetensors index?)");
         }
+        TreeSet<String> files = new TreeSet<>();
+        for (var e : map.entrySet()) {
+            JsonElement v = e.getValue();
+            if (!v.isJsonPrimitive()) {
+                throw new UserError(index + ": weight_map: " + e.getKey() + " is not a file name");
+            }
+            files.add(HubCache.checkFile(v.getAsString()));
+        }
+        return List.copyOf(files);
     }
 }

@@ -5,6 +5,7 @@ import ai.djl.ndarray.NDArray;
 import ai.djl.ndarray.NDManager;
 import bertft.checkpoint.Checkpoint;
 import bertft.model.Bert;
+import bertft.model.Finite;
 import bertft.text.Batch;
 import bertft.text.BertTokenizer;
 import java.nio.file.Path;
@@ -20,7 +21,7 @@ public final class Embedder implements AutoCloseable {
         Checkpoint ckpt = Checkpoint.read(checkpointDir);
         int max = Math.min(maxLength, ckpt.config().maxPositionEmbeddings());
         this.bert = Bert.fromTensors(ckpt.config(), ckpt.encoder(), checkpointDir.toString());
-        this.tokenizer = BertTokenizer.load(checkpointDir, max);
+        this.tokenizer = BertTokenizer.load(checkpointDir, max, ckpt.config().vocabSize());
         this.batchSize = batchSize;
     }
 
@@ -36,6 +37,7 @@ public final class Embedder implements AutoCloseable {
                 NDArray pooled = Bert.meanPool(hidden, b.attentionMask()); // (B, H)
                 NDArray norm = pooled.norm(new int[] {1}, true).maximum(1e-12f); // (B, 1)
                 float[] flat = pooled.div(norm).toFloatArray();
+                Finite.requireOutputs(flat, "the embeddings");
                 int h = (int) pooled.getShape().get(1);
                 for (int row = 0; row < idx.length; row++) {
                     out[idx[row]] = java.util.Arrays.copyOfRange(flat, row * h, (row + 1) * h);

@@ -3,6 +3,7 @@ package bertft.infer;
 import ai.djl.huggingface.tokenizers.Encoding;
 import ai.djl.ndarray.NDArray;
 import ai.djl.ndarray.NDManager;
+import bertft.model.Finite;
 import bertft.model.TaskModel;
 import bertft.text.Batch;
 import bertft.train.Batcher;
@@ -35,6 +36,7 @@ public final class Predictor {
                 NDArray scores = objective.scores(model.forward(Batch.of(batch, m))); // (B, C)
                 int c = (int) scores.getShape().get(1);
                 float[] flat = scores.toFloatArray();
+                Finite.requireOutputs(flat, "the model's scores");
                 for (int k = 0; k < idx.length; k++) {
                     out[idx[k]] = java.util.Arrays.copyOfRange(flat, k * c, (k + 1) * c);
                 }

@@ -1,16 +1,12 @@
 package bertft.model;
 
+import bertft.TextFiles;
 import bertft.UserError;
 import com.google.gson.Gson;
 import com.google.gson.GsonBuilder;
 import com.google.gson.JsonElement;
 import com.google.gson.JsonObject;
-import com.google.gson.JsonParseException;
-import com.google.gson.JsonParser;
-import java.io.IOException;
-import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
-import java.nio.file.NoSuchFileException;
 import java.nio.file.Path;
 import java.util.List;
 
@@ -70,21 +66,10 @@ public record BertConfig(
     }
 
     public static BertConfig read(Path file) {
-        String text;
-        try {
-            text = Files.readString(file, StandardCharsets.UTF_8);
-        } catch (NoSuchFileException e) {
+        if (!Files.exists(file)) {
             throw new UserError(file + ": missing (a checkpoint directory needs config.json)");
-        } catch (IOException e) {
-            throw new UserError(file + ": cannot read: " + e.getMessage());
         }
-        JsonObject o;
-        try {
-            o = JsonParser.parseString(text).getAsJsonObject();
-        } catch (JsonParseException | IllegalStateException e) {
-            throw new UserError(file + ": not a JSON object: " + e.getMessage());
-        }
-        return fromJson(o, file.toString());
+        return fromJson(TextFiles.readJsonObject(file, TextFiles.MODEL_FILE, "a config.json"), file.toString());
     }
 
     static BertConfig fromJson(JsonObject o, String where) {
@@ -148,6 +133,17 @@ public record BertConfig(
 
     public String toJsonString() {
         return GSON.toJson(toJson());
+    }
+
+    /**
+     * Checks a token length against max_position_embeddings (and {@code min}); {@code where} names the setting
+     * ({@code --max-length 1000}, {@code tasks/x.yaml:3: max-length}), {@code model} the checkpoint.
+     */
+    public void requireLength(String where, int length, int min, Object model) {
+        if (length < min || length > maxPositionEmbeddings) {
+            throw new UserError(where + ": " + model + " has " + maxPositionEmbeddings + " positions "
+                    + "(max_position_embeddings); use " + min + " to " + maxPositionEmbeddings + " tokens");
+        }
     }
 
     public int headSize() {

@@ -3,6 +3,7 @@ package bertft.qa;
 import bertft.data.SquadData;
 import ai.djl.ndarray.NDArray;
 import ai.djl.ndarray.NDManager;
+import bertft.model.Finite;
 import bertft.model.TaskModel;
 import bertft.text.BertTokenizer;
 import bertft.train.Batcher;
@@ -38,6 +39,7 @@ public final class QaAnswerer {
                 NDArray logits = model.forward(f.batch(idx, m)); // (B, T, 2)
                 int t = (int) logits.getShape().get(1);
                 float[] flat = logits.toFloatArray();
+                Finite.requireOutputs(flat, "the model's start/end logits");
                 for (int k = 0; k < idx.length; k++) {
                     int n = windows.get(idx[k]).charStart().length;
                     float[] a = new float[n];

@@ -10,12 +10,17 @@ import java.util.List;
  * <p>For each window the {@code nBest} highest start and end logits are paired; pairs outside the context,
  * ending before they start, or longer than {@code maxAnswerLength} tokens are dropped; a span's score is
  * start + end logit; its text is cut from the context by character offsets (never decoded from token ids);
- * probabilities are a softmax over the kept n-best.
+ * probabilities are a softmax over the kept n-best. Spans give their place in the context in Unicode code points,
+ * as SQuAD's answer_start and Python's {@code context[start:end]} count, not in Java's UTF-16 units (which differ
+ * after an emoji or any other character outside the Basic Multilingual Plane).
  */
 public final class QaPostprocess {
     private QaPostprocess() {}
 
-    /** A candidate answer: text, character span in the context, score and n-best probability. */
+    /**
+     * A candidate answer: text, span in the context as code-point offsets [start, end), score and n-best
+     * probability.
+     */
     public record Span(String text, int start, int end, double score, double probability) {}
 
     /**
@@ -57,15 +62,40 @@ public final class QaPostprocess {
         for (Span s : best) {
             sum += Math.exp(s.score() - max);
         }
+        int[] utf16 = new int[2 * best.size()];
+        for (int i = 0; i < best.size(); i++) {
+            utf16[2 * i] = best.get(i).start();
+            utf16[2 * i + 1] = best.get(i).end();
+        }
+        int[] cp = codePoints(context, utf16);
         List<Span> out = new ArrayList<>(best.size());
-        for (Span s : best) {
-            out.add(new Span(s.text(), s.start(), s.end(), s.score(), Math.exp(s.score() - max) / sum));
+        for (int i = 0; i < best.size(); i++) {
+            Span s = best.get(i);
+            out.add(new Span(s.text(), cp[2 * i], cp[2 * i + 1], s.score(), Math.exp(s.score() - max) / sum));
         }
         String answer = out.isEmpty() ? "" : out.get(0).text();
         if (version2 && (out.isEmpty() || nullScore - out.get(0).score() > nullThreshold)) {
             answer = "";
         }
         return new Prediction(answer, out, nullScore);
+    }
+
+    /** UTF-16 indices of {@code s} as code-point offsets, in one pass over the text however many there are. */
+    static int[] codePoints(String s, int[] utf16) {
+        Integer[] order = new Integer[utf16.length];
+        for (int i = 0; i < order.length; i++) {
+            order[i] = i;
+        }
+        java.util.Arrays.sort(order, Comparator.comparingInt(i -> utf16[i]));
+        int[] out = new int[utf16.length];
+        int at = 0;
+        int count = 0;
+        for (int i : order) {
+            count += s.codePointCount(at, utf16[i]);
+            at = utf16[i];
+            out[i] = count;
+        }
+        return out;
     }
 
     /** Indices of the k largest values among the first n. */

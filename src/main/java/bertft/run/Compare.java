@@ -39,16 +39,14 @@ public final class Compare {
 
     public void run(List<String> strategies, List<Long> seeds) {
         long started = System.nanoTime();
+        validate(strategies, seeds);
         List<Row> rows = new ArrayList<>();
         for (String s : strategies) {
             Map<String, String> o = overrides(s);
             List<JsonObject> runs = new ArrayList<>();
             for (long seed : seeds) {
-                Map<String, String> all = new LinkedHashMap<>(common);
-                all.putAll(o);
-                all.put("seed", Long.toString(seed));
-                Path dir = out.resolve(s.replaceAll("[^A-Za-z0-9._=-]+", "_") + "-seed" + seed);
-                all.put("out", dir.toString());
+                Map<String, String> all = settings(s, o, seed);
+                Path dir = Path.of(all.get("out"));
                 Path report = dir.resolve("report.json");
                 if (!Files.exists(report)) {
                     err.printf("== compare: %s, seed %d -> %s%n", s, seed, dir);
@@ -81,23 +79,79 @@ public final class Compare {
         err.println("comparison: " + out.resolve("report.html") + " (also compare.md, compare.json)");
     }
 
-    /** {@code top-2} -> strategy top-k, unfreeze-layers 2; {@code frozen:learning-rate=1e-3} -> overrides. */
+    /** The settings of one run: the common ones, the strategy's, the seed and the run directory. */
+    private Map<String, String> settings(String label, Map<String, String> strategy, long seed) {
+        Map<String, String> all = new LinkedHashMap<>(common);
+        all.putAll(strategy);
+        all.put("seed", Long.toString(seed));
+        all.put("out", out.resolve(dirName(label) + "-seed" + seed).toString());
+        return all;
+    }
+
+    /** {@code frozen:learning-rate=1e-3} -> {@code frozen_learning-rate=1e-3}. */
+    private static String dirName(String label) {
+        return label.replaceAll("[^A-Za-z0-9._=-]+", "_");
+    }
+
+    /**
+     * Every strategy, override and seed checked before the first run trains: the settings of each run resolve,
+     * fit the model (layers, positions), and no two runs share a directory.
+     */
+    void validate(List<String> strategies, List<Long> seeds) {
+        for (int i = 0; i < seeds.size(); i++) {
+            if (seeds.indexOf(seeds.get(i)) < i) {
+                throw new UserError("--seeds: " + seeds.get(i) + " appears twice");
+            }
+        }
+        Map<String, String> dirs = new LinkedHashMap<>();
+        Map<String, bertft.model.BertConfig> configs = new LinkedHashMap<>();
+        for (String s : strategies) {
+            try {
+                Map<String, String> o = overrides(s);
+                String previous = dirs.put(dirName(s), s);
+                if (previous != null) {
+                    throw new UserError(previous.equals(s) ? "appears twice"
+                            : "has the same run directory as '" + previous + "'");
+                }
+                TaskSpec spec = TaskFiles.load(task, settings(s, o, seeds.get(0)));
+                bertft.model.BertConfig config = configs.computeIfAbsent(spec.model(), m -> bertft.model.BertConfig
+                        .read(bertft.checkpoint.ModelStore.resolve(m).resolve("config.json")));
+                ModelLimits.check(spec, config, spec.model());
+            } catch (UserError e) {
+                throw new UserError("--strategies " + s + ": " + e.getMessage(), e);
+            }
+        }
+    }
+
+    /**
+     * {@code top-2} -> strategy top-k, unfreeze-layers 2; {@code frozen:learning-rate=1e-3} -> overrides. Errors
+     * say what is wrong with the label; {@link #validate} says which label.
+     */
     static Map<String, String> overrides(String label) {
-        String[] parts = label.split(":");
+        String[] parts = label.split(":", -1);
         Map<String, String> o = new LinkedHashMap<>();
         String name = parts[0].strip();
+        List<String> known = TaskSpec.keys().stream().filter(k -> k.name().equals("strategy")).findFirst()
+                .orElseThrow().allowed();
         if (name.matches("top-\\d+")) {
             o.put("strategy", "top-k");
             o.put("unfreeze-layers", name.substring(4));
-        } else {
+        } else if (known.contains(name)) {
             o.put("strategy", name);
+        } else {
+            throw new UserError("'" + name + "' is not a strategy (one of " + String.join(", ", known)
+                    + "; top-K is top-k with unfreeze-layers K)");
         }
         for (int i = 1; i < parts.length; i++) {
             String[] kv = parts[i].split("=", 2);
             if (kv.length != 2) {
-                throw new UserError("--strategies " + label + ": '" + parts[i] + "' is not KEY=VALUE");
+                throw new UserError("'" + parts[i] + "' is not KEY=VALUE");
             }
-            o.put(kv[0].strip().replaceFirst("^--", ""), kv[1].strip());
+            String key = kv[0].strip().replaceFirst("^--", "");
+            if (List.of("strategy", "seed", "out").contains(key)) {
+                throw new UserError("'" + key + "' cannot be set per strategy (use --strategies, --seeds, --out)");
+            }
+            o.put(key, kv[1].strip());
         }
         return o;
     }

@@ -3,6 +3,7 @@ package bertft.run;
 import ai.djl.ndarray.NDManager;
 import bertft.data.LabelledData;
 import bertft.infer.Predictor;
+import bertft.model.Finite;
 import bertft.model.TaskModel;
 import bertft.qa.QaAnswerer;
 import bertft.qa.QaPostprocess;
@@ -88,6 +89,7 @@ public abstract class Evaluator {
                 try (NDManager m = NDManager.newBaseManager()) {
                     int[] all = IntStream.range(0, features.size()).toArray();
                     float[] flat = objective.scores(model.headOnFeatures(cache.batch(all, m), false)).toFloatArray();
+                    Finite.requireOutputs(flat, "the model's scores");
                     int c = flat.length / features.size();
                     for (int i = 0; i < scores.length; i++) {
                         scores[i] = java.util.Arrays.copyOfRange(flat, i * c, (i + 1) * c);

@@ -63,8 +63,10 @@ public final class TrainJob {
         Torch.init();
         Path modelDir = ModelStore.resolve(spec.model());
         Checkpoint base = Checkpoint.read(resume ? last : modelDir);
+        ModelLimits.check(spec, base.config(), modelDir);
         int maxLength = Math.min(spec.maxLength(), base.config().maxPositionEmbeddings());
-        try (BertTokenizer tok = BertTokenizer.load(resume ? last : modelDir, maxLength);
+        try (BertTokenizer tok = BertTokenizer.load(resume ? last : modelDir, maxLength,
+                base.config().vocabSize());
                 NDManager manager = NDManager.newBaseManager()) {
             TaskSpec.Kind kind = spec.task();
             maskId = tok.tokenId("[MASK]");

@@ -55,7 +55,8 @@ public final class TrainedModel implements AutoCloseable {
         TaskModel model = TaskModel.load(ckpt, head, dir.toString());
         int maxLength = task.has("max_length") ? task.get("max_length").getAsInt()
                 : kind == TaskSpec.Kind.QA ? 384 : 128;
-        BertTokenizer tok = BertTokenizer.load(dir, Math.min(maxLength, ckpt.config().maxPositionEmbeddings()));
+        BertTokenizer tok = BertTokenizer.load(dir, Math.min(maxLength, ckpt.config().maxPositionEmbeddings()),
+                ckpt.config().vocabSize());
         return new TrainedModel(dir, model, tok, kind, labels, task);
     }
 
@@ -86,7 +87,8 @@ public final class TrainedModel implements AutoCloseable {
         Map<String, String> o = new LinkedHashMap<>(overrides);
         if (taskFile == null) {
             o.putIfAbsent("task", kind.toString());
-            o.putIfAbsent("name", dir.getFileName() == null ? "model" : dir.getFileName().toString());
+            Path base = dir.toAbsolutePath().normalize().getFileName();
+            o.putIfAbsent("name", base == null ? "model" : base.toString().replaceAll("[\\\\/\\p{Cntrl}]", "_"));
             if (!labels.isEmpty() && kind != TaskSpec.Kind.REGRESSION) {
                 o.putIfAbsent("labels", String.join(",", labels));
             }

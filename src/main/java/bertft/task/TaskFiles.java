@@ -1,5 +1,6 @@
 package bertft.task;
 
+import bertft.TextFiles;
 import bertft.UserError;
 import bertft.task.TaskSpec.Kind;
 import bertft.task.TaskSpec.Origin;
@@ -93,12 +94,26 @@ public final class TaskFiles {
                     resolved.put(n, defaultValue(k, resolved));
                     provenance.put(n, new Origin(Source.DEFAULT, ""));
                 }
+                if (n.equals("name")) {
+                    origins.put(n, provenance.get(n));
+                    checkName((String) resolved.get(n));
+                }
             }
             values.clear();
             values.putAll(resolved);
             origins.putAll(provenance);
             check();
             return new TaskSpec(yaml, values, provenance);
+        }
+
+        /** The name becomes a directory under runs/: one plain path component, never a way out of runs/. */
+        private void checkName(String name) {
+            if (name.equals(".") || name.equals("..") || name.contains("/") || name.contains("\\")
+                    || name.chars().anyMatch(Character::isISOControl)) {
+                throw error("name", "'" + name.replaceAll("\\p{Cntrl}", "?") + "' is not a name: it names the "
+                        + "directory under runs/, so no '/', '\\', '..' or control characters (set 'out' to choose "
+                        + "another directory)");
+            }
         }
 
         private Object defaultValue(Key k, Map<String, Object> resolved) {
@@ -159,19 +174,29 @@ public final class TaskFiles {
 
         /** An error about {@code key}, placed where the user set it. */
         private UserError error(String key, String message) {
-            Origin o = origins.get(key);
-            String where = switch (o.source()) {
-                case FILE -> o.detail() + ": " + key;
-                case CLI -> "--" + key;
-                default -> (yaml == null ? "" : yaml + ": ") + key;
-            };
-            return new UserError(where + ": " + message);
+            return new UserError(where(yaml, key, origins.get(key)) + ": " + message);
         }
+    }
+
+    /** Where the user set {@code key} ({@code tasks/x.yaml:3: key} or {@code --key}), for messages. */
+    static String where(Path yaml, String key, Origin o) {
+        return switch (o.source()) {
+            case FILE -> o.detail() + ": " + key;
+            case CLI -> "--" + key;
+            default -> (yaml == null ? "" : yaml + ": ") + key;
+        };
     }
 
     private static String read(Path yaml) {
         try {
-            byte[] bytes = Files.readAllBytes(yaml);
+            byte[] bytes;
+            try (java.io.InputStream in = Files.newInputStream(yaml)) {
+                bytes = in.readNBytes((int) TextFiles.TASK_FILE + 1);
+            }
+            if (bytes.length > TextFiles.TASK_FILE) {
+                throw new UserError(yaml + ": larger than " + TextFiles.mib(TextFiles.TASK_FILE) + ", the limit for a "
+                        + "task file (is it the data file?)");
+            }
             return StandardCharsets.UTF_8.newDecoder().decode(ByteBuffer.wrap(bytes)).toString();
         } catch (NoSuchFileException e) {
             throw new UserError(yaml + ": no such task file");

@@ -106,6 +106,14 @@ public final class TaskSpec {
         return values.get(key);
     }
 
+    /**
+     * Where the user set {@code key}, to start a message: {@code tasks/x.yaml:7: max-length}, {@code --max-length},
+     * or the file and key for defaults and presets.
+     */
+    public String where(String key) {
+        return TaskFiles.where(file, key, provenance.get(key));
+    }
+
     /** Where each resolved value came from, for every key, in registry order. */
     public Map<String, Origin> provenance() {
         return provenance;

@@ -161,7 +161,11 @@ final class Values {
         if (!NUMBER.matcher(s).matches()) {
             throw new UserError(where + ": expected a number, got '" + s + "'");
         }
-        return Double.parseDouble(s);
+        double d = Double.parseDouble(s);
+        if (Double.isInfinite(d)) {
+            throw new UserError(where + ": " + s + " is too large a number");
+        }
+        return d;
     }
 
     static long integer(String s, String where, long min, long max) {

@@ -2,13 +2,12 @@ package bertft.text;
 
 import ai.djl.huggingface.tokenizers.Encoding;
 import ai.djl.huggingface.tokenizers.HuggingFaceTokenizer;
+import bertft.TextFiles;
 import bertft.UserError;
 import com.google.gson.JsonArray;
 import com.google.gson.JsonElement;
 import com.google.gson.JsonNull;
 import com.google.gson.JsonObject;
-import com.google.gson.JsonParseException;
-import com.google.gson.JsonParser;
 import java.io.ByteArrayInputStream;
 import java.io.IOException;
 import java.nio.charset.StandardCharsets;
@@ -33,7 +32,7 @@ public final class BertTokenizer implements AutoCloseable {
     private final int maxLength;
     private final Map<String, HuggingFaceTokenizer> windowTokenizers = new java.util.HashMap<>();
 
-    private BertTokenizer(JsonObject definition, int maxLength) {
+    private BertTokenizer(JsonObject definition, int maxLength, String source) {
         this.definition = definition;
         this.maxLength = maxLength;
         Map<String, String> options = Map.of(
@@ -46,23 +45,74 @@ public final class BertTokenizer implements AutoCloseable {
         try {
             this.tokenizer = HuggingFaceTokenizer.newInstance(new ByteArrayInputStream(json), options);
         } catch (IOException | RuntimeException e) {
-            throw new UserError("tokenizer: cannot build: " + e.getMessage(), e);
+            throw new UserError(source + ": not a tokenizer HuggingFace's tokenizers library can load: "
+                    + firstLine(e), e);
         }
     }
 
-    /** Loads the tokenizer of a checkpoint directory. */
+    /**
+     * Loads the tokenizer of a checkpoint directory whose embedding table has {@code vocabSize} rows (config.json's
+     * vocab_size): a token id beyond it is an error now rather than an index error at the first batch.
+     */
+    public static BertTokenizer load(Path dir, int maxLength, int vocabSize) {
+        JsonObject definition = definition(dir);
+        requireIdsBelow(definition, vocabSize, dir);
+        return new BertTokenizer(definition, maxLength, dir.toString());
+    }
+
+    /** Loads the tokenizer of a checkpoint directory, without checking it against the model's vocab_size. */
     public static BertTokenizer load(Path dir, int maxLength) {
-        return new BertTokenizer(definition(dir), maxLength);
+        return new BertTokenizer(definition(dir), maxLength, dir.toString());
     }
 
     /** A tokenizer from a definition, as built by {@link #definition(Path)} or {@link #fromVocab}. */
     public static BertTokenizer of(JsonObject definition, int maxLength) {
-        return new BertTokenizer(definition, maxLength);
+        return new BertTokenizer(definition, maxLength, "tokenizer");
     }
 
     /** The same vocabulary with another maximum length. */
     public BertTokenizer withMaxLength(int newMaxLength) {
-        return new BertTokenizer(definition, newMaxLength);
+        return new BertTokenizer(definition, newMaxLength, "tokenizer");
+    }
+
+    /** Every token id (vocabulary and added tokens) must index a row of the embedding table. */
+    static void requireIdsBelow(JsonObject definition, int vocabSize, Path dir) {
+        String worst = null;
+        long max = -1;
+        JsonElement model = definition.get("model");
+        JsonElement vocab = model != null && model.isJsonObject() ? model.getAsJsonObject().get("vocab") : null;
+        if (vocab != null && vocab.isJsonObject()) {
+            for (Map.Entry<String, JsonElement> e : vocab.getAsJsonObject().entrySet()) {
+                long id = e.getValue().isJsonPrimitive() && e.getValue().getAsJsonPrimitive().isNumber()
+                        ? e.getValue().getAsLong() : -1;
+                if (id > max) {
+                    max = id;
+                    worst = e.getKey();
+                }
+            }
+        }
+        JsonElement added = definition.get("added_tokens");
+        if (added != null && added.isJsonArray()) {
+            for (JsonElement a : added.getAsJsonArray()) {
+                JsonElement id = a.isJsonObject() ? a.getAsJsonObject().get("id") : null;
+                if (id != null && id.isJsonPrimitive() && id.getAsJsonPrimitive().isNumber() && id.getAsLong() > max) {
+                    max = id.getAsLong();
+                    JsonElement content = a.getAsJsonObject().get("content");
+                    worst = content == null ? "?" : content.getAsString();
+                }
+            }
+        }
+        if (max >= vocabSize) {
+            throw new UserError(dir + ": the tokenizer has token id " + max + " ('" + worst + "'), but the model's "
+                    + "embedding table has " + vocabSize + " rows (vocab_size in config.json); the tokenizer and the "
+                    + "weights do not belong together");
+        }
+    }
+
+    /** The first line of an exception's message, without the exception's class name. */
+    private static String firstLine(Exception e) {
+        String s = String.valueOf(e.getMessage());
+        return s.lines().findFirst().orElse(s);
     }
 
     /** Reads {@code tokenizer.json}, or builds it from {@code vocab.txt}; truncation and padding are cleared. */
@@ -70,23 +120,19 @@ public final class BertTokenizer implements AutoCloseable {
         Path json = dir.resolve("tokenizer.json");
         Path vocab = dir.resolve("vocab.txt");
         if (Files.exists(json)) {
-            try {
-                JsonObject o = JsonParser.parseString(Files.readString(json, StandardCharsets.UTF_8))
-                        .getAsJsonObject();
-                o.add("truncation", JsonNull.INSTANCE);
-                o.add("padding", JsonNull.INSTANCE);
-                return o;
-            } catch (IOException | JsonParseException | IllegalStateException e) {
-                throw new UserError(json + ": not a readable tokenizer.json: " + e.getMessage());
+            JsonObject o = TextFiles.readJsonObject(json, TextFiles.MODEL_FILE, "a tokenizer.json");
+            JsonElement model = o.get("model");
+            if (model == null || !model.isJsonObject() || !model.getAsJsonObject().has("vocab")
+                    || !model.getAsJsonObject().get("vocab").isJsonObject()) {
+                throw new UserError(json + ": no 'model.vocab' object (a WordPiece tokenizer.json has one)");
             }
+            o.add("truncation", JsonNull.INSTANCE);
+            o.add("padding", JsonNull.INSTANCE);
+            return o;
         }
         if (Files.exists(vocab)) {
-            try {
-                List<String> tokens = Files.readAllLines(vocab, StandardCharsets.UTF_8);
-                return fromVocab(tokens, lowerCase(dir.resolve("tokenizer_config.json")));
-            } catch (IOException e) {
-                throw new UserError(vocab + ": cannot read: " + e.getMessage());
-            }
+            List<String> tokens = TextFiles.read(vocab, TextFiles.MODEL_FILE, "a vocab.txt").lines().toList();
+            return fromVocab(tokens, lowerCase(dir.resolve("tokenizer_config.json")));
         }
         throw new UserError(dir + ": no tokenizer (needs tokenizer.json or vocab.txt)");
     }
@@ -95,13 +141,12 @@ public final class BertTokenizer implements AutoCloseable {
         if (!Files.exists(config)) {
             return true; // BertTokenizer's default
         }
-        try {
-            JsonElement e = JsonParser.parseString(Files.readString(config, StandardCharsets.UTF_8))
-                    .getAsJsonObject().get("do_lower_case");
-            return e == null || e.getAsBoolean();
-        } catch (IOException | RuntimeException e) {
-            throw new UserError(config + ": cannot read do_lower_case: " + e.getMessage());
+        JsonElement e = TextFiles.readJsonObject(config, TextFiles.MODEL_FILE, "a tokenizer_config.json")
+                .get("do_lower_case");
+        if (e != null && !(e.isJsonPrimitive() && e.getAsJsonPrimitive().isBoolean())) {
+            throw new UserError(config + ": do_lower_case " + e + " is not true or false");
         }
+        return e == null || e.getAsBoolean();
     }
 
     /**
@@ -254,8 +299,8 @@ public final class BertTokenizer implements AutoCloseable {
             try {
                 return HuggingFaceTokenizer.newInstance(
                         new ByteArrayInputStream(definition.toString().getBytes(StandardCharsets.UTF_8)), options);
-            } catch (IOException e) {
-                throw new UserError("tokenizer: cannot build: " + e.getMessage(), e);
+            } catch (IOException | RuntimeException e) {
+                throw new UserError("tokenizer: cannot build QA windows: " + firstLine(e), e);
             }
         });
         Encoding first = qa.encode(question, context, true, true);

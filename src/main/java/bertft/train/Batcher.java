@@ -22,11 +22,11 @@ public final class Batcher {
 
     /** Index batches for one training epoch, deterministic for a given {@code rng} state. */
     public static List<int[]> training(int[] lengths, int batchSize, Random rng) {
-        check(batchSize);
+        requirePositive(batchSize);
         List<Integer> order = new ArrayList<>(IntStream.range(0, lengths.length).boxed().toList());
         Collections.shuffle(order, rng);
         List<int[]> batches = new ArrayList<>();
-        int pool = batchSize * POOL;
+        int pool = (int) Math.min(Integer.MAX_VALUE, (long) batchSize * POOL); // no overflow for huge batches
         for (int start = 0; start < order.size(); start += pool) {
             List<Integer> chunk = new ArrayList<>(order.subList(start, Math.min(order.size(), start + pool)));
             chunk.sort(Comparator.comparingInt(i -> lengths[i]));
@@ -38,14 +38,14 @@ public final class Batcher {
 
     /** Index batches for inference: sorted by length over the whole set (callers restore input order). */
     public static List<int[]> inference(int[] lengths, int batchSize) {
-        check(batchSize);
+        requirePositive(batchSize);
         List<Integer> order = new ArrayList<>(IntStream.range(0, lengths.length).boxed().toList());
         order.sort(Comparator.comparingInt(i -> lengths[i]));
         return cut(order, batchSize);
     }
 
-    /** Options are checked where they are parsed; this keeps a bad caller from looping forever. */
-    private static void check(int batchSize) {
+    // A batch size below 1 would never advance through the data: fail instead of looping forever.
+    private static void requirePositive(int batchSize) {
         if (batchSize < 1) {
             throw new IllegalArgumentException("batch size must be at least 1, got " + batchSize);
         }

@@ -74,7 +74,7 @@ public final class Trainer {
 
     /** Optimizer steps per epoch: a last partial accumulation still makes a step. */
     public long stepsPerEpoch(int examples) {
-        long batches = (examples + s.batchSize() - 1) / s.batchSize();
+        long batches = ((long) examples + s.batchSize() - 1) / s.batchSize();
         return (batches + s.gradientAccumulation() - 1) / s.gradientAccumulation();
     }
 

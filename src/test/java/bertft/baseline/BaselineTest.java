@@ -49,7 +49,7 @@ class BaselineTest {
             boolean fast = r.nextBoolean();
             String text = "the " + new String[] {"red", "green", "blue"}[label] + " car is " + (fast ? "fast" : "slow");
             ex.add(new Example(i + 2, text, null, label, fast ? new int[] {label, 3} : new int[] {label},
-                    label + (fast ? 10 : 0), Map.of()));
+                    label + (fast ? 10 : 0), null));
         }
         List<Example> train = ex.subList(0, 150);
         List<Example> test = ex.subList(150, 200);

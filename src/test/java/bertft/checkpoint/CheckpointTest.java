@@ -82,7 +82,9 @@ class CheckpointTest {
         Files.writeString(f, "{\"vocab_size\": 10, \"model_type\": \"gpt2\"}");
         assertTrue(error(() -> BertConfig.read(f)).contains("model_type 'gpt2' is not a BERT-family encoder"));
         Files.writeString(f, "{not json");
-        assertTrue(error(() -> BertConfig.read(f)).startsWith(f + ": not a JSON object"));
+        assertEquals(f + ":1:3: not valid JSON: malformed JSON", error(() -> BertConfig.read(f)));
+        Files.writeString(f, "[1]");
+        assertEquals(f + ": expected a JSON object {...}, found a list", error(() -> BertConfig.read(f)));
     }
 
     @Test

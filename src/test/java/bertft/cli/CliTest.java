@@ -79,7 +79,7 @@ public class CliTest {
         Files.write(latin1, new byte[] {'o', 'k', '\n', 'c', 'a', 'f', (byte) 0xe9, '\n'});
         Run enc = run("embed", "--model", model.toString(), latin1.toString());
         assertEquals(2, enc.code());
-        assertEquals("bert-ft: " + latin1 + ":2: not valid UTF-8", enc.err().strip());
+        assertEquals("bert-ft: " + latin1 + ":2: not valid UTF-8 (is it Latin-1? re-save as UTF-8)", enc.err().strip());
 
         Run format = run("embed", "--model", model.toString(), "--format", "xml", "--text", "a");
         assertEquals("bert-ft: --format xml: expected jsonl or csv", format.err().strip());

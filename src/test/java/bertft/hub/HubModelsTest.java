@@ -270,6 +270,8 @@ class HubModelsTest {
         UserError e = assertThrows(UserError.class, () -> resolve("org/tiny", down));
         assertTrue(e.getMessage().startsWith("cannot reach http://127.0.0.1:" + closed) && e.getMessage()
                 .contains("use --offline (HF_HUB_OFFLINE=1)"), e.getMessage());
+        assertTrue(e.getMessage().contains("(connection refused)") && !e.getMessage().contains("Exception"),
+                "the reason in words: " + e.getMessage());
 
         Path snapshot = resolve("org/tiny");
         assertEquals(snapshot, resolve("org/tiny", down), "a complete cached snapshot is used when the Hub is down");

@@ -129,6 +129,7 @@ class QaLongContextTest {
         JsonObject answer = JsonParser.parseString(qa.out().strip()).getAsJsonObject().getAsJsonArray("answers")
                 .get(0).getAsJsonObject();
         assertEquals("Torquibro", answer.get("answer").getAsString(), qa.out());
-        assertEquals("Torquibro", ctx.substring(answer.get("start").getAsInt(), answer.get("end").getAsInt()));
+        assertEquals("Torquibro", ctx.substring(ctx.offsetByCodePoints(0, answer.get("start").getAsInt()),
+                ctx.offsetByCodePoints(0, answer.get("end").getAsInt())));
     }
 }

@@ -114,4 +114,22 @@ class QaPostprocessTest {
             assertEquals("", QaPostprocess.predict(context, none, 20, 30, true, 0).answer());
         }
     }
+
+    @Test
+    void spansCountCodePointsAsPythonDoes() {
+        // "😀 Paris 東京": the emoji is two UTF-16 units but one code point
+        String ctx = "\uD83D\uDE00 Paris \u6771\u4EAC";
+        int[] cs = {-1, 3, 9, 10};
+        int[] ce = {-1, 8, 10, 11};
+        float[] s = {0, 5, 4, 0};
+        float[] e = {0, 5, 0, 4};
+        Prediction p = QaPostprocess.predict(ctx, List.of(new WindowLogits(s, e, cs, ce)), 20, 30, false, 0);
+        assertEquals("Paris", p.answer());
+        assertEquals(2, p.nbest().get(0).start(), "code points before 'Paris': emoji and space");
+        assertEquals(7, p.nbest().get(0).end());
+        for (QaPostprocess.Span x : p.nbest()) {
+            assertEquals(x.text(), new String(ctx.codePoints().skip(x.start()).limit(x.end() - x.start()).toArray(),
+                    0, x.end() - x.start()), x.toString());
+        }
+    }
 }

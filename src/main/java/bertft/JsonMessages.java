@@ -1,29 +1,29 @@
-package bertft.data;
+package bertft;
 
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
 
 /** Gson's parse errors as one short line: what went wrong and where, without Gson's advice to its programmers. */
-final class JsonMessages {
+public final class JsonMessages {
     private static final Pattern WHERE = Pattern.compile("(.*?) at line (\\d+) column (\\d+)(?: path \\S+)?.*",
             Pattern.DOTALL);
 
     private JsonMessages() {}
 
     /** The problem of a Gson exception. */
-    static String what(Exception e) {
+    public static String what(Exception e) {
         Matcher m = matcher(e);
         return m.matches() ? describe(m.group(1)) : firstLine(e);
     }
 
     /** The 1-based line Gson blames, or -1. */
-    static int line(Exception e) {
+    public static int line(Exception e) {
         Matcher m = matcher(e);
         return m.matches() ? Integer.parseInt(m.group(2)) : -1;
     }
 
     /** The 1-based column Gson blames, or -1. */
-    static int column(Exception e) {
+    public static int column(Exception e) {
         Matcher m = matcher(e);
         return m.matches() ? Integer.parseInt(m.group(3)) : -1;
     }

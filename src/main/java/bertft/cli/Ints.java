@@ -1,0 +1,55 @@
+package bertft.cli;
+
+import picocli.CommandLine.ITypeConverter;
+import picocli.CommandLine.TypeConversionException;
+
+/**
+ * Integer options checked when they are parsed, so a bad value stops the command before any work:
+ * {@code @Option(names = "--batch-size", converter = Ints.Positive.class)}.
+ */
+final class Ints {
+    private Ints() {}
+
+    /** At least 1: batch sizes, counts, repeats. */
+    static final class Positive extends AtLeast {
+        Positive() {
+            super(1);
+        }
+    }
+
+    /** At least 2: token lengths, which hold [CLS] and [SEP]. */
+    static final class Length extends AtLeast {
+        Length() {
+            super(2);
+        }
+    }
+
+    /** An integer not below {@code min}; the message is what {@link BertFt} prints after the option and value. */
+    abstract static class AtLeast implements ITypeConverter<Integer> {
+        private final int min;
+
+        AtLeast(int min) {
+            this.min = min;
+        }
+
+        @Override
+        public Integer convert(String text) {
+            return parse(text, min);
+        }
+    }
+
+    /** {@code text} as an int of at least {@code min}, or a TypeConversionException saying what is wrong. */
+    static int parse(String text, int min) {
+        int v;
+        try {
+            v = Integer.parseInt(text.strip());
+        } catch (NumberFormatException e) {
+            throw new TypeConversionException("expected a whole number" + (text.strip().matches("[+-]?\\d+")
+                    ? " up to " + Integer.MAX_VALUE : ""));
+        }
+        if (v < min) {
+            throw new TypeConversionException("must be at least " + min);
+        }
+        return v;
+    }
+}
