@@ -59,11 +59,11 @@ public final class TrainJob {
         if (resume && !Files.exists(last.resolve("trainer_state.json"))) {
             throw new UserError(out + ": nothing to resume (no last/trainer_state.json)");
         }
-        RunDir.prepare(out, spec, resume, overwrite);
         Torch.init();
         Path modelDir = ModelStore.resolve(spec.model());
         Checkpoint base = Checkpoint.read(resume ? last : modelDir);
         ModelLimits.check(spec, base.config(), modelDir);
+        RunDir.prepare(out, spec, resume, overwrite); // after every check, so a refused run leaves nothing behind
         int maxLength = Math.min(spec.maxLength(), base.config().maxPositionEmbeddings());
         try (BertTokenizer tok = BertTokenizer.load(resume ? last : modelDir, maxLength,
                 base.config().vocabSize());
