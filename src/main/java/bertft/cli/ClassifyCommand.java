@@ -83,12 +83,7 @@ final class ClassifyCommand implements Callable<Integer> {
 
     @Override
     public Integer call() throws IOException {
-        for (int i = 0; input.texts != null && i < input.texts.size(); i++) {
-            if (input.texts.get(i).isBlank()) {
-                // as an empty cell in a file is
-                throw new UserError("--text: text " + (i + 1) + " is empty");
-            }
-        }
+        Texts.requireNonBlank("--text", "text", input.texts);
         if (out != null && input.file != null) {
             checkOut();
         }

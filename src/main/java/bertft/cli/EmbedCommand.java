@@ -61,11 +61,7 @@ final class EmbedCommand implements Callable<Integer> {
         if (!format.equals("jsonl") && !format.equals("csv")) {
             throw new UserError("--format " + format + ": expected jsonl or csv");
         }
-        for (int i = 0; input.texts != null && i < input.texts.size(); i++) {
-            if (input.texts.get(i).isBlank()) {
-                throw new UserError("--text: text " + (i + 1) + " is empty");
-            }
-        }
+        Texts.requireNonBlank("--text", "text", input.texts);
         Path dir = ModelStore.resolve(model);
         bertft.run.RunDir.warnIfUnfinished(dir, spec.commandLine().getErr());
         PrintWriter out = spec.commandLine().getOut();

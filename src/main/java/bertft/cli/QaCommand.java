@@ -62,11 +62,7 @@ final class QaCommand implements Callable<Integer> {
         if (ctx.isBlank()) {
             throw new UserError((context.file != null ? context.file + ": " : "--context: ") + "the context is empty");
         }
-        for (int i = 0; questions != null && i < questions.size(); i++) {
-            if (questions.get(i).isBlank()) {
-                throw new UserError("--question: question " + (i + 1) + " is empty");
-            }
-        }
+        Texts.requireNonBlank("--question", "question", questions);
         bertft.run.RunDir.warnIfUnfinished(model, spec.commandLine().getErr());
         try (TrainedModel m = TrainedModel.load(model)) {
             if (m.kind() != TaskSpec.Kind.QA) {
