@@ -24,7 +24,7 @@ import java.util.Random;
  * as its first operand, so its results (and their autograd graph) belong to the caller's step manager and
  * die with it.
  */
-public final class Bert implements AutoCloseable {
+public final class Bert implements Encoder {
     static {
         Torch.init();
     }
@@ -139,16 +139,19 @@ public final class Bert implements AutoCloseable {
         return new Bert(config, manager, params);
     }
 
+    @Override
     public BertConfig config() {
         return config;
     }
 
     /** The parameters by HuggingFace name, in checkpoint order. The map is live: arrays are updated in place. */
+    @Override
     public Map<String, NDArray> params() {
         return params;
     }
 
     /** The manager that owns the parameters; optimizer state belongs here too. */
+    @Override
     public NDManager manager() {
         return manager;
     }
@@ -158,6 +161,7 @@ public final class Bert implements AutoCloseable {
     }
 
     /** A copy of every parameter as engine-free tensors, for saving. */
+    @Override
     public Map<String, TensorData> tensors() {
         Map<String, TensorData> out = new LinkedHashMap<>();
         params.forEach((k, v) -> out.put(k, toTensorData(v)));
@@ -180,6 +184,7 @@ public final class Bert implements AutoCloseable {
      * @param training whether dropout is on
      * @return last_hidden_state (B, T, H)
      */
+    @Override
     public NDArray forward(NDArray inputIds, NDArray tokenTypeIds, NDArray attentionMask, boolean training) {
         long t = inputIds.getShape().get(1);
         if (t > config.maxPositionEmbeddings()) {
