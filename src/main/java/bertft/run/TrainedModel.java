@@ -142,6 +142,12 @@ public final class TrainedModel implements AutoCloseable {
             }
             copy(o, "max-length", "max_length");
             o.putIfAbsent("max-length", Integer.toString(maxLength));
+            if (kind == TaskSpec.Kind.QA && !task.has("doc_stride")) {
+                // HuggingFace's QA pipeline: question up to 64 tokens, stride 128; less where windows are short
+                int query = Math.min(64, maxLength / 4);
+                o.putIfAbsent("max-query-length", Integer.toString(query));
+                o.putIfAbsent("doc-stride", Integer.toString(Math.min(128, (maxLength - query - 3) / 2)));
+            }
             copy(o, "threshold", "threshold");
             copy(o, "doc-stride", "doc_stride");
             copy(o, "max-query-length", "max_query_length");

@@ -118,4 +118,36 @@ class FamilyTrainTest {
         assertEquals(family, config.get("model_type").getAsString());
         assertTrue(config.getAsJsonArray("architectures").get(0).getAsString().endsWith("ForSequenceClassification"));
     }
+
+    /** Training from a HuggingFace task model keeps its classifier when the labels match, else replaces it (and says so). */
+    @ParameterizedTest
+    @ValueSource(strings = {"[neg, neu, pos]", "[neg, pos]"})
+    void trainFromATaskCheckpointKeepsOrReplacesItsHead(String labels, @TempDir Path tmp) throws IOException {
+        Path seqcls = GOLDEN.resolve("roberta").resolve("seqcls");
+        data(tmp, "train.csv", 16, 1);
+        Path task = Files.writeString(tmp.resolve("t.yaml"), String.join("\n", "task: classification",
+                "model: " + seqcls.toAbsolutePath(), "data-dir: " + tmp, "train: train.csv", "labels: " + labels,
+                "max-length: 16", "batch-size: 16", "epochs: 1", "learning-rate: 1e-6", "warmup-ratio: 0", ""));
+        Path out = tmp.resolve("run");
+        java.io.ByteArrayOutputStream stderr = new java.io.ByteArrayOutputStream();
+        new TrainJob(bertft.task.TaskFiles.load(task, java.util.Map.of("out", out.toString())),
+                new java.io.PrintStream(stderr, true, java.nio.charset.StandardCharsets.UTF_8)).run(false);
+        String err = stderr.toString(java.nio.charset.StandardCharsets.UTF_8);
+        boolean same = labels.equals("[neg, neu, pos]");
+        String note = same ? "starting from the classifier of " + seqcls.toAbsolutePath() + " (same labels [neg, neu, pos])"
+                : "replacing the classifier of " + seqcls.toAbsolutePath() + " (labels [neg, neu, pos]) with a new one"
+                        + " for [neg, pos]";
+        assertTrue(err.contains(note), err);
+        TensorData before = Checkpoint.read(seqcls).heads().get("classifier.out_proj.weight");
+        TensorData after = Checkpoint.read(out).heads().get("classifier.out_proj.weight");
+        if (same) {
+            float[] a = before.toFloats();
+            float[] b = after.toFloats();
+            for (int i = 0; i < a.length; i++) {
+                assertEquals(a[i], b[i], 1e-4, "one tiny step from the checkpoint's own head");
+            }
+        } else {
+            assertEquals(2, after.shape()[0]);
+        }
+    }
 }
