@@ -48,4 +48,26 @@ class HubCliTest {
         assertTrue(models.out().lines().anyMatch(l -> l.strip().startsWith("org/tiny")
                 && l.contains("main -> " + repo.commit().substring(0, 7)) && l.endsWith("kB")), models.out());
     }
+
+    @Test
+    void classifyWithAHubSentimentModelThenOffline() throws Exception {
+        Path cache = tmp.resolve("hub");
+        String[] args = {"classify", "--model", "org/roberta-sentiment", "--text", "w5 w17 w42 w8 w91 w33"};
+        CliTest.Run online;
+        try (FakeHub hub = new FakeHub()) {
+            hub.add("org/roberta-sentiment", FakeHub.robertaSentiment(tmp.resolve("repo")), null, false);
+            System.setProperty("HF_ENDPOINT", hub.endpoint().toString());
+            System.setProperty("HF_HUB_CACHE", cache.toString());
+            online = CliTest.run(args);
+            assertEquals(0, online.code(), online.err());
+            assertTrue(online.out().matches("(neg|neu|pos)  0\\.\\d{4}  neg=0\\.\\d{4}  neu=0\\.\\d{4}  pos=0\\.\\d{4}  w5 w17 w42"
+                    + " w8 w91 w33\\s*"), online.out());
+            assertTrue(hub.log.stream().anyMatch(l -> l.contains("pytorch_model.bin")), "weights came from the Hub");
+        }
+        String[] offline = java.util.Arrays.copyOf(args, args.length + 1);
+        offline[args.length] = "--offline";
+        CliTest.Run again = CliTest.run(offline);
+        assertEquals(0, again.code(), again.err());
+        assertEquals(online.out(), again.out(), "the cached model classifies the same without the Hub");
+    }
 }
