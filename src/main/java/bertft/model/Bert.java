@@ -209,7 +209,7 @@ public final class Bert implements AutoCloseable {
         NDArray a = attention(x, maskBias, prefix + "attention.self.", training);
         a = dropout(linear(a, prefix + "attention.output.dense"), config.hiddenDropoutProb(), training);
         a = layerNorm(a.add(x), prefix + "attention.output.LayerNorm");
-        NDArray h = activation(linear(a, prefix + "intermediate.dense"));
+        NDArray h = activation(linear(a, prefix + "intermediate.dense"), config.hiddenAct());
         h = dropout(linear(h, prefix + "output.dense"), config.hiddenDropoutProb(), training);
         return layerNorm(h.add(a), prefix + "output.LayerNorm");
     }
@@ -266,8 +266,9 @@ public final class Bert implements AutoCloseable {
                 .singletonOrThrow();
     }
 
-    private NDArray activation(NDArray x) {
-        switch (config.hiddenAct()) {
+    /** HuggingFace's activation of that name, one of {@link BertConfig#ACTIVATIONS}. */
+    static NDArray activation(NDArray x, String name) {
+        switch (name) {
             case "relu":
                 return x.getNDArrayInternal().relu();
             case "gelu_new":

@@ -35,6 +35,7 @@ public record BertConfig(
         double initializerRange,
         JsonObject json) {
 
+    static final String DEBERTA_V2 = "deberta-v2";
     static final List<String> ACTIVATIONS = List.of("gelu", "gelu_new", "gelu_pytorch_tanh", "relu");
     private static final Gson GSON = new GsonBuilder().setPrettyPrinting().disableHtmlEscaping().create();
 
@@ -46,7 +47,9 @@ public record BertConfig(
         positive(where, "num_attention_heads", numAttentionHeads);
         positive(where, "intermediate_size", intermediateSize);
         positive(where, "max_position_embeddings", maxPositionEmbeddings);
-        positive(where, "type_vocab_size", typeVocabSize);
+        if (typeVocabSize < 0 || typeVocabSize == 0 && !isDebertaV2(json)) { // DeBERTa may have no token types
+            throw new UserError(where + ": type_vocab_size " + typeVocabSize + " must be positive");
+        }
         if (hiddenSize % numAttentionHeads != 0) {
             throw new UserError(where + ": hidden_size " + hiddenSize
                     + " is not a multiple of num_attention_heads " + numAttentionHeads);
@@ -89,7 +92,8 @@ public record BertConfig(
 
     static BertConfig fromJson(JsonObject o, String where) {
         String type = string(o, "model_type", "bert", where);
-        if (!List.of("bert", "roberta", "xlm-roberta", "electra", "distilbert").contains(type) && !type.isEmpty()) {
+        if (!List.of("bert", "roberta", "xlm-roberta", "electra", "distilbert", DEBERTA_V2).contains(type)
+                && !type.isEmpty()) {
             throw new UserError(where + ": model_type '" + type + "' is not a BERT-family encoder");
         }
         if (type.equals("distilbert") || type.startsWith("roberta") || type.startsWith("xlm")
@@ -97,6 +101,7 @@ public record BertConfig(
             throw new UserError(where + ": model_type '" + type
                     + "' uses different weight names; bert-ft loads model_type 'bert' checkpoints");
         }
+        boolean deberta = type.equals(DEBERTA_V2); // DebertaV2Config's defaults differ from BertConfig's
         try {
             return new BertConfig(
                     integer(o, "vocab_size", null, where),
@@ -106,8 +111,8 @@ public record BertConfig(
                     integer(o, "intermediate_size", 3072, where),
                     string(o, "hidden_act", "gelu", where),
                     integer(o, "max_position_embeddings", 512, where),
-                    integer(o, "type_vocab_size", 2, where),
-                    number(o, "layer_norm_eps", 1e-12, where),
+                    integer(o, "type_vocab_size", deberta ? 0 : 2, where),
+                    number(o, "layer_norm_eps", deberta ? 1e-7 : 1e-12, where),
                     number(o, "hidden_dropout_prob", 0.1, where),
                     number(o, "attention_probs_dropout_prob", 0.1, where),
                     number(o, "initializer_range", 0.02, where),
@@ -120,7 +125,7 @@ public record BertConfig(
     /** The config as HuggingFace writes it, with extra keys (architectures, id2label, ...) merged in. */
     public JsonObject toJson() {
         JsonObject o = json.deepCopy();
-        o.addProperty("model_type", "bert");
+        o.addProperty("model_type", modelType());
         o.addProperty("vocab_size", vocabSize);
         o.addProperty("hidden_size", hiddenSize);
         o.addProperty("num_hidden_layers", numHiddenLayers);
@@ -148,6 +153,16 @@ public record BertConfig(
 
     public String toJsonString() {
         return GSON.toJson(toJson());
+    }
+
+    /** HuggingFace's model_type: {@code bert} unless config.json names another family bert-ft runs. */
+    public String modelType() {
+        return isDebertaV2(json) ? DEBERTA_V2 : "bert";
+    }
+
+    private static boolean isDebertaV2(JsonObject json) {
+        return json != null && json.has("model_type") && json.get("model_type").isJsonPrimitive()
+                && json.get("model_type").getAsString().equals(DEBERTA_V2);
     }
 
     public int headSize() {
