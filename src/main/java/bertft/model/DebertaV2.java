@@ -2,10 +2,8 @@ package bertft.model;
 
 import ai.djl.ndarray.NDArray;
 import ai.djl.ndarray.NDManager;
-import ai.djl.ndarray.internal.NDArrayEx;
 import ai.djl.ndarray.types.DataType;
 import ai.djl.ndarray.types.Shape;
-import ai.djl.ndarray.types.SparseFormat;
 import bertft.UserError;
 import bertft.checkpoint.TensorData;
 import com.google.gson.JsonElement;
@@ -27,7 +25,7 @@ import java.util.Random;
  * {@code position_buckets / 2}. As in {@link Bert}, every op of {@link #forward} takes an input tensor as its
  * first operand, so results belong to the caller's step manager.
  */
-public final class DebertaV2 implements AutoCloseable {
+public final class DebertaV2 implements Encoder {
     static {
         Torch.init();
     }
@@ -46,7 +44,7 @@ public final class DebertaV2 implements AutoCloseable {
         public static Settings of(BertConfig c) {
             JsonObject o = c.json();
             String where = "config.json";
-            int embeddingSize = integer(o, "embedding_size", c.hiddenSize(), where);
+            int embeddingSize = c.embeddingSize();
             if (embeddingSize <= 0) {
                 throw new UserError(where + ": embedding_size " + embeddingSize + " must be positive");
             }
@@ -187,33 +185,16 @@ public final class DebertaV2 implements AutoCloseable {
      */
     public static DebertaV2 fromTensors(BertConfig config, Map<String, TensorData> tensors, String source) {
         Settings settings = Settings.of(config);
-        Map<String, long[]> expected = shapes(config);
-        List<String> missing = expected.keySet().stream().filter(k -> !tensors.containsKey(k)).toList();
-        if (!missing.isEmpty()) {
-            throw new UserError(source + ": missing " + missing.size() + " encoder weight(s): "
-                    + String.join(", ", missing.subList(0, Math.min(5, missing.size())))
-                    + (missing.size() > 5 ? ", ..." : ""));
-        }
         NDManager manager = NDManager.newBaseManager();
-        Map<String, NDArray> params = new LinkedHashMap<>();
         try {
-            for (Map.Entry<String, long[]> e : expected.entrySet()) {
-                TensorData t = tensors.get(e.getKey());
-                if (!Arrays.equals(t.shape(), e.getValue())) {
-                    throw new UserError(source + ": " + e.getKey() + " has shape " + Arrays.toString(t.shape())
-                            + ", config expects " + Arrays.toString(e.getValue()));
-                }
-                NDArray a = manager.create(t.data().duplicate(), new Shape(t.shape()), DataType.FLOAT32);
-                a.setName(e.getKey());
-                params.put(e.getKey(), a);
-            }
+            return new DebertaV2(config, settings, manager, Ops.load(manager, shapes(config), tensors, source));
         } catch (RuntimeException e) {
             manager.close();
             throw e;
         }
-        return new DebertaV2(config, settings, manager, params);
     }
 
+    @Override
     public BertConfig config() {
         return config;
     }
@@ -223,16 +204,19 @@ public final class DebertaV2 implements AutoCloseable {
     }
 
     /** The parameters by HuggingFace name, in checkpoint order. The map is live: arrays are updated in place. */
+    @Override
     public Map<String, NDArray> params() {
         return params;
     }
 
     /** The manager that owns the parameters; optimizer state belongs here too. */
+    @Override
     public NDManager manager() {
         return manager;
     }
 
     /** A copy of every parameter as engine-free tensors, for saving. */
+    @Override
     public Map<String, TensorData> tensors() {
         Map<String, TensorData> out = new LinkedHashMap<>();
         params.forEach((k, v) -> out.put(k, Bert.toTensorData(v)));
@@ -248,6 +232,7 @@ public final class DebertaV2 implements AutoCloseable {
      * @param training whether dropout is on
      * @return last_hidden_state (B, T, H)
      */
+    @Override
     public NDArray forward(NDArray inputIds, NDArray tokenTypeIds, NDArray attentionMask, boolean training) {
         long t = inputIds.getShape().get(1);
         if (settings.positionBiasedInput() && t > config.maxPositionEmbeddings()) {
@@ -320,7 +305,7 @@ public final class DebertaV2 implements AutoCloseable {
             x = x.add(embed(types, "embeddings.token_type_embeddings.weight"));
         }
         if (settings.embeddingSize() != config.hiddenSize()) {
-            x = ex(x).linear(x, p("embeddings.embed_proj.weight"), null).singletonOrThrow(); // (B, T, E) -> (B, T, H)
+            x = Ops.linear(x, p("embeddings.embed_proj.weight"), null); // (B, T, E) -> (B, T, H)
         }
         x = layerNorm(x, "embeddings.LayerNorm").mul(mask.expandDims(2)); // padding zeroed, as HF does
         return dropout(x, config.hiddenDropoutProb(), training);
@@ -331,7 +316,7 @@ public final class DebertaV2 implements AutoCloseable {
         NDArray a = attention(x, pairMask, maskBias, rel, prefix + "attention.self.", training);
         a = dropout(linear(a, prefix + "attention.output.dense"), config.hiddenDropoutProb(), training);
         a = layerNorm(a.add(x), prefix + "attention.output.LayerNorm");
-        NDArray h = Bert.activation(linear(a, prefix + "intermediate.dense"), config.hiddenAct());
+        NDArray h = Ops.activation(linear(a, prefix + "intermediate.dense"), config.hiddenAct());
         h = dropout(linear(h, prefix + "output.dense"), config.hiddenDropoutProb(), training);
         return layerNorm(h.add(a), prefix + "output.LayerNorm");
     }
@@ -399,28 +384,19 @@ public final class DebertaV2 implements AutoCloseable {
     }
 
     private NDArray embed(NDArray ids, String weight) {
-        return ex(ids).embedding(ids, p(weight), SparseFormat.DENSE).singletonOrThrow();
+        return Ops.embedding(ids, p(weight));
     }
 
     private NDArray linear(NDArray x, String name) {
-        return ex(x).linear(x, p(name + ".weight"), p(name + ".bias")).singletonOrThrow();
+        return Ops.linear(x, p(name + ".weight"), p(name + ".bias"));
     }
 
     private NDArray layerNorm(NDArray x, String name) {
-        Shape h = new Shape(config.hiddenSize());
-        return ex(x).layerNorm(x, h, p(name + ".weight"), p(name + ".bias"), (float) config.layerNormEps())
-                .singletonOrThrow();
+        return Ops.layerNorm(x, p(name + ".weight"), p(name + ".bias"), config.layerNormEps());
     }
 
     private static NDArray dropout(NDArray x, double rate, boolean training) {
-        if (!training || rate == 0) {
-            return x;
-        }
-        return ex(x).dropout(x, (float) rate, true).singletonOrThrow();
-    }
-
-    private static NDArrayEx ex(NDArray x) {
-        return x.getNDArrayInternal();
+        return Ops.dropout(x, rate, training);
     }
 
     private static int integer(JsonObject o, String key, int dflt, String where) {

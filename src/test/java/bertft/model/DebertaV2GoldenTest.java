@@ -8,7 +8,6 @@ import ai.djl.ndarray.NDManager;
 import ai.djl.ndarray.types.DataType;
 import ai.djl.ndarray.types.Shape;
 import bertft.checkpoint.Checkpoint;
-import bertft.checkpoint.TensorData;
 import com.google.gson.JsonArray;
 import com.google.gson.JsonElement;
 import com.google.gson.JsonObject;
@@ -51,7 +50,7 @@ class DebertaV2GoldenTest {
     void sequenceClassificationLogitsMatch() {
         // DebertaV2ForSequenceClassification: ContextPooler (dense on token 0, pooler_hidden_act) -> classifier
         BiFunction<Heads, NDArray, NDArray> head = (m, h) -> m.linear(
-                Bert.activation(m.linear(h.get(":, 0, :"), "pooler.dense"), m.config.json().get("pooler_hidden_act")
+                Ops.activation(m.linear(h.get(":, 0, :"), "pooler.dense"), m.config.json().get("pooler_hidden_act")
                         .getAsString()), "classifier");
         for (String key : new String[] {"seqcls_logits", "seqcls_logits_single"}) {
             double worst = run("seqcls", head, key);
@@ -71,8 +70,8 @@ class DebertaV2GoldenTest {
         }
     }
 
-    /** A checkpoint's encoder and its head weights, with the head math a test needs. */
-    record Heads(BertConfig config, DebertaV2 encoder, Map<String, NDArray> head) {
+    /** A checkpoint's head weights, with the head math a test needs. */
+    record Heads(BertConfig config, Map<String, NDArray> head) {
         NDArray linear(NDArray x, String name) {
             return x.matMul(head.get(name + ".weight").transpose()).add(head.get(name + ".bias"));
         }
@@ -83,30 +82,21 @@ class DebertaV2GoldenTest {
      * (unpadded) positions. DeBERTa-v3 has no token types, so the model sees none, for *_single outputs too.
      */
     private static double run(String dir, BiFunction<Heads, NDArray, NDArray> head, String key) {
-        Path d = DIR.resolve(dir);
-        BertConfig config = BertConfig.read(d.resolve("config.json"));
-        Map<String, TensorData> encoder = new LinkedHashMap<>();
-        Map<String, TensorData> rest = new LinkedHashMap<>();
-        Checkpoint.readWeights(d).forEach((k, v) -> {
-            if (k.startsWith("deberta.")) {
-                encoder.put(k.substring("deberta.".length()), v);
-            } else if (dir.equals("base")) {
-                encoder.put(k, v);
-            } else {
-                rest.put(k, v);
-            }
-        });
-        try (DebertaV2 model = DebertaV2.fromTensors(config, encoder, dir); NDManager m = NDManager.newBaseManager()) {
+        Checkpoint ckpt = Checkpoint.read(DIR.resolve(dir)); // through the family registry: deberta. prefix, heads
+        BertConfig config = ckpt.config();
+        try (Encoder encoder = config.family().encoder().build(config, ckpt.encoder(), dir);
+                NDManager m = NDManager.newBaseManager()) {
+            assertTrue(encoder instanceof DebertaV2);
             Map<String, NDArray> headParams = new LinkedHashMap<>();
-            rest.forEach((k, t) -> headParams.put(k, m.create(t.data().duplicate(), new Shape(t.shape()),
+            ckpt.heads().forEach((k, t) -> headParams.put(k, m.create(t.data().duplicate(), new Shape(t.shape()),
                     DataType.FLOAT32)));
             int b = ids.length;
             int t = ids[0].length;
             NDArray inputIds = m.create(flat(ids), new Shape(b, t));
             NDArray attention = m.create(flat(mask), new Shape(b, t));
-            NDArray hidden = model.forward(inputIds, null, attention, false);
+            NDArray hidden = encoder.forward(inputIds, null, attention, false);
             assertEquals(new Shape(b, t, config.hiddenSize()), hidden.getShape());
-            NDArray out = head.apply(new Heads(config, model, headParams), hidden);
+            NDArray out = head.apply(new Heads(config, headParams), hidden);
             float[] got = out.toFloatArray();
             float[] want = flatFloats(golden.get(key));
             assertEquals(want.length, got.length, key);
