@@ -65,7 +65,10 @@ public final class BertTokenizer implements AutoCloseable {
         return new BertTokenizer(definition, newMaxLength);
     }
 
-    /** Reads {@code tokenizer.json}, or builds it from {@code vocab.txt}; truncation and padding are cleared. */
+    /**
+     * Reads {@code tokenizer.json}, or builds it from {@code vocab.txt} (WordPiece) or {@code spm.model}
+     * (DeBERTa-v2/v3's SentencePiece); truncation and padding are cleared.
+     */
     public static JsonObject definition(Path dir) {
         Path json = dir.resolve("tokenizer.json");
         Path vocab = dir.resolve("vocab.txt");
@@ -88,7 +91,10 @@ public final class BertTokenizer implements AutoCloseable {
                 throw new UserError(vocab + ": cannot read: " + e.getMessage());
             }
         }
-        throw new UserError(dir + ": no tokenizer (needs tokenizer.json or vocab.txt)");
+        if (Files.exists(dir.resolve("spm.model"))) {
+            return SentencePiece.debertaV2(dir);
+        }
+        throw new UserError(dir + ": no tokenizer (needs tokenizer.json, vocab.txt or DeBERTa's spm.model)");
     }
 
     private static boolean lowerCase(Path config) {
@@ -124,15 +130,7 @@ public final class BertTokenizer implements AutoCloseable {
         JsonArray added = new JsonArray();
         for (String special : List.of("[PAD]", "[UNK]", "[CLS]", "[SEP]", "[MASK]")) {
             if (vocab.has(special)) {
-                JsonObject a = new JsonObject();
-                a.addProperty("id", vocab.get(special).getAsInt());
-                a.addProperty("content", special);
-                a.addProperty("single_word", false);
-                a.addProperty("lstrip", false);
-                a.addProperty("rstrip", false);
-                a.addProperty("normalized", false);
-                a.addProperty("special", true);
-                added.add(a);
+                added.add(addedToken(vocab.get(special).getAsInt(), special));
             }
         }
         JsonObject normalizer = new JsonObject();
@@ -143,23 +141,7 @@ public final class BertTokenizer implements AutoCloseable {
         normalizer.addProperty("lowercase", lowerCase);
         JsonObject preTokenizer = new JsonObject();
         preTokenizer.addProperty("type", "BertPreTokenizer");
-        JsonObject post = new JsonObject();
-        post.addProperty("type", "TemplateProcessing");
-        post.add("single", template(false));
-        post.add("pair", template(true));
-        JsonObject specials = new JsonObject();
-        for (String s : List.of("[CLS]", "[SEP]")) {
-            JsonObject o = new JsonObject();
-            o.addProperty("id", s);
-            JsonArray ids = new JsonArray();
-            ids.add(vocab.get(s).getAsInt());
-            o.add("ids", ids);
-            JsonArray toks = new JsonArray();
-            toks.add(s);
-            o.add("tokens", toks);
-            specials.add(s, o);
-        }
-        post.add("special_tokens", specials);
+        JsonObject post = template(vocab.get("[CLS]").getAsInt(), vocab.get("[SEP]").getAsInt());
         JsonObject decoder = new JsonObject();
         decoder.addProperty("type", "WordPiece");
         decoder.addProperty("prefix", "##");
@@ -182,6 +164,41 @@ public final class BertTokenizer implements AutoCloseable {
         o.add("decoder", decoder);
         o.add("model", model);
         return o;
+    }
+
+    /** A special token that is matched before normalization and never split. */
+    static JsonObject addedToken(int id, String content) {
+        JsonObject a = new JsonObject();
+        a.addProperty("id", id);
+        a.addProperty("content", content);
+        a.addProperty("single_word", false);
+        a.addProperty("lstrip", false);
+        a.addProperty("rstrip", false);
+        a.addProperty("normalized", false);
+        a.addProperty("special", true);
+        return a;
+    }
+
+    /** The post-processor {@code [CLS] A [SEP]} and {@code [CLS] A [SEP] B [SEP]} (B with token type 1). */
+    static JsonObject template(int clsId, int sepId) {
+        JsonObject post = new JsonObject();
+        post.addProperty("type", "TemplateProcessing");
+        post.add("single", template(false));
+        post.add("pair", template(true));
+        JsonObject specials = new JsonObject();
+        for (String s : List.of("[CLS]", "[SEP]")) {
+            JsonObject o = new JsonObject();
+            o.addProperty("id", s);
+            JsonArray ids = new JsonArray();
+            ids.add(s.equals("[CLS]") ? clsId : sepId);
+            o.add("ids", ids);
+            JsonArray toks = new JsonArray();
+            toks.add(s);
+            o.add("tokens", toks);
+            specials.add(s, o);
+        }
+        post.add("special_tokens", specials);
+        return post;
     }
 
     private static JsonArray template(boolean pair) {
@@ -216,14 +233,34 @@ public final class BertTokenizer implements AutoCloseable {
         return maxLength;
     }
 
-    /** The id of a vocabulary token, or -1. */
+    /** The id of a token (an added token such as DeBERTa-v3's [MASK], or one of the model's vocabulary), or -1. */
     public long tokenId(String token) {
-        JsonElement id = definition.getAsJsonObject("model").getAsJsonObject("vocab").get(token);
+        JsonElement added = definition.get("added_tokens");
+        if (added != null && added.isJsonArray()) {
+            for (JsonElement a : added.getAsJsonArray()) {
+                if (a.getAsJsonObject().get("content").getAsString().equals(token)) {
+                    return a.getAsJsonObject().get("id").getAsLong();
+                }
+            }
+        }
+        JsonElement vocab = definition.getAsJsonObject("model").get("vocab");
+        if (vocab.isJsonArray()) { // Unigram: [piece, score] in id order
+            JsonArray pieces = vocab.getAsJsonArray();
+            for (int i = 0; i < pieces.size(); i++) {
+                if (pieces.get(i).getAsJsonArray().get(0).getAsString().equals(token)) {
+                    return i;
+                }
+            }
+            return -1;
+        }
+        JsonElement id = vocab.getAsJsonObject().get(token);
         return id == null ? -1 : id.getAsLong();
     }
 
+    /** The size of the model's vocabulary (WordPiece's map or Unigram's pieces), added tokens not counted. */
     public int vocabSize() {
-        return definition.getAsJsonObject("model").getAsJsonObject("vocab").size();
+        JsonElement vocab = definition.getAsJsonObject("model").get("vocab");
+        return vocab.isJsonArray() ? vocab.getAsJsonArray().size() : vocab.getAsJsonObject().size();
     }
 
     /** [CLS] text [SEP], truncated to {@code maxLength}. */
@@ -265,9 +302,16 @@ public final class BertTokenizer implements AutoCloseable {
         return out;
     }
 
-    /** Writes tokenizer.json, vocab.txt and tokenizer_config.json, as HuggingFace's save_pretrained does. */
+    /**
+     * Writes tokenizer.json, vocab.txt and tokenizer_config.json, as HuggingFace's save_pretrained does; for a
+     * tokenizer that is not WordPiece (DeBERTa's Unigram), tokenizer.json alone, which Python's AutoTokenizer
+     * loads for the model_type in config.json.
+     */
     public void save(Path dir) throws IOException {
         Files.writeString(dir.resolve("tokenizer.json"), definition.toString(), StandardCharsets.UTF_8);
+        if (!definition.getAsJsonObject("model").get("vocab").isJsonObject()) {
+            return;
+        }
         JsonObject vocab = definition.getAsJsonObject("model").getAsJsonObject("vocab");
         String[] byId = new String[vocab.size()];
         vocab.entrySet().forEach(e -> {

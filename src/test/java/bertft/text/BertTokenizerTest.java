@@ -76,7 +76,7 @@ class BertTokenizerTest {
     @Test
     void missingTokenizerIsAUserError(@TempDir Path dir) {
         UserError e = assertThrows(UserError.class, () -> BertTokenizer.load(dir, 32));
-        assertTrue(e.getMessage().contains("tokenizer.json or vocab.txt"), e.getMessage());
+        assertTrue(e.getMessage().contains("tokenizer.json, vocab.txt or DeBERTa's spm.model"), e.getMessage());
     }
 
     @Test
