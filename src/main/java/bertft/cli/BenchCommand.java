@@ -3,7 +3,7 @@ package bertft.cli;
 import bertft.bench.Bench;
 import bertft.checkpoint.Checkpoint;
 import bertft.checkpoint.ModelStore;
-import bertft.model.Bert;
+import bertft.model.Encoder;
 import bertft.UserError;
 import java.nio.file.Path;
 import java.util.List;
@@ -50,7 +50,7 @@ final class BenchCommand implements Callable<Integer> {
     public Integer call() {
         Path dir = ModelStore.resolve(model);
         Checkpoint ckpt = Checkpoint.read(dir);
-        try (Bert bert = Bert.fromTensors(ckpt.config(), ckpt.encoder(), dir.toString())) {
+        try (Encoder bert = ckpt.config().family().encoder().build(ckpt.config(), ckpt.encoder(), dir.toString())) {
             Bench bench = new Bench(bert, spec.commandLine().getOut(), Math.max(1, repeats));
             if (data != null) {
                 bench.epoch(texts(dir), batchSize, data.toString());

@@ -18,23 +18,27 @@ import java.util.List;
 import java.util.Map;
 
 /**
- * WordPiece tokenization through HuggingFace's own tokenizer library (via DJL), so ids and character offsets
- * are exactly those of a Python user's fast tokenizer.
+ * Tokenization through HuggingFace's own tokenizer library (via DJL), so ids and character offsets are exactly
+ * those of a Python user's fast tokenizer: WordPiece (BERT, DistilBERT, ELECTRA), byte-level BPE (RoBERTa),
+ * SentencePiece Unigram (XLM-R, CamemBERT, DeBERTa-v3) or whatever {@code tokenizer.json} defines.
  *
  * <p>A checkpoint brings {@code tokenizer.json}, or only {@code vocab.txt} (+ {@code tokenizer_config.json}
- * for do_lower_case), from which the equivalent {@code tokenizer.json} is built. Any truncation or padding
- * embedded in the file is replaced: this class truncates to {@code maxLength} and never pads (batches are
- * padded dynamically by the caller).
+ * for do_lower_case) or RoBERTa's {@code vocab.json} + {@code merges.txt}, from which the equivalent
+ * {@code tokenizer.json} is built. Any truncation or padding embedded in the file is replaced: this class
+ * truncates to {@code maxLength} and never pads (batches are padded dynamically by the caller).
  */
 public final class BertTokenizer implements AutoCloseable {
     /** The tokenizer definition, with truncation and padding cleared; saved with checkpoints. */
     private final JsonObject definition;
+    /** The checkpoint's tokenizer_config.json, saved back as it was (special tokens, class), or null. */
+    private final JsonObject sourceConfig;
     private final HuggingFaceTokenizer tokenizer;
     private final int maxLength;
     private final Map<String, HuggingFaceTokenizer> windowTokenizers = new java.util.HashMap<>();
 
-    private BertTokenizer(JsonObject definition, int maxLength) {
+    private BertTokenizer(JsonObject definition, JsonObject sourceConfig, int maxLength) {
         this.definition = definition;
+        this.sourceConfig = sourceConfig;
         this.maxLength = maxLength;
         Map<String, String> options = Map.of(
                 "addSpecialTokens", "true",
@@ -52,26 +56,39 @@ public final class BertTokenizer implements AutoCloseable {
 
     /** Loads the tokenizer of a checkpoint directory. */
     public static BertTokenizer load(Path dir, int maxLength) {
-        return new BertTokenizer(definition(dir), maxLength);
+        return new BertTokenizer(definition(dir), sourceConfig(dir.resolve("tokenizer_config.json")), maxLength);
+    }
+
+    private static JsonObject sourceConfig(Path file) {
+        if (!Files.exists(file)) {
+            return null;
+        }
+        try {
+            return JsonParser.parseString(Files.readString(file, StandardCharsets.UTF_8)).getAsJsonObject();
+        } catch (IOException | JsonParseException | IllegalStateException e) {
+            throw new UserError(file + ": not a readable tokenizer config: " + e.getMessage());
+        }
     }
 
     /** A tokenizer from a definition, as built by {@link #definition(Path)} or {@link #fromVocab}. */
     public static BertTokenizer of(JsonObject definition, int maxLength) {
-        return new BertTokenizer(definition, maxLength);
+        return new BertTokenizer(definition, null, maxLength);
     }
 
     /** The same vocabulary with another maximum length. */
     public BertTokenizer withMaxLength(int newMaxLength) {
-        return new BertTokenizer(definition, newMaxLength);
+        return new BertTokenizer(definition, sourceConfig, newMaxLength);
     }
 
     /**
-     * Reads {@code tokenizer.json}, or builds it from {@code vocab.txt} (WordPiece) or {@code spm.model}
-     * (DeBERTa-v2/v3's SentencePiece); truncation and padding are cleared.
+     * Reads {@code tokenizer.json}, or builds it from {@code vocab.txt}, {@code vocab.json} + {@code merges.txt}
+     * or DeBERTa-v2/v3's {@code spm.model}; truncation and padding are cleared.
      */
     public static JsonObject definition(Path dir) {
         Path json = dir.resolve("tokenizer.json");
         Path vocab = dir.resolve("vocab.txt");
+        Path bpeVocab = dir.resolve("vocab.json");
+        Path merges = dir.resolve("merges.txt");
         if (Files.exists(json)) {
             try {
                 JsonObject o = JsonParser.parseString(Files.readString(json, StandardCharsets.UTF_8))
@@ -91,10 +108,20 @@ public final class BertTokenizer implements AutoCloseable {
                 throw new UserError(vocab + ": cannot read: " + e.getMessage());
             }
         }
+        if (Files.exists(bpeVocab) && Files.exists(merges)) {
+            return ByteLevelBpe.definition(bpeVocab, merges, dir.resolve("tokenizer_config.json"));
+        }
         if (Files.exists(dir.resolve("spm.model"))) {
             return SentencePiece.debertaV2(dir);
         }
-        throw new UserError(dir + ": no tokenizer (needs tokenizer.json, vocab.txt or DeBERTa's spm.model)");
+        for (String spm : List.of("sentencepiece.bpe.model", "sentencepiece.model")) {
+            if (Files.exists(dir.resolve(spm))) {
+                throw new UserError(dir + ": has only a SentencePiece " + spm + "; bert-ft needs its tokenizer.json"
+                        + " (make one in Python: AutoTokenizer.from_pretrained(DIR).save_pretrained(DIR))");
+            }
+        }
+        throw new UserError(dir + ": no tokenizer (needs tokenizer.json, vocab.txt, vocab.json and merges.txt,"
+                + " or DeBERTa's spm.model)");
     }
 
     private static boolean lowerCase(Path config) {
@@ -233,34 +260,39 @@ public final class BertTokenizer implements AutoCloseable {
         return maxLength;
     }
 
-    /** The id of a token (an added token such as DeBERTa-v3's [MASK], or one of the model's vocabulary), or -1. */
+    /** The id of a vocabulary or added token, or -1. */
     public long tokenId(String token) {
         JsonElement added = definition.get("added_tokens");
         if (added != null && added.isJsonArray()) {
             for (JsonElement a : added.getAsJsonArray()) {
-                if (a.getAsJsonObject().get("content").getAsString().equals(token)) {
+                if (token.equals(a.getAsJsonObject().get("content").getAsString())) {
                     return a.getAsJsonObject().get("id").getAsLong();
                 }
             }
         }
         JsonElement vocab = definition.getAsJsonObject("model").get("vocab");
-        if (vocab.isJsonArray()) { // Unigram: [piece, score] in id order
-            JsonArray pieces = vocab.getAsJsonArray();
-            for (int i = 0; i < pieces.size(); i++) {
-                if (pieces.get(i).getAsJsonArray().get(0).getAsString().equals(token)) {
-                    return i;
-                }
-            }
-            return -1;
+        if (vocab.isJsonObject()) {
+            JsonElement id = vocab.getAsJsonObject().get(token);
+            return id == null ? -1 : id.getAsLong();
         }
-        JsonElement id = vocab.getAsJsonObject().get(token);
-        return id == null ? -1 : id.getAsLong();
+        JsonArray pieces = vocab.getAsJsonArray(); // Unigram: [[piece, score], ...]
+        for (int i = 0; i < pieces.size(); i++) {
+            if (token.equals(pieces.get(i).getAsJsonArray().get(0).getAsString())) {
+                return i;
+            }
+        }
+        return -1;
     }
 
-    /** The size of the model's vocabulary (WordPiece's map or Unigram's pieces), added tokens not counted. */
-    public int vocabSize() {
-        JsonElement vocab = definition.getAsJsonObject("model").get("vocab");
-        return vocab.isJsonArray() ? vocab.getAsJsonArray().size() : vocab.getAsJsonObject().size();
+    /** The mask token's id ({@code [MASK]} or {@code <mask>}), or -1. */
+    public long maskId() {
+        long id = tokenId("[MASK]");
+        return id >= 0 ? id : tokenId("<mask>");
+    }
+
+    /** Whether this is a WordPiece vocabulary (which save() also writes as vocab.txt). */
+    private boolean wordPiece() {
+        return "WordPiece".equals(definition.getAsJsonObject("model").get("type").getAsString());
     }
 
     /** [CLS] text [SEP], truncated to {@code maxLength}. */
@@ -303,37 +335,42 @@ public final class BertTokenizer implements AutoCloseable {
     }
 
     /**
-     * Writes tokenizer.json, vocab.txt and tokenizer_config.json, as HuggingFace's save_pretrained does; for a
-     * tokenizer that is not WordPiece (DeBERTa's Unigram), tokenizer.json alone, which Python's AutoTokenizer
-     * loads for the model_type in config.json.
+     * Writes tokenizer.json and tokenizer_config.json (the checkpoint's own, when it had one), plus vocab.txt for
+     * WordPiece, as HuggingFace's save_pretrained does.
      */
     public void save(Path dir) throws IOException {
         Files.writeString(dir.resolve("tokenizer.json"), definition.toString(), StandardCharsets.UTF_8);
-        if (!definition.getAsJsonObject("model").get("vocab").isJsonObject()) {
-            return;
-        }
-        JsonObject vocab = definition.getAsJsonObject("model").getAsJsonObject("vocab");
-        String[] byId = new String[vocab.size()];
-        vocab.entrySet().forEach(e -> {
-            int id = e.getValue().getAsInt();
-            if (id >= 0 && id < byId.length) {
-                byId[id] = e.getKey();
+        JsonObject config = sourceConfig != null ? sourceConfig.deepCopy() : new JsonObject();
+        if (wordPiece()) {
+            JsonObject vocab = definition.getAsJsonObject("model").getAsJsonObject("vocab");
+            String[] byId = new String[vocab.size()];
+            vocab.entrySet().forEach(e -> {
+                int id = e.getValue().getAsInt();
+                if (id >= 0 && id < byId.length) {
+                    byId[id] = e.getKey();
+                }
+            });
+            StringBuilder sb = new StringBuilder();
+            for (String t : byId) {
+                sb.append(t == null ? "[unused]" : t).append('\n');
             }
-        });
-        StringBuilder sb = new StringBuilder();
-        for (String t : byId) {
-            sb.append(t == null ? "[unused]" : t).append('\n');
+            Files.writeString(dir.resolve("vocab.txt"), sb, StandardCharsets.UTF_8);
+            if (sourceConfig == null) {
+                config.addProperty("tokenizer_class", "BertTokenizer");
+                config.addProperty("do_lower_case", lowerCase());
+                config.addProperty("unk_token", "[UNK]");
+                config.addProperty("sep_token", "[SEP]");
+                config.addProperty("pad_token", "[PAD]");
+                config.addProperty("cls_token", "[CLS]");
+                config.addProperty("mask_token", "[MASK]");
+            }
+        } else if (sourceConfig == null) {
+            config.addProperty("tokenizer_class", "PreTrainedTokenizerFast");
         }
-        Files.writeString(dir.resolve("vocab.txt"), sb, StandardCharsets.UTF_8);
-        JsonObject config = new JsonObject();
-        config.addProperty("tokenizer_class", "BertTokenizer");
-        config.addProperty("do_lower_case", lowerCase());
-        config.addProperty("model_max_length", 512);
-        config.addProperty("unk_token", "[UNK]");
-        config.addProperty("sep_token", "[SEP]");
-        config.addProperty("pad_token", "[PAD]");
-        config.addProperty("cls_token", "[CLS]");
-        config.addProperty("mask_token", "[MASK]");
+        if (!config.has("model_max_length") || !config.get("model_max_length").isJsonPrimitive()
+                || config.get("model_max_length").getAsDouble() > 1e6) {
+            config.addProperty("model_max_length", 512);
+        }
         Files.writeString(dir.resolve("tokenizer_config.json"), config.toString(), StandardCharsets.UTF_8);
     }
 

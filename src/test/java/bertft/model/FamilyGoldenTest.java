@@ -8,6 +8,9 @@ import ai.djl.ndarray.NDArray;
 import ai.djl.ndarray.NDManager;
 import ai.djl.ndarray.types.Shape;
 import bertft.checkpoint.Checkpoint;
+import bertft.checkpoint.PyTorchBin;
+import bertft.checkpoint.SafeTensors;
+import bertft.checkpoint.TensorData;
 import bertft.text.Batch;
 import bertft.text.BertTokenizer;
 import com.google.gson.JsonArray;
@@ -21,6 +24,8 @@ import java.nio.file.Path;
 import java.nio.file.Paths;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Map;
+import org.junit.jupiter.api.io.TempDir;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.ValueSource;
 
@@ -99,13 +104,18 @@ class FamilyGoldenTest {
         return worst;
     }
 
+    /** A config value, numbers compared as numbers (64 == 64.0). */
+    static Object value(JsonElement e) {
+        return e.isJsonPrimitive() && e.getAsJsonPrimitive().isNumber() ? (Object) e.getAsDouble() : e;
+    }
+
     static Encoder encoder(Path dir) {
         Checkpoint c = Checkpoint.read(dir);
         return c.config().family().encoder().build(c.config(), c.encoder(), dir.toString());
     }
 
     @ParameterizedTest
-    @ValueSource(strings = {"bert", "distilbert", "roberta", "xlm-roberta", "electra"})
+    @ValueSource(strings = {"bert", "distilbert", "roberta", "xlm-roberta", "electra", "deberta-v2"})
     void baseLastHiddenStateMatches(String family) {
         Golden g = Golden.of(family);
         long[] mask = flat(g.ints("attention_mask"));
@@ -119,6 +129,76 @@ class FamilyGoldenTest {
                 System.out.printf("%s %s max abs error %.2e%n", family, key, err);
                 assertTrue(err < 1e-4, family + " " + key + ": max |diff| " + err);
             }
+        }
+    }
+
+    @ParameterizedTest
+    @ValueSource(strings = {"bert", "distilbert", "roberta", "xlm-roberta", "electra", "deberta-v2"})
+    void sequenceClassificationLogitsMatch(String family) {
+        Golden g = Golden.of(family);
+        try (TaskModel model = TaskModel.load(Checkpoint.read(g.dir("seqcls")), TaskModel.Head.CLASSIFIER, family);
+                NDManager m = NDManager.newBaseManager()) {
+            for (boolean types : new boolean[] {true, false}) {
+                String key = types && g.json().has("token_type_ids") ? "seqcls_logits" : "seqcls_logits_single";
+                double err = maxError(model.forward(g.batch(m, types)).toFloatArray(), floats(g.json().get(key)),
+                        null, 1);
+                System.out.printf("%s %s max abs error %.2e%n", family, key, err);
+                assertTrue(err < 1e-4, family + " " + key + ": max |diff| " + err);
+            }
+        }
+    }
+
+    @ParameterizedTest
+    @ValueSource(strings = {"bert", "distilbert", "roberta", "xlm-roberta", "electra", "deberta-v2"})
+    void questionAnsweringLogitsMatch(String family) {
+        Golden g = Golden.of(family);
+        long[] mask = flat(g.ints("attention_mask"));
+        try (TaskModel model = TaskModel.load(Checkpoint.read(g.dir("qa")), TaskModel.Head.QA, family);
+                NDManager m = NDManager.newBaseManager()) {
+            NDArray logits = model.forward(g.batch(m, true)); // (B, T, 2)
+            double start = maxError(logits.get(":, :, 0").toFloatArray(), floats(g.json().get("qa_start_logits")),
+                    mask, 1);
+            double end = maxError(logits.get(":, :, 1").toFloatArray(), floats(g.json().get("qa_end_logits")), mask,
+                    1);
+            System.out.printf("%s qa start/end max abs error %.2e %.2e%n", family, start, end);
+            assertTrue(Math.max(start, end) < 1e-4, family + ": max |diff| " + start + " / " + end);
+        }
+    }
+
+    /** A loaded task model saved again is the family's HuggingFace layout, and reads back bit-identical. */
+    @ParameterizedTest
+    @ValueSource(strings = {"bert", "distilbert", "roberta", "xlm-roberta", "electra", "deberta-v2"})
+    void savesTheFamilysOwnLayoutAndLoadsBackBitIdentical(String family, @TempDir Path tmp) {
+        Golden g = Golden.of(family);
+        for (String kind : List.of("seqcls", "qa")) {
+            TaskModel.Head head = kind.equals("qa") ? TaskModel.Head.QA : TaskModel.Head.CLASSIFIER;
+            Path out = tmp.resolve(kind);
+            Checkpoint saved;
+            try (TaskModel model = TaskModel.load(Checkpoint.read(g.dir(kind)), head, family);
+                    BertTokenizer tok = BertTokenizer.load(g.dir(kind), 64)) {
+                saved = model.checkpoint(new JsonObject());
+                saved.write(out, tok);
+            }
+            Map<String, TensorData> original = PyTorchBin.read(g.dir(kind).resolve("pytorch_model.bin"));
+            Map<String, TensorData> written = SafeTensors.read(out.resolve("model.safetensors"));
+            assertEquals(new java.util.TreeSet<>(original.keySet()), new java.util.TreeSet<>(written.keySet()),
+                    family + " " + kind);
+            original.forEach((k, v) -> assertEquals(v.data(), written.get(k).data(), k));
+            JsonObject config = BertConfig.read(out.resolve("config.json")).json();
+            JsonObject want = BertConfig.read(g.dir(kind).resolve("config.json")).json();
+            assertEquals(want.get("architectures"), config.get("architectures"));
+            assertEquals(want.get("model_type"), config.get("model_type"));
+            for (String k : want.keySet()) {
+                if (!k.equals("transformers_version") && !k.endsWith("dropout")) {
+                    assertTrue(config.has(k), family + " " + kind + ": config.json lost " + k);
+                    assertEquals(value(want.get(k)), value(config.get(k)), family + " " + kind + ": " + k);
+                }
+            }
+            Checkpoint back = Checkpoint.read(out);
+            saved.encoder().forEach((k, v) -> assertEquals(v.data(), back.encoder().get(k).data(), k));
+            saved.heads().forEach((k, v) -> assertEquals(v.data(), back.heads().get(k).data(), k));
+            assertEquals(saved.encoder().keySet(), back.encoder().keySet());
+            assertEquals(saved.heads().keySet(), back.heads().keySet());
         }
     }
 
