@@ -92,6 +92,7 @@ public record BertConfig(
 
     static BertConfig fromJson(JsonObject o, String where) {
         Family f = Family.of(string(o, "model_type", "bert", where), where + "");
+        boolean deberta = f.modelType().equals("deberta-v2"); // DebertaV2Config's defaults differ from BertConfig's
         try {
             return new BertConfig(
                     integer(o, "vocab_size", null, where),
@@ -101,8 +102,8 @@ public record BertConfig(
                     integer(o, f.configName("intermediate_size"), 3072, where),
                     string(o, f.configName("hidden_act"), "gelu", where),
                     integer(o, "max_position_embeddings", 512, where),
-                    integer(o, "type_vocab_size", 2, where),
-                    number(o, "layer_norm_eps", 1e-12, where),
+                    integer(o, "type_vocab_size", deberta ? 0 : 2, where),
+                    number(o, "layer_norm_eps", deberta ? 1e-7 : 1e-12, where),
                     number(o, f.configName("hidden_dropout_prob"), 0.1, where),
                     number(o, f.configName("attention_probs_dropout_prob"), 0.1, where),
                     number(o, "initializer_range", 0.02, where),

@@ -96,7 +96,12 @@ public record Family(String modelType, String prefix, String architecture, Class
                     Map.of("hidden_size", "dim", "num_hidden_layers", "n_layers", "num_attention_heads", "n_heads",
                             "intermediate_size", "hidden_dim", "hidden_act", "activation",
                             "hidden_dropout_prob", "dropout", "attention_probs_dropout_prob", "attention_dropout"),
-                    "seq_classif_dropout", DistilBert::shapes, DistilBert::fromTensors));
+                    "seq_classif_dropout", DistilBert::shapes, DistilBert::fromTensors),
+            // rel_embeddings (and their LayerNorm) serve every layer, so they count with the embeddings
+            new Family("deberta-v2", "deberta", "DebertaV2", ClassifierHead.CONTEXT_POOLER, ENCODER_LAYER,
+                    Pattern.compile("(?:^|\\.)(?:embeddings\\.|encoder\\.rel_embeddings\\.|encoder\\.LayerNorm\\.)"),
+                    List.of("embeddings.position_ids", "lm_predictions.", "mask_predictions."), Map.of(),
+                    "cls_dropout", DebertaV2::shapes, DebertaV2::fromTensors));
 
     /** The family of a {@code model_type}, or a one-line error naming the supported ones. */
     public static Family of(String modelType, String where) {

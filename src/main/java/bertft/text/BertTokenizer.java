@@ -81,8 +81,8 @@ public final class BertTokenizer implements AutoCloseable {
     }
 
     /**
-     * Reads {@code tokenizer.json}, or builds it from {@code vocab.txt} or {@code vocab.json} + {@code merges.txt};
-     * truncation and padding are cleared.
+     * Reads {@code tokenizer.json}, or builds it from {@code vocab.txt}, {@code vocab.json} + {@code merges.txt}
+     * or DeBERTa-v2/v3's {@code spm.model}; truncation and padding are cleared.
      */
     public static JsonObject definition(Path dir) {
         Path json = dir.resolve("tokenizer.json");
@@ -111,13 +111,17 @@ public final class BertTokenizer implements AutoCloseable {
         if (Files.exists(bpeVocab) && Files.exists(merges)) {
             return ByteLevelBpe.definition(bpeVocab, merges, dir.resolve("tokenizer_config.json"));
         }
-        for (String spm : List.of("spm.model", "sentencepiece.bpe.model", "sentencepiece.model")) {
+        if (Files.exists(dir.resolve("spm.model"))) {
+            return SentencePiece.debertaV2(dir);
+        }
+        for (String spm : List.of("sentencepiece.bpe.model", "sentencepiece.model")) {
             if (Files.exists(dir.resolve(spm))) {
                 throw new UserError(dir + ": has only a SentencePiece " + spm + "; bert-ft needs its tokenizer.json"
                         + " (make one in Python: AutoTokenizer.from_pretrained(DIR).save_pretrained(DIR))");
             }
         }
-        throw new UserError(dir + ": no tokenizer (needs tokenizer.json, vocab.txt, or vocab.json and merges.txt)");
+        throw new UserError(dir + ": no tokenizer (needs tokenizer.json, vocab.txt, vocab.json and merges.txt,"
+                + " or DeBERTa's spm.model)");
     }
 
     private static boolean lowerCase(Path config) {
@@ -153,15 +157,7 @@ public final class BertTokenizer implements AutoCloseable {
         JsonArray added = new JsonArray();
         for (String special : List.of("[PAD]", "[UNK]", "[CLS]", "[SEP]", "[MASK]")) {
             if (vocab.has(special)) {
-                JsonObject a = new JsonObject();
-                a.addProperty("id", vocab.get(special).getAsInt());
-                a.addProperty("content", special);
-                a.addProperty("single_word", false);
-                a.addProperty("lstrip", false);
-                a.addProperty("rstrip", false);
-                a.addProperty("normalized", false);
-                a.addProperty("special", true);
-                added.add(a);
+                added.add(addedToken(vocab.get(special).getAsInt(), special));
             }
         }
         JsonObject normalizer = new JsonObject();
@@ -172,23 +168,7 @@ public final class BertTokenizer implements AutoCloseable {
         normalizer.addProperty("lowercase", lowerCase);
         JsonObject preTokenizer = new JsonObject();
         preTokenizer.addProperty("type", "BertPreTokenizer");
-        JsonObject post = new JsonObject();
-        post.addProperty("type", "TemplateProcessing");
-        post.add("single", template(false));
-        post.add("pair", template(true));
-        JsonObject specials = new JsonObject();
-        for (String s : List.of("[CLS]", "[SEP]")) {
-            JsonObject o = new JsonObject();
-            o.addProperty("id", s);
-            JsonArray ids = new JsonArray();
-            ids.add(vocab.get(s).getAsInt());
-            o.add("ids", ids);
-            JsonArray toks = new JsonArray();
-            toks.add(s);
-            o.add("tokens", toks);
-            specials.add(s, o);
-        }
-        post.add("special_tokens", specials);
+        JsonObject post = template(vocab.get("[CLS]").getAsInt(), vocab.get("[SEP]").getAsInt());
         JsonObject decoder = new JsonObject();
         decoder.addProperty("type", "WordPiece");
         decoder.addProperty("prefix", "##");
@@ -211,6 +191,41 @@ public final class BertTokenizer implements AutoCloseable {
         o.add("decoder", decoder);
         o.add("model", model);
         return o;
+    }
+
+    /** A special token that is matched before normalization and never split. */
+    static JsonObject addedToken(int id, String content) {
+        JsonObject a = new JsonObject();
+        a.addProperty("id", id);
+        a.addProperty("content", content);
+        a.addProperty("single_word", false);
+        a.addProperty("lstrip", false);
+        a.addProperty("rstrip", false);
+        a.addProperty("normalized", false);
+        a.addProperty("special", true);
+        return a;
+    }
+
+    /** The post-processor {@code [CLS] A [SEP]} and {@code [CLS] A [SEP] B [SEP]} (B with token type 1). */
+    static JsonObject template(int clsId, int sepId) {
+        JsonObject post = new JsonObject();
+        post.addProperty("type", "TemplateProcessing");
+        post.add("single", template(false));
+        post.add("pair", template(true));
+        JsonObject specials = new JsonObject();
+        for (String s : List.of("[CLS]", "[SEP]")) {
+            JsonObject o = new JsonObject();
+            o.addProperty("id", s);
+            JsonArray ids = new JsonArray();
+            ids.add(s.equals("[CLS]") ? clsId : sepId);
+            o.add("ids", ids);
+            JsonArray toks = new JsonArray();
+            toks.add(s);
+            o.add("tokens", toks);
+            specials.add(s, o);
+        }
+        post.add("special_tokens", specials);
+        return post;
     }
 
     private static JsonArray template(boolean pair) {

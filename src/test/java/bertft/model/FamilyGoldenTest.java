@@ -115,7 +115,7 @@ class FamilyGoldenTest {
     }
 
     @ParameterizedTest
-    @ValueSource(strings = {"bert", "distilbert", "roberta", "xlm-roberta", "electra"})
+    @ValueSource(strings = {"bert", "distilbert", "roberta", "xlm-roberta", "electra", "deberta-v2"})
     void baseLastHiddenStateMatches(String family) {
         Golden g = Golden.of(family);
         long[] mask = flat(g.ints("attention_mask"));
@@ -133,7 +133,7 @@ class FamilyGoldenTest {
     }
 
     @ParameterizedTest
-    @ValueSource(strings = {"bert", "distilbert", "roberta", "xlm-roberta", "electra"})
+    @ValueSource(strings = {"bert", "distilbert", "roberta", "xlm-roberta", "electra", "deberta-v2"})
     void sequenceClassificationLogitsMatch(String family) {
         Golden g = Golden.of(family);
         try (TaskModel model = TaskModel.load(Checkpoint.read(g.dir("seqcls")), TaskModel.Head.CLASSIFIER, family);
@@ -149,7 +149,7 @@ class FamilyGoldenTest {
     }
 
     @ParameterizedTest
-    @ValueSource(strings = {"bert", "distilbert", "roberta", "xlm-roberta", "electra"})
+    @ValueSource(strings = {"bert", "distilbert", "roberta", "xlm-roberta", "electra", "deberta-v2"})
     void questionAnsweringLogitsMatch(String family) {
         Golden g = Golden.of(family);
         long[] mask = flat(g.ints("attention_mask"));
@@ -167,7 +167,7 @@ class FamilyGoldenTest {
 
     /** A loaded task model saved again is the family's HuggingFace layout, and reads back bit-identical. */
     @ParameterizedTest
-    @ValueSource(strings = {"bert", "distilbert", "roberta", "xlm-roberta", "electra"})
+    @ValueSource(strings = {"bert", "distilbert", "roberta", "xlm-roberta", "electra", "deberta-v2"})
     void savesTheFamilysOwnLayoutAndLoadsBackBitIdentical(String family, @TempDir Path tmp) {
         Golden g = Golden.of(family);
         for (String kind : List.of("seqcls", "qa")) {

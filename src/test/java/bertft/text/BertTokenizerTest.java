@@ -76,8 +76,8 @@ class BertTokenizerTest {
     @Test
     void missingTokenizerIsAUserError(@TempDir Path dir) {
         UserError e = assertThrows(UserError.class, () -> BertTokenizer.load(dir, 32));
-        assertTrue(e.getMessage().contains("no tokenizer (needs tokenizer.json, vocab.txt, or vocab.json and merges.txt)"),
-                e.getMessage());
+        assertEquals(dir + ": no tokenizer (needs tokenizer.json, vocab.txt, vocab.json and merges.txt, or DeBERTa's"
+                + " spm.model)", e.getMessage());
     }
 
     @Test
