@@ -35,7 +35,7 @@ class FamilyCliTest {
     }
 
     @ParameterizedTest
-    @ValueSource(strings = {"bert", "distilbert", "roberta", "xlm-roberta", "electra"})
+    @ValueSource(strings = {"bert", "distilbert", "roberta", "xlm-roberta", "electra", "deberta-v2"})
     void classifyGivesTheSoftmaxOfHuggingFacesLogits(String family) throws IOException {
         JsonObject g = golden(family);
         JsonArray texts = g.getAsJsonArray("texts");
@@ -76,7 +76,7 @@ class FamilyCliTest {
     }
 
     @ParameterizedTest
-    @ValueSource(strings = {"bert", "distilbert", "roberta", "xlm-roberta", "electra"})
+    @ValueSource(strings = {"bert", "distilbert", "roberta", "xlm-roberta", "electra", "deberta-v2"})
     void qaAnswersWithASpanOfTheContext(String family) {
         String context = "w5 w17 w42 w8 w91 w33 w60 w61";
         CliTest.Run r = CliTest.run("qa", "--model", dir(family, "qa"), "--context", context, "--question", "w64 w12",
@@ -92,7 +92,7 @@ class FamilyCliTest {
     }
 
     @ParameterizedTest
-    @ValueSource(strings = {"bert", "distilbert", "roberta", "xlm-roberta", "electra"})
+    @ValueSource(strings = {"bert", "distilbert", "roberta", "xlm-roberta", "electra", "deberta-v2"})
     void embedMeanPoolsTheBaseModel(String family) throws IOException {
         JsonObject g = golden(family);
         JsonArray texts = g.getAsJsonArray("texts");
@@ -128,7 +128,7 @@ class FamilyCliTest {
     }
 
     @ParameterizedTest
-    @ValueSource(strings = {"bert", "distilbert", "roberta", "xlm-roberta", "electra"})
+    @ValueSource(strings = {"bert", "distilbert", "roberta", "xlm-roberta", "electra", "deberta-v2"})
     void aBaseModelOrTheWrongHeadIsRefusedInOneLine(String family) {
         CliTest.Run c = CliTest.run("classify", "--model", dir(family, "base"), "--text", "w5");
         assertEquals(2, c.code(), c.err());

@@ -31,9 +31,12 @@ import org.junit.jupiter.params.provider.ValueSource;
 class FamilyTrainTest {
     static final Path GOLDEN = Paths.get("..", "shared", "golden", "families");
 
-    /** Every parameter's depth is its layer's (L - i), the embeddings' (L + 1) or the head's (0), by family names. */
+    /**
+     * Every parameter's depth is its layer's (L - i), the embeddings' (L + 1; DeBERTa's shared relative position
+     * embeddings and their encoder.LayerNorm too) or the head's (0), by family names.
+     */
     @ParameterizedTest
-    @ValueSource(strings = {"bert", "distilbert", "roberta", "xlm-roberta", "electra"})
+    @ValueSource(strings = {"bert", "distilbert", "roberta", "xlm-roberta", "electra", "deberta-v2"})
     void layerPolicyReadsEachFamilysLayerIndex(String family) {
         Checkpoint ckpt = Checkpoint.read(GOLDEN.resolve(family).resolve("seqcls"));
         int layers = ckpt.config().numHiddenLayers();
@@ -42,7 +45,7 @@ class FamilyTrainTest {
             Map<Integer, Integer> perDepth = new TreeMap<>();
             for (String name : model.params().keySet()) {
                 int want = name.contains(".layer.0.") ? layers : name.contains(".layer.1.") ? layers - 1
-                        : name.contains("embeddings") ? layers + 1 : 0;
+                        : name.contains("embeddings") || name.contains("encoder.LayerNorm") ? layers + 1 : 0;
                 assertEquals(want, policy.depth(name), family + ": " + name);
                 perDepth.merge(want, 1, Integer::sum);
             }
@@ -87,7 +90,7 @@ class FamilyTrainTest {
     }
 
     @ParameterizedTest
-    @ValueSource(strings = {"bert", "distilbert", "roberta", "xlm-roberta", "electra"})
+    @ValueSource(strings = {"bert", "distilbert", "roberta", "xlm-roberta", "electra", "deberta-v2"})
     void aTinyModelOfEachFamilyTrains(String family, @TempDir Path tmp) throws IOException {
         Path base = randomBase(family, tmp.resolve("base"));
         data(tmp, "train.csv", 128, 1);
