@@ -15,7 +15,8 @@ import java.util.TreeSet;
 
 /**
  * The files a BERT checkpoint needs from a Hub repo, in the order bert-ft reads them: {@code config.json}; the
- * tokenizer ({@code tokenizer.json}, else {@code vocab.txt}, else DeBERTa's {@code spm.model} and
+ * tokenizer ({@code tokenizer.json}, else {@code vocab.txt}, else RoBERTa's {@code vocab.json} + {@code merges.txt},
+ * else DeBERTa's {@code spm.model} and
  * {@code special_tokens_map.json}; {@code tokenizer_config.json} when present); the
  * weights ({@code model.safetensors}, else {@code model.safetensors.index.json} and its shards, else
  * {@code pytorch_model.bin}, which is read without running pickle code). Online, each comes from the cache when
@@ -68,9 +69,11 @@ public final class HubModels {
         cache.writeRef(id, commit);
         Snapshot s = new Snapshot(id, commit);
         s.put(config);
-        if (s.fetch("tokenizer.json").isEmpty() && s.fetch("vocab.txt").isEmpty()) {
+        if (s.fetch("tokenizer.json").isEmpty() && s.fetch("vocab.txt").isEmpty()
+                && (s.fetch("vocab.json").isEmpty() || s.fetch("merges.txt").isEmpty())) {
             if (s.fetch("spm.model").isEmpty()) {
-                throw new UserError(s.where() + " has no tokenizer: tried tokenizer.json, vocab.txt, spm.model");
+                throw new UserError(s.where() + " has no tokenizer: tried tokenizer.json, vocab.txt,"
+                        + " vocab.json + merges.txt, spm.model");
             }
             s.fetch("special_tokens_map.json"); // DeBERTa's special tokens, read with spm.model
         }
@@ -146,8 +149,9 @@ public final class HubModels {
             missing.add("config.json");
         }
         if (cache.file(id, commit, "tokenizer.json").isEmpty() && cache.file(id, commit, "vocab.txt").isEmpty()
+                && (cache.file(id, commit, "vocab.json").isEmpty() || cache.file(id, commit, "merges.txt").isEmpty())
                 && cache.file(id, commit, "spm.model").isEmpty()) {
-            missing.add("tokenizer.json, vocab.txt or spm.model");
+            missing.add("tokenizer.json, vocab.txt, vocab.json + merges.txt or spm.model");
         }
         Optional<Path> index = cache.file(id, commit, "model.safetensors.index.json");
         if (cache.file(id, commit, "model.safetensors").isPresent()) {

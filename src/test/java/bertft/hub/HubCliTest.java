@@ -4,6 +4,7 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import bertft.cli.CliTest;
+import java.nio.file.Files;
 import java.nio.file.Path;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
@@ -69,5 +70,20 @@ class HubCliTest {
         CliTest.Run again = CliTest.run(offline);
         assertEquals(0, again.code(), again.err());
         assertEquals(online.out(), again.out(), "the cached model classifies the same without the Hub");
+    }
+
+    @Test
+    void aRobertaRepoWithVocabJsonAndMergesTxtIsFetchedAndTokenized() throws Exception {
+        Path repo = FakeHub.robertaSentiment(tmp.resolve("repo"));
+        Files.delete(repo.resolve("tokenizer.json"));
+        bertft.text.ByteLevelBpeTest.repo(repo);
+        try (FakeHub hub = new FakeHub()) {
+            hub.add("org/bpe", repo, null, false);
+            System.setProperty("HF_ENDPOINT", hub.endpoint().toString());
+            System.setProperty("HF_HUB_CACHE", tmp.resolve("hub").toString());
+            CliTest.Run r = CliTest.run("classify", "--model", "org/bpe", "--text", "hello world");
+            assertEquals(0, r.code(), r.err());
+            assertTrue(hub.log.stream().anyMatch(l -> l.contains("merges.txt")), String.join("\n", hub.log));
+        }
     }
 }
