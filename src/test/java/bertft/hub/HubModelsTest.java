@@ -211,7 +211,7 @@ class HubModelsTest {
         FakeHub.Repo bare = hub.add("org/none", none, null, false);
         UserError e = assertThrows(UserError.class, () -> resolve("org/none"));
         assertEquals("model 'org/none' (revision main, commit " + bare.commit().substring(0, 7) + ") has no tokenizer:"
-                + " tried tokenizer.json, vocab.txt, spm.model", e.getMessage());
+                + " tried tokenizer.json, vocab.txt, vocab.json + merges.txt, spm.model", e.getMessage());
     }
 
     @Test
