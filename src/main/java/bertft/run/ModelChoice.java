@@ -28,7 +28,7 @@ public final class ModelChoice {
     /** The head a command needs. */
     public enum Need {
         CLASSIFIER("ForSequenceClassification", "a classifier",
-                "bert-ft train task.yaml (see the README's quick start), or --model with a Hub id such as"
+                "bert-ft train tasks/reviews-sentiment.yaml (the README's quick start), or --model with a Hub id such as"
                         + " distilbert-base-uncased-finetuned-sst-2-english"),
         QA("ForQuestionAnswering", "a question-answering head",
                 "bert-ft train squad-task.yaml (task: qa), or --model with a Hub id such as"
