@@ -44,7 +44,7 @@ final class EvaluateCommand implements Callable<Integer> {
     Path task;
 
     @Option(names = "--out", paramLabel = "DIR", description = "Report directory (default: MODEL/eval-<data name> for"
-            + " a local model, ./eval-<data name> for a Hub id).")
+            + " a bert-ft run, ./eval-<data name> for other checkpoints and Hub ids).")
     Path out;
 
     @Option(names = "--text-column", paramLabel = "NAME", description = "Text column (without --task).")
@@ -63,7 +63,6 @@ final class EvaluateCommand implements Callable<Integer> {
         long t0 = System.nanoTime();
         ModelChoice.Need need = data.toString().endsWith(".json") ? ModelChoice.Need.QA : ModelChoice.Need.CLASSIFIER;
         Path model = ModelChoice.resolve(this.model, need, spec.commandLine().getErr());
-        boolean local = this.model == null || Files.isDirectory(Path.of(this.model));
         try (TrainedModel m = TrainedModel.load(model)) {
             Map<String, String> o = new LinkedHashMap<>();
             if (textColumn != null) {
@@ -84,7 +83,7 @@ final class EvaluateCommand implements Callable<Integer> {
                 report = Evaluator.table(t, d, TaskData.features(d, m.tokenizer()), m.labels()).report(m.model());
             }
             String stem = data.getFileName().toString().replaceFirst("\\.[^.]+$", "");
-            Path dir = out != null ? out : local ? model.resolve("eval-" + stem) : Path.of("eval-" + stem);
+            Path dir = out != null ? out : m.isRun() ? model.resolve("eval-" + stem) : Path.of("eval-" + stem);
             Files.createDirectories(dir);
             var gson = new GsonBuilder().setPrettyPrinting().disableHtmlEscaping().create();
             if (report.has("predictions")) {

@@ -166,6 +166,11 @@ public final class TrainedModel implements AutoCloseable {
         }
     }
 
+    /** Whether this is a bert-ft run directory (its config records the task), not a checkpoint from elsewhere. */
+    public boolean isRun() {
+        return task.has("task");
+    }
+
     public Path dir() {
         return dir;
     }

@@ -13,6 +13,7 @@ import java.nio.file.Paths;
 import java.util.List;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
+import org.junit.jupiter.api.io.TempDir;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.ValueSource;
 
@@ -60,6 +61,26 @@ class FamilyCliTest {
         }
         System.out.printf("%s classify max |p - softmax(HF logits)| %.1e%n", family, worst);
         assertTrue(worst < 1e-4, family + ": " + worst);
+    }
+
+    /** evaluate scores a HuggingFace *ForSequenceClassification checkpoint with its own labels. */
+    @ParameterizedTest
+    @ValueSource(strings = {"roberta", "deberta-v2"})
+    void evaluateScoresAHuggingFaceClassifier(String family, @TempDir Path tmp) throws IOException {
+        JsonObject g = golden(family);
+        String[] labels = {"neg", "neu", "pos"};
+        StringBuilder csv = new StringBuilder("text,label\n");
+        for (int i = 0; i < 2; i++) {
+            double[] p = softmax(g.getAsJsonArray("seqcls_logits_single").get(i).getAsJsonArray());
+            int best = p[0] >= p[1] && p[0] >= p[2] ? 0 : p[1] >= p[2] ? 1 : 2;
+            csv.append(g.getAsJsonArray("texts").get(i).getAsString()).append(',').append(labels[best]).append('\n');
+        }
+        Path data = Files.writeString(tmp.resolve("gold.csv"), csv);
+        CliTest.Run r = CliTest.run("evaluate", "--model", dir(family, "seqcls"), "--data", data.toString(), "--out",
+                tmp.resolve("eval").toString());
+        assertEquals(0, r.code(), r.err());
+        JsonObject report = JsonParser.parseString(Files.readString(tmp.resolve("eval/report.json"))).getAsJsonObject();
+        assertEquals(1.0, report.getAsJsonObject("validation").getAsJsonObject("metrics").get("accuracy").getAsDouble());
     }
 
     static double[] softmax(JsonArray logits) {
