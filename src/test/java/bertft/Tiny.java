@@ -51,7 +51,7 @@ public final class Tiny {
     public static Path classifier(Path dir, long seed) {
         try (Bert bert = bert(seed); BertTokenizer tok = tokenizer(64);
                 TaskModel m = TaskModel.create(new Checkpoint(bert.config(), bert.tensors(), Map.of()),
-                        TaskModel.Head.CLASSIFIER, 2, TaskModel.Pooling.MEAN, 0.1, seed, "tiny")) {
+                        TaskModel.Head.CLASSIFIER, 2, TaskModel.Pooling.MEAN, 0.1, seed, "tiny", true)) {
             JsonObject extra = JsonParser.parseString("{\"id2label\": {\"0\": \"negative\", \"1\": \"positive\"},"
                     + " \"label2id\": {\"negative\": 0, \"positive\": 1}}").getAsJsonObject();
             m.checkpoint(extra).write(dir, tok);

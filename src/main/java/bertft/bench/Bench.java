@@ -7,6 +7,7 @@ import ai.djl.ndarray.types.DataType;
 import ai.djl.ndarray.types.Shape;
 import ai.djl.training.GradientCollector;
 import bertft.model.Bert;
+import bertft.model.Encoder;
 import bertft.model.BertConfig;
 import bertft.model.Scalar;
 import bertft.train.AdamW;
@@ -21,11 +22,11 @@ import java.util.Map;
  * clip, AdamW) at several shapes as tokens/s and as a share of that GEMM rate, and inference sentences/s.
  */
 public final class Bench {
-    private final Bert bert;
+    private final Encoder bert;
     private final PrintWriter out;
     private final int repeats;
 
-    public Bench(Bert bert, PrintWriter out, int repeats) {
+    public Bench(Encoder bert, PrintWriter out, int repeats) {
         this.bert = bert;
         this.out = out;
         this.repeats = repeats;

@@ -4,6 +4,7 @@ import bertft.AtomicFiles;
 import bertft.Fault;
 import bertft.UserError;
 import bertft.model.BertConfig;
+import bertft.model.Family;
 import bertft.text.BertTokenizer;
 import java.io.IOException;
 import java.nio.charset.StandardCharsets;
@@ -15,17 +16,15 @@ import java.util.List;
 import java.util.Map;
 
 /**
- * A HuggingFace checkpoint directory, engine-free: config, encoder weights (BertModel keys, no {@code bert.}
- * prefix) and task-head weights ({@code classifier.*}, {@code qa_outputs.*}).
+ * A HuggingFace checkpoint directory, engine-free: config, encoder weights (base-model keys such as BertModel's,
+ * without the task model's {@code bert.} / {@code roberta.} / ... prefix) and task-head weights
+ * ({@code classifier.*}, {@code qa_outputs.*}, ...).
  */
 public record Checkpoint(BertConfig config, Map<String, TensorData> encoder, Map<String, TensorData> heads) {
 
-    /** Head weight prefixes bert-ft knows; everything else outside the encoder is an unexpected key. */
-    public static final List<String> HEADS = List.of("classifier.", "qa_outputs.");
-
-    /** Pretraining heads (MLM/NSP) and buffers HuggingFace also drops when loading a task model. */
-    private static final List<String> IGNORED = List.of("cls.", "embeddings.position_ids",
-            "embeddings.token_type_ids");
+    /** Where a family's base model keeps its weights, below the prefix of task models. */
+    private static final List<String> ENCODER_ROOTS = List.of("embeddings.", "embeddings_project.", "encoder.",
+            "transformer.", "pooler.");
 
     /** Reads config.json and the weights of a checkpoint directory. */
     public static Checkpoint read(Path dir) {
@@ -59,19 +58,26 @@ public record Checkpoint(BertConfig config, Map<String, TensorData> encoder, Map
                 + " or pytorch_model.bin)");
     }
 
-    /** Sorts checkpoint keys into encoder and heads, stripping {@code bert.}; rejects unknown keys. */
+    /**
+     * Sorts checkpoint keys into encoder (base-model names, the family's prefix such as {@code roberta.} stripped)
+     * and heads (the family's head names, unprefixed); drops what HuggingFace drops (pretraining heads, buffers);
+     * rejects unknown keys.
+     */
     public static Checkpoint split(BertConfig config, Map<String, TensorData> weights, String source) {
+        Family family = config.family();
+        String prefix = family.prefix() + ".";
         Map<String, TensorData> encoder = new LinkedHashMap<>();
         Map<String, TensorData> heads = new LinkedHashMap<>();
         List<String> unexpected = new ArrayList<>();
         for (Map.Entry<String, TensorData> e : weights.entrySet()) {
-            String key = e.getKey().startsWith("bert.") ? e.getKey().substring(5) : e.getKey();
-            if (IGNORED.stream().anyMatch(key::startsWith)) {
+            boolean prefixed = e.getKey().startsWith(prefix);
+            String key = prefixed ? e.getKey().substring(prefix.length()) : e.getKey();
+            if (family.ignored().stream().anyMatch(key::startsWith)) {
                 continue;
             }
-            if (HEADS.stream().anyMatch(key::startsWith)) {
+            if (!prefixed && family.headPrefixes().stream().anyMatch(key::startsWith)) {
                 heads.put(key, e.getValue());
-            } else if (key.startsWith("embeddings.") || key.startsWith("encoder.") || key.startsWith("pooler.")) {
+            } else if (ENCODER_ROOTS.stream().anyMatch(key::startsWith)) {
                 encoder.put(key, e.getValue());
             } else {
                 unexpected.add(e.getKey());
@@ -79,15 +85,16 @@ public record Checkpoint(BertConfig config, Map<String, TensorData> encoder, Map
         }
         if (!unexpected.isEmpty()) {
             throw new UserError(source + ": unexpected weight(s) " + unexpected.subList(0, Math.min(5, unexpected.size()))
-                    + (unexpected.size() > 5 ? " and " + (unexpected.size() - 5) + " more" : ""));
+                    + (unexpected.size() > 5 ? " and " + (unexpected.size() - 5) + " more" : "")
+                    + " for model_type " + family.modelType());
         }
         return new Checkpoint(config, encoder, heads);
     }
 
-    /** All weights under the names HuggingFace's task models use: {@code bert.} prefix when a head exists. */
+    /** All weights under the names HuggingFace's task models use: the family's prefix when a head exists. */
     public Map<String, TensorData> hfWeights() {
         Map<String, TensorData> out = new LinkedHashMap<>();
-        String prefix = heads.isEmpty() ? "" : "bert.";
+        String prefix = heads.isEmpty() ? "" : config.family().prefix() + ".";
         encoder.forEach((k, v) -> out.put(prefix + k, v));
         out.putAll(heads);
         return out;

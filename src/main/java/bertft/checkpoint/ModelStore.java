@@ -5,7 +5,6 @@ import bertft.UserError;
 import bertft.hub.HubId;
 import bertft.hub.HubModels;
 import bertft.hub.HubSettings;
-import bertft.model.Bert;
 import bertft.model.BertConfig;
 import bertft.text.BertTokenizer;
 import com.google.gson.JsonArray;
@@ -170,6 +169,6 @@ public final class ModelStore {
 
     /** The parameter count recorded by a checkpoint's config (computed from its architecture). */
     public static long parameterCount(BertConfig c) {
-        return Bert.shapes(c, false).values().stream().mapToLong(TensorData::numel).sum();
+        return c.family().shapes().apply(c).values().stream().mapToLong(TensorData::numel).sum();
     }
 }

@@ -3,7 +3,7 @@ package bertft.cli;
 import bertft.bench.Bench;
 import bertft.checkpoint.Checkpoint;
 import bertft.checkpoint.ModelStore;
-import bertft.model.Bert;
+import bertft.model.Encoder;
 import bertft.UserError;
 import java.nio.file.Path;
 import java.util.List;
@@ -87,7 +87,7 @@ final class BenchCommand implements Callable<Integer> {
                 ckpt.config().requireLength("--shapes " + s.batch() + "x" + s.length(), s.length(), 2, dir);
             }
         }
-        try (Bert bert = Bert.fromTensors(ckpt.config(), ckpt.encoder(), dir.toString())) {
+        try (Encoder bert = ckpt.config().family().encoder().build(ckpt.config(), ckpt.encoder(), dir.toString())) {
             Bench bench = new Bench(bert, spec.commandLine().getOut(), repeats);
             if (data != null) {
                 bench.epoch(texts(dir, ckpt.config()), batchSize, data.toString());

@@ -8,6 +8,7 @@ import bertft.data.LabelledData;
 import bertft.data.TableReader;
 import bertft.infer.Predictor;
 import bertft.run.RunDir;
+import bertft.run.ModelChoice;
 import bertft.run.TaskData;
 import bertft.run.TrainedModel;
 import bertft.task.TaskSpec;
@@ -59,8 +60,11 @@ final class ClassifyCommand implements Callable<Integer> {
         List<String> texts;
     }
 
-    @Option(names = "--model", required = true, paramLabel = "DIR", description = "A model trained by bert-ft.")
-    Path model;
+    @Option(names = "--model", paramLabel = "MODEL", description = {"A run directory, any HuggingFace"
+            + " *ForSequenceClassification checkpoint directory, or Hub id (org/name[@revision]).",
+            "Default: the newest finished run in ./runs with a classifier. A Hub model without a task.yaml takes its"
+            + " max length from tokenizer_config.json's model_max_length (at most max_position_embeddings)."})
+    String model;
 
     @Option(names = "--out", paramLabel = "FILE", description = "Output file (default: stdout); format by extension.")
     Path out;
@@ -87,6 +91,7 @@ final class ClassifyCommand implements Callable<Integer> {
         if (out != null && input.file != null) {
             checkOut();
         }
+        Path model = ModelChoice.resolve(this.model, ModelChoice.Need.CLASSIFIER, spec.commandLine().getErr());
         RunDir.warnIfUnfinished(model, spec.commandLine().getErr());
         try (TrainedModel m = TrainedModel.load(model)) {
             if (m.kind() == TaskSpec.Kind.QA) {

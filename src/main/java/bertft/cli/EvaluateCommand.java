@@ -3,6 +3,7 @@ package bertft.cli;
 import bertft.data.LabelledData;
 import bertft.data.SquadData;
 import bertft.run.Evaluator;
+import bertft.run.ModelChoice;
 import bertft.run.Reports;
 import bertft.run.Scoring;
 import bertft.run.TaskData;
@@ -29,8 +30,10 @@ final class EvaluateCommand implements Callable<Integer> {
     @Spec
     CommandSpec spec;
 
-    @Option(names = "--model", required = true, paramLabel = "DIR", description = "A model trained by bert-ft.")
-    Path model;
+    @Option(names = "--model", paramLabel = "MODEL", description = {"A run directory, any HuggingFace"
+            + " *ForSequenceClassification / *ForQuestionAnswering checkpoint directory, or Hub id.",
+            "Default: the newest finished run in ./runs whose head fits --data (SQuAD .json: QA; else a classifier)."})
+    String model;
 
     @Option(names = "--data", required = true, paramLabel = "FILE",
             description = "Labelled CSV/TSV/JSONL (classification) or SQuAD JSON (QA).")
@@ -40,7 +43,8 @@ final class EvaluateCommand implements Callable<Integer> {
             description = "Task file for column names and settings (default: what the model was trained for).")
     Path task;
 
-    @Option(names = "--out", paramLabel = "DIR", description = "Report directory (default: DIR/eval-<data name>).")
+    @Option(names = "--out", paramLabel = "DIR", description = "Report directory (default: MODEL/eval-<data name> for"
+            + " a bert-ft run, ./eval-<data name> for other checkpoints and Hub ids).")
     Path out;
 
     @Option(names = "--text-column", paramLabel = "NAME", description = "Text column (without --task).")
@@ -60,6 +64,8 @@ final class EvaluateCommand implements Callable<Integer> {
         if (out != null && Files.exists(out) && !Files.isDirectory(out)) {
             throw new bertft.UserError("--out " + out + ": is a file; evaluate writes a directory of reports");
         }
+        ModelChoice.Need need = data.toString().endsWith(".json") ? ModelChoice.Need.QA : ModelChoice.Need.CLASSIFIER;
+        Path model = ModelChoice.resolve(this.model, need, spec.commandLine().getErr());
         bertft.run.RunDir.warnIfUnfinished(model, spec.commandLine().getErr());
         try (TrainedModel m = TrainedModel.load(model)) {
             Map<String, String> o = new LinkedHashMap<>();
@@ -81,7 +87,7 @@ final class EvaluateCommand implements Callable<Integer> {
                 report = Evaluator.table(t, d, TaskData.features(d, m.tokenizer()), m.labels()).report(m.model());
             }
             String stem = data.getFileName().toString().replaceFirst("\\.[^.]+$", "");
-            Path dir = out != null ? out : model.resolve("eval-" + stem);
+            Path dir = out != null ? out : m.isRun() ? model.resolve("eval-" + stem) : Path.of("eval-" + stem);
             bertft.AtomicFiles.createDirectories(dir);
             var gson = new GsonBuilder().setPrettyPrinting().disableHtmlEscaping().create();
             if (report.has("predictions")) {

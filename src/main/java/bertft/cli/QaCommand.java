@@ -7,6 +7,7 @@ import bertft.qa.QaAnswerer;
 import bertft.qa.QaPostprocess;
 import bertft.data.SquadData;
 import bertft.run.Evaluator;
+import bertft.run.ModelChoice;
 import bertft.run.TrainedModel;
 import bertft.task.TaskSpec;
 import com.google.gson.JsonArray;
@@ -31,8 +32,13 @@ final class QaCommand implements Callable<Integer> {
     @Spec
     CommandSpec spec;
 
-    @Option(names = "--model", required = true, paramLabel = "DIR", description = "A QA model trained by bert-ft.")
-    Path model;
+    @Option(names = "--model", paramLabel = "MODEL", description = {"A QA run directory, any HuggingFace"
+            + " *ForQuestionAnswering checkpoint directory, or Hub id (org/name[@revision]).",
+            "Default: the newest finished run in ./runs with a QA head. A Hub model without a task.yaml uses"
+            + " HuggingFace's pipeline settings: max length 384 (less where tokenizer_config.json's model_max_length"
+            + " or the position embeddings say), question up to 64 tokens, doc stride 128 (both less for short"
+            + " windows)."})
+    String model;
 
     @ArgGroup(multiplicity = "1")
     Context context;
@@ -63,6 +69,7 @@ final class QaCommand implements Callable<Integer> {
             throw new UserError((context.file != null ? context.file + ": " : "--context: ") + "the context is empty");
         }
         Texts.requireNonBlank("--question", "question", questions);
+        Path model = ModelChoice.resolve(this.model, ModelChoice.Need.QA, spec.commandLine().getErr());
         bertft.run.RunDir.warnIfUnfinished(model, spec.commandLine().getErr());
         try (TrainedModel m = TrainedModel.load(model)) {
             if (m.kind() != TaskSpec.Kind.QA) {

@@ -11,7 +11,9 @@ import java.util.TreeSet;
 
 /**
  * The files a BERT checkpoint needs from a Hub repo, in the order bert-ft reads them: {@code config.json}; the
- * tokenizer ({@code tokenizer.json}, else {@code vocab.txt}; {@code tokenizer_config.json} when present); the
+ * tokenizer ({@code tokenizer.json}, else {@code vocab.txt}, else RoBERTa's {@code vocab.json} + {@code merges.txt},
+ * else DeBERTa's {@code spm.model} and
+ * {@code special_tokens_map.json}; {@code tokenizer_config.json} when present); the
  * weights ({@code model.safetensors}, else {@code model.safetensors.index.json} and its shards, else
  * {@code pytorch_model.bin}, which is read without running pickle code). Online, each comes from the cache when
  * the commit's snapshot has it, else from the Hub; offline, the cache alone must hold them all.
@@ -63,8 +65,13 @@ public final class HubModels {
         cache.writeRef(id, commit);
         Snapshot s = new Snapshot(id, commit);
         s.put(config);
-        if (s.fetch("tokenizer.json").isEmpty() && s.fetch("vocab.txt").isEmpty()) {
-            throw new UserError(s.where() + " has no tokenizer: tried tokenizer.json, vocab.txt");
+        if (s.fetch("tokenizer.json").isEmpty() && s.fetch("vocab.txt").isEmpty()
+                && (s.fetch("vocab.json").isEmpty() || s.fetch("merges.txt").isEmpty())) {
+            if (s.fetch("spm.model").isEmpty()) {
+                throw new UserError(s.where() + " has no tokenizer: tried tokenizer.json, vocab.txt,"
+                        + " vocab.json + merges.txt, spm.model");
+            }
+            s.fetch("special_tokens_map.json"); // DeBERTa's special tokens, read with spm.model
         }
         s.fetch("tokenizer_config.json");
         if (s.fetch("model.safetensors").isEmpty()) {
@@ -137,8 +144,10 @@ public final class HubModels {
         if (cache.file(id, commit, "config.json").isEmpty()) {
             missing.add("config.json");
         }
-        if (cache.file(id, commit, "tokenizer.json").isEmpty() && cache.file(id, commit, "vocab.txt").isEmpty()) {
-            missing.add("tokenizer.json or vocab.txt");
+        if (cache.file(id, commit, "tokenizer.json").isEmpty() && cache.file(id, commit, "vocab.txt").isEmpty()
+                && (cache.file(id, commit, "vocab.json").isEmpty() || cache.file(id, commit, "merges.txt").isEmpty())
+                && cache.file(id, commit, "spm.model").isEmpty()) {
+            missing.add("tokenizer.json, vocab.txt, vocab.json + merges.txt or spm.model");
         }
         Optional<Path> index = cache.file(id, commit, "model.safetensors.index.json");
         if (cache.file(id, commit, "model.safetensors").isPresent()) {

@@ -6,6 +6,7 @@ import ai.djl.ndarray.NDManager;
 import bertft.checkpoint.Checkpoint;
 import bertft.model.Bert;
 import bertft.model.Finite;
+import bertft.model.Encoder;
 import bertft.text.Batch;
 import bertft.text.BertTokenizer;
 import java.nio.file.Path;
@@ -13,14 +14,14 @@ import java.util.List;
 
 /** Sentence embeddings: mean over real tokens of the last hidden state, L2-normalised. */
 public final class Embedder implements AutoCloseable {
-    private final Bert bert;
+    private final Encoder bert;
     private final BertTokenizer tokenizer;
     private final int batchSize;
 
     public Embedder(Path checkpointDir, int maxLength, int batchSize) {
         Checkpoint ckpt = Checkpoint.read(checkpointDir);
-        int max = Math.min(maxLength, ckpt.config().maxPositionEmbeddings());
-        this.bert = Bert.fromTensors(ckpt.config(), ckpt.encoder(), checkpointDir.toString());
+        int max = Math.min(maxLength, ckpt.config().maxTokens());
+        this.bert = ckpt.config().family().encoder().build(ckpt.config(), ckpt.encoder(), checkpointDir.toString());
         this.tokenizer = BertTokenizer.load(checkpointDir, max, ckpt.config().vocabSize());
         this.batchSize = batchSize;
     }
@@ -47,7 +48,7 @@ public final class Embedder implements AutoCloseable {
         return out;
     }
 
-    public Bert bert() {
+    public Encoder bert() {
         return bert;
     }
 

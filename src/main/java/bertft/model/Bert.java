@@ -2,14 +2,10 @@ package bertft.model;
 
 import ai.djl.ndarray.NDArray;
 import ai.djl.ndarray.NDManager;
-import ai.djl.ndarray.internal.NDArrayEx;
 import ai.djl.ndarray.types.DataType;
-import ai.djl.ndarray.types.Shape;
-import ai.djl.ndarray.types.SparseFormat;
 import bertft.UserError;
 import bertft.checkpoint.TensorData;
 import java.nio.ByteBuffer;
-import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.LinkedHashMap;
 import java.util.List;
@@ -17,14 +13,16 @@ import java.util.Map;
 import java.util.Random;
 
 /**
- * A BERT encoder as plain NDArray math over parameters named exactly as HuggingFace's {@code BertModel} keys.
+ * A BERT encoder as plain NDArray math over parameters named exactly as HuggingFace's {@code BertModel} keys; also
+ * RoBERTa, XLM-RoBERTa and CamemBERT (the same layer, positions counted from {@code pad_token_id + 1} past
+ * padding) and ELECTRA (embeddings of {@code embedding_size}, then {@code embeddings_project} to hidden_size).
  *
  * <p>Loading and saving are name copies; layer-wise LR and freezing read the layer index from the name.
  * Parameters live in this model's own {@link NDManager}. Every op of {@link #forward} takes an input tensor
  * as its first operand, so its results (and their autograd graph) belong to the caller's step manager and
  * die with it.
  */
-public final class Bert implements AutoCloseable {
+public final class Bert implements Encoder {
     static {
         Torch.init();
     }
@@ -42,12 +40,15 @@ public final class Bert implements AutoCloseable {
     /** The parameter names and shapes of an encoder with this config, in HuggingFace's order. */
     public static Map<String, long[]> shapes(BertConfig c, boolean withPooler) {
         long h = c.hiddenSize();
+        long e = c.embeddingSize();
         Map<String, long[]> s = new LinkedHashMap<>();
-        s.put("embeddings.word_embeddings.weight", new long[] {c.vocabSize(), h});
-        s.put("embeddings.position_embeddings.weight", new long[] {c.maxPositionEmbeddings(), h});
-        s.put("embeddings.token_type_embeddings.weight", new long[] {c.typeVocabSize(), h});
-        s.put("embeddings.LayerNorm.weight", new long[] {h});
-        s.put("embeddings.LayerNorm.bias", new long[] {h});
+        s.put("embeddings.word_embeddings.weight", new long[] {c.vocabSize(), e});
+        s.put("embeddings.position_embeddings.weight", new long[] {c.maxPositionEmbeddings(), e});
+        s.put("embeddings.token_type_embeddings.weight", new long[] {c.typeVocabSize(), e});
+        layerNorm(s, "embeddings.LayerNorm", e);
+        if (e != h) {
+            linear(s, "embeddings_project", h, e);
+        }
         for (int i = 0; i < c.numHiddenLayers(); i++) {
             String p = "encoder.layer." + i + ".";
             for (String qkv : List.of("query", "key", "value")) {
@@ -91,7 +92,7 @@ public final class Bert implements AutoCloseable {
     /** One tensor initialised the HuggingFace way for its name. */
     public static TensorData init(String name, long[] shape, double std, Random rng) {
         float[] v = new float[Math.toIntExact(TensorData.numel(shape))];
-        if (name.contains("LayerNorm.weight")) {
+        if (name.contains("LayerNorm.weight") || name.endsWith("layer_norm.weight")) {
             Arrays.fill(v, 1f);
         } else if (!name.endsWith(".bias")) {
             for (int i = 0; i < v.length; i++) {
@@ -107,48 +108,28 @@ public final class Bert implements AutoCloseable {
      */
     public static Bert fromTensors(BertConfig config, Map<String, TensorData> tensors, String source) {
         boolean withPooler = tensors.containsKey("pooler.dense.weight");
-        Map<String, long[]> expected = shapes(config, withPooler);
-        List<String> missing = new ArrayList<>();
-        for (String k : expected.keySet()) {
-            if (!tensors.containsKey(k)) {
-                missing.add(k);
-            }
-        }
-        if (!missing.isEmpty()) {
-            throw new UserError(source + ": missing " + missing.size() + " encoder weight(s): "
-                    + String.join(", ", missing.subList(0, Math.min(5, missing.size())))
-                    + (missing.size() > 5 ? ", ..." : ""));
-        }
         NDManager manager = NDManager.newBaseManager();
-        Map<String, NDArray> params = new LinkedHashMap<>();
         try {
-            for (Map.Entry<String, long[]> e : expected.entrySet()) {
-                TensorData t = tensors.get(e.getKey());
-                if (!Arrays.equals(t.shape(), e.getValue())) {
-                    throw new UserError(source + ": " + e.getKey() + " has shape " + Arrays.toString(t.shape())
-                            + ", config expects " + Arrays.toString(e.getValue()));
-                }
-                NDArray a = manager.create(t.data().duplicate(), new Shape(t.shape()), DataType.FLOAT32);
-                a.setName(e.getKey());
-                params.put(e.getKey(), a);
-            }
+            return new Bert(config, manager, Ops.load(manager, shapes(config, withPooler), tensors, source));
         } catch (RuntimeException e) {
             manager.close();
             throw e;
         }
-        return new Bert(config, manager, params);
     }
 
+    @Override
     public BertConfig config() {
         return config;
     }
 
     /** The parameters by HuggingFace name, in checkpoint order. The map is live: arrays are updated in place. */
+    @Override
     public Map<String, NDArray> params() {
         return params;
     }
 
     /** The manager that owns the parameters; optimizer state belongs here too. */
+    @Override
     public NDManager manager() {
         return manager;
     }
@@ -158,6 +139,7 @@ public final class Bert implements AutoCloseable {
     }
 
     /** A copy of every parameter as engine-free tensors, for saving. */
+    @Override
     public Map<String, TensorData> tensors() {
         Map<String, TensorData> out = new LinkedHashMap<>();
         params.forEach((k, v) -> out.put(k, toTensorData(v)));
@@ -180,57 +162,60 @@ public final class Bert implements AutoCloseable {
      * @param training whether dropout is on
      * @return last_hidden_state (B, T, H)
      */
+    @Override
     public NDArray forward(NDArray inputIds, NDArray tokenTypeIds, NDArray attentionMask, boolean training) {
         long t = inputIds.getShape().get(1);
-        if (t > config.maxPositionEmbeddings()) {
+        if (t > config.maxTokens()) {
             throw new UserError("sequence of " + t + " tokens is longer than max_position_embeddings "
-                    + config.maxPositionEmbeddings());
+                    + config.maxPositionEmbeddings() + " allows (" + config.maxTokens() + ")");
         }
         NDManager step = inputIds.getManager();
-        NDArray types = tokenTypeIds != null ? tokenTypeIds : step.zeros(inputIds.getShape(), DataType.INT64);
-        NDArray x = embeddings(inputIds, types, step.arange(0, (int) t, 1, DataType.INT64), training);
-        // (B, T) -> (B, 1, 1, T): 0 where attended, the most negative float where padded
-        NDArray bias = attentionMask.toType(DataType.FLOAT32, false).neg().add(1f)
-                .mul(-Float.MAX_VALUE).expandDims(1).expandDims(1);
+        // RoBERTa's tokenizers make no token types (type_vocab_size 1): segments all map to type 0 as in HF
+        NDArray types = tokenTypeIds != null && config.typeVocabSize() > 1 ? tokenTypeIds
+                : step.zeros(inputIds.getShape(), DataType.INT64);
+        NDArray x = embeddings(inputIds, types, positions(inputIds), training);
+        NDArray bias = Ops.maskBias(attentionMask);
         for (int i = 0; i < config.numHiddenLayers(); i++) {
             x = layer(x, bias, "encoder.layer." + i + ".", training);
         }
         return x;
     }
 
+    /**
+     * Position ids: 0..T-1 for BERT and ELECTRA, (1, T); for the RoBERTa family as HuggingFace's
+     * {@code create_position_ids_from_input_ids}: {@code pad + 1, pad + 2, ...} over non-padding tokens and
+     * {@code pad} on padding, (B, T).
+     */
+    private NDArray positions(NDArray ids) {
+        long t = ids.getShape().get(1);
+        if (!config.family().prefix().equals("roberta")) {
+            return ids.getManager().arange(0, (int) t, 1, DataType.INT64);
+        }
+        int pad = config.padTokenId();
+        NDArray real = ids.neq(pad).toType(DataType.INT64, false); // (B, T) 1 for tokens, 0 for padding
+        return real.cumSum(1).mul(real).add(pad);
+    }
+
     private NDArray embeddings(NDArray ids, NDArray typeIds, NDArray positions, boolean training) {
-        NDArray x = embed(ids, "embeddings.word_embeddings.weight"); // (B, T, H)
-        x = x.add(embed(positions, "embeddings.position_embeddings.weight")); // + (T, H)
+        NDArray x = embed(ids, "embeddings.word_embeddings.weight"); // (B, T, E)
+        x = x.add(embed(positions, "embeddings.position_embeddings.weight")); // + (T, E) or (B, T, E)
         x = x.add(embed(typeIds, "embeddings.token_type_embeddings.weight"));
-        return dropout(layerNorm(x, "embeddings.LayerNorm"), config.hiddenDropoutProb(), training);
+        x = Ops.dropout(layerNorm(x, "embeddings.LayerNorm"), config.hiddenDropoutProb(), training);
+        return params.containsKey("embeddings_project.weight") ? linear(x, "embeddings_project") : x; // (B, T, H)
     }
 
     private NDArray layer(NDArray x, NDArray maskBias, String prefix, boolean training) {
         NDArray a = attention(x, maskBias, prefix + "attention.self.", training);
-        a = dropout(linear(a, prefix + "attention.output.dense"), config.hiddenDropoutProb(), training);
+        a = Ops.dropout(linear(a, prefix + "attention.output.dense"), config.hiddenDropoutProb(), training);
         a = layerNorm(a.add(x), prefix + "attention.output.LayerNorm");
-        NDArray h = activation(linear(a, prefix + "intermediate.dense"));
-        h = dropout(linear(h, prefix + "output.dense"), config.hiddenDropoutProb(), training);
+        NDArray h = Ops.activation(linear(a, prefix + "intermediate.dense"), config.hiddenAct());
+        h = Ops.dropout(linear(h, prefix + "output.dense"), config.hiddenDropoutProb(), training);
         return layerNorm(h.add(a), prefix + "output.LayerNorm");
     }
 
     private NDArray attention(NDArray x, NDArray maskBias, String prefix, boolean training) {
-        long b = x.getShape().get(0);
-        long t = x.getShape().get(1);
-        int heads = config.numAttentionHeads();
-        int hs = config.headSize();
-        // scale q rather than the (B, heads, T, T) scores: same result, T/hs times fewer multiplies
-        NDArray q = splitHeads(Scalar.mul(linear(x, prefix + "query"), 1 / Math.sqrt(hs)), b, t, heads, hs);
-        NDArray k = splitHeads(linear(x, prefix + "key"), b, t, heads, hs);
-        NDArray v = splitHeads(linear(x, prefix + "value"), b, t, heads, hs);
-        NDArray scores = q.matMul(k.transpose(0, 1, 3, 2)).add(maskBias); // (B, heads, T, T)
-        NDArray probs = dropout(scores.softmax(-1), config.attentionProbsDropoutProb(), training);
-        NDArray ctx = probs.matMul(v); // (B, heads, T, hs)
-        return ctx.transpose(0, 2, 1, 3).reshape(b, t, (long) heads * hs); // (B, T, H)
-    }
-
-    private static NDArray splitHeads(NDArray x, long b, long t, int heads, int hs) {
-        return x.reshape(b, t, heads, hs).transpose(0, 2, 1, 3); // (B, T, H) -> (B, heads, T, hs)
+        return Ops.attention(linear(x, prefix + "query"), linear(x, prefix + "key"), linear(x, prefix + "value"),
+                maskBias, config.numAttentionHeads(), config.attentionProbsDropoutProb(), training);
     }
 
     /** The pooler: tanh(dense(hidden[:, 0])). */
@@ -248,47 +233,16 @@ public final class Bert implements AutoCloseable {
         return hidden.mul(m).sum(new int[] {1}).div(m.sum(new int[] {1}).maximum(1e-9f));
     }
 
-    private NDArray p(String name) {
-        return params.get(name);
-    }
-
     private NDArray embed(NDArray ids, String weight) {
-        return ex(ids).embedding(ids, p(weight), SparseFormat.DENSE).singletonOrThrow();
+        return Ops.embedding(ids, params.get(weight));
     }
 
     private NDArray linear(NDArray x, String name) {
-        return ex(x).linear(x, p(name + ".weight"), p(name + ".bias")).singletonOrThrow();
+        return Ops.linear(x, params.get(name + ".weight"), params.get(name + ".bias"));
     }
 
     private NDArray layerNorm(NDArray x, String name) {
-        Shape h = new Shape(config.hiddenSize());
-        return ex(x).layerNorm(x, h, p(name + ".weight"), p(name + ".bias"), (float) config.layerNormEps())
-                .singletonOrThrow();
-    }
-
-    private NDArray activation(NDArray x) {
-        switch (config.hiddenAct()) {
-            case "relu":
-                return x.getNDArrayInternal().relu();
-            case "gelu_new":
-            case "gelu_pytorch_tanh":
-                // 0.5 x (1 + tanh(sqrt(2/pi) (x + 0.044715 x^3)))
-                NDArray inner = Scalar.mul(x.add(Scalar.mul(x.mul(x).mul(x), 0.044715)), Math.sqrt(2 / Math.PI));
-                return Scalar.mul(x.mul(inner.tanh().add(1f)), 0.5);
-            default:
-                return x.getNDArrayInternal().gelu(); // exact erf form, as HuggingFace's "gelu"
-        }
-    }
-
-    private static NDArray dropout(NDArray x, double rate, boolean training) {
-        if (!training || rate == 0) {
-            return x;
-        }
-        return ex(x).dropout(x, (float) rate, true).singletonOrThrow();
-    }
-
-    private static NDArrayEx ex(NDArray x) {
-        return x.getNDArrayInternal();
+        return Ops.layerNorm(x, params.get(name + ".weight"), params.get(name + ".bias"), config.layerNormEps());
     }
 
     @Override

@@ -11,10 +11,11 @@ import java.nio.file.Path;
 import java.util.List;
 
 /**
- * A BERT {@code config.json}: the architecture numbers, checked when read.
+ * A BERT-family {@code config.json}: the architecture numbers under BERT's names, checked when read.
  *
- * <p>Keys the model does not use (model_type, id2label, pad_token_id, ...) are kept in {@link #json()} so a
- * saved checkpoint carries them on.
+ * <p>A family that names them differently (DistilBERT's {@code dim}, {@code n_layers}) is read and written under its
+ * own names (see {@link Family#configNames}). Every key, used or not (model_type, id2label, pad_token_id, ...), is
+ * kept in {@link #json()} so a saved checkpoint carries it on.
  */
 public record BertConfig(
         int vocabSize,
@@ -42,7 +43,9 @@ public record BertConfig(
         positive(where, "num_attention_heads", numAttentionHeads);
         positive(where, "intermediate_size", intermediateSize);
         positive(where, "max_position_embeddings", maxPositionEmbeddings);
-        positive(where, "type_vocab_size", typeVocabSize);
+        if (typeVocabSize < 0) {
+            throw new UserError(where + ": type_vocab_size " + typeVocabSize + " must not be negative");
+        }
         if (hiddenSize % numAttentionHeads != 0) {
             throw new UserError(where + ": hidden_size " + hiddenSize
                     + " is not a multiple of num_attention_heads " + numAttentionHeads);
@@ -73,28 +76,21 @@ public record BertConfig(
     }
 
     static BertConfig fromJson(JsonObject o, String where) {
-        String type = string(o, "model_type", "bert", where);
-        if (!List.of("bert", "roberta", "xlm-roberta", "electra", "distilbert").contains(type) && !type.isEmpty()) {
-            throw new UserError(where + ": model_type '" + type + "' is not a BERT-family encoder");
-        }
-        if (type.equals("distilbert") || type.startsWith("roberta") || type.startsWith("xlm")
-                || type.equals("electra")) {
-            throw new UserError(where + ": model_type '" + type
-                    + "' uses different weight names; bert-ft loads model_type 'bert' checkpoints");
-        }
+        Family f = Family.of(string(o, "model_type", "bert", where), where + "");
+        boolean deberta = f.modelType().equals("deberta-v2"); // DebertaV2Config's defaults differ from BertConfig's
         try {
             return new BertConfig(
                     integer(o, "vocab_size", null, where),
-                    integer(o, "hidden_size", 768, where),
-                    integer(o, "num_hidden_layers", 12, where),
-                    integer(o, "num_attention_heads", 12, where),
-                    integer(o, "intermediate_size", 3072, where),
-                    string(o, "hidden_act", "gelu", where),
+                    integer(o, f.configName("hidden_size"), 768, where),
+                    integer(o, f.configName("num_hidden_layers"), 12, where),
+                    integer(o, f.configName("num_attention_heads"), 12, where),
+                    integer(o, f.configName("intermediate_size"), 3072, where),
+                    string(o, f.configName("hidden_act"), "gelu", where),
                     integer(o, "max_position_embeddings", 512, where),
-                    integer(o, "type_vocab_size", 2, where),
-                    number(o, "layer_norm_eps", 1e-12, where),
-                    number(o, "hidden_dropout_prob", 0.1, where),
-                    number(o, "attention_probs_dropout_prob", 0.1, where),
+                    integer(o, "type_vocab_size", deberta ? 0 : 2, where),
+                    number(o, "layer_norm_eps", deberta ? 1e-7 : 1e-12, where),
+                    number(o, f.configName("hidden_dropout_prob"), 0.1, where),
+                    number(o, f.configName("attention_probs_dropout_prob"), 0.1, where),
                     number(o, "initializer_range", 0.02, where),
                     o);
         } catch (UserError e) {
@@ -102,21 +98,53 @@ public record BertConfig(
         }
     }
 
+    /** {@code model_type}: {@code bert} when the config does not say. */
+    public String modelType() {
+        JsonElement e = json.get("model_type");
+        return e == null || e.isJsonNull() ? "bert" : e.getAsString();
+    }
+
+    public Family family() {
+        return Family.of(modelType(), "config");
+    }
+
+    /** ELECTRA's {@code embedding_size} (projected to hidden_size when different); hidden_size elsewhere. */
+    public int embeddingSize() {
+        return json.has("embedding_size") ? json.get("embedding_size").getAsInt() : hiddenSize;
+    }
+
+    /** {@code pad_token_id}: where RoBERTa's positions start counting (0 when the config does not say). */
+    public int padTokenId() {
+        JsonElement e = json.get("pad_token_id");
+        return e == null || e.isJsonNull() ? 0 : e.getAsInt();
+    }
+
+    /**
+     * The longest input the position embeddings allow: {@code max_position_embeddings}, less {@code pad_token_id
+     * + 1} for the RoBERTa family (its positions start after the padding index: 514 - 2 = 512).
+     */
+    public int maxTokens() {
+        return family().prefix().equals("roberta") ? maxPositionEmbeddings - padTokenId() - 1 : maxPositionEmbeddings;
+    }
+
     /** The config as HuggingFace writes it, with extra keys (architectures, id2label, ...) merged in. */
     public JsonObject toJson() {
+        Family f = family();
         JsonObject o = json.deepCopy();
-        o.addProperty("model_type", "bert");
+        o.addProperty("model_type", f.modelType());
         o.addProperty("vocab_size", vocabSize);
-        o.addProperty("hidden_size", hiddenSize);
-        o.addProperty("num_hidden_layers", numHiddenLayers);
-        o.addProperty("num_attention_heads", numAttentionHeads);
-        o.addProperty("intermediate_size", intermediateSize);
-        o.addProperty("hidden_act", hiddenAct);
+        o.addProperty(f.configName("hidden_size"), hiddenSize);
+        o.addProperty(f.configName("num_hidden_layers"), numHiddenLayers);
+        o.addProperty(f.configName("num_attention_heads"), numAttentionHeads);
+        o.addProperty(f.configName("intermediate_size"), intermediateSize);
+        o.addProperty(f.configName("hidden_act"), hiddenAct);
         o.addProperty("max_position_embeddings", maxPositionEmbeddings);
-        o.addProperty("type_vocab_size", typeVocabSize);
-        o.addProperty("layer_norm_eps", layerNormEps);
-        o.addProperty("hidden_dropout_prob", hiddenDropoutProb);
-        o.addProperty("attention_probs_dropout_prob", attentionProbsDropoutProb);
+        if (f.configNames().isEmpty()) {
+            o.addProperty("type_vocab_size", typeVocabSize);
+            o.addProperty("layer_norm_eps", layerNormEps);
+        }
+        o.addProperty(f.configName("hidden_dropout_prob"), hiddenDropoutProb);
+        o.addProperty(f.configName("attention_probs_dropout_prob"), attentionProbsDropoutProb);
         o.addProperty("initializer_range", initializerRange);
         if (!o.has("pad_token_id")) {
             o.addProperty("pad_token_id", 0);

@@ -8,15 +8,19 @@ import bertft.UserError;
 import bertft.checkpoint.Checkpoint;
 import bertft.checkpoint.TensorData;
 import bertft.text.Batch;
+import com.google.gson.JsonArray;
+import com.google.gson.JsonElement;
 import com.google.gson.JsonObject;
 import java.util.Arrays;
 import java.util.LinkedHashMap;
+import java.util.Locale;
 import java.util.Map;
 import java.util.Random;
 
 /**
- * A BERT encoder with a task head, named as HuggingFace's task models name theirs: {@code bert.*} for the
- * encoder, {@code classifier.*} for sequence classification, {@code qa_outputs.*} for extractive QA.
+ * An encoder with a task head, named as HuggingFace's task models name theirs: the family's prefix for the encoder
+ * ({@code bert.*}, {@code roberta.*}, {@code distilbert.*}, ...), the family's own head for sequence classification
+ * (see {@link Family.ClassifierHead}), {@code qa_outputs.*} for extractive QA.
  *
  * <p>{@link #params()} is the one name-keyed view the trainer works on: freezing, layer-wise learning rates and
  * saving all read it.
@@ -25,23 +29,27 @@ public final class TaskModel implements AutoCloseable {
     /** What the head computes. */
     public enum Head {
         /** Sequence classification (single-label, multi-label or regression): pooled vector -> logits. */
-        CLASSIFIER("classifier", "BertForSequenceClassification"),
+        CLASSIFIER("ForSequenceClassification"),
         /** Extractive QA: every token -> start and end logits. */
-        QA("qa_outputs", "BertForQuestionAnswering");
+        QA("ForQuestionAnswering");
 
-        final String prefix;
-        final String architecture;
+        /** The HuggingFace class suffix: {@code BertForSequenceClassification}. */
+        public final String suffix;
 
-        Head(String prefix, String architecture) {
-            this.prefix = prefix;
-            this.architecture = architecture;
+        Head(String suffix) {
+            this.suffix = suffix;
         }
     }
 
-    /** How a sequence becomes one vector: the pooler (dense + tanh on [CLS]), raw [CLS], or the mean of tokens. */
+    /**
+     * The vector a sequence becomes before the classifier. For BERT: the pooler (dense + tanh on [CLS]), raw [CLS],
+     * or the mean of tokens. Other families have no separate pooler: {@code POOLER} and {@code CLS} both feed the
+     * first token to the family's own head, as HuggingFace does, and {@code MEAN} feeds the mean of tokens to it.
+     */
     public enum Pooling { POOLER, CLS, MEAN }
 
-    private final Bert bert;
+    private final Encoder encoder;
+    private final Family family;
     private final Head head;
     private final Pooling pooling;
     private final double dropout;
@@ -49,8 +57,9 @@ public final class TaskModel implements AutoCloseable {
     private final Map<String, NDArray> headParams = new LinkedHashMap<>();
     private final Map<String, NDArray> params = new LinkedHashMap<>();
 
-    private TaskModel(Bert bert, Head head, Pooling pooling, double dropout, Map<String, TensorData> headTensors) {
-        this.bert = bert;
+    private TaskModel(Encoder encoder, Head head, Pooling pooling, double dropout, Map<String, TensorData> headTensors) {
+        this.encoder = encoder;
+        this.family = encoder.config().family();
         this.head = head;
         this.pooling = pooling;
         this.dropout = dropout;
@@ -60,56 +69,95 @@ public final class TaskModel implements AutoCloseable {
             a.setName(k);
             headParams.put(k, a);
         });
-        bert.params().forEach((k, v) -> params.put("bert." + k, v));
+        encoder.params().forEach((k, v) -> params.put(family.prefix() + "." + k, v));
         params.putAll(headParams);
     }
 
-    /**
-     * Builds a task model from a checkpoint. A head already in the checkpoint is kept when its shape fits
-     * {@code outputs}; otherwise (and for a missing pooler under {@link Pooling#POOLER}) the weights are
-     * initialised as HuggingFace does: N(0, initializer_range), biases 0, from {@code seed}.
-     */
-    public static TaskModel create(Checkpoint ckpt, Head head, int outputs, Pooling pooling, double dropout,
-            long seed, String source) {
-        BertConfig c = ckpt.config();
-        Random rng = new Random(seed);
-        Map<String, TensorData> encoder = new LinkedHashMap<>(ckpt.encoder());
-        if (head == Head.CLASSIFIER && pooling == Pooling.POOLER && !encoder.containsKey("pooler.dense.weight")) {
-            long h = c.hiddenSize();
-            encoder.put("pooler.dense.weight", Bert.init("pooler.dense.weight", new long[] {h, h}, c.initializerRange(), rng));
-            encoder.put("pooler.dense.bias", Bert.init("pooler.dense.bias", new long[] {h}, c.initializerRange(), rng));
-        }
-        Map<String, TensorData> headTensors = new LinkedHashMap<>();
-        long[] w = {outputs, c.hiddenSize()};
-        TensorData existing = ckpt.heads().get(head.prefix + ".weight");
-        boolean reuse = existing != null && Arrays.equals(existing.shape(), w);
-        headTensors.put(head.prefix + ".weight", reuse ? existing
-                : Bert.init(head.prefix + ".weight", w, c.initializerRange(), rng));
-        TensorData bias = ckpt.heads().get(head.prefix + ".bias");
-        headTensors.put(head.prefix + ".bias", reuse && bias != null ? bias
-                : Bert.init(head.prefix + ".bias", new long[] {outputs}, c.initializerRange(), rng));
-        return new TaskModel(Bert.fromTensors(c, encoder, source), head, pooling, dropout, headTensors);
+    /** The head's output layer: {@code qa_outputs}, or the family's classifier ({@code classifier.out_proj}). */
+    public static String outputLayer(Family family, Head head) {
+        return head == Head.QA ? "qa_outputs" : family.classifier().out;
     }
 
-    /** Loads a model saved by {@link #checkpoint}: the head must be present. */
+    /**
+     * Builds a task model from a checkpoint. Head weights already in the checkpoint are kept when their shapes fit
+     * (the output layer's only when {@code keepOutput}); the rest (and a missing pooler under
+     * {@link Pooling#POOLER} for BERT) are initialised as HuggingFace does: N(0, initializer_range), biases 0, from
+     * {@code seed}. A pooler other families' task models do not use is left out, as HuggingFace leaves it.
+     */
+    public static TaskModel create(Checkpoint ckpt, Head head, int outputs, Pooling pooling, double dropout,
+            long seed, String source, boolean keepOutput) {
+        BertConfig c = ckpt.config();
+        Family family = c.family();
+        Family.ClassifierHead kind = family.classifier();
+        Random rng = new Random(seed);
+        long h = c.hiddenSize();
+        Map<String, TensorData> encoder = new LinkedHashMap<>(ckpt.encoder());
+        if (kind == Family.ClassifierHead.POOLER) {
+            if (head == Head.CLASSIFIER && pooling == Pooling.POOLER && !encoder.containsKey("pooler.dense.weight")) {
+                encoder.put("pooler.dense.weight", Bert.init("pooler.dense.weight", new long[] {h, h},
+                        c.initializerRange(), rng));
+                encoder.put("pooler.dense.bias", Bert.init("pooler.dense.bias", new long[] {h}, c.initializerRange(),
+                        rng));
+            }
+        } else {
+            encoder.keySet().removeIf(k -> k.startsWith("pooler."));
+        }
+        Map<String, TensorData> headTensors = new LinkedHashMap<>();
+        if (head == Head.CLASSIFIER && kind.dense != null) {
+            layer(headTensors, ckpt, kind.dense, h, h, true, c, rng);
+        }
+        layer(headTensors, ckpt, outputLayer(family, head), outputs, h, keepOutput, c, rng);
+        return new TaskModel(family.encoder().build(c, encoder, source), head, pooling, dropout, headTensors);
+    }
+
+    /** A linear layer {@code name} (out x in): the checkpoint's when it fits and {@code keep}, else a new one. */
+    private static void layer(Map<String, TensorData> out, Checkpoint ckpt, String name, long rows, long cols,
+            boolean keep, BertConfig c, Random rng) {
+        long[] w = {rows, cols};
+        TensorData weight = ckpt.heads().get(name + ".weight");
+        TensorData bias = ckpt.heads().get(name + ".bias");
+        boolean reuse = keep && weight != null && bias != null && Arrays.equals(weight.shape(), w);
+        out.put(name + ".weight", reuse ? weight : Bert.init(name + ".weight", w, c.initializerRange(), rng));
+        out.put(name + ".bias", reuse ? bias : Bert.init(name + ".bias", new long[] {rows}, c.initializerRange(), rng));
+    }
+
+    /** Whether a checkpoint has this head's output layer (a task model of that kind). */
+    public static boolean hasHead(Checkpoint ckpt, Head head) {
+        return ckpt.heads().containsKey(outputLayer(ckpt.config().family(), head) + ".weight");
+    }
+
+    /** Loads a task model whose head is in the checkpoint (a bert-ft run or a HuggingFace task model). */
     public static TaskModel load(Checkpoint ckpt, Head head, String source) {
-        TensorData w = ckpt.heads().get(head.prefix + ".weight");
+        Family family = ckpt.config().family();
+        TensorData w = ckpt.heads().get(outputLayer(family, head) + ".weight");
         if (w == null) {
             String has = ckpt.heads().isEmpty() ? "no task head"
                     : "a " + ckpt.heads().keySet().iterator().next().split("\\.")[0] + " head";
-            throw new UserError(source + ": has " + has + ", needs " + head.prefix + " (" + head.architecture + ")");
+            throw new UserError(source + ": has " + has + ", needs " + outputLayer(family, head) + " ("
+                    + family.architecture() + head.suffix + ")");
         }
         JsonObject j = ckpt.config().json();
         Pooling pooling = j.has("bert_ft_pooling")
-                ? Pooling.valueOf(j.get("bert_ft_pooling").getAsString().toUpperCase(java.util.Locale.ROOT))
+                ? Pooling.valueOf(j.get("bert_ft_pooling").getAsString().toUpperCase(Locale.ROOT))
                 : Pooling.POOLER;
-        double dropout = j.has("classifier_dropout") && !j.get("classifier_dropout").isJsonNull()
-                ? j.get("classifier_dropout").getAsDouble() : ckpt.config().hiddenDropoutProb();
-        return create(ckpt, head, (int) w.shape()[0], pooling, dropout, 0, source);
+        return create(ckpt, head, (int) w.shape()[0], pooling, headDropout(ckpt.config()), 0, source, true);
     }
 
-    public Bert bert() {
-        return bert;
+    /**
+     * The classifier's dropout from the config: the family's key ({@code classifier_dropout},
+     * {@code seq_classif_dropout}, ...), else hidden_dropout_prob, as HuggingFace falls back.
+     */
+    public static double headDropout(BertConfig c) {
+        JsonElement e = c.json().get(c.family().dropoutKey());
+        return e != null && !e.isJsonNull() ? e.getAsDouble() : c.hiddenDropoutProb();
+    }
+
+    public Encoder encoder() {
+        return encoder;
+    }
+
+    public Family family() {
+        return family;
     }
 
     public Head head() {
@@ -120,9 +168,15 @@ public final class TaskModel implements AutoCloseable {
         return pooling;
     }
 
-    /** Whether a parameter takes part in {@link #forward} (the pooler does only under {@link Pooling#POOLER}). */
-    public boolean used(String name) {
-        return !name.startsWith("bert.pooler.") || (head == Head.CLASSIFIER && pooling == Pooling.POOLER);
+    /**
+     * Whether a parameter can train: it takes part in {@link #forward} (BERT's pooler does only under
+     * {@link Pooling#POOLER}) and is not fixed (DistilBERT's sinusoidal position table).
+     */
+    public boolean trainable(String name) {
+        if (name.startsWith(family.prefix() + ".pooler.")) {
+            return head == Head.CLASSIFIER && pooling == Pooling.POOLER;
+        }
+        return !DistilBert.fixed(encoder.config(), name);
     }
 
     /** Every parameter by its HuggingFace task-model name ({@code bert.encoder.layer.3...}, {@code classifier.weight}). */
@@ -132,7 +186,7 @@ public final class TaskModel implements AutoCloseable {
 
     /** Logits: (B, outputs) for a classifier, (B, T, 2) for QA; dropout on where the flags say training. */
     public NDArray forward(Batch b, boolean trainEncoder, boolean trainHead) {
-        NDArray hidden = bert.forward(b.inputIds(), b.tokenTypeIds(), b.attentionMask(), trainEncoder);
+        NDArray hidden = encode(b, trainEncoder);
         return head(hidden, b.attentionMask(), trainHead);
     }
 
@@ -141,54 +195,82 @@ public final class TaskModel implements AutoCloseable {
         return forward(b, false, false);
     }
 
+    /** The encoder's last hidden state (B, T, H). */
+    public NDArray encode(Batch b, boolean training) {
+        return encoder.forward(b.inputIds(), b.tokenTypeIds(), b.attentionMask(), training);
+    }
+
     /** The head on the encoder's output (B, T, H). */
     public NDArray head(NDArray hidden, NDArray attentionMask, boolean training) {
         if (head == Head.QA) {
-            return linear(hidden, head.prefix); // (B, T, H) -> (B, T, 2)
+            return linear(hidden, "qa_outputs"); // (B, T, H) -> (B, T, 2)
         }
         return headOnFeatures(features(hidden, attentionMask), training);
     }
 
     /**
-     * What the encoder hands the classifier head: [CLS]'s hidden state (for the pooler or raw [CLS]) or the mean
-     * of real tokens, (B, T, H) -> (B, H). With a frozen encoder these are all the head ever needs, so they
-     * can be computed once and cached.
+     * What the encoder hands the classifier head: the first token's hidden state or the mean of real tokens,
+     * (B, T, H) -> (B, H). With a frozen encoder these are all the head ever needs, so they can be computed once and
+     * cached.
      */
     public NDArray features(NDArray hidden, NDArray attentionMask) {
         return pooling == Pooling.MEAN ? Bert.meanPool(hidden, attentionMask) : hidden.get(":, 0, :");
     }
 
-    /** The trainable part of a classifier head: [pooler], dropout, classifier; (B, H) -> (B, outputs). */
+    /**
+     * The trainable part of a classifier head, (B, H) -> (B, outputs): {@code [dropout] dense -> activation ->
+     * dropout -> out} by the family's names (BERT's dense is its pooler, used only under {@link Pooling#POOLER}).
+     */
     public NDArray headOnFeatures(NDArray features, boolean training) {
-        NDArray pooled = pooling == Pooling.POOLER ? linear(features, "bert.pooler.dense").tanh() : features;
-        if (training && dropout > 0) {
-            pooled = pooled.getNDArrayInternal().dropout(pooled, (float) dropout, true).singletonOrThrow();
+        Family.ClassifierHead kind = family.classifier();
+        NDArray x = features;
+        if (kind.dense != null || pooling == Pooling.POOLER) {
+            if (kind.dropoutFirst) {
+                x = Ops.dropout(x, kind == Family.ClassifierHead.CONTEXT_POOLER ? poolerDropout() : dropout, training);
+            }
+            String dense = kind.dense != null ? kind.dense : family.prefix() + ".pooler.dense";
+            x = Ops.activation(linear(x, dense), activation(kind));
         }
-        return linear(pooled, head.prefix);
+        return linear(Ops.dropout(x, dropout, training), kind.out);
+    }
+
+    private String activation(Family.ClassifierHead kind) {
+        if (kind.activation != null) {
+            return kind.activation;
+        }
+        JsonElement act = encoder.config().json().get("pooler_hidden_act");
+        return act == null || act.isJsonNull() ? "gelu" : act.getAsString();
+    }
+
+    private double poolerDropout() {
+        JsonElement e = encoder.config().json().get("pooler_dropout");
+        return e == null || e.isJsonNull() ? 0 : e.getAsDouble();
     }
 
     private NDArray linear(NDArray x, String name) {
-        return x.getNDArrayInternal().linear(x, params.get(name + ".weight"), params.get(name + ".bias"))
-                .singletonOrThrow();
+        return Ops.linear(x, params.get(name + ".weight"), params.get(name + ".bias"));
     }
 
-    /** The model as a HuggingFace checkpoint; {@code config} should carry id2label and problem_type. */
+    /**
+     * The model as the family's HuggingFace task checkpoint ({@code architectures}, {@code model_type}, prefixed
+     * keys); {@code configExtra} should carry id2label and problem_type.
+     */
     public Checkpoint checkpoint(JsonObject configExtra) {
-        JsonObject extra = bert.config().json().deepCopy();
+        JsonObject extra = encoder.config().json().deepCopy();
         configExtra.entrySet().forEach(e -> extra.add(e.getKey(), e.getValue()));
-        com.google.gson.JsonArray arch = new com.google.gson.JsonArray();
-        arch.add(head.architecture);
+        JsonArray arch = new JsonArray();
+        arch.add(family.architecture() + head.suffix);
         extra.add("architectures", arch);
-        extra.addProperty("bert_ft_pooling", pooling.name().toLowerCase(java.util.Locale.ROOT));
-        extra.addProperty("classifier_dropout", dropout);
+        extra.addProperty("bert_ft_pooling", pooling.name().toLowerCase(Locale.ROOT));
+        extra.addProperty(family.dropoutKey(), dropout);
         Map<String, TensorData> heads = new LinkedHashMap<>();
         headParams.forEach((k, v) -> heads.put(k, Bert.toTensorData(v)));
-        return new Checkpoint(bert.config().withJson(extra), bert.tensors(), heads);
+        return new Checkpoint(encoder.config().withJson(extra), encoder.tensors(), heads);
     }
 
     @Override
     public void close() {
         headManager.close();
-        bert.close();
+        encoder.close();
     }
 }

@@ -64,12 +64,12 @@ public final class TrainJob {
         Checkpoint base = Checkpoint.read(resume ? last : modelDir);
         ModelLimits.check(spec, base.config(), modelDir);
         RunDir.prepare(out, spec, resume, overwrite); // after every check, so a refused run leaves nothing behind
-        int maxLength = Math.min(spec.maxLength(), base.config().maxPositionEmbeddings());
+        int maxLength = Math.min(spec.maxLength(), base.config().maxTokens());
         try (BertTokenizer tok = BertTokenizer.load(resume ? last : modelDir, maxLength,
                 base.config().vocabSize());
                 NDManager manager = NDManager.newBaseManager()) {
             TaskSpec.Kind kind = spec.task();
-            maskId = tok.tokenId("[MASK]");
+            maskId = tok.maskId();
             if (spec.augment().tokenMask() > 0 && maskId < 0) {
                 throw new UserError("augment: token-mask needs a [MASK] token, and this vocabulary has none");
             }
@@ -78,10 +78,11 @@ public final class TrainJob {
             Prepared data = kind == TaskSpec.Kind.QA ? prepareQa(tok) : prepareTable(tok);
             // 2) model: pretrained encoder + new head (or the run's own weights when resuming)
             TaskModel.Pooling pooling = TaskModel.Pooling.valueOf(spec.pooling().toUpperCase(Locale.ROOT));
-            double dropout = spec.dropout() != null ? spec.dropout() : base.config().hiddenDropoutProb();
+            double dropout = spec.dropout() != null ? spec.dropout() : TaskModel.headDropout(base.config());
             TaskModel.Head head = kind == TaskSpec.Kind.QA ? TaskModel.Head.QA : TaskModel.Head.CLASSIFIER;
+            boolean keepHead = resume || keepHead(base, head, data.labels(), modelDir);
             try (TaskModel model = TaskModel.create(base, head, data.outputs(), pooling, dropout, spec.seed(),
-                    modelDir.toString())) {
+                    modelDir.toString(), keepHead)) {
                 // 3) strategy and loop settings
                 Trainer.Settings probe = settings(0, Strategy.of(spec, 1, 1, 1));
                 Trainer sizing = new Trainer(model, objective, probe, null, manager);
@@ -212,6 +213,32 @@ public final class TrainJob {
         }
     }
 
+    /**
+     * Whether a task checkpoint's own head starts the training: a QA head always, a classifier when its labels
+     * (id2label) are the task's, in order; one it replaces is reported.
+     */
+    private boolean keepHead(Checkpoint base, TaskModel.Head head, List<String> labels, Path modelDir) {
+        if (!TaskModel.hasHead(base, head)) {
+            return false;
+        }
+        if (head == TaskModel.Head.QA) {
+            err.println("starting from the question-answering head of " + modelDir);
+            return true;
+        }
+        List<String> own = new java.util.ArrayList<>();
+        JsonObject id2label = base.config().json().has("id2label") ? base.config().json().getAsJsonObject("id2label")
+                : new JsonObject();
+        for (int i = 0; i < id2label.size() && id2label.has(Integer.toString(i)); i++) {
+            own.add(id2label.get(Integer.toString(i)).getAsString());
+        }
+        if (own.equals(labels)) {
+            err.println("starting from the classifier of " + modelDir + " (same labels " + labels + ")");
+            return true;
+        }
+        err.println("replacing the classifier of " + modelDir + " (labels " + own + ") with a new one for " + labels);
+        return false;
+    }
+
     private long maskId;
     private long started;
 
@@ -224,10 +251,10 @@ public final class TrainJob {
 
     /** Parameters that train at some point under this strategy. */
     static long trainableParameters(TaskModel model, Strategy strategy, int layers) {
-        bertft.train.LayerPolicy policy = new bertft.train.LayerPolicy(layers, 1, null);
+        bertft.train.LayerPolicy policy = new bertft.train.LayerPolicy(model.family(), layers, 1, null);
         int depth = strategy.unfreezing().every() > 0 ? policy.maxDepth()
                 : strategy.unfreezing().trainableDepth(0, policy.maxDepth());
-        return model.params().entrySet().stream().filter(e -> policy.depth(e.getKey()) <= depth && model.used(e.getKey()))
+        return model.params().entrySet().stream().filter(e -> policy.depth(e.getKey()) <= depth && model.trainable(e.getKey()))
                 .mapToLong(e -> e.getValue().getShape().size()).sum();
     }
 

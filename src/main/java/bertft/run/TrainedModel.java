@@ -15,7 +15,9 @@ import java.util.List;
 import java.util.Map;
 
 /**
- * A fine-tuned model directory with what its config says about the task: kind, labels, max length, head.
+ * A fine-tuned model directory with what its config says about the task: kind, labels, max length, head. A
+ * bert-ft run says it in {@code bert_ft_task}; a HuggingFace task model through its head, {@code problem_type},
+ * {@code id2label} and tokenizer_config.json.
  */
 public final class TrainedModel implements AutoCloseable {
     private final Path dir;
@@ -24,9 +26,11 @@ public final class TrainedModel implements AutoCloseable {
     private final TaskSpec.Kind kind;
     private final List<String> labels;
     private final JsonObject task;
+    private final int maxLength;
 
     private TrainedModel(Path dir, TaskModel model, BertTokenizer tokenizer, TaskSpec.Kind kind, List<String> labels,
-            JsonObject task) {
+            JsonObject task, int maxLength) {
+        this.maxLength = maxLength;
         this.dir = dir;
         this.model = model;
         this.tokenizer = tokenizer;
@@ -35,47 +39,89 @@ public final class TrainedModel implements AutoCloseable {
         this.task = task;
     }
 
+    /**
+     * Loads a bert-ft run directory or any HuggingFace task checkpoint ({@code *ForSequenceClassification},
+     * {@code *ForQuestionAnswering}); a checkpoint without a task head is refused.
+     */
     public static TrainedModel load(Path dir) {
         Checkpoint ckpt = Checkpoint.read(dir);
         JsonObject cfg = ckpt.config().json();
         JsonObject task = cfg.has("bert_ft_task") ? cfg.getAsJsonObject("bert_ft_task") : new JsonObject();
         TaskSpec.Kind kind = kind(cfg, task, ckpt, dir);
-        List<String> labels = new ArrayList<>();
-        if (cfg.has("id2label")) {
-            JsonObject id2label = cfg.getAsJsonObject("id2label");
-            for (int i = 0; i < id2label.size(); i++) {
-                JsonElement l = id2label.get(Integer.toString(i));
-                if (l == null) {
-                    throw new UserError(dir + "/config.json: id2label has no entry for id " + i);
-                }
-                labels.add(l.getAsString());
-            }
-        }
         TaskModel.Head head = kind == TaskSpec.Kind.QA ? TaskModel.Head.QA : TaskModel.Head.CLASSIFIER;
         TaskModel model = TaskModel.load(ckpt, head, dir.toString());
-        int maxLength = task.has("max_length") ? task.get("max_length").getAsInt()
-                : kind == TaskSpec.Kind.QA ? 384 : 128;
-        BertTokenizer tok = BertTokenizer.load(dir, Math.min(maxLength, ckpt.config().maxPositionEmbeddings()),
-                ckpt.config().vocabSize());
-        return new TrainedModel(dir, model, tok, kind, labels, task);
+        try {
+            List<String> labels = kind == TaskSpec.Kind.QA ? List.of() : labels(cfg, model, dir);
+            int maxLength = task.has("max_length") ? task.get("max_length").getAsInt() : hubMaxLength(dir, ckpt, kind);
+            BertTokenizer tok = BertTokenizer.load(dir, Math.min(maxLength, ckpt.config().maxTokens()),
+                    ckpt.config().vocabSize());
+            return new TrainedModel(dir, model, tok, kind, labels, task, maxLength);
+        } catch (RuntimeException e) {
+            model.close();
+            throw e;
+        }
+    }
+
+    /** Label names by id from id2label ({@code LABEL_i} where it has none, as HuggingFace names them). */
+    private static List<String> labels(JsonObject cfg, TaskModel model, Path dir) {
+        int outputs = (int) model.params().get(TaskModel.outputLayer(model.family(), model.head()) + ".weight")
+                .getShape().get(0);
+        JsonObject id2label = cfg.has("id2label") ? cfg.getAsJsonObject("id2label") : new JsonObject();
+        List<String> labels = new ArrayList<>();
+        for (int i = 0; i < outputs; i++) {
+            JsonElement l = id2label.get(Integer.toString(i));
+            if (l == null && id2label.size() > 0) {
+                throw new UserError(dir + "/config.json: id2label has no entry for id " + i);
+            }
+            labels.add(l == null ? "LABEL_" + i : l.getAsString());
+        }
+        return labels;
+    }
+
+    /** HuggingFace's question-answering pipeline defaults, used for Hub models that have no task.yaml. */
+    public static final int QA_MAX_LENGTH = 384;
+
+    /**
+     * The max length of a model without a bert-ft task: tokenizer_config.json's {@code model_max_length} (else the
+     * position embeddings' limit), at most {@link #QA_MAX_LENGTH} for QA.
+     */
+    static int hubMaxLength(Path dir, Checkpoint ckpt, TaskSpec.Kind kind) {
+        int max = ckpt.config().maxTokens();
+        Path tc = dir.resolve("tokenizer_config.json");
+        if (java.nio.file.Files.exists(tc)) {
+            JsonElement m = bertft.TextFiles.readJsonObject(tc, bertft.TextFiles.MODEL_FILE, "a tokenizer_config.json")
+                    .get("model_max_length");
+            if (m != null && m.isJsonPrimitive() && m.getAsJsonPrimitive().isNumber() && m.getAsDouble() >= 4) {
+                max = (int) Math.min(max, m.getAsDouble());
+            }
+        }
+        return kind == TaskSpec.Kind.QA ? Math.min(max, QA_MAX_LENGTH) : max;
     }
 
     private static TaskSpec.Kind kind(JsonObject cfg, JsonObject task, Checkpoint ckpt, Path dir) {
         if (task.has("task")) {
             return TaskSpec.Kind.valueOf(task.get("task").getAsString().toUpperCase(java.util.Locale.ROOT));
         }
-        if (ckpt.heads().containsKey("qa_outputs.weight")) {
+        if (TaskModel.hasHead(ckpt, TaskModel.Head.QA)) {
             return TaskSpec.Kind.QA;
         }
-        if (!ckpt.heads().containsKey("classifier.weight")) {
-            throw new UserError(dir + ": has no task head (a base encoder); train it first with `bert-ft train`");
+        if (!TaskModel.hasHead(ckpt, TaskModel.Head.CLASSIFIER)) {
+            String arch = cfg.has("architectures") && cfg.getAsJsonArray("architectures").size() > 0
+                    ? cfg.getAsJsonArray("architectures").get(0).getAsString()
+                    : ckpt.config().family().baseArchitecture();
+            throw new UserError(dir + ": " + arch + " has no sequence-classification or question-answering head;"
+                    + " use a fine-tuned *ForSequenceClassification / *ForQuestionAnswering model, or train one with"
+                    + " `bert-ft train`");
         }
         String problem = cfg.has("problem_type") && !cfg.get("problem_type").isJsonNull()
                 ? cfg.get("problem_type").getAsString() : "";
+        long outputs = ckpt.heads().get(TaskModel.outputLayer(ckpt.config().family(), TaskModel.Head.CLASSIFIER)
+                + ".weight").shape()[0];
         return switch (problem) {
             case "multi_label_classification" -> TaskSpec.Kind.MULTILABEL;
             case "regression" -> TaskSpec.Kind.REGRESSION;
-            default -> TaskSpec.Kind.CLASSIFICATION;
+            case "single_label_classification" -> TaskSpec.Kind.CLASSIFICATION;
+            default -> outputs == 1 ? TaskSpec.Kind.REGRESSION : TaskSpec.Kind.CLASSIFICATION; // as HuggingFace infers
         };
     }
 
@@ -93,6 +139,13 @@ public final class TrainedModel implements AutoCloseable {
                 o.putIfAbsent("labels", String.join(",", labels));
             }
             copy(o, "max-length", "max_length");
+            o.putIfAbsent("max-length", Integer.toString(maxLength));
+            if (kind == TaskSpec.Kind.QA && !task.has("doc_stride")) {
+                // HuggingFace's QA pipeline: question up to 64 tokens, stride 128; less where windows are short
+                int query = Math.min(64, maxLength / 4);
+                o.putIfAbsent("max-query-length", Integer.toString(query));
+                o.putIfAbsent("doc-stride", Integer.toString(Math.min(128, (maxLength - query - 3) / 2)));
+            }
             copy(o, "threshold", "threshold");
             copy(o, "doc-stride", "doc_stride");
             copy(o, "max-query-length", "max_query_length");
@@ -109,6 +162,11 @@ public final class TrainedModel implements AutoCloseable {
         if (task.has(configKey)) {
             o.putIfAbsent(key, task.get(configKey).getAsString());
         }
+    }
+
+    /** Whether this is a bert-ft run directory (its config records the task), not a checkpoint from elsewhere. */
+    public boolean isRun() {
+        return task.has("task");
     }
 
     public Path dir() {

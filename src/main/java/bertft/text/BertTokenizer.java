@@ -17,23 +17,27 @@ import java.util.List;
 import java.util.Map;
 
 /**
- * WordPiece tokenization through HuggingFace's own tokenizer library (via DJL), so ids and character offsets
- * are exactly those of a Python user's fast tokenizer.
+ * Tokenization through HuggingFace's own tokenizer library (via DJL), so ids and character offsets are exactly
+ * those of a Python user's fast tokenizer: WordPiece (BERT, DistilBERT, ELECTRA), byte-level BPE (RoBERTa),
+ * SentencePiece Unigram (XLM-R, CamemBERT, DeBERTa-v3) or whatever {@code tokenizer.json} defines.
  *
  * <p>A checkpoint brings {@code tokenizer.json}, or only {@code vocab.txt} (+ {@code tokenizer_config.json}
- * for do_lower_case), from which the equivalent {@code tokenizer.json} is built. Any truncation or padding
- * embedded in the file is replaced: this class truncates to {@code maxLength} and never pads (batches are
- * padded dynamically by the caller).
+ * for do_lower_case) or RoBERTa's {@code vocab.json} + {@code merges.txt}, from which the equivalent
+ * {@code tokenizer.json} is built. Any truncation or padding embedded in the file is replaced: this class
+ * truncates to {@code maxLength} and never pads (batches are padded dynamically by the caller).
  */
 public final class BertTokenizer implements AutoCloseable {
     /** The tokenizer definition, with truncation and padding cleared; saved with checkpoints. */
     private final JsonObject definition;
+    /** The checkpoint's tokenizer_config.json, saved back as it was (special tokens, class), or null. */
+    private final JsonObject sourceConfig;
     private final HuggingFaceTokenizer tokenizer;
     private final int maxLength;
     private final Map<String, HuggingFaceTokenizer> windowTokenizers = new java.util.HashMap<>();
 
-    private BertTokenizer(JsonObject definition, int maxLength, String source) {
+    private BertTokenizer(JsonObject definition, JsonObject sourceConfig, int maxLength, String source) {
         this.definition = definition;
+        this.sourceConfig = sourceConfig;
         this.maxLength = maxLength;
         Map<String, String> options = Map.of(
                 "addSpecialTokens", "true",
@@ -57,22 +61,28 @@ public final class BertTokenizer implements AutoCloseable {
     public static BertTokenizer load(Path dir, int maxLength, int vocabSize) {
         JsonObject definition = definition(dir);
         requireIdsBelow(definition, vocabSize, dir);
-        return new BertTokenizer(definition, maxLength, dir.toString());
+        return new BertTokenizer(definition, sourceConfig(dir), maxLength, dir.toString());
     }
 
     /** Loads the tokenizer of a checkpoint directory, without checking it against the model's vocab_size. */
     public static BertTokenizer load(Path dir, int maxLength) {
-        return new BertTokenizer(definition(dir), maxLength, dir.toString());
+        return new BertTokenizer(definition(dir), sourceConfig(dir), maxLength, dir.toString());
+    }
+
+    /** The checkpoint's tokenizer_config.json, or null when it has none. */
+    private static JsonObject sourceConfig(Path dir) {
+        Path file = dir.resolve("tokenizer_config.json");
+        return Files.exists(file) ? TextFiles.readJsonObject(file, TextFiles.MODEL_FILE, "a tokenizer_config.json") : null;
     }
 
     /** A tokenizer from a definition, as built by {@link #definition(Path)} or {@link #fromVocab}. */
     public static BertTokenizer of(JsonObject definition, int maxLength) {
-        return new BertTokenizer(definition, maxLength, "tokenizer");
+        return new BertTokenizer(definition, null, maxLength, "tokenizer");
     }
 
     /** The same vocabulary with another maximum length. */
     public BertTokenizer withMaxLength(int newMaxLength) {
-        return new BertTokenizer(definition, newMaxLength, "tokenizer");
+        return new BertTokenizer(definition, sourceConfig, newMaxLength, "tokenizer");
     }
 
     /** Every token id (vocabulary and added tokens) must index a row of the embedding table. */
@@ -115,16 +125,21 @@ public final class BertTokenizer implements AutoCloseable {
         return s.lines().findFirst().orElse(s);
     }
 
-    /** Reads {@code tokenizer.json}, or builds it from {@code vocab.txt}; truncation and padding are cleared. */
+    /**
+     * Reads {@code tokenizer.json}, or builds it from {@code vocab.txt}, {@code vocab.json} + {@code merges.txt}
+     * or DeBERTa-v2/v3's {@code spm.model}; truncation and padding are cleared.
+     */
     public static JsonObject definition(Path dir) {
         Path json = dir.resolve("tokenizer.json");
         Path vocab = dir.resolve("vocab.txt");
+        Path bpeVocab = dir.resolve("vocab.json");
+        Path merges = dir.resolve("merges.txt");
         if (Files.exists(json)) {
             JsonObject o = TextFiles.readJsonObject(json, TextFiles.MODEL_FILE, "a tokenizer.json");
             JsonElement model = o.get("model");
-            if (model == null || !model.isJsonObject() || !model.getAsJsonObject().has("vocab")
-                    || !model.getAsJsonObject().get("vocab").isJsonObject()) {
-                throw new UserError(json + ": no 'model.vocab' object (a WordPiece tokenizer.json has one)");
+            JsonElement v = model != null && model.isJsonObject() ? model.getAsJsonObject().get("vocab") : null;
+            if (v == null || !(v.isJsonObject() || v.isJsonArray())) {
+                throw new UserError(json + ": no 'model.vocab' (an object of token ids, or a Unigram list of pieces)");
             }
             o.add("truncation", JsonNull.INSTANCE);
             o.add("padding", JsonNull.INSTANCE);
@@ -134,7 +149,20 @@ public final class BertTokenizer implements AutoCloseable {
             List<String> tokens = TextFiles.read(vocab, TextFiles.MODEL_FILE, "a vocab.txt").lines().toList();
             return fromVocab(tokens, lowerCase(dir.resolve("tokenizer_config.json")));
         }
-        throw new UserError(dir + ": no tokenizer (needs tokenizer.json or vocab.txt)");
+        if (Files.exists(bpeVocab) && Files.exists(merges)) {
+            return ByteLevelBpe.definition(bpeVocab, merges, dir.resolve("tokenizer_config.json"));
+        }
+        if (Files.exists(dir.resolve("spm.model"))) {
+            return SentencePiece.debertaV2(dir);
+        }
+        for (String spm : List.of("sentencepiece.bpe.model", "sentencepiece.model")) {
+            if (Files.exists(dir.resolve(spm))) {
+                throw new UserError(dir + ": has only a SentencePiece " + spm + "; bert-ft needs its tokenizer.json"
+                        + " (make one in Python: AutoTokenizer.from_pretrained(DIR).save_pretrained(DIR))");
+            }
+        }
+        throw new UserError(dir + ": no tokenizer (needs tokenizer.json, vocab.txt, vocab.json and merges.txt,"
+                + " or DeBERTa's spm.model)");
     }
 
     private static boolean lowerCase(Path config) {
@@ -169,15 +197,7 @@ public final class BertTokenizer implements AutoCloseable {
         JsonArray added = new JsonArray();
         for (String special : List.of("[PAD]", "[UNK]", "[CLS]", "[SEP]", "[MASK]")) {
             if (vocab.has(special)) {
-                JsonObject a = new JsonObject();
-                a.addProperty("id", vocab.get(special).getAsInt());
-                a.addProperty("content", special);
-                a.addProperty("single_word", false);
-                a.addProperty("lstrip", false);
-                a.addProperty("rstrip", false);
-                a.addProperty("normalized", false);
-                a.addProperty("special", true);
-                added.add(a);
+                added.add(addedToken(vocab.get(special).getAsInt(), special));
             }
         }
         JsonObject normalizer = new JsonObject();
@@ -188,23 +208,7 @@ public final class BertTokenizer implements AutoCloseable {
         normalizer.addProperty("lowercase", lowerCase);
         JsonObject preTokenizer = new JsonObject();
         preTokenizer.addProperty("type", "BertPreTokenizer");
-        JsonObject post = new JsonObject();
-        post.addProperty("type", "TemplateProcessing");
-        post.add("single", template(false));
-        post.add("pair", template(true));
-        JsonObject specials = new JsonObject();
-        for (String s : List.of("[CLS]", "[SEP]")) {
-            JsonObject o = new JsonObject();
-            o.addProperty("id", s);
-            JsonArray ids = new JsonArray();
-            ids.add(vocab.get(s).getAsInt());
-            o.add("ids", ids);
-            JsonArray toks = new JsonArray();
-            toks.add(s);
-            o.add("tokens", toks);
-            specials.add(s, o);
-        }
-        post.add("special_tokens", specials);
+        JsonObject post = template(vocab.get("[CLS]").getAsInt(), vocab.get("[SEP]").getAsInt());
         JsonObject decoder = new JsonObject();
         decoder.addProperty("type", "WordPiece");
         decoder.addProperty("prefix", "##");
@@ -227,6 +231,41 @@ public final class BertTokenizer implements AutoCloseable {
         o.add("decoder", decoder);
         o.add("model", model);
         return o;
+    }
+
+    /** A special token that is matched before normalization and never split. */
+    static JsonObject addedToken(int id, String content) {
+        JsonObject a = new JsonObject();
+        a.addProperty("id", id);
+        a.addProperty("content", content);
+        a.addProperty("single_word", false);
+        a.addProperty("lstrip", false);
+        a.addProperty("rstrip", false);
+        a.addProperty("normalized", false);
+        a.addProperty("special", true);
+        return a;
+    }
+
+    /** The post-processor {@code [CLS] A [SEP]} and {@code [CLS] A [SEP] B [SEP]} (B with token type 1). */
+    static JsonObject template(int clsId, int sepId) {
+        JsonObject post = new JsonObject();
+        post.addProperty("type", "TemplateProcessing");
+        post.add("single", template(false));
+        post.add("pair", template(true));
+        JsonObject specials = new JsonObject();
+        for (String s : List.of("[CLS]", "[SEP]")) {
+            JsonObject o = new JsonObject();
+            o.addProperty("id", s);
+            JsonArray ids = new JsonArray();
+            ids.add(s.equals("[CLS]") ? clsId : sepId);
+            o.add("ids", ids);
+            JsonArray toks = new JsonArray();
+            toks.add(s);
+            o.add("tokens", toks);
+            specials.add(s, o);
+        }
+        post.add("special_tokens", specials);
+        return post;
     }
 
     private static JsonArray template(boolean pair) {
@@ -261,14 +300,39 @@ public final class BertTokenizer implements AutoCloseable {
         return maxLength;
     }
 
-    /** The id of a vocabulary token, or -1. */
+    /** The id of a vocabulary or added token, or -1. */
     public long tokenId(String token) {
-        JsonElement id = definition.getAsJsonObject("model").getAsJsonObject("vocab").get(token);
-        return id == null ? -1 : id.getAsLong();
+        JsonElement added = definition.get("added_tokens");
+        if (added != null && added.isJsonArray()) {
+            for (JsonElement a : added.getAsJsonArray()) {
+                if (token.equals(a.getAsJsonObject().get("content").getAsString())) {
+                    return a.getAsJsonObject().get("id").getAsLong();
+                }
+            }
+        }
+        JsonElement vocab = definition.getAsJsonObject("model").get("vocab");
+        if (vocab.isJsonObject()) {
+            JsonElement id = vocab.getAsJsonObject().get(token);
+            return id == null ? -1 : id.getAsLong();
+        }
+        JsonArray pieces = vocab.getAsJsonArray(); // Unigram: [[piece, score], ...]
+        for (int i = 0; i < pieces.size(); i++) {
+            if (token.equals(pieces.get(i).getAsJsonArray().get(0).getAsString())) {
+                return i;
+            }
+        }
+        return -1;
     }
 
-    public int vocabSize() {
-        return definition.getAsJsonObject("model").getAsJsonObject("vocab").size();
+    /** The mask token's id ({@code [MASK]} or {@code <mask>}), or -1. */
+    public long maskId() {
+        long id = tokenId("[MASK]");
+        return id >= 0 ? id : tokenId("<mask>");
+    }
+
+    /** Whether this is a WordPiece vocabulary (which save() also writes as vocab.txt). */
+    private boolean wordPiece() {
+        return "WordPiece".equals(definition.getAsJsonObject("model").get("type").getAsString());
     }
 
     /** [CLS] text [SEP], truncated to {@code maxLength}. */
@@ -310,31 +374,43 @@ public final class BertTokenizer implements AutoCloseable {
         return out;
     }
 
-    /** Writes tokenizer.json, vocab.txt and tokenizer_config.json, as HuggingFace's save_pretrained does. */
+    /**
+     * Writes tokenizer.json and tokenizer_config.json (the checkpoint's own, when it had one), plus vocab.txt for
+     * WordPiece, as HuggingFace's save_pretrained does.
+     */
     public void save(Path dir) throws IOException {
         Files.writeString(dir.resolve("tokenizer.json"), definition.toString(), StandardCharsets.UTF_8);
-        JsonObject vocab = definition.getAsJsonObject("model").getAsJsonObject("vocab");
-        String[] byId = new String[vocab.size()];
-        vocab.entrySet().forEach(e -> {
-            int id = e.getValue().getAsInt();
-            if (id >= 0 && id < byId.length) {
-                byId[id] = e.getKey();
+        JsonObject config = sourceConfig != null ? sourceConfig.deepCopy() : new JsonObject();
+        if (wordPiece()) {
+            JsonObject vocab = definition.getAsJsonObject("model").getAsJsonObject("vocab");
+            String[] byId = new String[vocab.size()];
+            vocab.entrySet().forEach(e -> {
+                int id = e.getValue().getAsInt();
+                if (id >= 0 && id < byId.length) {
+                    byId[id] = e.getKey();
+                }
+            });
+            StringBuilder sb = new StringBuilder();
+            for (String t : byId) {
+                sb.append(t == null ? "[unused]" : t).append('\n');
             }
-        });
-        StringBuilder sb = new StringBuilder();
-        for (String t : byId) {
-            sb.append(t == null ? "[unused]" : t).append('\n');
+            Files.writeString(dir.resolve("vocab.txt"), sb, StandardCharsets.UTF_8);
+            if (sourceConfig == null) {
+                config.addProperty("tokenizer_class", "BertTokenizer");
+                config.addProperty("do_lower_case", lowerCase());
+                config.addProperty("unk_token", "[UNK]");
+                config.addProperty("sep_token", "[SEP]");
+                config.addProperty("pad_token", "[PAD]");
+                config.addProperty("cls_token", "[CLS]");
+                config.addProperty("mask_token", "[MASK]");
+            }
+        } else if (sourceConfig == null) {
+            config.addProperty("tokenizer_class", "PreTrainedTokenizerFast");
         }
-        Files.writeString(dir.resolve("vocab.txt"), sb, StandardCharsets.UTF_8);
-        JsonObject config = new JsonObject();
-        config.addProperty("tokenizer_class", "BertTokenizer");
-        config.addProperty("do_lower_case", lowerCase());
-        config.addProperty("model_max_length", 512);
-        config.addProperty("unk_token", "[UNK]");
-        config.addProperty("sep_token", "[SEP]");
-        config.addProperty("pad_token", "[PAD]");
-        config.addProperty("cls_token", "[CLS]");
-        config.addProperty("mask_token", "[MASK]");
+        if (!config.has("model_max_length") || !config.get("model_max_length").isJsonPrimitive()
+                || config.get("model_max_length").getAsDouble() > 1e6) {
+            config.addProperty("model_max_length", 512);
+        }
         Files.writeString(dir.resolve("tokenizer_config.json"), config.toString(), StandardCharsets.UTF_8);
     }
 

@@ -26,7 +26,7 @@ public final class FeatureCache {
         for (int[] idx : batches) {
             try (NDManager m = NDManager.newBaseManager()) {
                 Batch b = f.batch(idx, m);
-                NDArray hidden = model.bert().forward(b.inputIds(), b.tokenTypeIds(), b.attentionMask(), false);
+                NDArray hidden = model.encode(b, false);
                 NDArray feats = model.features(hidden, b.attentionMask()); // (B, H)
                 int h = (int) feats.getShape().get(1);
                 float[] flat = feats.toFloatArray();

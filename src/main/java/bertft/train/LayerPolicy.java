@@ -1,28 +1,29 @@
 package bertft.train;
 
-import java.util.regex.Matcher;
-import java.util.regex.Pattern;
+import bertft.model.Family;
 
 /**
  * Which parameters train, and at what learning rate, by their depth below the head.
  *
- * <p>Depth is read from the HuggingFace name: head ({@code classifier}, {@code qa_outputs}) and pooler 0,
- * {@code bert.encoder.layer.i} L - i, {@code bert.embeddings} L + 1. Layer-wise decay gives depth d the rate
+ * <p>Depth is read from the HuggingFace name through the model's {@link Family}: head ({@code classifier},
+ * {@code qa_outputs}, ...) and pooler 0, layer i ({@code bert.encoder.layer.i}, {@code distilbert.transformer.layer.i})
+ * L - i, embeddings ({@code bert.embeddings}, ELECTRA's {@code embeddings_project}) L + 1. Layer-wise decay gives depth d the rate
  * {@code lr * decay^d}; unfreezing exposes depths 0..k, one more at each gradual step, embeddings last.
  */
 public final class LayerPolicy {
-    private static final Pattern LAYER = Pattern.compile("(?:^|\\.)encoder\\.layer\\.(\\d+)\\.");
-
+    private final Family family;
     private final int layers;
     private final double decay;
     private final Double headLr;
 
     /**
+     * @param family names the layers and embeddings
      * @param layers the encoder's layer count L
      * @param decay per-depth LR multiplier (1 for none)
      * @param headLr a separate rate for depth 0, or null for {@code lr}
      */
-    public LayerPolicy(int layers, double decay, Double headLr) {
+    public LayerPolicy(Family family, int layers, double decay, Double headLr) {
+        this.family = family;
         this.layers = layers;
         this.decay = decay;
         this.headLr = headLr;
@@ -34,11 +35,11 @@ public final class LayerPolicy {
     }
 
     public int depth(String name) {
-        Matcher m = LAYER.matcher(name);
-        if (m.find()) {
-            return layers - Integer.parseInt(m.group(1));
+        int layer = family.layerIndex(name);
+        if (layer >= 0) {
+            return layers - layer;
         }
-        if (name.contains("embeddings.")) {
+        if (family.isEmbedding(name)) {
             return layers + 1;
         }
         return 0; // head and pooler
@@ -64,8 +65,11 @@ public final class LayerPolicy {
         return d == 0 ? "head" : d > layers ? "embeddings" : "layer." + (layers - d);
     }
 
-    /** Weight decay applies to weight matrices only, not to biases and LayerNorm (as HuggingFace's Trainer). */
+    /**
+     * Weight decay applies to weight matrices only, not to biases and LayerNorms ({@code LayerNorm},
+     * DistilBERT's {@code sa_layer_norm}), as HuggingFace's Trainer.
+     */
     public static boolean decays(String name) {
-        return !name.endsWith(".bias") && !name.contains("LayerNorm");
+        return !name.endsWith(".bias") && !name.contains("LayerNorm") && !name.contains("layer_norm");
     }
 }

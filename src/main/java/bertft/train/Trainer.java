@@ -58,7 +58,7 @@ public final class Trainer {
         this.model = model;
         this.objective = objective;
         this.s = settings;
-        this.policy = new LayerPolicy(model.bert().config().numHiddenLayers(), settings.layerDecay(),
+        this.policy = new LayerPolicy(model.family(), model.encoder().config().numHiddenLayers(), settings.layerDecay(),
                 settings.headLearningRate());
         this.classWeights = classWeights == null ? null : m.create(classWeights);
     }
@@ -178,7 +178,7 @@ public final class Trainer {
         }
         trainableDepth = depth;
         for (Map.Entry<String, NDArray> e : model.params().entrySet()) {
-            boolean trainable = policy.depth(e.getKey()) <= depth && model.used(e.getKey());
+            boolean trainable = policy.depth(e.getKey()) <= depth && model.trainable(e.getKey());
             if (trainable != e.getValue().hasGradient()) {
                 e.getValue().setRequiresGradient(trainable);
             }

@@ -80,7 +80,7 @@ class CheckpointTest {
         Files.writeString(f, "{\"vocab_size\": 10, \"hidden_dropout_prob\": 1.5}");
         assertTrue(error(() -> BertConfig.read(f)).contains("hidden_dropout_prob 1.5 must be in [0, 1)"));
         Files.writeString(f, "{\"vocab_size\": 10, \"model_type\": \"gpt2\"}");
-        assertTrue(error(() -> BertConfig.read(f)).contains("model_type 'gpt2' is not a BERT-family encoder"));
+        assertTrue(error(() -> BertConfig.read(f)).contains("model_type 'gpt2' is not supported; bert-ft runs bert, roberta, xlm-roberta"));
         Files.writeString(f, "{not json");
         assertEquals(f + ":1:3: not valid JSON: malformed JSON", error(() -> BertConfig.read(f)));
         Files.writeString(f, "[1]");

@@ -128,6 +128,19 @@ final class FakeHub implements AutoCloseable {
         return dir;
     }
 
+    /**
+     * A tiny RoBERTa sentiment model as a Hub repo ships one (config.json with id2label neg/neu/pos,
+     * pytorch_model.bin, tokenizer.json): the golden {@code roberta/seqcls} files, copied.
+     */
+    static Path robertaSentiment(Path dir) throws IOException {
+        Path golden = java.nio.file.Paths.get("..", "shared", "golden", "families", "roberta", "seqcls");
+        Files.createDirectories(dir);
+        for (String f : List.of("config.json", "pytorch_model.bin", "tokenizer.json")) {
+            Files.copy(golden.resolve(f), dir.resolve(f));
+        }
+        return dir;
+    }
+
     /** The same checkpoint as two safetensors shards + index, and vocab.txt as its only tokenizer file. */
     static Path sharded(Path tiny, Path dir) throws IOException {
         Files.createDirectories(dir);

@@ -4,6 +4,7 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import bertft.cli.CliTest;
+import java.nio.file.Files;
 import java.nio.file.Path;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
@@ -47,5 +48,42 @@ class HubCliTest {
         assertTrue(models.out().contains("HuggingFace cache: " + cache), models.out());
         assertTrue(models.out().lines().anyMatch(l -> l.strip().startsWith("org/tiny")
                 && l.contains("main -> " + repo.commit().substring(0, 7)) && l.endsWith("kB")), models.out());
+    }
+
+    @Test
+    void classifyWithAHubSentimentModelThenOffline() throws Exception {
+        Path cache = tmp.resolve("hub");
+        String[] args = {"classify", "--model", "org/roberta-sentiment", "--text", "w5 w17 w42 w8 w91 w33"};
+        CliTest.Run online;
+        try (FakeHub hub = new FakeHub()) {
+            hub.add("org/roberta-sentiment", FakeHub.robertaSentiment(tmp.resolve("repo")), null, false);
+            System.setProperty("HF_ENDPOINT", hub.endpoint().toString());
+            System.setProperty("HF_HUB_CACHE", cache.toString());
+            online = CliTest.run(args);
+            assertEquals(0, online.code(), online.err());
+            assertTrue(online.out().matches("(neg|neu|pos)  0\\.\\d{4}  neg=0\\.\\d{4}  neu=0\\.\\d{4}  pos=0\\.\\d{4}  w5 w17 w42"
+                    + " w8 w91 w33\\s*"), online.out());
+            assertTrue(hub.log.stream().anyMatch(l -> l.contains("pytorch_model.bin")), "weights came from the Hub");
+        }
+        String[] offline = java.util.Arrays.copyOf(args, args.length + 1);
+        offline[args.length] = "--offline";
+        CliTest.Run again = CliTest.run(offline);
+        assertEquals(0, again.code(), again.err());
+        assertEquals(online.out(), again.out(), "the cached model classifies the same without the Hub");
+    }
+
+    @Test
+    void aRobertaRepoWithVocabJsonAndMergesTxtIsFetchedAndTokenized() throws Exception {
+        Path repo = FakeHub.robertaSentiment(tmp.resolve("repo"));
+        Files.delete(repo.resolve("tokenizer.json"));
+        bertft.text.ByteLevelBpeTest.repo(repo);
+        try (FakeHub hub = new FakeHub()) {
+            hub.add("org/bpe", repo, null, false);
+            System.setProperty("HF_ENDPOINT", hub.endpoint().toString());
+            System.setProperty("HF_HUB_CACHE", tmp.resolve("hub").toString());
+            CliTest.Run r = CliTest.run("classify", "--model", "org/bpe", "--text", "hello world");
+            assertEquals(0, r.code(), r.err());
+            assertTrue(hub.log.stream().anyMatch(l -> l.contains("merges.txt")), String.join("\n", hub.log));
+        }
     }
 }

@@ -190,6 +190,31 @@ class HubModelsTest {
     }
 
     @Test
+    void sentencePieceOnlyRepoAsDebertaV3Ships() throws Exception {
+        Path dir = Files.createDirectories(tmp.resolve("spm"));
+        for (String f : List.of("config.json", "model.safetensors")) {
+            Files.copy(tiny.resolve(f), dir.resolve(f));
+        }
+        Files.write(dir.resolve("spm.model"), bertft.text.SentencePieceTest.model(new byte[0], 1));
+        Files.writeString(dir.resolve("tokenizer_config.json"), "{\"do_lower_case\": false, \"vocab_type\": \"spm\"}");
+        hub.add("microsoft/deberta-v3-tiny", dir, null, false);
+        Path snapshot = resolve("microsoft/deberta-v3-tiny");
+        assertTrue(Files.exists(snapshot.resolve("spm.model")));
+        assertTrue(hub.log.stream().anyMatch(l -> l.contains("special_tokens_map.json")), "asked for: " + hub.log);
+        try (BertTokenizer tok = BertTokenizer.load(snapshot, 16)) {
+            assertArrayEquals(new long[] {1, 5, 6, 2}, tok.encode("hello world").getIds());
+        }
+        assertEquals(snapshot, resolve("microsoft/deberta-v3-tiny", hub.settings(cache).withOffline(true)));
+
+        Path none = Files.createDirectories(tmp.resolve("none"));
+        Files.copy(tiny.resolve("config.json"), none.resolve("config.json"));
+        FakeHub.Repo bare = hub.add("org/none", none, null, false);
+        UserError e = assertThrows(UserError.class, () -> resolve("org/none"));
+        assertEquals("model 'org/none' (revision main, commit " + bare.commit().substring(0, 7) + ") has no tokenizer:"
+                + " tried tokenizer.json, vocab.txt, vocab.json + merges.txt, spm.model", e.getMessage());
+    }
+
+    @Test
     void shardedWeightsAndVocabOnly() throws Exception {
         FakeHub.Repo sharded = hub.add("org/sharded", FakeHub.sharded(tiny, tmp.resolve("sharded")), null, false);
         Path snapshot = resolve("org/sharded");

@@ -23,7 +23,7 @@ class PredictorTest {
                 "i love the movie , the phone and the price", "awful", "great product");
         try (Bert bert = Tiny.bert(4); BertTokenizer tok = Tiny.tokenizer(64);
                 TaskModel model = TaskModel.create(new Checkpoint(bert.config(), bert.tensors(), Map.of()),
-                        TaskModel.Head.CLASSIFIER, 3, TaskModel.Pooling.MEAN, 0, 2, "tiny")) {
+                        TaskModel.Head.CLASSIFIER, 3, TaskModel.Pooling.MEAN, 0, 2, "tiny", true)) {
             List<Encoding> enc = texts.stream().map(tok::encode).toList();
             float[][] batched = new Predictor(model, Objective.SINGLE_LABEL, 4).scores(enc);
             assertEquals(texts.size(), batched.length);

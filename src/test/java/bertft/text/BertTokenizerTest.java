@@ -76,7 +76,8 @@ class BertTokenizerTest {
     @Test
     void missingTokenizerIsAUserError(@TempDir Path dir) {
         UserError e = assertThrows(UserError.class, () -> BertTokenizer.load(dir, 32));
-        assertTrue(e.getMessage().contains("tokenizer.json or vocab.txt"), e.getMessage());
+        assertEquals(dir + ": no tokenizer (needs tokenizer.json, vocab.txt, vocab.json and merges.txt, or DeBERTa's"
+                + " spm.model)", e.getMessage());
     }
 
     @Test

@@ -83,7 +83,7 @@ class AdamWTest {
 
     @Test
     void depthAndLayerwiseRates() {
-        LayerPolicy p = new LayerPolicy(6, 0.5, null);
+        LayerPolicy p = new LayerPolicy(bertft.model.Family.of("bert", "test"), 6, 0.5, null);
         assertEquals(0, p.depth("classifier.weight"));
         assertEquals(0, p.depth("bert.pooler.dense.weight"));
         assertEquals(1, p.depth("bert.encoder.layer.5.output.dense.weight"));
@@ -91,7 +91,7 @@ class AdamWTest {
         assertEquals(7, p.depth("bert.embeddings.word_embeddings.weight"));
         assertEquals(1e-4 * 0.5, p.lr("bert.encoder.layer.5.output.dense.weight", 1e-4, 1), 1e-15);
         assertEquals(1e-4 * Math.pow(0.5, 7) * 0.3, p.lr("bert.embeddings.LayerNorm.weight", 1e-4, 0.3), 1e-15);
-        assertEquals(1e-3 * 0.3, new LayerPolicy(6, 0.5, 1e-3).lr("classifier.bias", 1e-4, 0.3), 1e-15);
+        assertEquals(1e-3 * 0.3, new LayerPolicy(bertft.model.Family.of("bert", "test"), 6, 0.5, 1e-3).lr("classifier.bias", 1e-4, 0.3), 1e-15);
         assertEquals(false, LayerPolicy.decays("bert.encoder.layer.0.output.LayerNorm.weight"));
         assertEquals(false, LayerPolicy.decays("classifier.bias"));
         assertEquals(true, LayerPolicy.decays("classifier.weight"));

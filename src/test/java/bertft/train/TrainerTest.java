@@ -39,7 +39,7 @@ class TrainerTest {
         try (Bert bert = Bert.random(c, true, 5); BertTokenizer tok = Tiny.tokenizer(32);
                 NDManager m = NDManager.newBaseManager();
                 TaskModel model = TaskModel.create(new Checkpoint(c, bert.tensors(), Map.of()), TaskModel.Head.CLASSIFIER,
-                        2, TaskModel.Pooling.MEAN, 0, 1, "tiny")) {
+                        2, TaskModel.Pooling.MEAN, 0, 1, "tiny", true)) {
             List<Encoding> enc = TEXTS.stream().map(tok::encode).toList();
             List<float[]> labels = new ArrayList<>();
             for (int i = 0; i < TEXTS.size(); i++) {

@@ -1,0 +1,27 @@
+package bertft.model;
+
+import ai.djl.ndarray.NDArray;
+import ai.djl.ndarray.NDManager;
+import bertft.checkpoint.TensorData;
+import java.util.Map;
+
+/** An encoder whose parameters are keyed by its family's HuggingFace base-model names (no task prefix). */
+public interface Encoder extends AutoCloseable {
+    /** The config.json (family fields included; raw json via {@code config().json()}). */
+    BertConfig config();
+
+    /** The parameters by HuggingFace base-model name, without prefix, in checkpoint order; live. */
+    Map<String, NDArray> params();
+
+    /** The manager that owns the parameters; optimizer state belongs here too. */
+    NDManager manager();
+
+    /** A copy of every parameter as engine-free tensors, for saving. */
+    Map<String, TensorData> tensors();
+
+    /** (B,T) int64 ids, (B,T) type ids or null, (B,T) mask -> last_hidden_state (B,T,H). */
+    NDArray forward(NDArray inputIds, NDArray tokenTypeIds, NDArray attentionMask, boolean training);
+
+    @Override
+    void close();
+}
