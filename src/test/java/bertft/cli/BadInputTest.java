@@ -101,7 +101,7 @@ class BadInputTest {
         Run typo = CliTest.run("classify", "--text", "a", "--model", "m", "--batch-sise", "3");
         oneLine(typo, "Unknown options: '--batch-sise'");
         assertTrue(typo.err().contains("did you mean --batch-size?"), typo.err());
-        oneLine(CliTest.run("classify", "--text", "a"), "Missing required option: '--model=DIR'");
+        oneLine(CliTest.run("evaluate", "--model", "m"), "Missing required option: '--data=FILE'");
     }
 
     @Test
@@ -211,7 +211,7 @@ class BadInputTest {
                 model.resolve("tokenizer.json") + ": expected a JSON object {...}, found a list");
         Files.writeString(model.resolve("tokenizer.json"), "{\"model\": {\"type\": \"WordPiece\"}}");
         oneLine(CliTest.run("embed", "--model", model.toString(), "--text", "a"),
-                model.resolve("tokenizer.json") + ": no 'model.vocab' object");
+                model.resolve("tokenizer.json") + ": no 'model.vocab' (an object of token ids, or a Unigram list");
     }
 
     @Test
