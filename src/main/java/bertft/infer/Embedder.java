@@ -8,21 +8,45 @@ import bertft.model.Bert;
 import bertft.model.Encoder;
 import bertft.text.Batch;
 import bertft.text.BertTokenizer;
+import bertft.model.BertConfig;
+import bertft.onnx.OnnxExport;
+import bertft.onnx.OnnxModel;
+import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.List;
 
-/** Sentence embeddings: mean over real tokens of the last hidden state, L2-normalised. */
+/**
+ * Sentence embeddings: mean over real tokens of the last hidden state, L2-normalised; on libtorch for a checkpoint,
+ * on ONNX Runtime for a base-model ONNX export ({@code sentence_embedding}).
+ */
 public final class Embedder implements AutoCloseable {
     private final Encoder bert;
+    private final OnnxModel onnx;
     private final BertTokenizer tokenizer;
     private final int batchSize;
 
-    public Embedder(Path checkpointDir, int maxLength, int batchSize) {
-        Checkpoint ckpt = Checkpoint.read(checkpointDir);
-        int max = Math.min(maxLength, ckpt.config().maxTokens());
-        this.bert = ckpt.config().family().encoder().build(ckpt.config(), ckpt.encoder(), checkpointDir.toString());
-        this.tokenizer = BertTokenizer.load(checkpointDir, max);
+    /** An embedder over a checkpoint directory, or an ONNX export (directory or .onnx file) of a base model. */
+    public Embedder(Path dir, int maxLength, int batchSize) {
         this.batchSize = batchSize;
+        if (OnnxExport.isExport(dir)) {
+            Path exportDir = Files.isRegularFile(dir) ? dir.toAbsolutePath().getParent() : dir;
+            BertConfig config = BertConfig.read(exportDir.resolve("config.json"));
+            this.bert = null;
+            this.onnx = OnnxModel.open(Files.isRegularFile(dir) ? dir : exportDir.resolve(OnnxExport.MODEL_FILE),
+                    List.of("sentence_embedding"));
+            try {
+                this.tokenizer = BertTokenizer.load(exportDir, Math.min(maxLength, config.maxTokens()));
+            } catch (RuntimeException e) {
+                onnx.close();
+                throw e;
+            }
+            return;
+        }
+        Checkpoint ckpt = Checkpoint.read(dir);
+        int max = Math.min(maxLength, ckpt.config().maxTokens());
+        this.onnx = null;
+        this.bert = ckpt.config().family().encoder().build(ckpt.config(), ckpt.encoder(), dir.toString());
+        this.tokenizer = BertTokenizer.load(dir, max);
     }
 
     /** Embeds texts; batches are formed from texts of similar length, results come back in input order. */
@@ -31,6 +55,14 @@ public final class Embedder implements AutoCloseable {
         int[] lengths = enc.stream().mapToInt(e -> e.getIds().length).toArray();
         float[][] out = new float[texts.size()][];
         for (int[] idx : bertft.train.Batcher.inference(lengths, batchSize)) {
+            if (onnx != null) {
+                float[] flat = onnx.embeddings(java.util.Arrays.stream(idx).mapToObj(enc::get).toList()); // (B, H)
+                int h = flat.length / idx.length;
+                for (int row = 0; row < idx.length; row++) {
+                    out[idx[row]] = java.util.Arrays.copyOfRange(flat, row * h, (row + 1) * h);
+                }
+                continue;
+            }
             try (NDManager step = NDManager.newBaseManager()) {
                 Batch b = Batch.of(java.util.Arrays.stream(idx).mapToObj(enc::get).toList(), step);
                 NDArray hidden = bert.forward(b.inputIds(), b.tokenTypeIds(), b.attentionMask(), false);
@@ -46,6 +78,7 @@ public final class Embedder implements AutoCloseable {
         return out;
     }
 
+    /** The libtorch encoder; null on ONNX Runtime. */
     public Encoder bert() {
         return bert;
     }
@@ -57,7 +90,12 @@ public final class Embedder implements AutoCloseable {
     @Override
     public void close() {
         tokenizer.close();
-        bert.close();
+        if (bert != null) {
+            bert.close();
+        }
+        if (onnx != null) {
+            onnx.close();
+        }
     }
 
 }
