@@ -3,6 +3,7 @@ package bertft.cli;
 import bertft.UserError;
 import bertft.checkpoint.ModelStore;
 import bertft.infer.Embedder;
+import bertft.run.ModelExport;
 import java.io.IOException;
 import java.nio.ByteBuffer;
 import java.io.PrintWriter;
@@ -56,6 +57,9 @@ final class EmbedCommand implements Callable<Integer> {
     @Option(names = "--batch-size", defaultValue = "32", description = "Texts per forward pass (default: ${DEFAULT-VALUE}).")
     int batchSize;
 
+    @picocli.CommandLine.Mixin
+    RuntimeOption runtime;
+
     @Override
     public Integer call() throws IOException {
         format = format.toLowerCase(Locale.ROOT);
@@ -67,7 +71,8 @@ final class EmbedCommand implements Callable<Integer> {
         }
         List<String> texts = input.texts != null ? input.texts : readLines(input.file);
         float[][] vectors;
-        try (Embedder embedder = new Embedder(ModelStore.resolve(model), maxLength, batchSize)) {
+        try (Embedder embedder = new Embedder(ModelExport.forRuntime(ModelStore.resolve(model), runtime.value(),
+                spec.commandLine().getErr()), maxLength, batchSize)) {
             vectors = embedder.embed(texts);
         }
         PrintWriter out = spec.commandLine().getOut();

@@ -58,13 +58,16 @@ final class EvaluateCommand implements Callable<Integer> {
                     + "training file in the model's task.yaml, when it still exists).")
     Path baselineTrain;
 
+    @picocli.CommandLine.Mixin
+    RuntimeOption runtime;
+
     @Override
     public Integer call() throws Exception {
         long t0 = System.nanoTime();
         ModelChoice.Need need = data.toString().endsWith(".json") ? ModelChoice.Need.QA : ModelChoice.Need.CLASSIFIER;
         Path model = ModelChoice.resolve(this.model, need, spec.commandLine().getErr());
-        boolean local = this.model == null || Files.isDirectory(Path.of(this.model));
-        try (TrainedModel m = TrainedModel.load(model)) {
+        boolean local = this.model == null || Files.exists(Path.of(this.model));
+        try (TrainedModel m = TrainedModel.load(model, runtime.value(), spec.commandLine().getErr())) {
             Map<String, String> o = new LinkedHashMap<>();
             if (textColumn != null) {
                 o.put("text-column", textColumn);
@@ -78,13 +81,14 @@ final class EvaluateCommand implements Callable<Integer> {
             JsonObject report;
             LabelledData d = null;
             if (m.kind() == TaskSpec.Kind.QA) {
-                report = Evaluator.qa(t, SquadData.read(data, t.version2()), m.tokenizer()).report(m.model());
+                report = Evaluator.qa(t, SquadData.read(data, t.version2()), m.tokenizer()).report(m.forward());
             } else {
                 d = LabelledData.read(t, m.labels(), data);
-                report = Evaluator.table(t, d, TaskData.features(d, m.tokenizer()), m.labels()).report(m.model());
+                report = Evaluator.table(t, d, TaskData.features(d, m.tokenizer()), m.labels()).report(m.forward());
             }
             String stem = data.getFileName().toString().replaceFirst("\\.[^.]+$", "");
-            Path dir = out != null ? out : local ? model.resolve("eval-" + stem) : Path.of("eval-" + stem);
+            Path base = Files.isRegularFile(model) ? model.toAbsolutePath().getParent() : model; // an .onnx: its dir
+            Path dir = out != null ? out : local ? base.resolve("eval-" + stem) : Path.of("eval-" + stem);
             Files.createDirectories(dir);
             var gson = new GsonBuilder().setPrettyPrinting().disableHtmlEscaping().create();
             if (report.has("predictions")) {

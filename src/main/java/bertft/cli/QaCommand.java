@@ -64,6 +64,9 @@ final class QaCommand implements Callable<Integer> {
     @Option(names = "--json", description = "One JSON object per question.")
     boolean json;
 
+    @picocli.CommandLine.Mixin
+    RuntimeOption runtime;
+
     @Override
     public Integer call() throws IOException {
         String ctx = context.text != null ? context.text : read(context.file);
@@ -74,13 +77,13 @@ final class QaCommand implements Callable<Integer> {
             throw new UserError("--top-k " + topK + ": must be at least 1");
         }
         Path model = ModelChoice.resolve(this.model, ModelChoice.Need.QA, spec.commandLine().getErr());
-        try (TrainedModel m = TrainedModel.load(model)) {
+        try (TrainedModel m = TrainedModel.load(model, runtime.value(), spec.commandLine().getErr())) {
             if (m.kind() != TaskSpec.Kind.QA) {
                 throw new UserError(model + ": has a " + m.kind() + " classifier head (classifier), not a QA head "
                         + "(qa_outputs); use `bert-ft classify`");
             }
             TaskSpec t = m.spec(null, Map.of());
-            QaAnswerer answerer = new QaAnswerer(m.model(), m.tokenizer(), Evaluator.qaSettings(t));
+            QaAnswerer answerer = new QaAnswerer(m.forward(), m.tokenizer(), Evaluator.qaSettings(t));
             PrintWriter out = spec.commandLine().getOut();
             if (questions != null) {
                 for (String q : questions) {

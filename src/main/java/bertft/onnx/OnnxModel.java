@@ -132,6 +132,11 @@ public final class OnnxModel implements AutoCloseable {
             System.arraycopy(e.getTypeIds(), 0, types, i * t, eIds.length);
             java.util.Arrays.fill(mask, i * t, i * t + eIds.length, 1L);
         }
+        return run(ids, types, mask, b, t, outputs);
+    }
+
+    /** Runs (B, T) padded ids, token types and mask, row-major; returns the named outputs as flat float arrays. */
+    public Map<String, float[]> run(long[] ids, long[] types, long[] mask, int b, int t, List<String> outputs) {
         long[] shape = {b, t};
         Map<String, OnnxTensor> in = new LinkedHashMap<>();
         try {

@@ -6,6 +6,7 @@ import bertft.checkpoint.Checkpoint;
 import bertft.checkpoint.ModelStore;
 import bertft.checkpoint.TensorData;
 import bertft.cli.BertFt;
+import bertft.infer.InferenceRuntime;
 import bertft.model.Bert;
 import bertft.model.BertConfig;
 import bertft.model.Encoder;
@@ -102,6 +103,24 @@ public final class ModelExport {
             }
         }
         return o;
+    }
+
+    /**
+     * The directory or file a model runs from on {@code runtime}: an ONNX runtime's cached export of a checkpoint
+     * (see {@link #cached}), else {@code model} itself (null: the model's own runtime). An export refuses torch.
+     */
+    public static Path forRuntime(Path model, InferenceRuntime runtime, PrintWriter err) {
+        if (OnnxExport.isExport(model)) {
+            if (runtime == InferenceRuntime.TORCH) {
+                throw new UserError(model + ": is an ONNX export; --runtime torch needs the run or checkpoint directory"
+                        + " it was exported from");
+            }
+            return model;
+        }
+        if (runtime == InferenceRuntime.ONNX || runtime == InferenceRuntime.ONNX_INT8) {
+            return cached(model, runtime == InferenceRuntime.ONNX_INT8, err);
+        }
+        return model;
     }
 
     /**

@@ -69,15 +69,9 @@ public final class TrainedModel implements AutoCloseable {
      * on-the-fly export is said on {@code err}.
      */
     public static TrainedModel load(Path dir, InferenceRuntime runtime, java.io.PrintWriter err) {
-        if (OnnxExport.isExport(dir)) {
-            if (runtime == InferenceRuntime.TORCH) {
-                throw new UserError(dir + ": is an ONNX export; --runtime torch needs the run or checkpoint directory"
-                        + " it was exported from");
-            }
-            return loadOnnx(dir);
-        }
-        if (runtime == InferenceRuntime.ONNX || runtime == InferenceRuntime.ONNX_INT8) {
-            return loadOnnx(ModelExport.cached(dir, runtime == InferenceRuntime.ONNX_INT8, err));
+        Path from = ModelExport.forRuntime(dir, runtime, err);
+        if (OnnxExport.isExport(from)) {
+            return loadOnnx(from);
         }
         Checkpoint ckpt = Checkpoint.read(dir);
         JsonObject cfg = ckpt.config().json();
