@@ -50,7 +50,7 @@ public final class OnnxModel implements AutoCloseable {
         if (!Files.isRegularFile(file)) {
             throw new UserError(file + ": no such ONNX model file");
         }
-        OrtEnvironment env = OrtEnvironment.getEnvironment(OrtLoggingLevel.ORT_LOGGING_LEVEL_ERROR);
+        OrtEnvironment env = OrtEnvironment.getEnvironment(); // one per process; its log level cannot change later
         OrtSession session;
         try (OrtSession.SessionOptions options = new OrtSession.SessionOptions()) {
             options.setIntraOpNumThreads(Torch.threads());
