@@ -205,6 +205,34 @@ final class Graph {
         return node("Add", node("Mul", normed, w), b);
     }
 
+    /** x W^T without a bias (DeBERTa's embed_proj). */
+    String matMul(String x, String name, Function<String, TensorData> weights) {
+        return node("MatMul", x, weight(name + ".weight.T", () -> weights.apply(name + ".weight").transpose2d()));
+    }
+
+    /** (B, T, H) -> (B, heads, T, hs). */
+    String splitHeads(String x, int heads, int hs) {
+        return node("Transpose", List.of(node("Reshape", x, longs(0, 0, heads, hs))), attrs("perm", 0, 2, 1, 3));
+    }
+
+    /** (B, heads, T, hs) -> (B, T, H). */
+    String mergeHeads(String x, int hidden) {
+        return node("Reshape", node("Transpose", List.of(x), attrs("perm", 0, 2, 1, 3)), longs(0, 0, hidden));
+    }
+
+    /** Swaps the last two axes of a 4-d value. */
+    String transposeLast(String x) {
+        return node("Transpose", List.of(x), attrs("perm", 0, 1, 3, 2));
+    }
+
+    /** A 1-d int64 table as an initializer named {@code name}. */
+    String longTable(String name, long[] values) {
+        if (initializers.add(name)) {
+            g.addInitializer(longTensor(new long[] {values.length}, values).toBuilder().setName(name));
+        }
+        return name;
+    }
+
     /** HuggingFace's activations by their config names, as {@code Ops.activation}. */
     String activation(String x, String name) {
         switch (name) {

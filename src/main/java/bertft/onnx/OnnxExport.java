@@ -25,9 +25,9 @@ import java.util.function.Function;
 import java.util.stream.Stream;
 
 /**
- * Exports a model directory (a bert-ft run, a HuggingFace task checkpoint, or a base model for {@code embed}) to ONNX:
- * {@code model.onnx} with the weights as initializers, plus the tokenizer files and a {@code config.json} beside it,
- * so the directory describes itself as an Optimum export does.
+ * The ONNX form of a task model or base model, and the directory it is written to: {@code model.onnx} with the
+ * weights as initializers, plus the tokenizer files and a {@code config.json} beside it, so the directory describes
+ * itself as an Optimum export does ({@code bertft.run.ModelExport} decides what to export from a model directory).
  *
  * <p>Inputs are {@code input_ids}, {@code attention_mask} and, where the family has token types,
  * {@code token_type_ids}: int64 (batch, sequence). Outputs are named as Optimum names them: {@code logits} (batch,

@@ -165,8 +165,6 @@ class OnnxCliTest {
         assertUserError(CliTest.run("export", model.toString(), "--format", "tflite"), "--format tflite");
         assertUserError(CliTest.run("export", model.toString(), "--quantize", "int4"), "--quantize int4");
         assertUserError(CliTest.run("export", model.toString(), "--opset", "18"), "--opset 18");
-        assertUserError(CliTest.run("export", GOLDEN.resolve("deberta-v2").resolve("seqcls").toString(), "--out",
-                tmp.resolve("d").toString()), "deberta-v2 cannot be exported");
         assertUserError(CliTest.run("export", model.toString(), "--out", notModel.toString()), "not an ONNX export");
         assertEquals(List.of(notModel.resolve("notes.txt")), Files.list(notModel).toList(), "nothing written");
         assertUserError(CliTest.run("classify", "--model", model.toString(), "--runtime", "tensorrt", "--text", "w5"),

@@ -9,6 +9,8 @@ import ai.djl.huggingface.tokenizers.Encoding;
 import bertft.UserError;
 import bertft.checkpoint.Checkpoint;
 import bertft.infer.Predictor;
+import bertft.model.BertConfig;
+import bertft.model.DebertaV2;
 import bertft.model.TaskModel;
 import bertft.onnx.proto.OnnxProto;
 import bertft.task.TaskSpec;
@@ -131,7 +133,7 @@ class OnnxExportTest {
 
     @ParameterizedTest
     @CsvSource({"bert,seqcls", "bert,qa", "distilbert,seqcls", "distilbert,qa", "roberta,seqcls", "roberta,qa",
-        "xlm-roberta,seqcls", "electra,seqcls", "electra,qa"})
+        "xlm-roberta,seqcls", "electra,seqcls", "electra,qa", "deberta-v2,seqcls", "deberta-v2,qa"})
     void taskHeadsMatchLibtorch(String family, String head, @TempDir Path tmp) {
         Path src = GOLDEN.resolve(family).resolve(head);
         Path out = tmp.resolve(family + "-" + head);
@@ -143,7 +145,7 @@ class OnnxExportTest {
     }
 
     @ParameterizedTest
-    @ValueSource(strings = {"bert", "distilbert", "roberta", "electra"})
+    @ValueSource(strings = {"bert", "distilbert", "roberta", "electra", "deberta-v2"})
     void baseModelEmbeddingsMatchLibtorch(String family, @TempDir Path tmp) {
         Path src = GOLDEN.resolve(family).resolve("base");
         Path out = tmp.resolve(family + "-base");
@@ -161,6 +163,43 @@ class OnnxExportTest {
                 assertTrue(d < 1e-4, family + " text " + i + ": max |diff| " + d);
             }
         }
+    }
+
+    /**
+     * DeBERTa-v2 with every optional part the golden model lacks (absolute positions, token types, embed_proj,
+     * separate pos_key_proj / pos_query_proj, max_relative_positions instead of buckets, gelu_new), random weights:
+     * the base model and a QA head match libtorch.
+     */
+    @Test
+    void debertaWithEveryOptionalPartMatchesLibtorch(@TempDir Path tmp) throws IOException {
+        Path base = tmp.resolve("deberta-every");
+        Path configFile = Files.writeString(Files.createDirectories(tmp.resolve("cfg")).resolve("config.json"), """
+                {"model_type": "deberta-v2", "vocab_size": 99, "hidden_size": 32, "embedding_size": 16,
+                 "num_hidden_layers": 2, "num_attention_heads": 4, "intermediate_size": 37,
+                 "max_position_embeddings": 64, "type_vocab_size": 2, "relative_attention": true,
+                 "max_relative_positions": 6, "pos_att_type": "c2p|p2c", "share_att_key": false,
+                 "position_biased_input": true, "hidden_act": "gelu_new", "initializer_range": 0.3}""");
+        BertConfig c = BertConfig.read(configFile);
+        try (DebertaV2 d = DebertaV2.random(c, 3);
+                BertTokenizer tok = BertTokenizer.load(GOLDEN.resolve("deberta-v2").resolve("base"), 64)) {
+            new Checkpoint(c, d.tensors(), Map.of()).write(base, tok);
+        }
+        ModelExport.export(base, tmp.resolve("base-export"), new OnnxExport.Options(14, false));
+        try (Embedder torch = new Embedder(base, 64, 3); Embedder onnx = new Embedder(tmp.resolve("base-export"), 64, 3)) {
+            float[][] a = torch.embed(TEXTS);
+            float[][] b = onnx.embed(TEXTS);
+            for (int i = 0; i < a.length; i++) {
+                assertTrue(maxDiff(a[i], b[i]) < 1e-4, "text " + i + ": " + maxDiff(a[i], b[i]));
+            }
+        }
+        Path qa = tmp.resolve("deberta-every-qa");
+        try (TaskModel m = TaskModel.create(Checkpoint.read(base), TaskModel.Head.QA, 2, TaskModel.Pooling.POOLER, 0.1,
+                5, "test", false); BertTokenizer tok = BertTokenizer.load(base, 64)) {
+            m.checkpoint(new JsonObject()).write(qa, tok);
+        }
+        ModelExport.export(qa, tmp.resolve("qa-export"), new OnnxExport.Options(14, false));
+        float[][] r = bothRuntimes(qa, tmp.resolve("qa-export"));
+        assertTrue(maxDiff(r[0], r[1]) < 1e-4, "QA max |diff| " + maxDiff(r[0], r[1]));
     }
 
     /** Opset 17 writes LayerNormalization as one op; the numbers stay the same. */
@@ -269,13 +308,5 @@ class OnnxExportTest {
             assertTrue(d > 0 && d < 5e-3, "int8 vs fp32 max |diff| " + d);
             keep(tmp.resolve("int8"), enc, Map.of("logits", a)); // fp32's logits: the checker shows int8's error
         }
-    }
-
-    @Test
-    void debertaIsRefusedInOneLine(@TempDir Path tmp) {
-        UserError e = assertThrows(UserError.class, () -> ModelExport.export(GOLDEN.resolve("deberta-v2")
-                .resolve("seqcls"), tmp.resolve("x"), new OnnxExport.Options(14, false)));
-        assertTrue(e.getMessage().contains("deberta-v2 cannot be exported"), e.getMessage());
-        assertTrue(!Files.exists(tmp.resolve("x")), "nothing written");
     }
 }
