@@ -59,7 +59,7 @@ final class ExportCommand implements Callable<Integer> {
             throw new UserError("--quantize " + quantize + ": expected int8 (dynamic int8 quantisation)");
         }
         OnnxExport.Options options = new OnnxExport.Options(opset, quantize != null);
-        Path dir = Files.isRegularFile(Path.of(model)) ? Path.of(model) : ModelStore.resolve(model);
+        Path dir = ModelStore.resolve(model);
         Path target = out != null ? out : ModelExport.cacheLocation(dir, options.int8());
         Path file = ModelExport.export(dir, target, options);
         PrintWriter pw = spec.commandLine().getOut();
