@@ -160,7 +160,7 @@ public final class Bench {
     /** (B, T) random token ids above BERT's reserved and special tokens, where the vocabulary has them. */
     private NDArray randomIds(NDManager step, int batch, int length) {
         int vocab = bert.config().vocabSize();
-        return step.randomInteger(vocab > 2000 ? 1000 : 0, vocab, new Shape(batch, length), DataType.INT64);
+        return step.randomInteger(low(vocab), vocab, new Shape(batch, length), DataType.INT64);
     }
 
     /** Median seconds of one inference forward pass at batch x length. */
@@ -172,6 +172,36 @@ public final class Bench {
                 Bert.meanPool(bert.forward(ids, null, mask, false), mask).toFloatArray();
             }
         });
+    }
+
+    /**
+     * The table of {@link #run} for a model on ONNX Runtime: inference only (ONNX Runtime does not train), the same
+     * random ids and full mask at 64 x 64, timed the same way (median of {@code repeats} after two warm-ups).
+     */
+    public static void runOnnx(bertft.onnx.OnnxModel model, int vocabSize, PrintWriter out, int repeats) {
+        out.printf("engine: %s, %d threads, %s%n", model.runtime(), bertft.model.Torch.threads(), model.file());
+        out.println("train step: not measured (ONNX Runtime runs inference only)");
+        out.flush();
+        int batch = 64;
+        int length = 64;
+        java.util.Random rng = new java.util.Random(1);
+        long[] ids = new long[batch * length];
+        for (int i = 0; i < ids.length; i++) {
+            ids[i] = low(vocabSize) + rng.nextInt(vocabSize - low(vocabSize));
+        }
+        long[] types = new long[ids.length];
+        long[] mask = new long[ids.length];
+        Arrays.fill(mask, 1L);
+        java.util.List<String> output = java.util.List.of(model.outputs().iterator().next());
+        Bench timer = new Bench(null, out, repeats);
+        double sec = timer.time(() -> model.run(ids, types, mask, batch, length, output));
+        out.printf("inference 64 x 64: %.1f sentences/s (%.3f s/batch)%n", 64 / sec, sec);
+        out.flush();
+    }
+
+    /** Random ids start past the special and unused tokens of a real vocabulary (BERT's first 1000). */
+    private static int low(int vocabSize) {
+        return vocabSize > 2000 ? 1000 : 0;
     }
 
     /** Runs everything and prints a table; shapes are batch x length pairs for the training step. */

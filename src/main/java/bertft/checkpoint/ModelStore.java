@@ -82,8 +82,8 @@ public final class ModelStore {
             }
         }
         Path dir = Paths.get(model);
-        if (Files.isDirectory(dir)) {
-            return dir;
+        if (Files.isDirectory(dir) || Files.isRegularFile(dir) && model.endsWith(".onnx")) {
+            return dir; // a directory, or an exported .onnx (read with the config.json beside it)
         }
         Path cached = modelsDir().resolve(model);
         if (Files.isDirectory(cached)) {

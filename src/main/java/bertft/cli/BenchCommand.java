@@ -75,9 +75,27 @@ final class BenchCommand implements Callable<Integer> {
                     + "(default: ${DEFAULT-VALUE}).")
     int maxLength;
 
+    @picocli.CommandLine.Mixin
+    RuntimeOption runtime;
+
     @Override
     public Integer call() {
         Path dir = ModelStore.resolve(model);
+        bertft.infer.InferenceRuntime rt = runtime.value();
+        if (rt != null && rt != bertft.infer.InferenceRuntime.TORCH || bertft.onnx.OnnxExport.isExport(dir)) {
+            if (data != null) {
+                throw new UserError("--data times a training epoch, which runs on libtorch only; leave out --runtime");
+            }
+            Path from = bertft.run.ModelExport.forRuntime(dir, rt, spec.commandLine().getErr());
+            Path exportDir = java.nio.file.Files.isRegularFile(from) ? from.toAbsolutePath().getParent() : from;
+            bertft.model.BertConfig c = bertft.model.BertConfig.read(exportDir.resolve("config.json"));
+            Path file = java.nio.file.Files.isRegularFile(from) ? from
+                    : exportDir.resolve(bertft.onnx.OnnxExport.MODEL_FILE);
+            try (bertft.onnx.OnnxModel m = bertft.onnx.OnnxModel.open(file, List.of())) {
+                Bench.runOnnx(m, c.vocabSize(), spec.commandLine().getOut(), Math.max(1, repeats));
+            }
+            return 0;
+        }
         Checkpoint ckpt = Checkpoint.read(dir);
         if (data != null && spec.commandLine().getParseResult().hasMatchedOption("--max-length")) {
             ckpt.config().requireLength("--max-length " + maxLength, maxLength, 2, dir);

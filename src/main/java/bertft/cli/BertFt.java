@@ -15,7 +15,7 @@ import picocli.CommandLine.Option;
         description = "Fine-tune pretrained BERT-family encoders (HuggingFace checkpoints) for classification "
                 + "and question answering, in Java.",
         subcommands = {TrainCommand.class, EvaluateCommand.class, ClassifyCommand.class, CompareCommand.class,
-                QaCommand.class, EmbedCommand.class, ModelsCommand.class, BenchCommand.class,
+                QaCommand.class, EmbedCommand.class, ExportCommand.class, ModelsCommand.class, BenchCommand.class,
                 CommandLine.HelpCommand.class})
 public final class BertFt {
     /** Exit code for a user mistake (bad file, bad option value). */

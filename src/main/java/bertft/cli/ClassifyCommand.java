@@ -85,6 +85,9 @@ final class ClassifyCommand implements Callable<Integer> {
     @Option(names = "--batch-size", defaultValue = "64", converter = Ints.Positive.class, description = "Rows per forward pass (default: ${DEFAULT-VALUE}).")
     int batchSize;
 
+    @picocli.CommandLine.Mixin
+    RuntimeOption runtime;
+
     @Override
     public Integer call() throws IOException {
         Texts.requireNonBlank("--text", "text", input.texts);
@@ -93,7 +96,7 @@ final class ClassifyCommand implements Callable<Integer> {
         }
         Path model = ModelChoice.resolve(this.model, ModelChoice.Need.CLASSIFIER, spec.commandLine().getErr());
         RunDir.warnIfUnfinished(model, spec.commandLine().getErr());
-        try (TrainedModel m = TrainedModel.load(model)) {
+        try (TrainedModel m = TrainedModel.load(model, runtime.value(), spec.commandLine().getErr())) {
             if (m.kind() == TaskSpec.Kind.QA) {
                 throw new UserError(model + ": is a question-answering model; use `bert-ft qa`");
             }
@@ -106,7 +109,7 @@ final class ClassifyCommand implements Callable<Integer> {
             }
             TaskSpec t = m.spec(task, o);
             Objective objective = TaskData.objective(m.kind());
-            Predictor predictor = new Predictor(m.model(), objective, batchSize);
+            Predictor predictor = new Predictor(m.forward(), objective, batchSize);
             if (input.texts != null) {
                 return oneOffs(m, t, objective, predictor);
             }

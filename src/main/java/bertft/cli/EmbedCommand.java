@@ -4,6 +4,7 @@ import bertft.UserError;
 import bertft.checkpoint.ModelStore;
 import bertft.data.LineReader;
 import bertft.infer.Embedder;
+import bertft.run.ModelExport;
 import java.io.PrintWriter;
 import java.nio.file.Path;
 import java.util.ArrayList;
@@ -55,6 +56,9 @@ final class EmbedCommand implements Callable<Integer> {
     /** Texts embedded and printed together; bounds memory whatever the input size. */
     static final int CHUNK = 1024;
 
+    @picocli.CommandLine.Mixin
+    RuntimeOption runtime;
+
     @Override
     public Integer call() {
         format = format.toLowerCase(Locale.ROOT);
@@ -62,13 +66,14 @@ final class EmbedCommand implements Callable<Integer> {
             throw new UserError("--format " + format + ": expected jsonl or csv");
         }
         Texts.requireNonBlank("--text", "text", input.texts);
-        Path dir = ModelStore.resolve(model);
-        bertft.run.RunDir.warnIfUnfinished(dir, spec.commandLine().getErr());
+        Path resolved = ModelStore.resolve(model);
+        bertft.run.RunDir.warnIfUnfinished(resolved, spec.commandLine().getErr());
+        Path dir = ModelExport.forRuntime(resolved, runtime.value(), spec.commandLine().getErr());
         PrintWriter out = spec.commandLine().getOut();
         try (Embedder embedder = new Embedder(dir, maxLength, batchSize);
                 LineReader lines = input.file == null ? null : LineReader.open(input.file)) {
             if (spec.commandLine().getParseResult().hasMatchedOption("--max-length")) {
-                embedder.bert().config().requireLength("--max-length " + maxLength, maxLength, 2, dir);
+                embedder.config().requireLength("--max-length " + maxLength, maxLength, 2, dir);
             }
             Iterator<String> texts = input.texts != null ? input.texts.iterator() : nonBlank(lines);
             boolean header = format.equals("csv");

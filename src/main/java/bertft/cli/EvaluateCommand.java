@@ -58,6 +58,9 @@ final class EvaluateCommand implements Callable<Integer> {
                     + "training file in the model's task.yaml, when it still exists).")
     Path baselineTrain;
 
+    @picocli.CommandLine.Mixin
+    RuntimeOption runtime;
+
     @Override
     public Integer call() throws Exception {
         long t0 = System.nanoTime();
@@ -67,7 +70,7 @@ final class EvaluateCommand implements Callable<Integer> {
         ModelChoice.Need need = data.toString().endsWith(".json") ? ModelChoice.Need.QA : ModelChoice.Need.CLASSIFIER;
         Path model = ModelChoice.resolve(this.model, need, spec.commandLine().getErr());
         bertft.run.RunDir.warnIfUnfinished(model, spec.commandLine().getErr());
-        try (TrainedModel m = TrainedModel.load(model)) {
+        try (TrainedModel m = TrainedModel.load(model, runtime.value(), spec.commandLine().getErr())) {
             Map<String, String> o = new LinkedHashMap<>();
             if (textColumn != null) {
                 o.put("text-column", textColumn);
@@ -81,10 +84,10 @@ final class EvaluateCommand implements Callable<Integer> {
             JsonObject report;
             LabelledData d = null;
             if (m.kind() == TaskSpec.Kind.QA) {
-                report = Evaluator.qa(t, SquadData.read(data, t.version2()), m.tokenizer()).report(m.model());
+                report = Evaluator.qa(t, SquadData.read(data, t.version2()), m.tokenizer()).report(m.forward());
             } else {
                 d = LabelledData.read(t, m.labels(), data);
-                report = Evaluator.table(t, d, TaskData.features(d, m.tokenizer()), m.labels()).report(m.model());
+                report = Evaluator.table(t, d, TaskData.features(d, m.tokenizer()), m.labels()).report(m.forward());
             }
             String stem = data.getFileName().toString().replaceFirst("\\.[^.]+$", "");
             Path dir = out != null ? out : m.isRun() ? model.resolve("eval-" + stem) : Path.of("eval-" + stem);

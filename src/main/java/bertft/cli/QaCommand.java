@@ -61,6 +61,9 @@ final class QaCommand implements Callable<Integer> {
             + "code-point offsets into the context, as Python's context[start:end] and SQuAD's answer_start count.")
     boolean json;
 
+    @picocli.CommandLine.Mixin
+    RuntimeOption runtime;
+
     @Override
     public Integer call() {
         String ctx = context.text != null ? context.text
@@ -71,13 +74,13 @@ final class QaCommand implements Callable<Integer> {
         Texts.requireNonBlank("--question", "question", questions);
         Path model = ModelChoice.resolve(this.model, ModelChoice.Need.QA, spec.commandLine().getErr());
         bertft.run.RunDir.warnIfUnfinished(model, spec.commandLine().getErr());
-        try (TrainedModel m = TrainedModel.load(model)) {
+        try (TrainedModel m = TrainedModel.load(model, runtime.value(), spec.commandLine().getErr())) {
             if (m.kind() != TaskSpec.Kind.QA) {
                 throw new UserError(model + ": has a " + m.kind() + " classifier head (classifier), not a QA head "
                         + "(qa_outputs); use `bert-ft classify`");
             }
             TaskSpec t = m.spec(null, Map.of());
-            QaAnswerer answerer = new QaAnswerer(m.model(), m.tokenizer(), Evaluator.qaSettings(t));
+            QaAnswerer answerer = new QaAnswerer(m.forward(), m.tokenizer(), Evaluator.qaSettings(t));
             PrintWriter out = spec.commandLine().getOut();
             if (questions != null) {
                 for (String q : questions) {

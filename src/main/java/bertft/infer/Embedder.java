@@ -9,21 +9,47 @@ import bertft.model.Finite;
 import bertft.model.Encoder;
 import bertft.text.Batch;
 import bertft.text.BertTokenizer;
+import bertft.model.BertConfig;
+import bertft.onnx.OnnxExport;
+import bertft.onnx.OnnxModel;
+import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.List;
 
-/** Sentence embeddings: mean over real tokens of the last hidden state, L2-normalised. */
+/**
+ * Sentence embeddings: mean over real tokens of the last hidden state, L2-normalised; on libtorch for a checkpoint,
+ * on ONNX Runtime for a base-model ONNX export ({@code sentence_embedding}).
+ */
 public final class Embedder implements AutoCloseable {
     private final Encoder bert;
+    private final OnnxModel onnx;
+    private final BertConfig config;
     private final BertTokenizer tokenizer;
     private final int batchSize;
 
-    public Embedder(Path checkpointDir, int maxLength, int batchSize) {
-        Checkpoint ckpt = Checkpoint.read(checkpointDir);
-        int max = Math.min(maxLength, ckpt.config().maxTokens());
-        this.bert = ckpt.config().family().encoder().build(ckpt.config(), ckpt.encoder(), checkpointDir.toString());
-        this.tokenizer = BertTokenizer.load(checkpointDir, max, ckpt.config().vocabSize());
+    /** An embedder over a checkpoint directory, or an ONNX export (directory or .onnx file) of a base model. */
+    public Embedder(Path dir, int maxLength, int batchSize) {
         this.batchSize = batchSize;
+        if (OnnxExport.isExport(dir)) {
+            Path exportDir = Files.isRegularFile(dir) ? dir.toAbsolutePath().getParent() : dir;
+            this.config = BertConfig.read(exportDir.resolve("config.json"));
+            this.bert = null;
+            this.onnx = OnnxModel.open(Files.isRegularFile(dir) ? dir : exportDir.resolve(OnnxExport.MODEL_FILE),
+                    List.of("sentence_embedding"));
+            try {
+                this.tokenizer = BertTokenizer.load(exportDir, Math.min(maxLength, config.maxTokens()), config.vocabSize());
+            } catch (RuntimeException e) {
+                onnx.close();
+                throw e;
+            }
+            return;
+        }
+        Checkpoint ckpt = Checkpoint.read(dir);
+        this.config = ckpt.config();
+        int max = Math.min(maxLength, config.maxTokens());
+        this.onnx = null;
+        this.bert = ckpt.config().family().encoder().build(ckpt.config(), ckpt.encoder(), dir.toString());
+        this.tokenizer = BertTokenizer.load(dir, max, ckpt.config().vocabSize());
     }
 
     /** Embeds texts; batches are formed from texts of similar length, results come back in input order. */
@@ -32,22 +58,34 @@ public final class Embedder implements AutoCloseable {
         int[] lengths = enc.stream().mapToInt(e -> e.getIds().length).toArray();
         float[][] out = new float[texts.size()][];
         for (int[] idx : bertft.train.Batcher.inference(lengths, batchSize)) {
-            try (NDManager step = NDManager.newBaseManager()) {
-                Batch b = Batch.of(java.util.Arrays.stream(idx).mapToObj(enc::get).toList(), step);
-                NDArray hidden = bert.forward(b.inputIds(), b.tokenTypeIds(), b.attentionMask(), false);
-                NDArray pooled = Bert.meanPool(hidden, b.attentionMask()); // (B, H)
-                NDArray norm = pooled.norm(new int[] {1}, true).maximum(1e-12f); // (B, 1)
-                float[] flat = pooled.div(norm).toFloatArray();
-                Finite.requireOutputs(flat, "the embeddings");
-                int h = (int) pooled.getShape().get(1);
-                for (int row = 0; row < idx.length; row++) {
-                    out[idx[row]] = java.util.Arrays.copyOfRange(flat, row * h, (row + 1) * h);
-                }
+            List<Encoding> batch = java.util.Arrays.stream(idx).mapToObj(enc::get).toList();
+            float[] flat = onnx != null ? onnx.embeddings(batch) : torchEmbeddings(batch); // (B, H)
+            Finite.requireOutputs(flat, "the embeddings");
+            int h = flat.length / idx.length;
+            for (int row = 0; row < idx.length; row++) {
+                out[idx[row]] = java.util.Arrays.copyOfRange(flat, row * h, (row + 1) * h);
             }
         }
         return out;
     }
 
+    /** Mean-pooled, L2-normalised last hidden states of one batch on libtorch, (B, H) flattened. */
+    private float[] torchEmbeddings(List<Encoding> batch) {
+        try (NDManager step = NDManager.newBaseManager()) {
+            Batch b = Batch.of(batch, step);
+            NDArray hidden = bert.forward(b.inputIds(), b.tokenTypeIds(), b.attentionMask(), false);
+            NDArray pooled = Bert.meanPool(hidden, b.attentionMask()); // (B, H)
+            NDArray norm = pooled.norm(new int[] {1}, true).maximum(1e-12f); // (B, 1)
+            return pooled.div(norm).toFloatArray();
+        }
+    }
+
+    /** The model's config.json, on either runtime. */
+    public BertConfig config() {
+        return config;
+    }
+
+    /** The libtorch encoder; null on ONNX Runtime. */
     public Encoder bert() {
         return bert;
     }
@@ -59,7 +97,12 @@ public final class Embedder implements AutoCloseable {
     @Override
     public void close() {
         tokenizer.close();
-        bert.close();
+        if (bert != null) {
+            bert.close();
+        }
+        if (onnx != null) {
+            onnx.close();
+        }
     }
 
 }

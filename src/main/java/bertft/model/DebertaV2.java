@@ -279,7 +279,7 @@ public final class DebertaV2 implements Encoder {
      * ({@code make_log_bucket_position}) beyond half the buckets when buckets and a maximum are set. The
      * arithmetic is float32, as torch does it, so bucket edges fall where HuggingFace's fall.
      */
-    static long relativePosition(long rel, int buckets, int maxPosition) {
+    public static long relativePosition(long rel, int buckets, int maxPosition) {
         if (buckets <= 0 || maxPosition <= 0) {
             return rel;
         }

@@ -224,17 +224,31 @@ public final class TaskModel implements AutoCloseable {
     public NDArray headOnFeatures(NDArray features, boolean training) {
         Family.ClassifierHead kind = family.classifier();
         NDArray x = features;
-        if (kind.dense != null || pooling == Pooling.POOLER) {
+        String dense = headDense();
+        if (dense != null) {
             if (kind.dropoutFirst) {
                 x = Ops.dropout(x, kind == Family.ClassifierHead.CONTEXT_POOLER ? poolerDropout() : dropout, training);
             }
-            String dense = kind.dense != null ? kind.dense : family.prefix() + ".pooler.dense";
-            x = Ops.activation(linear(x, dense), activation(kind));
+            x = Ops.activation(linear(x, dense), headActivation());
         }
         return linear(Ops.dropout(x, dropout, training), kind.out);
     }
 
-    private String activation(Family.ClassifierHead kind) {
+    /**
+     * The classifier head's hidden layer ({@code classifier.dense}, {@code pre_classifier}, BERT's
+     * {@code bert.pooler.dense} under {@link Pooling#POOLER}), or null where features go straight to the output layer.
+     */
+    public String headDense() {
+        Family.ClassifierHead kind = family.classifier();
+        if (kind.dense == null && pooling != Pooling.POOLER) {
+            return null;
+        }
+        return kind.dense != null ? kind.dense : family.prefix() + ".pooler.dense";
+    }
+
+    /** The activation after {@link #headDense()}, by HuggingFace's config name. */
+    public String headActivation() {
+        Family.ClassifierHead kind = family.classifier();
         if (kind.activation != null) {
             return kind.activation;
         }

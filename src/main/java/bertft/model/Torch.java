@@ -31,7 +31,7 @@ public final class Torch {
         started = true;
     }
 
-    /** The intra-op thread count: {@code --threads}, else {@code $BERT_FT_THREADS}, else every core. */
+    /** Intra-op threads for every runtime bert-ft drives (libtorch, ONNX Runtime): {@code --threads}, else {@code $BERT_FT_THREADS}, else every core. */
     public static int threads() {
         String threads = System.getProperty(THREADS_PROPERTY);
         if (threads == null || threads.isBlank()) {

@@ -1,8 +1,8 @@
 package bertft.qa;
 
+import ai.djl.huggingface.tokenizers.Encoding;
 import bertft.data.SquadData;
-import ai.djl.ndarray.NDArray;
-import ai.djl.ndarray.NDManager;
+import bertft.infer.Forward;
 import bertft.model.Finite;
 import bertft.model.TaskModel;
 import bertft.text.BertTokenizer;
@@ -17,12 +17,17 @@ public final class QaAnswerer {
     public record Settings(int maxLength, int docStride, int maxQueryLength, int nBest, int maxAnswerLength,
             boolean version2, double nullThreshold, int batchSize) {}
 
-    private final TaskModel model;
+    private final Forward forward;
     private final BertTokenizer tokenizer;
     private final Settings s;
 
     public QaAnswerer(TaskModel model, BertTokenizer tokenizer, Settings settings) {
-        this.model = model;
+        this(Forward.of(model), tokenizer, settings);
+    }
+
+    /** An answerer over any runtime's forward pass (libtorch or ONNX Runtime). */
+    public QaAnswerer(Forward forward, BertTokenizer tokenizer, Settings settings) {
+        this.forward = forward;
         this.tokenizer = tokenizer;
         this.s = settings;
     }
@@ -35,22 +40,23 @@ public final class QaAnswerer {
         float[][] start = new float[windows.size()][];
         float[][] end = new float[windows.size()][];
         for (int[] idx : Batcher.inference(f.lengths(), s.batchSize())) {
-            try (NDManager m = NDManager.newBaseManager()) {
-                NDArray logits = model.forward(f.batch(idx, m)); // (B, T, 2)
-                int t = (int) logits.getShape().get(1);
-                float[] flat = logits.toFloatArray();
-                Finite.requireOutputs(flat, "the model's start/end logits");
-                for (int k = 0; k < idx.length; k++) {
-                    int n = windows.get(idx[k]).charStart().length;
-                    float[] a = new float[n];
-                    float[] b = new float[n];
-                    for (int i = 0; i < n; i++) {
-                        a[i] = flat[(k * t + i) * 2];
-                        b[i] = flat[(k * t + i) * 2 + 1];
-                    }
-                    start[idx[k]] = a;
-                    end[idx[k]] = b;
+            List<Encoding> batch = new ArrayList<>(idx.length);
+            for (int i : idx) {
+                batch.add(f.encodings().get(i));
+            }
+            float[] flat = forward.logits(batch); // (B, T, 2)
+            Finite.requireOutputs(flat, "the model's start/end logits");
+            int t = flat.length / (2 * idx.length);
+            for (int k = 0; k < idx.length; k++) {
+                int n = windows.get(idx[k]).charStart().length;
+                float[] a = new float[n];
+                float[] b = new float[n];
+                for (int i = 0; i < n; i++) {
+                    a[i] = flat[(k * t + i) * 2];
+                    b[i] = flat[(k * t + i) * 2 + 1];
                 }
+                start[idx[k]] = a;
+                end[idx[k]] = b;
             }
         }
         List<List<QaPostprocess.WindowLogits>> byQuestion = new ArrayList<>();

@@ -2,6 +2,7 @@ package bertft.run;
 
 import ai.djl.ndarray.NDManager;
 import bertft.data.LabelledData;
+import bertft.infer.Forward;
 import bertft.infer.Predictor;
 import bertft.model.Finite;
 import bertft.model.TaskModel;
@@ -24,7 +25,12 @@ import java.util.stream.IntStream;
 public abstract class Evaluator {
 
     /** The full report as JSON: {@code {"metrics": {...}, ...}}. */
-    public abstract JsonObject report(TaskModel model);
+    public JsonObject report(TaskModel model) {
+        return report(Forward.of(model));
+    }
+
+    /** The report for a model on any runtime (libtorch or ONNX Runtime). */
+    public abstract JsonObject report(Forward forward);
 
     /** The same evaluation on encoder features computed once (frozen encoder). */
     public Evaluator cached(TaskModel model, int batchSize) {
@@ -35,7 +41,7 @@ public abstract class Evaluator {
     public static Evaluator none() {
         return new Evaluator() {
             @Override
-            public JsonObject report(TaskModel model) {
+            public JsonObject report(Forward forward) {
                 return new JsonObject();
             }
         };
@@ -50,8 +56,8 @@ public abstract class Evaluator {
     public static Evaluator qa(TaskSpec spec, List<SquadData.Question> questions, BertTokenizer tok) {
         return new Evaluator() {
             @Override
-            public JsonObject report(TaskModel model) {
-                QaAnswerer answerer = new QaAnswerer(model, tok, qaSettings(spec));
+            public JsonObject report(Forward forward) {
+                QaAnswerer answerer = new QaAnswerer(forward, tok, qaSettings(spec));
                 List<QaPostprocess.Prediction> predictions = answerer.answer(questions);
                 return Scoring.qa(questions, predictions);
             }
@@ -79,21 +85,26 @@ public abstract class Evaluator {
         }
 
         @Override
-        public JsonObject report(TaskModel model) {
+        public JsonObject report(Forward forward) {
             Objective objective = TaskData.objective(spec.task());
-            float[][] scores;
+            float[][] scores = new Predictor(forward, objective, spec.evalBatchSize()).scores(features.encodings());
+            return Scoring.table(spec, data, labels, scores);
+        }
+
+        @Override
+        public JsonObject report(TaskModel model) {
             if (cache == null) {
-                scores = new Predictor(model, objective, spec.evalBatchSize()).scores(features.encodings());
-            } else {
-                scores = new float[features.size()][];
-                try (NDManager m = NDManager.newBaseManager()) {
-                    int[] all = IntStream.range(0, features.size()).toArray();
-                    float[] flat = objective.scores(model.headOnFeatures(cache.batch(all, m), false)).toFloatArray();
-                    Finite.requireOutputs(flat, "the model's scores");
-                    int c = flat.length / features.size();
-                    for (int i = 0; i < scores.length; i++) {
-                        scores[i] = java.util.Arrays.copyOfRange(flat, i * c, (i + 1) * c);
-                    }
+                return super.report(model);
+            }
+            Objective objective = TaskData.objective(spec.task());
+            float[][] scores = new float[features.size()][];
+            try (NDManager m = NDManager.newBaseManager()) {
+                int[] all = IntStream.range(0, features.size()).toArray();
+                float[] flat = objective.scores(model.headOnFeatures(cache.batch(all, m), false)).toFloatArray();
+                Finite.requireOutputs(flat, "the model's scores");
+                int c = flat.length / features.size();
+                for (int i = 0; i < scores.length; i++) {
+                    scores[i] = java.util.Arrays.copyOfRange(flat, i * c, (i + 1) * c);
                 }
             }
             return Scoring.table(spec, data, labels, scores);

@@ -2,12 +2,18 @@ package bertft.run;
 
 import bertft.UserError;
 import bertft.checkpoint.Checkpoint;
+import bertft.infer.Forward;
+import bertft.infer.InferenceRuntime;
+import bertft.model.BertConfig;
 import bertft.model.TaskModel;
+import bertft.onnx.OnnxExport;
+import bertft.onnx.OnnxModel;
 import bertft.task.TaskFiles;
 import bertft.task.TaskSpec;
 import bertft.text.BertTokenizer;
 import com.google.gson.JsonElement;
 import com.google.gson.JsonObject;
+import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
@@ -18,21 +24,26 @@ import java.util.Map;
  * A fine-tuned model directory with what its config says about the task: kind, labels, max length, head. A
  * bert-ft run says it in {@code bert_ft_task}; a HuggingFace task model through its head, {@code problem_type},
  * {@code id2label} and tokenizer_config.json.
+ *
+ * <p>The model runs on libtorch ({@link #model()}) or, for an ONNX export ({@code bert-ft export}) or with
+ * {@link InferenceRuntime#ONNX}, on ONNX Runtime; {@link #forward()} is the same pass on either.
  */
 public final class TrainedModel implements AutoCloseable {
     private final Path dir;
     private final TaskModel model;
+    private final OnnxModel onnx;
     private final BertTokenizer tokenizer;
     private final TaskSpec.Kind kind;
     private final List<String> labels;
     private final JsonObject task;
     private final int maxLength;
 
-    private TrainedModel(Path dir, TaskModel model, BertTokenizer tokenizer, TaskSpec.Kind kind, List<String> labels,
-            JsonObject task, int maxLength) {
+    private TrainedModel(Path dir, TaskModel model, OnnxModel onnx, BertTokenizer tokenizer, TaskSpec.Kind kind,
+            List<String> labels, JsonObject task, int maxLength) {
         this.maxLength = maxLength;
         this.dir = dir;
         this.model = model;
+        this.onnx = onnx;
         this.tokenizer = tokenizer;
         this.kind = kind;
         this.labels = labels;
@@ -41,9 +52,27 @@ public final class TrainedModel implements AutoCloseable {
 
     /**
      * Loads a bert-ft run directory or any HuggingFace task checkpoint ({@code *ForSequenceClassification},
-     * {@code *ForQuestionAnswering}); a checkpoint without a task head is refused.
+     * {@code *ForQuestionAnswering}) on libtorch, or an ONNX export (directory or .onnx file) on ONNX Runtime; a
+     * checkpoint without a task head is refused.
      */
     public static TrainedModel load(Path dir) {
+        return load(dir, null, null);
+    }
+
+    /** As {@link #load(Path)} on the given runtime (an ONNX runtime exports a checkpoint first, see {@link ModelExport}). */
+    public static TrainedModel load(Path dir, InferenceRuntime runtime) {
+        return load(dir, runtime, new java.io.PrintWriter(System.err, true));
+    }
+
+    /**
+     * As {@link #load(Path)} on {@code runtime} (null: libtorch for a checkpoint, ONNX Runtime for an export); an
+     * on-the-fly export is said on {@code err}.
+     */
+    public static TrainedModel load(Path dir, InferenceRuntime runtime, java.io.PrintWriter err) {
+        Path from = ModelExport.forRuntime(dir, runtime, err);
+        if (OnnxExport.isExport(from)) {
+            return loadOnnx(from);
+        }
         Checkpoint ckpt = Checkpoint.read(dir);
         JsonObject cfg = ckpt.config().json();
         JsonObject task = cfg.has("bert_ft_task") ? cfg.getAsJsonObject("bert_ft_task") : new JsonObject();
@@ -55,17 +84,64 @@ public final class TrainedModel implements AutoCloseable {
             int maxLength = task.has("max_length") ? task.get("max_length").getAsInt() : hubMaxLength(dir, ckpt, kind);
             BertTokenizer tok = BertTokenizer.load(dir, Math.min(maxLength, ckpt.config().maxTokens()),
                     ckpt.config().vocabSize());
-            return new TrainedModel(dir, model, tok, kind, labels, task, maxLength);
+            return new TrainedModel(dir, model, null, tok, kind, labels, task, maxLength);
         } catch (RuntimeException e) {
             model.close();
             throw e;
         }
     }
 
+    /**
+     * An ONNX export on ONNX Runtime: the .onnx file (or the directory's), with the task, labels and max length of
+     * the config.json beside it.
+     */
+    private static TrainedModel loadOnnx(Path path) {
+        Path dir = Files.isRegularFile(path) ? path.toAbsolutePath().getParent() : path;
+        Path configFile = dir.resolve("config.json");
+        if (!Files.isRegularFile(configFile)) {
+            throw new UserError(path + ": no config.json beside it (bert-ft reads the task, labels and max length from"
+                    + " the one `bert-ft export` writes)");
+        }
+        BertConfig config = BertConfig.read(configFile);
+        JsonObject cfg = config.json();
+        JsonObject task = cfg.has("bert_ft_task") ? cfg.getAsJsonObject("bert_ft_task") : new JsonObject();
+        if (!task.has("task") || !task.has("max_length")) {
+            throw new UserError(configFile + ": has no bert_ft_task (task, max_length); export the model with"
+                    + " `bert-ft export`");
+        }
+        String kindName = task.get("task").getAsString();
+        if (kindName.equals("embed")) {
+            throw new UserError(path + ": is a base-model export (last_hidden_state, sentence_embedding), it has no task"
+                    + " head; use it with `bert-ft embed`");
+        }
+        TaskSpec.Kind kind = TaskSpec.Kind.valueOf(kindName.toUpperCase(java.util.Locale.ROOT));
+        Path file = Files.isRegularFile(path) ? path : dir.resolve(cfg.has(OnnxExport.CONFIG_KEY)
+                ? cfg.getAsJsonObject(OnnxExport.CONFIG_KEY).get("file").getAsString() : OnnxExport.MODEL_FILE);
+        List<String> outputs = kind == TaskSpec.Kind.QA ? List.of("start_logits", "end_logits") : List.of("logits");
+        OnnxModel onnx = OnnxModel.open(file, outputs);
+        try {
+            List<String> labels = List.of();
+            if (kind != TaskSpec.Kind.QA) {
+                long n = onnx.lastDim("logits");
+                JsonObject id2label = cfg.has("id2label") ? cfg.getAsJsonObject("id2label") : new JsonObject();
+                labels = labels(cfg, (int) (n > 0 ? n : Math.max(1, id2label.size())), dir);
+            }
+            int maxLength = task.get("max_length").getAsInt();
+            BertTokenizer tok = BertTokenizer.load(dir, Math.min(maxLength, config.maxTokens()));
+            return new TrainedModel(dir, null, onnx, tok, kind, labels, task, maxLength);
+        } catch (RuntimeException e) {
+            onnx.close();
+            throw e;
+        }
+    }
+
     /** Label names by id from id2label ({@code LABEL_i} where it has none, as HuggingFace names them). */
     private static List<String> labels(JsonObject cfg, TaskModel model, Path dir) {
-        int outputs = (int) model.params().get(TaskModel.outputLayer(model.family(), model.head()) + ".weight")
-                .getShape().get(0);
+        return labels(cfg, (int) model.params().get(TaskModel.outputLayer(model.family(), model.head()) + ".weight")
+                .getShape().get(0), dir);
+    }
+
+    private static List<String> labels(JsonObject cfg, int outputs, Path dir) {
         JsonObject id2label = cfg.has("id2label") ? cfg.getAsJsonObject("id2label") : new JsonObject();
         List<String> labels = new ArrayList<>();
         for (int i = 0; i < outputs; i++) {
@@ -173,8 +249,22 @@ public final class TrainedModel implements AutoCloseable {
         return dir;
     }
 
+    /** The libtorch model; null when the model runs on ONNX Runtime (see {@link #forward()}). */
     public TaskModel model() {
         return model;
+    }
+
+    /** The inference pass on the runtime this model was loaded on. */
+    public Forward forward() {
+        if (onnx != null) {
+            return kind == TaskSpec.Kind.QA ? onnx::spanLogits : onnx::logits;
+        }
+        return Forward.of(model);
+    }
+
+    /** The ONNX Runtime session, or null on libtorch. */
+    public OnnxModel onnx() {
+        return onnx;
     }
 
     public BertTokenizer tokenizer() {
@@ -193,6 +283,11 @@ public final class TrainedModel implements AutoCloseable {
     @Override
     public void close() {
         tokenizer.close();
-        model.close();
+        if (model != null) {
+            model.close();
+        }
+        if (onnx != null) {
+            onnx.close();
+        }
     }
 }

@@ -45,4 +45,32 @@ public enum Objective {
             case REGRESSION, SPAN -> logits;
         };
     }
+
+    /** As {@link #scores(NDArray)} for one row of logits, in Java (for logits from any runtime). */
+    public float[] scores(float[] logits) {
+        float[] out = logits.clone();
+        switch (this) {
+            case SINGLE_LABEL -> {
+                float max = Float.NEGATIVE_INFINITY;
+                for (float x : logits) {
+                    max = Math.max(max, x);
+                }
+                double sum = 0;
+                for (int i = 0; i < out.length; i++) {
+                    out[i] = (float) Math.exp(logits[i] - max);
+                    sum += out[i];
+                }
+                for (int i = 0; i < out.length; i++) {
+                    out[i] = (float) (out[i] / sum);
+                }
+            }
+            case MULTI_LABEL -> {
+                for (int i = 0; i < out.length; i++) {
+                    out[i] = (float) (1 / (1 + Math.exp(-logits[i])));
+                }
+            }
+            case REGRESSION, SPAN -> { }
+        }
+        return out;
+    }
 }

@@ -1,0 +1,29 @@
+package bertft.infer;
+
+import bertft.UserError;
+import java.util.Locale;
+
+/** Where a model runs for inference: {@code --runtime torch|onnx|onnx-int8}. */
+public enum InferenceRuntime {
+    /** libtorch through DJL, the engine bert-ft trains with. */
+    TORCH,
+    /** ONNX Runtime on the model exported to fp32 ONNX (cached beside a run, see {@code bertft.onnx.OnnxCache}). */
+    ONNX,
+    /** ONNX Runtime on the model exported with int8 MatMul weights. */
+    ONNX_INT8;
+
+    /** The option's spelling: {@code onnx-int8}. */
+    public String spelling() {
+        return name().toLowerCase(Locale.ROOT).replace('_', '-');
+    }
+
+    /** Parses {@code --runtime}; a wrong value is a one-line error listing the right ones. */
+    public static InferenceRuntime parse(String value) {
+        for (InferenceRuntime r : values()) {
+            if (r.spelling().equals(value.strip().toLowerCase(Locale.ROOT))) {
+                return r;
+            }
+        }
+        throw new UserError("--runtime " + value + ": expected torch, onnx or onnx-int8");
+    }
+}
