@@ -45,7 +45,8 @@ final class ExportCommand implements Callable<Integer> {
             + " word embeddings to int8 rows.")
     String quantize;
 
-    @Option(names = "--opset", defaultValue = "" + OnnxExport.DEFAULT_OPSET, paramLabel = "N", description = "ONNX"
+    @Option(names = "--opset", defaultValue = "" + OnnxExport.DEFAULT_OPSET, paramLabel = "N", converter = Ints.Opset.class,
+            description = "ONNX"
             + " opset, " + OnnxExport.MIN_OPSET + " to " + OnnxExport.MAX_OPSET + " (default: ${DEFAULT-VALUE}; 17"
             + " writes LayerNormalization as one op).")
     int opset;

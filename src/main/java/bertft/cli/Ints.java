@@ -24,6 +24,19 @@ final class Ints {
         }
     }
 
+    /** An ONNX opset bert-ft writes. */
+    static final class Opset implements ITypeConverter<Integer> {
+        @Override
+        public Integer convert(String text) {
+            int v = parse(text, bertft.onnx.OnnxExport.MIN_OPSET);
+            if (v > bertft.onnx.OnnxExport.MAX_OPSET) {
+                throw new TypeConversionException("bert-ft writes opset " + bertft.onnx.OnnxExport.MIN_OPSET + " to "
+                        + bertft.onnx.OnnxExport.MAX_OPSET);
+            }
+            return v;
+        }
+    }
+
     /** An integer not below {@code min}; the message is what {@link BertFt} prints after the option and value. */
     abstract static class AtLeast implements ITypeConverter<Integer> {
         private final int min;
