@@ -138,13 +138,6 @@ public final class Bert implements Encoder {
         return params.containsKey("pooler.dense.weight");
     }
 
-    /** A copy of every parameter as engine-free tensors, for saving. */
-    @Override
-    public Map<String, TensorData> tensors() {
-        Map<String, TensorData> out = new LinkedHashMap<>();
-        params.forEach((k, v) -> out.put(k, toTensorData(v)));
-        return out;
-    }
 
     public static TensorData toTensorData(NDArray a) {
         ByteBuffer b = a.toByteBuffer();
@@ -245,8 +238,4 @@ public final class Bert implements Encoder {
         return Ops.layerNorm(x, params.get(name + ".weight"), params.get(name + ".bias"), config.layerNormEps());
     }
 
-    @Override
-    public void close() {
-        manager.close();
-    }
 }

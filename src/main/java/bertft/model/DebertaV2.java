@@ -215,13 +215,6 @@ public final class DebertaV2 implements Encoder {
         return manager;
     }
 
-    /** A copy of every parameter as engine-free tensors, for saving. */
-    @Override
-    public Map<String, TensorData> tensors() {
-        Map<String, TensorData> out = new LinkedHashMap<>();
-        params.forEach((k, v) -> out.put(k, Bert.toTensorData(v)));
-        return out;
-    }
 
     /**
      * Runs the encoder.
@@ -437,8 +430,4 @@ public final class DebertaV2 implements Encoder {
         return e.getAsString();
     }
 
-    @Override
-    public void close() {
-        manager.close();
-    }
 }

@@ -132,12 +132,6 @@ public final class DistilBert implements Encoder {
         return manager;
     }
 
-    @Override
-    public Map<String, TensorData> tensors() {
-        Map<String, TensorData> out = new LinkedHashMap<>();
-        params.forEach((k, v) -> out.put(k, Bert.toTensorData(v)));
-        return out;
-    }
 
     /** Runs the encoder; DistilBERT has no token types, so {@code tokenTypeIds} is ignored. */
     @Override
@@ -180,8 +174,4 @@ public final class DistilBert implements Encoder {
         return Ops.layerNorm(x, p(name + ".weight"), p(name + ".bias"), EPS);
     }
 
-    @Override
-    public void close() {
-        manager.close();
-    }
 }

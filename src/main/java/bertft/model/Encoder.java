@@ -3,6 +3,7 @@ package bertft.model;
 import ai.djl.ndarray.NDArray;
 import ai.djl.ndarray.NDManager;
 import bertft.checkpoint.TensorData;
+import java.util.LinkedHashMap;
 import java.util.Map;
 
 /** An encoder whose parameters are keyed by its family's HuggingFace base-model names (no task prefix). */
@@ -17,11 +18,18 @@ public interface Encoder extends AutoCloseable {
     NDManager manager();
 
     /** A copy of every parameter as engine-free tensors, for saving. */
-    Map<String, TensorData> tensors();
+    default Map<String, TensorData> tensors() {
+        Map<String, TensorData> out = new LinkedHashMap<>();
+        params().forEach((k, v) -> out.put(k, Bert.toTensorData(v)));
+        return out;
+    }
 
     /** (B,T) int64 ids, (B,T) type ids or null, (B,T) mask -> last_hidden_state (B,T,H). */
     NDArray forward(NDArray inputIds, NDArray tokenTypeIds, NDArray attentionMask, boolean training);
 
+    /** Frees the parameters (and whatever else lives in {@link #manager()}). */
     @Override
-    void close();
+    default void close() {
+        manager().close();
+    }
 }
