@@ -31,6 +31,15 @@ public final class TaskFiles {
      * @throws UserError naming the file and line, or the option, of the first mistake
      */
     public static TaskSpec load(Path yaml, Map<String, String> cliOverrides) {
+        return load(yaml, cliOverrides, Keys.TRAIN);
+    }
+
+    /** As {@link #load}, for {@code bert-ft adapt}: its own keys, no {@code task}, at least one {@code text} file. */
+    public static TaskSpec loadAdapt(Path yaml, Map<String, String> cliOverrides) {
+        return load(yaml, cliOverrides, Keys.ADAPT);
+    }
+
+    private static TaskSpec load(Path yaml, Map<String, String> cliOverrides, List<Key> keys) {
         String fileName = yaml == null ? null : yaml.toString();
         Map<String, Object> set = new LinkedHashMap<>();
         Map<String, Origin> origins = new LinkedHashMap<>();
@@ -40,7 +49,7 @@ public final class TaskFiles {
                 throw new UserError(fileName + ": empty task file (it needs at least 'task:' and 'train:')");
             }
             Values.Where document = new Values.Where(fileName, null);
-            for (Map.Entry<String, NodeTuple> e : Values.mapping(root, document, Keys.names()).entrySet()) {
+            for (Map.Entry<String, NodeTuple> e : Values.mapping(root, document, Keys.names(keys)).entrySet()) {
                 Key key = Keys.get(e.getKey());
                 Object v = Values.parse(key, e.getValue().getValueNode(), new Values.Where(fileName, key.name()));
                 if (v != null) {
@@ -52,26 +61,28 @@ public final class TaskFiles {
         }
         for (Map.Entry<String, String> e : cliOverrides.entrySet()) {
             String name = e.getKey().startsWith("--") ? e.getKey().substring(2) : e.getKey();
-            Key key = Keys.get(name);
+            Key key = keys.contains(Keys.get(name)) ? Keys.get(name) : null;
             if (key == null) {
-                String near = Keys.nearest(name, Keys.names());
+                String near = Keys.nearest(name, Keys.names(keys));
                 throw new UserError("unknown option '--" + name + "'"
                         + (near == null ? "" : " (did you mean '--" + near + "'?)"));
             }
             set.put(name, Values.parseText(key, e.getValue(), new Values.Where(null, name)));
             origins.put(name, new Origin(Source.CLI, "--" + name));
         }
-        return new Resolver(yaml, set, origins).resolve();
+        return new Resolver(yaml, keys, set, origins).resolve();
     }
 
     /** Fills presets and defaults into the explicit settings, then checks the settings against each other. */
     private static final class Resolver {
         private final Path yaml;
+        private final List<Key> keys;
         private final Map<String, Object> values = new LinkedHashMap<>();
         private final Map<String, Origin> origins;
 
-        Resolver(Path yaml, Map<String, Object> set, Map<String, Origin> origins) {
+        Resolver(Path yaml, List<Key> keys, Map<String, Object> set, Map<String, Origin> origins) {
             this.yaml = yaml;
+            this.keys = keys;
             this.values.putAll(set);
             this.origins = new LinkedHashMap<>(origins);
         }
@@ -81,7 +92,7 @@ public final class TaskFiles {
             Map<String, String> preset = Keys.PRESETS.getOrDefault(strategy, Map.of());
             Map<String, Object> resolved = new LinkedHashMap<>();
             Map<String, Origin> provenance = new LinkedHashMap<>();
-            for (Key k : Keys.ALL) {
+            for (Key k : keys) {
                 String n = k.name();
                 if (values.containsKey(n)) {
                     resolved.put(n, values.get(n));
@@ -97,8 +108,12 @@ public final class TaskFiles {
             values.clear();
             values.putAll(resolved);
             origins.putAll(provenance);
-            check();
-            return new TaskSpec(yaml, values, provenance);
+            if (keys == Keys.ADAPT) {
+                checkAdapt();
+            } else {
+                check();
+            }
+            return new TaskSpec(yaml, keys, values, provenance);
         }
 
         private Object defaultValue(Key k, Map<String, Object> resolved) {
@@ -106,11 +121,21 @@ public final class TaskFiles {
                 return null;
             }
             return switch (k.defaultText()) {
-                case Keys.FILE_NAME -> yaml == null ? "task"
+                case Keys.FILE_NAME -> yaml == null ? (keys == Keys.ADAPT ? "adapt" : "task")
                         : yaml.getFileName().toString().replaceFirst("\\.ya?ml$", "");
                 case Keys.RUNS_NAME -> Path.of("runs", (String) resolved.get("name"));
                 default -> Values.parseText(k, k.defaultText(), new Values.Where(null, k.name()));
             };
+        }
+
+        private void checkAdapt() {
+            if (values.get("text") == null || ((List<?>) values.get("text")).isEmpty()) {
+                throw new UserError((yaml == null ? "missing option --text" : yaml + ": missing key 'text'")
+                        + " (the unlabelled text files to adapt on)");
+            }
+            if (((Interval) values.get("eval-every")).unit() == Interval.Unit.AUTO) {
+                throw error("eval-every", "'auto' is only for unfreeze-every; use 'epoch' or a number of steps");
+            }
         }
 
         private void check() {
