@@ -68,7 +68,7 @@ public final class Corpus {
     }
 
     /** The documents of one file: a table's text-column (rows with empty text left out), else non-blank lines. */
-    static List<String> documents(Path file, TaskSpec spec) {
+    public static List<String> documents(Path file, TaskSpec spec) {
         String name = file.getFileName().toString().toLowerCase(Locale.ROOT);
         List<String> docs = new ArrayList<>();
         if (TABLES.contains(name.substring(name.lastIndexOf('.') + 1))) {

@@ -61,6 +61,7 @@ public final class Reports {
                 .append(sha256(modelDir.resolve("model.safetensors"))).append(")\n");
         List<Path> data = new java.util.ArrayList<>(java.util.Arrays.asList(spec.train(), spec.validation(), spec.test()));
         data.addAll(spec.text());
+        data.addAll(spec.domainText());
         for (Path p : data) {
             if (p != null && Files.exists(p)) {
                 sb.append("# data: ").append(p).append(" sha256 ").append(sha256(p)).append('\n');

@@ -160,6 +160,21 @@ public final class TaskFiles {
                     }
                 }
             }
+            if (values.get("domain-adversarial") != null) {
+                if (values.get("domain-text") == null) {
+                    throw error("domain-adversarial", "needs domain-text (the unlabelled target-domain text files)");
+                }
+                if (values.get("strategy").equals("frozen")) {
+                    throw error("domain-adversarial", "does nothing with strategy frozen: the encoder must train to"
+                            + " make the domains indistinguishable (use full, top-k, llrd, gradual or ulmfit)");
+                }
+                if (kind == Kind.QA) {
+                    throw error("domain-adversarial", "is for classification-style tasks, not qa");
+                }
+            }
+            if (kind == Kind.QA && values.get("validation-split") != null) {
+                throw error("validation-split", "is for table tasks; give qa a validation file");
+            }
             if (kind == Kind.QA) {
                 int window = (Integer) values.get("max-length") - (Integer) values.get("max-query-length") - 3;
                 if ((Integer) values.get("doc-stride") >= window) {
@@ -174,8 +189,8 @@ public final class TaskFiles {
                     throw error("early-stopping", "metric '" + metric + "' is not one of " + kind.metrics()
                             + " (task " + kind + ")");
                 }
-                if (values.get("validation") == null) {
-                    throw error("early-stopping", "needs a validation file (set validation)");
+                if (values.get("validation") == null && values.get("validation-split") == null) {
+                    throw error("early-stopping", "needs a validation file (set validation or validation-split)");
                 }
                 String mode = es.mode() != null ? es.mode() : Kind.lowerIsBetter(metric) ? "min" : "max";
                 values.put("early-stopping", new EarlyStopping(metric, es.patience(), mode));

@@ -157,6 +157,11 @@ public final class TaskSpec {
         return resolve("test");
     }
 
+    /** Whether the run is validated: a validation file, or (not for qa) a validation-split of train. */
+    public boolean validates() {
+        return validation() != null || (validationSplit() != null && task() != Kind.QA);
+    }
+
     /** The held-out fraction of train (or of adapt's text), or null for none. */
     public Double validationSplit() {
         return (Double) values.get("validation-split");
@@ -315,6 +320,18 @@ public final class TaskSpec {
     public Augment augment() {
         Augment a = (Augment) values.get("augment");
         return a == null ? Augment.NONE : a;
+    }
+
+    /** Target-domain text files resolved against data-dir (empty when unset). */
+    @SuppressWarnings("unchecked")
+    public List<Path> domainText() {
+        List<String> files = (List<String>) values.get("domain-text");
+        return files == null ? List.of() : files.stream().map(f -> dataDir().resolve(f)).toList();
+    }
+
+    /** The DANN weight lambda, or null for plain fine-tuning. */
+    public Double domainAdversarial() {
+        return (Double) values.get("domain-adversarial");
     }
 
     public boolean cacheFeatures() {
