@@ -80,6 +80,8 @@ class DomainAdversarialTest {
         JsonObject report = JsonParser.parseString(Files.readString(out.resolve("report.json"))).getAsJsonObject();
         assertTrue(report.toString().contains("validation-split 0.25"), "the validation split is named");
         assertTrue(report.has("validation"), report.keySet().toString());
+        String html = Files.readString(out.resolve("report.html"));
+        assertTrue(html.contains("Domain adaptation") && html.contains("domain-classifier accuracy"), "domain section");
         assertFalse(SafeTensors.read(out.resolve("model.safetensors")).keySet().stream()
                 .anyMatch(k -> k.startsWith("domain_classifier")), "the domain classifier is not part of the model");
     }
