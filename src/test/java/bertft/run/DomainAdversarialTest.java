@@ -53,6 +53,53 @@ class DomainAdversarialTest {
         assertEquals(0.5, DomainAdversary.lambda(0.5, 1), 1e-4);
     }
 
+    /**
+     * The reversal layer hands the features -lambda times the domain loss's gradient: a step along what the encoder
+     * receives raises the domain loss, and the gradient scales with lambda.
+     */
+    @Test
+    void gradientReversalNegatesAndScalesTheDomainGradient(@TempDir Path tmp) {
+        Path dir = Tiny.checkpoint(tmp.resolve("tiny"), 3);
+        try (var model = bertft.model.TaskModel.create(bertft.checkpoint.Checkpoint.read(dir),
+                bertft.model.TaskModel.Head.CLASSIFIER, 2, bertft.model.TaskModel.Pooling.MEAN, 0, 1, "tiny", false);
+                var tok = Tiny.tokenizer(16); ai.djl.ndarray.NDManager m = ai.djl.ndarray.NDManager.newBaseManager()) {
+            var target = new bertft.train.Features(List.of(tok.encode("the food was good"), tok.encode("horse riding")),
+                    List.of());
+            float[] x0 = new float[4 * 32];
+            Random r = new Random(1);
+            for (int i = 0; i < x0.length; i++) {
+                x0[i] = (float) r.nextGaussian();
+            }
+            float[][] grads = new float[2][];
+            double[] losses = new double[3];
+            for (int run = 0; run < 2; run++) {
+                try (DomainAdversary adv = new DomainAdversary(target, 32, run + 1, 0.5, 7, m)) {
+                    ai.djl.ndarray.NDArray x = m.create(x0, new ai.djl.ndarray.types.Shape(4, 32));
+                    x.setRequiresGradient(true);
+                    try (var gc = ai.djl.engine.Engine.getInstance().newGradientCollector()) {
+                        var loss = adv.loss(model, x, false, 0, 0, 1.0, m);
+                        losses[run] = loss.getFloat();
+                        gc.backward(loss);
+                    }
+                    grads[run] = x.getGradient().toFloatArray();
+                    if (run == 0) { // a small step along the reversed gradient raises the domain loss
+                        float[] moved = x0.clone();
+                        for (int i = 0; i < moved.length; i++) {
+                            moved[i] -= 0.5f * grads[0][i];
+                        }
+                        losses[2] = adv.loss(model, m.create(moved, new ai.djl.ndarray.types.Shape(4, 32)), false, 0, 0,
+                                1.0, m).getFloat();
+                    }
+                }
+            }
+            assertTrue(losses[2] > losses[0], "descending the reversed gradient ascends the loss: " + losses[0]
+                    + " -> " + losses[2]);
+            for (int i = 0; i < grads[0].length; i++) {
+                assertEquals(2 * grads[0][i], grads[1][i], 1e-5 + 1e-3 * Math.abs(grads[1][i]), "lambda scales it");
+            }
+        }
+    }
+
     @Test
     void dannLogsDomainAccuracyAndValidatesOnASeededSplit(@TempDir Path tmp) throws IOException {
         Path model = Tiny.checkpoint(tmp.resolve("tiny"), 3);
