@@ -14,8 +14,9 @@ import picocli.CommandLine.Option;
 @Command(name = "bert-ft", mixinStandardHelpOptions = true, versionProvider = BertFt.Version.class,
         description = "Fine-tune pretrained BERT-family encoders (HuggingFace checkpoints) for classification "
                 + "and question answering, in Java.",
-        subcommands = {TrainCommand.class, EvaluateCommand.class, ClassifyCommand.class, CompareCommand.class,
-                QaCommand.class, EmbedCommand.class, ExportCommand.class, ModelsCommand.class, BenchCommand.class,
+        subcommands = {TrainCommand.class, AdaptCommand.class, EvaluateCommand.class, ClassifyCommand.class,
+                CompareCommand.class, QaCommand.class, EmbedCommand.class, ExportCommand.class, ModelsCommand.class,
+                BenchCommand.class,
                 CommandLine.HelpCommand.class})
 public final class BertFt {
     /** Exit code for a user mistake (bad file, bad option value). */
@@ -46,6 +47,7 @@ public final class BertFt {
         CommandLine cl = new CommandLine(new BertFt());
         TaskOptions.addTo(cl.getSubcommands().get("train"));
         TaskOptions.addTo(cl.getSubcommands().get("compare"));
+        TaskOptions.addTo(cl.getSubcommands().get("adapt"), bertft.task.TaskSpec.adaptKeys());
         cl.setExecutionExceptionHandler(errors());
         cl.setParameterExceptionHandler(BertFt::badArguments);
         cl.setExecutionStrategy(BertFt::execute);

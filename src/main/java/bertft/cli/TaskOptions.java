@@ -5,6 +5,7 @@ import bertft.task.TaskFiles;
 import bertft.task.TaskSpec;
 import java.nio.file.Path;
 import java.util.LinkedHashMap;
+import java.util.List;
 import java.util.Map;
 import picocli.CommandLine;
 import picocli.CommandLine.Model.CommandSpec;
@@ -19,16 +20,22 @@ final class TaskOptions {
 
     /** Adds one option per task key to {@code command}, skipping names the command already defines. */
     static void addTo(CommandLine command) {
+        addTo(command, TaskSpec.keys());
+    }
+
+    /** As {@link #addTo(CommandLine)} for another command's keys; list keys may be repeated ({@code --text a --text b}). */
+    static void addTo(CommandLine command, List<Key> keys) {
         CommandSpec spec = command.getCommandSpec();
-        for (Key k : TaskSpec.keys()) {
+        for (Key k : keys) {
             if (spec.findOption(k.option()) != null) {
                 continue;
             }
             String help = k.description()
                     + (k.allowed().isEmpty() ? "" : " (" + String.join(" | ", k.allowed()) + ")")
                     + (k.defaultText() == null ? "" : " Default: " + k.defaultText() + ".");
-            spec.addOption(OptionSpec.builder(k.option()).paramLabel(label(k)).type(String.class)
-                    .description(help).build());
+            OptionSpec.Builder b = OptionSpec.builder(k.option()).paramLabel(label(k)).description(help);
+            spec.addOption(k.type() == Key.Type.LIST ? b.type(List.class).auxiliaryTypes(String.class).build()
+                    : b.type(String.class).build());
         }
     }
 
@@ -46,11 +53,18 @@ final class TaskOptions {
 
     /** The task-key options the user gave, by key name. */
     static Map<String, String> overrides(CommandSpec spec) {
+        return overrides(spec, TaskSpec.keys());
+    }
+
+    /** The options of {@code keys} the user gave, by key name (repeated list options joined by commas). */
+    static Map<String, String> overrides(CommandSpec spec, List<Key> keys) {
         Map<String, String> out = new LinkedHashMap<>();
         CommandLine.ParseResult pr = spec.commandLine().getParseResult();
-        for (Key k : TaskSpec.keys()) {
+        for (Key k : keys) {
             if (pr.hasMatchedOption(k.option())) {
-                out.put(k.name(), pr.matchedOptionValue(k.option(), ""));
+                Object v = pr.matchedOptionValue(k.option(), "");
+                out.put(k.name(), v instanceof List<?> l ? String.join(",", l.stream().map(String::valueOf).toList())
+                        : v.toString());
             }
         }
         return out;

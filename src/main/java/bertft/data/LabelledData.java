@@ -135,6 +135,39 @@ public final class LabelledData {
         }).filter(Objects::nonNull);
     }
 
+    /**
+     * A seeded split for a validation set carved from training data: {@code [rest, heldOut]}, {@code share} of the
+     * examples (at least one) held out, named {@code file (validation-split S)} in messages.
+     */
+    public LabelledData[] split(double share, long seed) {
+        List<Integer> order = new ArrayList<>(java.util.stream.IntStream.range(0, examples.size()).boxed().toList());
+        Collections.shuffle(order, new java.util.Random(seed));
+        int held = (int) Math.max(1, Math.round(examples.size() * share));
+        if (held >= examples.size()) {
+            throw new UserError(file + ": validation-split " + share + " leaves no training examples");
+        }
+        List<Example> rest = new ArrayList<>();
+        List<Example> out = new ArrayList<>();
+        for (int k = 0; k < order.size(); k++) {
+            (k < held ? out : rest).add(examples.get(order.get(k)));
+        }
+        return new LabelledData[] {withExamples(file, rest), withExamples(file + " (validation-split " + share + ")", out)};
+    }
+
+    private LabelledData withExamples(String name, List<Example> list) {
+        long[] c = new long[counts.length];
+        for (Example e : list) {
+            if (e.labels() != null) {
+                for (int id : e.labels()) {
+                    c[id]++;
+                }
+            } else if (e.label() >= 0) {
+                c[e.label()]++;
+            }
+        }
+        return new LabelledData(name, kind, labels, list, c, Map.of());
+    }
+
     /** The file as named in messages. */
     public String file() {
         return file;

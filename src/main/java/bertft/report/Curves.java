@@ -14,6 +14,48 @@ final class Curves {
 
     private Curves() {}
 
+    /**
+     * Domain-adversarial runs: the domain classifier's accuracy per step (source vs target; 0.5 = the domains can no
+     * longer be told apart, a proxy of the A-distance) and lambda, and the task metric on the source validation and
+     * target test splits side by side.
+     */
+    static void domain(Html h, JsonObject report, List<JsonObject> log) {
+        TreeMap<Long, JsonObject> steps = new TreeMap<>();
+        for (JsonObject o : log) {
+            if (o.has("domain") && o.has("step")) {
+                steps.put(o.get("step").getAsLong(), o.getAsJsonObject("domain"));
+            }
+        }
+        if (steps.isEmpty()) {
+            return;
+        }
+        h.h2("Domain adaptation");
+        List<Long> xs = thin(new ArrayList<>(steps.keySet()));
+        double[] x = xs.stream().mapToDouble(Long::doubleValue).toArray();
+        double[] acc = xs.stream().mapToDouble(s -> steps.get(s).get("accuracy").getAsDouble()).toArray();
+        double[] lambda = xs.stream().mapToDouble(s -> steps.get(s).get("lambda").getAsDouble()).toArray();
+        h.figure(Svg.lines("domain classifier", "optimizer step", "accuracy / lambda", List.of(
+                new Svg.Series("domain-classifier accuracy", x, acc), new Svg.Series("accuracy (EMA 0.9)", x, ema(acc)),
+                new Svg.Series("lambda", x, lambda)), List.of()),
+                "Domain-classifier accuracy on each step's source and target texts (0.5: indistinguishable), and"
+                        + " the gradient-reversal weight lambda.");
+        List<List<String>> rows = new ArrayList<>();
+        for (String split : List.of("validation", "test")) {
+            if (report.has(split) && report.getAsJsonObject(split).has("metrics")) {
+                JsonObject m = report.getAsJsonObject(split).getAsJsonObject("metrics");
+                for (String k : List.of("accuracy", "macro_f1", "micro_f1", "pearson")) {
+                    if (m.has(k) && HtmlReport.isNumber(m.get(k))) {
+                        rows.add(List.of(split.equals("validation") ? "source validation" : "target test", k,
+                                HtmlReport.fmt(m.get(k).getAsDouble())));
+                    }
+                }
+            }
+        }
+        if (!rows.isEmpty()) {
+            h.table(List.of("split", "metric", "value"), rows);
+        }
+    }
+
     static void training(Html h, JsonObject training, List<JsonObject> log) {
         h.h2("Training");
         h.table(List.of("setting", "value"), HtmlReport.flatten("", training));

@@ -29,6 +29,7 @@ public final class HtmlReport {
         if (report.has("training")) {
             Curves.training(h, report.getAsJsonObject("training"), log);
         }
+        Curves.domain(h, report, log);
         JsonObject trainLabels = report.has("train_label_distribution")
                 ? report.getAsJsonObject("train_label_distribution") : null;
         for (String split : List.of("validation", "test")) {

@@ -18,6 +18,8 @@ import java.util.Map;
 final class Loop implements Trainer.Listener {
     /** Test hook: a system property naming a step after whose checkpoint the run dies, as if killed. */
     static final String STOP_AFTER_STEP = "bertft.stopAfterStep";
+    /** The DANN domain classifier's weights in the resume state (not part of the model). */
+    static final String DOMAIN_FILE = "domain_classifier.safetensors";
 
     private final TaskSpec spec;
     private final TaskModel model;
@@ -53,7 +55,19 @@ final class Loop implements Trainer.Listener {
     }
 
     Trainer.Position restore(Path last) {
-        ResumeState.Progress p = ResumeState.load(last, model, trainer.optimizer());
+        Map<String, ai.djl.ndarray.NDArray> params = model.params();
+        bertft.train.DomainAdversary adversary = trainer.adversary();
+        if (adversary != null) {
+            Path file = last.resolve(DOMAIN_FILE);
+            if (!java.nio.file.Files.exists(file)) {
+                throw new bertft.UserError(last + ": no " + DOMAIN_FILE + " for domain-adversarial training; start"
+                        + " the run again");
+            }
+            bertft.checkpoint.SafeTensors.read(file).forEach(adversary::load);
+            params = new java.util.LinkedHashMap<>(params);
+            params.putAll(adversary.params());
+        }
+        ResumeState.Progress p = ResumeState.load(last, params, trainer.optimizer());
         best = p.best();
         bestStep = p.bestStep();
         badEvals = p.badEvals();
@@ -69,7 +83,7 @@ final class Loop implements Trainer.Listener {
      * second pass over the data (a SQuAD dev pass takes minutes).
      */
     Map<String, Double> evaluate(TaskModel m) {
-        if (spec.validation() == null) {
+        if (!spec.validates()) {
             return Map.of(); // nothing to score: the latest model is kept
         }
         bertft.Fault.at("eval");
@@ -90,6 +104,11 @@ final class Loop implements Trainer.Listener {
     public void step(long step, long total, int epoch, double loss, double lr, Map<String, Double> groupLr,
             double gradNorm, long tokens, double seconds) {
         log.step(step, total, epoch, loss, lr, groupLr, gradNorm, tokens, seconds);
+    }
+
+    @Override
+    public void domain(long step, double loss, double accuracy, double lambda) {
+        log.domain(step, loss, accuracy, lambda);
     }
 
     @Override
@@ -138,6 +157,9 @@ final class Loop implements Trainer.Listener {
     public void checkpoint(Trainer.Position next) {
         ResumeState.save(out.resolve("last"), model, configExtra, tok, trainer.optimizer(),
                 new ResumeState.Progress(next, best, bestStep, badEvals, elapsedBefore + log.elapsed()));
+        if (trainer.adversary() != null) { // written after the directory it joins; restore() says if it is missing
+            bertft.checkpoint.SafeTensors.write(out.resolve("last").resolve(DOMAIN_FILE), trainer.adversary().tensors());
+        }
         if (Long.getLong(STOP_AFTER_STEP, -1L) == next.step()) {
             throw new IllegalStateException("stopped after step " + next.step() + " (" + STOP_AFTER_STEP + ")");
         }

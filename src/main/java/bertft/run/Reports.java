@@ -59,7 +59,10 @@ public final class Reports {
         sb.append("# Resolved by bert-ft ").append(BertFt.version()).append(" at ").append(Instant.now()).append('\n');
         sb.append("# model: ").append(modelDir.toAbsolutePath()).append(" (model.safetensors sha256 ")
                 .append(sha256(modelDir.resolve("model.safetensors"))).append(")\n");
-        for (Path p : new Path[] {spec.train(), spec.validation(), spec.test()}) {
+        List<Path> data = new java.util.ArrayList<>(java.util.Arrays.asList(spec.train(), spec.validation(), spec.test()));
+        data.addAll(spec.text());
+        data.addAll(spec.domainText());
+        for (Path p : data) {
             if (p != null && Files.exists(p)) {
                 sb.append("# data: ").append(p).append(" sha256 ").append(sha256(p)).append('\n');
             }

@@ -41,7 +41,11 @@ public final class ResumeState {
 
     public static void save(Path dir, TaskModel model, JsonObject configExtra, BertTokenizer tok, AdamW adam,
             Progress p) {
-        Checkpoint ckpt = model.checkpoint(configExtra);
+        save(dir, model.checkpoint(configExtra), tok, adam, p);
+    }
+
+    /** Saves the weights of {@code ckpt} with the optimizer and loop state (any model the loop trains). */
+    public static void save(Path dir, Checkpoint ckpt, BertTokenizer tok, AdamW adam, Progress p) {
         AtomicFiles.writeDirectory(dir, tmp -> {
             ckpt.fill(tmp, tok);
             Fault.at("save-state");
@@ -68,6 +72,11 @@ public final class ResumeState {
 
     /** Restores the optimizer into {@code adam} (weights are loaded by the caller from the same dir). */
     public static Progress load(Path dir, TaskModel model, AdamW adam) {
+        return load(dir, model.params(), adam);
+    }
+
+    /** As {@link #load(Path, TaskModel, AdamW)} for parameters by HuggingFace name. */
+    public static Progress load(Path dir, Map<String, NDArray> params, AdamW adam) {
         Path statePath = dir.resolve("trainer_state.json");
         if (!Files.exists(statePath)) {
             throw new UserError(dir + ": nothing to resume (no trainer_state.json)");
@@ -81,7 +90,7 @@ public final class ResumeState {
         Map<String, TensorData> moments = SafeTensors.read(dir.resolve("optimizer.safetensors"));
         JsonObject steps = state.getAsJsonObject("optimizer_steps");
         for (String name : steps.keySet()) {
-            NDArray p = model.params().get(name);
+            NDArray p = params.get(name);
             if (p == null) {
                 throw new UserError(dir + ": optimizer state for unknown parameter " + name);
             }

@@ -111,6 +111,7 @@ public final class TrainJob {
                     err.printf("features cached in %.1fs; from now on only the head runs%n", cacheSeconds);
                 }
                 JsonObject configExtra = data.configExtra();
+                trainer.adversary(domainAdversary(tok, base.config(), manager));
                 Loop loop = new Loop(spec, model, tok, trainer, evaluator, configExtra, out, err);
                 Trainer.Position start = Trainer.Position.START;
                 if (resume) {
@@ -148,7 +149,7 @@ public final class TrainJob {
             JsonObject training, double seconds, long trainable, long tokens, JsonObject bestValidation) {
         try (TaskModel best = TaskModel.load(Checkpoint.read(out), head, out.toString())) {
             // the best model's validation report from the training loop, else (resumed run) a fresh pass
-            JsonObject validation = spec.validation() == null ? null
+            JsonObject validation = !spec.validates() ? null
                     : bestValidation != null ? bestValidation : data.evaluator().report(best);
             JsonObject test = null;
             LabelledData testData = null;
@@ -166,7 +167,8 @@ public final class TrainJob {
             if (validation != null) {
                 splits.put("validation", data.validationData());
                 reports.put("validation", validation);
-                extra.addProperty("validation_data", spec.validation().toString());
+                extra.addProperty("validation_data", data.validationData() != null ? data.validationData().file()
+                        : spec.validation().toString());
             }
             if (test != null) {
                 splits.put("test", testData);
@@ -242,6 +244,24 @@ public final class TrainJob {
     private long maskId;
     private long started;
 
+    /** The DANN domain classifier over the domain-text, or null when domain-adversarial is off. */
+    private bertft.train.DomainAdversary domainAdversary(BertTokenizer tok, bertft.model.BertConfig c,
+            NDManager parent) {
+        if (spec.domainAdversarial() == null) {
+            return null;
+        }
+        List<ai.djl.huggingface.tokenizers.Encoding> texts = new java.util.ArrayList<>();
+        for (Path f : spec.domainText()) {
+            for (String d : bertft.adapt.Corpus.documents(f, spec)) {
+                texts.add(tok.encode(d));
+            }
+        }
+        err.printf("domain-adversarial %s: %d target-domain texts from %s%n", spec.domainAdversarial(), texts.size(),
+                spec.domainText());
+        return new bertft.train.DomainAdversary(new Features(texts, List.of()), c.hiddenSize(),
+                spec.domainAdversarial(), c.initializerRange(), spec.seed(), parent);
+    }
+
     private Trainer.Settings settings(long evalEvery, Strategy strategy) {
         return new Trainer.Settings(spec.batchSize(), spec.epochs(), spec.learningRate(), spec.headLearningRate(),
                 spec.warmupRatio(), spec.schedule(), spec.weightDecay(), spec.maxGradNorm(),
@@ -271,8 +291,14 @@ public final class TrainJob {
                     + " (add them to fix the order)");
         }
         LabelledData train = LabelledData.read(spec, labels, trainFile);
-        err.println(train.summary());
         LabelledData validation = spec.validation() != null ? LabelledData.read(spec, labels, spec.validation()) : null;
+        if (validation == null && spec.validationSplit() != null) {
+            LabelledData[] parts = train.split(spec.validationSplit(), spec.seed());
+            train = parts[0];
+            validation = parts[1];
+            err.println(validation.summary());
+        }
+        err.println(train.summary());
         double[] w = bertft.data.ClassWeights.of(spec, train);
         float[] weights = null;
         if (w != null) {

@@ -34,6 +34,10 @@ final class Keys {
             key("train", PATH, null, "Training file, relative to data-dir (.csv, .tsv, .jsonl; SQuAD .json for qa)."),
             key("validation", PATH, null, "Validation file, relative to data-dir; evaluated during training."),
             key("test", PATH, null, "Test file, relative to data-dir; evaluated once after training."),
+            key("validation-split", DOUBLE, null, "(0, 1)",
+                    "Fraction of train held out (seeded) as validation when no validation file is set; adapt: 0.05."),
+            key("text", LIST, null,
+                    "Unlabelled text files, relative to data-dir: .csv/.tsv/.jsonl through text-column, others one document per line (adapt)."),
             key("text-column", STRING, "text", "Column holding the text."),
             key("text-pair-column", STRING, null, "Column holding the second text of sentence-pair tasks."),
             key("label-column", STRING, "label", "Column holding the label (multilabel: names joined by label-separator)."),
@@ -70,6 +74,10 @@ final class Keys {
             key("unfreeze-every", INTERVAL, null,
                     "Unfreeze one more layer every '500 steps', '1 epoch' or 'auto' = total/(2(L+2)) steps (gradual, ulmfit)."),
             key("augment", AUGMENT, null, "{token-dropout: p, token-mask: p}: training-time token noise."),
+            key("domain-text", LIST, null,
+                    "Unlabelled target-domain text files, relative to data-dir, read with text-column (domain-adversarial)."),
+            key("domain-adversarial", DOUBLE, null, "> 0",
+                    "DANN: weight of the gradient-reversed domain loss, ramped by 2/(1+exp(-10p))-1; needs domain-text."),
             key("cache-features", BOOL, "true", "Compute the frozen encoder's features once (frozen)."),
             key("out", PATH, RUNS_NAME, "Run directory."),
             key("doc-stride", INT, "128", ">= 1", "Overlap in tokens between windows of a long context (qa)."),
@@ -77,7 +85,14 @@ final class Keys {
             key("max-answer-length", INT, "30", ">= 1", "Longest answer span in tokens (qa)."),
             key("n-best", INT, "20", ">= 1", "Start and end candidates considered per window (qa)."),
             key("null-threshold", DOUBLE, "0.0", "Answer \"\" when null score - best span score exceeds this (qa, version-2)."),
-            key("version-2", BOOL, "false", "SQuAD 2.0: questions may have no answer (qa)."));
+            key("version-2", BOOL, "false", "SQuAD 2.0: questions may have no answer (qa)."),
+            key("mlm-probability", DOUBLE, "0.15", "(0, 1)", "Share of tokens chosen for masked-LM prediction (adapt)."),
+            key("whole-word-mask", BOOL, "false", "Mask whole words: all sub-tokens of a chosen word together (adapt)."),
+            key("line-by-line", BOOL, "false",
+                    "Keep each document as one sequence (truncated) instead of concatenating into max-length blocks (adapt)."));
+
+    /** Keys only {@code bert-ft adapt} reads. */
+    private static final List<String> ADAPT_ONLY = List.of("text", "mlm-probability", "whole-word-mask", "line-by-line");
 
     /** What each strategy sets when the user did not: only unfreezing and decay settings. */
     static final Map<String, Map<String, String>> PRESETS = Map.of(
@@ -93,6 +108,15 @@ final class Keys {
         }
     }
 
+    /** The keys of {@code train} and {@code compare} task files. */
+    static final List<Key> TRAIN = ALL.stream().filter(k -> !ADAPT_ONLY.contains(k.name())).toList();
+
+    /** The keys of {@code adapt} task files: the shared ones it uses, then its own. */
+    static final List<Key> ADAPT = java.util.stream.Stream.of("name", "model", "data-dir", "text", "text-column",
+            "validation-split", "max-length", "line-by-line", "mlm-probability", "whole-word-mask", "batch-size",
+            "eval-batch-size", "epochs", "learning-rate", "warmup-ratio", "schedule", "weight-decay", "max-grad-norm",
+            "gradient-accumulation", "seed", "eval-every", "out").map(BY_NAME::get).toList();
+
     private Keys() {}
 
     /** The key called {@code name}, or null. */
@@ -100,9 +124,9 @@ final class Keys {
         return BY_NAME.get(name);
     }
 
-    /** All key names, in registry order. */
-    static List<String> names() {
-        return List.copyOf(BY_NAME.keySet());
+    /** The names of {@code keys}, in their order. */
+    static List<String> names(List<Key> keys) {
+        return keys.stream().map(Key::name).toList();
     }
 
     /** The name among {@code candidates} nearest to a misspelt {@code name} by edit distance, or null if none is close. */

@@ -32,6 +32,15 @@ public final class TaskFiles {
      * @throws UserError naming the file and line, or the option, of the first mistake
      */
     public static TaskSpec load(Path yaml, Map<String, String> cliOverrides) {
+        return load(yaml, cliOverrides, Keys.TRAIN);
+    }
+
+    /** As {@link #load}, for {@code bert-ft adapt}: its own keys, no {@code task}, at least one {@code text} file. */
+    public static TaskSpec loadAdapt(Path yaml, Map<String, String> cliOverrides) {
+        return load(yaml, cliOverrides, Keys.ADAPT);
+    }
+
+    private static TaskSpec load(Path yaml, Map<String, String> cliOverrides, List<Key> keys) {
         String fileName = yaml == null ? null : yaml.toString();
         Map<String, Object> set = new LinkedHashMap<>();
         Map<String, Origin> origins = new LinkedHashMap<>();
@@ -41,7 +50,7 @@ public final class TaskFiles {
                 throw new UserError(fileName + ": empty task file (it needs at least 'task:' and 'train:')");
             }
             Values.Where document = new Values.Where(fileName, null);
-            for (Map.Entry<String, NodeTuple> e : Values.mapping(root, document, Keys.names()).entrySet()) {
+            for (Map.Entry<String, NodeTuple> e : Values.mapping(root, document, Keys.names(keys)).entrySet()) {
                 Key key = Keys.get(e.getKey());
                 Object v = Values.parse(key, e.getValue().getValueNode(), new Values.Where(fileName, key.name()));
                 if (v != null) {
@@ -53,26 +62,28 @@ public final class TaskFiles {
         }
         for (Map.Entry<String, String> e : cliOverrides.entrySet()) {
             String name = e.getKey().startsWith("--") ? e.getKey().substring(2) : e.getKey();
-            Key key = Keys.get(name);
+            Key key = keys.contains(Keys.get(name)) ? Keys.get(name) : null;
             if (key == null) {
-                String near = Keys.nearest(name, Keys.names());
+                String near = Keys.nearest(name, Keys.names(keys));
                 throw new UserError("unknown option '--" + name + "'"
                         + (near == null ? "" : " (did you mean '--" + near + "'?)"));
             }
             set.put(name, Values.parseText(key, e.getValue(), new Values.Where(null, name)));
             origins.put(name, new Origin(Source.CLI, "--" + name));
         }
-        return new Resolver(yaml, set, origins).resolve();
+        return new Resolver(yaml, keys, set, origins).resolve();
     }
 
     /** Fills presets and defaults into the explicit settings, then checks the settings against each other. */
     private static final class Resolver {
         private final Path yaml;
+        private final List<Key> keys;
         private final Map<String, Object> values = new LinkedHashMap<>();
         private final Map<String, Origin> origins;
 
-        Resolver(Path yaml, Map<String, Object> set, Map<String, Origin> origins) {
+        Resolver(Path yaml, List<Key> keys, Map<String, Object> set, Map<String, Origin> origins) {
             this.yaml = yaml;
+            this.keys = keys;
             this.values.putAll(set);
             this.origins = new LinkedHashMap<>(origins);
         }
@@ -82,7 +93,7 @@ public final class TaskFiles {
             Map<String, String> preset = Keys.PRESETS.getOrDefault(strategy, Map.of());
             Map<String, Object> resolved = new LinkedHashMap<>();
             Map<String, Origin> provenance = new LinkedHashMap<>();
-            for (Key k : Keys.ALL) {
+            for (Key k : keys) {
                 String n = k.name();
                 if (values.containsKey(n)) {
                     resolved.put(n, values.get(n));
@@ -102,8 +113,12 @@ public final class TaskFiles {
             values.clear();
             values.putAll(resolved);
             origins.putAll(provenance);
-            check();
-            return new TaskSpec(yaml, values, provenance);
+            if (keys == Keys.ADAPT) {
+                checkAdapt();
+            } else {
+                check();
+            }
+            return new TaskSpec(yaml, keys, values, provenance);
         }
 
         /** The name becomes a directory under runs/: one plain path component, never a way out of runs/. */
@@ -121,11 +136,21 @@ public final class TaskFiles {
                 return null;
             }
             return switch (k.defaultText()) {
-                case Keys.FILE_NAME -> yaml == null ? "task"
+                case Keys.FILE_NAME -> yaml == null ? (keys == Keys.ADAPT ? "adapt" : "task")
                         : yaml.getFileName().toString().replaceFirst("\\.ya?ml$", "");
                 case Keys.RUNS_NAME -> Path.of("runs", (String) resolved.get("name"));
                 default -> Values.parseText(k, k.defaultText(), new Values.Where(null, k.name()));
             };
+        }
+
+        private void checkAdapt() {
+            if (values.get("text") == null || ((List<?>) values.get("text")).isEmpty()) {
+                throw new UserError((yaml == null ? "missing option --text" : yaml + ": missing key 'text'")
+                        + " (the unlabelled text files to adapt on)");
+            }
+            if (((Interval) values.get("eval-every")).unit() == Interval.Unit.AUTO) {
+                throw error("eval-every", "'auto' is only for unfreeze-every; use 'epoch' or a number of steps");
+            }
         }
 
         private void check() {
@@ -150,6 +175,21 @@ public final class TaskFiles {
                     }
                 }
             }
+            if (values.get("domain-adversarial") != null) {
+                if (values.get("domain-text") == null) {
+                    throw error("domain-adversarial", "needs domain-text (the unlabelled target-domain text files)");
+                }
+                if (values.get("strategy").equals("frozen")) {
+                    throw error("domain-adversarial", "does nothing with strategy frozen: the encoder must train to"
+                            + " make the domains indistinguishable (use full, top-k, llrd, gradual or ulmfit)");
+                }
+                if (kind == Kind.QA) {
+                    throw error("domain-adversarial", "is for classification-style tasks, not qa");
+                }
+            }
+            if (kind == Kind.QA && values.get("validation-split") != null) {
+                throw error("validation-split", "is for table tasks; give qa a validation file");
+            }
             if (kind == Kind.QA) {
                 int window = (Integer) values.get("max-length") - (Integer) values.get("max-query-length") - 3;
                 if ((Integer) values.get("doc-stride") >= window) {
@@ -164,8 +204,8 @@ public final class TaskFiles {
                     throw error("early-stopping", "metric '" + metric + "' is not one of " + kind.metrics()
                             + " (task " + kind + ")");
                 }
-                if (values.get("validation") == null) {
-                    throw error("early-stopping", "needs a validation file (set validation)");
+                if (values.get("validation") == null && values.get("validation-split") == null) {
+                    throw error("early-stopping", "needs a validation file (set validation or validation-split)");
                 }
                 String mode = es.mode() != null ? es.mode() : Kind.lowerIsBetter(metric) ? "min" : "max";
                 values.put("early-stopping", new EarlyStopping(metric, es.patience(), mode));

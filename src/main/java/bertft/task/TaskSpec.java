@@ -77,16 +77,23 @@ public final class TaskSpec {
     private final Path file;
     private final Map<String, Object> values;
     private final Map<String, Origin> provenance;
+    private final List<Key> keys;
 
-    TaskSpec(Path file, Map<String, Object> values, Map<String, Origin> provenance) {
+    TaskSpec(Path file, List<Key> keys, Map<String, Object> values, Map<String, Origin> provenance) {
         this.file = file;
+        this.keys = keys;
         this.values = Collections.unmodifiableMap(new LinkedHashMap<>(values));
         this.provenance = Collections.unmodifiableMap(new LinkedHashMap<>(provenance));
     }
 
     /** The registry of keys, in the order task files list them, for generating CLI options and help. */
     public static List<Key> keys() {
-        return Keys.ALL;
+        return Keys.TRAIN;
+    }
+
+    /** The keys of {@code bert-ft adapt} task files, for generating its options. */
+    public static List<Key> adaptKeys() {
+        return Keys.ADAPT;
     }
 
     /** The task file this came from; null when built from command-line options only. */
@@ -156,6 +163,35 @@ public final class TaskSpec {
     /** The test file resolved against data-dir, or null. */
     public Path test() {
         return resolve("test");
+    }
+
+    /** Whether the run is validated: a validation file, or (not for qa) a validation-split of train. */
+    public boolean validates() {
+        return validation() != null || (validationSplit() != null && task() != Kind.QA);
+    }
+
+    /** The held-out fraction of train (or of adapt's text), or null for none. */
+    public Double validationSplit() {
+        return (Double) values.get("validation-split");
+    }
+
+    /** Adapt's unlabelled text files resolved against data-dir (empty when unset). */
+    @SuppressWarnings("unchecked")
+    public List<Path> text() {
+        List<String> files = (List<String>) values.get("text");
+        return files == null ? List.of() : files.stream().map(f -> dataDir().resolve(f)).toList();
+    }
+
+    public double mlmProbability() {
+        return (Double) values.get("mlm-probability");
+    }
+
+    public boolean wholeWordMask() {
+        return (Boolean) values.get("whole-word-mask");
+    }
+
+    public boolean lineByLine() {
+        return (Boolean) values.get("line-by-line");
     }
 
     public String textColumn() {
@@ -294,6 +330,18 @@ public final class TaskSpec {
         return a == null ? Augment.NONE : a;
     }
 
+    /** Target-domain text files resolved against data-dir (empty when unset). */
+    @SuppressWarnings("unchecked")
+    public List<Path> domainText() {
+        List<String> files = (List<String>) values.get("domain-text");
+        return files == null ? List.of() : files.stream().map(f -> dataDir().resolve(f)).toList();
+    }
+
+    /** The DANN weight lambda, or null for plain fine-tuning. */
+    public Double domainAdversarial() {
+        return (Double) values.get("domain-adversarial");
+    }
+
     public boolean cacheFeatures() {
         return (Boolean) values.get("cache-features");
     }
@@ -333,7 +381,7 @@ public final class TaskSpec {
     public String toYaml() {
         StringBuilder sb = new StringBuilder("# bert-ft task '" + name() + "'"
                 + (file == null ? "" : ", resolved from " + file) + "; each comment says where the value came from.\n");
-        for (Key k : Keys.ALL) {
+        for (Key k : keys) {
             sb.append(k.name()).append(": ").append(yaml(values.get(k.name())))
                     .append("  # ").append(provenance.get(k.name())).append('\n');
         }

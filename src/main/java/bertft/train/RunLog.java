@@ -143,6 +143,18 @@ public final class RunLog implements AutoCloseable {
         write(o);
     }
 
+    /** Domain-adversarial training: one step's domain loss, domain-classifier accuracy and lambda. */
+    public void domain(long step, double loss, double accuracy, double lambda) {
+        JsonObject d = new JsonObject();
+        d.addProperty("loss", loss);
+        d.addProperty("accuracy", accuracy);
+        d.addProperty("lambda", lambda);
+        JsonObject o = new JsonObject();
+        o.addProperty("step", step);
+        o.add("domain", d);
+        write(o);
+    }
+
     /** Any other line worth keeping (early stop, checkpoints). */
     public void note(String text) {
         if (terminal) {

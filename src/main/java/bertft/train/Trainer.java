@@ -36,6 +36,9 @@ public final class Trainer {
         /** Called after each evaluation; returns false to stop training (early stopping). */
         boolean evaluated(long step, int epoch, Map<String, Double> metrics);
 
+        /** Domain-adversarial training: the step's domain loss, domain-classifier accuracy and lambda. */
+        default void domain(long step, double loss, double accuracy, double lambda) {}
+
         /** Called at a resumable point (after each evaluation), with where training would go on from. */
         void checkpoint(Position next);
     }
@@ -53,6 +56,7 @@ public final class Trainer {
     private final LayerPolicy policy;
     private NDArray classWeights;
     private int trainableDepth = -1;
+    private DomainAdversary adversary;
 
     public Trainer(TaskModel model, Objective objective, Settings settings, float[] classWeights, NDManager m) {
         this.model = model;
@@ -65,6 +69,15 @@ public final class Trainer {
 
     public AdamW optimizer() {
         return adam;
+    }
+
+    /** Trains domain-adversarially against {@code a} (null: plain fine-tuning). */
+    public void adversary(DomainAdversary a) {
+        this.adversary = a;
+    }
+
+    public DomainAdversary adversary() {
+        return adversary;
     }
 
     /** Where training stands: optimizer steps done, and the next batch of which epoch. */
@@ -122,10 +135,22 @@ public final class Trainer {
                     stepTokens += java.util.Arrays.stream(idx).map(i -> lengths[i]).sum();
                     // 3) forward, loss (scaled for accumulation), backward: gradients add up in .grad
                     try (GradientCollector gc = Engine.getInstance().newGradientCollector()) {
-                        NDArray logits = cache == null ? model.forward(b, encoderTrains(step), true)
-                                : model.headOnFeatures(cache.batch(idx, m), true);
-                        NDArray l = objective.loss(logits, train, idx, classWeights, m);
-                        stepLoss += l.getFloat();
+                        NDArray l;
+                        if (adversary == null) {
+                            NDArray logits = cache == null ? model.forward(b, encoderTrains(step), true)
+                                    : model.headOnFeatures(cache.batch(idx, m), true);
+                            l = objective.loss(logits, train, idx, classWeights, m);
+                            stepLoss += l.getFloat();
+                        } else {
+                            // the task loss on the labelled source batch, plus the domain loss of source vs target
+                            boolean encoder = encoderTrains(step);
+                            NDArray hidden = model.encode(b, encoder); // (B, T, H)
+                            NDArray task = objective.loss(model.head(hidden, b.attentionMask(), true), train, idx,
+                                    classWeights, m);
+                            stepLoss += task.getFloat();
+                            l = task.add(adversary.loss(model, model.features(hidden, b.attentionMask()), encoder,
+                                    epoch, bi, (double) step / total, m));
+                        }
                         micro++;
                         gc.backward(Scalar.div(l, s.gradientAccumulation()));
                     }
@@ -144,6 +169,10 @@ public final class Trainer {
                 stepLoss = 0;
                 stepTokens = 0;
                 micro = 0;
+                if (adversary != null) {
+                    double[] d = adversary.last();
+                    listener.domain(step, d[0], d[1], d[2]);
+                }
                 // 5) evaluate (and maybe stop) every N steps, or at the end of each epoch
                 boolean endOfEpoch = bi + 1 == batches.size();
                 boolean due = s.evalEverySteps() > 0 ? step % s.evalEverySteps() == 0 || step == total
@@ -193,6 +222,10 @@ public final class Trainer {
     private double optimizerStep(long step, double factor) {
         try (NDManager scope = NDManager.newBaseManager()) {
             Map<String, NDArray> params = model.params();
+            if (adversary != null) {
+                params = new java.util.LinkedHashMap<>(params);
+                params.putAll(adversary.params());
+            }
             Map<String, NDArray> grads = Gradients.of(params, scope);
             double norm = Gradients.clipGlobalNorm(grads.values(), s.maxGradNorm());
             if (!Double.isFinite(norm)) {

@@ -21,10 +21,10 @@ import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
 /** train / classify / evaluate / resume end to end on a tiny random BERT and generated data. */
-class TrainJobTest {
+public class TrainJobTest {
 
     /** Writes a small two-class CSV whose label follows a word in the text (learnable by a tiny model). */
-    static Path data(Path dir, String name, int n, long seed) throws IOException {
+    public static Path data(Path dir, String name, int n, long seed) throws IOException {
         Random r = new Random(seed);
         String[] good = {"great", "good", "excellent", "love"};
         String[] bad = {"terrible", "bad", "awful", "hate"};
@@ -44,7 +44,7 @@ class TrainJobTest {
         return f;
     }
 
-    static Path task(Path dir, Path model, String extra) throws IOException {
+    public static Path task(Path dir, Path model, String extra) throws IOException {
         Path t = dir.resolve("tiny.yaml");
         Files.writeString(t, String.join("\n",
                 "task: classification",

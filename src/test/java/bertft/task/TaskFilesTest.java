@@ -219,7 +219,7 @@ class TaskFilesTest {
                 error(base + "early-stopping:\n  patiense: 2\n"));
         assertEquals("t.yaml:3: early-stopping: patience: must be >= 1, got 0",
                 error(base + "early-stopping: {patience: 0}\n"));
-        assertEquals("t.yaml:2: early-stopping: needs a validation file (set validation)",
+        assertEquals("t.yaml:2: early-stopping: needs a validation file (set validation or validation-split)",
                 error("task: regression\nearly-stopping: {patience: 2}\n"));
     }
 
@@ -291,8 +291,8 @@ class TaskFilesTest {
         try (var s = Files.list(Path.of("tasks"))) {
             files = s.filter(p -> p.toString().endsWith(".yaml")).sorted().toList();
         }
-        assertEquals(List.of("agnews.yaml", "goemotions.yaml", "reviews-sentiment.yaml", "squad.yaml", "sst2.yaml",
-                "trec.yaml"), files.stream().map(p -> p.getFileName().toString()).toList());
+        assertEquals(List.of("agnews.yaml", "books-to-kitchen.yaml", "dvd-to-electronics.yaml", "goemotions.yaml",
+                "reviews-sentiment.yaml", "squad.yaml", "sst2.yaml", "trec.yaml"), files.stream().map(p -> p.getFileName().toString()).toList());
         Path shared = Path.of("../shared/datasets");
         for (Path f : files) {
             String text = Files.readString(f);
@@ -301,7 +301,10 @@ class TaskFilesTest {
             assertTrue(t.train() != null, f.toString());
             if (Files.isDirectory(shared) && !t.name().equals("reviews-sentiment")) {
                 TaskSpec there = TaskFiles.load(f, Map.of("--data-dir", shared.toString()));
-                for (Path data : new Path[] {there.train(), there.validation(), there.test()}) {
+                List<Path> all = new java.util.ArrayList<>(java.util.Arrays.asList(there.train(), there.validation(),
+                        there.test()));
+                all.addAll(there.domainText());
+                for (Path data : all) {
                     assertTrue(data == null || Files.isRegularFile(data), data + " of " + f);
                 }
             }

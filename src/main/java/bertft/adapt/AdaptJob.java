@@ -1,0 +1,342 @@
+package bertft.adapt;
+
+import ai.djl.engine.Engine;
+import ai.djl.ndarray.NDArray;
+import ai.djl.ndarray.NDManager;
+import ai.djl.ndarray.types.Shape;
+import ai.djl.training.GradientCollector;
+import bertft.UserError;
+import bertft.checkpoint.Checkpoint;
+import bertft.checkpoint.ModelStore;
+import bertft.checkpoint.TensorData;
+import bertft.model.BertConfig;
+import bertft.model.MaskedLm;
+import bertft.model.Scalar;
+import bertft.model.Torch;
+import bertft.run.Reports;
+import bertft.run.ResumeState;
+import bertft.task.Interval;
+import bertft.task.TaskSpec;
+import bertft.text.BertTokenizer;
+import bertft.train.AdamW;
+import bertft.train.Batcher;
+import bertft.train.Gradients;
+import bertft.train.RunLog;
+import bertft.train.Schedule;
+import bertft.train.Trainer;
+import com.google.gson.GsonBuilder;
+import com.google.gson.JsonObject;
+import java.io.IOException;
+import java.io.PrintStream;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+import java.util.Random;
+
+/**
+ * {@code bert-ft adapt}: continued masked-LM pretraining of an encoder on unlabelled text (domain- or task-adaptive
+ * pretraining). Writes {@code <out>/}: the adapted model as a HuggingFace {@code *ForMaskedLM} checkpoint (which
+ * {@code train} takes as {@code model:}), {@code metrics.jsonl}, {@code adapt.json} (held-out masked-LM loss and
+ * perplexity before and after, tokens/s) and {@code task.yaml}; while training, {@code last/} for {@code --resume}.
+ */
+public final class AdaptJob {
+    /** What a finished run reports. */
+    public record Result(Path dir, double lossBefore, double lossAfter, long steps, double tokensPerSecond,
+            double seconds) {
+        public double perplexityBefore() {
+            return Math.exp(lossBefore);
+        }
+
+        public double perplexityAfter() {
+            return Math.exp(lossAfter);
+        }
+    }
+
+    /** Test hook: a system property naming a step after whose resume checkpoint the run dies, as if killed. */
+    static final String STOP_AFTER_STEP = "bertft.stopAfterStep";
+
+    private final TaskSpec spec;
+    private final PrintStream err;
+
+    public AdaptJob(TaskSpec spec, PrintStream err) {
+        this.spec = spec;
+        this.err = err;
+    }
+
+    public Result run(boolean resume) {
+        Torch.init();
+        Path out = spec.out();
+        Path last = out.resolve("last");
+        if (resume && !Files.exists(last.resolve("trainer_state.json"))) {
+            throw new UserError(out + ": nothing to resume (no last/trainer_state.json)");
+        }
+        Path modelDir = ModelStore.resolve(spec.model());
+        Path from = resume ? last : modelDir;
+        BertConfig config = BertConfig.read(from.resolve("config.json"));
+        Map<String, TensorData> weights = Checkpoint.readWeights(from);
+        int maxLength = Math.min(spec.maxLength(), config.maxTokens());
+        try (BertTokenizer tok = BertTokenizer.load(from, maxLength);
+                MaskedLm model = MaskedLm.create(config, weights, from.toString(), spec.seed())) {
+            if (tok.maskId() < 0) {
+                throw new UserError(from + ": the vocabulary has no [MASK] or <mask> token to mask with");
+            }
+            if (!resume) {
+                err.println(model.headLoaded() ? "masked-LM head loaded from " + modelDir
+                        : modelDir + " has no masked-LM head: initialised " + model.headKeys());
+            }
+            // 1) data: documents -> held-out split -> blocks; the held-out masks are drawn once, so before and after
+            // compare on the same positions
+            Corpus.Split data = Corpus.read(spec, tok, maxLength);
+            Masking masking = new Masking(spec.mlmProbability(), spec.wholeWordMask(), tok.maskId(), config.vocabSize());
+            List<Masking.Masked> heldOut = new ArrayList<>();
+            for (int i = 0; i < data.heldOut().size(); i++) {
+                heldOut.add(masking.apply(data.heldOut().get(i), new Random(spec.seed() * 7_368_787L + i)));
+            }
+            err.printf("%d documents: %d training sequences, %d held out (%d masked tokens), max-length %d%s%n",
+                    data.documents(), data.train().size(), data.heldOut().size(),
+                    heldOut.stream().mapToInt(m -> m.positions().length).sum(), maxLength,
+                    spec.lineByLine() ? ", line by line" : "");
+            if (!resume) {
+                refuseForeign(out);
+            }
+            bertft.AtomicFiles.createDirectories(out);
+            bertft.AtomicFiles.cleanStaleIn(out);
+            if (!resume) {
+                Reports.writeTask(spec, out, modelDir);
+            }
+            return new Loop(model, tok, data, masking, heldOut, out, config.padTokenId()).fit(resume, modelDir);
+        } catch (IOException e) {
+            throw new UserError(out + ": " + e.getMessage());
+        }
+    }
+
+    /** The training loop and its bookkeeping for one run. */
+    private final class Loop {
+        private final MaskedLm model;
+        private final BertTokenizer tok;
+        private final Corpus.Split data;
+        private final Masking masking;
+        private final List<Masking.Masked> heldOut;
+        private final Path out;
+        private final long pad;
+        private final AdamW adam = new AdamW();
+
+        Loop(MaskedLm model, BertTokenizer tok, Corpus.Split data, Masking masking, List<Masking.Masked> heldOut,
+                Path out, long pad) {
+            this.model = model;
+            this.tok = tok;
+            this.data = data;
+            this.masking = masking;
+            this.heldOut = heldOut;
+            this.out = out;
+            this.pad = pad;
+        }
+
+        Result fit(boolean resume, Path modelDir) throws IOException {
+            int[] lengths = data.train().stream().mapToInt(Corpus.Sequence::length).toArray();
+            long batches = (lengths.length + spec.batchSize() - 1) / spec.batchSize();
+            long perEpoch = (batches + spec.gradientAccumulation() - 1) / spec.gradientAccumulation();
+            long total = Math.max(1, (long) Math.ceil(perEpoch * spec.epochs()));
+            Interval every = spec.evalEvery();
+            long evalEvery = every.unit() == Interval.Unit.EPOCHS && every.amount() == 1 ? 0
+                    : every.steps(perEpoch, total, model.encoder().config().numHiddenLayers());
+            Schedule schedule = new Schedule(spec.schedule(), total, Math.round(total * spec.warmupRatio()));
+            model.params().forEach((name, p) -> p.setRequiresGradient(model.trainable(name)));
+            Trainer.Position at = Trainer.Position.START;
+            double before;
+            double elapsedBefore = 0;
+            if (resume) {
+                // the held-out loss before adapting is kept in the resume state's "best" slot
+                ResumeState.Progress p = ResumeState.load(out.resolve("last"), model.params(), adam);
+                at = p.next();
+                before = p.best();
+                elapsedBefore = p.elapsedSeconds();
+                err.printf("resuming %s at step %d (epoch %d, batch %d)%n", out, at.step(), at.epoch() + 1, at.batch());
+            } else {
+                before = heldOutLoss();
+            }
+            try (RunLog log = new RunLog(out.resolve("metrics.jsonl"), resume ? at : null, elapsedBefore, err)) {
+                if (!resume) {
+                    log.eval(0, 0, "heldout", metrics(before));
+                }
+                err.printf("adapting %s: %d sequences, %d steps%n", spec.name(), lengths.length, total);
+                long step = at.step();
+                int epoch = at.epoch();
+                int first = at.batch();
+                while (step < total) {
+                    // 1) this epoch's batches, and this epoch's masks (dynamic masking): both fixed by (seed, epoch)
+                    List<int[]> order = Batcher.training(lengths, spec.batchSize(),
+                            new Random(spec.seed() * 1_000_003L + epoch));
+                    for (int bi = first; bi < order.size() && step < total; bi++) {
+                        int[] idx = order.get(bi);
+                        long microStep = (long) epoch * order.size() + bi;
+                        Torch.seed(spec.seed() * 7919L + microStep); // dropout draws depend only on (seed, micro-step)
+                        long t0 = System.nanoTime();
+                        double loss;
+                        try (NDManager m = NDManager.newBaseManager()) {
+                            List<Masking.Masked> masked = new ArrayList<>();
+                            for (int i : idx) {
+                                masked.add(masking.apply(data.train().get(i),
+                                        new Random((spec.seed() * 1_000_033L + epoch) * 1_000_003L + i)));
+                            }
+                            // 2) forward on the batch, loss on its masked positions, backward
+                            try (GradientCollector gc = Engine.getInstance().newGradientCollector()) {
+                                NDArray l = loss(masked, m, true);
+                                loss = l.getFloat();
+                                gc.backward(Scalar.div(l, spec.gradientAccumulation()));
+                            }
+                        }
+                        if ((bi + 1) % spec.gradientAccumulation() != 0 && bi + 1 < order.size()) {
+                            continue;
+                        }
+                        // 3) one optimizer step: clip, AdamW, zero
+                        double factor = schedule.factor(step);
+                        double norm = optimizerStep(step, factor);
+                        step++;
+                        long tokens = java.util.Arrays.stream(idx).map(i -> lengths[i]).sum();
+                        log.step(step, total, epoch, loss, spec.learningRate() * factor, null, norm, tokens,
+                                (System.nanoTime() - t0) / 1e9);
+                        // 4) held-out loss and a resumable checkpoint every N steps or at each epoch's end
+                        boolean endOfEpoch = bi + 1 == order.size();
+                        boolean due = evalEvery > 0 ? step % evalEvery == 0 || step == total : endOfEpoch || step == total;
+                        if (due) {
+                            log.eval(step, epoch, "heldout", metrics(heldOutLoss()));
+                            Trainer.Position next = endOfEpoch ? new Trainer.Position(step, epoch + 1, 0)
+                                    : new Trainer.Position(step, epoch, bi + 1);
+                            ResumeState.save(out.resolve("last"), model.checkpoint(), tok, adam,
+                                    new ResumeState.Progress(next, before, 0, 0, elapsedBefore + log.elapsed()));
+                            if (Long.getLong(STOP_AFTER_STEP, -1L) == step) {
+                                throw new IllegalStateException("stopped after step " + step + " (" + STOP_AFTER_STEP + ")");
+                            }
+                        }
+                    }
+                    epoch++;
+                    first = 0;
+                }
+                // 5) the adapted model, the report, and no resume state left behind
+                double after = heldOutLoss();
+                double seconds = log.elapsed();
+                double tps = log.tokens() / Math.max(1e-9, seconds);
+                Checkpoint.writeInto(out, model.checkpoint(), tok);
+                Result r = new Result(out, before, after, total, tps, elapsedBefore + seconds);
+                bertft.AtomicFiles.writeString(out.resolve("adapt.json"), report(r, modelDir));
+                bertft.AtomicFiles.deleteTree(out.resolve("last"));
+                log.note(String.format("held-out masked-LM loss %.4f -> %.4f, perplexity %.2f -> %.2f; %.0f tokens/s;"
+                        + " saved to %s", before, after, r.perplexityBefore(), r.perplexityAfter(), tps, out));
+                return r;
+            }
+        }
+
+        /** Mean cross-entropy over a batch's masked positions (a batch without any is given one, never seen). */
+        private NDArray loss(List<Masking.Masked> batch, NDManager m, boolean training) {
+            int b = batch.size();
+            int t = batch.stream().mapToInt(x -> x.ids().length).max().orElse(0);
+            long[] ids = new long[b * t];
+            long[] mask = new long[b * t];
+            java.util.Arrays.fill(ids, pad);
+            List<Long> positions = new ArrayList<>();
+            List<Long> labels = new ArrayList<>();
+            for (int i = 0; i < b; i++) {
+                Masking.Masked x = batch.get(i);
+                System.arraycopy(x.ids(), 0, ids, i * t, x.ids().length);
+                java.util.Arrays.fill(mask, i * t, i * t + x.ids().length, 1);
+                for (int k = 0; k < x.positions().length; k++) {
+                    positions.add((long) i * t + x.positions()[k]);
+                    labels.add(x.labels()[k]);
+                }
+            }
+            if (positions.isEmpty()) { // a batch of very short sequences may draw no mask: predict the first token
+                positions.add(0L);
+                labels.add(batch.get(0).ids()[0]);
+            }
+            Shape shape = new Shape(b, t);
+            return model.loss(m.create(ids, shape), m.create(mask, shape),
+                    m.create(positions.stream().mapToLong(Long::longValue).toArray()),
+                    m.create(labels.stream().mapToLong(Long::longValue).toArray()), training);
+        }
+
+        /** Token-weighted mean cross-entropy over the held-out split's fixed masks. */
+        double heldOutLoss() {
+            double sum = 0;
+            long count = 0;
+            for (int s = 0; s < heldOut.size(); s += spec.evalBatchSize()) {
+                List<Masking.Masked> batch = heldOut.subList(s, Math.min(heldOut.size(), s + spec.evalBatchSize()))
+                        .stream().filter(x -> x.positions().length > 0).toList();
+                if (batch.isEmpty()) {
+                    continue;
+                }
+                int n = batch.stream().mapToInt(x -> x.positions().length).sum();
+                try (NDManager m = NDManager.newBaseManager()) {
+                    sum += loss(batch, m, false).getFloat() * n;
+                }
+                count += n;
+            }
+            if (count == 0) {
+                throw new UserError("the held-out split has no maskable tokens (raise validation-split or add text)");
+            }
+            return sum / count;
+        }
+
+        private double optimizerStep(long step, double factor) {
+            try (NDManager scope = NDManager.newBaseManager()) {
+                Map<String, NDArray> grads = Gradients.of(model.params(), scope);
+                double norm = Gradients.clipGlobalNorm(grads.values(), spec.maxGradNorm());
+                if (!Double.isFinite(norm)) {
+                    throw new UserError("adapting diverged at step " + (step + 1) + ": the gradient norm is " + norm
+                            + "; try a lower learning-rate or a longer warmup-ratio");
+                }
+                adam.step(model.params(), grads, name -> spec.learningRate() * factor, spec.weightDecay());
+                Gradients.zero(new ArrayList<>(model.params().values()));
+                return norm;
+            }
+        }
+
+        private String report(Result r, Path modelDir) {
+            JsonObject o = new JsonObject();
+            o.addProperty("model", modelDir.toAbsolutePath().toString());
+            o.addProperty("architecture", model.encoder().config().family().architecture() + "ForMaskedLM");
+            o.addProperty("documents", data.documents());
+            o.addProperty("train_sequences", data.train().size());
+            o.addProperty("heldout_sequences", data.heldOut().size());
+            o.addProperty("heldout_masked_tokens", heldOut.stream().mapToInt(m -> m.positions().length).sum());
+            o.add("before", metricsJson(r.lossBefore()));
+            o.add("after", metricsJson(r.lossAfter()));
+            o.addProperty("steps", r.steps());
+            o.addProperty("seconds", Math.round(r.seconds() * 10) / 10.0);
+            o.addProperty("tokens_per_s", Math.round(r.tokensPerSecond()));
+            o.addProperty("seed", spec.seed());
+            return new GsonBuilder().setPrettyPrinting().create().toJson(o) + "\n";
+        }
+    }
+
+    private static Map<String, Double> metrics(double loss) {
+        Map<String, Double> m = new java.util.LinkedHashMap<>();
+        m.put("loss", loss);
+        m.put("perplexity", Math.exp(loss));
+        return m;
+    }
+
+    private static JsonObject metricsJson(double loss) {
+        JsonObject o = new JsonObject();
+        o.addProperty("loss", loss);
+        o.addProperty("perplexity", Math.exp(loss));
+        return o;
+    }
+
+    /** Nothing the user had is overwritten: --out must be new, empty, or an earlier adapt run (adapt.json). */
+    private static void refuseForeign(Path out) throws IOException {
+        if (Files.exists(out) && !Files.isDirectory(out)) {
+            throw new UserError(out + ": is a file, not a directory; give --out a new directory");
+        }
+        if (Files.isDirectory(out) && !Files.exists(out.resolve("adapt.json"))) {
+            try (java.util.stream.Stream<Path> s = Files.list(out)) {
+                if (s.findAny().isPresent()) {
+                    throw new UserError(out + ": is not empty and is not an adapt run; give --out a new or empty"
+                            + " directory");
+                }
+            }
+        }
+    }
+}

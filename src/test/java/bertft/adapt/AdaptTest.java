@@ -1,0 +1,169 @@
+package bertft.adapt;
+
+import static org.junit.jupiter.api.Assertions.assertArrayEquals;
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import bertft.Tiny;
+import bertft.checkpoint.Checkpoint;
+import bertft.checkpoint.SafeTensors;
+import bertft.checkpoint.TensorData;
+import bertft.cli.CliTest;
+import bertft.model.BertConfig;
+import bertft.model.MaskedLm;
+import bertft.run.TrainJobTest;
+import com.google.gson.JsonObject;
+import com.google.gson.JsonParser;
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+import java.util.Random;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+/** {@code bert-ft adapt} end to end on a tiny random BERT and a generated corpus. */
+class AdaptTest {
+    /** Documents from a tiny grammar: predictable enough that masked-LM loss falls within a few epochs. */
+    static Path corpus(Path dir, String name, int n, long seed) throws IOException {
+        Random r = new Random(seed);
+        String[] things = {"phone", "battery", "movie", "book", "guitar", "food"};
+        String[] judge = {"good", "bad", "great", "terrible"};
+        List<String> lines = new ArrayList<>();
+        for (int i = 0; i < n; i++) {
+            lines.add("the " + things[r.nextInt(things.length)] + " was very " + judge[r.nextInt(judge.length)]
+                    + " and i would recommend it again .");
+        }
+        Path f = dir.resolve(name);
+        Files.write(f, lines);
+        return f;
+    }
+
+    static String[] args(Path tmp, Path model, Path text, Path out, String... more) {
+        List<String> a = new ArrayList<>(List.of("adapt", "--model", model.toString(), "--text", text.toString(),
+                "--out", out.toString(), "--max-length", "32", "--batch-size", "16", "--epochs", "4",
+                "--learning-rate", "2e-3", "--seed", "5"));
+        a.addAll(List.of(more));
+        if (!a.contains("--validation-split")) {
+            a.addAll(List.of("--validation-split", "0.1"));
+        }
+        return a.toArray(String[]::new);
+    }
+
+    @Test
+    void adaptLowersHeldOutPerplexityAndWritesAMaskedLmCheckpointThatTrainTakes(@TempDir Path tmp) throws IOException {
+        Path model = Tiny.checkpoint(tmp.resolve("tiny"), 3);
+        Path text = corpus(tmp, "corpus.txt", 300, 1);
+        Path out = tmp.resolve("adapted");
+        var r = CliTest.run(args(tmp, model, text, out));
+        assertEquals(0, r.code(), r.err());
+        JsonObject report = JsonParser.parseString(Files.readString(out.resolve("adapt.json"))).getAsJsonObject();
+        double before = report.getAsJsonObject("before").get("loss").getAsDouble();
+        double after = report.getAsJsonObject("after").get("loss").getAsDouble();
+        assertTrue(after < before - 0.5, "held-out loss " + before + " -> " + after);
+        assertEquals(Math.exp(after), report.getAsJsonObject("after").get("perplexity").getAsDouble(), 1e-6 * Math.exp(after));
+        assertTrue(report.get("tokens_per_s").getAsLong() > 0);
+        assertTrue(r.out().contains("perplexity"), r.out());
+        assertFalse(Files.exists(out.resolve("last")), "no resume state is left behind");
+        for (String f : List.of("config.json", "model.safetensors", "tokenizer.json", "metrics.jsonl", "task.yaml")) {
+            assertTrue(Files.exists(out.resolve(f)), f);
+        }
+        // HF BertForMaskedLM layout: bert.* and cls.predictions.*, the decoder tied (not stored)
+        JsonObject config = JsonParser.parseString(Files.readString(out.resolve("config.json"))).getAsJsonObject();
+        assertEquals("BertForMaskedLM", config.getAsJsonArray("architectures").get(0).getAsString());
+        Map<String, TensorData> saved = SafeTensors.read(out.resolve("model.safetensors"));
+        assertTrue(saved.keySet().stream().allMatch(k -> k.startsWith("bert.") || k.startsWith("cls.predictions.")),
+                saved.keySet().toString());
+        for (String k : List.of("cls.predictions.transform.dense.weight", "cls.predictions.transform.LayerNorm.weight",
+                "cls.predictions.bias", "bert.embeddings.word_embeddings.weight")) {
+            assertTrue(saved.containsKey(k), k);
+        }
+        // reloads bit-identical, head included
+        try (MaskedLm again = MaskedLm.create(BertConfig.read(out.resolve("config.json")), saved, "saved", 0)) {
+            assertTrue(again.headLoaded());
+            Map<String, TensorData> round = again.checkpoint().hfWeights();
+            assertEquals(saved.keySet(), round.keySet());
+            saved.forEach((k, v) -> assertEquals(v.data(), round.get(k).data(), k));
+        }
+        // train takes it as model:
+        TrainJobTest.data(tmp, "train.csv", 64, 1);
+        TrainJobTest.data(tmp, "dev.csv", 32, 2);
+        var t = CliTest.run("train", TrainJobTest.task(tmp, out, "").toString(), "--out",
+                tmp.resolve("run").toString());
+        assertEquals(0, t.code(), t.err());
+        assertTrue(Files.exists(tmp.resolve("run/report.json")));
+    }
+
+    @Test
+    void anInterruptedAdaptResumesToTheSameWeights(@TempDir Path tmp) throws IOException {
+        Path model = Tiny.checkpoint(tmp.resolve("tiny"), 3);
+        Path text = corpus(tmp, "corpus.txt", 120, 2);
+        Path full = tmp.resolve("full");
+        assertEquals(0, CliTest.run(args(tmp, model, text, full, "--eval-every", "3", "--whole-word-mask", "true"))
+                .code());
+        Path part = tmp.resolve("part");
+        System.setProperty(AdaptJob.STOP_AFTER_STEP, "6");
+        try {
+            assertEquals(1, CliTest.run(args(tmp, model, text, part, "--eval-every", "3", "--whole-word-mask",
+                    "true")).code());
+        } finally {
+            System.clearProperty(AdaptJob.STOP_AFTER_STEP);
+        }
+        assertTrue(Files.exists(part.resolve("last/trainer_state.json")));
+        var resumed = CliTest.run("adapt", "--resume", part.toString());
+        assertEquals(0, resumed.code(), resumed.err());
+        for (String key : List.of("cls.predictions.transform.dense.weight", "bert.encoder.layer.1.output.dense.weight")) {
+            assertArrayEquals(SafeTensors.read(full.resolve("model.safetensors")).get(key).toFloats(),
+                    SafeTensors.read(part.resolve("model.safetensors")).get(key).toFloats(), 1e-6f, key);
+        }
+        JsonObject a = JsonParser.parseString(Files.readString(full.resolve("adapt.json"))).getAsJsonObject();
+        JsonObject b = JsonParser.parseString(Files.readString(part.resolve("adapt.json"))).getAsJsonObject();
+        assertEquals(a.get("before"), b.get("before"), "the before-perplexity survives the interruption");
+    }
+
+    @Test
+    void groupTextsCutsExactBlocksAndLineByLineKeepsDocuments(@TempDir Path tmp) throws IOException {
+        try (var tok = Tiny.tokenizer(64)) {
+            List<String> docs = List.of("the phone was good .", "a book", "the movie was very bad and slow .");
+            List<Corpus.Sequence> blocks = Corpus.sequences(docs, tok, 8, false, "test");
+            int total = docs.stream().mapToInt(d -> tok.encode(d).getIds().length).sum();
+            assertEquals(total / 8, blocks.size(), "the remainder is dropped");
+            assertTrue(blocks.stream().allMatch(b -> b.length() == 8));
+            assertTrue(blocks.get(0).special()[0], "[CLS] of the first document");
+            List<Corpus.Sequence> lines = Corpus.sequences(docs, tok, 8, true, "test");
+            assertEquals(3, lines.size());
+            assertEquals(4, lines.get(1).length(), "[CLS] a book [SEP]");
+            assertEquals(8, lines.get(2).length(), "truncated to max-length");
+        }
+    }
+
+    @Test
+    void badInputIsOneLineExitTwoAndLeavesNothingBehind(@TempDir Path tmp) throws IOException {
+        Path model = Tiny.checkpoint(tmp.resolve("tiny"), 3);
+        Path text = corpus(tmp, "corpus.txt", 50, 3);
+        Path empty = Files.writeString(tmp.resolve("empty.txt"), "\n\n");
+        Path csv = Files.writeString(tmp.resolve("reviews.csv"), "review,label\n\"good phone\",positive\n");
+        Path shortText = Files.writeString(tmp.resolve("short.txt"), "good phone\nbad\nok\n");
+        Path out = tmp.resolve("out");
+        Object[][] cases = {
+            {args(tmp, model, empty, out), "empty.txt: no text"},
+            {args(tmp, model, csv, out), "no column 'text'"},
+            {args(tmp, model, text, out, "--mlm-probability", "1.5"), "--mlm-probability"},
+            {args(tmp, model, text, out, "--mlm-probability", "0"), "--mlm-probability"},
+            {args(tmp, model, shortText, out, "--validation-split", "0.34"), "fewer than one block of max-length 32"},
+            {new String[] {"adapt", "--model", model.toString(), "--out", out.toString()}, "--text"},
+            {args(tmp, Path.of("..", "shared", "golden", "families", "electra", "base"), text, out),
+                "no masked-LM head for model_type electra"},
+        };
+        for (Object[] c : cases) {
+            var r = CliTest.run((String[]) c[0]);
+            assertEquals(2, r.code(), String.join(" ", (String[]) c[0]) + "\n" + r.err());
+            assertTrue(r.err().contains((String) c[1]), r.err());
+            assertEquals(1, r.err().strip().lines().count(), r.err());
+            assertFalse(Files.exists(out), "nothing written for " + c[1]);
+        }
+    }
+}
