@@ -190,7 +190,8 @@ public record BertConfig(
         }
     }
 
-    private static int integer(JsonObject o, String key, Integer dflt, String where) {
+    /** {@code key} of {@code o} as an int ({@code dflt} when absent; a missing key with no default is an error). */
+    static int integer(JsonObject o, String key, Integer dflt, String where) {
         JsonElement e = o.get(key);
         if (e == null || e.isJsonNull()) {
             if (dflt == null) {

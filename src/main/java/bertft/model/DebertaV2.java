@@ -48,11 +48,11 @@ public final class DebertaV2 implements Encoder {
             if (embeddingSize <= 0) {
                 throw new UserError(where + ": embedding_size " + embeddingSize + " must be positive");
             }
-            int maxRelative = integer(o, "max_relative_positions", -1, where);
+            int maxRelative = BertConfig.integer(o, "max_relative_positions", -1, where);
             if (maxRelative < 1) {
                 maxRelative = c.maxPositionEmbeddings();
             }
-            int buckets = integer(o, "position_buckets", -1, where);
+            int buckets = BertConfig.integer(o, "position_buckets", -1, where);
             List<String> attTypes = attTypes(o.get("pos_att_type"), where);
             String norm = string(o, "norm_rel_ebd", "none", where).toLowerCase();
             List<String> norms = Arrays.stream(norm.split("\\|")).map(String::strip).toList();
@@ -61,12 +61,12 @@ public final class DebertaV2 implements Encoder {
                     throw new UserError(where + ": norm_rel_ebd '" + norm + "' is not 'none' or 'layer_norm'");
                 }
             }
-            int conv = integer(o, "conv_kernel_size", 0, where);
+            int conv = BertConfig.integer(o, "conv_kernel_size", 0, where);
             if (conv > 0) {
                 throw new UserError(where + ": conv_kernel_size " + conv + " (the convolution layer of"
                         + " deberta-v2-xlarge/xxlarge) is not supported; DeBERTa-v3 models have none");
             }
-            int headSize = integer(o, "attention_head_size", c.headSize(), where);
+            int headSize = BertConfig.integer(o, "attention_head_size", c.headSize(), where);
             if (headSize != c.headSize()) {
                 throw new UserError(where + ": attention_head_size " + headSize
                         + " differs from hidden_size / num_attention_heads " + c.headSize() + "; not supported");
@@ -390,22 +390,6 @@ public final class DebertaV2 implements Encoder {
 
     private static NDArray dropout(NDArray x, double rate, boolean training) {
         return Ops.dropout(x, rate, training);
-    }
-
-    private static int integer(JsonObject o, String key, int dflt, String where) {
-        JsonElement e = o.get(key);
-        if (e == null || e.isJsonNull()) {
-            return dflt;
-        }
-        try {
-            double d = e.getAsDouble();
-            if (d != Math.rint(d) || Math.abs(d) > Integer.MAX_VALUE) {
-                throw new NumberFormatException();
-            }
-            return (int) d;
-        } catch (RuntimeException ex) {
-            throw new UserError(where + ": " + key + " " + e + " is not an integer");
-        }
     }
 
     private static boolean bool(JsonObject o, String key, boolean dflt, String where) {
