@@ -108,13 +108,8 @@ public final class Bert implements Encoder {
      */
     public static Bert fromTensors(BertConfig config, Map<String, TensorData> tensors, String source) {
         boolean withPooler = tensors.containsKey("pooler.dense.weight");
-        NDManager manager = NDManager.newBaseManager();
-        try {
-            return new Bert(config, manager, Ops.load(manager, shapes(config, withPooler), tensors, source));
-        } catch (RuntimeException e) {
-            manager.close();
-            throw e;
-        }
+        return Ops.build(shapes(config, withPooler), tensors, source,
+                (manager, params) -> new Bert(config, manager, params));
     }
 
     @Override

@@ -185,13 +185,8 @@ public final class DebertaV2 implements Encoder {
      */
     public static DebertaV2 fromTensors(BertConfig config, Map<String, TensorData> tensors, String source) {
         Settings settings = Settings.of(config);
-        NDManager manager = NDManager.newBaseManager();
-        try {
-            return new DebertaV2(config, settings, manager, Ops.load(manager, shapes(config), tensors, source));
-        } catch (RuntimeException e) {
-            manager.close();
-            throw e;
-        }
+        return Ops.build(shapes(config), tensors, source,
+                (manager, params) -> new DebertaV2(config, settings, manager, params));
     }
 
     @Override

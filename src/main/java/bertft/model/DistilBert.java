@@ -108,13 +108,7 @@ public final class DistilBert implements Encoder {
             t.put("embeddings.position_embeddings.weight",
                     sinusoids(config.maxPositionEmbeddings(), config.hiddenSize()));
         }
-        NDManager manager = NDManager.newBaseManager();
-        try {
-            return new DistilBert(config, manager, Ops.load(manager, shapes(config), t, source));
-        } catch (RuntimeException e) {
-            manager.close();
-            throw e;
-        }
+        return Ops.build(shapes(config), t, source, (manager, params) -> new DistilBert(config, manager, params));
     }
 
     @Override

@@ -90,6 +90,21 @@ final class Ops {
     }
 
     /**
+     * Builds an encoder on a new manager holding {@code tensors} loaded as {@link #load} checks them; the manager is
+     * closed again when loading or {@code make} fails.
+     */
+    static <E> E build(Map<String, long[]> expected, Map<String, TensorData> tensors, String source,
+            java.util.function.BiFunction<NDManager, Map<String, NDArray>, E> make) {
+        NDManager manager = NDManager.newBaseManager();
+        try {
+            return make.apply(manager, load(manager, expected, tensors, source));
+        } catch (RuntimeException e) {
+            manager.close();
+            throw e;
+        }
+    }
+
+    /**
      * Parameters for {@code expected} names and shapes from engine-free tensors, in {@code manager}; a missing
      * tensor or a wrong shape is a one-line error naming {@code source}.
      */
