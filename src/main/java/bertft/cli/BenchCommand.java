@@ -81,8 +81,8 @@ final class BenchCommand implements Callable<Integer> {
     @Override
     public Integer call() {
         Path dir = ModelStore.resolve(model);
-        bertft.infer.InferenceRuntime rt = runtime.value();
-        if (rt != null && rt != bertft.infer.InferenceRuntime.TORCH || bertft.onnx.OnnxExport.isExport(dir)) {
+        bertft.api.InferenceRuntime rt = runtime.value();
+        if (rt != null && rt != bertft.api.InferenceRuntime.TORCH || bertft.onnx.OnnxExport.isExport(dir)) {
             if (data != null) {
                 throw new UserError("--data times a training epoch, which runs on libtorch only; leave out --runtime");
             }

@@ -35,7 +35,7 @@ public final class Embedder implements AutoCloseable {
             this.config = BertConfig.read(exportDir.resolve("config.json"));
             this.bert = null;
             this.onnx = OnnxModel.open(Files.isRegularFile(dir) ? dir : exportDir.resolve(OnnxExport.MODEL_FILE),
-                    List.of("sentence_embedding"));
+                    List.of("sentence_embedding", "last_hidden_state"));
             try {
                 this.tokenizer = BertTokenizer.load(exportDir, Math.min(maxLength, config.maxTokens()), config.vocabSize());
             } catch (RuntimeException e) {
@@ -54,12 +54,21 @@ public final class Embedder implements AutoCloseable {
 
     /** Embeds texts; batches are formed from texts of similar length, results come back in input order. */
     public float[][] embed(List<String> texts) {
+        return embed(texts, true);
+    }
+
+    /**
+     * Embeds texts as {@link #embed(List)}: mean-pooled, L2-normalised when {@code normalize} (else the raw mean).
+     * Safe to call from several threads at once.
+     */
+    public float[][] embed(List<String> texts, boolean normalize) {
         List<Encoding> enc = texts.stream().map(tokenizer::encode).toList();
         int[] lengths = enc.stream().mapToInt(e -> e.getIds().length).toArray();
         float[][] out = new float[texts.size()][];
         for (int[] idx : bertft.train.Batcher.inference(lengths, batchSize)) {
             List<Encoding> batch = java.util.Arrays.stream(idx).mapToObj(enc::get).toList();
-            float[] flat = onnx != null ? onnx.embeddings(batch) : torchEmbeddings(batch); // (B, H)
+            float[] flat = onnx == null ? torchEmbeddings(batch, normalize)
+                    : normalize ? onnx.embeddings(batch) : onnxMean(batch); // (B, H)
             Finite.requireOutputs(flat, "the embeddings");
             int h = flat.length / idx.length;
             for (int row = 0; row < idx.length; row++) {
@@ -69,15 +78,35 @@ public final class Embedder implements AutoCloseable {
         return out;
     }
 
-    /** Mean-pooled, L2-normalised last hidden states of one batch on libtorch, (B, H) flattened. */
-    private float[] torchEmbeddings(List<Encoding> batch) {
+    /** Mean-pooled (L2-normalised when asked) last hidden states of one batch on libtorch, (B, H) flattened. */
+    private float[] torchEmbeddings(List<Encoding> batch, boolean normalize) {
         try (NDManager step = NDManager.newBaseManager()) {
             Batch b = Batch.of(batch, step);
             NDArray hidden = bert.forward(b.inputIds(), b.tokenTypeIds(), b.attentionMask(), false);
             NDArray pooled = Bert.meanPool(hidden, b.attentionMask()); // (B, H)
+            if (!normalize) {
+                return pooled.toFloatArray();
+            }
             NDArray norm = pooled.norm(new int[] {1}, true).maximum(1e-12f); // (B, 1)
             return pooled.div(norm).toFloatArray();
         }
+    }
+
+    /** The mean of the real tokens' last hidden states of one batch on ONNX Runtime, (B, H) flattened. */
+    private float[] onnxMean(List<Encoding> batch) {
+        float[] hidden = onnx.run(batch, List.of("last_hidden_state")).get("last_hidden_state"); // (B, T, H)
+        int t = batch.stream().mapToInt(e -> e.getIds().length).max().orElse(0);
+        int h = hidden.length / (batch.size() * t);
+        float[] out = new float[batch.size() * h];
+        for (int i = 0; i < batch.size(); i++) {
+            int n = batch.get(i).getIds().length;
+            for (int j = 0; j < n; j++) {
+                for (int k = 0; k < h; k++) {
+                    out[i * h + k] += hidden[(i * t + j) * h + k] / n;
+                }
+            }
+        }
+        return out;
     }
 
     /** The model's config.json, on either runtime. */

@@ -27,6 +27,15 @@ public final class Predictor {
 
     /** Scores per input: class probabilities (softmax or sigmoid), or the regression value. */
     public float[][] scores(List<Encoding> encodings) {
+        float[][] out = logits(encodings);
+        for (int i = 0; i < out.length; i++) {
+            out[i] = objective.scores(out[i]);
+        }
+        return out;
+    }
+
+    /** The model's raw outputs per input, in input order; safe to call from several threads at once. */
+    public float[][] logits(List<Encoding> encodings) {
         int[] lengths = encodings.stream().mapToInt(e -> e.getIds().length).toArray();
         float[][] out = new float[encodings.size()][];
         for (int[] idx : Batcher.inference(lengths, batchSize)) {
@@ -38,7 +47,7 @@ public final class Predictor {
             Finite.requireOutputs(logits, "the model's scores");
             int c = logits.length / idx.length;
             for (int k = 0; k < idx.length; k++) {
-                out[idx[k]] = objective.scores(java.util.Arrays.copyOfRange(logits, k * c, (k + 1) * c));
+                out[idx[k]] = java.util.Arrays.copyOfRange(logits, k * c, (k + 1) * c);
             }
         }
         return out;

@@ -31,6 +31,7 @@ final class Loop implements Trainer.Listener {
     private final PrintStream err;
     private final String metric;
     private final EarlyStopping stopping;
+    private final TrainJob.Progress progress;
     RunLog log;
     double elapsedBefore;
     private double best = Double.NaN;
@@ -41,7 +42,8 @@ final class Loop implements Trainer.Listener {
     private JsonObject bestReport;
 
     Loop(TaskSpec spec, TaskModel model, BertTokenizer tok, Trainer trainer, Evaluator evaluator,
-            JsonObject configExtra, Path out, PrintStream err) {
+            JsonObject configExtra, Path out, PrintStream err, TrainJob.Progress progress) {
+        this.progress = progress;
         this.spec = spec;
         this.model = model;
         this.tok = tok;
@@ -104,6 +106,7 @@ final class Loop implements Trainer.Listener {
     public void step(long step, long total, int epoch, double loss, double lr, Map<String, Double> groupLr,
             double gradNorm, long tokens, double seconds) {
         log.step(step, total, epoch, loss, lr, groupLr, gradNorm, tokens, seconds);
+        progress.step(step, total, epoch, loss, lr);
     }
 
     @Override
@@ -123,6 +126,7 @@ final class Loop implements Trainer.Listener {
             return true;
         }
         log.eval(step, epoch, "validation", metrics);
+        progress.evaluated(step, epoch, metrics);
         Double value = metrics.get(metric);
         if (value == null) {
             throw new bertft.UserError("early-stopping metric '" + metric + "' is not one of " + metrics.keySet());

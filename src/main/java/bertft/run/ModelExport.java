@@ -6,7 +6,7 @@ import bertft.checkpoint.Checkpoint;
 import bertft.checkpoint.ModelStore;
 import bertft.checkpoint.TensorData;
 import bertft.cli.BertFt;
-import bertft.infer.InferenceRuntime;
+import bertft.api.InferenceRuntime;
 import bertft.model.Bert;
 import bertft.model.BertConfig;
 import bertft.model.Encoder;
@@ -46,7 +46,7 @@ public final class ModelExport {
     }
 
     private static Path task(Path modelDir, Path out, OnnxExport.Options options) {
-        try (TrainedModel m = TrainedModel.load(modelDir, bertft.infer.InferenceRuntime.TORCH)) {
+        try (TrainedModel m = TrainedModel.load(modelDir, bertft.api.InferenceRuntime.TORCH)) {
             TaskModel model = m.model();
             Map<String, ai.djl.ndarray.NDArray> params = model.params();
             ModelProto proto = OnnxExport.taskGraph(model, name -> Bert.toTensorData(params.get(name)),

@@ -36,12 +36,37 @@ public final class TrainJob {
     public record Result(Path dir, String metric, Map<String, Double> validation, Map<String, Double> test,
             double seconds, long trainableParameters, long tokens) {}
 
+    /** Told of each optimizer step and each evaluation while a run trains (the library API's listener). */
+    public interface Progress {
+        /** After optimizer step {@code step} of {@code total} in {@code epoch} (0-based). */
+        void step(long step, long total, int epoch, double loss, double learningRate);
+
+        /** After scoring the validation split at {@code step}. */
+        void evaluated(long step, int epoch, Map<String, Double> metrics);
+
+        /** A listener that ignores everything. */
+        Progress NONE = new Progress() {
+            @Override
+            public void step(long step, long total, int epoch, double loss, double learningRate) {}
+
+            @Override
+            public void evaluated(long step, int epoch, Map<String, Double> metrics) {}
+        };
+    }
+
     private final TaskSpec spec;
     private final PrintStream err;
+    private Progress progress = Progress.NONE;
 
     public TrainJob(TaskSpec spec, PrintStream err) {
         this.spec = spec;
         this.err = err;
+    }
+
+    /** Tells {@code p} of every step and evaluation of the next {@link #run}; returns this job. */
+    public TrainJob progress(Progress p) {
+        this.progress = p == null ? Progress.NONE : p;
+        return this;
     }
 
     public Result run(boolean resume) {
@@ -112,7 +137,7 @@ public final class TrainJob {
                 }
                 JsonObject configExtra = data.configExtra();
                 trainer.adversary(domainAdversary(tok, base.config(), manager));
-                Loop loop = new Loop(spec, model, tok, trainer, evaluator, configExtra, out, err);
+                Loop loop = new Loop(spec, model, tok, trainer, evaluator, configExtra, out, err, progress);
                 Trainer.Position start = Trainer.Position.START;
                 if (resume) {
                     start = loop.restore(last);

@@ -3,7 +3,7 @@ package bertft.run;
 import bertft.UserError;
 import bertft.checkpoint.Checkpoint;
 import bertft.infer.Forward;
-import bertft.infer.InferenceRuntime;
+import bertft.api.InferenceRuntime;
 import bertft.model.BertConfig;
 import bertft.model.TaskModel;
 import bertft.onnx.OnnxExport;
@@ -37,10 +37,12 @@ public final class TrainedModel implements AutoCloseable {
     private final List<String> labels;
     private final JsonObject task;
     private final int maxLength;
+    private final String modelType;
 
     private TrainedModel(Path dir, TaskModel model, OnnxModel onnx, BertTokenizer tokenizer, TaskSpec.Kind kind,
-            List<String> labels, JsonObject task, int maxLength) {
+            List<String> labels, JsonObject task, int maxLength, String modelType) {
         this.maxLength = maxLength;
+        this.modelType = modelType;
         this.dir = dir;
         this.model = model;
         this.onnx = onnx;
@@ -84,7 +86,7 @@ public final class TrainedModel implements AutoCloseable {
             int maxLength = task.has("max_length") ? task.get("max_length").getAsInt() : hubMaxLength(dir, ckpt, kind);
             BertTokenizer tok = BertTokenizer.load(dir, Math.min(maxLength, ckpt.config().maxTokens()),
                     ckpt.config().vocabSize());
-            return new TrainedModel(dir, model, null, tok, kind, labels, task, maxLength);
+            return new TrainedModel(dir, model, null, tok, kind, labels, task, maxLength, ckpt.config().modelType());
         } catch (RuntimeException e) {
             model.close();
             throw e;
@@ -128,7 +130,7 @@ public final class TrainedModel implements AutoCloseable {
             }
             int maxLength = task.get("max_length").getAsInt();
             BertTokenizer tok = BertTokenizer.load(dir, Math.min(maxLength, config.maxTokens()));
-            return new TrainedModel(dir, null, onnx, tok, kind, labels, task, maxLength);
+            return new TrainedModel(dir, null, onnx, tok, kind, labels, task, maxLength, config.modelType());
         } catch (RuntimeException e) {
             onnx.close();
             throw e;
@@ -269,6 +271,11 @@ public final class TrainedModel implements AutoCloseable {
 
     public BertTokenizer tokenizer() {
         return tokenizer;
+    }
+
+    /** config.json's {@code model_type} (bert, roberta, distilbert, ...). */
+    public String modelType() {
+        return modelType;
     }
 
     public TaskSpec.Kind kind() {

@@ -17,7 +17,7 @@ import bertft.task.TaskSpec;
 import bertft.text.BertTokenizer;
 import bertft.train.Objective;
 import bertft.infer.Embedder;
-import bertft.infer.InferenceRuntime;
+import bertft.api.InferenceRuntime;
 import bertft.run.ModelExport;
 import bertft.run.TrainedModel;
 import com.google.gson.JsonObject;

@@ -1,4 +1,4 @@
-package bertft.infer;
+package bertft.api;
 
 import bertft.UserError;
 import java.util.Locale;

@@ -1,0 +1,61 @@
+package bertft.api;
+
+import bertft.checkpoint.ModelStore;
+import bertft.run.ModelExport;
+import java.io.PrintWriter;
+import java.nio.file.Path;
+import java.util.List;
+
+/**
+ * Sentence embeddings from any encoder (base model, fine-tuned run or ONNX export): the mean of the last hidden
+ * state over real tokens, L2-normalised unless asked otherwise. Thread-safe.
+ */
+public final class Embedder implements AutoCloseable {
+    private final bertft.infer.Embedder embedder;
+    private final ModelInfo info;
+
+    private Embedder(bertft.infer.Embedder embedder, ModelInfo info) {
+        this.embedder = embedder;
+        this.info = info;
+    }
+
+    /** Loads {@code model} (directory, ONNX export, alias such as {@code minilm}, or Hub id) with default options. */
+    public static Embedder load(String model) {
+        return load(model, ModelOptions.defaults());
+    }
+
+    /** Loads {@code model} on the runtime, batch size and max length of {@code options}. */
+    public static Embedder load(String model, ModelOptions options) {
+        Path resolved = ModelStore.resolve(model);
+        Path dir = ModelExport.forRuntime(resolved, options.runtime(), new PrintWriter(System.err, true));
+        bertft.infer.Embedder e = new bertft.infer.Embedder(dir, options.maxLength(), options.batchSize());
+        String runtime = options.runtime() != null ? options.runtime().spelling() : e.bert() == null ? "onnx" : "torch";
+        return new Embedder(e, new ModelInfo(model, dir.toString(), "embed", e.config().modelType(), List.of(),
+                e.tokenizer().maxLength(), runtime));
+    }
+
+    /** One text's L2-normalised embedding. */
+    public float[] embed(String text) {
+        return embed(List.of(text), true).get(0);
+    }
+
+    /** Embeddings in input order, L2-normalised when {@code normalize}, else the raw mean of the hidden states. */
+    public List<float[]> embed(List<String> texts, boolean normalize) {
+        return List.of(embedder.embed(texts, normalize));
+    }
+
+    /** The embeddings' length (the model's hidden size). */
+    public int dimension() {
+        return embedder.config().hiddenSize();
+    }
+
+    /** What this model is: task embed, max length, runtime. */
+    public ModelInfo info() {
+        return info;
+    }
+
+    @Override
+    public void close() {
+        embedder.close();
+    }
+}

@@ -1,0 +1,22 @@
+package bertft.api;
+
+import java.util.List;
+
+/**
+ * What a loaded model is.
+ *
+ * @param model the name it was loaded by (directory, alias or Hub id)
+ * @param path the directory (or .onnx file) it was read from
+ * @param task {@code classification}, {@code sentiment}, {@code multilabel}, {@code regression}, {@code qa} or
+ *     {@code embed}
+ * @param modelType config.json's {@code model_type} (bert, roberta, distilbert, ...)
+ * @param labels label names by id (empty for QA and embeddings)
+ * @param maxLength tokens per input, special tokens included; longer inputs are truncated
+ * @param runtime {@code torch}, {@code onnx} or {@code onnx-int8}
+ */
+public record ModelInfo(String model, String path, String task, String modelType, List<String> labels,
+        int maxLength, String runtime) {
+    public ModelInfo {
+        labels = List.copyOf(labels);
+    }
+}

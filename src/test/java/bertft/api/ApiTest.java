@@ -1,0 +1,175 @@
+package bertft.api;
+
+import static org.junit.jupiter.api.Assertions.assertArrayEquals;
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertNotEquals;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import bertft.Tiny;
+import bertft.UserError;
+import bertft.cli.CliTest;
+import bertft.run.TrainJobTest;
+import java.io.IOException;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
+import java.util.concurrent.Future;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+/** The library API on tiny random models: the same answers as the CLI, from any thread, typed results. */
+class ApiTest {
+    static final List<String> TEXTS = List.of("the movie was great", "awful price and bad battery",
+            "it was the phone", "love it", "the product was and it movie price terrible hate");
+
+    @Test
+    void classifierMatchesTheCliAndIsConsistentAcrossBatchingAndThreads(@TempDir Path tmp) throws Exception {
+        Path dir = Tiny.classifier(tmp.resolve("m"), 5, "neg", "neu", "pos");
+        try (Classifier c = Classifier.load(dir.toString(), ModelOptions.defaults().withBatchSize(2))) {
+            assertEquals(List.of("neg", "neu", "pos"), c.labels());
+            assertEquals("classification", c.info().task());
+            assertEquals("bert", c.info().modelType());
+            assertEquals("torch", c.info().runtime());
+            List<Prediction> all = c.predict(TEXTS);
+            List<String> args = new ArrayList<>(List.of("classify", "--model", dir.toString()));
+            TEXTS.forEach(t -> args.addAll(List.of("--text", t)));
+            CliTest.Run cli = CliTest.run(args.toArray(String[]::new));
+            assertEquals(0, cli.code(), cli.err());
+            String[] lines = cli.out().strip().split("\n");
+            for (int i = 0; i < TEXTS.size(); i++) {
+                Prediction p = all.get(i);
+                double sum = p.probabilities().values().stream().mapToDouble(Double::doubleValue).sum();
+                assertEquals(1.0, sum, 1e-5);
+                assertEquals(p.probabilities().get(p.label()), p.score(), 0);
+                assertEquals(List.of(p.label()), p.labels());
+                assertEquals(3, p.logits().length);
+                assertTrue(lines[i].startsWith(p.label() + "  " + String.format(java.util.Locale.ROOT, "%.4f",
+                        p.score())), lines[i] + " vs " + p);
+                Prediction alone = c.predict(TEXTS.get(i));
+                assertEquals(p.label(), alone.label());
+                assertEquals(p.score(), alone.score(), 1e-5);
+            }
+            ExecutorService pool = Executors.newFixedThreadPool(4);
+            try {
+                List<Future<List<Prediction>>> runs = new ArrayList<>();
+                for (int k = 0; k < 8; k++) {
+                    runs.add(pool.submit(() -> c.predict(TEXTS)));
+                }
+                for (Future<List<Prediction>> f : runs) {
+                    List<Prediction> got = f.get();
+                    for (int i = 0; i < TEXTS.size(); i++) {
+                        assertArrayEquals(all.get(i).logits(), got.get(i).logits(), 1e-5);
+                    }
+                }
+            } finally {
+                pool.shutdown();
+            }
+            Prediction pair = c.predict("the movie was great", "awful price");
+            assertNotEquals(all.get(0).score(), pair.score());
+        }
+    }
+
+    @Test
+    void wrongHeadsAndMissingModelsAreOneLineErrors(@TempDir Path tmp) {
+        Path qa = Tiny.qa(tmp.resolve("qa"), 2);
+        Path cls = Tiny.classifier(tmp.resolve("c"), 2, "a", "b");
+        UserError e = assertThrows(UserError.class, () -> Classifier.load(qa.toString()));
+        assertTrue(e.getMessage().contains("QuestionAnswerer"), e.getMessage());
+        e = assertThrows(UserError.class, () -> QuestionAnswerer.load(cls.toString()));
+        assertTrue(e.getMessage().contains("Classifier"), e.getMessage());
+        e = assertThrows(UserError.class, () -> Classifier.load(tmp.resolve("nope").toString()));
+        assertTrue(!e.getMessage().contains("\n") && e.getMessage().contains("nope"), e.getMessage());
+        assertThrows(IllegalArgumentException.class, () -> ModelOptions.defaults().withBatchSize(0));
+    }
+
+    @Test
+    void answersAreCodePointSpansOfTheContext(@TempDir Path tmp) {
+        Path dir = Tiny.qa(tmp.resolve("qa"), 4);
+        String context = "the phone 😀 was great and the battery was bad , the price was good and it was a movie";
+        try (QuestionAnswerer qa = QuestionAnswerer.load(dir.toString())) {
+            assertEquals("qa", qa.info().task());
+            List<Answer> top = qa.answers("what was great ?", context, 3);
+            assertTrue(!top.isEmpty() && top.size() <= 3, top.toString());
+            for (Answer a : top) {
+                int from = context.offsetByCodePoints(0, a.start());
+                int to = context.offsetByCodePoints(0, a.end());
+                assertEquals(context.substring(from, to), a.text());
+            }
+            assertTrue(top.get(0).score() >= top.get(top.size() - 1).score());
+            Answer best = qa.answer("what was great ?", context);
+            assertEquals(top.get(0), best);
+            List<List<Answer>> two = qa.answers(List.of("what was great ?", "what was bad ?"),
+                    List.of(context, context), 1);
+            assertEquals(top.get(0), two.get(0).get(0));
+            assertThrows(UserError.class, () -> qa.answer(" ", context));
+        }
+    }
+
+    @Test
+    void embeddingsAreUnitLengthMeansOnEitherRuntime(@TempDir Path tmp) {
+        Path dir = Tiny.checkpoint(tmp.resolve("base"), 6);
+        List<float[]> raw;
+        try (Embedder e = Embedder.load(dir.toString())) {
+            assertEquals(32, e.dimension());
+            float[] unit = e.embed(TEXTS.get(0));
+            raw = e.embed(TEXTS, false);
+            double n = norm(unit);
+            assertEquals(1.0, n, 1e-5);
+            double r = norm(raw.get(0));
+            assertNotEquals(1.0, r, 1e-3);
+            for (int k = 0; k < unit.length; k++) {
+                assertEquals(unit[k], raw.get(0)[k] / r, 1e-5);
+            }
+        }
+        try (Embedder e = Embedder.load(dir.toString(), ModelOptions.defaults().withRuntime(InferenceRuntime.ONNX))) {
+            assertEquals("onnx", e.info().runtime());
+            List<float[]> onnx = e.embed(TEXTS, false);
+            for (int i = 0; i < TEXTS.size(); i++) {
+                assertArrayEquals(raw.get(i), onnx.get(i), 1e-4f);
+            }
+        }
+    }
+
+    @Test
+    void fineTuningReportsProgressAndItsRunLoads(@TempDir Path tmp) throws IOException {
+        Path model = Tiny.checkpoint(tmp.resolve("tiny"), 3);
+        TrainJobTest.data(tmp, "train.csv", 48, 1);
+        TrainJobTest.data(tmp, "dev.csv", 16, 2);
+        List<Long> steps = new ArrayList<>();
+        List<Map<String, Double>> evals = new ArrayList<>();
+        FineTuning.Result r = FineTuning.run(Map.of("task", "classification", "model", model.toString(),
+                "data-dir", tmp.toString(), "train", "train.csv", "validation", "dev.csv", "labels",
+                "negative,positive", "max-length", "32", "batch-size", "16", "epochs", "2", "out",
+                tmp.resolve("run").toString()), new FineTuning.Listener() {
+                    @Override
+                    public void step(long step, long total, int epoch, double loss, double lr) {
+                        steps.add(step);
+                    }
+
+                    @Override
+                    public void evaluated(long step, int epoch, Map<String, Double> metrics) {
+                        evals.add(metrics);
+                    }
+                });
+        assertEquals(6, steps.size(), steps.toString());
+        assertEquals(2, evals.size());
+        assertEquals(tmp.resolve("run"), r.dir());
+        assertTrue(r.validation().containsKey("accuracy"), r.validation().toString());
+        try (Classifier c = Classifier.load(r.dir(), ModelOptions.defaults())) {
+            assertEquals(List.of("negative", "positive"), c.labels());
+            assertEquals(2, c.predict("great").logits().length);
+        }
+    }
+
+    private static double norm(float[] v) {
+        double s = 0;
+        for (float x : v) {
+            s += x * x;
+        }
+        return Math.sqrt(s);
+    }
+}
