@@ -140,18 +140,23 @@ public final class LabelledData {
      * examples (at least one) held out, named {@code file (validation-split S)} in messages.
      */
     public LabelledData[] split(double share, long seed) {
+        return split(share, seed, "validation-split");
+    }
+
+    /** As {@link #split(double, long)}, naming the held-out part {@code file (KEY S)}. */
+    public LabelledData[] split(double share, long seed, String key) {
         List<Integer> order = new ArrayList<>(java.util.stream.IntStream.range(0, examples.size()).boxed().toList());
         Collections.shuffle(order, new java.util.Random(seed));
         int held = (int) Math.max(1, Math.round(examples.size() * share));
         if (held >= examples.size()) {
-            throw new UserError(file + ": validation-split " + share + " leaves no training examples");
+            throw new UserError(file + ": " + key + " " + share + " leaves no training examples");
         }
         List<Example> rest = new ArrayList<>();
         List<Example> out = new ArrayList<>();
         for (int k = 0; k < order.size(); k++) {
             (k < held ? out : rest).add(examples.get(order.get(k)));
         }
-        return new LabelledData[] {withExamples(file, rest), withExamples(file + " (validation-split " + share + ")", out)};
+        return new LabelledData[] {withExamples(file, rest), withExamples(file + " (" + key + " " + share + ")", out)};
     }
 
     private LabelledData withExamples(String name, List<Example> list) {

@@ -178,7 +178,10 @@ public final class TrainJob {
                     : bestValidation != null ? bestValidation : data.evaluator().report(best);
             JsonObject test = null;
             LabelledData testData = null;
-            if (spec.test() != null) {
+            if (data.testData() != null) {
+                testData = data.testData();
+                test = Evaluator.table(spec, testData, TaskData.features(testData, tok), data.labels()).report(best);
+            } else if (spec.test() != null) {
                 if (spec.task() == TaskSpec.Kind.QA) {
                     test = Evaluator.qa(spec, SquadData.read(spec.test(), spec.version2()), tok).report(best);
                 } else {
@@ -198,7 +201,7 @@ public final class TrainJob {
             if (test != null) {
                 splits.put("test", testData);
                 reports.put("test", test);
-                extra.addProperty("test_data", spec.test().toString());
+                extra.addProperty("test_data", testData != null ? testData.file() : spec.test().toString());
             }
             if (data.trainData() != null && spec.task() != TaskSpec.Kind.REGRESSION) {
                 extra.add("train_label_distribution", Scoring.counts(data.labels(), data.trainData().counts()));
@@ -305,7 +308,10 @@ public final class TrainJob {
 
     /** Training data, validation evaluator, and what the saved config must say, for either kind of task. */
     record Prepared(Features train, List<String> labels, int outputs, float[] classWeights, Evaluator evaluator,
-            JsonObject configExtra, LabelledData trainData, LabelledData validationData) {}
+            JsonObject configExtra, LabelledData trainData, LabelledData validationData, LabelledData testData) {}
+
+    /** The seed of {@code test-split}: fixed, so every seed and strategy of a task is tested on the same rows. */
+    static final long TEST_SPLIT_SEED = 20070601L;
 
     private Prepared prepareTable(BertTokenizer tok) {
         Path trainFile = spec.requireTrain();
@@ -316,9 +322,16 @@ public final class TrainJob {
                     + " (add them to fix the order)");
         }
         LabelledData train = LabelledData.read(spec, labels, trainFile);
+        LabelledData test = null;
+        if (spec.testSplit() != null) {
+            LabelledData[] parts = train.split(spec.testSplit(), TEST_SPLIT_SEED, "test-split");
+            train = parts[0];
+            test = parts[1];
+            err.println(test.summary());
+        }
         LabelledData validation = spec.validation() != null ? LabelledData.read(spec, labels, spec.validation()) : null;
         if (validation == null && spec.validationSplit() != null) {
-            LabelledData[] parts = train.split(spec.validationSplit(), spec.seed());
+            LabelledData[] parts = train.split(spec.validationSplit(), spec.seed(), "validation-split");
             train = parts[0];
             validation = parts[1];
             err.println(validation.summary());
@@ -336,7 +349,7 @@ public final class TrainJob {
         Evaluator evaluator = validation == null ? Evaluator.none()
                 : Evaluator.table(spec, validation, TaskData.features(validation, tok), labels);
         return new Prepared(features, labels, TaskData.outputs(spec.task(), labels), weights, evaluator,
-                Reports.configExtra(spec, labels), train, validation);
+                Reports.configExtra(spec, labels), train, validation, test);
     }
 
     private Prepared prepareQa(BertTokenizer tok) {
@@ -347,6 +360,6 @@ public final class TrainJob {
         Evaluator evaluator = spec.validation() == null ? Evaluator.none()
                 : Evaluator.qa(spec, SquadData.read(spec.validation(), spec.version2()), tok);
         return new Prepared(QaFeatures.features(windows), List.of(), 2, null, evaluator,
-                Reports.configExtra(spec, List.of()), null, null);
+                Reports.configExtra(spec, List.of()), null, null, null);
     }
 }

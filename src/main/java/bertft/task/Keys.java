@@ -36,6 +36,8 @@ final class Keys {
             key("test", PATH, null, "Test file, relative to data-dir; evaluated once after training."),
             key("validation-split", DOUBLE, null, "(0, 1)",
                     "Fraction of train held out (seeded) as validation when no validation file is set; adapt: 0.05."),
+            key("test-split", DOUBLE, null, "(0, 1)",
+                    "Fraction of train held out as the test set when no test file is set; the same rows whatever the seed, carved before validation-split."),
             key("text", LIST, null,
                     "Unlabelled text files, relative to data-dir: .csv/.tsv/.jsonl through text-column, others one document per line (adapt)."),
             key("text-column", STRING, "text", "Column holding the text."),

@@ -190,6 +190,10 @@ public final class TaskFiles {
             if (kind == Kind.QA && values.get("validation-split") != null) {
                 throw error("validation-split", "is for table tasks; give qa a validation file");
             }
+            if (values.get("test-split") != null && (kind == Kind.QA || values.get("test") != null)) {
+                throw error("test-split", kind == Kind.QA ? "is for table tasks; give qa a test file"
+                        : "and test are both set; keep one");
+            }
             if (kind == Kind.QA) {
                 int window = (Integer) values.get("max-length") - (Integer) values.get("max-query-length") - 3;
                 if ((Integer) values.get("doc-stride") >= window) {

@@ -175,6 +175,11 @@ public final class TaskSpec {
         return (Double) values.get("validation-split");
     }
 
+    /** The fraction of train held out as the test set (the same rows for every seed), or null for none. */
+    public Double testSplit() {
+        return (Double) values.get("test-split");
+    }
+
     /** Adapt's unlabelled text files resolved against data-dir (empty when unset). */
     @SuppressWarnings("unchecked")
     public List<Path> text() {

@@ -295,4 +295,30 @@ public class TrainJobTest {
             return s.map(p -> p.getFileName().toString()).toList().toString();
         }
     }
+
+    @Test
+    void testSplitHoldsOutTheSameRowsForEverySeed(@TempDir Path tmp) throws IOException {
+        Path model = Tiny.checkpoint(tmp.resolve("tiny"), 3);
+        data(tmp, "train.csv", 100, 1);
+        Path task = tmp.resolve("split.yaml");
+        Files.writeString(task, String.join("\n", "task: classification", "model: " + model, "data-dir: " + tmp,
+                "train: train.csv", "test-split: 0.2", "validation-split: 0.1", "labels: [negative, positive]",
+                "max-length: 32", "batch-size: 16", "epochs: 1", "pooling: mean", ""));
+        List<String> tests = new ArrayList<>();
+        for (String seed : List.of("1", "2")) {
+            Path out = tmp.resolve("run" + seed);
+            var r = CliTest.run("train", task.toString(), "--out", out.toString(), "--seed", seed);
+            assertEquals(0, r.code(), r.err());
+            com.google.gson.JsonObject report = com.google.gson.JsonParser.parseString(
+                    Files.readString(out.resolve("report.json"))).getAsJsonObject();
+            assertEquals(20, report.getAsJsonObject("test").getAsJsonObject("metrics").get("n").getAsInt());
+            assertEquals(8, report.getAsJsonObject("validation").getAsJsonObject("metrics").get("n").getAsInt());
+            assertTrue(report.get("test_data").getAsString().endsWith("(test-split 0.2)"));
+            tests.add(report.getAsJsonObject("test").getAsJsonObject("label_distribution").toString());
+        }
+        assertEquals(tests.get(0), tests.get(1));
+        var both = CliTest.run("train", task.toString(), "--test", "train.csv", "--out", tmp.resolve("x").toString());
+        assertEquals(2, both.code());
+        assertTrue(both.err().contains("test-split") && both.err().contains("keep one"), both.err());
+    }
 }
