@@ -87,4 +87,31 @@ class CompareTest {
         assertTrue(html2.contains("Winner: " + c2.get("best").getAsString() + " with training loss"), html2);
         assertFalse(html2.contains("NaN"));
     }
+    /** compare puts adapt-then-fine-tune (another model) and DANN (an override) beside plain fine-tuning. */
+    @Test
+    void adaptedModelAndDannAreStrategiesBesideTheOthers(@TempDir Path tmp) throws IOException {
+        Path model = Tiny.checkpoint(tmp.resolve("tiny"), 3);
+        Path adapted = Tiny.checkpoint(tmp.resolve("adapted"), 4); // stands in for `bert-ft adapt` output
+        TrainJobTest.data(tmp, "train.csv", 48, 1);
+        TrainJobTest.data(tmp, "dev.csv", 16, 2);
+        Path task = TrainJobTest.task(tmp, model, "domain-text: dev.csv");
+        Path out = tmp.resolve("cmp");
+        var r = CliTest.run("compare", task.toString(), "--strategies",
+                "full,full:domain-adversarial=0.5,full:model=" + adapted, "--seeds", "1", "--epochs", "1",
+                "--out", out.toString());
+        assertEquals(0, r.code(), r.err());
+        JsonObject c = JsonParser.parseString(Files.readString(out.resolve("compare.json"))).getAsJsonObject();
+        assertEquals(3, c.getAsJsonArray("strategies").size());
+        Path dann = out.resolve("full_domain-adversarial=0.5-seed1");
+        assertTrue(Files.readString(dann.resolve("metrics.jsonl")).contains("\"domain\""), "DANN logs its domain loss");
+        assertFalse(Files.readString(out.resolve("full-seed1").resolve("metrics.jsonl")).contains("\"domain\""));
+        try (var dirs = Files.list(out)) {
+            Path adaptedRun = dirs.filter(d -> d.getFileName().toString().startsWith("full_model=")).findFirst()
+                    .orElseThrow();
+            JsonObject report = JsonParser.parseString(Files.readString(adaptedRun.resolve("report.json")))
+                    .getAsJsonObject();
+            assertEquals(adapted.toString(), report.getAsJsonObject("provenance").getAsJsonObject("model")
+                    .get("path").getAsString());
+        }
+    }
 }
