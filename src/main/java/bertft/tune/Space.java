@@ -205,7 +205,10 @@ public final class Space {
         String taskStrategy = TaskFiles.load(task, common).strategy();
         List<String> strategies = get("strategy") == null ? List.of(taskStrategy)
                 : get("strategy").checkpoints().stream().map(s -> expand(Map.of("strategy", s)).get("strategy")).toList();
-        for (Dimension d : dimensions) {
+        // strategy last: its check sets the keys it reads to their first values, which must be checked by then
+        List<Dimension> order = new ArrayList<>(dimensions);
+        order.sort(java.util.Comparator.comparing(d -> d.key().equals("strategy")));
+        for (Dimension d : order) {
             List<String> only = ONLY_FOR.get(d.key());
             if (only != null && strategies.stream().noneMatch(only::contains)) {
                 throw d.error("applies only to strategy " + String.join(" or ", only) + ", and no trial has one"
