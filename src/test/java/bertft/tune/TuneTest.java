@@ -152,4 +152,71 @@ class TuneTest {
             }
         }
     }
+
+    @Test
+    void multiLabelRegressionAndQaTasksAreTunedOnTheirKindsMetric(@TempDir Path tmp) throws IOException {
+        Path model = Tiny.checkpoint(tmp.resolve("tiny"), 3);
+        java.util.Random r = new java.util.Random(4);
+        List<String> ml = new ArrayList<>(List.of("text,labels"));
+        List<String> reg = new ArrayList<>(List.of("text,score"));
+        for (int i = 0; i < 48; i++) {
+            boolean good = r.nextBoolean();
+            boolean fast = r.nextBoolean();
+            String text = (good ? "great" : "bad") + " phone " + (fast ? "fast" : "slow") + " battery";
+            ml.add(text + "," + (good ? "quality" : "") + (good && fast ? "|" : "") + (fast ? "speed" : ""));
+            reg.add(text + "," + ((good ? 3 : 1) + (fast ? 1 : 0)));
+        }
+        Files.write(tmp.resolve("ml.csv"), ml);
+        Files.write(tmp.resolve("reg.csv"), reg);
+        // SQuAD-style questions over contexts of the tiny vocabulary
+        JsonArray paragraphs = new JsonArray();
+        String[] words = {"great", "bad", "phone", "battery", "price", "movie"};
+        for (int i = 0; i < 12; i++) {
+            String answer = words[i % words.length];
+            String context = "the product was " + answer + " and it was the " + words[(i + 1) % words.length];
+            JsonObject qa = new JsonObject();
+            qa.addProperty("id", "q" + i);
+            qa.addProperty("question", "what was the product");
+            JsonObject a = new JsonObject();
+            a.addProperty("text", answer);
+            a.addProperty("answer_start", context.indexOf(answer));
+            JsonArray answers = new JsonArray();
+            answers.add(a);
+            qa.add("answers", answers);
+            JsonArray qas = new JsonArray();
+            qas.add(qa);
+            JsonObject p = new JsonObject();
+            p.addProperty("context", context);
+            p.add("qas", qas);
+            paragraphs.add(p);
+        }
+        JsonObject doc = new JsonObject();
+        doc.addProperty("title", "tiny");
+        doc.add("paragraphs", paragraphs);
+        JsonArray data = new JsonArray();
+        data.add(doc);
+        JsonObject squad = new JsonObject();
+        squad.add("data", data);
+        Files.writeString(tmp.resolve("qa.json"), squad.toString());
+        String common = String.join("\n", "model: " + model, "data-dir: " + tmp, "max-length: 32", "batch-size: 16",
+                "epochs: 2", "pooling: mean", "");
+        Map<String, String> tasks = Map.of(
+                "micro_f1", "task: multilabel\ntrain: ml.csv\nvalidation: ml.csv\nlabel-column: labels\n"
+                        + "labels: [quality, speed]\n",
+                "pearson", "task: regression\ntrain: reg.csv\nvalidation: reg.csv\nlabel-column: score\n",
+                "f1", "task: qa\ntrain: qa.json\nvalidation: qa.json\nmax-query-length: 8\ndoc-stride: 8\n");
+        for (var e : tasks.entrySet()) {
+            Path task = Files.writeString(tmp.resolve("t-" + e.getKey() + ".yaml"), e.getValue() + common);
+            Path out = tmp.resolve("tune-" + e.getKey());
+            var run = CliTest.run("tune", task.toString(), "--space", "learning-rate=1e-3,3e-3", "--trials", "2",
+                    "--seeds", "1", "--out", out.toString());
+            assertEquals(0, run.code(), e.getKey() + ": " + run.err());
+            JsonObject t = json(out.resolve("tune.json"));
+            assertEquals(e.getKey(), t.get("metric").getAsString(), "the kind's own metric");
+            assertEquals(2, t.getAsJsonArray("trials").size());
+            assertTrue(Double.isFinite(t.getAsJsonObject("winner").getAsJsonObject("validation").get("mean")
+                    .getAsDouble()), t.toString());
+            assertTrue(Files.readString(out.resolve("report.html")).contains(e.getKey() + " @1"));
+        }
+    }
 }
