@@ -60,6 +60,8 @@ public final class Tune {
     /** Settings every run adds to the command line's: the metric's checkpoint selection when not the task's. */
     private final Map<String, String> extra = new LinkedHashMap<>();
     private final Map<String, Double> journal = new LinkedHashMap<>();
+    /** Trials whose training failed (diverged), by trial number: they score nothing and go no further. */
+    private final Map<Integer, String> failures = new LinkedHashMap<>();
 
     public Tune(Options o, PrintStream err) {
         this.o = o;
@@ -181,6 +183,9 @@ public final class Tune {
         for (JsonObject line : Reports.readLog(out.resolve("trials.jsonl"))) {
             journal.put(line.get("trial").getAsInt() + "/" + line.get("rung").getAsInt(),
                     line.get("seconds").getAsDouble());
+            if (line.has("failed")) {
+                failures.put(line.get("trial").getAsInt(), line.get("failed").getAsString());
+            }
         }
     }
 
@@ -210,6 +215,10 @@ public final class Tune {
         Path dir = o.out().resolve("trials").resolve(t.name());
         double target = Halving.target(t.epochs, rung);
         Double seconds = journal.get(t.id + "/" + rung);
+        if (failures.containsKey(t.id)) {
+            err.printf("== tune: trial %d, rung %d: failed before (%s)%n", t.id, rung, failures.get(t.id));
+            return new Search.Unit(t.trained(), Double.NaN, seconds == null ? 0 : seconds, true);
+        }
         boolean paused = target < t.epochs - 1e-9 && epochsSaved(dir) >= target - 1e-9; // (at its end: the report)
         if (seconds == null && (Files.exists(dir.resolve("report.json")) || paused)) {
             seconds = 0.0; // trained, then killed before its time was written
@@ -233,6 +242,12 @@ public final class Tune {
                         .run(resume, !resume);
             } catch (TrainJob.Paused p) {
                 // the rung's end: the trial waits in last/ for a promotion
+            } catch (UserError e) {
+                if (!e.getMessage().startsWith("training diverged")) {
+                    throw e;
+                }
+                failures.put(t.id, e.getMessage()); // a property of the settings: the search goes on without them
+                err.printf("== tune: trial %d failed: %s%n", t.id, e.getMessage());
             }
             seconds = (System.nanoTime() - t0) / 1e9;
             journal.put(t.id + "/" + rung, seconds);
@@ -240,7 +255,13 @@ public final class Tune {
             line.addProperty("trial", t.id);
             line.addProperty("rung", rung);
             line.addProperty("seconds", seconds);
+            if (failures.containsKey(t.id)) {
+                line.addProperty("failed", failures.get(t.id));
+            }
             append(o.out().resolve("trials.jsonl"), line.toString());
+            if (failures.containsKey(t.id)) {
+                return new Search.Unit(t.trained(), Double.NaN, seconds, true);
+            }
         }
         double[] reached = value(dir, target, t.epochs);
         // finished by the end of this rung: all its epochs, or fewer when early-stopping ended it
@@ -354,7 +375,8 @@ public final class Tune {
             }
             j.add("rungs", v);
             j.addProperty("value", t.latest());
-            j.addProperty("status", t.finished ? "finished" : "stopped at epoch " + Space.format(t.trained()));
+            j.addProperty("status", failures.containsKey(t.id) ? "failed: " + failures.get(t.id)
+                    : t.finished ? "finished" : "stopped at epoch " + Space.format(t.trained()));
             j.addProperty("seconds", Math.round(t.seconds * 10) / 10.0);
             all.add(j);
         }

@@ -109,8 +109,10 @@ final class TuneReport {
                 row.add(settings.has(k) ? settings.get(k).getAsString() : "—");
             });
             for (int k = 0; k < s.getAsJsonArray("rungs").size(); k++) {
-                row.add(k < t.getAsJsonArray("rungs").size() ? String.format(Locale.ROOT, "%.4f",
-                        t.getAsJsonArray("rungs").get(k).getAsJsonObject().get("value").getAsDouble()) : "");
+                double v = k < t.getAsJsonArray("rungs").size()
+                        ? t.getAsJsonArray("rungs").get(k).getAsJsonObject().get("value").getAsDouble() : Double.NaN;
+                row.add(k >= t.getAsJsonArray("rungs").size() ? "" : Double.isNaN(v) ? "—"
+                        : String.format(Locale.ROOT, "%.4f", v));
             }
             row.add(t.get("status").getAsString());
             row.add(String.format(Locale.ROOT, "%.1f", t.get("seconds").getAsDouble()));

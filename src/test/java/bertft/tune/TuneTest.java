@@ -219,4 +219,32 @@ class TuneTest {
             assertTrue(Files.readString(out.resolve("report.html")).contains(e.getKey() + " @1"));
         }
     }
+
+    @Test
+    void aDivergingTrialIsRecordedAsFailedAndTheSearchGoesOn(@TempDir Path tmp) throws IOException {
+        Path task = setUp(tmp);
+        Path out = tmp.resolve("tune");
+        // no clipping and an absurd rate: that trial's weights overflow within a few steps
+        var r = CliTest.run("tune", task.toString(), "--space", "learning-rate=1e-3,1e30", "--max-grad-norm", "0",
+                "--warmup-ratio", "0", "--seeds", "1", "--out", out.toString());
+        assertEquals(0, r.code(), r.err());
+        JsonObject t = json(out.resolve("tune.json"));
+        assertEquals(2, t.getAsJsonArray("trials").size());
+        for (JsonElement e : t.getAsJsonArray("trials")) {
+            JsonObject x = e.getAsJsonObject();
+            boolean absurd = x.getAsJsonObject("settings").get("learning-rate").getAsString().equals("1e30");
+            assertEquals(absurd, x.get("status").getAsString().startsWith("failed: training diverged at step"),
+                    x.toString());
+        }
+        assertEquals("1e-3", t.getAsJsonObject("best").getAsJsonObject("settings").get("learning-rate").getAsString());
+        String html = Files.readString(out.resolve("report.html"));
+        assertFalse(html.contains(">NaN<") || html.contains("\"NaN"), "no NaN cell or coordinate (the failure says NaN)");
+        // and a re-run reads the failure back instead of training it again
+        var again = tune(task, out);
+        assertEquals(2, again.code(), "another command line (its options differ) is refused");
+        var same = CliTest.run("tune", task.toString(), "--space", "learning-rate=1e-3,1e30", "--max-grad-norm", "0",
+                "--warmup-ratio", "0", "--seeds", "1", "--out", out.toString());
+        assertEquals(0, same.code(), same.err());
+        assertEquals(t.getAsJsonArray("trials"), json(out.resolve("tune.json")).getAsJsonArray("trials"));
+    }
 }
