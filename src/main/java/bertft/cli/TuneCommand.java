@@ -16,11 +16,11 @@ import picocli.CommandLine.Spec;
 
 /** {@code bert-ft tune}: a budgeted search over strategy and hyper-parameters, then the winner over seeds. */
 @Command(name = "tune", mixinStandardHelpOptions = true, sortOptions = false,
-        description = {"Search the task's strategy and hyper-parameters within a budget: trials drawn at random from",
-            "--space, stopped early by successive halving on the validation metric at epoch ends (rungs after 1, 2,",
-            "4, ... epochs). The winner is retrained with every --seeds seed and tested once; writes tune.json,",
-            "tune.md, report.html and best.yaml. Re-run the same command to go on with a killed tune.",
-            "Every train option applies to all runs."})
+        description = "Search the task's strategy and hyper-parameters within a budget: trials drawn at random from "
+                + "--space, stopped early by successive halving on the validation metric at epoch ends (rungs after 1, "
+                + "2, 4, ... epochs). The winner is retrained with every --seeds seed and tested once; writes "
+                + "tune.json, tune.md, report.html and best.yaml. Re-run the same command to go on with a killed "
+                + "tune. Every train option applies to all runs.")
 final class TuneCommand implements Callable<Integer> {
     @Spec
     CommandSpec spec;
@@ -29,10 +29,10 @@ final class TuneCommand implements Callable<Integer> {
     Path task;
 
     @Option(names = "--space", required = true, paramLabel = "KEY=VALUES;...",
-            description = {"Task keys to search, ';'-separated: a list (strategy=full,llrd,top-2), a range",
-                "(epochs=2..6: integers; warmup-ratio=0..0.2: real) or a log range (learning-rate=2e-5..3e-4:log).",
-                "layer-decay applies to llrd/ulmfit trials only, unfreeze-every to gradual/ulmfit,",
-                "unfreeze-layers to top-k."})
+            description = "Task keys to search, ';'-separated: a list (strategy=full,llrd,top-2), a range "
+                    + "(epochs=2..6: integers; warmup-ratio=0..0.2: real) or a log range "
+                    + "(learning-rate=2e-5..3e-4:log). layer-decay applies to llrd/ulmfit trials only, unfreeze-every "
+                    + "to gradual/ulmfit, unfreeze-layers to top-k.")
     String space;
 
     @Option(names = "--trials", paramLabel = "N", converter = Ints.Positive.class,
