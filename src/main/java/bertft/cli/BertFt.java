@@ -16,7 +16,7 @@ import picocli.CommandLine.Option;
                 + "and question answering, in Java.",
         subcommands = {TrainCommand.class, AdaptCommand.class, EvaluateCommand.class, ClassifyCommand.class,
                 CompareCommand.class, QaCommand.class, EmbedCommand.class, ExportCommand.class, ModelsCommand.class,
-                BenchCommand.class,
+                BenchCommand.class, TuneCommand.class,
                 CommandLine.HelpCommand.class})
 public final class BertFt {
     /** Exit code for a user mistake (bad file, bad option value). */
@@ -47,6 +47,7 @@ public final class BertFt {
         CommandLine cl = new CommandLine(new BertFt());
         TaskOptions.addTo(cl.getSubcommands().get("train"));
         TaskOptions.addTo(cl.getSubcommands().get("compare"));
+        TaskOptions.addTo(cl.getSubcommands().get("tune"));
         TaskOptions.addTo(cl.getSubcommands().get("adapt"), bertft.task.TaskSpec.adaptKeys());
         cl.setExecutionExceptionHandler(errors());
         cl.setParameterExceptionHandler(BertFt::badArguments);

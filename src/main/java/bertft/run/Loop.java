@@ -40,6 +40,9 @@ final class Loop implements Trainer.Listener {
     private boolean saved;
     private JsonObject latestReport;
     private JsonObject bestReport;
+    /** The number of epochs after which the run pauses (resume state saved, no report); 0: never. */
+    int pauseAfterEpoch;
+    private long totalSteps;
 
     Loop(TaskSpec spec, TaskModel model, BertTokenizer tok, Trainer trainer, Evaluator evaluator,
             JsonObject configExtra, Path out, PrintStream err, TrainJob.Progress progress) {
@@ -105,6 +108,7 @@ final class Loop implements Trainer.Listener {
     @Override
     public void step(long step, long total, int epoch, double loss, double lr, Map<String, Double> groupLr,
             double gradNorm, long tokens, double seconds) {
+        totalSteps = total;
         log.step(step, total, epoch, loss, lr, groupLr, gradNorm, tokens, seconds);
         progress.step(step, total, epoch, loss, lr);
     }
@@ -163,6 +167,10 @@ final class Loop implements Trainer.Listener {
                 new ResumeState.Progress(next, best, bestStep, badEvals, elapsedBefore + log.elapsed()));
         if (trainer.adversary() != null) { // written after the directory it joins; restore() says if it is missing
             bertft.checkpoint.SafeTensors.write(out.resolve("last").resolve(DOMAIN_FILE), trainer.adversary().tensors());
+        }
+        if (pauseAfterEpoch > 0 && next.batch() == 0 && next.epoch() == pauseAfterEpoch && next.step() < totalSteps) {
+            log.note("paused after epoch " + pauseAfterEpoch + "; resumable from " + out.resolve("last"));
+            throw new TrainJob.Paused(pauseAfterEpoch);
         }
         if (Long.getLong(STOP_AFTER_STEP, -1L) == next.step()) {
             throw new IllegalStateException("stopped after step " + next.step() + " (" + STOP_AFTER_STEP + ")");

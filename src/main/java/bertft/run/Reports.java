@@ -139,7 +139,7 @@ public final class Reports {
     }
 
     /** The records of a metrics.jsonl (none when there is no such file; unreadable lines are skipped). */
-    static List<JsonObject> readLog(Path file) {
+    public static List<JsonObject> readLog(Path file) {
         List<JsonObject> out = new java.util.ArrayList<>();
         if (!Files.exists(file)) {
             return out;

@@ -54,9 +54,20 @@ public final class TrainJob {
         };
     }
 
+    /**
+     * Thrown by {@link #run} of a job told to {@link #pauseAfterEpoch pause}: the run stopped at the end of that
+     * epoch with its resume state in {@code last/} and no report; {@code run(true)} goes on from there.
+     */
+    public static final class Paused extends RuntimeException {
+        public Paused(int epochs) {
+            super("paused after epoch " + epochs, null, false, false);
+        }
+    }
+
     private final TaskSpec spec;
     private final PrintStream err;
     private Progress progress = Progress.NONE;
+    private int pauseAfterEpoch;
 
     public TrainJob(TaskSpec spec, PrintStream err) {
         this.spec = spec;
@@ -66,6 +77,15 @@ public final class TrainJob {
     /** Tells {@code p} of every step and evaluation of the next {@link #run}; returns this job. */
     public TrainJob progress(Progress p) {
         this.progress = p == null ? Progress.NONE : p;
+        return this;
+    }
+
+    /**
+     * Makes {@link #run} stop after {@code epochs} whole epochs (when the run is longer) by throwing {@link Paused};
+     * {@code bert-ft tune} trains its trials rung by rung this way. 0 (the default): never.
+     */
+    public TrainJob pauseAfterEpoch(int epochs) {
+        this.pauseAfterEpoch = epochs;
         return this;
     }
 
@@ -138,6 +158,7 @@ public final class TrainJob {
                 JsonObject configExtra = data.configExtra();
                 trainer.adversary(domainAdversary(tok, base.config(), manager));
                 Loop loop = new Loop(spec, model, tok, trainer, evaluator, configExtra, out, err, progress);
+                loop.pauseAfterEpoch = pauseAfterEpoch;
                 Trainer.Position start = Trainer.Position.START;
                 if (resume) {
                     start = loop.restore(last);

@@ -1,0 +1,428 @@
+package bertft.tune;
+
+import bertft.AtomicFiles;
+import bertft.UserError;
+import bertft.run.Compare;
+import bertft.run.Reports;
+import bertft.run.TrainJob;
+import bertft.task.Interval;
+import bertft.task.TaskFiles;
+import bertft.task.TaskSpec;
+import com.google.gson.Gson;
+import com.google.gson.GsonBuilder;
+import com.google.gson.JsonArray;
+import com.google.gson.JsonObject;
+import com.google.gson.JsonParser;
+import java.io.IOException;
+import java.io.PrintStream;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.nio.file.StandardOpenOption;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Set;
+import java.util.TreeMap;
+
+/**
+ * {@code bert-ft tune}: a budgeted search over a task's strategy and hyper-parameters, then the winner retrained
+ * over several seeds.
+ *
+ * <p>The output directory holds {@code search.json} (what is searched: a re-run must match it),
+ * {@code search.yaml} (the task without its test split: trials never see it), {@code trials/tNNN/} (one
+ * {@code train} run directory per trial, paused between rungs with its resume state), {@code trials.jsonl} (the
+ * time of every rung trained), {@code winner-tNNN/} (a {@code compare} of the winner over the seeds) and the
+ * results: {@code tune.json}, {@code tune.md}, {@code report.html} and {@code best.yaml}. Re-running the same
+ * command goes on where a killed tune stopped: the search replays its decisions from what is on disk.
+ */
+public final class Tune {
+    /**
+     * What to search and how.
+     *
+     * @param common task settings of every run (command-line options), without {@code out}
+     * @param metric the validation metric that ranks trials; null: the task's (early-stopping's, else the kind's)
+     * @param seed the search's seed (which settings are drawn, and every trial's training seed); null: the task's
+     */
+    public record Options(Path task, Map<String, String> common, Space space, Budget budget, List<Long> seeds,
+            String metric, Long seed, Path out) {}
+
+    private static final Gson GSON = new GsonBuilder().setPrettyPrinting().serializeSpecialFloatingPointValues()
+            .disableHtmlEscaping().create();
+    private static final String KEEP_EVERY_EPOCH = "1000000";
+
+    private final Options o;
+    private final PrintStream err;
+    private TaskSpec base;
+    private String metric;
+    private boolean lower;
+    private long seed;
+    /** Settings every run adds to the command line's: the metric's checkpoint selection when not the task's. */
+    private final Map<String, String> extra = new LinkedHashMap<>();
+    private final Map<String, Double> journal = new LinkedHashMap<>();
+    /** Trials whose training failed (diverged), by trial number: they score nothing and go no further. */
+    private final Map<Integer, String> failures = new LinkedHashMap<>();
+
+    public Tune(Options o, PrintStream err) {
+        this.o = o;
+        this.err = err;
+    }
+
+    /** Runs (or goes on with) the tune; returns the path of {@code report.html}. */
+    public Path run() {
+        long started = System.nanoTime();
+        check();
+        prepareOut();
+        // 1) the search, trial by trial and rung by rung
+        Search search = new Search(o.space(), seed, base.strategy(), base.epochs(), o.budget(), o.seeds().size(),
+                lower, err);
+        List<Trial> trials = search.run(this::train);
+        Trial best = Halving.best(trials, lower);
+        if (best == null) {
+            throw new UserError("tune: no trial has a validation " + metric + " (see " + o.out().resolve("trials")
+                    + "/*/metrics.jsonl)");
+        }
+        // 2) the winner over every seed, through compare (its finished runs are kept on a re-run)
+        err.printf("== tune: best trial %d %s, validation %s %.4f; retraining with seeds %s%n", best.id, best.settings,
+                metric, best.latest(), o.seeds());
+        long r0 = System.nanoTime();
+        Map<String, String> winner = new LinkedHashMap<>(o.common());
+        winner.putAll(extra);
+        winner.putAll(best.settings);
+        String strategy = winner.getOrDefault("strategy", base.strategy());
+        winner.remove("strategy");
+        Path winnerDir = o.out().resolve("winner-" + best.name());
+        new Compare(o.task(), winner, winnerDir, err).run(List.of(strategy), o.seeds());
+        double retrainSeconds = (System.nanoTime() - r0) / 1e9;
+        JsonObject compare = read(winnerDir.resolve("compare.json"));
+        // 3) what was found: trial weights stay, their resume states go
+        for (Trial t : trials) {
+            AtomicFiles.deleteTree(o.out().resolve("trials").resolve(t.name()).resolve("last"));
+        }
+        JsonObject summary = summary(trials, best, search, compare, winnerDir, retrainSeconds,
+                (System.nanoTime() - started) / 1e9);
+        AtomicFiles.writeString(o.out().resolve("best.yaml"), bestYaml(best, summary));
+        AtomicFiles.writeString(o.out().resolve("tune.json"), GSON.toJson(summary));
+        AtomicFiles.writeString(o.out().resolve("tune.md"), TuneReport.markdown(summary));
+        AtomicFiles.writeString(o.out().resolve("report.html"), TuneReport.html(summary));
+        err.println("tune: " + o.out().resolve("report.html") + " (also tune.md, tune.json; best settings: "
+                + o.out().resolve("best.yaml") + ")");
+        return o.out().resolve("report.html");
+    }
+
+    /** Every setting checked before anything is written or trained. */
+    private void check() {
+        base = TaskFiles.load(o.task(), o.common());
+        if (!base.validates()) {
+            throw new UserError("tune: " + o.task() + " has no validation split to compare trials on; set validation,"
+                    + " or add --validation-split 0.1 (the test split is kept for the winner)");
+        }
+        Interval every = base.evalEvery();
+        if (every.unit() != Interval.Unit.EPOCHS || every.amount() != 1) {
+            throw new UserError("tune: eval-every is '" + every + "'; tune compares trials at the end of each epoch,"
+                    + " so it needs 'epoch' (add --eval-every epoch)");
+        }
+        String selects = base.earlyStopping() != null && base.earlyStopping().metric() != null
+                ? base.earlyStopping().metric() : base.task().mainMetric();
+        metric = o.metric() != null ? o.metric() : selects;
+        if (!base.task().metrics().contains(metric)) {
+            throw new UserError("--metric " + metric + ": not one of " + base.task().metrics() + " (task "
+                    + base.task() + ")");
+        }
+        if (!metric.equals(selects)) {
+            if (base.earlyStopping() != null) {
+                throw new UserError("--metric " + metric + ": the task's early-stopping keeps the best model by "
+                        + selects + "; set its metric to " + metric + " or leave --metric out");
+            }
+            // each run keeps its best model by the metric the search ranks by
+            extra.put("early-stopping", "{metric: " + metric + ", patience: " + KEEP_EVERY_EPOCH + "}");
+        }
+        lower = TaskSpec.Kind.lowerIsBetter(metric);
+        Map<String, String> all = new LinkedHashMap<>(o.common());
+        all.putAll(extra);
+        o.space().check(o.task(), all);
+        for (int i = 0; i < o.seeds().size(); i++) {
+            if (o.seeds().indexOf(o.seeds().get(i)) < i) {
+                throw new UserError("--seeds: " + o.seeds().get(i) + " appears twice");
+            }
+        }
+        seed = o.seed() != null ? o.seed() : base.seed();
+    }
+
+    /** What a re-run must match to go on with this tune. */
+    private JsonObject fingerprint() {
+        JsonObject f = new JsonObject();
+        f.addProperty("task", o.task().toAbsolutePath().normalize().toString());
+        f.addProperty("space", o.space().toString());
+        f.addProperty("seed", seed);
+        f.addProperty("metric", metric);
+        f.add("settings", GSON.toJsonTree(new TreeMap<>(o.common())));
+        return f;
+    }
+
+    /** A new output directory, or the same tune's to go on with; anything else is refused. */
+    private void prepareOut() {
+        Path out = o.out();
+        Path search = out.resolve("search.json");
+        JsonObject f = fingerprint();
+        if (Files.isRegularFile(search)) {
+            JsonObject before = read(search);
+            if (!before.equals(f)) {
+                throw new UserError(out + ": holds a tune of other settings (" + differences(before, f) + "); give"
+                        + " another --out, or delete it to start over");
+            }
+            err.println("== tune: going on with the tune in " + out);
+        } else if (Files.exists(out) && !(Files.isDirectory(out) && empty(out))) {
+            throw new UserError(out + ": is not empty and is not a tune; give --out a new or empty directory");
+        }
+        AtomicFiles.createDirectories(out.resolve("trials"));
+        // the trials' task: the user's, without the test split (only the winner is tested) and named as it was
+        AtomicFiles.writeString(out.resolve("search.yaml"), TaskYaml.edit(o.task(), Map.of("name", base.name()),
+                Set.of("test")));
+        AtomicFiles.writeString(search, GSON.toJson(f));
+        for (JsonObject line : Reports.readLog(out.resolve("trials.jsonl"))) {
+            journal.put(line.get("trial").getAsInt() + "/" + line.get("rung").getAsInt(),
+                    line.get("seconds").getAsDouble());
+            if (line.has("failed")) {
+                failures.put(line.get("trial").getAsInt(), line.get("failed").getAsString());
+            }
+        }
+    }
+
+    private static String differences(JsonObject before, JsonObject now) {
+        StringBuilder sb = new StringBuilder();
+        for (String k : now.keySet()) {
+            if (!now.get(k).equals(before.get(k))) {
+                sb.append(sb.length() == 0 ? "" : "; ").append(k).append(" was ").append(before.get(k));
+            }
+        }
+        return sb.toString();
+    }
+
+    private static boolean empty(Path dir) {
+        try (var s = Files.list(dir)) {
+            return s.findAny().isEmpty();
+        } catch (IOException e) {
+            throw AtomicFiles.cannotWrite(dir, e);
+        }
+    }
+
+    /**
+     * The runner of the search: trains {@code t} to the end of {@code rung} in its run directory (resuming its
+     * paused state), or, when a killed tune got that far already, reads how it went.
+     */
+    Search.Unit train(Trial t, int rung) {
+        Path dir = o.out().resolve("trials").resolve(t.name());
+        double target = Halving.target(t.epochs, rung);
+        Double seconds = journal.get(t.id + "/" + rung);
+        if (failures.containsKey(t.id)) {
+            err.printf("== tune: trial %d, rung %d: failed before (%s)%n", t.id, rung, failures.get(t.id));
+            return new Search.Unit(t.trained(), Double.NaN, seconds == null ? 0 : seconds, true);
+        }
+        boolean paused = target < t.epochs - 1e-9 && epochsSaved(dir) >= target - 1e-9; // (at its end: the report)
+        if (seconds == null && (Files.exists(dir.resolve("report.json")) || paused)) {
+            seconds = 0.0; // trained, then killed before its time was written
+        }
+        if (seconds != null) {
+            err.printf("== tune: trial %d, rung %d: done before%n", t.id, rung);
+        } else {
+            Map<String, String> s = new LinkedHashMap<>(o.common());
+            s.remove("test");
+            s.putAll(extra);
+            s.putAll(t.settings);
+            s.put("seed", Long.toString(seed));
+            s.put("out", dir.toString());
+            TaskSpec spec = TaskFiles.load(o.out().resolve("search.yaml"), s);
+            boolean resume = Files.exists(dir.resolve("last").resolve("trainer_state.json"));
+            err.printf("== tune: trial %d %s: training to epoch %s of %s%s%n", t.id, t.settings, Space.format(target),
+                    Space.format(t.epochs), resume ? " (resumed)" : "");
+            long t0 = System.nanoTime();
+            try {
+                new TrainJob(spec, err).pauseAfterEpoch(target < t.epochs - 1e-9 ? (int) Math.round(target) : 0)
+                        .run(resume, !resume);
+            } catch (TrainJob.Paused p) {
+                // the rung's end: the trial waits in last/ for a promotion
+            } catch (UserError e) {
+                if (!e.getMessage().startsWith("training diverged")) {
+                    throw e;
+                }
+                failures.put(t.id, e.getMessage()); // a property of the settings: the search goes on without them
+                err.printf("== tune: trial %d failed: %s%n", t.id, e.getMessage());
+            }
+            seconds = (System.nanoTime() - t0) / 1e9;
+            journal.put(t.id + "/" + rung, seconds);
+            JsonObject line = new JsonObject();
+            line.addProperty("trial", t.id);
+            line.addProperty("rung", rung);
+            line.addProperty("seconds", seconds);
+            if (failures.containsKey(t.id)) {
+                line.addProperty("failed", failures.get(t.id));
+            }
+            append(o.out().resolve("trials.jsonl"), line.toString());
+            if (failures.containsKey(t.id)) {
+                return new Search.Unit(t.trained(), Double.NaN, seconds, true);
+            }
+        }
+        double[] reached = value(dir, target, t.epochs);
+        // finished by the end of this rung: all its epochs, or fewer when early-stopping ended it
+        boolean finished = Files.exists(dir.resolve("report.json"))
+                && value(dir, Double.MAX_VALUE, t.epochs)[1] <= target + 1e-9;
+        return new Search.Unit(finished ? reached[1] : target, reached[0], seconds, finished);
+    }
+
+    /**
+     * The best validation metric among the evaluations up to {@code target} epochs, and the epochs trained at the
+     * last of them (NaN, 0 without any).
+     */
+    private double[] value(Path dir, double target, double epochs) {
+        double best = Double.NaN;
+        double trained = 0;
+        for (JsonObject e : Reports.readLog(dir.resolve("metrics.jsonl"))) {
+            if (!e.has("validation") || !e.has("epoch")) {
+                continue;
+            }
+            double at = Math.min(e.get("epoch").getAsInt() + 1, epochs);
+            JsonObject v = e.getAsJsonObject("validation");
+            if (at <= target + 1e-9 && v.has(metric)) {
+                double x = v.get(metric).getAsDouble();
+                if (Double.isNaN(best) || (lower ? x < best : x > best)) {
+                    best = x;
+                }
+                trained = Math.max(trained, at);
+            }
+        }
+        return new double[] {best, trained};
+    }
+
+    /** The whole epochs a paused trial has saved in its resume state (0 without one). */
+    private static double epochsSaved(Path dir) {
+        Path state = dir.resolve("last").resolve("trainer_state.json");
+        if (!Files.isRegularFile(state)) {
+            return 0;
+        }
+        JsonObject s = read(state);
+        return s.get("batch").getAsInt() == 0 ? s.get("epoch").getAsInt() : 0;
+    }
+
+    private static void append(Path file, String line) {
+        try {
+            Files.writeString(file, line + "\n", StandardCharsets.UTF_8, StandardOpenOption.CREATE,
+                    StandardOpenOption.APPEND);
+        } catch (IOException e) {
+            throw AtomicFiles.cannotWrite(file, e);
+        }
+    }
+
+    private static JsonObject read(Path file) {
+        try {
+            return JsonParser.parseString(Files.readString(file, StandardCharsets.UTF_8)).getAsJsonObject();
+        } catch (IOException | RuntimeException e) {
+            throw new UserError(file + ": unreadable (" + e.getMessage() + "); delete it, or the tune's directory to"
+                    + " start over");
+        }
+    }
+
+    /** tune.json: the search, every trial, the best settings and the winner over seeds. */
+    private JsonObject summary(List<Trial> trials, Trial best, Search search, JsonObject compare, Path winnerDir,
+            double retrainSeconds, double wallSeconds) {
+        JsonObject s = new JsonObject();
+        s.addProperty("task", base.name());
+        s.addProperty("kind", base.task().toString());
+        s.addProperty("metric", metric);
+        s.addProperty("lower_is_better", lower);
+        s.addProperty("seed", seed);
+        JsonArray dims = new JsonArray();
+        for (Space.Dimension d : o.space().dimensions()) {
+            JsonObject j = new JsonObject();
+            j.addProperty("key", d.key());
+            j.addProperty("values", d.text());
+            j.addProperty("type", d.isList() ? "list" : (d.integer() ? "int" : "real") + (d.log() ? " log" : ""));
+            if (Space.ONLY_FOR.containsKey(d.key())) {
+                j.addProperty("only_for", String.join(", ", Space.ONLY_FOR.get(d.key())));
+            }
+            dims.add(j);
+        }
+        s.add("space", dims);
+        JsonObject budget = new JsonObject();
+        if (o.budget().trials != null) {
+            budget.addProperty("trials", o.budget().trials);
+        }
+        if (o.budget().seconds != null) {
+            budget.addProperty("seconds", o.budget().seconds);
+        }
+        s.add("budget", budget);
+        s.addProperty("stopped", search.stopped);
+        JsonArray rungs = new JsonArray();
+        int top = trials.stream().mapToInt(Trial::rung).max().orElse(-1);
+        for (int k = 0; k <= top; k++) {
+            rungs.add(1L << k);
+        }
+        s.add("rungs", rungs);
+        JsonArray all = new JsonArray();
+        for (Trial t : trials) {
+            JsonObject j = new JsonObject();
+            j.addProperty("trial", t.id);
+            j.addProperty("dir", o.out().resolve("trials").resolve(t.name()).toString());
+            j.add("settings", GSON.toJsonTree(t.settings));
+            j.addProperty("epochs", t.epochs);
+            JsonArray v = new JsonArray();
+            for (int k = 0; k < t.values.size(); k++) {
+                JsonObject r = new JsonObject();
+                r.addProperty("rung", k);
+                r.addProperty("epochs", t.rungEpochs.get(k));
+                r.addProperty("value", t.values.get(k));
+                v.add(r);
+            }
+            j.add("rungs", v);
+            j.addProperty("value", t.latest());
+            j.addProperty("status", failures.containsKey(t.id) ? "failed: " + failures.get(t.id)
+                    : t.finished ? "finished" : "stopped at epoch " + Space.format(t.trained()));
+            j.addProperty("seconds", Math.round(t.seconds * 10) / 10.0);
+            all.add(j);
+        }
+        s.add("trials", all);
+        JsonObject b = new JsonObject();
+        b.addProperty("trial", best.id);
+        b.add("settings", GSON.toJsonTree(best.settings));
+        b.addProperty("value", best.latest());
+        b.addProperty("epochs_trained", best.trained());
+        s.add("best", b);
+        JsonObject w = new JsonObject();
+        w.addProperty("dir", winnerDir.toString());
+        w.addProperty("seeds", o.seeds().toString());
+        JsonObject row = compare.getAsJsonArray("strategies").get(0).getAsJsonObject();
+        w.add("validation", row.get("validation"));
+        if (row.has("test")) {
+            w.add("test", row.get("test"));
+        }
+        w.add("train_seconds_mean", row.get("train_seconds_mean"));
+        if (compare.has("baseline")) {
+            w.add("baseline", compare.get("baseline"));
+        }
+        s.add("winner", w);
+        s.addProperty("search_seconds", Math.round(o.budget().spent() * 10) / 10.0);
+        s.addProperty("retrain_seconds", Math.round(retrainSeconds * 10) / 10.0);
+        s.addProperty("wall_seconds", Math.round(wallSeconds * 10) / 10.0);
+        s.addProperty("best_yaml", o.out().resolve("best.yaml").toString());
+        JsonObject provenance = compare.has("provenance") ? compare.getAsJsonObject("provenance").deepCopy()
+                : new JsonObject();
+        provenance.add("search", fingerprint());
+        s.add("provenance", provenance);
+        return s;
+    }
+
+    /** The user's task file with the best settings (and the command line's), loadable by {@code bert-ft train}. */
+    private String bestYaml(Trial best, JsonObject summary) {
+        Map<String, String> set = new LinkedHashMap<>();
+        set.put("name", base.name());
+        set.putAll(o.common());
+        set.putAll(extra);
+        set.putAll(best.settings);
+        JsonObject v = summary.getAsJsonObject("winner").getAsJsonObject("validation");
+        String header = String.format("# bert-ft tune: the best of %d trials (trial %d: validation %s %.4f after %s "
+                + "epochs)%n# retrained with seeds %s: validation %s %s%n# train it: bert-ft train %s%n",
+                summary.getAsJsonArray("trials").size(), best.id, metric, best.latest(), Space.format(best.trained()),
+                o.seeds(), metric, TuneReport.pm(v), o.out().resolve("best.yaml"));
+        return header + TaskYaml.edit(o.task(), set, Set.of());
+    }
+}

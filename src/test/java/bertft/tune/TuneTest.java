@@ -1,0 +1,250 @@
+package bertft.tune;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertNotEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import bertft.Tiny;
+import bertft.cli.CliTest;
+import bertft.run.TrainJobTest;
+import bertft.task.TaskFiles;
+import bertft.task.TaskSpec;
+import com.google.gson.JsonArray;
+import com.google.gson.JsonElement;
+import com.google.gson.JsonObject;
+import com.google.gson.JsonParser;
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+/** tune end to end on the tiny BERT: a 4-point space, halving, the winner over two seeds, and a killed tune. */
+class TuneTest {
+    static final String SPACE = "strategy=frozen,full; learning-rate=1e-3..1e-2:log";
+
+    static Path setUp(Path tmp) throws IOException {
+        Path model = Tiny.checkpoint(tmp.resolve("tiny"), 3);
+        TrainJobTest.data(tmp, "train.csv", 64, 1);
+        TrainJobTest.data(tmp, "dev.csv", 32, 2);
+        TrainJobTest.data(tmp, "test.csv", 32, 3);
+        Path task = TrainJobTest.task(tmp, model, "test: test.csv");
+        return Files.writeString(task, Files.readString(task).replace("epochs: 3", "epochs: 2"));
+    }
+
+    static CliTest.Run tune(Path task, Path out) {
+        return CliTest.run("tune", task.toString(), "--space", SPACE, "--trials", "4", "--metric", "loss",
+                "--seeds", "1,2", "--out", out.toString());
+    }
+
+    static JsonObject json(Path file) throws IOException {
+        return JsonParser.parseString(Files.readString(file)).getAsJsonObject();
+    }
+
+    @Test
+    void aFourPointSpaceIsSearchedHalvedRetrainedAndReported(@TempDir Path tmp) throws IOException {
+        Path task = setUp(tmp);
+        Path out = tmp.resolve("tune");
+        var r = tune(task, out);
+        assertEquals(0, r.code(), r.err());
+        JsonObject t = json(out.resolve("tune.json"));
+        JsonArray trials = t.getAsJsonArray("trials");
+        assertEquals(4, trials.size(), "every point of the 4-point space, once");
+        assertTrue(t.get("stopped").getAsString().startsWith("the trial budget (4) is spent"), t.toString());
+        Map<Integer, Double> rung0 = new java.util.HashMap<>();
+        for (JsonElement e : trials) {
+            JsonObject x = e.getAsJsonObject();
+            rung0.put(x.get("trial").getAsInt(), x.getAsJsonArray("rungs").get(0).getAsJsonObject().get("value")
+                    .getAsDouble());
+            boolean finished = x.get("status").getAsString().equals("finished");
+            assertEquals(finished ? 2 : 1, x.getAsJsonArray("rungs").size(), x.toString());
+            assertEquals(finished ? "finished" : "stopped at epoch 1", x.get("status").getAsString());
+            // trials never see the test split
+            Path report = Path.of(x.get("dir").getAsString()).resolve("report.json");
+            assertTrue(!Files.exists(report) || !json(report).has("test"), report.toString());
+            assertFalse(Files.exists(Path.of(x.get("dir").getAsString()).resolve("last")), "resume states removed");
+        }
+        // the halving rule, replayed from the order the rungs were trained in: a trial went on to epoch 2 only
+        // from the better half (by validation loss) of the trials that had finished epoch 1 by then
+        List<Integer> seen = new ArrayList<>();
+        int promoted = 0;
+        for (String line : Files.readAllLines(out.resolve("trials.jsonl"))) {
+            JsonObject u = JsonParser.parseString(line).getAsJsonObject();
+            int id = u.get("trial").getAsInt();
+            if (u.get("rung").getAsInt() == 0) {
+                seen.add(id);
+                continue;
+            }
+            promoted++;
+            long better = seen.stream().filter(o -> rung0.get(o) < rung0.get(id)).count();
+            assertTrue(better < seen.size() / 2, "trial " + id + " was in the better half of " + seen);
+        }
+        assertTrue(promoted >= 1 && promoted < 4, "some trials, not all, went on: " + promoted);
+        JsonObject best = t.getAsJsonObject("best");
+        JsonObject w = t.getAsJsonObject("winner");
+        assertEquals(2, w.getAsJsonObject("validation").getAsJsonArray("values").size(), "retrained with 2 seeds");
+        assertEquals(2, w.getAsJsonObject("test").getAsJsonArray("values").size(), "the winner is tested");
+        assertTrue(Files.exists(Path.of(w.get("dir").getAsString()).resolve("compare.json")));
+
+        // best.yaml: the task with the best settings, as train loads it
+        TaskSpec b = TaskFiles.load(out.resolve("best.yaml"), Map.of());
+        JsonObject settings = best.getAsJsonObject("settings");
+        assertEquals(settings.get("strategy").getAsString(), b.strategy());
+        assertEquals(Double.parseDouble(settings.get("learning-rate").getAsString()), b.learningRate());
+        assertEquals("loss", b.earlyStopping().metric(), "best.yaml keeps the best model by the metric searched");
+        assertEquals("tiny", b.name());
+        assertEquals(tmp.resolve("test.csv"), b.test(), "best.yaml keeps the test split");
+
+        String md = Files.readString(out.resolve("tune.md"));
+        String html = Files.readString(out.resolve("report.html"));
+        for (String s : List.of("loss @1", "loss @2", "(best)", "stopped at epoch 1")) {
+            assertTrue(md.contains(s) && html.contains(s), s);
+        }
+        for (String s : List.of("loss against learning-rate", "loss by strategy", "Best settings", "± ")) {
+            assertTrue(html.contains(s), s);
+        }
+        assertFalse(html.contains("NaN"));
+
+        // the same command again: nothing trains, the same result
+        var again = tune(task, out);
+        assertEquals(0, again.code(), again.err());
+        assertEquals(trials, json(out.resolve("tune.json")).getAsJsonArray("trials"));
+        // another space in the same directory is refused, naming what differs
+        var other = CliTest.run("tune", task.toString(), "--space", "learning-rate=1e-3,2e-3", "--metric", "loss", "--trials", "4", "--out", out.toString());
+        assertEquals(2, other.code());
+        assertTrue(other.err().contains("holds a tune of other settings (space was"), other.err());
+    }
+
+    @Test
+    void aKilledTuneGoesOnWhereItStoppedAndEndsAsAnUninterruptedOne(@TempDir Path tmp) throws IOException {
+        Path task = setUp(tmp);
+        Path killed = tmp.resolve("killed");
+        // 4 steps an epoch: step 8 ends the first trial promoted to epoch 2; die right after its last checkpoint
+        System.setProperty("bertft.stopAfterStep", "8");
+        try {
+            var r = tune(task, killed);
+            assertNotEquals(0, r.code(), "the tune died");
+        } finally {
+            System.clearProperty("bertft.stopAfterStep");
+        }
+        assertFalse(Files.exists(killed.resolve("tune.json")));
+        List<String> before = Files.readAllLines(killed.resolve("trials.jsonl"));
+        assertEquals(2, before.size(), "two rungs were trained before the kill: " + before);
+        var resumed = tune(task, killed);
+        assertEquals(0, resumed.code(), resumed.err());
+        List<String> after = Files.readAllLines(killed.resolve("trials.jsonl"));
+        assertEquals(before, after.subList(0, 2), "the rungs trained before the kill were not trained again");
+        Path clean = tmp.resolve("clean");
+        assertEquals(0, tune(task, clean).code());
+        assertEquals(after.size(), Files.readAllLines(clean.resolve("trials.jsonl")).size());
+        JsonArray a = json(killed.resolve("tune.json")).getAsJsonArray("trials");
+        JsonArray b = json(clean.resolve("tune.json")).getAsJsonArray("trials");
+        assertEquals(a.size(), b.size());
+        for (int i = 0; i < a.size(); i++) {
+            JsonObject x = a.get(i).getAsJsonObject();
+            JsonObject y = b.get(i).getAsJsonObject();
+            for (String k : List.of("settings", "rungs", "status")) {
+                assertEquals(y.get(k), x.get(k), "trial " + i + " " + k);
+            }
+        }
+    }
+
+    @Test
+    void multiLabelRegressionAndQaTasksAreTunedOnTheirKindsMetric(@TempDir Path tmp) throws IOException {
+        Path model = Tiny.checkpoint(tmp.resolve("tiny"), 3);
+        java.util.Random r = new java.util.Random(4);
+        List<String> ml = new ArrayList<>(List.of("text,labels"));
+        List<String> reg = new ArrayList<>(List.of("text,score"));
+        for (int i = 0; i < 48; i++) {
+            boolean good = r.nextBoolean();
+            boolean fast = r.nextBoolean();
+            String text = (good ? "great" : "bad") + " phone " + (fast ? "fast" : "slow") + " battery";
+            ml.add(text + "," + (good ? "quality" : "") + (good && fast ? "|" : "") + (fast ? "speed" : ""));
+            reg.add(text + "," + ((good ? 3 : 1) + (fast ? 1 : 0)));
+        }
+        Files.write(tmp.resolve("ml.csv"), ml);
+        Files.write(tmp.resolve("reg.csv"), reg);
+        // SQuAD-style questions over contexts of the tiny vocabulary
+        JsonArray paragraphs = new JsonArray();
+        String[] words = {"great", "bad", "phone", "battery", "price", "movie"};
+        for (int i = 0; i < 12; i++) {
+            String answer = words[i % words.length];
+            String context = "the product was " + answer + " and it was the " + words[(i + 1) % words.length];
+            JsonObject qa = new JsonObject();
+            qa.addProperty("id", "q" + i);
+            qa.addProperty("question", "what was the product");
+            JsonObject a = new JsonObject();
+            a.addProperty("text", answer);
+            a.addProperty("answer_start", context.indexOf(answer));
+            JsonArray answers = new JsonArray();
+            answers.add(a);
+            qa.add("answers", answers);
+            JsonArray qas = new JsonArray();
+            qas.add(qa);
+            JsonObject p = new JsonObject();
+            p.addProperty("context", context);
+            p.add("qas", qas);
+            paragraphs.add(p);
+        }
+        JsonObject doc = new JsonObject();
+        doc.addProperty("title", "tiny");
+        doc.add("paragraphs", paragraphs);
+        JsonArray data = new JsonArray();
+        data.add(doc);
+        JsonObject squad = new JsonObject();
+        squad.add("data", data);
+        Files.writeString(tmp.resolve("qa.json"), squad.toString());
+        String common = String.join("\n", "model: " + model, "data-dir: " + tmp, "max-length: 32", "batch-size: 16",
+                "epochs: 2", "pooling: mean", "");
+        Map<String, String> tasks = Map.of(
+                "micro_f1", "task: multilabel\ntrain: ml.csv\nvalidation: ml.csv\nlabel-column: labels\n"
+                        + "labels: [quality, speed]\n",
+                "pearson", "task: regression\ntrain: reg.csv\nvalidation: reg.csv\nlabel-column: score\n",
+                "f1", "task: qa\ntrain: qa.json\nvalidation: qa.json\nmax-query-length: 8\ndoc-stride: 8\n");
+        for (var e : tasks.entrySet()) {
+            Path task = Files.writeString(tmp.resolve("t-" + e.getKey() + ".yaml"), e.getValue() + common);
+            Path out = tmp.resolve("tune-" + e.getKey());
+            var run = CliTest.run("tune", task.toString(), "--space", "learning-rate=1e-3,3e-3", "--trials", "2",
+                    "--seeds", "1", "--out", out.toString());
+            assertEquals(0, run.code(), e.getKey() + ": " + run.err());
+            JsonObject t = json(out.resolve("tune.json"));
+            assertEquals(e.getKey(), t.get("metric").getAsString(), "the kind's own metric");
+            assertEquals(2, t.getAsJsonArray("trials").size());
+            assertTrue(Double.isFinite(t.getAsJsonObject("winner").getAsJsonObject("validation").get("mean")
+                    .getAsDouble()), t.toString());
+            assertTrue(Files.readString(out.resolve("report.html")).contains(e.getKey() + " @1"));
+        }
+    }
+
+    @Test
+    void aDivergingTrialIsRecordedAsFailedAndTheSearchGoesOn(@TempDir Path tmp) throws IOException {
+        Path task = setUp(tmp);
+        Path out = tmp.resolve("tune");
+        // no clipping and an absurd rate: that trial's weights overflow within a few steps
+        var r = CliTest.run("tune", task.toString(), "--space", "learning-rate=1e-3,1e30", "--max-grad-norm", "0",
+                "--warmup-ratio", "0", "--seeds", "1", "--out", out.toString());
+        assertEquals(0, r.code(), r.err());
+        JsonObject t = json(out.resolve("tune.json"));
+        assertEquals(2, t.getAsJsonArray("trials").size());
+        for (JsonElement e : t.getAsJsonArray("trials")) {
+            JsonObject x = e.getAsJsonObject();
+            boolean absurd = x.getAsJsonObject("settings").get("learning-rate").getAsString().equals("1e30");
+            assertEquals(absurd, x.get("status").getAsString().startsWith("failed: training diverged at step"),
+                    x.toString());
+        }
+        assertEquals("1e-3", t.getAsJsonObject("best").getAsJsonObject("settings").get("learning-rate").getAsString());
+        String html = Files.readString(out.resolve("report.html"));
+        assertFalse(html.contains(">NaN<") || html.contains("\"NaN"), "no NaN cell or coordinate (the failure says NaN)");
+        // and a re-run reads the failure back instead of training it again
+        var again = tune(task, out);
+        assertEquals(2, again.code(), "another command line (its options differ) is refused");
+        var same = CliTest.run("tune", task.toString(), "--space", "learning-rate=1e-3,1e30", "--max-grad-norm", "0",
+                "--warmup-ratio", "0", "--seeds", "1", "--out", out.toString());
+        assertEquals(0, same.code(), same.err());
+        assertEquals(t.getAsJsonArray("trials"), json(out.resolve("tune.json")).getAsJsonArray("trials"));
+    }
+}
