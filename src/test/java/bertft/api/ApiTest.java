@@ -87,6 +87,25 @@ class ApiTest {
     }
 
     @Test
+    void modelsSayWhichDoorTheyOpenAndThresholdsCanBeSet(@TempDir Path tmp) throws IOException {
+        Path qa = Tiny.qa(tmp.resolve("qa"), 2);
+        Path cls = Tiny.classifier(tmp.resolve("c"), 2, "a", "b", "c");
+        Path base = Tiny.checkpoint(tmp.resolve("base"), 2);
+        assertEquals("qa", ModelInfo.task(qa.toString()));
+        assertEquals("classification", ModelInfo.task(cls.toString()));
+        assertEquals("embed", ModelInfo.task(base.toString()));
+        java.nio.file.Files.writeString(cls.resolve("config.json"), java.nio.file.Files.readString(
+                cls.resolve("config.json")).replace("\"classification\"", "\"multilabel\""));
+        assertEquals("multilabel", ModelInfo.task(cls.toString()));
+        try (Classifier all = Classifier.load(cls.toString(), ModelOptions.defaults().withThreshold(0));
+                Classifier none = Classifier.load(cls.toString(), ModelOptions.defaults().withThreshold(1))) {
+            assertEquals(List.of("a", "b", "c"), all.predict("love it").labels());
+            assertEquals(List.of(), none.predict("love it").labels());
+        }
+        assertThrows(IllegalArgumentException.class, () -> ModelOptions.defaults().withThreshold(1.5));
+    }
+
+    @Test
     void answersAreCodePointSpansOfTheContext(@TempDir Path tmp) {
         Path dir = Tiny.qa(tmp.resolve("qa"), 4);
         String context = "the phone 😀 was great and the battery was bad , the price was good and it was a movie";
