@@ -73,6 +73,23 @@ class ApiTest {
         }
     }
 
+    /** The model .ci/run gives examples/java-api (a project that uses the installed library). */
+    @Test
+    void theTinyClassifierForTheJavaApiExampleLoads() throws IOException {
+        Path dir = Path.of("target", "tiny-classifier");
+        if (java.nio.file.Files.exists(dir)) {
+            try (var files = java.nio.file.Files.list(dir)) {
+                for (Path f : files.toList()) {
+                    java.nio.file.Files.delete(f);
+                }
+            }
+        }
+        Tiny.classifier(dir, 3, "negative", "positive");
+        try (Classifier c = Classifier.load(dir.toString())) {
+            assertEquals(2, c.predict(List.of("a gripping film", "the battery died")).size());
+        }
+    }
+
     @Test
     void wrongHeadsAndMissingModelsAreOneLineErrors(@TempDir Path tmp) {
         Path qa = Tiny.qa(tmp.resolve("qa"), 2);
