@@ -141,6 +141,7 @@ public final class Classifier implements AutoCloseable {
         return info;
     }
 
+    /** Frees the model (its native memory); calls after this fail. */
     @Override
     public void close() {
         model.close();

@@ -58,6 +58,7 @@ public final class Embedder implements AutoCloseable {
         return info;
     }
 
+    /** Frees the model (its native memory); calls after this fail. */
     @Override
     public void close() {
         embedder.close();

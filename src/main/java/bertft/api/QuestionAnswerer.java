@@ -121,6 +121,7 @@ public final class QuestionAnswerer implements AutoCloseable {
         return info;
     }
 
+    /** Frees the model (its native memory); calls after this fail. */
     @Override
     public void close() {
         model.close();

@@ -206,8 +206,8 @@ public final class Server implements AutoCloseable {
             throw new HttpError(404, "no route " + path + "; the routes are POST /predict /embed /qa, GET /health /info"
                     + " /metrics");
         }
-        if (!method.equals(post ? "POST" : "GET") && !(method.equals("HEAD") && !post)) {
-            ex.getResponseHeaders().set("Allow", post ? "POST" : "GET, HEAD");
+        if (!method.equals(post ? "POST" : "GET")) {
+            ex.getResponseHeaders().set("Allow", post ? "POST" : "GET");
             throw new HttpError(405, method + " " + path + ": use " + (post ? "POST" : "GET"));
         }
         return switch (path) {
