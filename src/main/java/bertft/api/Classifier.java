@@ -34,7 +34,7 @@ public final class Classifier implements AutoCloseable {
     private Classifier(TrainedModel model, String name, ModelOptions options) {
         this.model = model;
         this.objective = TaskData.objective(model.kind());
-        this.threshold = model.spec(null, Map.of()).threshold();
+        this.threshold = options.threshold() != null ? options.threshold() : model.spec(null, Map.of()).threshold();
         this.predictor = new Predictor(model.forward(), objective, options.batchSize());
         this.info = Models.info(model, name, options);
     }
@@ -50,7 +50,8 @@ public final class Classifier implements AutoCloseable {
         TrainedModel m = Models.load(dir, options);
         try {
             if (m.kind() == TaskSpec.Kind.QA) {
-                throw new UserError(model + ": is a question-answering model; load it with QuestionAnswerer");
+                throw new UserError(model + ": is a question-answering model; load it with QuestionAnswerer (on the"
+                        + " command line: use `bert-ft qa`)");
             }
             return new Classifier(m, model, options);
         } catch (RuntimeException e) {
@@ -140,6 +141,7 @@ public final class Classifier implements AutoCloseable {
         return info;
     }
 
+    /** Frees the model (its native memory); calls after this fail. */
     @Override
     public void close() {
         model.close();

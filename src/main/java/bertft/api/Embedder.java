@@ -2,7 +2,6 @@ package bertft.api;
 
 import bertft.checkpoint.ModelStore;
 import bertft.run.ModelExport;
-import java.io.PrintWriter;
 import java.nio.file.Path;
 import java.util.List;
 
@@ -27,7 +26,7 @@ public final class Embedder implements AutoCloseable {
     /** Loads {@code model} on the runtime, batch size and max length of {@code options}. */
     public static Embedder load(String model, ModelOptions options) {
         Path resolved = ModelStore.resolve(model);
-        Path dir = ModelExport.forRuntime(resolved, options.runtime(), new PrintWriter(System.err, true));
+        Path dir = ModelExport.forRuntime(resolved, options.runtime(), options.log());
         bertft.infer.Embedder e = new bertft.infer.Embedder(dir, options.maxLength(), options.batchSize());
         String runtime = options.runtime() != null ? options.runtime().spelling() : e.bert() == null ? "onnx" : "torch";
         return new Embedder(e, new ModelInfo(model, dir.toString(), "embed", e.config().modelType(), List.of(),
@@ -49,11 +48,17 @@ public final class Embedder implements AutoCloseable {
         return embedder.config().hiddenSize();
     }
 
+    /** The most tokens the model can take per text (config.json's {@code max_position_embeddings}). */
+    public int maxPositions() {
+        return embedder.config().maxPositionEmbeddings();
+    }
+
     /** What this model is: task embed, max length, runtime. */
     public ModelInfo info() {
         return info;
     }
 
+    /** Frees the model (its native memory); calls after this fail. */
     @Override
     public void close() {
         embedder.close();

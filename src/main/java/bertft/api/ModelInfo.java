@@ -19,4 +19,13 @@ public record ModelInfo(String model, String path, String task, String modelType
     public ModelInfo {
         labels = List.copyOf(labels);
     }
+
+    /**
+     * Which door a model opens, read from its files without building it: {@code qa} (load it with
+     * {@link QuestionAnswerer}), {@code embed} (a base model or base export: {@link Embedder}), else the classifier task
+     * its config records ({@code classification} where it records none; all for {@link Classifier}).
+     */
+    public static String task(String model) {
+        return Models.task(bertft.checkpoint.ModelStore.resolve(model));
+    }
 }

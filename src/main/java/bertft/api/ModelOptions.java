@@ -1,15 +1,20 @@
 package bertft.api;
 
+import java.io.PrintWriter;
+
 /**
  * How a model is loaded and run: the runtime (null: libtorch for a checkpoint, ONNX Runtime for an export), the
- * inputs per forward pass, and for an {@link Embedder} the tokens per text. Immutable; {@code with*} return copies.
+ * inputs per forward pass, for an {@link Embedder} the tokens per text, for a multi-label {@link Classifier} the
+ * threshold, and where notes on loading go. Immutable; {@code with*} return copies.
  */
 public final class ModelOptions {
     private final InferenceRuntime runtime;
     private final int batchSize;
     private final int maxLength;
+    private final Double threshold;
+    private final PrintWriter log;
 
-    private ModelOptions(InferenceRuntime runtime, int batchSize, int maxLength) {
+    private ModelOptions(InferenceRuntime runtime, int batchSize, int maxLength, Double threshold, PrintWriter log) {
         if (batchSize < 1) {
             throw new IllegalArgumentException("batch size " + batchSize + ": must be at least 1");
         }
@@ -19,26 +24,54 @@ public final class ModelOptions {
         this.runtime = runtime;
         this.batchSize = batchSize;
         this.maxLength = maxLength;
+        this.threshold = threshold;
+        this.log = log;
     }
 
     /** The model's own runtime, 64 inputs per pass, embeddings over at most 256 tokens (the CLI's defaults). */
     public static ModelOptions defaults() {
-        return new ModelOptions(null, 64, 256);
+        return new ModelOptions(null, 64, 256, null, null);
     }
 
     /** Runs on {@code r} (ONNX runtimes export a checkpoint first and cache the export beside it). */
     public ModelOptions withRuntime(InferenceRuntime r) {
-        return new ModelOptions(r, batchSize, maxLength);
+        return new ModelOptions(r, batchSize, maxLength, threshold, log);
     }
 
     /** At most {@code n} inputs per forward pass (inputs are length-sorted into batches). */
     public ModelOptions withBatchSize(int n) {
-        return new ModelOptions(runtime, n, maxLength);
+        return new ModelOptions(runtime, n, maxLength, threshold, log);
     }
 
     /** Tokens per text for embeddings ([CLS] and [SEP] included; at most the model's limit). */
     public ModelOptions withMaxLength(int n) {
-        return new ModelOptions(runtime, batchSize, n);
+        return new ModelOptions(runtime, batchSize, n, threshold, log);
+    }
+
+    /**
+     * A multi-label classifier predicts the labels whose probability is at least {@code t} (default: the threshold
+     * the model was trained with, else 0.5).
+     */
+    public ModelOptions withThreshold(double t) {
+        if (!(t >= 0 && t <= 1)) {
+            throw new IllegalArgumentException("threshold " + t + ": must be between 0 and 1");
+        }
+        return new ModelOptions(runtime, batchSize, maxLength, t, log);
+    }
+
+    /** Notes on loading (an ONNX export made on the fly) go to {@code w} instead of stderr. */
+    public ModelOptions withLog(PrintWriter w) {
+        return new ModelOptions(runtime, batchSize, maxLength, threshold, java.util.Objects.requireNonNull(w, "log"));
+    }
+
+    /** The multi-label threshold asked for, or null for the model's own. */
+    public Double threshold() {
+        return threshold;
+    }
+
+    /** Where notes on loading go: the writer given, else stderr. */
+    public PrintWriter log() {
+        return log != null ? log : new PrintWriter(System.err, true);
     }
 
     /** The runtime asked for, or null for the model's own. */
@@ -46,10 +79,12 @@ public final class ModelOptions {
         return runtime;
     }
 
+    /** Inputs per forward pass. */
     public int batchSize() {
         return batchSize;
     }
 
+    /** Tokens per text for embeddings. */
     public int maxLength() {
         return maxLength;
     }

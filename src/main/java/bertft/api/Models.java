@@ -1,7 +1,12 @@
 package bertft.api;
 
 import bertft.run.TrainedModel;
-import java.io.PrintWriter;
+import bertft.checkpoint.Checkpoint;
+import bertft.model.BertConfig;
+import bertft.model.TaskModel;
+import bertft.onnx.OnnxExport;
+import com.google.gson.JsonObject;
+import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.Locale;
 
@@ -9,9 +14,9 @@ import java.util.Locale;
 final class Models {
     private Models() {}
 
-    /** A task model on the runtime of {@code options}; an on-the-fly ONNX export is said on stderr. */
+    /** A task model on the runtime of {@code options}; an on-the-fly ONNX export is said on its log. */
     static TrainedModel load(Path dir, ModelOptions options) {
-        return TrainedModel.load(dir, options.runtime(), new PrintWriter(System.err, true));
+        return TrainedModel.load(dir, options.runtime(), options.log());
     }
 
     static ModelInfo info(TrainedModel m, String name, ModelOptions options) {
@@ -19,5 +24,22 @@ final class Models {
         return new ModelInfo(name, m.dir().toString(), m.kind().toString().toLowerCase(Locale.ROOT), m.modelType(),
                 m.kind() == bertft.task.TaskSpec.Kind.REGRESSION ? java.util.List.of() : m.labels(),
                 m.tokenizer().maxLength(), runtime);
+    }
+
+    static String task(Path path) {
+        if (OnnxExport.isExport(path)) {
+            Path dir = Files.isRegularFile(path) ? path.toAbsolutePath().getParent() : path;
+            JsonObject task = BertConfig.read(dir.resolve("config.json")).json().getAsJsonObject("bert_ft_task");
+            return task != null && task.has("task") ? task.get("task").getAsString() : "embed";
+        }
+        Checkpoint ckpt = Checkpoint.read(path);
+        JsonObject task = ckpt.config().json().getAsJsonObject("bert_ft_task");
+        if (task != null && task.has("task")) {
+            return task.get("task").getAsString();
+        }
+        if (TaskModel.hasHead(ckpt, TaskModel.Head.QA)) {
+            return "qa";
+        }
+        return TaskModel.hasHead(ckpt, TaskModel.Head.CLASSIFIER) ? "classification" : "embed";
     }
 }

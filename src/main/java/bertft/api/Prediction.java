@@ -23,6 +23,7 @@ public record Prediction(String label, double score, Map<String, Double> probabi
         logits = logits.clone();
     }
 
+    /** The model's raw outputs in label-id order (a copy). */
     @Override
     public double[] logits() {
         return logits.clone();

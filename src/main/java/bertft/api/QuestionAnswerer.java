@@ -51,7 +51,7 @@ public final class QuestionAnswerer implements AutoCloseable {
         try {
             if (m.kind() != TaskSpec.Kind.QA) {
                 throw new UserError(model + ": has a " + m.kind() + " classifier head, not a question-answering head"
-                        + " (qa_outputs); load it with Classifier");
+                        + " (qa_outputs); load it with Classifier (on the command line: use `bert-ft classify`)");
             }
             return new QuestionAnswerer(m, model, options);
         } catch (RuntimeException e) {
@@ -121,6 +121,7 @@ public final class QuestionAnswerer implements AutoCloseable {
         return info;
     }
 
+    /** Frees the model (its native memory); calls after this fail. */
     @Override
     public void close() {
         model.close();

@@ -16,7 +16,7 @@ import picocli.CommandLine.Option;
                 + "and question answering, in Java.",
         subcommands = {TrainCommand.class, AdaptCommand.class, EvaluateCommand.class, ClassifyCommand.class,
                 CompareCommand.class, QaCommand.class, EmbedCommand.class, ExportCommand.class, ModelsCommand.class,
-                BenchCommand.class, TuneCommand.class,
+                BenchCommand.class, TuneCommand.class, ServeCommand.class,
                 CommandLine.HelpCommand.class})
 public final class BertFt {
     /** Exit code for a user mistake (bad file, bad option value). */

@@ -1,18 +1,17 @@
 package bertft.cli;
 
-import ai.djl.huggingface.tokenizers.Encoding;
 import bertft.AtomicFiles;
 import bertft.UserError;
+import bertft.api.Classifier;
+import bertft.api.ModelOptions;
+import bertft.api.Prediction;
 import bertft.data.Example;
 import bertft.data.LabelledData;
 import bertft.data.TableReader;
-import bertft.infer.Predictor;
 import bertft.run.RunDir;
 import bertft.run.ModelChoice;
-import bertft.run.TaskData;
-import bertft.run.TrainedModel;
+import bertft.task.TaskFiles;
 import bertft.task.TaskSpec;
-import bertft.train.Objective;
 import com.google.gson.JsonObject;
 import java.io.IOException;
 import java.io.OutputStreamWriter;
@@ -96,10 +95,12 @@ final class ClassifyCommand implements Callable<Integer> {
         }
         Path model = ModelChoice.resolve(this.model, ModelChoice.Need.CLASSIFIER, spec.commandLine().getErr());
         RunDir.warnIfUnfinished(model, spec.commandLine().getErr());
-        try (TrainedModel m = TrainedModel.load(model, runtime.value(), spec.commandLine().getErr())) {
-            if (m.kind() == TaskSpec.Kind.QA) {
-                throw new UserError(model + ": is a question-answering model; use `bert-ft qa`");
-            }
+        ModelOptions options = ModelOptions.defaults().withBatchSize(batchSize).withRuntime(runtime.value())
+                .withLog(spec.commandLine().getErr());
+        String text = textColumn;
+        String pair = textPairColumn;
+        if (task != null) {
+            // the task file names the columns and the multi-label threshold unless the options do
             Map<String, String> o = new LinkedHashMap<>();
             if (textColumn != null) {
                 o.put("text-column", textColumn);
@@ -107,31 +108,38 @@ final class ClassifyCommand implements Callable<Integer> {
             if (textPairColumn != null) {
                 o.put("text-pair-column", textPairColumn);
             }
-            TaskSpec t = m.spec(task, o);
-            Objective objective = TaskData.objective(m.kind());
-            Predictor predictor = new Predictor(m.forward(), objective, batchSize);
+            o.put("model", model.toString());
+            TaskSpec t = TaskFiles.load(task, o);
+            text = t.textColumn();
+            pair = t.textPairColumn();
+            options = options.withThreshold(t.threshold());
+        }
+        try (Classifier c = Classifier.load(model.toString(), options)) {
             if (input.texts != null) {
-                return oneOffs(m, t, objective, predictor);
+                return oneOffs(c);
             }
             TableReader.Format inFormat = format != null ? format(format) : null;
             List<TableReader.Problem> problems = new ArrayList<>();
             long[] rows = {0};
+            String textColumn = text != null ? text : "text";
+            String pairColumn = pair;
             try (TableReader table = TableReader.open(input.file, inFormat, problems::add)) {
                 TableReader.Format outFormat = out != null ? TableReader.Format.of(out)
                         : inFormat != null ? inFormat : TableReader.Format.of(input.file);
-                Columns columns = Columns.of(table.columns(), m.labels(), objective);
+                Columns columns = Columns.of(table.columns(), c.labels());
                 if (!columns.suffix().isEmpty()) {
                     spec.commandLine().getErr().println("note: " + table.name() + " already has column(s) "
                             + columns.clashes() + "; the new columns are " + String.join(", ", columns.added()));
                 }
                 TextOut rowsOut = w -> {
                     try (RowWriter rw = new RowWriter(w, outFormat, columns)) {
-                        Iterator<Example> it = LabelledData.unlabelled(table, t, problems::add).iterator();
+                        Iterator<Example> it = LabelledData.unlabelled(table, textColumn, pairColumn, problems::add)
+                                .iterator();
                         List<Example> chunk = new ArrayList<>(CHUNK);
                         while (it.hasNext()) {
                             chunk.add(it.next());
                             if (chunk.size() == CHUNK || !it.hasNext()) {
-                                rows[0] += writeChunk(chunk, m, t, objective, predictor, rw, table.name(), problems);
+                                rows[0] += writeChunk(chunk, c, pairColumn != null, rw, table.name(), problems);
                                 chunk.clear();
                             }
                             report(problems);
@@ -188,13 +196,13 @@ final class ClassifyCommand implements Callable<Integer> {
     }
 
     /** Predicts a chunk and writes its rows; returns how many were written (the others go to {@code problems}). */
-    private int writeChunk(List<Example> chunk, TrainedModel m, TaskSpec t, Objective objective, Predictor predictor,
-            RowWriter rw, String file, List<TableReader.Problem> problems) throws IOException {
-        List<Encoding> enc = chunk.stream().map(e -> TaskData.encode(m.tokenizer(), e)).toList();
-        float[][] scores = predictor.scores(enc);
+    private int writeChunk(List<Example> chunk, Classifier c, boolean pairs, RowWriter rw, String file,
+            List<TableReader.Problem> problems) throws IOException {
+        List<Prediction> predictions = c.predictPairs(chunk.stream().map(Example::text).toList(),
+                pairs ? chunk.stream().map(Example::textPair).toList() : null);
         int written = 0;
         for (int i = 0; i < chunk.size(); i++) {
-            String bad = rw.write(chunk.get(i).row(), prediction(scores[i], m.labels(), objective, t.threshold()));
+            String bad = rw.write(chunk.get(i).row(), cells(predictions.get(i)));
             if (bad != null) {
                 problems.add(new TableReader.Problem(file, chunk.get(i).line(), bad));
             } else {
@@ -208,31 +216,18 @@ final class ClassifyCommand implements Callable<Integer> {
     record Cell(String text, boolean number) {}
 
     /** predicted, score and (classifiers) one probability per label. */
-    static List<Cell> prediction(float[] s, List<String> labels, Objective objective, double threshold) {
+    static List<Cell> cells(Prediction p) {
         List<Cell> cells = new ArrayList<>();
-        if (objective == Objective.REGRESSION) {
-            cells.add(new Cell(Float.toString(s[0]), true));
-            cells.add(new Cell(Float.toString(s[0]), true));
+        if (p.label() == null) { // regression: the value, as the float the model computed
+            String value = Float.toString((float) p.score());
+            cells.add(new Cell(value, true));
+            cells.add(new Cell(value, true));
             return cells;
         }
-        int best = 0;
-        for (int c = 1; c < s.length; c++) {
-            best = s[c] > s[best] ? c : best;
-        }
-        if (objective == Objective.MULTI_LABEL) {
-            List<String> on = new ArrayList<>();
-            for (int c = 0; c < s.length; c++) {
-                if (s[c] >= threshold) {
-                    on.add(labels.get(c));
-                }
-            }
-            cells.add(new Cell(String.join("|", on), false));
-        } else {
-            cells.add(new Cell(labels.get(best), false));
-        }
-        cells.add(new Cell(String.format(Locale.ROOT, "%.4f", s[best]), true));
-        for (float p : s) {
-            cells.add(new Cell(String.format(Locale.ROOT, "%.4f", p), true));
+        cells.add(new Cell(p.label(), false));
+        cells.add(new Cell(String.format(Locale.ROOT, "%.4f", p.score()), true));
+        for (double q : p.probabilities().values()) {
+            cells.add(new Cell(String.format(Locale.ROOT, "%.4f", q), true));
         }
         return cells;
     }
@@ -243,11 +238,10 @@ final class ClassifyCommand implements Callable<Integer> {
      * name appears twice and the old columns are kept as they were.
      */
     record Columns(List<String> input, List<String> added, String suffix, List<String> clashes) {
-        static Columns of(List<String> input, List<String> labels, Objective objective) {
+        /** {@code labels} is empty for regression. */
+        static Columns of(List<String> input, List<String> labels) {
             List<String> names = new ArrayList<>(List.of("predicted", "score"));
-            if (objective != Objective.REGRESSION) {
-                labels.forEach(l -> names.add("p_" + l));
-            }
+            labels.forEach(l -> names.add("p_" + l));
             List<String> clashes = names.stream().filter(input::contains).toList();
             String suffix = "";
             for (int n = 2; !clashes.isEmpty() && suffix.isEmpty(); n++) {
@@ -265,15 +259,14 @@ final class ClassifyCommand implements Callable<Integer> {
         }
     }
 
-    private int oneOffs(TrainedModel m, TaskSpec t, Objective objective, Predictor predictor) {
-        List<Encoding> enc = input.texts.stream().map(m.tokenizer()::encode).toList();
-        float[][] scores = predictor.scores(enc);
+    private int oneOffs(Classifier c) {
+        List<Prediction> predictions = c.predict(input.texts);
         PrintWriter pw = spec.commandLine().getOut();
-        for (int i = 0; i < enc.size(); i++) {
-            List<Cell> cells = prediction(scores[i], m.labels(), objective, t.threshold());
+        for (int i = 0; i < predictions.size(); i++) {
+            List<Cell> cells = cells(predictions.get(i));
             StringBuilder sb = new StringBuilder(cells.get(0).text()).append("  ").append(cells.get(1).text());
-            for (int c = 2; c < cells.size(); c++) {
-                sb.append("  ").append(m.labels().get(c - 2)).append('=').append(cells.get(c).text());
+            for (int k = 2; k < cells.size(); k++) {
+                sb.append("  ").append(c.labels().get(k - 2)).append('=').append(cells.get(k).text());
             }
             pw.println(sb.append("  ").append(input.texts.get(i)));
         }

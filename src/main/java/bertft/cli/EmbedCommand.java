@@ -3,8 +3,8 @@ package bertft.cli;
 import bertft.UserError;
 import bertft.checkpoint.ModelStore;
 import bertft.data.LineReader;
-import bertft.infer.Embedder;
-import bertft.run.ModelExport;
+import bertft.api.Embedder;
+import bertft.api.ModelOptions;
 import java.io.PrintWriter;
 import java.nio.file.Path;
 import java.util.ArrayList;
@@ -68,12 +68,16 @@ final class EmbedCommand implements Callable<Integer> {
         Texts.requireNonBlank("--text", "text", input.texts);
         Path resolved = ModelStore.resolve(model);
         bertft.run.RunDir.warnIfUnfinished(resolved, spec.commandLine().getErr());
-        Path dir = ModelExport.forRuntime(resolved, runtime.value(), spec.commandLine().getErr());
+        ModelOptions options = ModelOptions.defaults().withRuntime(runtime.value()).withBatchSize(batchSize)
+                .withMaxLength(maxLength).withLog(spec.commandLine().getErr());
         PrintWriter out = spec.commandLine().getOut();
-        try (Embedder embedder = new Embedder(dir, maxLength, batchSize);
+        try (Embedder embedder = Embedder.load(resolved.toString(), options);
                 LineReader lines = input.file == null ? null : LineReader.open(input.file)) {
-            if (spec.commandLine().getParseResult().hasMatchedOption("--max-length")) {
-                embedder.config().requireLength("--max-length " + maxLength, maxLength, 2, dir);
+            if (spec.commandLine().getParseResult().hasMatchedOption("--max-length")
+                    && maxLength > embedder.maxPositions()) {
+                throw new UserError("--max-length " + maxLength + ": " + embedder.info().path() + " has "
+                        + embedder.maxPositions() + " positions (max_position_embeddings); use 2 to "
+                        + embedder.maxPositions() + " tokens");
             }
             Iterator<String> texts = input.texts != null ? input.texts.iterator() : nonBlank(lines);
             boolean header = format.equals("csv");
@@ -81,14 +85,14 @@ final class EmbedCommand implements Callable<Integer> {
             while (texts.hasNext()) {
                 chunk.add(texts.next());
                 if (chunk.size() == CHUNK || !texts.hasNext()) {
-                    float[][] vectors = embedder.embed(chunk);
+                    List<float[]> vectors = embedder.embed(chunk, true);
                     if (header) {
-                        out.println(csvHeader(vectors[0].length));
+                        out.println(csvHeader(vectors.get(0).length));
                         header = false;
                     }
                     for (int i = 0; i < chunk.size(); i++) {
-                        out.println(format.equals("csv") ? csvRow(chunk.get(i), vectors[i])
-                                : jsonRow(chunk.get(i), vectors[i]));
+                        out.println(format.equals("csv") ? csvRow(chunk.get(i), vectors.get(i))
+                                : jsonRow(chunk.get(i), vectors.get(i)));
                     }
                     out.flush();
                     chunk.clear();

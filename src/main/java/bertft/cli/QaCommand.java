@@ -1,21 +1,17 @@
 package bertft.cli;
 
 import bertft.TextFiles;
+import bertft.api.Answer;
+import bertft.api.ModelOptions;
+import bertft.api.QuestionAnswerer;
 import bertft.UserError;
 import bertft.data.LineReader;
-import bertft.qa.QaAnswerer;
-import bertft.qa.QaPostprocess;
-import bertft.data.SquadData;
-import bertft.run.Evaluator;
 import bertft.run.ModelChoice;
-import bertft.run.TrainedModel;
-import bertft.task.TaskSpec;
 import com.google.gson.JsonArray;
 import com.google.gson.JsonObject;
 import java.io.PrintWriter;
 import java.nio.file.Path;
 import java.util.List;
-import java.util.Map;
 import java.util.concurrent.Callable;
 import picocli.CommandLine.ArgGroup;
 import picocli.CommandLine.Command;
@@ -74,23 +70,18 @@ final class QaCommand implements Callable<Integer> {
         Texts.requireNonBlank("--question", "question", questions);
         Path model = ModelChoice.resolve(this.model, ModelChoice.Need.QA, spec.commandLine().getErr());
         bertft.run.RunDir.warnIfUnfinished(model, spec.commandLine().getErr());
-        try (TrainedModel m = TrainedModel.load(model, runtime.value(), spec.commandLine().getErr())) {
-            if (m.kind() != TaskSpec.Kind.QA) {
-                throw new UserError(model + ": has a " + m.kind() + " classifier head (classifier), not a QA head "
-                        + "(qa_outputs); use `bert-ft classify`");
-            }
-            TaskSpec t = m.spec(null, Map.of());
-            QaAnswerer answerer = new QaAnswerer(m.forward(), m.tokenizer(), Evaluator.qaSettings(t));
+        ModelOptions options = ModelOptions.defaults().withRuntime(runtime.value()).withLog(spec.commandLine().getErr());
+        try (QuestionAnswerer qa = QuestionAnswerer.load(model.toString(), options)) {
             PrintWriter out = spec.commandLine().getOut();
             if (questions != null) {
                 for (String q : questions) {
-                    print(out, q, ask(answerer, m, t, ctx, q));
+                    print(out, q, qa.answers(q, ctx, topK));
                 }
             } else {
                 try (LineReader in = LineReader.open("-")) {
                     for (String line = in.next(); line != null; line = in.next()) {
                         if (!line.isBlank()) {
-                            print(out, line.strip(), ask(answerer, m, t, ctx, line.strip()));
+                            print(out, line.strip(), qa.answers(line.strip(), ctx, topK));
                         }
                     }
                 }
@@ -99,22 +90,12 @@ final class QaCommand implements Callable<Integer> {
         return 0;
     }
 
-    private QaPostprocess.Prediction ask(QaAnswerer answerer, TrainedModel m, TaskSpec t, String ctx, String q) {
-        int tokens = m.tokenizer().encode(q).getIds().length;
-        if (tokens + 3 >= t.maxLength()) {
-            throw new UserError("question of " + tokens + " tokens is longer than max-length " + t.maxLength()
-                    + " allows: '" + q + "'");
-        }
-        return answerer.answer(List.of(new SquadData.Question("q", "", ctx, q, List.of()))).get(0);
-    }
-
-    private void print(PrintWriter out, String question, QaPostprocess.Prediction p) {
-        List<QaPostprocess.Span> spans = p.nbest().subList(0, Math.min(topK, p.nbest().size()));
+    private void print(PrintWriter out, String question, List<Answer> spans) {
         if (json) {
             JsonObject o = new JsonObject();
             o.addProperty("question", question);
             JsonArray answers = new JsonArray();
-            for (QaPostprocess.Span s : spans) {
+            for (Answer s : spans) {
                 JsonObject a = new JsonObject();
                 a.addProperty("answer", s.text());
                 a.addProperty("score", s.score());
@@ -130,13 +111,11 @@ final class QaCommand implements Callable<Integer> {
             if (spans.isEmpty()) {
                 out.println("   (no answer found)");
             }
-            for (QaPostprocess.Span s : spans) {
+            for (Answer s : spans) {
                 out.printf("   %s   (score %.2f, p %.2f, chars %d-%d)%n", s.text(), s.score(), s.probability(),
                         s.start(), s.end());
             }
         }
         out.flush();
     }
-
-
 }

@@ -121,12 +121,17 @@ public final class LabelledData {
      * text go to {@code onBadRow} and are left out.
      */
     public static Stream<Example> unlabelled(TableReader table, TaskSpec spec, Consumer<Problem> onBadRow) {
-        List<String> needed = spec.textPairColumn() == null ? List.of(spec.textColumn())
-                : List.of(spec.textColumn(), spec.textPairColumn());
+        return unlabelled(table, spec.textColumn(), spec.textPairColumn(), onBadRow);
+    }
+
+    /** As {@link #unlabelled(TableReader, TaskSpec, Consumer)}, the texts in {@code textColumn} (and {@code textPairColumn} unless null). */
+    public static Stream<Example> unlabelled(TableReader table, String textColumn, String textPairColumn,
+            Consumer<Problem> onBadRow) {
+        List<String> needed = textPairColumn == null ? List.of(textColumn) : List.of(textColumn, textPairColumn);
         requireColumns(table, needed);
         return table.rows().map(row -> {
             String[] texts = new String[2];
-            String bad = texts(row, spec, texts);
+            String bad = texts(row, textColumn, textPairColumn, texts);
             if (bad != null) {
                 onBadRow.accept(new Problem(table.name(), row.line(), bad));
                 return null;
@@ -249,8 +254,8 @@ public final class LabelledData {
     }
 
     /** Fills text and pair from the row; returns what is wrong, or null. */
-    private static String texts(Row row, TaskSpec spec, String[] out) {
-        String[] columns = {spec.textColumn(), spec.textPairColumn()};
+    private static String texts(Row row, String textColumn, String textPairColumn, String[] out) {
+        String[] columns = {textColumn, textPairColumn};
         for (int i = 0; i < 2 && columns[i] != null; i++) {
             String t = row.get(columns[i]);
             if (row.notText(columns[i]) != null) {
@@ -313,7 +318,7 @@ public final class LabelledData {
         /** Adds the row's example, or skips it; returns what is wrong with the row, or null. */
         String add(Row row) {
             String[] texts = new String[2];
-            String bad = texts(row, spec, texts);
+            String bad = texts(row, spec.textColumn(), spec.textPairColumn(), texts);
             if (bad != null) {
                 return bad;
             }

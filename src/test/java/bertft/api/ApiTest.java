@@ -73,6 +73,23 @@ class ApiTest {
         }
     }
 
+    /** The model .ci/run gives examples/java-api (a project that uses the installed library). */
+    @Test
+    void theTinyClassifierForTheJavaApiExampleLoads() throws IOException {
+        Path dir = Path.of("target", "tiny-classifier");
+        if (java.nio.file.Files.exists(dir)) {
+            try (var files = java.nio.file.Files.list(dir)) {
+                for (Path f : files.toList()) {
+                    java.nio.file.Files.delete(f);
+                }
+            }
+        }
+        Tiny.classifier(dir, 3, "negative", "positive");
+        try (Classifier c = Classifier.load(dir.toString())) {
+            assertEquals(2, c.predict(List.of("a gripping film", "the battery died")).size());
+        }
+    }
+
     @Test
     void wrongHeadsAndMissingModelsAreOneLineErrors(@TempDir Path tmp) {
         Path qa = Tiny.qa(tmp.resolve("qa"), 2);
@@ -84,6 +101,25 @@ class ApiTest {
         e = assertThrows(UserError.class, () -> Classifier.load(tmp.resolve("nope").toString()));
         assertTrue(!e.getMessage().contains("\n") && e.getMessage().contains("nope"), e.getMessage());
         assertThrows(IllegalArgumentException.class, () -> ModelOptions.defaults().withBatchSize(0));
+    }
+
+    @Test
+    void modelsSayWhichDoorTheyOpenAndThresholdsCanBeSet(@TempDir Path tmp) throws IOException {
+        Path qa = Tiny.qa(tmp.resolve("qa"), 2);
+        Path cls = Tiny.classifier(tmp.resolve("c"), 2, "a", "b", "c");
+        Path base = Tiny.checkpoint(tmp.resolve("base"), 2);
+        assertEquals("qa", ModelInfo.task(qa.toString()));
+        assertEquals("classification", ModelInfo.task(cls.toString()));
+        assertEquals("embed", ModelInfo.task(base.toString()));
+        java.nio.file.Files.writeString(cls.resolve("config.json"), java.nio.file.Files.readString(
+                cls.resolve("config.json")).replace("\"classification\"", "\"multilabel\""));
+        assertEquals("multilabel", ModelInfo.task(cls.toString()));
+        try (Classifier all = Classifier.load(cls.toString(), ModelOptions.defaults().withThreshold(0));
+                Classifier none = Classifier.load(cls.toString(), ModelOptions.defaults().withThreshold(1))) {
+            assertEquals(List.of("a", "b", "c"), all.predict("love it").labels());
+            assertEquals(List.of(), none.predict("love it").labels());
+        }
+        assertThrows(IllegalArgumentException.class, () -> ModelOptions.defaults().withThreshold(1.5));
     }
 
     @Test

@@ -52,7 +52,9 @@ class BadInputTest {
                 if (t != int.class && t != Integer.class) {
                     continue;
                 }
-                for (String bad : List.of("0", "-5", "abc", "99999999999")) {
+                // 0 is a value for these two: any free port, no wait
+                boolean zero = List.of("serve --port", "serve --max-wait-ms").contains(name + " " + o.longestName());
+                for (String bad : zero ? List.of("-5", "abc", "99999999999") : List.of("0", "-5", "abc", "99999999999")) {
                     // the bad value is caught while parsing: no model, file or required option is looked at
                     oneLine(CliTest.run(name, o.longestName(), bad), o.longestName() + " " + bad + ": ");
                 }
@@ -60,7 +62,8 @@ class BadInputTest {
             }
         });
         assertTrue(checked.containsAll(List.of("classify --batch-size", "embed --batch-size", "embed --max-length",
-                "bench --batch-size", "bench --max-length", "bench --repeats", "qa --top-k")), checked.toString());
+                "bench --batch-size", "bench --max-length", "bench --repeats", "qa --top-k", "serve --port",
+                "serve --max-batch-size", "serve --max-inputs")), checked.toString());
     }
 
     @Test

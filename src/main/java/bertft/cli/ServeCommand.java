@@ -1,0 +1,119 @@
+package bertft.cli;
+
+import bertft.api.ModelOptions;
+import bertft.checkpoint.ModelStore;
+import bertft.serve.Server;
+import java.io.PrintWriter;
+import java.util.Locale;
+import java.util.concurrent.Callable;
+import java.util.concurrent.CountDownLatch;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.ITypeConverter;
+import picocli.CommandLine.Model.CommandSpec;
+import picocli.CommandLine.Option;
+import picocli.CommandLine.Spec;
+import picocli.CommandLine.TypeConversionException;
+
+/** {@code bert-ft serve}: a model over HTTP, with TEI's routes and dynamic batching. */
+@Command(name = "serve", mixinStandardHelpOptions = true,
+        description = {"Serve a model over HTTP JSON with the routes of HuggingFace's text-embeddings-inference:",
+            "POST /predict (classifiers), POST /embed (any model), POST /qa (QA models), GET /health, /info, /metrics.",
+            "Concurrent requests are batched together. Stops gracefully on SIGTERM or Ctrl-C."})
+final class ServeCommand implements Callable<Integer> {
+    @Spec
+    CommandSpec spec;
+
+    @Option(names = "--model", required = true, paramLabel = "MODEL", description = "A run or checkpoint directory,"
+            + " ONNX export, bundled model (" + ModelStore.DEFAULT + ") or Hub id (org/name[@revision]).")
+    String model;
+
+    @Option(names = "--host", defaultValue = "127.0.0.1", description = "Address to listen on (default: ${DEFAULT-VALUE},"
+            + " this machine only; 0.0.0.0 for every interface).")
+    String host;
+
+    @Option(names = "--port", defaultValue = "8080", converter = Port.class, description = "Port (default:"
+            + " ${DEFAULT-VALUE}; 0 picks a free one).")
+    int port;
+
+    @Option(names = "--max-batch-size", defaultValue = "32", converter = Ints.Positive.class, description = "Inputs per"
+            + " model call at most (default: ${DEFAULT-VALUE}).")
+    int maxBatchSize;
+
+    @Option(names = "--max-wait-ms", defaultValue = "5", converter = NonNegative.class, description = "How long a batch"
+            + " waits for more requests after its first (default: ${DEFAULT-VALUE}).")
+    int maxWaitMs;
+
+    @Option(names = "--max-body", defaultValue = "1MiB", converter = Bytes.class, paramLabel = "SIZE", description =
+            "Largest request body, e.g. 1048576, 512KiB, 1MiB; larger ones get 413 (default: ${DEFAULT-VALUE}).")
+    long maxBody;
+
+    @Option(names = "--max-inputs", defaultValue = "32", converter = Ints.Positive.class, description = "Inputs per"
+            + " request at most; more get 413 (default: ${DEFAULT-VALUE}).")
+    int maxInputs;
+
+    @picocli.CommandLine.Mixin
+    RuntimeOption runtime;
+
+    @Override
+    public Integer call() throws InterruptedException {
+        PrintWriter err = spec.commandLine().getErr();
+        ModelOptions options = ModelOptions.defaults().withRuntime(runtime.value()).withLog(err);
+        Server server = Server.start(model, options,
+                new Server.Settings(host, port, maxBatchSize, maxWaitMs, maxBody, maxInputs));
+        CountDownLatch stopped = new CountDownLatch(1);
+        Runtime.getRuntime().addShutdownHook(new Thread(() -> {
+            err.println("bert-ft: stopping (finishing the requests in flight)");
+            err.flush();
+            server.close();
+            stopped.countDown();
+        }, "bert-ft-serve-shutdown"));
+        PrintWriter out = spec.commandLine().getOut();
+        out.println("bert-ft: serving " + model + " (" + server.info().task() + ") on " + server.url());
+        out.flush();
+        stopped.await();
+        return 0;
+    }
+
+    /** 0 to 65535. */
+    static final class Port implements ITypeConverter<Integer> {
+        @Override
+        public Integer convert(String text) {
+            int v = Ints.parse(text, 0);
+            if (v > 65535) {
+                throw new TypeConversionException("ports go from 0 to 65535");
+            }
+            return v;
+        }
+    }
+
+    /** 0 or more. */
+    static final class NonNegative extends Ints.AtLeast {
+        NonNegative() {
+            super(0);
+        }
+    }
+
+    /** A byte count, with an optional KiB/MiB (1024) or kB/MB (1000) suffix. */
+    static final class Bytes implements ITypeConverter<Long> {
+        @Override
+        public Long convert(String text) {
+            var m = java.util.regex.Pattern.compile("(\\d{1,12})\\s*(b|kib|mib|kb|mb)?").matcher(
+                    text.strip().toLowerCase(Locale.ROOT));
+            if (!m.matches()) {
+                throw new TypeConversionException("expected a size such as 1048576, 512KiB or 1MiB");
+            }
+            long unit = switch (m.group(2) == null ? "b" : m.group(2)) {
+                case "kib" -> 1024;
+                case "mib" -> 1024 * 1024;
+                case "kb" -> 1000;
+                case "mb" -> 1000 * 1000;
+                default -> 1;
+            };
+            long v = Long.parseLong(m.group(1)) * unit;
+            if (v < 1 || v > Integer.MAX_VALUE - 8) {
+                throw new TypeConversionException("must be from 1 byte to 2GiB");
+            }
+            return v;
+        }
+    }
+}

@@ -1,0 +1,143 @@
+package bertft.serve;
+
+import bertft.api.Answer;
+import bertft.api.Classifier;
+import bertft.api.Embedder;
+import bertft.api.ModelInfo;
+import bertft.api.ModelOptions;
+import bertft.api.Prediction;
+import bertft.api.QuestionAnswerer;
+import java.util.ArrayList;
+import java.util.List;
+
+/**
+ * The model a server runs, through the library API: a {@link Classifier} or {@link QuestionAnswerer} for a task
+ * model, and an {@link Embedder} for a base model, or on the first {@code /embed} for a task model (its encoder,
+ * mean-pooled).
+ */
+class Backend implements AutoCloseable {
+    /** One text or text pair to classify. */
+    record Text(String text, String pair) {}
+
+    /** One text to embed. */
+    record EmbedInput(String text, boolean normalize) {}
+
+    /** One question over a context, with how many answers to keep. */
+    record Question(String question, String context, int topK) {}
+
+    private final String model;
+    private final ModelOptions options;
+    private final String task;
+    private final Classifier classifier;
+    private final QuestionAnswerer qa;
+    private Embedder embedder;
+
+    Backend(String model, ModelOptions options) {
+        this.model = model;
+        this.options = options;
+        this.task = ModelInfo.task(model);
+        this.classifier = task.equals("qa") || task.equals("embed") ? null : Classifier.load(model, options);
+        this.qa = task.equals("qa") ? QuestionAnswerer.load(model, options) : null;
+        this.embedder = task.equals("embed") ? Embedder.load(model, options) : null;
+    }
+
+    /** For tests that wrap a backend. */
+    Backend(Backend b) {
+        this.model = b.model;
+        this.options = b.options;
+        this.task = b.task;
+        this.classifier = b.classifier;
+        this.qa = b.qa;
+        this.embedder = b.embedder;
+    }
+
+    /** The loaded model's description (for a base model, the embedder's). */
+    ModelInfo info() {
+        return classifier != null ? classifier.info() : qa != null ? qa.info() : embedder.info();
+    }
+
+    boolean classifies() {
+        return classifier != null;
+    }
+
+    boolean answers() {
+        return qa != null;
+    }
+
+    /** Predictions in input order; singles and pairs each go to the model once. */
+    List<Prediction> predict(List<Text> inputs) {
+        List<Integer> singles = new ArrayList<>();
+        List<Integer> pairs = new ArrayList<>();
+        for (int i = 0; i < inputs.size(); i++) {
+            (inputs.get(i).pair() == null ? singles : pairs).add(i);
+        }
+        Prediction[] out = new Prediction[inputs.size()];
+        for (List<Integer> group : List.of(singles, pairs)) {
+            if (group.isEmpty()) {
+                continue;
+            }
+            List<String> texts = group.stream().map(i -> inputs.get(i).text()).toList();
+            List<String> second = group == pairs ? group.stream().map(i -> inputs.get(i).pair()).toList() : null;
+            List<Prediction> p = classifier.predictPairs(texts, second);
+            for (int k = 0; k < group.size(); k++) {
+                out[group.get(k)] = p.get(k);
+            }
+        }
+        return List.of(out);
+    }
+
+    /** Embeddings in input order; normalised and raw inputs each go to the model once. */
+    List<float[]> embed(List<EmbedInput> inputs) {
+        Embedder e = embedder();
+        float[][] out = new float[inputs.size()][];
+        for (boolean normalize : new boolean[] {true, false}) {
+            List<Integer> group = new ArrayList<>();
+            for (int i = 0; i < inputs.size(); i++) {
+                if (inputs.get(i).normalize() == normalize) {
+                    group.add(i);
+                }
+            }
+            if (!group.isEmpty()) {
+                List<float[]> v = e.embed(group.stream().map(i -> inputs.get(i).text()).toList(), normalize);
+                for (int k = 0; k < group.size(); k++) {
+                    out[group.get(k)] = v.get(k);
+                }
+            }
+        }
+        return List.of(out);
+    }
+
+    /** Each question's answers, at most its own top k, best first; all windows batched together. */
+    List<List<Answer>> answer(List<Question> inputs) {
+        int k = inputs.stream().mapToInt(Question::topK).max().orElse(1);
+        List<List<Answer>> all = qa.answers(inputs.stream().map(Question::question).toList(),
+                inputs.stream().map(Question::context).toList(), k);
+        List<List<Answer>> out = new ArrayList<>();
+        for (int i = 0; i < inputs.size(); i++) {
+            List<Answer> a = all.get(i);
+            out.add(a.subList(0, Math.min(inputs.get(i).topK(), a.size())));
+        }
+        return out;
+    }
+
+    /** The embedder, loaded on first use for a task model (only the batcher thread calls this). */
+    private synchronized Embedder embedder() {
+        if (embedder == null) {
+            embedder = Embedder.load(model, options);
+        }
+        return embedder;
+    }
+
+    @Override
+    public synchronized void close() {
+        if (classifier != null) {
+            classifier.close();
+        }
+        if (qa != null) {
+            qa.close();
+        }
+        if (embedder != null) {
+            embedder.close();
+        }
+    }
+}

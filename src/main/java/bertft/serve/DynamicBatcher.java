@@ -1,0 +1,132 @@
+package bertft.serve;
+
+import java.util.ArrayList;
+import java.util.List;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.LinkedBlockingQueue;
+import java.util.concurrent.TimeUnit;
+import java.util.function.Function;
+import java.util.function.IntConsumer;
+
+/**
+ * Dynamic batching: the inputs of concurrent requests queue up, and one thread takes them in batches of at most
+ * {@code maxBatch} inputs, waiting at most {@code maxWaitMs} after the first for more to arrive, calls the model
+ * once per batch and completes each request's future with its share of the outputs, in order.
+ *
+ * <p>A request is never split; one with more than {@code maxBatch} inputs makes a batch of its own. When a batch
+ * of several requests fails, each is run again alone, so one bad input fails only its own request.
+ *
+ * @param <I> one input (a text, a text pair, a question with its context)
+ * @param <O> its output
+ */
+final class DynamicBatcher<I, O> implements AutoCloseable {
+    private record Pending<I, O>(List<I> inputs, CompletableFuture<List<O>> result) {}
+
+    private final Function<List<I>, List<O>> model;
+    private final int maxBatch;
+    private final long maxWaitNanos;
+    private final IntConsumer batchSizes;
+    private final LinkedBlockingQueue<Pending<I, O>> queue = new LinkedBlockingQueue<>();
+    private final Thread thread;
+    private volatile boolean closing;
+    private Pending<I, O> held; // taken from the queue but did not fit the last batch; batcher thread only
+
+    /** Starts the batcher thread; {@code batchSizes} is told the input count of every model call. */
+    DynamicBatcher(String name, Function<List<I>, List<O>> model, int maxBatch, long maxWaitMs, IntConsumer batchSizes) {
+        this.model = model;
+        this.maxBatch = maxBatch;
+        this.maxWaitNanos = TimeUnit.MILLISECONDS.toNanos(maxWaitMs);
+        this.batchSizes = batchSizes;
+        this.thread = new Thread(this::loop, "bert-ft-batcher-" + name);
+        thread.setDaemon(true);
+        thread.start();
+    }
+
+    /** Queues {@code inputs}; the future completes with their outputs in order, or with the model's exception. */
+    CompletableFuture<List<O>> submit(List<I> inputs) {
+        CompletableFuture<List<O>> f = new CompletableFuture<>();
+        if (closing) {
+            f.completeExceptionally(new IllegalStateException("the server is shutting down"));
+        } else {
+            queue.add(new Pending<>(List.copyOf(inputs), f));
+        }
+        return f;
+    }
+
+    private void loop() {
+        while (!closing || held != null || !queue.isEmpty()) {
+            try {
+                List<Pending<I, O>> batch = next();
+                if (!batch.isEmpty()) {
+                    run(batch);
+                }
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+                return;
+            }
+        }
+    }
+
+    /** The next batch: the first request, then whatever fits and arrives within the wait. */
+    private List<Pending<I, O>> next() throws InterruptedException {
+        List<Pending<I, O>> batch = new ArrayList<>();
+        Pending<I, O> first = held != null ? held : queue.poll(100, TimeUnit.MILLISECONDS);
+        held = null;
+        if (first == null) {
+            return batch;
+        }
+        batch.add(first);
+        int size = first.inputs().size();
+        long deadline = System.nanoTime() + maxWaitNanos;
+        while (size < maxBatch) {
+            long left = deadline - System.nanoTime();
+            Pending<I, O> p = left > 0 ? queue.poll(left, TimeUnit.NANOSECONDS) : queue.poll();
+            if (p == null) {
+                break;
+            }
+            if (size + p.inputs().size() > maxBatch) {
+                held = p;
+                break;
+            }
+            batch.add(p);
+            size += p.inputs().size();
+        }
+        return batch;
+    }
+
+    private void run(List<Pending<I, O>> batch) {
+        List<I> inputs = new ArrayList<>();
+        batch.forEach(p -> inputs.addAll(p.inputs()));
+        List<O> outputs;
+        try {
+            batchSizes.accept(inputs.size());
+            outputs = model.apply(inputs);
+        } catch (RuntimeException | Error e) {
+            if (batch.size() == 1) {
+                batch.get(0).result().completeExceptionally(e);
+            } else {
+                batch.forEach(p -> run(List.of(p)));
+            }
+            return;
+        }
+        int from = 0;
+        for (Pending<I, O> p : batch) {
+            p.result().complete(List.copyOf(outputs.subList(from, from + p.inputs().size())));
+            from += p.inputs().size();
+        }
+    }
+
+    /** Refuses new requests, finishes the queued ones, and stops the thread. */
+    @Override
+    public void close() {
+        closing = true;
+        try {
+            thread.join();
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+        }
+        for (Pending<I, O> p = queue.poll(); p != null; p = queue.poll()) { // raced with close: refused, not lost
+            p.result().completeExceptionally(new IllegalStateException("the server is shutting down"));
+        }
+    }
+}
