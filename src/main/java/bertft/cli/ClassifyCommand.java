@@ -3,6 +3,7 @@ package bertft.cli;
 import ai.djl.huggingface.tokenizers.Encoding;
 import bertft.AtomicFiles;
 import bertft.UserError;
+import bertft.data.AddedColumns;
 import bertft.data.Example;
 import bertft.data.LabelledData;
 import bertft.data.TableReader;
@@ -237,25 +238,12 @@ final class ClassifyCommand implements Callable<Integer> {
         return cells;
     }
 
-    /**
-     * The output's columns: the input's, then predicted, score and p_&lt;label&gt;. When the input already has
-     * any of these (a file classified before), every new column gets the same suffix, _2 (or _3, ...), so no
-     * name appears twice and the old columns are kept as they were.
-     */
+    /** The output's columns: the input's, then predicted, score and p_&lt;label&gt; (see {@link AddedColumns}). */
     record Columns(List<String> input, List<String> added, String suffix, List<String> clashes) {
         static Columns of(List<String> input, List<String> labels, Objective objective) {
-            List<String> names = new ArrayList<>(List.of("predicted", "score"));
-            if (objective != Objective.REGRESSION) {
-                labels.forEach(l -> names.add("p_" + l));
-            }
-            List<String> clashes = names.stream().filter(input::contains).toList();
-            String suffix = "";
-            for (int n = 2; !clashes.isEmpty() && suffix.isEmpty(); n++) {
-                String s = "_" + n;
-                suffix = names.stream().noneMatch(x -> input.contains(x + s)) ? s : "";
-            }
-            String sfx = suffix;
-            return new Columns(input, names.stream().map(x -> x + sfx).toList(), suffix, clashes);
+            AddedColumns a = AddedColumns.of(input,
+                    AddedColumns.predictions(objective == Objective.REGRESSION ? List.of() : labels));
+            return new Columns(input, a.added(), a.suffix(), a.clashes());
         }
 
         List<String> all() {
