@@ -120,6 +120,7 @@ final class Job {
      * again when the job fails. Prints what it did to stderr.
      */
     int run(String verb, BiFunction<Dataset<Row>, BertFt.Counts, Dataset<Row>> addColumns) throws IOException {
+        long start = System.nanoTime();
         Format in = format != null ? format : Format.of(input);
         Format out = outputFormat != null ? outputFormat : in;
         SparkSession spark = session(verb);
@@ -156,8 +157,9 @@ final class Job {
         }
         long errors = counts.errors().value();
         PrintWriter err = spec.commandLine().getErr();
-        err.printf("%s %d rows%s -> %s%n", verb, counts.rows().value(), errors == 0 ? ""
-                : "; " + errors + " with an error (see the error column)", output);
+        err.printf(Locale.ROOT, "%s %d rows in %.1f s%s -> %s%n", verb, counts.rows().value(),
+                (System.nanoTime() - start) / 1e9, errors == 0 ? "" : "; " + errors + " with an error (see the error"
+                + " column)", output);
         err.flush();
         return errors == 0 ? 0 : 3;
     }

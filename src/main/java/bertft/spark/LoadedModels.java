@@ -9,6 +9,7 @@ import java.nio.file.Files;
 import java.nio.file.InvalidPathException;
 import java.nio.file.Path;
 import java.util.HashMap;
+import java.util.List;
 import java.util.Map;
 import java.util.function.Supplier;
 import org.apache.spark.SparkFiles;
@@ -52,16 +53,23 @@ final class LoadedModels {
 
     /**
      * Where {@code model} is on this JVM: the path as given when it exists here (a shared file system, or an
-     * archive unpacked into the working directory by {@code --archives model.tgz#model}), else the copy shipped
-     * with {@code SparkContext.addFile(dir, true)} or {@code --files}; else the name as given (an alias or Hub id).
+     * archive YARN unpacked into the working directory: {@code --archives model.tgz#model}), else a copy Spark
+     * shipped into its files directory ({@code --archives} on a client-mode driver, {@code SparkContext.addFile(dir,
+     * true)}, {@code --files}) by that relative path or by the directory's name; else the name as given (an alias
+     * or Hub id).
      */
     static String local(String model) {
         try {
             if (Files.exists(Path.of(model)) || org.apache.spark.SparkEnv.get() == null) {
                 return model;
             }
-            Path shipped = Path.of(SparkFiles.get(Path.of(model).getFileName().toString()));
-            return Files.exists(shipped) ? shipped.toString() : model;
+            for (String name : List.of(model, Path.of(model).getFileName().toString())) {
+                Path shipped = Path.of(SparkFiles.get(name));
+                if (!Path.of(name).isAbsolute() && Files.exists(shipped)) {
+                    return shipped.toString();
+                }
+            }
+            return model;
         } catch (InvalidPathException e) {
             return model; // an alias or Hub id
         }

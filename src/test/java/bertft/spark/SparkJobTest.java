@@ -77,7 +77,7 @@ class SparkJobTest {
         Run run = job(new ClassifyJob(), "--model", model.toString(), "--input", csv.toString(), "--output",
                 parquet.toString(), "--output-format", "parquet", "--batch-size", "2");
         assertEquals(3, run.code(), run.err());
-        assertTrue(run.err().contains("classified 7 rows; 1 with an error"), run.err());
+        assertTrue(run.err().matches("(?s)classified 7 rows in [0-9.]+ s; 1 with an error .*"), run.err());
 
         Path cliOut = tmp.resolve("cli.csv");
         CliTest.Run cli = CliTest.run("classify", csv.toString(), "--model", model.toString(), "--out",
