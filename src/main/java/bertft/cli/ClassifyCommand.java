@@ -5,6 +5,7 @@ import bertft.UserError;
 import bertft.api.Classifier;
 import bertft.api.ModelOptions;
 import bertft.api.Prediction;
+import bertft.data.AddedColumns;
 import bertft.data.Example;
 import bertft.data.LabelledData;
 import bertft.data.TableReader;
@@ -232,24 +233,12 @@ final class ClassifyCommand implements Callable<Integer> {
         return cells;
     }
 
-    /**
-     * The output's columns: the input's, then predicted, score and p_&lt;label&gt;. When the input already has
-     * any of these (a file classified before), every new column gets the same suffix, _2 (or _3, ...), so no
-     * name appears twice and the old columns are kept as they were.
-     */
+    /** The output's columns: the input's, then predicted, score and p_&lt;label&gt; (see {@link AddedColumns}). */
     record Columns(List<String> input, List<String> added, String suffix, List<String> clashes) {
         /** {@code labels} is empty for regression. */
         static Columns of(List<String> input, List<String> labels) {
-            List<String> names = new ArrayList<>(List.of("predicted", "score"));
-            labels.forEach(l -> names.add("p_" + l));
-            List<String> clashes = names.stream().filter(input::contains).toList();
-            String suffix = "";
-            for (int n = 2; !clashes.isEmpty() && suffix.isEmpty(); n++) {
-                String s = "_" + n;
-                suffix = names.stream().noneMatch(x -> input.contains(x + s)) ? s : "";
-            }
-            String sfx = suffix;
-            return new Columns(input, names.stream().map(x -> x + sfx).toList(), suffix, clashes);
+            AddedColumns a = AddedColumns.of(input, AddedColumns.predictions(labels));
+            return new Columns(input, a.added(), a.suffix(), a.clashes());
         }
 
         List<String> all() {

@@ -1,0 +1,46 @@
+package bertft.spark;
+
+import bertft.api.InferenceRuntime;
+import java.io.Serializable;
+
+/**
+ * How {@link BertFt#classify} reads a DataFrame and runs the model: the text column (and the second text of pair
+ * tasks), the rows per forward pass and the runtime (null: the model's own). Immutable; {@code with*} return copies.
+ *
+ * @param textColumn the column with the texts to classify
+ * @param textPairColumn the column with the second texts of a pair task, or null
+ * @param batchSize rows per forward pass
+ * @param runtime where the model runs, or null for the model's own runtime
+ */
+public record ClassifyOptions(String textColumn, String textPairColumn, int batchSize, InferenceRuntime runtime)
+        implements Serializable {
+    public ClassifyOptions {
+        if (textColumn == null || textColumn.isBlank()) {
+            throw new IllegalArgumentException("text column: must be named");
+        }
+        if (batchSize < 1) {
+            throw new IllegalArgumentException("batch size " + batchSize + ": must be at least 1");
+        }
+    }
+
+    /** Column {@code text}, no pair, 64 rows per pass, the model's own runtime (the CLI's defaults). */
+    public static ClassifyOptions defaults() {
+        return new ClassifyOptions("text", null, 64, null);
+    }
+
+    public ClassifyOptions withTextColumn(String name) {
+        return new ClassifyOptions(name, textPairColumn, batchSize, runtime);
+    }
+
+    public ClassifyOptions withTextPairColumn(String name) {
+        return new ClassifyOptions(textColumn, name, batchSize, runtime);
+    }
+
+    public ClassifyOptions withBatchSize(int n) {
+        return new ClassifyOptions(textColumn, textPairColumn, n, runtime);
+    }
+
+    public ClassifyOptions withRuntime(InferenceRuntime r) {
+        return new ClassifyOptions(textColumn, textPairColumn, batchSize, r);
+    }
+}
