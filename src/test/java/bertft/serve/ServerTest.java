@@ -131,10 +131,13 @@ class ServerTest {
             }
             Reply raw = post(server, "/predict", "{\"inputs\": [\"love it\"], \"raw_scores\": true}");
             assertScores(c.predict("love it"), raw.json().getAsJsonArray().get(0).getAsJsonArray(), true);
-            Reply pair = post(server, "/predict", "{\"inputs\": [[\"the movie was great\", \"awful price\"], \"bad\"]}");
+            // TEI's batch of [text] and [text, text_pair] items; plain strings mix in
+            Reply pair = post(server, "/predict", "{\"inputs\": [[\"the movie was great\", \"awful price\"], \"bad\","
+                    + " [\"love it\"]]}");
             assertScores(c.predict("the movie was great", "awful price"),
                     pair.json().getAsJsonArray().get(0).getAsJsonArray(), false);
             assertScores(c.predict("bad"), pair.json().getAsJsonArray().get(1).getAsJsonArray(), false);
+            assertScores(c.predict("love it"), pair.json().getAsJsonArray().get(2).getAsJsonArray(), false);
         }
         // longer than the model's 32 tokens: truncated, as classify does
         String longText = "the movie was great ".repeat(40);
@@ -252,8 +255,10 @@ class ServerTest {
             assertEquals(400, post(s, "/predict", "").status());
             String[][] wrong = {
                 {"{\"inputs\": 3}", "inputs: expected a string, found a number"},
-                {"{\"inputs\": [\"a\", {}]}", "inputs[1]: expected a string or a [text, text_pair] list"},
-                {"{\"inputs\": [[\"a\"]]}", "inputs[0]: expected a [text, text_pair] list of 2 strings"},
+                {"{\"inputs\": [\"a\", {}]}", "inputs[1]: expected a string, [text] or [text, text_pair]"},
+                {"{\"inputs\": [[\"a\", \"b\", \"c\"]]}", "inputs[0]: expected [text] or [text, text_pair], found a"
+                    + " list of 3"},
+                {"{\"inputs\": [[\"a\", 2]]}", "inputs[0][1]: expected a string, found a number"},
                 {"{\"inputs\": \"a\", \"raw_scores\": \"yes\"}", "raw_scores: expected true or false"},
                 {"{\"text\": \"a\"}", "inputs: missing"},
                 {"{\"inputs\": []}", "inputs: empty list"},
