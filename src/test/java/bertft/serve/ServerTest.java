@@ -359,6 +359,46 @@ class ServerTest {
     }
 
     @Test
+    void sigtermLetsTheRequestsInFlightFinish() throws Exception {
+        Path out = tmp.resolve("serve.out");
+        Path err = tmp.resolve("serve.err");
+        // batches wait 500 ms for company, so the requests are still in flight when the signal comes
+        Process p = new ProcessBuilder(Path.of(System.getProperty("java.home"), "bin", "java").toString(), "-Xmx1g",
+                "-Dai.djl.offline=true", "-cp", System.getProperty("java.class.path"), "bertft.cli.BertFt", "serve",
+                "--model", clf.toString(), "--port", "0", "--max-wait-ms", "500")
+                .redirectOutput(out.toFile()).redirectError(err.toFile()).start();
+        try {
+            String url = null;
+            for (long deadline = System.nanoTime() + 60_000_000_000L; url == null; Thread.sleep(50)) {
+                Matcher m = Pattern.compile("on (http://\\S+)").matcher(java.nio.file.Files.readString(out));
+                url = m.find() ? m.group(1) : null;
+                assertTrue(p.isAlive() && System.nanoTime() < deadline, "no URL line; stderr:\n"
+                        + java.nio.file.Files.readString(err));
+            }
+            URI predict = URI.create(url + "/predict");
+            assertEquals(200, HTTP.send(HttpRequest.newBuilder(URI.create(url + "/health")).build(),
+                    HttpResponse.BodyHandlers.ofString()).statusCode());
+            List<CompletableFuture<HttpResponse<String>>> inFlight = new ArrayList<>();
+            for (String t : TEXTS.subList(0, 4)) {
+                inFlight.add(HTTP.sendAsync(HttpRequest.newBuilder(predict).POST(HttpRequest.BodyPublishers.ofString(
+                        json(java.util.Map.of("inputs", t)))).build(), HttpResponse.BodyHandlers.ofString()));
+            }
+            Thread.sleep(150);
+            p.destroy(); // SIGTERM
+            for (CompletableFuture<HttpResponse<String>> f : inFlight) {
+                HttpResponse<String> r = f.get(30, TimeUnit.SECONDS);
+                assertEquals(200, r.statusCode(), r.body());
+                assertEquals(3, JsonParser.parseString(r.body()).getAsJsonArray().size());
+            }
+            assertTrue(p.waitFor(30, TimeUnit.SECONDS), "exits after the signal");
+            assertEquals(143, p.exitValue()); // 128 + SIGTERM, after the shutdown hook
+            assertTrue(java.nio.file.Files.readString(err).contains("stopping"), java.nio.file.Files.readString(err));
+        } finally {
+            p.destroyForcibly();
+        }
+    }
+
+    @Test
     void optionsAreCheckedWhenParsedAndAPortInUseIsOneLine() {
         String model = clf.toString();
         for (String[] bad : new String[][] {{"--port", "70000"}, {"--port", "-1"}, {"--max-body", "1GB"},
