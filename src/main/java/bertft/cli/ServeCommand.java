@@ -27,19 +27,19 @@ final class ServeCommand implements Callable<Integer> {
             + " ONNX export, bundled model (" + ModelStore.DEFAULT + ") or Hub id (org/name[@revision]).")
     String model;
 
-    @Option(names = "--host", defaultValue = "127.0.0.1", description = "Address to listen on (default: ${DEFAULT-VALUE},"
+    @Option(names = "--host", paramLabel = "HOST", defaultValue = "127.0.0.1", description = "Address to listen on (default: ${DEFAULT-VALUE},"
             + " this machine only; 0.0.0.0 for every interface).")
     String host;
 
-    @Option(names = "--port", defaultValue = "8080", converter = Port.class, description = "Port (default:"
+    @Option(names = "--port", paramLabel = "PORT", defaultValue = "8080", converter = Port.class, description = "Port (default:"
             + " ${DEFAULT-VALUE}; 0 picks a free one).")
     int port;
 
-    @Option(names = "--max-batch-size", defaultValue = "32", converter = Ints.Positive.class, description = "Inputs per"
+    @Option(names = "--max-batch-size", paramLabel = "N", defaultValue = "32", converter = Ints.Positive.class, description = "Inputs per"
             + " model call at most (default: ${DEFAULT-VALUE}).")
     int maxBatchSize;
 
-    @Option(names = "--max-wait-ms", defaultValue = "5", converter = NonNegative.class, description = "How long a batch"
+    @Option(names = "--max-wait-ms", paramLabel = "MS", defaultValue = "5", converter = NonNegative.class, description = "How long a batch"
             + " waits for more requests after its first (default: ${DEFAULT-VALUE}).")
     int maxWaitMs;
 
@@ -47,7 +47,7 @@ final class ServeCommand implements Callable<Integer> {
             "Largest request body, e.g. 1048576, 512KiB, 1MiB; larger ones get 413 (default: ${DEFAULT-VALUE}).")
     long maxBody;
 
-    @Option(names = "--max-inputs", defaultValue = "32", converter = Ints.Positive.class, description = "Inputs per"
+    @Option(names = "--max-inputs", paramLabel = "N", defaultValue = "32", converter = Ints.Positive.class, description = "Inputs per"
             + " request at most; more get 413 (default: ${DEFAULT-VALUE}).")
     int maxInputs;
 

@@ -340,17 +340,18 @@ public final class Server implements AutoCloseable {
         for (int i = 0; i < a.size(); i++) {
             JsonElement e = a.get(i);
             String field = "inputs[" + i + "]";
-            if (pairs && e.isJsonArray()) {
+            if (pairs && e.isJsonArray()) { // TEI's batch items: [text] or [text, text_pair]
                 JsonArray p = e.getAsJsonArray();
-                if (p.size() != 2) {
-                    throw new HttpError(422, field + ": expected a [text, text_pair] list of 2 strings, found "
-                            + p.size() + " elements");
+                if (p.size() != 1 && p.size() != 2) {
+                    throw new HttpError(422, field + ": expected [text] or [text, text_pair], found a list of "
+                            + p.size());
                 }
-                out.add(new Backend.Text(string(p.get(0), field + "[0]"), string(p.get(1), field + "[1]")));
+                out.add(new Backend.Text(string(p.get(0), field + "[0]"),
+                        p.size() == 2 ? string(p.get(1), field + "[1]") : null));
             } else if (e.isJsonPrimitive() && e.getAsJsonPrimitive().isString()) {
                 out.add(new Backend.Text(string(e, field), null));
             } else {
-                throw new HttpError(422, field + ": expected a string" + (pairs ? " or a [text, text_pair] list" : "")
+                throw new HttpError(422, field + ": expected a string" + (pairs ? ", [text] or [text, text_pair]" : "")
                         + ", found " + kind(e));
             }
         }

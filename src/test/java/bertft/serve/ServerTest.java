@@ -131,10 +131,13 @@ class ServerTest {
             }
             Reply raw = post(server, "/predict", "{\"inputs\": [\"love it\"], \"raw_scores\": true}");
             assertScores(c.predict("love it"), raw.json().getAsJsonArray().get(0).getAsJsonArray(), true);
-            Reply pair = post(server, "/predict", "{\"inputs\": [[\"the movie was great\", \"awful price\"], \"bad\"]}");
+            // TEI's batch of [text] and [text, text_pair] items; plain strings mix in
+            Reply pair = post(server, "/predict", "{\"inputs\": [[\"the movie was great\", \"awful price\"], \"bad\","
+                    + " [\"love it\"]]}");
             assertScores(c.predict("the movie was great", "awful price"),
                     pair.json().getAsJsonArray().get(0).getAsJsonArray(), false);
             assertScores(c.predict("bad"), pair.json().getAsJsonArray().get(1).getAsJsonArray(), false);
+            assertScores(c.predict("love it"), pair.json().getAsJsonArray().get(2).getAsJsonArray(), false);
         }
         // longer than the model's 32 tokens: truncated, as classify does
         String longText = "the movie was great ".repeat(40);
@@ -252,8 +255,10 @@ class ServerTest {
             assertEquals(400, post(s, "/predict", "").status());
             String[][] wrong = {
                 {"{\"inputs\": 3}", "inputs: expected a string, found a number"},
-                {"{\"inputs\": [\"a\", {}]}", "inputs[1]: expected a string or a [text, text_pair] list"},
-                {"{\"inputs\": [[\"a\"]]}", "inputs[0]: expected a [text, text_pair] list of 2 strings"},
+                {"{\"inputs\": [\"a\", {}]}", "inputs[1]: expected a string, [text] or [text, text_pair]"},
+                {"{\"inputs\": [[\"a\", \"b\", \"c\"]]}", "inputs[0]: expected [text] or [text, text_pair], found a"
+                    + " list of 3"},
+                {"{\"inputs\": [[\"a\", 2]]}", "inputs[0][1]: expected a string, found a number"},
                 {"{\"inputs\": \"a\", \"raw_scores\": \"yes\"}", "raw_scores: expected true or false"},
                 {"{\"text\": \"a\"}", "inputs: missing"},
                 {"{\"inputs\": []}", "inputs: empty list"},
@@ -351,6 +356,46 @@ class ServerTest {
         closing.get(10, TimeUnit.SECONDS);
         Exception e = assertThrows(Exception.class, () -> get(s, "/health"));
         assertTrue(e instanceof ConnectException || e.getCause() instanceof ConnectException, e.toString());
+    }
+
+    @Test
+    void sigtermLetsTheRequestsInFlightFinish() throws Exception {
+        Path out = tmp.resolve("serve.out");
+        Path err = tmp.resolve("serve.err");
+        // batches wait 500 ms for company, so the requests are still in flight when the signal comes
+        Process p = new ProcessBuilder(Path.of(System.getProperty("java.home"), "bin", "java").toString(), "-Xmx1g",
+                "-Dai.djl.offline=true", "-cp", System.getProperty("java.class.path"), "bertft.cli.BertFt", "serve",
+                "--model", clf.toString(), "--port", "0", "--max-wait-ms", "500")
+                .redirectOutput(out.toFile()).redirectError(err.toFile()).start();
+        try {
+            String url = null;
+            for (long deadline = System.nanoTime() + 60_000_000_000L; url == null; Thread.sleep(50)) {
+                Matcher m = Pattern.compile("on (http://\\S+)").matcher(java.nio.file.Files.readString(out));
+                url = m.find() ? m.group(1) : null;
+                assertTrue(p.isAlive() && System.nanoTime() < deadline, "no URL line; stderr:\n"
+                        + java.nio.file.Files.readString(err));
+            }
+            URI predict = URI.create(url + "/predict");
+            assertEquals(200, HTTP.send(HttpRequest.newBuilder(URI.create(url + "/health")).build(),
+                    HttpResponse.BodyHandlers.ofString()).statusCode());
+            List<CompletableFuture<HttpResponse<String>>> inFlight = new ArrayList<>();
+            for (String t : TEXTS.subList(0, 4)) {
+                inFlight.add(HTTP.sendAsync(HttpRequest.newBuilder(predict).POST(HttpRequest.BodyPublishers.ofString(
+                        json(java.util.Map.of("inputs", t)))).build(), HttpResponse.BodyHandlers.ofString()));
+            }
+            Thread.sleep(150);
+            p.destroy(); // SIGTERM
+            for (CompletableFuture<HttpResponse<String>> f : inFlight) {
+                HttpResponse<String> r = f.get(30, TimeUnit.SECONDS);
+                assertEquals(200, r.statusCode(), r.body());
+                assertEquals(3, JsonParser.parseString(r.body()).getAsJsonArray().size());
+            }
+            assertTrue(p.waitFor(30, TimeUnit.SECONDS), "exits after the signal");
+            assertEquals(143, p.exitValue()); // 128 + SIGTERM, after the shutdown hook
+            assertTrue(java.nio.file.Files.readString(err).contains("stopping"), java.nio.file.Files.readString(err));
+        } finally {
+            p.destroyForcibly();
+        }
     }
 
     @Test
