@@ -113,6 +113,67 @@ public final class Bench {
     }
 
     /**
+     * Median seconds of one masked-LM training step as {@code bert-ft adapt} takes it: 15% of the positions
+     * predicted over the vocabulary (the tied decoder runs on those positions only), backward, clip, AdamW.
+     */
+    public double mlmStep(bertft.model.MaskedLm lm, int batch, int length) {
+        Map<String, NDArray> params = lm.params();
+        params.values().forEach(p -> p.setRequiresGradient(true));
+        AdamW adam = new AdamW();
+        int tokens = batch * length;
+        int masked = Math.max(1, Math.round(0.15f * tokens));
+        long[] positions = new long[masked];
+        for (int k = 0; k < masked; k++) {
+            positions[k] = (long) k * tokens / masked; // spread evenly; which ones does not change the cost
+        }
+        try {
+            return time(() -> {
+                try (NDManager step = NDManager.newBaseManager()) {
+                    NDArray ids = randomIds(step, batch, length);
+                    NDArray mask = step.ones(new Shape(batch, length), DataType.INT64);
+                    NDArray labels = randomIds(step, 1, masked).reshape(masked);
+                    try (GradientCollector gc = Engine.getInstance().newGradientCollector()) {
+                        gc.backward(lm.loss(ids, mask, step.create(positions), labels, true));
+                    }
+                    update(params, adam, step);
+                }
+            });
+        } finally {
+            params.values().forEach(p -> p.setRequiresGradient(false));
+        }
+    }
+
+    /**
+     * {@link #trainStep} beside {@link #mlmStep} at each shape, one after the other in this JVM, with their ratio:
+     * what {@code adapt}'s masked-LM head costs over {@code train}'s classifier head; then the process's peak RSS.
+     */
+    public void runMlm(bertft.model.MaskedLm lm, int[][] shapes) {
+        for (int[] s : shapes) {
+            double cls = s[0] * s[1] / trainStep(s[0], s[1]);
+            double mlm = s[0] * s[1] / mlmStep(lm, s[0], s[1]);
+            out.printf("train step %3d x %3d: %7.0f tokens/s; masked-LM (adapt) step: %7.0f tokens/s (%.2fx)%n",
+                    s[0], s[1], cls, mlm, mlm / cls);
+            out.flush();
+        }
+        out.printf("peak RSS: %.2f GB%n", peakRssBytes() / 1e9);
+        out.flush();
+    }
+
+    /** The process's peak resident set (VmHWM), or -1 where /proc does not say. */
+    static long peakRssBytes() {
+        try {
+            for (String line : java.nio.file.Files.readAllLines(java.nio.file.Path.of("/proc/self/status"))) {
+                if (line.startsWith("VmHWM:")) {
+                    return Long.parseLong(line.replaceAll("[^0-9]", "")) * 1024;
+                }
+            }
+        } catch (java.io.IOException | RuntimeException e) {
+            return -1;
+        }
+        return -1;
+    }
+
+    /**
      * One training epoch over real data with length-bucketed batches: real-token throughput and padding waste
      * (computed positions that are padding), against what random batches would pad.
      */

@@ -58,6 +58,10 @@ final class BenchCommand implements Callable<Integer> {
         }
     }
 
+    @Option(names = "--mlm", description = "Time bert-ft adapt's masked-LM step beside the classifier step at each"
+            + " shape (the extra cost of the vocabulary projection), then print the peak RSS.")
+    boolean mlm;
+
     @Option(names = "--data", paramLabel = "FILE",
             description = "Also train one epoch over this CSV/TSV/JSONL (column --text-column) and report real "
                     + "tokens/s and padding waste; skips the synthetic figures.")
@@ -104,6 +108,17 @@ final class BenchCommand implements Callable<Integer> {
             for (Shape s : shapes) {
                 ckpt.config().requireLength("--shapes " + s.batch() + "x" + s.length(), s.length(), 2, dir);
             }
+        }
+        if (mlm) {
+            if (data != null) {
+                throw new UserError("--mlm times steps at --shapes; leave out --data");
+            }
+            try (bertft.model.MaskedLm lm = bertft.model.MaskedLm.create(ckpt.config(), Checkpoint.readWeights(dir),
+                    dir.toString(), 1)) {
+                new Bench(lm.encoder(), spec.commandLine().getOut(), repeats)
+                        .runMlm(lm, shapes.stream().map(s -> new int[] {s.batch(), s.length()}).toArray(int[][]::new));
+            }
+            return 0;
         }
         try (Encoder bert = ckpt.config().family().encoder().build(ckpt.config(), ckpt.encoder(), dir.toString())) {
             Bench bench = new Bench(bert, spec.commandLine().getOut(), repeats);

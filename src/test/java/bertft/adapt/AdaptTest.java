@@ -166,4 +166,16 @@ class AdaptTest {
             assertFalse(Files.exists(out), "nothing written for " + c[1]);
         }
     }
+    @Test
+    void benchTimesTheMaskedLmStepBesideTheClassifierStep(@TempDir Path tmp) {
+        Path model = Tiny.checkpoint(tmp.resolve("tiny"), 3);
+        var r = CliTest.run("bench", "--model", model.toString(), "--mlm", "--shapes", "4x16,2x32", "--repeats", "1");
+        assertEquals(0, r.code(), r.err());
+        assertTrue(r.out().matches("(?s).*train step +4 x +16: +[0-9]+ tokens/s; masked-LM \\(adapt\\) step: +[0-9]+ "
+                + "tokens/s \\([0-9.]+x\\).*train step +2 x +32: .*peak RSS: [0-9.]+ GB.*"), r.out());
+        var both = CliTest.run("bench", "--model", model.toString(), "--mlm", "--data", model.resolve("config.json")
+                .toString());
+        assertEquals(2, both.code());
+        assertTrue(both.err().contains("--mlm"), both.err());
+    }
 }
