@@ -20,9 +20,6 @@ public final class ClassifyJob implements Callable<Integer> {
     @Option(names = "--text-pair-column", paramLabel = "NAME", description = "Second text column of pair tasks.")
     String textPairColumn;
 
-    @Option(names = "--verbose", description = "Show stack traces for errors.")
-    boolean verbose;
-
     @Override
     public Integer call() throws IOException {
         ClassifyOptions o = ClassifyOptions.defaults().withTextColumn(job.textColumn)

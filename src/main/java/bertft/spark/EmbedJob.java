@@ -33,9 +33,6 @@ public final class EmbedJob implements Callable<Integer> {
         maxLength = n;
     }
 
-    @Option(names = "--verbose", description = "Show stack traces for errors.")
-    boolean verbose;
-
     @Override
     public Integer call() throws IOException {
         EmbedOptions o = EmbedOptions.defaults().withTextColumn(job.textColumn).withBatchSize(job.batchSize)

@@ -68,6 +68,9 @@ final class Job {
 
     InferenceRuntime runtime;
 
+    @Option(names = "--verbose", description = "Show stack traces for errors.")
+    boolean verbose;
+
     @Option(names = "--runtime", paramLabel = "torch|onnx|onnx-int8", description = "Where the model runs (default:"
             + " libtorch for a checkpoint, ONNX Runtime for an export); onnx and onnx-int8 export a checkpoint on the"
             + " driver first, cached in MODEL/onnx or MODEL/onnx-int8.")

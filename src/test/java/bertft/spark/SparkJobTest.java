@@ -34,9 +34,11 @@ import picocli.CommandLine;
 @Tag("spark")
 class SparkJobTest {
     static SparkSession spark;
+    static String threads;
 
     @BeforeAll
     static void start() {
+        threads = System.getProperty(bertft.model.Torch.THREADS_PROPERTY);
         spark = SparkSession.builder().master("local[2]").appName("bert-ft test").config("spark.ui.enabled", false)
                 .config("spark.sql.shuffle.partitions", 2).getOrCreate();
         spark.sparkContext().setLogLevel("ERROR");
@@ -45,6 +47,12 @@ class SparkJobTest {
     @AfterAll
     static void stop() {
         spark.stop();
+        // LoadedModels set one thread per task for this JVM; the tests after these get their own setting back
+        if (threads == null) {
+            System.clearProperty(bertft.model.Torch.THREADS_PROPERTY);
+        } else {
+            System.setProperty(bertft.model.Torch.THREADS_PROPERTY, threads);
+        }
     }
 
     record Run(int code, String err) {}
@@ -154,6 +162,24 @@ class SparkJobTest {
                 out.toString());
         assertEquals(2, run.code(), run.err());
         assertTrue(run.err().contains("--output " + out + ": already exists"), run.err());
+    }
+
+    @Test
+    void anExecutorFindsAModelSparkShippedIntoItsFilesDirectory(@TempDir Path tmp) throws Exception {
+        // where SparkContext.addFile(dir, true) or --archives put a copy (addFile itself would bind this shared
+        // session to a directory the test deletes)
+        String name = "shipped-" + tmp.getFileName();
+        Path shipped = Path.of(org.apache.spark.SparkFiles.getRootDirectory(), name);
+        assertEquals("elsewhere/" + name, LoadedModels.local("elsewhere/" + name));
+        try {
+            Files.createDirectories(shipped);
+            assertEquals(shipped.toString(), LoadedModels.local("elsewhere/" + name));
+            Path local = Files.createDirectories(tmp.resolve(name));
+            assertEquals(local.toString(), LoadedModels.local(local.toString()));
+            assertEquals("minilm", LoadedModels.local("minilm"));
+        } finally {
+            Files.deleteIfExists(shipped);
+        }
     }
 
     @Test
