@@ -71,8 +71,8 @@ public final class Bench {
     /** 3) clip by global norm, 4) AdamW (no decay on biases and LayerNorm), 5) zero: the trainer's update. */
     private static void update(Map<String, NDArray> params, AdamW adam, NDManager step) {
         Map<String, NDArray> grads = Gradients.of(params, step);
-        Gradients.clipGlobalNorm(grads.values(), 1.0);
-        adam.step(params, grads, name -> 1e-5, 0.01);
+        double norm = Gradients.globalNorm(grads.values());
+        adam.step(params, grads, name -> 1e-5, 0.01, Gradients.clipScale(norm, 1.0));
         Gradients.zero(params.values());
     }
 
