@@ -12,6 +12,7 @@ import bertft.model.BertConfig;
 import bertft.model.Scalar;
 import bertft.train.AdamW;
 import bertft.train.Gradients;
+import bertft.train.LayerPolicy;
 import java.io.PrintWriter;
 import java.util.Arrays;
 import java.util.LinkedHashMap;
@@ -71,15 +72,28 @@ public final class Bench {
     /** 3) clip by global norm, 4) AdamW (no decay on biases and LayerNorm), 5) zero: the trainer's update. */
     private static void update(Map<String, NDArray> params, AdamW adam, NDManager step) {
         Map<String, NDArray> grads = Gradients.of(params, step);
-        Gradients.clipGlobalNorm(grads.values(), 1.0);
-        adam.step(params, grads, name -> 1e-5, 0.01);
+        double norm = Gradients.globalNorm(grads.values());
+        adam.step(params, grads, name -> 1e-5, 0.01, Gradients.clipScale(norm, 1.0));
         Gradients.zero(params.values());
     }
 
-    /** Median seconds of one training step at batch x length, over random ids with a full mask. */
+    /** Median seconds of one full training step at batch x length, over random ids with a full mask. */
     public double trainStep(int batch, int length) {
+        return trainStep(batch, length, Integer.MAX_VALUE);
+    }
+
+    /**
+     * Median seconds of one training step where only the head and the top {@code depth} layers train, as the
+     * trainer runs a frozen ({@code 0}), top-k ({@code k}) or full ({@code Integer.MAX_VALUE}) step: frozen weights
+     * get no gradient, so backward ends at the lowest trainable layer, and a frozen encoder runs without dropout.
+     */
+    public double trainStep(int batch, int length, int depth) {
         Map<String, NDArray> params = bert.params();
-        params.values().forEach(p -> p.setRequiresGradient(true));
+        String prefix = bert.config().family().prefix() + ".";
+        LayerPolicy policy = new LayerPolicy(bert.config().family(), bert.config().numHiddenLayers(), 1, null);
+        // the pooler is not used here (mean pooling feeds the head)
+        params.forEach((k, p) -> p.setRequiresGradient(!k.startsWith("pooler.") && policy.depth(prefix + k) <= depth));
+        boolean encoderTrains = depth >= 1;
         AdamW adam = new AdamW();
         int labels = 2;
         try (NDManager head = NDManager.newBaseManager()) {
@@ -97,7 +111,7 @@ public final class Bench {
                     NDArray y = step.randomInteger(0, labels, new Shape(batch), DataType.INT64);
                     // 1) forward and loss
                     try (GradientCollector gc = Engine.getInstance().newGradientCollector()) {
-                        NDArray hidden = bert.forward(ids, null, mask, true);
+                        NDArray hidden = bert.forward(ids, null, mask, encoderTrains);
                         NDArray pooled = Bert.meanPool(hidden, mask);
                         NDArray logits = pooled.getNDArrayInternal().linear(pooled, w, b).singletonOrThrow();
                         NDArray loss = Scalar.div(logits.logSoftmax(-1).mul(y.oneHot(labels)).sum().neg(), batch);
@@ -110,6 +124,20 @@ public final class Bench {
         } finally {
             params.values().forEach(p -> p.setRequiresGradient(false));
         }
+    }
+
+    /** {@code frozen}, {@code top-K} (K >= 1) or {@code full} as the trainable depth of {@link #trainStep(int, int, int)}. */
+    public static int depth(String strategy) {
+        if (strategy.equals("frozen")) {
+            return 0;
+        }
+        if (strategy.equals("full")) {
+            return Integer.MAX_VALUE;
+        }
+        if (strategy.matches("top-[1-9]\\d{0,3}")) {
+            return Integer.parseInt(strategy.substring(4));
+        }
+        throw new IllegalArgumentException("expected frozen, top-K (K >= 1) or full, not '" + strategy + "'");
     }
 
     /**
@@ -267,18 +295,33 @@ public final class Bench {
 
     /** Runs everything and prints a table; shapes are batch x length pairs for the training step. */
     public void run(int[][] shapes) {
+        run(shapes, java.util.List.of("full"));
+    }
+
+    /**
+     * As {@link #run(int[][])} with a training step per strategy ({@link #depth}) at each shape; the {@code full} line
+     * keeps its form ({@code train step  32 x  64: ... tokens/s}), the others name their strategy.
+     */
+    public void run(int[][] shapes, java.util.List<String> strategies) {
         double peak = gemm(2048);
         out.printf("engine: DJL %s, PyTorch %s, %d threads%n", Engine.getDjlVersion(),
                 Engine.getEngine("PyTorch").getVersion(), Integer.getInteger("ai.djl.pytorch.num_threads", -1));
         out.printf("fp32 GEMM 2048^3: %.1f GFLOP/s%n", peak);
         out.flush();
         for (int[] s : shapes) {
-            double sec = trainStep(s[0], s[1]);
-            double tokens = s[0] * s[1] / sec;
-            double flops = 3 * forwardFlopsPerToken(bert.config(), s[1]) * tokens / 1e9;
-            out.printf("train step %3d x %3d: %7.0f tokens/s  %5.1f GFLOP/s  %4.1f%% of GEMM peak  (%.3f s/step)%n",
-                    s[0], s[1], tokens, flops, 100 * flops / peak, sec);
-            out.flush();
+            for (String strategy : strategies) {
+                double sec = trainStep(s[0], s[1], depth(strategy));
+                double tokens = s[0] * s[1] / sec;
+                if (strategy.equals("full")) {
+                    double flops = 3 * forwardFlopsPerToken(bert.config(), s[1]) * tokens / 1e9;
+                    out.printf("train step %3d x %3d: %7.0f tokens/s  %5.1f GFLOP/s  %4.1f%% of GEMM peak  (%.3f s/step)%n",
+                            s[0], s[1], tokens, flops, 100 * flops / peak, sec);
+                } else {
+                    out.printf("train step %3d x %3d %s: %7.0f tokens/s  (%.3f s/step)%n", s[0], s[1], strategy, tokens,
+                            sec);
+                }
+                out.flush();
+            }
         }
         double sec = inference(64, 64);
         out.printf("inference 64 x 64: %.1f sentences/s (%.3f s/batch)%n", 64 / sec, sec);

@@ -62,6 +62,25 @@ final class BenchCommand implements Callable<Integer> {
             + " shape (the extra cost of the vocabulary projection), then print the peak RSS.")
     boolean mlm;
 
+    @Option(names = "--strategy", split = ",", defaultValue = "full", converter = StrategyName.class,
+            paramLabel = "frozen|top-K|full",
+            description = "Training steps of these strategies at each shape: only the head (frozen encoder), the head "
+                    + "and the top K layers, or everything (default: ${DEFAULT-VALUE}).")
+    List<String> strategy;
+
+    /** A strategy name {@link Bench#depth} knows, checked when parsed. */
+    static final class StrategyName implements picocli.CommandLine.ITypeConverter<String> {
+        @Override
+        public String convert(String text) {
+            try {
+                Bench.depth(text);
+                return text;
+            } catch (IllegalArgumentException e) {
+                throw new picocli.CommandLine.TypeConversionException(e.getMessage());
+            }
+        }
+    }
+
     @Option(names = "--data", paramLabel = "FILE",
             description = "Also train one epoch over this CSV/TSV/JSONL (column --text-column) and report real "
                     + "tokens/s and padding waste; skips the synthetic figures.")
@@ -125,7 +144,7 @@ final class BenchCommand implements Callable<Integer> {
             if (data != null) {
                 bench.epoch(texts(dir, ckpt.config()), batchSize, data.toString());
             } else {
-                bench.run(shapes.stream().map(s -> new int[] {s.batch(), s.length()}).toArray(int[][]::new));
+                bench.run(shapes.stream().map(s -> new int[] {s.batch(), s.length()}).toArray(int[][]::new), strategy);
             }
         }
         return 0;

@@ -164,7 +164,12 @@ public final class Bert implements Encoder {
         NDArray x = embeddings(inputIds, types, positions(inputIds), training);
         NDArray bias = Ops.maskBias(attentionMask);
         for (int i = 0; i < config.numHiddenLayers(); i++) {
-            x = layer(x, bias, "encoder.layer." + i + ".", training);
+            // a layer's intermediates (and its input) die with the layer, not the step: autograd keeps its own
+            try (NDManager scope = step.newSubManager()) {
+                x.attach(scope);
+                x = layer(x, bias, "encoder.layer." + i + ".", training);
+                x.attach(step);
+            }
         }
         return x;
     }

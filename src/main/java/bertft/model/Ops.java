@@ -60,15 +60,25 @@ final class Ops {
         return ex(x).dropout(x, (float) rate, true).singletonOrThrow();
     }
 
-    /** (B, T) attention mask -> (B, 1, 1, T) score bias: 0 where attended, the most negative float where padded. */
+    /**
+     * (B, T) attention mask -> (B, 1, 1, T) score bias: 0 where attended, the most negative float where padded; null
+     * when nothing is padded (adding zeros changes no score, and length-bucketed batches are mostly unpadded).
+     */
     static NDArray maskBias(NDArray attentionMask) {
+        if (attentionMask.min().toType(DataType.INT64, false).getLong() != 0) {
+            return null;
+        }
         return attentionMask.toType(DataType.FLOAT32, false).neg().add(1f).mul(-Float.MAX_VALUE)
                 .expandDims(1).expandDims(1);
     }
 
     /**
      * Scaled dot-product attention over projected (B, T, H) queries, keys and values, split into {@code heads}:
-     * softmax(q k^T / sqrt(hs) + maskBias) v, back to (B, T, H).
+     * softmax(q k^T / sqrt(hs) + maskBias) v, back to (B, T, H); {@code maskBias} null for no padding.
+     *
+     * <p>Each (B, heads, T, T) intermediate is closed as soon as the next exists: autograd keeps what backward
+     * needs, and the rest would otherwise stay allocated until the step's manager closes (DJL frees nothing
+     * earlier), which at 384 tokens is most of a training step's memory.
      */
     static NDArray attention(NDArray q, NDArray k, NDArray v, NDArray maskBias, int heads, double dropout,
             boolean training) {
@@ -79,9 +89,18 @@ final class Ops {
         NDArray qh = splitHeads(Scalar.mul(q, 1 / Math.sqrt(hs)), b, t, heads, hs);
         NDArray kh = splitHeads(k, b, t, heads, hs);
         NDArray vh = splitHeads(v, b, t, heads, hs);
-        NDArray scores = qh.matMul(kh.transpose(0, 1, 3, 2)).add(maskBias); // (B, heads, T, T)
-        NDArray probs = dropout(scores.softmax(-1), dropout, training);
-        NDArray ctx = probs.matMul(vh); // (B, heads, T, hs)
+        NDArray scores = qh.matMul(kh.transpose(0, 1, 3, 2)); // (B, heads, T, T)
+        if (maskBias != null) {
+            scores.addi(maskBias); // in place: the product is not kept for backward
+        }
+        NDArray probs = scores.softmax(-1);
+        scores.close();
+        NDArray dropped = dropout(probs, dropout, training);
+        if (dropped != probs) {
+            probs.close();
+        }
+        NDArray ctx = dropped.matMul(vh); // (B, heads, T, hs)
+        dropped.close();
         return ctx.transpose(0, 2, 1, 3).reshape(b, t, (long) heads * hs); // (B, T, H)
     }
 

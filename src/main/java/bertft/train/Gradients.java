@@ -1,6 +1,8 @@
 package bertft.train;
 
 import ai.djl.ndarray.NDArray;
+import ai.djl.ndarray.NDArrays;
+import ai.djl.ndarray.NDList;
 import ai.djl.ndarray.NDManager;
 import ai.djl.pytorch.engine.PtNDArray;
 import ai.djl.pytorch.jni.JniUtils;
@@ -40,22 +42,35 @@ public final class Gradients {
      * @return the global norm before clipping
      */
     public static double clipGlobalNorm(Collection<NDArray> grads, double maxNorm) {
-        if (grads.isEmpty()) {
-            return 0;
-        }
-        NDArray total = null;
-        for (NDArray g : grads) {
-            NDArray sq = g.square().sum();
-            total = total == null ? sq : total.addi(sq);
-        }
-        double norm = Math.sqrt(total.getFloat());
-        if (maxNorm > 0 && norm > maxNorm) {
-            float scale = (float) (maxNorm / (norm + 1e-6));
+        double norm = globalNorm(grads);
+        double scale = clipScale(norm, maxNorm);
+        if (scale != 1) {
             for (NDArray g : grads) {
-                g.muli(scale);
+                g.muli((float) scale);
             }
         }
         return norm;
+    }
+
+    /** The L2 norm of all gradients together, as {@code clip_grad_norm_} computes it: the norm of their norms. */
+    public static double globalNorm(Collection<NDArray> grads) {
+        if (grads.isEmpty()) {
+            return 0;
+        }
+        try (NDManager scope = NDManager.newBaseManager()) {
+            NDList norms = new NDList(grads.size());
+            for (NDArray g : grads) {
+                NDArray n = g.norm();
+                n.attach(scope);
+                norms.add(n);
+            }
+            return NDArrays.stack(norms).norm().getFloat();
+        }
+    }
+
+    /** What gradients of global norm {@code norm} are multiplied by to clip them to {@code maxNorm} (0: no clipping). */
+    public static double clipScale(double norm, double maxNorm) {
+        return maxNorm > 0 && norm > maxNorm ? (float) (maxNorm / (norm + 1e-6)) : 1;
     }
 
     /** The name of the first gradient whose squared norm is not finite (in float32), for error messages. */

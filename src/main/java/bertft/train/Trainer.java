@@ -227,14 +227,16 @@ public final class Trainer {
                 params.putAll(adversary.params());
             }
             Map<String, NDArray> grads = Gradients.of(params, scope);
-            double norm = Gradients.clipGlobalNorm(grads.values(), s.maxGradNorm());
+            double norm = Gradients.globalNorm(grads.values());
             if (!Double.isFinite(norm)) {
                 // one NaN/inf update would poison every weight; stop before applying it
                 throw new UserError("training diverged at step " + (step + 1) + ": the gradient norm is "
                         + norm + " (first in " + Gradients.firstNonFinite(grads) + "); try a lower learning-rate or a"
                         + " longer warmup-ratio");
             }
-            adam.step(params, grads, name -> policy.lr(name, s.learningRate(), factor), s.weightDecay());
+            // the clip factor is applied inside the update, not as a pass of its own over every gradient
+            adam.step(params, grads, name -> policy.lr(name, s.learningRate(), factor), s.weightDecay(),
+                    Gradients.clipScale(norm, s.maxGradNorm()));
             Gradients.zero(new ArrayList<>(params.values()));
             return norm;
         }

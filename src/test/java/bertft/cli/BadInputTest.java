@@ -88,6 +88,8 @@ class BadInputTest {
         oneLine(CliTest.run("bench", "--model", model, "--shapes", "32x64,-1x8"), "--shapes -1x8: batch:");
         oneLine(CliTest.run("bench", "--model", model, "--shapes", "banana"), "--shapes banana: expected BATCHxLENGTH");
         oneLine(CliTest.run("bench", "--model", model, "--repeats", "0"), "--repeats 0: must be at least 1");
+        oneLine(CliTest.run("bench", "--model", model, "--strategy", "full,top-0"),
+                "--strategy top-0: expected frozen, top-K (K >= 1) or full, not 'top-0'");
     }
 
     @Test

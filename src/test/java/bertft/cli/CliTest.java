@@ -91,4 +91,15 @@ public class CliTest {
         assertEquals(0, r.code());
         assertTrue(r.out().contains("minilm") && r.out().contains("sentence-transformers/all-MiniLM-L6-v2"), r.out());
     }
+
+    @Test
+    void benchTimesAStepPerStrategy(@TempDir Path tmp) {
+        Path model = Tiny.checkpoint(tmp.resolve("tiny"), 1);
+        Run r = run("bench", "--model", model.toString(), "--shapes", "2x8", "--strategy", "frozen,top-1,full",
+                "--repeats", "1");
+        assertEquals(0, r.code(), r.err());
+        for (String line : List.of("train step   2 x   8 frozen: ", "train step   2 x   8 top-1: ", "train step   2 x   8: ")) {
+            assertTrue(r.out().contains(line), line + " in " + r.out());
+        }
+    }
 }

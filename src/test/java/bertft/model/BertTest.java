@@ -90,6 +90,30 @@ class BertTest {
     }
 
     @Test
+    void frozenLayersGetNoGradientBuffer() {
+        // top-1: only the last layer trains; lower layers and embeddings stay without .grad (backward stops there)
+        try (Bert bert = Tiny.bert(4); NDManager m = NDManager.newBaseManager()) {
+            int top = bert.config().numHiddenLayers() - 1;
+            bert.params().forEach((k, p) -> p.setRequiresGradient(k.startsWith("encoder.layer." + top + ".")));
+            NDArray ids = m.create(new long[] {2, 50, 60, 3, 2, 70, 3, 0}, new Shape(2, 4));
+            NDArray mask = m.create(new long[] {1, 1, 1, 1, 1, 1, 1, 0}, new Shape(2, 4));
+            try (GradientCollector gc = Engine.getInstance().newGradientCollector()) {
+                gc.backward(bert.forward(ids, null, mask, true).square().sum());
+            }
+            for (Map.Entry<String, NDArray> e : bert.params().entrySet()) {
+                boolean trains = e.getKey().startsWith("encoder.layer." + top + ".");
+                NDArray g = ai.djl.pytorch.jni.JniUtils.getGradient((ai.djl.pytorch.engine.PtNDArray) e.getValue());
+                if (trains) {
+                    g.attach(m);
+                    assertTrue(g.abs().sum().getFloat() > 0, e.getKey());
+                } else {
+                    assertEquals(null, g, e.getKey() + " is frozen: no gradient buffer");
+                }
+            }
+        }
+    }
+
+    @Test
     void saveThenLoadIsBitIdentical(@TempDir Path tmp) {
         Path dir = Tiny.checkpoint(tmp.resolve("tiny"), 5);
         Checkpoint back = Checkpoint.read(dir);

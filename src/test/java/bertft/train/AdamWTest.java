@@ -47,6 +47,33 @@ class AdamWTest {
     }
 
     @Test
+    void aTensorUpdatedInPiecesMatchesTorchAdamWEverywhere() {
+        // larger than one native call's piece, with a ragged last piece: every element, first to last, is updated
+        int n = (int) (2 * AdamW.CHUNK + 6);
+        java.util.Random rng = new java.util.Random(3);
+        float[][] grads = new float[3][n];
+        float[] p0 = new float[n];
+        for (int i = 0; i < n; i++) {
+            p0[i] = (float) rng.nextGaussian();
+            for (float[] g : grads) {
+                g[i] = (float) rng.nextGaussian();
+            }
+        }
+        AdamW adam = new AdamW();
+        try (NDManager m = NDManager.newBaseManager()) {
+            NDArray p = m.create(p0, new ai.djl.ndarray.types.Shape(n / 2, 2)); // 2-D, as weight matrices are
+            for (float[] g : grads) {
+                adam.update("w", p, m.create(g, p.getShape()), 0.01, 0.1, 0.5);
+            }
+            float[] got = p.toFloatArray();
+            for (int i : new int[] {0, 1, (int) AdamW.CHUNK - 1, (int) AdamW.CHUNK, n - 6, n - 1}) {
+                double[] scaled = {grads[0][i] * 0.5, grads[1][i] * 0.5, grads[2][i] * 0.5};
+                assertEquals(reference(p0[i], scaled, 0.01, 0.1)[2], got[i], 1e-6, "element " + i);
+            }
+        }
+    }
+
+    @Test
     void aParameterUnfrozenLateStartsItsOwnBiasCorrection() {
         // "a" trains from step 1; "b" is unfrozen at step 1000. b's first update must be lr-sized (Adam's
         // first step is lr * sign(g)), not the 2.5x larger one a shared step count (t = 1000) would give.
