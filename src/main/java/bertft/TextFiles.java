@@ -37,6 +37,17 @@ public final class TextFiles {
 
     private TextFiles() {}
 
+    /** One line saying why {@code file} could not be opened or read: missing, not permitted, or the reason. */
+    public static UserError cannotRead(String file, IOException e) {
+        if (e instanceof NoSuchFileException) {
+            return new UserError(file + ": no such file");
+        }
+        if (e instanceof AccessDeniedException) {
+            return new UserError(file + ": permission denied");
+        }
+        return new UserError(file + ": cannot read: " + e.getMessage());
+    }
+
     /**
      * The text of {@code file}; errors name the file (and the line of a bad byte); {@code what} names the kind of
      * file in the message about the size limit, e.g. {@code "a QA context (split it)"}.
@@ -45,12 +56,8 @@ public final class TextFiles {
         byte[] bytes;
         try (InputStream in = Files.newInputStream(file)) {
             bytes = in.readNBytes((int) Math.min(Integer.MAX_VALUE - 8, maxBytes + 1));
-        } catch (NoSuchFileException e) {
-            throw new UserError(file + ": no such file");
-        } catch (AccessDeniedException e) {
-            throw new UserError(file + ": permission denied");
         } catch (IOException e) {
-            throw new UserError(file + ": cannot read: " + e.getMessage());
+            throw cannotRead(file.toString(), e);
         }
         if (bytes.length > maxBytes) {
             throw new UserError(file + ": larger than " + mib(maxBytes) + ", the limit for " + what);

@@ -7,9 +7,7 @@ import java.io.FilterInputStream;
 import java.io.IOException;
 import java.io.InputStream;
 import java.nio.charset.CharacterCodingException;
-import java.nio.file.AccessDeniedException;
 import java.nio.file.Files;
-import java.nio.file.NoSuchFileException;
 import java.nio.file.Path;
 
 /**
@@ -36,12 +34,8 @@ public final class LineReader implements Closeable {
         }
         try {
             return new LineReader(Files.newInputStream(Path.of(file)), file);
-        } catch (NoSuchFileException e) {
-            throw new UserError(file + ": no such file");
-        } catch (AccessDeniedException e) {
-            throw new UserError(file + ": permission denied");
         } catch (IOException e) {
-            throw new UserError(file + ": cannot read: " + e.getMessage());
+            throw bertft.TextFiles.cannotRead(file, e);
         }
     }
 
