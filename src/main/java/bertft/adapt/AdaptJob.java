@@ -34,6 +34,7 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
 import java.util.Random;
+import java.util.Set;
 
 /**
  * {@code bert-ft adapt}: continued masked-LM pretraining of an encoder on unlabelled text (domain- or task-adaptive
@@ -122,6 +123,8 @@ public final class AdaptJob {
         private final Path out;
         private final long pad;
         private final AdamW adam = new AdamW();
+        private final Set<String> headKeys;
+        private final double headRate;
 
         Loop(MaskedLm model, BertTokenizer tok, Corpus.Split data, Masking masking, List<Masking.Masked> heldOut,
                 Path out, long pad) {
@@ -132,6 +135,8 @@ public final class AdaptJob {
             this.heldOut = heldOut;
             this.out = out;
             this.pad = pad;
+            this.headKeys = Set.copyOf(model.headKeys());
+            this.headRate = spec.headLearningRate() != null ? spec.headLearningRate() : spec.learningRate();
         }
 
         Result fit(boolean resume, Path modelDir) throws IOException {
@@ -287,7 +292,8 @@ public final class AdaptJob {
                     throw new UserError("adapting diverged at step " + (step + 1) + ": the gradient norm is " + norm
                             + "; try a lower learning-rate or a longer warmup-ratio");
                 }
-                adam.step(model.params(), grads, name -> spec.learningRate() * factor, spec.weightDecay());
+                adam.step(model.params(), grads, name -> (headKeys.contains(name) ? headRate : spec.learningRate()) * factor,
+                        spec.weightDecay());
                 Gradients.zero(new ArrayList<>(model.params().values()));
                 return norm;
             }

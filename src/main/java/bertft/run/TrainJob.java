@@ -314,7 +314,8 @@ public final class TrainJob {
     private Trainer.Settings settings(long evalEvery, Strategy strategy) {
         return new Trainer.Settings(spec.batchSize(), spec.epochs(), spec.learningRate(), spec.headLearningRate(),
                 spec.warmupRatio(), spec.schedule(), spec.weightDecay(), spec.maxGradNorm(),
-                spec.gradientAccumulation(), spec.seed(), evalEvery, strategy.layerDecay(), strategy.unfreezing(),
+                spec.gradientAccumulation(), spec.microBatchSize() == null ? spec.batchSize() : spec.microBatchSize(),
+                spec.seed(), evalEvery, strategy.layerDecay(), strategy.unfreezing(),
                 spec.augment().tokenMask(), spec.augment().tokenDropout(), maskId);
     }
 

@@ -53,13 +53,15 @@ final class Keys {
             key("eval-batch-size", INT, "64", ">= 1", "Examples per forward pass when evaluating."),
             key("epochs", DOUBLE, "3", "> 0", "Passes over the training data; fractions allowed."),
             key("learning-rate", DOUBLE, "1e-4", "> 0", "Peak learning rate of the encoder."),
-            key("head-learning-rate", DOUBLE, null, "> 0", "Peak learning rate of the task head (default: learning-rate)."),
+            key("head-learning-rate", DOUBLE, null, "> 0", "Peak learning rate of the task head, or of adapt's masked-LM head (default: learning-rate)."),
             key("warmup-ratio", DOUBLE, "0.1", "[0, 1)", "Fraction of the steps spent warming up."),
             choice("schedule", "linear", "Learning-rate schedule after warm-up.",
                     "linear", "cosine", "constant", "slanted-triangular"),
             key("weight-decay", DOUBLE, "0.01", ">= 0", "AdamW weight decay (not on biases and norms)."),
             key("max-grad-norm", DOUBLE, "1.0", ">= 0", "Gradient clipping norm; 0 turns clipping off."),
             key("gradient-accumulation", INT, "1", ">= 1", "Batches whose gradients are summed per optimizer step."),
+            key("micro-batch-size", INT, null, ">= 1", "Examples per forward/backward pass (default: batch-size): a batch"
+                    + " is split into passes of at most this many and their gradients summed; less memory, same step."),
             key("seed", LONG, "42", "Random seed (initialisation, shuffling, dropout)."),
             choice("pooling", "pooler", "Text vector fed to the head.", "cls", "mean", "pooler"),
             key("dropout", DOUBLE, null, "[0, 1)", "Classifier dropout (default: the model's hidden_dropout_prob)."),
@@ -116,8 +118,8 @@ final class Keys {
     /** The keys of {@code adapt} task files: the shared ones it uses, then its own. */
     static final List<Key> ADAPT = java.util.stream.Stream.of("name", "model", "data-dir", "text", "text-column",
             "validation-split", "max-length", "line-by-line", "mlm-probability", "whole-word-mask", "batch-size",
-            "eval-batch-size", "epochs", "learning-rate", "warmup-ratio", "schedule", "weight-decay", "max-grad-norm",
-            "gradient-accumulation", "seed", "eval-every", "out").map(BY_NAME::get).toList();
+            "eval-batch-size", "epochs", "learning-rate", "head-learning-rate", "warmup-ratio", "schedule",
+            "weight-decay", "max-grad-norm", "gradient-accumulation", "seed", "eval-every", "out").map(BY_NAME::get).toList();
 
     private Keys() {}
 

@@ -186,6 +186,11 @@ public final class TaskFiles {
                 if (kind == Kind.QA) {
                     throw error("domain-adversarial", "is for classification-style tasks, not qa");
                 }
+                Integer micro = (Integer) values.get("micro-batch-size");
+                if (micro != null && micro < (Integer) values.get("batch-size")) {
+                    throw error("micro-batch-size", "cannot split batches with domain-adversarial (each source batch"
+                            + " meets a target batch of its size); lower batch-size instead");
+                }
             }
             if (kind == Kind.QA && values.get("validation-split") != null) {
                 throw error("validation-split", "is for table tasks; give qa a validation file");

@@ -277,6 +277,11 @@ public final class TaskSpec {
         return (Integer) values.get("gradient-accumulation");
     }
 
+    /** Examples per forward/backward pass, or null for the whole batch in one. */
+    public Integer microBatchSize() {
+        return (Integer) values.get("micro-batch-size");
+    }
+
     public long seed() {
         return (Long) values.get("seed");
     }

@@ -46,7 +46,7 @@ public final class Trainer {
     /** The numbers the loop needs (from the task's resolved settings). */
     public record Settings(int batchSize, double epochs, double learningRate, Double headLearningRate,
             double warmupRatio, String schedule, double weightDecay, double maxGradNorm, int gradientAccumulation,
-            long seed, long evalEverySteps, double layerDecay, Unfreezing unfreezing, double tokenMask,
+            int microBatchSize, long seed, long evalEverySteps, double layerDecay, Unfreezing unfreezing, double tokenMask,
             double tokenDropout, long maskId) {}
 
     private final TaskModel model;
@@ -125,36 +125,41 @@ public final class Trainer {
                     t0 = System.nanoTime();
                 }
                 applyUnfreezing(step, listener);
-                // 2) dropout draws depend only on (seed, micro-step)
+                // 2) dropout and noise draws depend only on (seed, micro-step)
                 Torch.seed(s.seed() * 7919L + microStep);
-                try (NDManager m = NDManager.newBaseManager()) {
-                    Batch.Noise noise = s.tokenMask() + s.tokenDropout() > 0
-                            ? new Batch.Noise(s.tokenMask(), s.tokenDropout(), s.maskId(), new Random(s.seed() * 31 + microStep))
-                            : null;
-                    Batch b = cache == null ? train.batch(idx, m, noise) : null;
-                    stepTokens += java.util.Arrays.stream(idx).map(i -> lengths[i]).sum();
-                    // 3) forward, loss (scaled for accumulation), backward: gradients add up in .grad
-                    try (GradientCollector gc = Engine.getInstance().newGradientCollector()) {
+                Batch.Noise noise = s.tokenMask() + s.tokenDropout() > 0
+                        ? new Batch.Noise(s.tokenMask(), s.tokenDropout(), s.maskId(), new Random(s.seed() * 31 + microStep))
+                        : null;
+                stepTokens += java.util.Arrays.stream(idx).map(i -> lengths[i]).sum();
+                // 3) forward, loss, backward in passes of at most micro-batch-size examples, each loss weighted by
+                // its share of the batch and scaled for accumulation: gradients add up in .grad
+                for (int from = 0; from < idx.length; from += s.microBatchSize()) {
+                    int[] part = java.util.Arrays.copyOfRange(idx, from, Math.min(idx.length, from + s.microBatchSize()));
+                    double share = s.gradientAccumulation() * ((double) idx.length / part.length);
+                    try (NDManager m = NDManager.newBaseManager();
+                            GradientCollector gc = Engine.getInstance().newGradientCollector()) {
+                        Batch b = cache == null ? train.batch(part, m, noise) : null;
                         NDArray l;
                         if (adversary == null) {
                             NDArray logits = cache == null ? model.forward(b, encoderTrains(step), true)
-                                    : model.headOnFeatures(cache.batch(idx, m), true);
-                            l = objective.loss(logits, train, idx, classWeights, m);
-                            stepLoss += l.getFloat();
+                                    : model.headOnFeatures(cache.batch(part, m), true);
+                            l = objective.loss(logits, train, part, classWeights, m);
+                            stepLoss += l.getFloat() * part.length / idx.length;
                         } else {
                             // the task loss on the labelled source batch, plus the domain loss of source vs target
+                            // (a batch is never split here: TaskFiles refuses micro-batch-size with it)
                             boolean encoder = encoderTrains(step);
                             NDArray hidden = model.encode(b, encoder); // (B, T, H)
-                            NDArray task = objective.loss(model.head(hidden, b.attentionMask(), true), train, idx,
+                            NDArray task = objective.loss(model.head(hidden, b.attentionMask(), true), train, part,
                                     classWeights, m);
                             stepLoss += task.getFloat();
                             l = task.add(adversary.loss(model, model.features(hidden, b.attentionMask()), encoder,
                                     epoch, bi, (double) step / total, m));
                         }
-                        micro++;
-                        gc.backward(Scalar.div(l, s.gradientAccumulation()));
+                        gc.backward(Scalar.div(l, share));
                     }
                 }
+                micro++;
                 microStep++;
                 if ((bi + 1) % s.gradientAccumulation() != 0 && bi + 1 < batches.size()) {
                     continue;

@@ -44,12 +44,16 @@ class AdaptTest {
 
     static String[] args(Path tmp, Path model, Path text, Path out, String... more) {
         List<String> a = new ArrayList<>(List.of("adapt", "--model", model.toString(), "--text", text.toString(),
-                "--out", out.toString(), "--max-length", "32", "--batch-size", "16", "--epochs", "4",
-                "--learning-rate", "2e-3", "--seed", "5"));
-        a.addAll(List.of(more));
-        if (!a.contains("--validation-split")) {
-            a.addAll(List.of("--validation-split", "0.1"));
+                "--out", out.toString()));
+        List<String> given = List.of(more);
+        String[] defaults = {"--max-length", "32", "--batch-size", "16", "--epochs", "4", "--learning-rate", "2e-3",
+            "--seed", "5", "--validation-split", "0.1"};
+        for (int i = 0; i < defaults.length; i += 2) {
+            if (!given.contains(defaults[i])) {
+                a.addAll(List.of(defaults[i], defaults[i + 1]));
+            }
         }
+        a.addAll(given);
         return a.toArray(String[]::new);
     }
 
@@ -122,6 +126,41 @@ class AdaptTest {
         JsonObject a = JsonParser.parseString(Files.readString(full.resolve("adapt.json"))).getAsJsonObject();
         JsonObject b = JsonParser.parseString(Files.readString(part.resolve("adapt.json"))).getAsJsonObject();
         assertEquals(a.get("before"), b.get("before"), "the before-perplexity survives the interruption");
+    }
+
+    @Test
+    void headLearningRateTrainsTheMaskedLmHeadAtItsOwnRate(@TempDir Path tmp) throws IOException {
+        Path model = Tiny.checkpoint(tmp.resolve("tiny"), 3);
+        Path text = corpus(tmp, "corpus.txt", 120, 3);
+        Path out = tmp.resolve("head-only");
+        // the encoder's rate is so small its weights move by rounding only; the head's moves the head
+        var r = CliTest.run(args(tmp, model, text, out, "--learning-rate", "1e-12", "--head-learning-rate", "2e-3",
+                "--weight-decay", "0"));
+        assertEquals(0, r.code(), r.err());
+        Map<String, TensorData> before = Checkpoint.readWeights(model);
+        Map<String, TensorData> after = SafeTensors.read(out.resolve("model.safetensors"));
+        String layer = "encoder.layer.1.output.dense.weight"; // BertModel keys in the tiny checkpoint, bert.* after
+        assertArrayEquals(before.get(layer).toFloats(), after.get("bert." + layer).toFloats(), 1e-6f, layer);
+        // the same run without a head rate: both at 1e-12, and the head stays where it was initialised
+        Path same = tmp.resolve("same-rate");
+        assertEquals(0, CliTest.run(args(tmp, model, text, same, "--learning-rate", "1e-12", "--weight-decay", "0"))
+                .code());
+        double headTrained = afterLoss(out);
+        double untouched = afterLoss(same);
+        assertTrue(headTrained < untouched - 0.05, "held-out loss " + headTrained + " vs " + untouched);
+        String dense = "cls.predictions.transform.dense.weight";
+        float[] trained = after.get(dense).toFloats();
+        float[] still = SafeTensors.read(same.resolve("model.safetensors")).get(dense).toFloats();
+        double moved = 0;
+        for (int i = 0; i < trained.length; i++) {
+            moved = Math.max(moved, Math.abs(trained[i] - still[i]));
+        }
+        assertTrue(moved > 1e-3, "the head moved by at most " + moved);
+    }
+
+    private static double afterLoss(Path run) throws IOException {
+        JsonObject report = JsonParser.parseString(Files.readString(run.resolve("adapt.json"))).getAsJsonObject();
+        return report.getAsJsonObject("after").get("loss").getAsDouble();
     }
 
     @Test

@@ -166,6 +166,7 @@ class DomainAdversarialTest {
             {new String[] {"train", t.toString(), "--strategy", "frozen"}, "strategy frozen"},
             {new String[] {"train", noText.toString()}, "domain-adversarial: needs domain-text"},
             {new String[] {"train", t.toString(), "--domain-adversarial", "0"}, "--domain-adversarial"},
+            {new String[] {"train", t.toString(), "--micro-batch-size", "2"}, "micro-batch-size: cannot split"},
         };
         for (Object[] c : cases) {
             var r = CliTest.run((String[]) c[0]);

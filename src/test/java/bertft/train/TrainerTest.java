@@ -33,7 +33,7 @@ class TrainerTest {
     record Step(double loss, double gradNorm, long tokens) {}
 
     /** Trains two optimizer steps (two epochs of the 8 texts) and returns the weights and what was logged. */
-    static Map<String, float[]> train(int batchSize, int accumulation, List<Step> steps) {
+    static Map<String, float[]> train(int batchSize, int accumulation, int microBatchSize, List<Step> steps) {
         // no dropout: the two runs draw different masks for differently cut batches
         BertConfig c = new BertConfig(Tiny.vocab().size(), 32, 2, 4, 64, "gelu", 64, 2, 1e-12, 0, 0, 0.02, null);
         try (Bert bert = Bert.random(c, true, 5); BertTokenizer tok = Tiny.tokenizer(32);
@@ -47,7 +47,7 @@ class TrainerTest {
             }
             Features f = new Features(enc, labels);
             Trainer.Settings s = new Trainer.Settings(batchSize, 2, 1e-3, null, 0, "constant", 0.01, 0, accumulation,
-                    1, 0, 1, Unfreezing.all(), 0, 0, -1);
+                    microBatchSize, 1, 0, 1, Unfreezing.all(), 0, 0, -1);
             Trainer trainer = new Trainer(model, Objective.SINGLE_LABEL, s, null, m);
             assertEquals(1, trainer.stepsPerEpoch(TEXTS.size()));
             trainer.fit(f, null, Trainer.Position.START, x -> Map.of(), new Trainer.Listener() {
@@ -77,8 +77,8 @@ class TrainerTest {
     void twoHalfBatchesWithAccumulationUpdateAsOneFullBatch() {
         List<Step> full = new ArrayList<>();
         List<Step> halves = new ArrayList<>();
-        Map<String, float[]> a = train(8, 1, full);
-        Map<String, float[]> b = train(4, 2, halves);
+        Map<String, float[]> a = train(8, 1, 8, full);
+        Map<String, float[]> b = train(4, 2, 4, halves);
         assertEquals(2, full.size());
         assertEquals(2, halves.size());
         long allTokens;
@@ -91,6 +91,21 @@ class TrainerTest {
             assertEquals(full.get(k).loss(), halves.get(k).loss(), 1e-5, "a step's loss is the mean over its micro-batches");
             assertEquals(allTokens, full.get(k).tokens());
             assertEquals(allTokens, halves.get(k).tokens(), "every micro-batch's tokens count towards tokens/s");
+        }
+        a.forEach((name, w) -> assertArrayEquals(w, b.get(name), 1e-5f, name));
+    }
+
+    @Test
+    void microBatchesOfUnequalSizeUpdateAsTheWholeBatch() {
+        List<Step> whole = new ArrayList<>();
+        List<Step> passes = new ArrayList<>();
+        Map<String, float[]> a = train(8, 1, 8, whole);
+        Map<String, float[]> b = train(8, 1, 3, passes); // passes of 3, 3 and 2 examples, weighted by their share
+        assertEquals(2, passes.size(), "still one optimizer step per batch");
+        for (int k = 0; k < 2; k++) {
+            assertEquals(whole.get(k).gradNorm(), passes.get(k).gradNorm(), 1e-5 * whole.get(k).gradNorm(), "step " + k);
+            assertEquals(whole.get(k).loss(), passes.get(k).loss(), 1e-5, "the step's loss is the batch's mean");
+            assertEquals(whole.get(k).tokens(), passes.get(k).tokens());
         }
         a.forEach((name, w) -> assertArrayEquals(w, b.get(name), 1e-5f, name));
     }
