@@ -226,7 +226,11 @@ public final class AdaptJob {
                 double tps = log.tokens() / Math.max(1e-9, seconds);
                 Checkpoint.writeInto(out, model.checkpoint(), tok);
                 Result r = new Result(out, before, after, total, tps, elapsedBefore + seconds);
-                bertft.AtomicFiles.writeString(out.resolve("adapt.json"), report(r, modelDir));
+                String json = report(r, modelDir);
+                bertft.AtomicFiles.writeString(out.resolve("adapt.json"), json);
+                bertft.AtomicFiles.writeString(out.resolve("report.html"), bertft.report.HtmlReport.renderAdapt(
+                        com.google.gson.JsonParser.parseString(json).getAsJsonObject(),
+                        Reports.readLog(out.resolve("metrics.jsonl"))));
                 bertft.AtomicFiles.deleteTree(out.resolve("last"));
                 log.note(String.format("held-out masked-LM loss %.4f -> %.4f, perplexity %.2f -> %.2f; %.0f tokens/s;"
                         + " saved to %s", before, after, r.perplexityBefore(), r.perplexityAfter(), tps, out));

@@ -26,10 +26,24 @@ final class Curves {
                 steps.put(o.get("step").getAsLong(), o.getAsJsonObject("domain"));
             }
         }
-        if (steps.isEmpty()) {
+        JsonObject adapted = report.has("adapted_model") ? report.getAsJsonObject("adapted_model") : null;
+        if (steps.isEmpty() && adapted == null) {
             return;
         }
         h.h2("Domain adaptation");
+        if (adapted != null) {
+            h.p("The encoder was first adapted by bert-ft adapt (continued masked-LM pretraining) on "
+                    + HtmlReport.str(adapted, "documents") + " documents: " + HtmlReport.str(adapted, "dir"));
+            h.table(List.of("held-out masked LM", "before adapt", "after adapt"), List.of(
+                    List.of("loss", HtmlReport.str(adapted.getAsJsonObject("before"), "loss"),
+                            HtmlReport.str(adapted.getAsJsonObject("after"), "loss")),
+                    List.of("perplexity", HtmlReport.str(adapted.getAsJsonObject("before"), "perplexity"),
+                            HtmlReport.str(adapted.getAsJsonObject("after"), "perplexity"))));
+        }
+        splits(h, report);
+        if (steps.isEmpty()) {
+            return;
+        }
         List<Long> xs = thin(new ArrayList<>(steps.keySet()));
         double[] x = xs.stream().mapToDouble(Long::doubleValue).toArray();
         double[] acc = xs.stream().mapToDouble(s -> steps.get(s).get("accuracy").getAsDouble()).toArray();
@@ -39,6 +53,10 @@ final class Curves {
                 new Svg.Series("lambda", x, lambda)), List.of()),
                 "Domain-classifier accuracy on each step's source and target texts (0.5: indistinguishable), and"
                         + " the gradient-reversal weight lambda.");
+    }
+
+    /** The task metrics on the source validation and the target test splits side by side. */
+    private static void splits(Html h, JsonObject report) {
         List<List<String>> rows = new ArrayList<>();
         for (String split : List.of("validation", "test")) {
             if (report.has(split) && report.getAsJsonObject(split).has("metrics")) {
@@ -54,6 +72,48 @@ final class Curves {
         if (!rows.isEmpty()) {
             h.table(List.of("split", "metric", "value"), rows);
         }
+    }
+
+    /**
+     * {@code report.html} of a {@code bert-ft adapt} run: held-out masked-LM perplexity before and after, the training
+     * loss and the held-out loss over steps, and {@code adapt.json} in full.
+     */
+    static String adapt(JsonObject adapt, List<JsonObject> log) {
+        Html h = new Html("bert-ft adapt: " + HtmlReport.str(adapt, "model"));
+        h.cards(List.of("held-out perplexity before", "held-out perplexity after", "tokens/s"), List.of(
+                HtmlReport.str(adapt.getAsJsonObject("before"), "perplexity"),
+                HtmlReport.str(adapt.getAsJsonObject("after"), "perplexity"), HtmlReport.str(adapt, "tokens_per_s")));
+        // a resumed run logs the steps after its last checkpoint again: the latest record per step wins
+        TreeMap<Long, Double> train = new TreeMap<>();
+        TreeMap<Long, Double> heldOut = new TreeMap<>();
+        for (JsonObject o : log) {
+            if (o.has("heldout")) {
+                heldOut.put(o.get("step").getAsLong(), o.getAsJsonObject("heldout").get("loss").getAsDouble());
+            } else if (o.has("loss") && o.has("step")) {
+                train.put(o.get("step").getAsLong(), o.get("loss").getAsDouble());
+            }
+        }
+        h.h2("Masked-LM loss");
+        List<Svg.Series> series = new ArrayList<>();
+        List<Long> xs = thin(new ArrayList<>(train.keySet()));
+        if (!xs.isEmpty()) {
+            double[] y = xs.stream().mapToDouble(train::get).toArray();
+            double[] x = xs.stream().mapToDouble(Long::doubleValue).toArray();
+            series.add(new Svg.Series("training batch", x, y));
+            series.add(new Svg.Series("training (EMA 0.9)", x, ema(y)));
+        }
+        if (!heldOut.isEmpty()) {
+            series.add(new Svg.Series("held-out", heldOut.keySet().stream().mapToDouble(Long::doubleValue).toArray(),
+                    heldOut.values().stream().mapToDouble(Double::doubleValue).toArray()));
+        }
+        if (!series.isEmpty()) {
+            h.figure(Svg.lines("masked-LM loss", "optimizer step", "cross-entropy", series, List.of()),
+                    "Cross-entropy of the masked tokens: each training batch, and the held-out split's fixed masks"
+                            + " (perplexity = exp(loss)).");
+        }
+        h.h2("Run");
+        h.table(List.of("what", "value"), HtmlReport.flatten("", adapt));
+        return h.toString();
     }
 
     static void training(Html h, JsonObject training, List<JsonObject> log) {

@@ -45,6 +45,11 @@ public final class HtmlReport {
         return h.toString();
     }
 
+    /** The page of a {@code bert-ft adapt} run, from its {@code adapt.json} and {@code metrics.jsonl} records. */
+    public static String renderAdapt(JsonObject adapt, List<JsonObject> log) {
+        return Curves.adapt(adapt, log);
+    }
+
     private static void headline(Html h, JsonObject report) {
         List<String> names = new ArrayList<>();
         List<String> values = new ArrayList<>();

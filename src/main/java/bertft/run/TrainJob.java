@@ -228,6 +228,10 @@ public final class TrainJob {
                 extra.add("train_label_distribution", Scoring.counts(data.labels(), data.trainData().counts()));
             }
             extra.add("baseline", baseline(data, splits, reports, training.get("strategy").getAsString()));
+            JsonObject adapted = adaptedModel(modelDir);
+            if (adapted != null) {
+                extra.add("adapted_model", adapted);
+            }
             extra.add("provenance", Provenance.of(spec, modelDir, (System.nanoTime() - started) / 1e9,
                     spec.train(), spec.validation(), spec.test()));
             Reports.write(spec, out, training, validation, test, extra);
@@ -292,6 +296,24 @@ public final class TrainJob {
 
     private long maskId;
     private long started;
+
+    /**
+     * When the model is a {@code bert-ft adapt} output: its {@code adapt.json} (held-out masked-LM loss and
+     * perplexity before and after, documents, steps, time), for the report's domain section; else null.
+     */
+    static JsonObject adaptedModel(Path modelDir) {
+        Path file = modelDir.resolve("adapt.json");
+        if (!Files.isRegularFile(file)) {
+            return null;
+        }
+        try {
+            JsonObject o = com.google.gson.JsonParser.parseString(Files.readString(file)).getAsJsonObject();
+            o.addProperty("dir", modelDir.toAbsolutePath().toString());
+            return o;
+        } catch (java.io.IOException | RuntimeException e) {
+            return null; // an unreadable adapt.json only costs the report its adapt lines
+        }
+    }
 
     /** The DANN domain classifier over the domain-text, or null when domain-adversarial is off. */
     private bertft.train.DomainAdversary domainAdversary(BertTokenizer tok, bertft.model.BertConfig c,

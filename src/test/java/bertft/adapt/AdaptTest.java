@@ -72,9 +72,12 @@ class AdaptTest {
         assertTrue(report.get("tokens_per_s").getAsLong() > 0);
         assertTrue(r.out().contains("perplexity"), r.out());
         assertFalse(Files.exists(out.resolve("last")), "no resume state is left behind");
-        for (String f : List.of("config.json", "model.safetensors", "tokenizer.json", "metrics.jsonl", "task.yaml")) {
+        for (String f : List.of("config.json", "model.safetensors", "tokenizer.json", "metrics.jsonl", "task.yaml",
+                "report.html")) {
             assertTrue(Files.exists(out.resolve(f)), f);
         }
+        String page = Files.readString(out.resolve("report.html"));
+        assertTrue(page.contains("held-out perplexity before") && page.contains("<svg"), "adapt's report.html");
         // HF BertForMaskedLM layout: bert.* and cls.predictions.*, the decoder tied (not stored)
         JsonObject config = JsonParser.parseString(Files.readString(out.resolve("config.json"))).getAsJsonObject();
         assertEquals("BertForMaskedLM", config.getAsJsonArray("architectures").get(0).getAsString());
@@ -99,6 +102,11 @@ class AdaptTest {
                 tmp.resolve("run").toString());
         assertEquals(0, t.code(), t.err());
         assertTrue(Files.exists(tmp.resolve("run/report.json")));
+        // the fine-tuned run's report says what adapting did: perplexity before -> after
+        JsonObject trained = JsonParser.parseString(Files.readString(tmp.resolve("run/report.json"))).getAsJsonObject();
+        assertEquals(after, trained.getAsJsonObject("adapted_model").getAsJsonObject("after").get("loss").getAsDouble());
+        String runPage = Files.readString(tmp.resolve("run/report.html"));
+        assertTrue(runPage.contains("Domain adaptation") && runPage.contains("before adapt"), "train's report.html");
     }
 
     @Test
