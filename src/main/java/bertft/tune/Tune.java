@@ -85,7 +85,6 @@ public final class Tune {
         // 2) the winner over every seed, through compare (its finished runs are kept on a re-run)
         err.printf("== tune: best trial %d %s, validation %s %.4f; retraining with seeds %s%n", best.id, best.settings,
                 metric, best.latest(), o.seeds());
-        long r0 = System.nanoTime();
         Map<String, String> winner = new LinkedHashMap<>(o.common());
         winner.putAll(extra);
         winner.putAll(best.settings);
@@ -93,8 +92,10 @@ public final class Tune {
         winner.remove("strategy");
         Path winnerDir = o.out().resolve("winner-" + best.name());
         new Compare(o.task(), winner, winnerDir, err).run(List.of(strategy), o.seeds());
-        double retrainSeconds = (System.nanoTime() - r0) / 1e9;
         JsonObject compare = read(winnerDir.resolve("compare.json"));
+        // the seeds' training time as their reports count it, so a retraining resumed in a later run counts whole
+        JsonObject row = compare.getAsJsonArray("strategies").get(0).getAsJsonObject();
+        double retrainSeconds = row.get("train_seconds_mean").getAsDouble() * row.get("runs").getAsInt();
         // 3) what was found: trial weights stay, their resume states go
         for (Trial t : trials) {
             AtomicFiles.deleteTree(o.out().resolve("trials").resolve(t.name()).resolve("last"));

@@ -23,7 +23,7 @@ final class TuneReport {
         s.getAsJsonObject("best").getAsJsonObject("settings").entrySet()
                 .forEach(e -> sb.append("- ").append(e.getKey()).append(": ").append(e.getValue().getAsString()).append('\n'));
         sb.append("\nSearch: ").append(s.get("stopped").getAsString()).append(". Search ")
-                .append(Budget.text(s.get("search_seconds").getAsDouble())).append(", retraining ")
+                .append(Budget.text(s.get("search_seconds").getAsDouble())).append(", retraining (the seeds' training) ")
                 .append(Budget.text(s.get("retrain_seconds").getAsDouble())).append(", this run's wall time ")
                 .append(Budget.text(s.get("wall_seconds").getAsDouble())).append(".\n\n## Trials\n\n");
         List<String> header = header(s, metric);

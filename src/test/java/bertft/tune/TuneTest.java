@@ -89,6 +89,13 @@ class TuneTest {
         assertEquals(2, w.getAsJsonObject("validation").getAsJsonArray("values").size(), "retrained with 2 seeds");
         assertEquals(2, w.getAsJsonObject("test").getAsJsonArray("values").size(), "the winner is tested");
         assertTrue(Files.exists(Path.of(w.get("dir").getAsString()).resolve("compare.json")));
+        double trained = 0;
+        try (var runs = Files.list(Path.of(w.get("dir").getAsString()))) {
+            for (Path run : runs.filter(d -> Files.exists(d.resolve("report.json"))).toList()) {
+                trained += json(run.resolve("report.json")).getAsJsonObject("training").get("seconds").getAsDouble();
+            }
+        }
+        assertEquals(trained, t.get("retrain_seconds").getAsDouble(), 0.2, "retraining = the seeds' training time");
 
         // best.yaml: the task with the best settings, as train loads it
         TaskSpec b = TaskFiles.load(out.resolve("best.yaml"), Map.of());
