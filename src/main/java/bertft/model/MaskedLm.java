@@ -92,16 +92,10 @@ public final class MaskedLm implements AutoCloseable {
                     + " (vocab_size, " + h + "), and this checkpoint has "
                     + (words == null ? "none" : Arrays.toString(words.shape())));
         }
-        Map<String, long[]> shapes = new LinkedHashMap<>();
-        shapes.put(head.dense + ".weight", new long[] {h, h});
-        shapes.put(head.dense + ".bias", new long[] {h});
-        shapes.put(head.norm + ".weight", new long[] {h});
-        shapes.put(head.norm + ".bias", new long[] {h});
-        shapes.put(head.bias, new long[] {words.shape()[0]});
         Map<String, TensorData> tensors = new LinkedHashMap<>();
         Random rng = new Random(seed);
         boolean loaded = true;
-        for (Map.Entry<String, long[]> e : shapes.entrySet()) {
+        for (Map.Entry<String, long[]> e : headShapes(head, h, words.shape()[0]).entrySet()) {
             TensorData t = weights.get(e.getKey());
             if (t != null && Arrays.equals(t.shape(), e.getValue())) {
                 tensors.put(e.getKey(), t);
@@ -112,6 +106,24 @@ public final class MaskedLm implements AutoCloseable {
         }
         Encoder encoder = config.family().encoder().build(config, ckpt.encoder(), source);
         return new MaskedLm(encoder, head, tensors, loaded);
+    }
+
+    private static Map<String, long[]> headShapes(Head head, long hidden, long vocab) {
+        Map<String, long[]> shapes = new LinkedHashMap<>();
+        shapes.put(head.dense + ".weight", new long[] {hidden, hidden});
+        shapes.put(head.dense + ".bias", new long[] {hidden});
+        shapes.put(head.norm + ".weight", new long[] {hidden});
+        shapes.put(head.norm + ".bias", new long[] {hidden});
+        shapes.put(head.bias, new long[] {vocab});
+        return shapes;
+    }
+
+    /** Whether a checkpoint's weights hold the family's whole masked-LM head, as {@link #create} would load it. */
+    public static boolean hasHead(BertConfig config, Map<String, TensorData> weights) {
+        TensorData words = Checkpoint.split(config, weights, "").encoder().get("embeddings.word_embeddings.weight");
+        return words != null && words.shape().length == 2 && headShapes(headOf(config.family(), ""),
+                config.hiddenSize(), words.shape()[0]).entrySet().stream().allMatch(e -> weights.get(e.getKey()) != null
+                        && Arrays.equals(weights.get(e.getKey()).shape(), e.getValue()));
     }
 
     /** Whether the checkpoint had the whole head (false: it was initialised). */

@@ -35,6 +35,11 @@ public record Key(String name, Type type, String defaultText, List<String> allow
         return "--" + name;
     }
 
+    /** This key with another default (a command whose measured best differs from {@code train}'s). */
+    public Key withDefault(String text) {
+        return new Key(name, type, text, allowed, range, description);
+    }
+
     /** Whether the key has no default value (it stays null unless set or filled by a preset). */
     public boolean optional() {
         return defaultText == null;

@@ -62,7 +62,7 @@ public final class TaskFiles {
         }
         for (Map.Entry<String, String> e : cliOverrides.entrySet()) {
             String name = e.getKey().startsWith("--") ? e.getKey().substring(2) : e.getKey();
-            Key key = keys.contains(Keys.get(name)) ? Keys.get(name) : null;
+            Key key = keys.stream().filter(k -> k.name().equals(name)).findFirst().orElse(null);
             if (key == null) {
                 String near = Keys.nearest(name, Keys.names(keys));
                 throw new UserError("unknown option '--" + name + "'"

@@ -13,6 +13,7 @@ import bertft.cli.CliTest;
 import bertft.model.BertConfig;
 import bertft.model.MaskedLm;
 import bertft.run.TrainJobTest;
+import bertft.task.TaskFiles;
 import com.google.gson.JsonObject;
 import com.google.gson.JsonParser;
 import java.io.IOException;
@@ -149,21 +150,46 @@ class AdaptTest {
         Map<String, TensorData> after = SafeTensors.read(out.resolve("model.safetensors"));
         String layer = "encoder.layer.1.output.dense.weight"; // BertModel keys in the tiny checkpoint, bert.* after
         assertArrayEquals(before.get(layer).toFloats(), after.get("bert." + layer).toFloats(), 1e-6f, layer);
-        // the same run without a head rate: both at 1e-12, and the head stays where it was initialised
+        // the same run with the head at 1e-12 too: the head stays where it was initialised
         Path same = tmp.resolve("same-rate");
-        assertEquals(0, CliTest.run(args(tmp, model, text, same, "--learning-rate", "1e-12", "--weight-decay", "0"))
-                .code());
+        assertEquals(0, CliTest.run(args(tmp, model, text, same, "--learning-rate", "1e-12", "--head-learning-rate",
+                "1e-12", "--weight-decay", "0")).code());
         double headTrained = afterLoss(out);
         double untouched = afterLoss(same);
         assertTrue(headTrained < untouched - 0.05, "held-out loss " + headTrained + " vs " + untouched);
         String dense = "cls.predictions.transform.dense.weight";
-        float[] trained = after.get(dense).toFloats();
-        float[] still = SafeTensors.read(same.resolve("model.safetensors")).get(dense).toFloats();
-        double moved = 0;
-        for (int i = 0; i < trained.length; i++) {
-            moved = Math.max(moved, Math.abs(trained[i] - still[i]));
+        assertTrue(maxDiff(out, same, dense) > 1e-3, "the head moved by at most " + maxDiff(out, same, dense));
+
+        // unset, a head initialised here trains at 1e-3, not the encoder's rate
+        Path fresh = tmp.resolve("fresh-head-default");
+        assertEquals(0, CliTest.run(args(tmp, model, text, fresh, "--learning-rate", "1e-12", "--weight-decay", "0"))
+                .code());
+        assertTrue(afterLoss(fresh) < untouched - 0.05, "held-out loss " + afterLoss(fresh) + " vs " + untouched);
+        // and a head the checkpoint has (this adapt output's) at the encoder's rate: it stays where it was
+        Path loaded = tmp.resolve("loaded-head-default");
+        assertEquals(0, CliTest.run(args(tmp, out, text, loaded, "--learning-rate", "1e-12", "--weight-decay", "0"))
+                .code());
+        assertTrue(maxDiff(out, loaded, dense) < 1e-6, "the loaded head moved by " + maxDiff(out, loaded, dense));
+    }
+
+    private static double maxDiff(Path a, Path b, String key) throws IOException {
+        float[] x = SafeTensors.read(a.resolve("model.safetensors")).get(key).toFloats();
+        float[] y = SafeTensors.read(b.resolve("model.safetensors")).get(key).toFloats();
+        double d = 0;
+        for (int i = 0; i < x.length; i++) {
+            d = Math.max(d, Math.abs(x[i] - y[i]));
         }
-        assertTrue(moved > 1e-3, "the head moved by at most " + moved);
+        return d;
+    }
+
+    @Test
+    void adaptsAtItsOwnDefaultLearningRate(@TempDir Path tmp) throws IOException {
+        Path text = corpus(tmp, "corpus.txt", 10, 1);
+        assertEquals(2e-5, TaskFiles.loadAdapt(null, Map.of("text", text.toString())).learningRate(),
+                "adapt's measured default, not train's");
+        Path train = Files.writeString(tmp.resolve("t.csv"), "text,label\na,x\nb,y\n");
+        assertEquals(1e-4, TaskFiles.load(null, Map.of("task", "classification", "train", train.toString()))
+                .learningRate());
     }
 
     private static double afterLoss(Path run) throws IOException {
