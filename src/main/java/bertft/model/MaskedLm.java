@@ -121,9 +121,12 @@ public final class MaskedLm implements AutoCloseable {
     /** Whether a checkpoint's weights hold the family's whole masked-LM head, as {@link #create} would load it. */
     public static boolean hasHead(BertConfig config, Map<String, TensorData> weights) {
         TensorData words = Checkpoint.split(config, weights, "").encoder().get("embeddings.word_embeddings.weight");
-        return words != null && words.shape().length == 2 && headShapes(headOf(config.family(), ""),
-                config.hiddenSize(), words.shape()[0]).entrySet().stream().allMatch(e -> weights.get(e.getKey()) != null
-                        && Arrays.equals(weights.get(e.getKey()).shape(), e.getValue()));
+        if (words == null || words.shape().length != 2) {
+            return false;
+        }
+        Map<String, long[]> shapes = headShapes(headOf(config.family(), ""), config.hiddenSize(), words.shape()[0]);
+        return shapes.entrySet().stream().allMatch(
+                e -> weights.containsKey(e.getKey()) && Arrays.equals(weights.get(e.getKey()).shape(), e.getValue()));
     }
 
     /** Whether the checkpoint had the whole head (false: it was initialised). */

@@ -93,15 +93,11 @@ public final class Tune {
         Path winnerDir = o.out().resolve("winner-" + best.name());
         new Compare(o.task(), winner, winnerDir, err).run(List.of(strategy), o.seeds());
         JsonObject compare = read(winnerDir.resolve("compare.json"));
-        // the seeds' training time as their reports count it, so a retraining resumed in a later run counts whole
-        JsonObject row = compare.getAsJsonArray("strategies").get(0).getAsJsonObject();
-        double retrainSeconds = row.get("train_seconds_mean").getAsDouble() * row.get("runs").getAsInt();
         // 3) what was found: trial weights stay, their resume states go
         for (Trial t : trials) {
             AtomicFiles.deleteTree(o.out().resolve("trials").resolve(t.name()).resolve("last"));
         }
-        JsonObject summary = summary(trials, best, search, compare, winnerDir, retrainSeconds,
-                (System.nanoTime() - started) / 1e9);
+        JsonObject summary = summary(trials, best, search, compare, winnerDir, (System.nanoTime() - started) / 1e9);
         AtomicFiles.writeString(o.out().resolve("best.yaml"), bestYaml(best, summary));
         AtomicFiles.writeString(o.out().resolve("tune.json"), GSON.toJson(summary));
         AtomicFiles.writeString(o.out().resolve("tune.md"), TuneReport.markdown(summary));
@@ -325,7 +321,7 @@ public final class Tune {
 
     /** tune.json: the search, every trial, the best settings and the winner over seeds. */
     private JsonObject summary(List<Trial> trials, Trial best, Search search, JsonObject compare, Path winnerDir,
-            double retrainSeconds, double wallSeconds) {
+            double wallSeconds) {
         JsonObject s = new JsonObject();
         s.addProperty("task", base.name());
         s.addProperty("kind", base.task().toString());
@@ -402,6 +398,8 @@ public final class Tune {
         }
         s.add("winner", w);
         s.addProperty("search_seconds", Math.round(o.budget().spent() * 10) / 10.0);
+        // the seeds' training time as their reports count it, so a retraining resumed in a later run counts whole
+        double retrainSeconds = row.get("train_seconds_mean").getAsDouble() * row.get("runs").getAsInt();
         s.addProperty("retrain_seconds", Math.round(retrainSeconds * 10) / 10.0);
         s.addProperty("wall_seconds", Math.round(wallSeconds * 10) / 10.0);
         s.addProperty("best_yaml", o.out().resolve("best.yaml").toString());
