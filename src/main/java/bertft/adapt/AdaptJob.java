@@ -135,6 +135,7 @@ public final class AdaptJob {
         private final AdamW adam = new AdamW();
         private final Set<String> headKeys;
         private final double headRate;
+        private long headSteps;
 
         Loop(MaskedLm model, BertTokenizer tok, Corpus.Split data, Masking masking, List<Masking.Masked> heldOut,
                 Path out, long pad, boolean headGiven) {
@@ -154,12 +155,16 @@ public final class AdaptJob {
             int[] lengths = data.train().stream().mapToInt(Corpus.Sequence::length).toArray();
             long batches = (lengths.length + spec.batchSize() - 1) / spec.batchSize();
             long perEpoch = (batches + spec.gradientAccumulation() - 1) / spec.gradientAccumulation();
-            long total = Math.max(1, (long) Math.ceil(perEpoch * spec.epochs()));
+            // head-epochs train the head alone (the encoder frozen), then epochs adapt everything; each phase has
+            // its own warm-up and decay
+            headSteps = Math.round(perEpoch * spec.headEpochs());
+            long adaptSteps = Math.max(1, (long) Math.ceil(perEpoch * spec.epochs()));
+            long total = headSteps + adaptSteps;
             Interval every = spec.evalEvery();
             long evalEvery = every.unit() == Interval.Unit.EPOCHS && every.amount() == 1 ? 0
                     : every.steps(perEpoch, total, model.encoder().config().numHiddenLayers());
-            Schedule schedule = new Schedule(spec.schedule(), total, Math.round(total * spec.warmupRatio()));
-            model.params().forEach((name, p) -> p.setRequiresGradient(model.trainable(name)));
+            Schedule headOnly = new Schedule(spec.schedule(), headSteps, Math.round(headSteps * spec.warmupRatio()));
+            Schedule schedule = new Schedule(spec.schedule(), adaptSteps, Math.round(adaptSteps * spec.warmupRatio()));
             Trainer.Position at = Trainer.Position.START;
             double before;
             double elapsedBefore = 0;
@@ -177,8 +182,10 @@ public final class AdaptJob {
                 if (!resume) {
                     log.eval(0, 0, "heldout", metrics(before));
                 }
-                err.printf("adapting %s: %d sequences, %d steps%n", spec.name(), lengths.length, total);
+                err.printf("adapting %s: %d sequences, %d steps%s%n", spec.name(), lengths.length, total,
+                        headSteps > 0 ? " (the first " + headSteps + " train the masked-LM head only)" : "");
                 long step = at.step();
+                freezeEncoder(step < headSteps);
                 int epoch = at.epoch();
                 int first = at.batch();
                 while (step < total) {
@@ -208,12 +215,16 @@ public final class AdaptJob {
                             continue;
                         }
                         // 3) one optimizer step: clip, AdamW, zero
-                        double factor = schedule.factor(step);
+                        boolean headPhase = step < headSteps;
+                        double factor = headPhase ? headOnly.factor(step) : schedule.factor(step - headSteps);
                         double norm = optimizerStep(step, factor);
                         step++;
+                        if (step == headSteps) {
+                            freezeEncoder(false);
+                        }
                         long tokens = java.util.Arrays.stream(idx).map(i -> lengths[i]).sum();
-                        log.step(step, total, epoch, loss, spec.learningRate() * factor, null, norm, tokens,
-                                (System.nanoTime() - t0) / 1e9);
+                        log.step(step, total, epoch, loss, (headPhase ? headRate : spec.learningRate()) * factor, null,
+                                norm, tokens, (System.nanoTime() - t0) / 1e9);
                         // 4) held-out loss and a resumable checkpoint every N steps or at each epoch's end
                         boolean endOfEpoch = bi + 1 == order.size();
                         boolean due = evalEvery > 0 ? step % evalEvery == 0 || step == total : endOfEpoch || step == total;
@@ -247,6 +258,12 @@ public final class AdaptJob {
                         + " saved to %s", before, after, r.perplexityBefore(), r.perplexityAfter(), tps, out));
                 return r;
             }
+        }
+
+        /** Only the head takes gradients (frozen: backward stops at the head) or every trainable parameter. */
+        private void freezeEncoder(boolean frozen) {
+            model.params().forEach((name, p) -> p.setRequiresGradient(model.trainable(name)
+                    && (!frozen || headKeys.contains(name))));
         }
 
         /** Mean cross-entropy over a batch's masked positions (a batch without any is given one, never seen). */
@@ -325,6 +342,7 @@ public final class AdaptJob {
             o.add("before", metricsJson(r.lossBefore()));
             o.add("after", metricsJson(r.lossAfter()));
             o.addProperty("steps", r.steps());
+            o.addProperty("head_only_steps", headSteps);
             o.addProperty("seconds", Math.round(r.seconds() * 10) / 10.0);
             o.addProperty("tokens_per_s", Math.round(r.tokensPerSecond()));
             o.addProperty("seed", spec.seed());

@@ -90,13 +90,16 @@ final class Keys {
             key("n-best", INT, "20", ">= 1", "Start and end candidates considered per window (qa)."),
             key("null-threshold", DOUBLE, "0.0", "Answer \"\" when null score - best span score exceeds this (qa, version-2)."),
             key("version-2", BOOL, "false", "SQuAD 2.0: questions may have no answer (qa)."),
+            key("head-epochs", DOUBLE, "0", ">= 0", "Epochs that train only the masked-LM head, the encoder frozen,"
+                    + " before the epochs that adapt everything (adapt): lets a head initialised here fit first."),
             key("mlm-probability", DOUBLE, "0.15", "(0, 1)", "Share of tokens chosen for masked-LM prediction (adapt)."),
             key("whole-word-mask", BOOL, "false", "Mask whole words: all sub-tokens of a chosen word together (adapt)."),
             key("line-by-line", BOOL, "false",
                     "Keep each document as one sequence (truncated) instead of concatenating into max-length blocks (adapt)."));
 
     /** Keys only {@code bert-ft adapt} reads. */
-    private static final List<String> ADAPT_ONLY = List.of("text", "mlm-probability", "whole-word-mask", "line-by-line");
+    private static final List<String> ADAPT_ONLY = List.of("text", "mlm-probability", "whole-word-mask", "line-by-line",
+            "head-epochs");
 
     /** What each strategy sets when the user did not: only unfreezing and decay settings. */
     static final Map<String, Map<String, String>> PRESETS = Map.of(
@@ -125,8 +128,8 @@ final class Keys {
     /** The keys of {@code adapt} task files: the shared ones it uses, then its own. */
     static final List<Key> ADAPT = java.util.stream.Stream.of("name", "model", "data-dir", "text", "text-column",
             "validation-split", "max-length", "line-by-line", "mlm-probability", "whole-word-mask", "batch-size",
-            "eval-batch-size", "epochs", "learning-rate", "head-learning-rate", "warmup-ratio", "schedule",
-            "weight-decay", "max-grad-norm", "gradient-accumulation", "seed", "eval-every", "out")
+            "eval-batch-size", "head-epochs", "epochs", "learning-rate", "head-learning-rate", "warmup-ratio",
+            "schedule", "weight-decay", "max-grad-norm", "gradient-accumulation", "seed", "eval-every", "out")
             .map(n -> n.equals("learning-rate") ? BY_NAME.get(n).withDefault(ADAPT_LEARNING_RATE) : BY_NAME.get(n))
             .toList();
 

@@ -251,6 +251,11 @@ public final class TaskSpec {
     }
 
     /** The head's learning rate, or null to use {@link #learningRate()}. */
+    /** Epochs of adapt that train only the masked-LM head before {@link #epochs()} of adapting everything. */
+    public double headEpochs() {
+        return (Double) values.get("head-epochs");
+    }
+
     public Double headLearningRate() {
         return (Double) values.get("head-learning-rate");
     }

@@ -172,6 +172,52 @@ class AdaptTest {
         assertTrue(maxDiff(out, loaded, dense) < 1e-6, "the loaded head moved by " + maxDiff(out, loaded, dense));
     }
 
+    @Test
+    void headEpochsFitTheHeadAloneThenAdaptEverythingAndResumeAcrossTheSwitch(@TempDir Path tmp) throws IOException {
+        Path model = Tiny.checkpoint(tmp.resolve("tiny"), 3);
+        Path text = corpus(tmp, "corpus.txt", 120, 4);
+        String[] phases = {"--head-epochs", "1", "--epochs", "1"};
+        Path full = tmp.resolve("full");
+        assertEquals(0, CliTest.run(args(tmp, model, text, full, phases)).code());
+        JsonObject report = JsonParser.parseString(Files.readString(full.resolve("adapt.json"))).getAsJsonObject();
+        long headSteps = report.get("head_only_steps").getAsLong();
+        assertEquals(report.get("steps").getAsLong(), 2 * headSteps, "one epoch of each phase");
+        // killed at the end of the head-only epoch: the encoder is exactly as it was, the head has moved
+        Path part = tmp.resolve("part");
+        System.setProperty(AdaptJob.STOP_AFTER_STEP, Long.toString(headSteps));
+        try {
+            assertEquals(1, CliTest.run(args(tmp, model, text, part, phases)).code());
+        } finally {
+            System.clearProperty(AdaptJob.STOP_AFTER_STEP);
+        }
+        Map<String, TensorData> original = Checkpoint.readWeights(model);
+        Map<String, TensorData> afterHead = SafeTensors.read(part.resolve("last/model.safetensors"));
+        for (String k : List.of("embeddings.word_embeddings.weight", "encoder.layer.1.output.dense.weight")) {
+            assertArrayEquals(original.get(k).toFloats(), afterHead.get("bert." + k).toFloats(), 0f, k);
+        }
+        // then everything adapts, and the resumed run ends where the uninterrupted one did
+        assertEquals(0, CliTest.run("adapt", "--resume", part.toString()).code());
+        Map<String, TensorData> end = SafeTensors.read(part.resolve("model.safetensors"));
+        String layer = "encoder.layer.1.output.dense.weight";
+        assertFalse(java.util.Arrays.equals(original.get(layer).toFloats(), end.get("bert." + layer).toFloats()),
+                "the encoder adapts after the head-only epoch");
+        for (String k : List.of("cls.predictions.transform.dense.weight", "bert." + layer)) {
+            assertArrayEquals(SafeTensors.read(full.resolve("model.safetensors")).get(k).toFloats(),
+                    end.get(k).toFloats(), 1e-6f, k);
+        }
+        // the head alone already lowered the held-out loss by the switch
+        List<Double> heldOut = new ArrayList<>();
+        for (String line : Files.readAllLines(part.resolve("metrics.jsonl"))) {
+            JsonObject o = JsonParser.parseString(line).getAsJsonObject();
+            if (o.has("heldout") && o.get("step").getAsLong() <= headSteps) {
+                heldOut.add(o.getAsJsonObject("heldout").get("loss").getAsDouble());
+            }
+        }
+        assertEquals(2, heldOut.size(), heldOut.toString());
+        // (a head that did not move would leave it exactly as it was: the encoder is frozen)
+        assertTrue(heldOut.get(1) < heldOut.get(0), "held-out loss over the head-only epoch: " + heldOut);
+    }
+
     private static double maxDiff(Path a, Path b, String key) throws IOException {
         float[] x = SafeTensors.read(a.resolve("model.safetensors")).get(key).toFloats();
         float[] y = SafeTensors.read(b.resolve("model.safetensors")).get(key).toFloats();
