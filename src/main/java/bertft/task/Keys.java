@@ -119,18 +119,18 @@ final class Keys {
     static final List<Key> TRAIN = ALL.stream().filter(k -> !ADAPT_ONLY.contains(k.name())).toList();
 
     /**
-     * {@code adapt}'s encoder rate. Continued pretraining of the bundled MiniLM at 1e-4 (train's default) for 8 epochs
-     * cost 3.6 points of target accuracy on dvd -> electronics; 2e-5 for 3 epochs gained 0.9 (README, Domain
-     * adaptation).
+     * {@code adapt}'s encoder rate and epochs. Continued pretraining of the bundled MiniLM at 1e-4 (train's default)
+     * for 8 epochs cost 3.6 points of target accuracy on dvd -> electronics; at 2e-5, 6 epochs gained 0.9 points, 3
+     * gained 1.5 and 2 gained 2.4 (three seeds; README, Domain adaptation).
      */
-    static final String ADAPT_LEARNING_RATE = "2e-5";
+    static final Map<String, String> ADAPT_DEFAULTS = Map.of("learning-rate", "2e-5", "epochs", "2");
 
     /** The keys of {@code adapt} task files: the shared ones it uses, then its own. */
     static final List<Key> ADAPT = java.util.stream.Stream.of("name", "model", "data-dir", "text", "text-column",
             "validation-split", "max-length", "line-by-line", "mlm-probability", "whole-word-mask", "batch-size",
             "eval-batch-size", "head-epochs", "epochs", "learning-rate", "head-learning-rate", "warmup-ratio",
             "schedule", "weight-decay", "max-grad-norm", "gradient-accumulation", "seed", "eval-every", "out")
-            .map(n -> n.equals("learning-rate") ? BY_NAME.get(n).withDefault(ADAPT_LEARNING_RATE) : BY_NAME.get(n))
+            .map(n -> ADAPT_DEFAULTS.containsKey(n) ? BY_NAME.get(n).withDefault(ADAPT_DEFAULTS.get(n)) : BY_NAME.get(n))
             .toList();
 
     private Keys() {}

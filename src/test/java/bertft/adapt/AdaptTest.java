@@ -231,11 +231,14 @@ class AdaptTest {
     @Test
     void adaptsAtItsOwnDefaultLearningRate(@TempDir Path tmp) throws IOException {
         Path text = corpus(tmp, "corpus.txt", 10, 1);
-        assertEquals(2e-5, TaskFiles.loadAdapt(null, Map.of("text", text.toString())).learningRate(),
-                "adapt's measured default, not train's");
+        bertft.task.TaskSpec adapt = TaskFiles.loadAdapt(null, Map.of("text", text.toString()));
+        assertEquals(2e-5, adapt.learningRate(), "adapt's measured default, not train's");
+        assertEquals(2, adapt.epochs(), "adapt's measured default, not train's");
         Path train = Files.writeString(tmp.resolve("t.csv"), "text,label\na,x\nb,y\n");
-        assertEquals(1e-4, TaskFiles.load(null, Map.of("task", "classification", "train", train.toString()))
-                .learningRate());
+        bertft.task.TaskSpec trained = TaskFiles.load(null, Map.of("task", "classification", "train",
+                train.toString()));
+        assertEquals(1e-4, trained.learningRate());
+        assertEquals(3, trained.epochs());
     }
 
     private static double afterLoss(Path run) throws IOException {
