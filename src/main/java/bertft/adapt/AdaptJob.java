@@ -135,7 +135,10 @@ public final class AdaptJob {
         private final AdamW adam = new AdamW();
         private final Set<String> headKeys;
         private final double headRate;
-        private long headSteps;
+        private final int[] lengths;
+        private final long perEpoch;
+        /** Optimizer steps that train the head alone (head-epochs), before those that adapt everything. */
+        private final long headSteps;
 
         Loop(MaskedLm model, BertTokenizer tok, Corpus.Split data, Masking masking, List<Masking.Masked> heldOut,
                 Path out, long pad, boolean headGiven) {
@@ -149,15 +152,15 @@ public final class AdaptJob {
             this.headKeys = Set.copyOf(model.headKeys());
             this.headRate = spec.headLearningRate() != null ? spec.headLearningRate()
                     : headGiven ? spec.learningRate() : FRESH_HEAD_LEARNING_RATE;
+            this.lengths = data.train().stream().mapToInt(Corpus.Sequence::length).toArray();
+            long batches = (lengths.length + spec.batchSize() - 1) / spec.batchSize();
+            this.perEpoch = (batches + spec.gradientAccumulation() - 1) / spec.gradientAccumulation();
+            this.headSteps = Math.round(perEpoch * spec.headEpochs());
         }
 
         Result fit(boolean resume, Path modelDir) throws IOException {
-            int[] lengths = data.train().stream().mapToInt(Corpus.Sequence::length).toArray();
-            long batches = (lengths.length + spec.batchSize() - 1) / spec.batchSize();
-            long perEpoch = (batches + spec.gradientAccumulation() - 1) / spec.gradientAccumulation();
             // head-epochs train the head alone (the encoder frozen), then epochs adapt everything; each phase has
             // its own warm-up and decay
-            headSteps = Math.round(perEpoch * spec.headEpochs());
             long adaptSteps = Math.max(1, (long) Math.ceil(perEpoch * spec.epochs()));
             long total = headSteps + adaptSteps;
             Interval every = spec.evalEvery();

@@ -250,12 +250,12 @@ public final class TaskSpec {
         return (Double) values.get("learning-rate");
     }
 
-    /** The head's learning rate, or null to use {@link #learningRate()}. */
     /** Epochs of adapt that train only the masked-LM head before {@link #epochs()} of adapting everything. */
     public double headEpochs() {
         return (Double) values.get("head-epochs");
     }
 
+    /** The head's learning rate, or null to use {@link #learningRate()}. */
     public Double headLearningRate() {
         return (Double) values.get("head-learning-rate");
     }

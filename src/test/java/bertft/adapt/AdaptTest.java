@@ -14,12 +14,14 @@ import bertft.model.BertConfig;
 import bertft.model.MaskedLm;
 import bertft.run.TrainJobTest;
 import bertft.task.TaskFiles;
+import bertft.task.TaskSpec;
 import com.google.gson.JsonObject;
 import com.google.gson.JsonParser;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
+import java.util.Arrays;
 import java.util.List;
 import java.util.Map;
 import java.util.Random;
@@ -199,7 +201,7 @@ class AdaptTest {
         assertEquals(0, CliTest.run("adapt", "--resume", part.toString()).code());
         Map<String, TensorData> end = SafeTensors.read(part.resolve("model.safetensors"));
         String layer = "encoder.layer.1.output.dense.weight";
-        assertFalse(java.util.Arrays.equals(original.get(layer).toFloats(), end.get("bert." + layer).toFloats()),
+        assertFalse(Arrays.equals(original.get(layer).toFloats(), end.get("bert." + layer).toFloats()),
                 "the encoder adapts after the head-only epoch");
         for (String k : List.of("cls.predictions.transform.dense.weight", "bert." + layer)) {
             assertArrayEquals(SafeTensors.read(full.resolve("model.safetensors")).get(k).toFloats(),
@@ -229,13 +231,13 @@ class AdaptTest {
     }
 
     @Test
-    void adaptsAtItsOwnDefaultLearningRate(@TempDir Path tmp) throws IOException {
+    void adaptsAtItsOwnDefaultLearningRateAndEpochs(@TempDir Path tmp) throws IOException {
         Path text = corpus(tmp, "corpus.txt", 10, 1);
-        bertft.task.TaskSpec adapt = TaskFiles.loadAdapt(null, Map.of("text", text.toString()));
+        TaskSpec adapt = TaskFiles.loadAdapt(null, Map.of("text", text.toString()));
         assertEquals(2e-5, adapt.learningRate(), "adapt's measured default, not train's");
         assertEquals(2, adapt.epochs(), "adapt's measured default, not train's");
         Path train = Files.writeString(tmp.resolve("t.csv"), "text,label\na,x\nb,y\n");
-        bertft.task.TaskSpec trained = TaskFiles.load(null, Map.of("task", "classification", "train",
+        TaskSpec trained = TaskFiles.load(null, Map.of("task", "classification", "train",
                 train.toString()));
         assertEquals(1e-4, trained.learningRate());
         assertEquals(3, trained.epochs());
