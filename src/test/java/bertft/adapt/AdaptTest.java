@@ -231,16 +231,18 @@ class AdaptTest {
     }
 
     @Test
-    void adaptsAtItsOwnDefaultLearningRateAndEpochs(@TempDir Path tmp) throws IOException {
+    void adaptsAtItsOwnDefaultLearningRateEpochsAndWarmup(@TempDir Path tmp) throws IOException {
         Path text = corpus(tmp, "corpus.txt", 10, 1);
         TaskSpec adapt = TaskFiles.loadAdapt(null, Map.of("text", text.toString()));
         assertEquals(2e-5, adapt.learningRate(), "adapt's measured default, not train's");
         assertEquals(2, adapt.epochs(), "adapt's measured default, not train's");
+        assertEquals(0.06, adapt.warmupRatio(), "adapt's measured default, not train's");
         Path train = Files.writeString(tmp.resolve("t.csv"), "text,label\na,x\nb,y\n");
         TaskSpec trained = TaskFiles.load(null, Map.of("task", "classification", "train",
                 train.toString()));
         assertEquals(1e-4, trained.learningRate());
         assertEquals(3, trained.epochs());
+        assertEquals(0.1, trained.warmupRatio());
     }
 
     private static double afterLoss(Path run) throws IOException {
