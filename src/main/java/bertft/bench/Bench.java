@@ -26,6 +26,12 @@ public final class Bench {
     private final Encoder bert;
     private final PrintWriter out;
     private final int repeats;
+    /** Nanoseconds spent in each of {@link #PHASES} over the steps of the last training measurement, warm-ups too. */
+    private final long[] split = new long[PHASES.size()];
+    private int splitSteps;
+
+    /** The parts of a training step, in order. */
+    static final java.util.List<String> PHASES = java.util.List.of("forward", "backward", "global norm", "AdamW", "zero");
 
     public Bench(Encoder bert, PrintWriter out, int repeats) {
         this.bert = bert;
@@ -70,11 +76,40 @@ public final class Bench {
     }
 
     /** 3) clip by global norm, 4) AdamW (no decay on biases and LayerNorm), 5) zero: the trainer's update. */
-    private static void update(Map<String, NDArray> params, AdamW adam, NDManager step) {
+    private void update(Map<String, NDArray> params, AdamW adam, NDManager step) {
+        long t = System.nanoTime();
         Map<String, NDArray> grads = Gradients.of(params, step);
         double norm = Gradients.globalNorm(grads.values());
+        t = lap(2, t);
         adam.step(params, grads, name -> 1e-5, 0.01, Gradients.clipScale(norm, 1.0));
+        t = lap(3, t);
         Gradients.zero(params.values());
+        lap(4, t);
+        splitSteps++;
+    }
+
+    /** Adds the time since {@code since} to phase {@code phase}; returns now. libtorch's CPU ops run eagerly. */
+    private long lap(int phase, long since) {
+        long now = System.nanoTime();
+        split[phase] += now - since;
+        return now;
+    }
+
+    private void startSplit() {
+        Arrays.fill(split, 0);
+        splitSteps = 0;
+    }
+
+    /** Prints the last training measurement's mean milliseconds a step in each phase and their shares. */
+    private void printSplit(String steps) {
+        long total = Arrays.stream(split).sum();
+        StringBuilder line = new StringBuilder("  a step (mean of " + splitSteps + steps + "):");
+        for (int i = 0; i < split.length; i++) {
+            line.append(String.format("%s %s %.1f ms (%.0f%%)", i == 0 ? "" : ",", PHASES.get(i),
+                    split[i] / 1e6 / splitSteps, 100.0 * split[i] / total));
+        }
+        out.println(line);
+        out.flush();
     }
 
     /** Median seconds of one full training step at batch x length, over random ids with a full mask. */
@@ -95,6 +130,7 @@ public final class Bench {
         params.forEach((k, p) -> p.setRequiresGradient(!k.startsWith("pooler.") && policy.depth(prefix + k) <= depth));
         boolean encoderTrains = depth >= 1;
         AdamW adam = new AdamW();
+        startSplit();
         int labels = 2;
         try (NDManager head = NDManager.newBaseManager()) {
             NDArray w = head.randomNormal(0, 0.02f, new Shape(labels, bert.config().hiddenSize()), DataType.FLOAT32);
@@ -110,14 +146,17 @@ public final class Bench {
                     NDArray mask = step.ones(new Shape(batch, length), DataType.INT64);
                     NDArray y = step.randomInteger(0, labels, new Shape(batch), DataType.INT64);
                     // 1) forward and loss
+                    long t = System.nanoTime();
                     try (GradientCollector gc = Engine.getInstance().newGradientCollector()) {
                         NDArray hidden = bert.forward(ids, null, mask, encoderTrains);
                         NDArray pooled = Bert.meanPool(hidden, mask);
                         NDArray logits = pooled.getNDArrayInternal().linear(pooled, w, b).singletonOrThrow();
                         NDArray loss = Scalar.div(logits.logSoftmax(-1).mul(y.oneHot(labels)).sum().neg(), batch);
+                        t = lap(0, t);
                         // 2) backward
                         gc.backward(loss);
                     }
+                    lap(1, t);
                     update(all, adam, step);
                 }
             });
@@ -222,16 +261,21 @@ public final class Bench {
         params.values().forEach(p -> p.setRequiresGradient(true));
         AdamW adam = new AdamW();
         long real = 0;
+        startSplit();
         long start = System.nanoTime();
         try {
             for (int[] idx : bucketed) {
                 try (NDManager step = NDManager.newBaseManager()) {
                     bertft.text.Batch b = f.batch(idx, step);
                     real += b.realTokens();
+                    long t = System.nanoTime();
                     try (GradientCollector gc = Engine.getInstance().newGradientCollector()) {
                         NDArray hidden = bert.forward(b.inputIds(), b.tokenTypeIds(), b.attentionMask(), true);
-                        gc.backward(Bert.meanPool(hidden, b.attentionMask()).square().mean());
+                        NDArray loss = Bert.meanPool(hidden, b.attentionMask()).square().mean();
+                        t = lap(0, t);
+                        gc.backward(loss);
                     }
+                    lap(1, t);
                     update(params, adam, step);
                 }
             }
@@ -243,7 +287,7 @@ public final class Bench {
                 + "(length-bucketed) vs %.1f%% (random batches)%n", name, f.size(), bucketed.size(), batchSize, sec,
                 real / sec, 100 * bertft.train.Batcher.paddingWaste(lengths, bucketed),
                 100 * bertft.train.Batcher.paddingWaste(lengths, random));
-        out.flush();
+        printSplit("");
     }
 
     /** (B, T) random token ids above BERT's reserved and special tokens, where the vocabulary has them. */
@@ -320,7 +364,7 @@ public final class Bench {
                     out.printf("train step %3d x %3d %s: %7.0f tokens/s  (%.3f s/step)%n", s[0], s[1], strategy, tokens,
                             sec);
                 }
-                out.flush();
+                printSplit(", warm-ups included");
             }
         }
         double sec = inference(64, 64);

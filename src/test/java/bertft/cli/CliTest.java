@@ -7,6 +7,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 import bertft.Tiny;
 import com.google.gson.JsonObject;
 import com.google.gson.JsonParser;
+import java.io.IOException;
 import java.io.PrintWriter;
 import java.io.StringWriter;
 import java.nio.file.Files;
@@ -101,5 +102,32 @@ public class CliTest {
         for (String line : List.of("train step   2 x   8 frozen: ", "train step   2 x   8 top-1: ", "train step   2 x   8: ")) {
             assertTrue(r.out().contains(line), line + " in " + r.out());
         }
+        assertEquals(3, splitShares(r.out()).size(), "a step's split under each strategy's line: " + r.out());
+    }
+
+    @Test
+    void benchTimesAnEpochOverRealTextAndSplitsItsSteps(@TempDir Path tmp) throws IOException {
+        Path model = Tiny.checkpoint(tmp.resolve("tiny"), 1);
+        StringBuilder csv = new StringBuilder("text,label\n");
+        for (int i = 0; i < 10; i++) {
+            csv.append("the movie was " + "very ".repeat(i) + "good,1\n");
+        }
+        Path data = Files.writeString(tmp.resolve("d.csv"), csv);
+        Run r = run("bench", "--model", model.toString(), "--data", data.toString(), "--batch-size", "4");
+        assertEquals(0, r.code(), r.err());
+        assertTrue(r.out().contains("10 examples, 3 batches of 4"), r.out());
+        List<List<Integer>> shares = splitShares(r.out());
+        assertEquals(1, shares.size(), r.out());
+        assertTrue(r.out().contains("a step (mean of 3): forward "), r.out());
+        int sum = shares.get(0).stream().mapToInt(Integer::intValue).sum();
+        assertTrue(Math.abs(sum - 100) <= 3, "five rounded shares of the whole step: " + shares);
+    }
+
+    /** The percentages of each "a step (mean of N): forward X ms (P%), ..." line. */
+    private static List<List<Integer>> splitShares(String out) {
+        return out.lines().filter(l -> l.startsWith("  a step (mean of "))
+                .map(l -> java.util.regex.Pattern.compile("\\((\\d+)%\\)").matcher(l).results()
+                        .map(m -> Integer.parseInt(m.group(1))).toList())
+                .toList();
     }
 }
