@@ -1,13 +1,16 @@
 package bertft.train;
 
 import ai.djl.ndarray.NDArray;
-import ai.djl.ndarray.NDManager;
-import ai.djl.ndarray.index.NDIndex;
+import ai.djl.ndarray.types.DataType;
 import ai.djl.pytorch.engine.PtNDArray;
-import ai.djl.pytorch.jni.JniUtils;
+import bertft.model.Torch;
+import java.nio.FloatBuffer;
 import java.util.HashMap;
 import java.util.Map;
+import java.util.concurrent.ForkJoinPool;
+import java.util.function.IntConsumer;
 import java.util.function.ToDoubleFunction;
+import java.util.stream.IntStream;
 
 /**
  * AdamW as {@code torch.optim.AdamW} computes it, with what DJL's optimizer lacks: a weight decay and a learning
@@ -75,10 +78,12 @@ public final class AdamW {
      * As {@link #update(String, NDArray, NDArray, double, double)} for the gradient times {@code gradScale} (a
      * global-norm clip factor), which is applied on the way and leaves {@code grad} as it is.
      *
-     * <p>One native call per parameter: DJL's internal {@code JniUtils.adamUpdate} runs the whole update in libtorch
-     * (the public optimizer has one step count and one decay for all parameters). It computes {@code p -= lr wd p;
-     * m = b1 m + (1 - b1) g; v = b2 v + (1 - b2) g^2; p -= c m / (sqrt(v) + e)}, which is torch's {@code p -= lr / bc1
-     * m / (sqrt(v) / sqrt(bc2) + eps)} for {@code c = lr sqrt(bc2) / bc1} and {@code e = eps sqrt(bc2)}.
+     * <p>One pass over memory: the loop reads p, g, m, v and writes p, m, v through direct buffers over the tensors'
+     * own storage (libtorch's update is a dozen elementwise passes, each reading and writing whole tensors). It
+     * computes {@code p = p (1 - lr wd); m = b1 m + (1 - b1) g; v = b2 v + (1 - b2) g^2; p -= c m / (sqrt(v) + e)},
+     * which is torch's {@code p -= lr / bc1 m / (sqrt(v) / sqrt(bc2) + eps)} for {@code c = lr sqrt(bc2) / bc1} and
+     * {@code e = eps sqrt(bc2)}. Tensors over {@link #CHUNK} elements (the word embeddings) are split across
+     * {@link Torch#threads()} threads.
      */
     public void update(String name, NDArray param, NDArray grad, double lr, double weightDecay, double gradScale) {
         State s = states.computeIfAbsent(name, k -> new State(
@@ -86,36 +91,61 @@ public final class AdamW {
         s.step++;
         double bc1 = 1 - Math.pow(beta1, s.step);
         double sqrtBc2 = Math.sqrt(1 - Math.pow(beta2, s.step));
-        long n = param.size();
-        if (n <= CHUNK) {
-            fused(param, grad, s.m, s.v, lr, lr * sqrtBc2 / bc1, weightDecay, gradScale, eps * sqrtBc2);
-            return;
-        }
-        // A large tensor (the word embeddings: 47 MB) in cache-sized pieces: the update's dozen passes then run in
-        // cache rather than memory, and its temporaries are small enough for malloc to reuse instead of mapping
-        // fresh zeroed pages for each. Flat views of contiguous tensors: updates land in the parameter itself.
-        try (NDManager views = NDManager.newBaseManager()) {
-            NDArray[] flat = {param, grad, s.m, s.v};
-            for (int i = 0; i < flat.length; i++) {
-                flat[i].tempAttach(views);
-                flat[i] = flat[i].reshape(-1); // (n) view
+        FloatBuffer p = floats(param);
+        FloatBuffer g = floats(grad);
+        FloatBuffer m = floats(s.m);
+        FloatBuffer v = floats(s.v);
+        float decay = (float) (1 - lr * weightDecay);
+        float scale = (float) gradScale;
+        float c = (float) (lr * sqrtBc2 / bc1);
+        float e = (float) (eps * sqrtBc2);
+        float b1 = (float) beta1;
+        float b2 = (float) beta2;
+        int n = p.capacity();
+        IntConsumer piece = k -> {
+            for (int i = k * CHUNK, end = Math.min(n, i + CHUNK); i < end; i++) {
+                float gi = g.get(i) * scale;
+                float mi = b1 * m.get(i) + (1 - b1) * gi;
+                float vi = b2 * v.get(i) + (1 - b2) * gi * gi;
+                m.put(i, mi);
+                v.put(i, vi);
+                p.put(i, p.get(i) * decay - c * mi / ((float) Math.sqrt(vi) + e));
             }
-            for (long from = 0; from < n; from += CHUNK) {
-                NDIndex piece = new NDIndex().addSliceDim(from, Math.min(n, from + CHUNK));
-                fused(flat[0].get(piece), flat[1].get(piece), flat[2].get(piece), flat[3].get(piece), lr,
-                        lr * sqrtBc2 / bc1, weightDecay, gradScale, eps * sqrtBc2);
-            }
+        };
+        IntStream pieces = IntStream.range(0, (n + CHUNK - 1) / CHUNK);
+        if (n <= CHUNK || Torch.threads() == 1) {
+            pieces.forEach(piece);
+        } else {
+            pool().submit(() -> pieces.parallel().forEach(piece)).join();
         }
     }
 
-    /** Elements updated per native call: 64 Ki floats, 256 KiB a tensor, so the update's tensors stay in cache. */
-    static final long CHUNK = 1 << 16;
+    private static ForkJoinPool pool;
 
-    // clip -1: DJL's element clamp off
-    private void fused(NDArray param, NDArray grad, NDArray m, NDArray v, double lr, double stepSize, double wd,
-            double gradScale, double eps) {
-        JniUtils.adamUpdate((PtNDArray) param, (PtNDArray) grad, (PtNDArray) m, (PtNDArray) v, (float) lr,
-                (float) stepSize, (float) wd, (float) gradScale, -1f, (float) beta1, (float) beta2, (float) eps, true);
+    /** {@link Torch#threads()} threads (not the common pool's one per core) for the update's pieces. */
+    private static synchronized ForkJoinPool pool() {
+        if (pool == null || pool.getParallelism() != Torch.threads()) {
+            pool = new ForkJoinPool(Torch.threads());
+        }
+        return pool;
+    }
+
+    /** Elements a thread updates at a time: 64 Ki floats. */
+    static final int CHUNK = 1 << 16;
+
+    /**
+     * The tensor's own float32 storage. Parameters, their gradients and the moments are contiguous, so DJL hands out
+     * the storage itself (for a non-contiguous tensor it would hand out a copy, and the update would be lost).
+     */
+    private static FloatBuffer floats(NDArray a) {
+        if (a.getDataType() != DataType.FLOAT32) {
+            throw new IllegalStateException("AdamW updates float32 tensors, not " + a.getDataType());
+        }
+        FloatBuffer f = ((PtNDArray) a).toByteBuffer(true).asFloatBuffer();
+        if (f.capacity() != a.size()) {
+            throw new IllegalStateException("storage of " + f.capacity() + " floats for " + a.getShape());
+        }
+        return f;
     }
 
     /**
