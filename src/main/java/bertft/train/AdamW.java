@@ -118,6 +118,13 @@ public final class AdamW {
         } else {
             pool().submit(() -> pieces.parallel().forEach(piece)).join();
         }
+        if (s.step == 1) {
+            try (NDArray flat = param.reshape(-1)) {
+                if (Float.compare(flat.getFloat(0), p.get(0)) != 0) {
+                    throw new IllegalStateException(name + " is not contiguous: its update went to a copy");
+                }
+            }
+        }
     }
 
     private static ForkJoinPool pool;
@@ -135,7 +142,8 @@ public final class AdamW {
 
     /**
      * The tensor's own float32 storage. Parameters, their gradients and the moments are contiguous, so DJL hands out
-     * the storage itself (for a non-contiguous tensor it would hand out a copy, and the update would be lost).
+     * the storage itself (for a non-contiguous tensor it would hand out a copy, and the update would be lost: a
+     * parameter's first update checks that it landed).
      */
     private static FloatBuffer floats(NDArray a) {
         if (a.getDataType() != DataType.FLOAT32) {

@@ -47,8 +47,22 @@ class AdamWTest {
     }
 
     @Test
+    void aNonContiguousParameterIsRefusedRatherThanUpdatedInACopy() {
+        try (NDManager m = NDManager.newBaseManager()) {
+            NDArray p = m.create(new float[] {1, 2, 3, 4, 5, 6}, new ai.djl.ndarray.types.Shape(2, 3)).transpose();
+            NDArray g = m.ones(p.getShape());
+            IllegalStateException e = org.junit.jupiter.api.Assertions.assertThrows(IllegalStateException.class,
+                    () -> new AdamW().update("w", p, g, 0.01, 0));
+            assertEquals("w is not contiguous: its update went to a copy", e.getMessage());
+            NDArray q = m.create(new float[] {1, 2, 3, 4, 5, 6}, new ai.djl.ndarray.types.Shape(3, 2));
+            new AdamW().update("q", q, g, 0.01, 0);
+            assertEquals(1 - 0.01, q.getFloat(0, 0), 1e-6, "a contiguous one is updated in place");
+        }
+    }
+
+    @Test
     void aTensorUpdatedInPiecesMatchesTorchAdamWEverywhere() {
-        // larger than one native call's piece, with a ragged last piece: every element, first to last, is updated
+        // larger than one thread's piece, with a ragged last piece: every element, first to last, is updated
         int n = (int) (2 * AdamW.CHUNK + 6);
         java.util.Random rng = new java.util.Random(3);
         float[][] grads = new float[3][n];
