@@ -53,11 +53,17 @@ final class Ops {
         }
     }
 
+    /**
+     * Inverted dropout as torch's: {@code x * mask}, the mask 0 with probability {@code rate}, else 1 / (1 - rate).
+     * The mask is drawn in Java ({@link DropoutMask}); autograd keeps it for backward as it keeps torch's own.
+     */
     static NDArray dropout(NDArray x, double rate, boolean training) {
         if (!training || rate == 0) {
             return x;
         }
-        return ex(x).dropout(x, (float) rate, true).singletonOrThrow();
+        try (NDArray mask = DropoutMask.draw(x.getManager(), x.getShape(), rate)) {
+            return x.mul(mask);
+        }
     }
 
     /**

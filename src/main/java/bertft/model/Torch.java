@@ -75,6 +75,29 @@ public final class Torch {
         }
     }
 
+    private static java.util.concurrent.ForkJoinPool pool;
+
+    /**
+     * Runs {@code piece} for 0 .. {@code pieces - 1} on {@link #threads()} threads (a pool of its own, not the common
+     * pool's one per core), or in this thread when there is one thread or one piece: Java loops over tensor storage
+     * (AdamW's update, dropout masks) split the way libtorch's own ops are.
+     */
+    public static void forEachPiece(int pieces, java.util.function.IntConsumer piece) {
+        java.util.stream.IntStream all = java.util.stream.IntStream.range(0, pieces);
+        if (pieces <= 1 || threads() == 1) {
+            all.forEach(piece);
+        } else {
+            pool().submit(() -> all.parallel().forEach(piece)).join();
+        }
+    }
+
+    private static synchronized java.util.concurrent.ForkJoinPool pool() {
+        if (pool == null || pool.getParallelism() != threads()) {
+            pool = new java.util.concurrent.ForkJoinPool(threads());
+        }
+        return pool;
+    }
+
     /** Seeds the engine's RNG (dropout, shuffling done on the engine). */
     public static void seed(long seed) {
         init();

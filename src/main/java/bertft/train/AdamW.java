@@ -7,10 +7,8 @@ import bertft.model.Torch;
 import java.nio.FloatBuffer;
 import java.util.HashMap;
 import java.util.Map;
-import java.util.concurrent.ForkJoinPool;
 import java.util.function.IntConsumer;
 import java.util.function.ToDoubleFunction;
-import java.util.stream.IntStream;
 
 /**
  * AdamW as {@code torch.optim.AdamW} computes it, with what DJL's optimizer lacks: a weight decay and a learning
@@ -112,11 +110,10 @@ public final class AdamW {
                 p.put(i, p.get(i) * decay - c * mi / ((float) Math.sqrt(vi) + e));
             }
         };
-        IntStream pieces = IntStream.range(0, (n + CHUNK - 1) / CHUNK);
-        if (n <= CHUNK || Torch.threads() == 1) {
-            pieces.forEach(piece);
+        if (n <= CHUNK) {
+            piece.accept(0);
         } else {
-            pool().submit(() -> pieces.parallel().forEach(piece)).join();
+            Torch.forEachPiece((n + CHUNK - 1) / CHUNK, piece);
         }
         if (s.step == 1) {
             try (NDArray flat = param.reshape(-1)) {
@@ -125,16 +122,6 @@ public final class AdamW {
                 }
             }
         }
-    }
-
-    private static ForkJoinPool pool;
-
-    /** {@link Torch#threads()} threads (not the common pool's one per core) for the update's pieces. */
-    private static synchronized ForkJoinPool pool() {
-        if (pool == null || pool.getParallelism() != Torch.threads()) {
-            pool = new ForkJoinPool(Torch.threads());
-        }
-        return pool;
     }
 
     /** Elements a thread updates at a time: 64 Ki floats. */
