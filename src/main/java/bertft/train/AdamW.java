@@ -110,11 +110,7 @@ public final class AdamW {
                 p.put(i, p.get(i) * decay - c * mi / ((float) Math.sqrt(vi) + e));
             }
         };
-        if (n <= CHUNK) {
-            piece.accept(0);
-        } else {
-            Torch.forEachPiece((n + CHUNK - 1) / CHUNK, piece);
-        }
+        Torch.forEachPiece((n + CHUNK - 1) / CHUNK, piece);
         if (s.step == 1) {
             try (NDArray flat = param.reshape(-1)) {
                 if (Float.compare(flat.getFloat(0), p.get(0)) != 0) {
