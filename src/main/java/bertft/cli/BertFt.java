@@ -30,7 +30,7 @@ public final class BertFt {
             description = "Use HuggingFace Hub models from the cache only, never the network (as HF_HUB_OFFLINE=1).")
     boolean offline;
 
-    @Option(names = "--threads", scope = CommandLine.ScopeType.INHERIT, paramLabel = "N", converter = Ints.Positive.class,
+    @Option(names = "--threads", scope = CommandLine.ScopeType.INHERIT, paramLabel = "N", converter = Ints.Threads.class,
             description = "Threads for libtorch's matrix and elementwise work (default: $BERT_FT_THREADS, else every "
                     + "core). Waiting threads sleep rather than spin, so a busy machine slows bert-ft in proportion; "
                     + "use 1 when several bert-ft processes share few cores.")

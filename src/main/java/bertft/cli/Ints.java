@@ -17,6 +17,18 @@ final class Ints {
         }
     }
 
+    /** 1 to {@link bertft.model.Torch#MAX_THREADS}: more threads than that only exhaust the process limit. */
+    static final class Threads implements ITypeConverter<Integer> {
+        @Override
+        public Integer convert(String text) {
+            int v = parse(text, 1);
+            if (v > bertft.model.Torch.MAX_THREADS) {
+                throw new TypeConversionException("must be at most " + bertft.model.Torch.MAX_THREADS);
+            }
+            return v;
+        }
+    }
+
     /** At least 2: token lengths, which hold [CLS] and [SEP]. */
     static final class Length extends AtLeast {
         Length() {

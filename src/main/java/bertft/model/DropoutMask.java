@@ -4,7 +4,6 @@ import ai.djl.ndarray.NDArray;
 import ai.djl.ndarray.NDManager;
 import ai.djl.ndarray.types.DataType;
 import ai.djl.ndarray.types.Shape;
-import ai.djl.pytorch.engine.PtNDArray;
 import java.nio.FloatBuffer;
 import java.util.SplittableRandom;
 
@@ -35,7 +34,7 @@ final class DropoutMask {
             seed = s.toLongArray()[0];
         }
         NDArray mask = manager.create(shape, DataType.FLOAT32); // uninitialised: every element is written below
-        FloatBuffer f = ((PtNDArray) mask).toByteBuffer(true).asFloatBuffer();
+        FloatBuffer f = Torch.floats(mask);
         int n = f.capacity();
         int pieces = (n + PIECE - 1) / PIECE;
         long[] seeds = new SplittableRandom(seed).longs(pieces).toArray();

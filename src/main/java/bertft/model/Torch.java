@@ -11,6 +11,12 @@ public final class Torch {
     /** The system property {@code --threads} sets; wins over {@code $BERT_FT_THREADS}. */
     public static final String THREADS_PROPERTY = "bertft.threads";
 
+    /**
+     * The most threads {@link #threads()} allows: libtorch starts that many OpenMP threads, and tens of thousands
+     * exhaust the process limit (a fork bomb, not a slow run).
+     */
+    public static final int MAX_THREADS = 256;
+
     private static volatile boolean started;
 
     private Torch() {}
@@ -42,14 +48,14 @@ public final class Torch {
         }
         try {
             int n = Integer.parseInt(threads.trim());
-            if (n >= 1) {
+            if (n >= 1 && n <= MAX_THREADS) {
                 return n;
             }
         } catch (NumberFormatException e) {
             // reported below
         }
         throw new bertft.UserError("threads " + threads + " (--threads or $BERT_FT_THREADS) is not a thread count: use a "
-                + "whole number >= 1");
+                + "whole number >= 1 and <= " + MAX_THREADS);
     }
 
     /**
@@ -96,6 +102,22 @@ public final class Torch {
             pool = new java.util.concurrent.ForkJoinPool(threads());
         }
         return pool;
+    }
+
+    /**
+     * A contiguous float32 tensor's own storage, for Java loops to read and write in place. For a non-contiguous
+     * tensor DJL hands out a copy instead, where writes are lost: {@code train.AdamW} checks a parameter's first
+     * update landed; its other tensors, and dropout masks, are created contiguous.
+     */
+    public static java.nio.FloatBuffer floats(ai.djl.ndarray.NDArray a) {
+        if (a.getDataType() != ai.djl.ndarray.types.DataType.FLOAT32) {
+            throw new IllegalStateException("a float32 tensor expected, not " + a.getDataType());
+        }
+        java.nio.FloatBuffer f = ((ai.djl.pytorch.engine.PtNDArray) a).toByteBuffer(true).asFloatBuffer();
+        if (f.capacity() != a.size()) {
+            throw new IllegalStateException("storage of " + f.capacity() + " floats for " + a.getShape());
+        }
+        return f;
     }
 
     /** Seeds the engine's RNG (dropout, shuffling done on the engine). */

@@ -1,8 +1,6 @@
 package bertft.train;
 
 import ai.djl.ndarray.NDArray;
-import ai.djl.ndarray.types.DataType;
-import ai.djl.pytorch.engine.PtNDArray;
 import bertft.model.Torch;
 import java.nio.FloatBuffer;
 import java.util.HashMap;
@@ -89,10 +87,10 @@ public final class AdamW {
         s.step++;
         double bc1 = 1 - Math.pow(beta1, s.step);
         double sqrtBc2 = Math.sqrt(1 - Math.pow(beta2, s.step));
-        FloatBuffer p = floats(param);
-        FloatBuffer g = floats(grad);
-        FloatBuffer m = floats(s.m);
-        FloatBuffer v = floats(s.v);
+        FloatBuffer p = Torch.floats(param);
+        FloatBuffer g = Torch.floats(grad);
+        FloatBuffer m = Torch.floats(s.m);
+        FloatBuffer v = Torch.floats(s.v);
         float decay = (float) (1 - lr * weightDecay);
         float scale = (float) gradScale;
         float c = (float) (lr * sqrtBc2 / bc1);
@@ -122,22 +120,6 @@ public final class AdamW {
 
     /** Elements a thread updates at a time: 64 Ki floats. */
     static final int CHUNK = 1 << 16;
-
-    /**
-     * The tensor's own float32 storage. Parameters, their gradients and the moments are contiguous, so DJL hands out
-     * the storage itself (for a non-contiguous tensor it would hand out a copy, and the update would be lost: a
-     * parameter's first update checks that it landed).
-     */
-    private static FloatBuffer floats(NDArray a) {
-        if (a.getDataType() != DataType.FLOAT32) {
-            throw new IllegalStateException("AdamW updates float32 tensors, not " + a.getDataType());
-        }
-        FloatBuffer f = ((PtNDArray) a).toByteBuffer(true).asFloatBuffer();
-        if (f.capacity() != a.size()) {
-            throw new IllegalStateException("storage of " + f.capacity() + " floats for " + a.getShape());
-        }
-        return f;
-    }
 
     /**
      * Updates every parameter that has a gradient: {@code lr} gives each parameter's rate, and the weight decay

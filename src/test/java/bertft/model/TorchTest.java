@@ -36,5 +36,7 @@ class TorchTest {
         assertTrue(e.getMessage().contains(">= 1"), e.getMessage());
         System.setProperty(Torch.THREADS_PROPERTY, "two");
         assertThrows(UserError.class, Torch::threads);
+        System.setProperty(Torch.THREADS_PROPERTY, "40000");
+        assertTrue(assertThrows(UserError.class, Torch::threads).getMessage().contains("<= 256"));
     }
 }
