@@ -56,6 +56,12 @@ final class TuneCommand implements Callable<Integer> {
             description = "Seed of the search: the settings drawn and every trial's training (default: the task's).")
     Long seed;
 
+    @Option(names = "--refit",
+            description = "Retrain the winner on all of train, the validation-split rows included, with its settings"
+                    + " and epochs; each seed keeps its last epoch's model and is tested once (needs validation-split;"
+                    + " re-running a finished tune with --refit reuses its search).")
+    boolean refit;
+
     @Override
     public Integer call() {
         PrintStream err = new PrintStream(new java.io.FileOutputStream(java.io.FileDescriptor.err), true);
@@ -65,7 +71,7 @@ final class TuneCommand implements Callable<Integer> {
                 budget == null ? null : Budget.seconds(budget));
         Path out = common.containsKey("out") ? Path.of(common.remove("out"))
                 : Path.of("runs", bertft.task.TaskFiles.load(task, common).name() + "-tune");
-        new Tune(new Tune.Options(task, common, parsed, b, seeds, metric, seed, out), err).run();
+        new Tune(new Tune.Options(task, common, parsed, b, seeds, metric, seed, refit, out), err).run();
         return 0;
     }
 }

@@ -27,16 +27,17 @@ final class Search {
     private final String taskStrategy;
     private final double taskEpochs;
     private final Budget budget;
-    private final int retrainRuns;
+    private final double retrainRuns;
     private final boolean lowerIsBetter;
     private final PrintStream err;
     /** Why the search ended, for the report. */
     String stopped = "";
 
     /**
-     * @param retrainRuns how many times the winner will be trained after the search (the budget keeps time for it)
+     * @param retrainRuns how many of the winner's trainings follow the search (the budget keeps time for them): one
+     *     per seed, each longer by the validation rows a refit gives back
      */
-    Search(Space space, long seed, String taskStrategy, double taskEpochs, Budget budget, int retrainRuns,
+    Search(Space space, long seed, String taskStrategy, double taskEpochs, Budget budget, double retrainRuns,
             boolean lowerIsBetter, PrintStream err) {
         this.space = space;
         this.seed = seed;

@@ -43,9 +43,10 @@ public final class Tune {
      * @param common task settings of every run (command-line options), without {@code out}
      * @param metric the validation metric that ranks trials; null: the task's (early-stopping's, else the kind's)
      * @param seed the search's seed (which settings are drawn, and every trial's training seed); null: the task's
+     * @param refit retrain the winner on all of train (the validation split given back), keeping its last epoch
      */
     public record Options(Path task, Map<String, String> common, Space space, Budget budget, List<Long> seeds,
-            String metric, Long seed, Path out) {}
+            String metric, Long seed, boolean refit, Path out) {}
 
     private static final Gson GSON = new GsonBuilder().setPrettyPrinting().serializeSpecialFloatingPointValues()
             .disableHtmlEscaping().create();
@@ -74,8 +75,10 @@ public final class Tune {
         check();
         prepareOut();
         // 1) the search, trial by trial and rung by rung
-        Search search = new Search(o.space(), seed, base.strategy(), base.epochs(), o.budget(), o.seeds().size(),
-                lower, err);
+        // a refit sees the validation rows too: its epochs are longer by that share
+        double retrainRuns = o.seeds().size() / (o.refit() ? 1 - base.validationSplit() : 1);
+        Search search = new Search(o.space(), seed, base.strategy(), base.epochs(), o.budget(), retrainRuns, lower,
+                err);
         List<Trial> trials = search.run(this::train);
         Trial best = Halving.best(trials, lower);
         if (best == null) {
@@ -83,15 +86,19 @@ public final class Tune {
                     + "/*/metrics.jsonl)");
         }
         // 2) the winner over every seed, through compare (its finished runs are kept on a re-run)
-        err.printf("== tune: best trial %d %s, validation %s %.4f; retraining with seeds %s%n", best.id, best.settings,
-                metric, best.latest(), o.seeds());
-        Map<String, String> winner = new LinkedHashMap<>(o.common());
-        winner.putAll(extra);
-        winner.putAll(best.settings);
+        err.printf("== tune: best trial %d %s, validation %s %.4f; retraining%s with seeds %s%n", best.id,
+                best.settings, metric, best.latest(), o.refit() ? " on all of train" : "", o.seeds());
+        Map<String, String> winner = winnerSettings(best);
         String strategy = winner.getOrDefault("strategy", base.strategy());
         winner.remove("strategy");
-        Path winnerDir = o.out().resolve("winner-" + best.name());
-        new Compare(o.task(), winner, winnerDir, err).run(List.of(strategy), o.seeds());
+        Path winnerDir = o.out().resolve("winner-" + best.name() + (o.refit() ? "-refit" : ""));
+        Path winnerTask = o.task();
+        if (o.refit()) {
+            // the user's task without the split and what needs validation; data paths stay relative to data-dir
+            winnerTask = o.out().resolve("refit.yaml");
+            AtomicFiles.writeString(winnerTask, TaskYaml.edit(o.task(), Map.of("name", base.name()), REFIT_DROPS));
+        }
+        new Compare(winnerTask, winner, winnerDir, err).run(List.of(strategy), o.seeds());
         JsonObject compare = read(winnerDir.resolve("compare.json"));
         // 3) what was found: trial weights stay, their resume states go
         for (Trial t : trials) {
@@ -107,12 +114,31 @@ public final class Tune {
         return o.out().resolve("report.html");
     }
 
+    /** What a refit leaves out of the task: the validation split, and what only works with validation. */
+    private static final Set<String> REFIT_DROPS = Set.of("validation-split", "early-stopping");
+
+    /** The winner's task settings: the command line's, the metric's selection, the best trial's; for a refit, without the validation split. */
+    private Map<String, String> winnerSettings(Trial best) {
+        Map<String, String> winner = new LinkedHashMap<>(o.common());
+        winner.putAll(extra);
+        winner.putAll(best.settings);
+        if (o.refit()) {
+            winner.keySet().removeAll(REFIT_DROPS);
+        }
+        return winner;
+    }
+
     /** Every setting checked before anything is written or trained. */
     private void check() {
         base = TaskFiles.load(o.task(), o.common());
         if (!base.validates()) {
             throw new UserError("tune: " + o.task() + " has no validation split to compare trials on; set validation,"
                     + " or add --validation-split 0.1 (the test split is kept for the winner)");
+        }
+        if (o.refit() && (base.validation() != null || base.validationSplit() == null)) {
+            throw new UserError("--refit: the task validates on " + (base.validation() != null ? base.validation()
+                    + ", not on rows of train" : "nothing") + "; refit gives the winner back the rows of"
+                    + " --validation-split, so use that instead of a validation file, or leave --refit out");
         }
         Interval every = base.evalEvery();
         if (every.unit() != Interval.Unit.EPOCHS || every.amount() != 1) {
@@ -387,6 +413,7 @@ public final class Tune {
         JsonObject w = new JsonObject();
         w.addProperty("dir", winnerDir.toString());
         w.addProperty("seeds", o.seeds().toString());
+        w.addProperty("refit", o.refit());
         JsonObject row = compare.getAsJsonArray("strategies").get(0).getAsJsonObject();
         w.add("validation", row.get("validation"));
         if (row.has("test")) {
@@ -414,14 +441,14 @@ public final class Tune {
     private String bestYaml(Trial best, JsonObject summary) {
         Map<String, String> set = new LinkedHashMap<>();
         set.put("name", base.name());
-        set.putAll(o.common());
-        set.putAll(extra);
-        set.putAll(best.settings);
-        JsonObject v = summary.getAsJsonObject("winner").getAsJsonObject("validation");
+        set.putAll(winnerSettings(best));
+        JsonObject w = summary.getAsJsonObject("winner");
+        String split = o.refit() ? "test" : "validation";
         String header = String.format("# bert-ft tune: the best of %d trials (trial %d: validation %s %.4f after %s "
-                + "epochs)%n# retrained with seeds %s: validation %s %s%n# train it: bert-ft train %s%n",
+                + "epochs)%n# retrained%s with seeds %s: %s %s %s%n# train it: bert-ft train %s%n",
                 summary.getAsJsonArray("trials").size(), best.id, metric, best.latest(), Space.format(best.trained()),
-                o.seeds(), metric, TuneReport.pm(v), o.out().resolve("best.yaml"));
-        return header + TaskYaml.edit(o.task(), set, Set.of());
+                o.refit() ? " on all of train" : "", o.seeds(), split, metric, TuneReport.pm(w.getAsJsonObject(split)),
+                o.out().resolve("best.yaml"));
+        return header + TaskYaml.edit(o.task(), set, o.refit() ? REFIT_DROPS : Set.of());
     }
 }

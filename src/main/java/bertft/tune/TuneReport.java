@@ -43,11 +43,13 @@ final class TuneReport {
         Html h = new Html("bert-ft tune: " + s.get("task").getAsString());
         h.box("ok", lead(s));
         JsonObject w = s.getAsJsonObject("winner");
-        List<String> names = new ArrayList<>(List.of("trials", "search time", "retraining time",
-                "validation " + metric + " (seeds)"));
+        List<String> names = new ArrayList<>(List.of("trials", "search time", "retraining time"));
         List<String> values = new ArrayList<>(List.of(Integer.toString(s.getAsJsonArray("trials").size()),
-                Budget.text(s.get("search_seconds").getAsDouble()), Budget.text(s.get("retrain_seconds").getAsDouble()),
-                pm(w.getAsJsonObject("validation"))));
+                Budget.text(s.get("search_seconds").getAsDouble()), Budget.text(s.get("retrain_seconds").getAsDouble())));
+        if (!refit(w)) {
+            names.add("validation " + metric + " (seeds)");
+            values.add(pm(w.getAsJsonObject("validation")));
+        }
         if (w.has("test")) {
             names.add("test " + metric + " (seeds)");
             values.add(pm(w.getAsJsonObject("test")));
@@ -80,12 +82,15 @@ final class TuneReport {
         String metric = s.get("metric").getAsString();
         JsonObject b = s.getAsJsonObject("best");
         JsonObject w = s.getAsJsonObject("winner");
+        String retrained = refit(w) ? "retrained on all of train (refit, the validation rows included)"
+                : "retrained";
+        String validation = refit(w) ? "" : ": validation " + metric + " " + pm(w.getAsJsonObject("validation"));
         return String.format(Locale.ROOT, "Best: trial %d %s, validation %s %.4f after %s epochs of the search; "
-                + "retrained with seeds %s: validation %s %s%s.", b.get("trial").getAsInt(),
-                settings(b.getAsJsonObject("settings")), metric, b.get("value").getAsDouble(),
-                Space.format(b.get("epochs_trained").getAsDouble()), w.get("seeds").getAsString(), metric,
-                pm(w.getAsJsonObject("validation")),
-                w.has("test") ? ", test " + metric + " " + pm(w.getAsJsonObject("test")) : "");
+                + "%s with seeds %s%s%s.", b.get("trial").getAsInt(), settings(b.getAsJsonObject("settings")), metric,
+                b.get("value").getAsDouble(), Space.format(b.get("epochs_trained").getAsDouble()), retrained,
+                w.get("seeds").getAsString(), validation,
+                w.has("test") ? (validation.isEmpty() ? ": " : ", ") + "test " + metric + " "
+                        + pm(w.getAsJsonObject("test")) : "");
     }
 
     private static List<String> header(JsonObject s, String metric) {
@@ -183,6 +188,11 @@ final class TuneReport {
     }
 
     /** {@code 0.9123 ± 0.0040 (n=3)}. */
+    /** Whether the winner was refit on all of train (then it has no validation split). */
+    private static boolean refit(JsonObject winner) {
+        return winner.has("refit") && winner.get("refit").getAsBoolean();
+    }
+
     static String pm(JsonObject st) {
         if (st == null || !st.has("mean")) {
             return "—";

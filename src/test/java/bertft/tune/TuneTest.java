@@ -254,4 +254,60 @@ class TuneTest {
         assertEquals(0, same.code(), same.err());
         assertEquals(t.getAsJsonArray("trials"), json(out.resolve("tune.json")).getAsJsonArray("trials"));
     }
+
+    @Test
+    void refitRetrainsTheWinnerOnAllOfTrainAndReusesTheSearch(@TempDir Path tmp) throws IOException {
+        Path task = setUp(tmp);
+        Files.writeString(task, Files.readString(task).replace("validation: dev.csv\n", ""));
+        Path out = tmp.resolve("tune");
+        List<String> search = List.of("tune", task.toString(), "--space", "learning-rate=1e-3,3e-3", "--metric", "loss",
+                "--validation-split", "0.25", "--seeds", "1,2", "--out", out.toString());
+        var plain = CliTest.run(search.toArray(String[]::new));
+        assertEquals(0, plain.code(), plain.err());
+        List<String> rungs = Files.readAllLines(out.resolve("trials.jsonl"));
+        List<String> refit = new ArrayList<>(search);
+        refit.add("--refit");
+        var r = CliTest.run(refit.toArray(String[]::new));
+        assertEquals(0, r.code(), r.err());
+        assertEquals(rungs, Files.readAllLines(out.resolve("trials.jsonl")), "the search was read back, not retrained");
+        JsonObject t = json(out.resolve("tune.json"));
+        JsonObject w = t.getAsJsonObject("winner");
+        assertTrue(w.get("refit").getAsBoolean());
+        assertTrue(w.get("dir").getAsString().endsWith("-refit"), w.toString());
+        assertEquals(2, w.getAsJsonObject("test").getAsJsonArray("values").size(), "each seed tested once");
+        int runs = 0;
+        try (var dirs = Files.list(Path.of(w.get("dir").getAsString()))) {
+            for (Path run : dirs.filter(d -> Files.exists(d.resolve("report.json"))).toList()) {
+                JsonObject report = json(run.resolve("report.json"));
+                assertEquals(64, report.getAsJsonObject("training").get("examples").getAsInt(), "all 64 rows of train");
+                assertFalse(report.has("validation"), run.toString());
+                assertTrue(report.has("test"), run.toString());
+                runs++;
+            }
+        }
+        assertEquals(2, runs);
+        // the best trial (the one that went on to the end) trained on the 48 rows the split left
+        String best = String.format("t%03d", t.getAsJsonObject("best").get("trial").getAsInt());
+        JsonObject trial = json(out.resolve("trials").resolve(best).resolve("report.json"));
+        assertEquals(48, trial.getAsJsonObject("training").get("examples").getAsInt());
+        // best.yaml is what the winner was retrained with: no split, no selection by validation
+        TaskSpec b = TaskFiles.load(out.resolve("best.yaml"), Map.of());
+        assertEquals(null, b.validationSplit());
+        assertEquals(null, b.earlyStopping());
+        assertFalse(b.validates());
+        String lead = "retrained on all of train (refit, the validation rows included) with seeds [1, 2]: test loss";
+        assertTrue(Files.readString(out.resolve("tune.md")).contains(lead), Files.readString(out.resolve("tune.md")));
+        assertTrue(Files.readString(out.resolve("report.html")).contains(lead));
+        assertTrue(Files.readString(out.resolve("best.yaml")).contains("retrained on all of train with seeds [1, 2]: test loss"));
+
+        // a task validated on a file of its own has no rows to give back: refused before anything is written
+        Path other = tmp.resolve("other");
+        Path validated = setUp(Files.createDirectories(tmp.resolve("x")));
+        var refused = CliTest.run("tune", validated.toString(), "--space", "learning-rate=1e-3,3e-3",
+                "--refit", "--out", other.toString());
+        assertEquals(2, refused.code());
+        assertTrue(refused.err().contains("--refit: the task validates on " + tmp.resolve("x").resolve("dev.csv")),
+                refused.err());
+        assertFalse(Files.exists(other));
+    }
 }
