@@ -117,7 +117,10 @@ public final class Tune {
     /** What a refit leaves out of the task: the validation split, and what only works with validation. */
     private static final Set<String> REFIT_DROPS = Set.of("validation-split", "early-stopping");
 
-    /** The winner's task settings: the command line's, the metric's selection, the best trial's; for a refit, without the validation split. */
+    /**
+     * The winner's task settings: the command line's, the metric's selection and the best trial's; for a refit, without
+     * the validation split.
+     */
     private Map<String, String> winnerSettings(Trial best) {
         Map<String, String> winner = new LinkedHashMap<>(o.common());
         winner.putAll(extra);

@@ -45,7 +45,8 @@ final class TuneReport {
         JsonObject w = s.getAsJsonObject("winner");
         List<String> names = new ArrayList<>(List.of("trials", "search time", "retraining time"));
         List<String> values = new ArrayList<>(List.of(Integer.toString(s.getAsJsonArray("trials").size()),
-                Budget.text(s.get("search_seconds").getAsDouble()), Budget.text(s.get("retrain_seconds").getAsDouble())));
+                Budget.text(s.get("search_seconds").getAsDouble()),
+                Budget.text(s.get("retrain_seconds").getAsDouble())));
         if (!refit(w)) {
             names.add("validation " + metric + " (seeds)");
             values.add(pm(w.getAsJsonObject("validation")));

@@ -298,7 +298,8 @@ class TuneTest {
         String lead = "retrained on all of train (refit, the validation rows included) with seeds [1, 2]: test loss";
         assertTrue(Files.readString(out.resolve("tune.md")).contains(lead), Files.readString(out.resolve("tune.md")));
         assertTrue(Files.readString(out.resolve("report.html")).contains(lead));
-        assertTrue(Files.readString(out.resolve("best.yaml")).contains("retrained on all of train with seeds [1, 2]: test loss"));
+        assertTrue(Files.readString(out.resolve("best.yaml"))
+                .contains("retrained on all of train with seeds [1, 2]: test loss"));
 
         // a task validated on a file of its own has no rows to give back: refused before anything is written
         Path other = tmp.resolve("other");
