@@ -26,6 +26,7 @@ public final class Compare {
     private final Map<String, String> common;
     private final Path out;
     private final PrintStream err;
+    private Path featureDir;
 
     public Compare(Path task, Map<String, String> common, Path out, PrintStream err) {
         this.task = task;
@@ -36,6 +37,12 @@ public final class Compare {
 
     /** One strategy's runs. */
     record Row(String label, List<JsonObject> runs) {}
+
+    /** Frozen runs keep and share their encoder features in {@code dir} ({@link TrainJob#featureDir}). */
+    public Compare featureDir(Path dir) {
+        this.featureDir = dir;
+        return this;
+    }
 
     public void run(List<String> strategies, List<Long> seeds) {
         long started = System.nanoTime();
@@ -51,7 +58,8 @@ public final class Compare {
                 if (!Files.exists(report)) {
                     err.printf("== compare: %s, seed %d -> %s%n", s, seed, dir);
                     TaskSpec spec = TaskFiles.load(task, all);
-                    new TrainJob(spec, err).run(Files.exists(dir.resolve("last/trainer_state.json")));
+                    new TrainJob(spec, err).featureDir(featureDir)
+                            .run(Files.exists(dir.resolve("last/trainer_state.json")));
                 } else {
                     err.printf("== compare: %s, seed %d: done before (%s)%n", s, seed, report);
                 }

@@ -32,8 +32,11 @@ public abstract class Evaluator {
     /** The report for a model on any runtime (libtorch or ONNX Runtime). */
     public abstract JsonObject report(Forward forward);
 
-    /** The same evaluation on encoder features computed once (frozen encoder). */
-    public Evaluator cached(TaskModel model, int batchSize) {
+    /**
+     * The same evaluation on encoder features computed once (frozen encoder), kept in {@code dir} when it is not
+     * null ({@link FeatureCache#computeOrRead}).
+     */
+    public Evaluator cached(TaskModel model, int batchSize, java.nio.file.Path dir) {
         return this;
     }
 
@@ -111,8 +114,9 @@ public abstract class Evaluator {
         }
 
         @Override
-        public Evaluator cached(TaskModel model, int batchSize) {
-            return new Table(spec, data, features, labels, FeatureCache.compute(model, features, batchSize));
+        public Evaluator cached(TaskModel model, int batchSize, java.nio.file.Path dir) {
+            return new Table(spec, data, features, labels, dir == null ? FeatureCache.compute(model, features, batchSize)
+                    : FeatureCache.computeOrRead(dir, model, features, batchSize).cache());
         }
     }
 }

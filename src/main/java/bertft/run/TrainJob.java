@@ -68,6 +68,7 @@ public final class TrainJob {
     private final PrintStream err;
     private Progress progress = Progress.NONE;
     private int pauseAfterEpoch;
+    private Path featureDir;
 
     public TrainJob(TaskSpec spec, PrintStream err) {
         this.spec = spec;
@@ -86,6 +87,16 @@ public final class TrainJob {
      */
     public TrainJob pauseAfterEpoch(int epochs) {
         this.pauseAfterEpoch = epochs;
+        return this;
+    }
+
+    /**
+     * Keeps a frozen encoder's features in {@code dir} and reads them from there when another run computed the same
+     * ones (same encoder weights, pooling and tokens): {@code bert-ft tune}'s frozen trials share them. Null (the
+     * default): computed in memory for this run only.
+     */
+    public TrainJob featureDir(Path dir) {
+        this.featureDir = dir;
         return this;
     }
 
@@ -148,12 +159,22 @@ public final class TrainJob {
                 double cacheSeconds = 0;
                 Evaluator evaluator = data.evaluator();
                 if (cache) {
-                    err.println("frozen encoder: computing features once for " + data.train().size() + " examples");
+                    err.println("frozen encoder: computing features once for " + data.train().size() + " examples"
+                            + (featureDir == null ? "" : ", or reading them from " + featureDir));
                     long c0 = System.nanoTime();
-                    trainCache = FeatureCache.compute(model, data.train(), spec.evalBatchSize());
-                    evaluator = evaluator.cached(model, spec.evalBatchSize());
+                    boolean read = false;
+                    if (featureDir == null) {
+                        trainCache = FeatureCache.compute(model, data.train(), spec.evalBatchSize());
+                    } else {
+                        FeatureCache.Stored s = FeatureCache.computeOrRead(featureDir, model, data.train(),
+                                spec.evalBatchSize());
+                        trainCache = s.cache();
+                        read = s.read();
+                    }
+                    evaluator = evaluator.cached(model, spec.evalBatchSize(), featureDir);
                     cacheSeconds = (System.nanoTime() - c0) / 1e9;
-                    err.printf("features cached in %.1fs; from now on only the head runs%n", cacheSeconds);
+                    err.printf("features %s in %.1fs; from now on only the head runs%n",
+                            read ? "read from " + featureDir : "cached", cacheSeconds);
                 }
                 JsonObject configExtra = data.configExtra();
                 trainer.adversary(domainAdversary(tok, base.config(), manager));

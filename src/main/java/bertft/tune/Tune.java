@@ -51,6 +51,8 @@ public final class Tune {
     private static final Gson GSON = new GsonBuilder().setPrettyPrinting().serializeSpecialFloatingPointValues()
             .disableHtmlEscaping().create();
     private static final String KEEP_EVERY_EPOCH = "1000000";
+    /** Frozen runs' encoder features, shared by trials (and the winner's seeds) of the same pooling and tokens. */
+    private static final String FEATURES = "features";
 
     private final Options o;
     private final PrintStream err;
@@ -98,12 +100,14 @@ public final class Tune {
             winnerTask = o.out().resolve("refit.yaml");
             AtomicFiles.writeString(winnerTask, TaskYaml.edit(o.task(), Map.of("name", base.name()), REFIT_DROPS));
         }
-        new Compare(winnerTask, winner, winnerDir, err).run(List.of(strategy), o.seeds());
+        new Compare(winnerTask, winner, winnerDir, err).featureDir(o.out().resolve(FEATURES)).run(List.of(strategy),
+                o.seeds());
         JsonObject compare = read(winnerDir.resolve("compare.json"));
         // 3) what was found: trial weights stay, their resume states go
         for (Trial t : trials) {
             AtomicFiles.deleteTree(o.out().resolve("trials").resolve(t.name()).resolve("last"));
         }
+        AtomicFiles.deleteTree(o.out().resolve(FEATURES));
         JsonObject summary = summary(trials, best, search, compare, winnerDir, (System.nanoTime() - started) / 1e9);
         AtomicFiles.writeString(o.out().resolve("best.yaml"), bestYaml(best, summary));
         AtomicFiles.writeString(o.out().resolve("tune.json"), GSON.toJson(summary));
@@ -265,7 +269,7 @@ public final class Tune {
             long t0 = System.nanoTime();
             try {
                 new TrainJob(spec, err).pauseAfterEpoch(target < t.epochs - 1e-9 ? (int) Math.round(target) : 0)
-                        .run(resume, !resume);
+                        .featureDir(o.out().resolve(FEATURES)).run(resume, !resume);
             } catch (TrainJob.Paused p) {
                 // the rung's end: the trial waits in last/ for a promotion
             } catch (UserError e) {

@@ -311,4 +311,20 @@ class TuneTest {
                 refused.err());
         assertFalse(Files.exists(other));
     }
+
+    @Test
+    void frozenTrialsComputeTheEncodersFeaturesOnceAndReadThemAfter(@TempDir Path tmp) throws IOException {
+        Path task = setUp(tmp);
+        Path out = tmp.resolve("tune");
+        var log = new java.io.ByteArrayOutputStream();
+        new Tune(new Tune.Options(task, Map.of(), Space.parse("strategy=frozen; learning-rate=1e-3,3e-3,1e-2"),
+                new Budget(3, null), List.of(1L), null, null, false, out), new java.io.PrintStream(log, true)).run();
+        List<String> lines = log.toString().lines().toList();
+        assertEquals(1, lines.stream().filter(l -> l.startsWith("features cached in")).count(), log.toString());
+        // the other two trials' first rung, the rung the promoted trial resumed for, and the winner's one seed
+        assertEquals(4, lines.stream().filter(l -> l.startsWith("features read from " + out.resolve("features")))
+                .count(), log.toString());
+        assertFalse(Files.exists(out.resolve("features")), "removed when the tune ended");
+        assertEquals(3, json(out.resolve("tune.json")).getAsJsonArray("trials").size());
+    }
 }
