@@ -1,6 +1,7 @@
 package bertft.cli;
 
 import bertft.tune.Budget;
+import bertft.tune.Rungs;
 import bertft.tune.Space;
 import bertft.tune.Tune;
 import java.io.PrintStream;
@@ -56,6 +57,26 @@ final class TuneCommand implements Callable<Integer> {
             description = "Seed of the search: the settings drawn and every trial's training (default: the task's).")
     Long seed;
 
+    @Option(names = "--rungs", paramLabel = "epochs|schedule", defaultValue = "epochs",
+            converter = RungsConverter.class,
+            description = "Where halving compares trials: after 1, 2, 4, ... epochs (epochs, the default), or after a "
+                    + "quarter, a half and all of each trial's own epochs (schedule: long trials are not judged while "
+                    + "their learning rate is still high).")
+    Rungs rungs;
+
+    /** Lower-case names on the command line. */
+    static final class RungsConverter implements picocli.CommandLine.ITypeConverter<Rungs> {
+        @Override
+        public Rungs convert(String value) {
+            return switch (value) {
+                case "epochs" -> Rungs.EPOCHS;
+                case "schedule" -> Rungs.SCHEDULE;
+                default -> throw new picocli.CommandLine.TypeConversionException("'" + value
+                        + "': one of epochs, schedule");
+            };
+        }
+    }
+
     @Option(names = "--refit",
             description = "Retrain the winner on all of train, the validation-split rows included, with its settings"
                     + " and epochs; each seed keeps its last epoch's model and is tested once (needs validation-split;"
@@ -71,7 +92,7 @@ final class TuneCommand implements Callable<Integer> {
                 budget == null ? null : Budget.seconds(budget));
         Path out = common.containsKey("out") ? Path.of(common.remove("out"))
                 : Path.of("runs", bertft.task.TaskFiles.load(task, common).name() + "-tune");
-        new Tune(new Tune.Options(task, common, parsed, b, seeds, metric, seed, refit, out), err).run();
+        new Tune(new Tune.Options(task, common, parsed, b, seeds, metric, seed, rungs, refit, out), err).run();
         return 0;
     }
 }

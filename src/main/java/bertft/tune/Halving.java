@@ -5,28 +5,15 @@ import java.util.List;
 
 /**
  * Asynchronous successive halving (ASHA, Li et al. 2020) at epoch boundaries: rung k ends after
- * {@code 2^k} epochs (1, 2, 4, ...), or at the trial's own end when it is shorter; a trial goes on to the next
- * rung when it is in the best half of the trials that reached its rung.
+ * {@code 2^k} epochs (1, 2, 4, ...), or at the trial's own end when it is shorter ({@link Rungs#EPOCHS}), or at a
+ * quarter, a half and all of the trial's epochs ({@link Rungs#SCHEDULE}); a trial goes on to the next rung when it
+ * is in the best half of the trials that reached its rung.
  */
 final class Halving {
     /** Of the trials that reach a rung, 1 in ETA goes on. */
     static final int ETA = 2;
 
     private Halving() {}
-
-    /** The epochs a trial of {@code epochs} has trained at the end of rung {@code rung}. */
-    static double target(double epochs, int rung) {
-        return Math.min(epochs, 1L << rung);
-    }
-
-    /** The rung at which a trial of {@code epochs} ends: the first that reaches its epochs. */
-    static int lastRung(double epochs) {
-        int k = 0;
-        while ((1L << k) < epochs - 1e-9) {
-            k++;
-        }
-        return k;
-    }
 
     /**
      * The trial to train on to its next rung: the best one, at the highest rung, that is among the best

@@ -28,6 +28,7 @@ final class Search {
     private final double taskEpochs;
     private final Budget budget;
     private final double retrainRuns;
+    private final Rungs rungs;
     private final boolean lowerIsBetter;
     private final PrintStream err;
     /** Why the search ended, for the report. */
@@ -37,8 +38,9 @@ final class Search {
      * @param retrainRuns how many of the winner's trainings follow the search (the budget keeps time for them): one
      *     per seed, each longer by the validation rows a refit gives back
      */
-    Search(Space space, long seed, String taskStrategy, double taskEpochs, Budget budget, double retrainRuns,
-            boolean lowerIsBetter, PrintStream err) {
+    Search(Space space, long seed, String taskStrategy, double taskEpochs, Rungs rungs, Budget budget,
+            double retrainRuns, boolean lowerIsBetter, PrintStream err) {
+        this.rungs = rungs;
         this.space = space;
         this.seed = seed;
         this.taskStrategy = taskStrategy;
@@ -72,7 +74,7 @@ final class Search {
             }
             int rung = next.rung() + 1;
             // 2) the time budget: this unit's expected time plus the winner's retraining must still fit
-            double expected = perEpoch(trials) * (Halving.target(next.epochs, rung) - next.trained());
+            double expected = perEpoch(trials) * (rungs.target(next.epochs, rung) - next.trained());
             if (!budget.fits(expected, reserve(trials))) {
                 stopped = String.format("the time budget (%s) would be passed: %s spent, the next rung needs ~%s and"
                         + " the winner's retraining ~%s", Budget.text(budget.seconds), Budget.text(budget.spent()),

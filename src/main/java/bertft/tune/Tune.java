@@ -43,10 +43,11 @@ public final class Tune {
      * @param common task settings of every run (command-line options), without {@code out}
      * @param metric the validation metric that ranks trials; null: the task's (early-stopping's, else the kind's)
      * @param seed the search's seed (which settings are drawn, and every trial's training seed); null: the task's
+     * @param rungs where halving compares trials: after equal epochs, or at equal shares of their schedules
      * @param refit retrain the winner on all of train (the validation split given back), keeping its last epoch
      */
     public record Options(Path task, Map<String, String> common, Space space, Budget budget, List<Long> seeds,
-            String metric, Long seed, boolean refit, Path out) {}
+            String metric, Long seed, Rungs rungs, boolean refit, Path out) {}
 
     private static final Gson GSON = new GsonBuilder().setPrettyPrinting().serializeSpecialFloatingPointValues()
             .disableHtmlEscaping().create();
@@ -79,8 +80,8 @@ public final class Tune {
         // 1) the search, trial by trial and rung by rung
         // a refit sees the validation rows too: its epochs are longer by that share
         double retrainRuns = o.seeds().size() / (o.refit() ? 1 - base.validationSplit() : 1);
-        Search search = new Search(o.space(), seed, base.strategy(), base.epochs(), o.budget(), retrainRuns, lower,
-                err);
+        Search search = new Search(o.space(), seed, base.strategy(), base.epochs(), o.rungs(), o.budget(), retrainRuns,
+                lower, err);
         List<Trial> trials = search.run(this::train);
         Trial best = Halving.best(trials, lower);
         if (best == null) {
@@ -186,6 +187,9 @@ public final class Tune {
         f.addProperty("space", o.space().toString());
         f.addProperty("seed", seed);
         f.addProperty("metric", metric);
+        if (o.rungs() != Rungs.EPOCHS) { // (absent from tunes made before there was a choice)
+            f.addProperty("rungs", o.rungs().name().toLowerCase(java.util.Locale.ROOT));
+        }
         f.add("settings", GSON.toJsonTree(new TreeMap<>(o.common())));
         return f;
     }
@@ -221,9 +225,12 @@ public final class Tune {
 
     private static String differences(JsonObject before, JsonObject now) {
         StringBuilder sb = new StringBuilder();
-        for (String k : now.keySet()) {
-            if (!now.get(k).equals(before.get(k))) {
-                sb.append(sb.length() == 0 ? "" : "; ").append(k).append(" was ").append(before.get(k));
+        java.util.Set<String> keys = new java.util.LinkedHashSet<>(now.keySet());
+        keys.addAll(before.keySet());
+        for (String k : keys) {
+            if (!java.util.Objects.equals(now.get(k), before.get(k))) {
+                sb.append(sb.length() == 0 ? "" : "; ").append(k).append(" was ")
+                        .append(before.has(k) ? before.get(k).toString() : "not set");
             }
         }
         return sb.toString();
@@ -243,7 +250,7 @@ public final class Tune {
      */
     Search.Unit train(Trial t, int rung) {
         Path dir = o.out().resolve("trials").resolve(t.name());
-        double target = Halving.target(t.epochs, rung);
+        double target = o.rungs().target(t.epochs, rung);
         Double seconds = journal.get(t.id + "/" + rung);
         if (failures.containsKey(t.id)) {
             err.printf("== tune: trial %d, rung %d: failed before (%s)%n", t.id, rung, failures.get(t.id));
@@ -385,9 +392,13 @@ public final class Tune {
         JsonArray rungs = new JsonArray();
         int top = trials.stream().mapToInt(Trial::rung).max().orElse(-1);
         for (int k = 0; k <= top; k++) {
-            rungs.add(1L << k);
+            rungs.add(o.rungs() == Rungs.EPOCHS ? Long.toString(1L << k) : List.of("1/4", "1/2", "all").get(k));
         }
         s.add("rungs", rungs);
+        s.addProperty("rung_rule", o.rungs() == Rungs.EPOCHS
+                ? "Each rung ends after 1, 2, 4, ... epochs (or at the trial's own end)"
+                : "Each rung ends after a quarter, a half and all of the trial's own epochs (rounded up to whole"
+                        + " epochs; columns 1/4, 1/2, all)");
         JsonArray all = new JsonArray();
         for (Trial t : trials) {
             JsonObject j = new JsonObject();

@@ -32,7 +32,7 @@ final class TuneReport {
         for (List<String> row : rows(s)) {
             sb.append("| ").append(String.join(" | ", row)).append(" |\n");
         }
-        sb.append("\nEach rung ends after 1, 2, 4, ... epochs (or at the trial's own end); a trial goes on when it is"
+        sb.append("\n").append(rule(s)).append("; a trial goes on when it is"
                 + " in the best half of those that reached its rung. The metric at a rung is the best validation ")
                 .append(metric).append(" up to then.\n");
         return sb.toString();
@@ -64,9 +64,8 @@ final class TuneReport {
         h.p("As a task file: " + s.get("best_yaml").getAsString() + " (bert-ft train best.yaml). The winner's runs, "
                 + "one per seed: " + w.get("dir").getAsString() + "/report.html.");
         h.h2("Trials");
-        h.p("Search ended: " + s.get("stopped").getAsString() + ". Each rung ends after 1, 2, 4, ... epochs (or at the "
-                + "trial's own end); a trial goes on when it is in the best half of those that reached its rung. The "
-                + "metric at a rung is the best validation " + metric + " up to then; '—' marks a key the trial's "
+        h.p("Search ended: " + s.get("stopped").getAsString() + ". " + rule(s) + "; a trial goes on when it is in the "
+                + "best half of those that reached its rung. The metric at a rung is the best validation " + metric + " up to then; '—' marks a key the trial's "
                 + "strategy does not use.");
         h.table(header(s, metric), rows(s));
         h.h2(metric + " against each dimension");
@@ -97,7 +96,7 @@ final class TuneReport {
     private static List<String> header(JsonObject s, String metric) {
         List<String> h = new ArrayList<>(List.of("trial"));
         s.getAsJsonArray("space").forEach(d -> h.add(d.getAsJsonObject().get("key").getAsString()));
-        s.getAsJsonArray("rungs").forEach(r -> h.add(metric + " @" + r.getAsLong()));
+        s.getAsJsonArray("rungs").forEach(r -> h.add(metric + " @" + r.getAsString()));
         h.addAll(List.of("status", "time (s)"));
         return h;
     }
@@ -189,6 +188,11 @@ final class TuneReport {
     }
 
     /** {@code 0.9123 ± 0.0040 (n=3)}. */
+    /** Where rungs end. */
+    private static String rule(JsonObject s) {
+        return s.get("rung_rule").getAsString();
+    }
+
     /** Whether the winner was refit on all of train (then it has no validation split). */
     private static boolean refit(JsonObject winner) {
         return winner.has("refit") && winner.get("refit").getAsBoolean();

@@ -18,35 +18,75 @@ class SearchTest {
     static final Space FOUR = Space.parse("learning-rate=1e-4,2e-4,3e-4,4e-4");
 
     /** A runner whose trial i scores quality[i] at every rung and costs {@code perEpoch} seconds an epoch. */
-    record Fake(double[] quality, double perEpoch, List<String> log) implements Search.Runner {
+    record Fake(double[] quality, double perEpoch, Rungs rungs, List<String> log) implements Search.Runner {
         Fake(double[] quality, double perEpoch) {
-            this(quality, perEpoch, new ArrayList<>());
+            this(quality, perEpoch, Rungs.EPOCHS, new ArrayList<>());
         }
 
         @Override
         public Search.Unit train(Trial t, int rung) {
             log.add(t.id + "@" + rung);
-            double target = Halving.target(t.epochs, rung);
+            double target = rungs.target(t.epochs, rung);
             return new Search.Unit(target, quality[t.id], perEpoch * (target - t.trained()),
-                    rung == Halving.lastRung(t.epochs));
+                    rung == rungs.lastRung(t.epochs));
         }
     }
 
     static Search search(Budget b, int retrainRuns) {
-        return new Search(FOUR, 42, "full", 4, b, retrainRuns, false, QUIET);
+        return new Search(FOUR, 42, "full", 4, Rungs.EPOCHS, b, retrainRuns, false, QUIET);
     }
 
     @Test
     void rungsEndAfterOneTwoFourEpochsOrAtTheTrialsOwnEnd() {
-        assertEquals(1, Halving.target(6, 0));
-        assertEquals(4, Halving.target(6, 2));
-        assertEquals(6, Halving.target(6, 3));
-        assertEquals(0.5, Halving.target(0.5, 0));
-        assertEquals(3, Halving.lastRung(6));
-        assertEquals(2, Halving.lastRung(4));
-        assertEquals(1, Halving.lastRung(2));
-        assertEquals(0, Halving.lastRung(1));
-        assertEquals(0, Halving.lastRung(0.5));
+        Rungs r = Rungs.EPOCHS;
+        assertEquals(1, r.target(6, 0));
+        assertEquals(4, r.target(6, 2));
+        assertEquals(6, r.target(6, 3));
+        assertEquals(0.5, r.target(0.5, 0));
+        assertEquals(3, r.lastRung(6));
+        assertEquals(2, r.lastRung(4));
+        assertEquals(1, r.lastRung(2));
+        assertEquals(0, r.lastRung(1));
+        assertEquals(0, r.lastRung(0.5));
+    }
+
+    @Test
+    void scheduleRungsEndAtAQuarterAHalfAndAllOfEachTrialsEpochs() {
+        Rungs r = Rungs.SCHEDULE;
+        double[][] ends = {{3, 1, 2, 3}, {4, 1, 2, 4}, {5, 2, 3, 5}, {6, 2, 3, 6}, {8, 2, 4, 8}};
+        for (double[] e : ends) {
+            assertEquals(2, r.lastRung(e[0]));
+            for (int k = 0; k < 3; k++) {
+                assertEquals(e[k + 1], r.target(e[0], k), e[0] + " epochs, rung " + k);
+            }
+            assertEquals(e[0], r.target(e[0], 5), "past the last rung: the end");
+        }
+        // rungs that round to the same epoch are one
+        assertEquals(1, r.lastRung(2));
+        assertEquals(2, r.target(2, 1));
+        assertEquals(0, r.lastRung(1));
+        assertEquals(0, r.lastRung(0.5));
+        assertEquals(0.5, r.target(0.5, 0));
+        assertEquals(1, r.target(2.5, 0));
+        assertEquals(2.5, r.target(2.5, 2));
+    }
+
+    @Test
+    void withScheduleRungsALongTrialIsJudgedAtItsOwnQuarter() {
+        // trial 0 (3 epochs) and trial 1 (6 epochs) first meet at rung 0: after 1 and 2 epochs of training
+        Space two = Space.parse("epochs=3,6");
+        Fake f = new Fake(new double[] {0.8, 0.9}, 10, Rungs.SCHEDULE, new ArrayList<>());
+        List<Trial> trials = new Search(two, 1, "full", 3, Rungs.SCHEDULE, new Budget(2, null), 1, false, QUIET)
+                .run(f);
+        assertEquals(2, trials.size());
+        for (Trial t : trials) {
+            assertEquals(t.epochs == 3 ? 1 : 2, t.rungEpochs.get(0), 1e-9, t.settings.toString());
+        }
+        // of two trials at rung 0 the better one (trial 1) goes on, to its own half
+        Trial better = trials.get(1);
+        assertEquals(List.of(Rungs.SCHEDULE.target(better.epochs, 0), Rungs.SCHEDULE.target(better.epochs, 1)),
+                better.rungEpochs);
+        assertEquals(1, trials.get(0).rungEpochs.size());
     }
 
     @Test
@@ -64,7 +104,7 @@ class SearchTest {
         // lower is better: t0 beats t1 -> epoch 2; t2 is not in the best of {t0, t2, t1}; with t3 the best two
         // of rung 0 are t0 and t2 -> t2 to epoch 2, then the better of {t0, t2} at rung 1 -> epoch 4
         Fake g = new Fake(new double[] {0.5, 0.7, 0.6, 0.9}, 10);
-        new Search(FOUR, 42, "full", 4, new Budget(4, null), 1, true, QUIET).run(g);
+        new Search(FOUR, 42, "full", 4, Rungs.EPOCHS, new Budget(4, null), 1, true, QUIET).run(g);
         assertEquals(List.of("0@0", "1@0", "0@1", "2@0", "3@0", "2@1", "0@2"), g.log());
     }
 
@@ -89,7 +129,7 @@ class SearchTest {
         List<String> runs = new ArrayList<>();
         for (long seed : new long[] {7, 7, 8}) {
             Fake f = new Fake(new double[] {0.5, 0.8, 0.6, 0.9, 0.7, 0.55, 0.65, 0.75}, 1);
-            List<Trial> trials = new Search(s, seed, "full", 3, new Budget(8, null), 1, false, QUIET).run(f);
+            List<Trial> trials = new Search(s, seed, "full", 3, Rungs.EPOCHS, new Budget(8, null), 1, false, QUIET).run(f);
             runs.add(trials.stream().map(t -> t.settings.toString()).toList() + " " + f.log());
         }
         assertEquals(runs.get(0), runs.get(1));

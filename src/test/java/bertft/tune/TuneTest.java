@@ -318,7 +318,8 @@ class TuneTest {
         Path out = tmp.resolve("tune");
         var log = new java.io.ByteArrayOutputStream();
         new Tune(new Tune.Options(task, Map.of(), Space.parse("strategy=frozen; learning-rate=1e-3,3e-3,1e-2"),
-                new Budget(3, null), List.of(1L), null, null, false, out), new java.io.PrintStream(log, true)).run();
+                new Budget(3, null), List.of(1L), null, null, Rungs.EPOCHS, false, out), new java.io.PrintStream(log, true))
+                .run();
         List<String> lines = log.toString().lines().toList();
         assertEquals(1, lines.stream().filter(l -> l.startsWith("features cached in")).count(), log.toString());
         // the other two trials' first rung, the rung the promoted trial resumed for, and the winner's one seed
@@ -326,5 +327,34 @@ class TuneTest {
                 .count(), log.toString());
         assertFalse(Files.exists(out.resolve("features")), "removed when the tune ended");
         assertEquals(3, json(out.resolve("tune.json")).getAsJsonArray("trials").size());
+    }
+
+    @Test
+    void scheduleRungsPauseEachTrialAtItsOwnQuarterAndHalf(@TempDir Path tmp) throws IOException {
+        Path task = setUp(tmp);
+        Path out = tmp.resolve("tune");
+        var r = CliTest.run("tune", task.toString(), "--space", "epochs=2,4", "--rungs", "schedule", "--seeds", "1",
+                "--out", out.toString());
+        assertEquals(0, r.code(), r.err());
+        JsonObject t = json(out.resolve("tune.json"));
+        for (JsonElement e : t.getAsJsonArray("trials")) {
+            JsonObject x = e.getAsJsonObject();
+            double epochs = x.get("epochs").getAsDouble();
+            JsonArray rungs = x.getAsJsonArray("rungs");
+            for (int k = 0; k < rungs.size(); k++) {
+                assertEquals(Rungs.SCHEDULE.target(epochs, k), rungs.get(k).getAsJsonObject().get("epochs")
+                        .getAsDouble(), x.toString());
+            }
+        }
+        assertTrue(Files.readString(out.resolve("tune.md")).contains("| accuracy @1/4 | accuracy @1/2 |"));
+        assertTrue(Files.readString(out.resolve("tune.md")).contains("a quarter, a half and all of the trial's own"));
+        // the search's rule is part of what a re-run must match
+        var other = CliTest.run("tune", task.toString(), "--space", "epochs=2,4", "--seeds", "1", "--out",
+                out.toString());
+        assertEquals(2, other.code());
+        assertTrue(other.err().contains("rungs was \"schedule\""), other.err());
+        var bad = CliTest.run("tune", task.toString(), "--space", "epochs=2,4", "--rungs", "halves");
+        assertEquals(2, bad.code());
+        assertTrue(bad.err().contains("'halves': one of epochs, schedule"), bad.err());
     }
 }
