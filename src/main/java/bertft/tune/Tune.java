@@ -54,6 +54,8 @@ public final class Tune {
     private static final String KEEP_EVERY_EPOCH = "1000000";
     /** Frozen runs' encoder features, shared by trials (and the winner's seeds) of the same pooling and tokens. */
     private static final String FEATURES = "features";
+    /** What a refit leaves out of the task: the validation split, and what only works with validation. */
+    private static final Set<String> REFIT_DROPS = Set.of("validation-split", "early-stopping");
 
     private final Options o;
     private final PrintStream err;
@@ -119,9 +121,6 @@ public final class Tune {
         return o.out().resolve("report.html");
     }
 
-    /** What a refit leaves out of the task: the validation split, and what only works with validation. */
-    private static final Set<String> REFIT_DROPS = Set.of("validation-split", "early-stopping");
-
     /**
      * The winner's task settings: the command line's, the metric's selection and the best trial's; for a refit, without
      * the validation split.
@@ -143,10 +142,10 @@ public final class Tune {
             throw new UserError("tune: " + o.task() + " has no validation split to compare trials on; set validation,"
                     + " or add --validation-split 0.1 (the test split is kept for the winner)");
         }
-        if (o.refit() && (base.validation() != null || base.validationSplit() == null)) {
-            throw new UserError("--refit: the task validates on " + (base.validation() != null ? base.validation()
-                    + ", not on rows of train" : "nothing") + "; refit gives the winner back the rows of"
-                    + " --validation-split, so use that instead of a validation file, or leave --refit out");
+        if (o.refit() && base.validation() != null) {
+            throw new UserError("--refit: the task validates on " + base.validation() + ", not on rows of train;"
+                    + " refit gives the winner back the rows of --validation-split, so use that instead of a"
+                    + " validation file, or leave --refit out");
         }
         Interval every = base.evalEvery();
         if (every.unit() != Interval.Unit.EPOCHS || every.amount() != 1) {
