@@ -115,8 +115,9 @@ public abstract class Evaluator {
 
         @Override
         public Evaluator cached(TaskModel model, int batchSize, java.nio.file.Path dir) {
-            return new Table(spec, data, features, labels, dir == null ? FeatureCache.compute(model, features, batchSize)
-                    : FeatureCache.computeOrRead(dir, model, features, batchSize).cache());
+            FeatureCache cache = dir == null ? FeatureCache.compute(model, features, batchSize)
+                    : FeatureCache.computeOrRead(dir, model, features, batchSize).cache();
+            return new Table(spec, data, features, labels, cache);
         }
     }
 }

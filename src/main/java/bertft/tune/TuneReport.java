@@ -65,8 +65,8 @@ final class TuneReport {
                 + "one per seed: " + w.get("dir").getAsString() + "/report.html.");
         h.h2("Trials");
         h.p("Search ended: " + s.get("stopped").getAsString() + ". " + rule(s) + "; a trial goes on when it is in the "
-                + "best half of those that reached its rung. The metric at a rung is the best validation " + metric + " up to then; '—' marks a key the trial's "
-                + "strategy does not use.");
+                + "best half of those that reached its rung. The metric at a rung is the best validation " + metric
+                + " up to then; '—' marks a key the trial's strategy does not use.");
         h.table(header(s, metric), rows(s));
         h.h2(metric + " against each dimension");
         h.row();

@@ -20,12 +20,13 @@ import java.util.Map;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
-/** Frozen-encoder features kept on disk: read back by a run with the same encoder, pooling and tokens, and only then. */
+/** Frozen-encoder features kept on disk: read back by a run of the same encoder, pooling and tokens, and only then. */
 class FeatureCacheTest {
     static final List<String> TEXTS = List.of("great phone", "bad battery life", "the movie was great", "bad");
 
     static Features features(BertTokenizer tok, List<String> texts) {
-        return new Features(texts.stream().map(tok::encode).toList(), texts.stream().map(t -> new float[] {0}).toList());
+        return new Features(texts.stream().map(tok::encode).toList(),
+                texts.stream().map(t -> new float[] {0}).toList());
     }
 
     static TaskModel model(Bert bert, TaskModel.Pooling pooling) {

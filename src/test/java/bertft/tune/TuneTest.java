@@ -317,9 +317,9 @@ class TuneTest {
         Path task = setUp(tmp);
         Path out = tmp.resolve("tune");
         var log = new java.io.ByteArrayOutputStream();
-        new Tune(new Tune.Options(task, Map.of(), Space.parse("strategy=frozen; learning-rate=1e-3,3e-3,1e-2"),
-                new Budget(3, null), List.of(1L), null, null, Rungs.EPOCHS, false, out), new java.io.PrintStream(log, true))
-                .run();
+        Space space = Space.parse("strategy=frozen; learning-rate=1e-3,3e-3,1e-2");
+        new Tune(new Tune.Options(task, Map.of(), space, new Budget(3, null), List.of(1L), null, null, Rungs.EPOCHS,
+                false, out), new java.io.PrintStream(log, true)).run();
         List<String> lines = log.toString().lines().toList();
         assertEquals(1, lines.stream().filter(l -> l.startsWith("features cached in")).count(), log.toString());
         // the other two trials' first rung, the rung the promoted trial resumed for, and the winner's one seed
