@@ -61,7 +61,12 @@ public final class FeatureCache {
     public static Stored computeOrRead(Path dir, TaskModel model, Features f, int batchSize) {
         Path file = dir.resolve("features-" + key(model, f) + ".safetensors");
         if (Files.isRegularFile(file)) {
-            TensorData t = SafeTensors.read(file).get(FEATURES);
+            TensorData t;
+            try {
+                t = SafeTensors.read(file).get(FEATURES);
+            } catch (bertft.UserError e) {
+                t = null; // damaged: computed again and written over
+            }
             if (t != null && t.shape().length == 2 && t.shape()[0] == f.size()) {
                 int h = (int) t.shape()[1];
                 FloatBuffer all = t.data().asFloatBuffer();

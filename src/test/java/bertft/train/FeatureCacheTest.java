@@ -83,6 +83,12 @@ class FeatureCacheTest {
             try (var files = Files.list(dir)) {
                 assertEquals(3, files.filter(p -> p.getFileName().toString().startsWith("features-")).count());
             }
+            // a damaged file is computed again and written over
+            Path file = dir.resolve("features-" + FeatureCache.key(cls, f) + ".safetensors");
+            Files.writeString(file, "not safetensors");
+            FeatureCache.Stored again = FeatureCache.computeOrRead(dir, cls, f, 2);
+            assertFalse(again.read());
+            assertTrue(FeatureCache.computeOrRead(dir, cls, f, 2).read());
         }
     }
 }
