@@ -333,7 +333,7 @@ public final class Svg {
         if (lo > hi) {
             return new double[] {0, 1};
         }
-        if (lo == hi) {
+        if (hi - lo <= Math.max(Math.abs(lo), Math.abs(hi)) * 1e-9) { // one value, to float rounding
             return new double[] {lo - (lo == 0 ? 1 : Math.abs(lo) * 0.1), hi + (hi == 0 ? 1 : Math.abs(hi) * 0.1)};
         }
         double p = pad ? (hi - lo) * 0.06 : 0;
@@ -352,8 +352,14 @@ public final class Svg {
         double mag = Math.pow(10, Math.floor(Math.log10(raw)));
         double r = raw / mag;
         double step = (r < 1.5 ? 1 : r < 3 ? 2 : r < 7 ? 5 : 10) * mag;
-        for (double t = Math.ceil(lo / step) * step; t <= hi + step * 1e-9; t += step) {
+        // by index, not by adding step: a step below lo's float resolution would never move t
+        long first = (long) Math.ceil(lo / step);
+        for (long k = first; k * step <= hi + step * 1e-9 && k - first <= 4L * n; k++) {
+            double t = k * step;
             out.add(Math.abs(t) < step * 1e-9 ? 0 : t);
+        }
+        if (out.isEmpty()) {
+            out.add(lo);
         }
         return out;
     }

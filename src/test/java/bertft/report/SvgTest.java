@@ -63,4 +63,16 @@ class SvgTest {
         assertEquals(List.of(0.0, 0.2, 0.4, 0.6000000000000001, 0.8, 1.0), Svg.ticks(0, 1, 5));
         assertEquals(List.of(0.0, 500.0, 1000.0), Svg.ticks(0, 1000, 2));
     }
+
+    @Test
+    void aSeriesFlatToFloatRoundingGetsAxesInsteadOfEndlessTicks() {
+        // a loss curve whose values differ in the last bits (a one-step run): the tick step fell below the values'
+        // float resolution and adding it never moved past them, until the heap ran out
+        double lo = 1.2055;
+        double hi = Math.nextUp(Math.nextUp(lo));
+        double[] r = Svg.range(List.of(new double[] {lo, hi}), true);
+        assertTrue(r[1] - r[0] > 0.2, java.util.Arrays.toString(r));
+        List<Double> t = Svg.ticks(lo, hi, 5);
+        assertTrue(!t.isEmpty() && t.size() <= 21, t.toString());
+    }
 }
