@@ -26,7 +26,8 @@ public final class Sha256 {
         }
     }
 
-    private static MessageDigest digest() {
+    /** A fresh SHA-256 digest, for content hashed in parts (FeatureCache's key). */
+    public static MessageDigest digest() {
         try {
             return MessageDigest.getInstance("SHA-256");
         } catch (NoSuchAlgorithmException e) {

@@ -115,9 +115,8 @@ public abstract class Evaluator {
 
         @Override
         public Evaluator cached(TaskModel model, int batchSize, java.nio.file.Path dir) {
-            FeatureCache cache = dir == null ? FeatureCache.compute(model, features, batchSize)
-                    : FeatureCache.computeOrRead(dir, model, features, batchSize).cache();
-            return new Table(spec, data, features, labels, cache);
+            return new Table(spec, data, features, labels,
+                    FeatureCache.computeOrRead(dir, model, features, batchSize).cache());
         }
     }
 }

@@ -162,19 +162,13 @@ public final class TrainJob {
                     err.println("frozen encoder: computing features once for " + data.train().size() + " examples"
                             + (featureDir == null ? "" : ", or reading them from " + featureDir));
                     long c0 = System.nanoTime();
-                    boolean read = false;
-                    if (featureDir == null) {
-                        trainCache = FeatureCache.compute(model, data.train(), spec.evalBatchSize());
-                    } else {
-                        FeatureCache.Stored s = FeatureCache.computeOrRead(featureDir, model, data.train(),
-                                spec.evalBatchSize());
-                        trainCache = s.cache();
-                        read = s.read();
-                    }
+                    FeatureCache.Stored s = FeatureCache.computeOrRead(featureDir, model, data.train(),
+                            spec.evalBatchSize());
+                    trainCache = s.cache();
                     evaluator = evaluator.cached(model, spec.evalBatchSize(), featureDir);
                     cacheSeconds = (System.nanoTime() - c0) / 1e9;
                     err.printf("features %s in %.1fs; from now on only the head runs%n",
-                            read ? "read from " + featureDir : "cached", cacheSeconds);
+                            s.read() ? "read from " + featureDir : "cached", cacheSeconds);
                 }
                 JsonObject configExtra = data.configExtra();
                 trainer.adversary(domainAdversary(tok, base.config(), manager));

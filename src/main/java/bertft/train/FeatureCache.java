@@ -54,11 +54,15 @@ public final class FeatureCache {
     /**
      * As {@link #compute}, kept in {@code dir} under a key of everything the features depend on: the encoder's
      * weights, the pooling and every example's tokens. Another run with the same key (a frozen trial of the same
-     * tune, or one resumed at its next rung) reads them instead of running the encoder.
+     * tune, or one resumed at its next rung) reads them instead of running the encoder. A null {@code dir}: as
+     * {@link #compute}, kept nowhere.
      *
      * @return the features, and whether they were read from {@code dir}
      */
     public static Stored computeOrRead(Path dir, TaskModel model, Features f, int batchSize) {
+        if (dir == null) {
+            return new Stored(compute(model, f, batchSize), false);
+        }
         Path file = dir.resolve("features-" + key(model, f) + ".safetensors");
         if (Files.isRegularFile(file)) {
             TensorData t;
@@ -95,7 +99,7 @@ public final class FeatureCache {
 
     /** SHA-256 (first 16 bytes, hex) of the encoder's weights by name, the pooling and the examples' tokens. */
     static String key(TaskModel model, Features f) {
-        MessageDigest d = sha256();
+        MessageDigest d = bertft.Sha256.digest();
         d.update((model.family().modelType() + "\n" + model.pooling() + "\n").getBytes(StandardCharsets.UTF_8));
         String prefix = model.family().prefix() + ".";
         Map<String, ai.djl.ndarray.NDArray> encoder = new TreeMap<>();
@@ -122,14 +126,6 @@ public final class FeatureCache {
             d.update(b.flip());
         }
         return HexFormat.of().formatHex(d.digest(), 0, 16);
-    }
-
-    private static MessageDigest sha256() {
-        try {
-            return MessageDigest.getInstance("SHA-256");
-        } catch (java.security.NoSuchAlgorithmException e) {
-            throw new IllegalStateException(e); // every JDK has SHA-256
-        }
     }
 
     public int size() {
