@@ -1,5 +1,7 @@
 package bertft.tune;
 
+import java.util.List;
+
 /** Where a trial's rungs end in {@link Halving}: {@code bert-ft tune --rungs}. */
 public enum Rungs {
     /** After 1, 2, 4, ... epochs, or at the trial's own end: trials are compared after equal epochs. */
@@ -30,6 +32,18 @@ public enum Rungs {
             k++;
         }
         return k;
+    }
+
+    /** Rung {@code rung}'s column label in reports: its epochs ("1", "2", "4") or its share ("1/4", "1/2", "all"). */
+    public String label(int rung) {
+        return this == EPOCHS ? Long.toString(1L << rung) : List.of("1/4", "1/2", "all").get(rung);
+    }
+
+    /** Where rungs end, in words, for reports. */
+    public String rule() {
+        return this == EPOCHS ? "Each rung ends after 1, 2, 4, ... epochs (or at the trial's own end)"
+                : "Each rung ends after a quarter, a half and all of the trial's own epochs (rounded up to whole"
+                        + " epochs; columns 1/4, 1/2, all)";
     }
 
     private static double[] scheduleEnds(double epochs) {

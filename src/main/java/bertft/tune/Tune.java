@@ -20,8 +20,10 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.StandardOpenOption;
 import java.util.LinkedHashMap;
+import java.util.LinkedHashSet;
 import java.util.List;
 import java.util.Map;
+import java.util.Objects;
 import java.util.Set;
 import java.util.TreeMap;
 
@@ -224,10 +226,10 @@ public final class Tune {
 
     private static String differences(JsonObject before, JsonObject now) {
         StringBuilder sb = new StringBuilder();
-        java.util.Set<String> keys = new java.util.LinkedHashSet<>(now.keySet());
+        Set<String> keys = new LinkedHashSet<>(now.keySet());
         keys.addAll(before.keySet());
         for (String k : keys) {
-            if (!java.util.Objects.equals(now.get(k), before.get(k))) {
+            if (!Objects.equals(now.get(k), before.get(k))) {
                 sb.append(sb.length() == 0 ? "" : "; ").append(k).append(" was ")
                         .append(before.has(k) ? before.get(k).toString() : "not set");
             }
@@ -391,13 +393,10 @@ public final class Tune {
         JsonArray rungs = new JsonArray();
         int top = trials.stream().mapToInt(Trial::rung).max().orElse(-1);
         for (int k = 0; k <= top; k++) {
-            rungs.add(o.rungs() == Rungs.EPOCHS ? Long.toString(1L << k) : List.of("1/4", "1/2", "all").get(k));
+            rungs.add(o.rungs().label(k));
         }
         s.add("rungs", rungs);
-        s.addProperty("rung_rule", o.rungs() == Rungs.EPOCHS
-                ? "Each rung ends after 1, 2, 4, ... epochs (or at the trial's own end)"
-                : "Each rung ends after a quarter, a half and all of the trial's own epochs (rounded up to whole"
-                        + " epochs; columns 1/4, 1/2, all)");
+        s.addProperty("rung_rule", o.rungs().rule());
         JsonArray all = new JsonArray();
         for (Trial t : trials) {
             JsonObject j = new JsonObject();

@@ -187,7 +187,6 @@ final class TuneReport {
         return "{" + String.join(", ", parts) + "}";
     }
 
-    /** {@code 0.9123 ± 0.0040 (n=3)}. */
     /** Where rungs end. */
     private static String rule(JsonObject s) {
         return s.get("rung_rule").getAsString();
@@ -198,6 +197,7 @@ final class TuneReport {
         return winner.has("refit") && winner.get("refit").getAsBoolean();
     }
 
+    /** {@code 0.9123 ± 0.0040 (n=3)}. */
     static String pm(JsonObject st) {
         if (st == null || !st.has("mean")) {
             return "—";
