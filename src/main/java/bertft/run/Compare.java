@@ -204,6 +204,11 @@ public final class Compare {
             s.addProperty("strategy", r.label());
             s.addProperty("runs", r.runs().size());
             s.add("validation", stat(v));
+            double[] last = r.runs().stream().mapToDouble(x -> lastValidation(x, metric)).filter(Double::isFinite)
+                    .toArray();
+            if (last.length > 0) {
+                s.add("validation_last_epoch", stat(last));
+            }
             if (t.length > 0) {
                 s.add("test", stat(t));
             }
@@ -253,6 +258,23 @@ public final class Compare {
                 .max().orElse(-1);
         return log.stream().filter(x -> x.has("loss") && x.has("epoch") && x.get("epoch").getAsInt() == last)
                 .mapToDouble(x -> x.get("loss").getAsDouble()).average().orElse(Double.NaN);
+    }
+
+    /**
+     * The validation metric of a run's last evaluation, from its metrics.jsonl; NaN when it has none. Beside the kept
+     * (best) epoch's it shows how much of a run's figure is the choice of epoch.
+     */
+    static double lastValidation(JsonObject report, String metric) {
+        if (!report.has("model")) {
+            return Double.NaN;
+        }
+        double last = Double.NaN;
+        for (JsonObject x : Reports.readLog(Path.of(report.get("model").getAsString()).resolve("metrics.jsonl"))) {
+            if (x.has("validation") && x.getAsJsonObject("validation").has(metric)) {
+                last = x.getAsJsonObject("validation").get(metric).getAsDouble();
+            }
+        }
+        return last;
     }
 
     /**

@@ -432,6 +432,9 @@ public final class Tune {
         w.addProperty("refit", o.refit());
         JsonObject row = compare.getAsJsonArray("strategies").get(0).getAsJsonObject();
         w.add("validation", row.get("validation"));
+        if (row.has("validation_last_epoch")) {
+            w.add("validation_last_epoch", row.get("validation_last_epoch"));
+        }
         if (row.has("test")) {
             w.add("test", row.get("test"));
         }

@@ -90,11 +90,26 @@ class TuneTest {
         assertEquals(2, w.getAsJsonObject("test").getAsJsonArray("values").size(), "the winner is tested");
         assertTrue(Files.exists(Path.of(w.get("dir").getAsString()).resolve("compare.json")));
         double trained = 0;
+        List<Double> lastLosses = new ArrayList<>();
         try (var runs = Files.list(Path.of(w.get("dir").getAsString()))) {
             for (Path run : runs.filter(d -> Files.exists(d.resolve("report.json"))).toList()) {
-                trained += json(run.resolve("report.json")).getAsJsonObject("training").get("seconds").getAsDouble();
+                JsonObject report = json(run.resolve("report.json"));
+                trained += report.getAsJsonObject("training").get("seconds").getAsDouble();
+                List<String> log = Files.readAllLines(run.resolve("metrics.jsonl"));
+                double last = log.stream().map(l -> JsonParser.parseString(l).getAsJsonObject())
+                        .filter(e -> e.has("validation")).reduce((a, z) -> z).orElseThrow()
+                        .getAsJsonObject("validation").get("loss").getAsDouble();
+                double kept = report.getAsJsonObject("validation").getAsJsonObject("metrics").get("loss").getAsDouble();
+                assertTrue(kept <= last + 1e-9, "the kept epoch is the best by loss: " + kept + " vs last " + last);
+                lastLosses.add(last);
             }
         }
+        JsonArray lastValues = w.getAsJsonObject("validation_last_epoch").getAsJsonArray("values");
+        List<Double> reported = new ArrayList<>();
+        lastValues.forEach(x -> reported.add(x.getAsDouble()));
+        lastLosses.sort(null);
+        reported.sort(null);
+        assertEquals(lastLosses, reported, "each seed's last evaluation, beside the kept epoch's");
         assertEquals(trained, t.get("retrain_seconds").getAsDouble(), 0.2, "retraining = the seeds' training time");
 
         // best.yaml: the task with the best settings, as train loads it
@@ -108,7 +123,7 @@ class TuneTest {
 
         String md = Files.readString(out.resolve("tune.md"));
         String html = Files.readString(out.resolve("report.html"));
-        for (String s : List.of("loss @1", "loss @2", "(best)", "stopped at epoch 1")) {
+        for (String s : List.of("loss @1", "loss @2", "(best)", "stopped at epoch 1", "each run at its best epoch (")) {
             assertTrue(md.contains(s) && html.contains(s), s);
         }
         for (String s : List.of("loss against learning-rate", "loss by strategy", "Best settings", "± ")) {
