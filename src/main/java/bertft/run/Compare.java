@@ -7,6 +7,7 @@ import com.google.gson.GsonBuilder;
 import com.google.gson.JsonArray;
 import com.google.gson.JsonObject;
 import com.google.gson.JsonParser;
+import com.google.gson.JsonPrimitive;
 import java.io.IOException;
 import java.io.PrintStream;
 import java.nio.charset.StandardCharsets;
@@ -198,13 +199,14 @@ public final class Compare {
         for (Row r : rows) {
             double[] v = values(r.runs(), "validation", metric);
             double[] t = values(r.runs(), "test", metric);
-            double[] loss = r.runs().stream().mapToDouble(Compare::lastEpochLoss).filter(Double::isFinite).toArray();
+            List<List<JsonObject>> logs = r.runs().stream().map(Compare::runLog).toList();
+            double[] loss = logs.stream().mapToDouble(Compare::lastEpochLoss).filter(Double::isFinite).toArray();
             double[] d = split.equals("validation") ? v : split.equals("test") ? t : loss;
             JsonObject s = new JsonObject();
             s.addProperty("strategy", r.label());
             s.addProperty("runs", r.runs().size());
             s.add("validation", stat(v));
-            double[] last = r.runs().stream().mapToDouble(x -> lastValidation(x, metric)).filter(Double::isFinite)
+            double[] last = logs.stream().mapToDouble(l -> lastValidation(l, metric)).filter(Double::isFinite)
                     .toArray();
             if (last.length > 0) {
                 s.add("validation_last_epoch", stat(last));
@@ -248,12 +250,14 @@ public final class Compare {
         return o;
     }
 
-    /** The mean training loss over the last epoch of a run, from its metrics.jsonl; NaN when it has none. */
-    static double lastEpochLoss(JsonObject report) {
-        if (!report.has("model")) {
-            return Double.NaN;
-        }
-        List<JsonObject> log = Reports.readLog(Path.of(report.get("model").getAsString()).resolve("metrics.jsonl"));
+    /** A run's metrics.jsonl, read once for the figures below; empty when the report names no run directory. */
+    private static List<JsonObject> runLog(JsonObject report) {
+        return report.has("model")
+                ? Reports.readLog(Path.of(report.get("model").getAsString()).resolve("metrics.jsonl")) : List.of();
+    }
+
+    /** The mean training loss over the last epoch of a run's log; NaN when it has none. */
+    static double lastEpochLoss(List<JsonObject> log) {
         int last = log.stream().filter(x -> x.has("loss") && x.has("epoch")).mapToInt(x -> x.get("epoch").getAsInt())
                 .max().orElse(-1);
         return log.stream().filter(x -> x.has("loss") && x.has("epoch") && x.get("epoch").getAsInt() == last)
@@ -261,17 +265,16 @@ public final class Compare {
     }
 
     /**
-     * The validation metric of a run's last evaluation, from its metrics.jsonl; NaN when it has none. Beside the kept
-     * (best) epoch's it shows how much of a run's figure is the choice of epoch.
+     * The validation metric of a run's last evaluation in its log; NaN when it has none. Beside the kept (best)
+     * epoch's it shows how much of a run's figure is the choice of epoch.
      */
-    static double lastValidation(JsonObject report, String metric) {
-        if (!report.has("model")) {
-            return Double.NaN;
-        }
+    static double lastValidation(List<JsonObject> log, String metric) {
         double last = Double.NaN;
-        for (JsonObject x : Reports.readLog(Path.of(report.get("model").getAsString()).resolve("metrics.jsonl"))) {
-            if (x.has("validation") && x.getAsJsonObject("validation").has(metric)) {
-                last = x.getAsJsonObject("validation").get(metric).getAsDouble();
+        for (JsonObject x : log) {
+            // a line of another shape (not this program's) is passed over, as readLog passes over a partial one
+            if (x.get("validation") instanceof JsonObject v && v.get(metric) instanceof JsonPrimitive p
+                    && p.isNumber()) {
+                last = p.getAsDouble();
             }
         }
         return last;

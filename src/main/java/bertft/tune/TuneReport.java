@@ -84,11 +84,10 @@ final class TuneReport {
         JsonObject w = s.getAsJsonObject("winner");
         String retrained = refit(w) ? "retrained on all of train (refit, the validation rows included)"
                 : "retrained";
-        String validation = refit(w) ? "" : ": validation " + metric + " " + pm(w.getAsJsonObject("validation"));
-        if (!refit(w) && w.has("validation_last_epoch")) {
-            validation += ", each run at its best epoch (" + pm(w.getAsJsonObject("validation_last_epoch"))
-                    + " at its last)";
-        }
+        // a refit has no validation; otherwise the kept (best) epochs' figure, and the last epochs' beside it
+        String validation = refit(w) ? "" : ": validation " + metric + " " + pm(w.getAsJsonObject("validation"))
+                + (w.has("validation_last_epoch") ? ", each run at its best epoch ("
+                        + pm(w.getAsJsonObject("validation_last_epoch")) + " at its last)" : "");
         return String.format(Locale.ROOT, "Best: trial %d %s, validation %s %.4f after %s epochs of the search; "
                 + "%s with seeds %s%s%s.", b.get("trial").getAsInt(), settings(b.getAsJsonObject("settings")), metric,
                 b.get("value").getAsDouble(), Space.format(b.get("epochs_trained").getAsDouble()), retrained,

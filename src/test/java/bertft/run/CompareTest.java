@@ -12,6 +12,7 @@ import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.List;
+import java.util.stream.Stream;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
@@ -43,6 +44,18 @@ class CompareTest {
         }
         assertTrue(Files.readString(out.resolve("compare.md")).contains("Baseline: TF-IDF"));
         TrainJobTest.keepForBrowserCheck(out.resolve("report.html"), "compare-report.html");
+    }
+
+    @Test
+    void theLastValidationIsTheLastEvaluationOfTheMetricAndForeignLinesArePassedOver() {
+        List<JsonObject> log = Stream.of("{\"validation\": {\"accuracy\": 0.5}}",
+                "{\"loss\": 0.3, \"epoch\": 0}", "{\"validation\": {\"accuracy\": 0.75, \"loss\": 0.4}}",
+                "{\"validation\": {\"accuracy\": \"high\"}}", "{\"validation\": 0.9}")
+                .map(l -> JsonParser.parseString(l).getAsJsonObject()).toList();
+        assertEquals(0.75, Compare.lastValidation(log, "accuracy"));
+        assertEquals(0.4, Compare.lastValidation(log, "loss"));
+        assertTrue(Double.isNaN(Compare.lastValidation(log, "macro_f1")));
+        assertTrue(Double.isNaN(Compare.lastValidation(List.of(), "accuracy")));
     }
 
     @Test
