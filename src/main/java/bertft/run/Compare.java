@@ -7,7 +7,6 @@ import com.google.gson.GsonBuilder;
 import com.google.gson.JsonArray;
 import com.google.gson.JsonObject;
 import com.google.gson.JsonParser;
-import com.google.gson.JsonPrimitive;
 import java.io.IOException;
 import java.io.PrintStream;
 import java.nio.charset.StandardCharsets;
@@ -258,10 +257,12 @@ public final class Compare {
 
     /** The mean training loss over the last epoch of a run's log; NaN when it has none. */
     static double lastEpochLoss(List<JsonObject> log) {
-        int last = log.stream().filter(x -> x.has("loss") && x.has("epoch")).mapToInt(x -> x.get("epoch").getAsInt())
-                .max().orElse(-1);
-        return log.stream().filter(x -> x.has("loss") && x.has("epoch") && x.get("epoch").getAsInt() == last)
-                .mapToDouble(x -> x.get("loss").getAsDouble()).average().orElse(Double.NaN);
+        List<JsonObject> steps = log.stream()
+                .filter(x -> !Double.isNaN(Reports.number(x, "loss")) && !Double.isNaN(Reports.number(x, "epoch")))
+                .toList();
+        double last = steps.stream().mapToDouble(x -> Reports.number(x, "epoch")).max().orElse(Double.NaN);
+        return steps.stream().filter(x -> Reports.number(x, "epoch") == last)
+                .mapToDouble(x -> Reports.number(x, "loss")).average().orElse(Double.NaN);
     }
 
     /**
@@ -271,10 +272,9 @@ public final class Compare {
     static double lastValidation(List<JsonObject> log, String metric) {
         double last = Double.NaN;
         for (JsonObject x : log) {
-            // a line of another shape (not this program's) is passed over, as readLog passes over a partial one
-            if (x.get("validation") instanceof JsonObject v && v.get(metric) instanceof JsonPrimitive p
-                    && p.isNumber()) {
-                last = p.getAsDouble();
+            double v = Reports.number(x.get("validation"), metric);
+            if (!Double.isNaN(v)) {
+                last = v;
             }
         }
         return last;

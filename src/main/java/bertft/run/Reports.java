@@ -9,6 +9,7 @@ import com.google.gson.GsonBuilder;
 import com.google.gson.JsonElement;
 import com.google.gson.JsonObject;
 import com.google.gson.JsonParser;
+import com.google.gson.JsonPrimitive;
 import bertft.report.HtmlReport;
 import java.io.IOException;
 import java.nio.charset.StandardCharsets;
@@ -136,6 +137,15 @@ public final class Reports {
         }
         extra.add("provenance", Provenance.of(spec, false, modelDir, seconds, trainFile, data));
         return extra;
+    }
+
+    /**
+     * {@code o}'s field {@code key} as a number; NaN when {@code o} is not an object or the field is absent or not a
+     * number, so a line of another shape in a log is passed over as {@link #readLog} passes over a partial one.
+     */
+    public static double number(JsonElement o, String key) {
+        return o instanceof JsonObject x && x.get(key) instanceof JsonPrimitive p && p.isNumber() ? p.getAsDouble()
+                : Double.NaN;
     }
 
     /** The records of a metrics.jsonl (none when there is no such file; unreadable lines are skipped). */

@@ -316,18 +316,16 @@ public final class Tune {
         double best = Double.NaN;
         double trained = 0;
         for (JsonObject e : Reports.readLog(dir.resolve("metrics.jsonl"))) {
-            if (!e.has("validation") || !e.has("epoch")) {
-                continue;
+            double epoch = Reports.number(e, "epoch");
+            double x = Reports.number(e.get("validation"), metric);
+            double at = Math.min((int) epoch + 1, epochs);
+            if (Double.isNaN(epoch) || Double.isNaN(x) || at > target + 1e-9) {
+                continue; // not an evaluation (or not of this shape), or past the rung
             }
-            double at = Math.min(e.get("epoch").getAsInt() + 1, epochs);
-            JsonObject v = e.getAsJsonObject("validation");
-            if (at <= target + 1e-9 && v.has(metric)) {
-                double x = v.get(metric).getAsDouble();
-                if (Double.isNaN(best) || (lower ? x < best : x > best)) {
-                    best = x;
-                }
-                trained = Math.max(trained, at);
+            if (Double.isNaN(best) || (lower ? x < best : x > best)) {
+                best = x;
             }
+            trained = Math.max(trained, at);
         }
         return new double[] {best, trained};
     }

@@ -59,6 +59,16 @@ class CompareTest {
     }
 
     @Test
+    void theLastEpochLossAveragesTheLastEpochsStepsAndForeignLinesArePassedOver() {
+        List<JsonObject> log = Stream.of("{\"loss\": 0.9, \"epoch\": 0}", "{\"loss\": 0.4, \"epoch\": 1}",
+                "{\"loss\": 0.2, \"epoch\": 1}", "{\"loss\": \"low\", \"epoch\": 2}", "{\"loss\": 0.1, \"epoch\": [3]}",
+                "{\"validation\": {\"loss\": 0.05}, \"epoch\": 4}")
+                .map(l -> JsonParser.parseString(l).getAsJsonObject()).toList();
+        assertEquals(0.3, Compare.lastEpochLoss(log), 1e-12);
+        assertTrue(Double.isNaN(Compare.lastEpochLoss(log.subList(3, 6))));
+    }
+
+    @Test
     void withoutAValidationSplitTheTestSplitDecidesAndSaysSo(@TempDir Path tmp) throws IOException {
         Path model = Tiny.checkpoint(tmp.resolve("tiny"), 3);
         TrainJobTest.data(tmp, "train.csv", 48, 1);
