@@ -20,6 +20,8 @@ final class Loop implements Trainer.Listener {
     static final String STOP_AFTER_STEP = "bertft.stopAfterStep";
     /** The DANN domain classifier's weights in the resume state (not part of the model). */
     static final String DOMAIN_FILE = "domain_classifier.safetensors";
+    /** The moving average of the weights in the resume state (ema-decay): the weights there are the raw ones. */
+    static final String AVERAGE_FILE = "weight_average.safetensors";
 
     private final TaskSpec spec;
     private final TaskModel model;
@@ -71,6 +73,19 @@ final class Loop implements Trainer.Listener {
             bertft.checkpoint.SafeTensors.read(file).forEach(adversary::load);
             params = new java.util.LinkedHashMap<>(params);
             params.putAll(adversary.params());
+        }
+        bertft.train.WeightAverage average = trainer.average();
+        if (average != null) {
+            Path file = last.resolve(AVERAGE_FILE);
+            if (!java.nio.file.Files.exists(file)) {
+                throw new bertft.UserError(last + ": no " + AVERAGE_FILE + " for ema-decay; start the run again");
+            }
+            Map<String, ai.djl.ndarray.NDArray> weights = model.params();
+            try {
+                bertft.checkpoint.SafeTensors.read(file).forEach((name, t) -> average.load(weights, name, t));
+            } catch (IllegalArgumentException e) {
+                throw new bertft.UserError(file + ": " + e.getMessage() + "; start the run again");
+            }
         }
         ResumeState.Progress p = ResumeState.load(last, params, trainer.optimizer());
         best = p.best();
@@ -167,6 +182,9 @@ final class Loop implements Trainer.Listener {
                 new ResumeState.Progress(next, best, bestStep, badEvals, elapsedBefore + log.elapsed()));
         if (trainer.adversary() != null) { // written after the directory it joins; restore() says if it is missing
             bertft.checkpoint.SafeTensors.write(out.resolve("last").resolve(DOMAIN_FILE), trainer.adversary().tensors());
+        }
+        if (trainer.average() != null) {
+            bertft.checkpoint.SafeTensors.write(out.resolve("last").resolve(AVERAGE_FILE), trainer.average().tensors());
         }
         if (pauseAfterEpoch > 0 && next.batch() == 0 && next.epoch() == pauseAfterEpoch && next.step() < totalSteps) {
             log.note("paused after epoch " + pauseAfterEpoch + "; resumable from " + out.resolve("last"));

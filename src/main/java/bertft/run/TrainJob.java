@@ -353,7 +353,8 @@ public final class TrainJob {
                 spec.warmupRatio(), spec.schedule(), spec.weightDecay(), spec.maxGradNorm(),
                 spec.gradientAccumulation(), spec.microBatchSize() == null ? spec.batchSize() : spec.microBatchSize(),
                 spec.seed(), evalEvery, strategy.layerDecay(), strategy.unfreezing(),
-                spec.augment().tokenMask(), spec.augment().tokenDropout(), maskId);
+                spec.augment().tokenMask(), spec.augment().tokenDropout(), maskId,
+                spec.emaDecay() == null ? 0 : spec.emaDecay());
     }
 
     /** Parameters that train at some point under this strategy. */

@@ -65,6 +65,8 @@ final class Keys {
             key("seed", LONG, "42", "Random seed (initialisation, shuffling, dropout)."),
             choice("pooling", "pooler", "Text vector fed to the head.", "cls", "mean", "pooler"),
             key("dropout", DOUBLE, null, "[0, 1)", "Classifier dropout (default: the model's hidden_dropout_prob)."),
+            key("ema-decay", DOUBLE, null, "(0, 1)", "Keep an exponential moving average of the weights with this decay per"
+                    + " optimizer step (e.g. 0.99); validation and the saved model use the average."),
             key("early-stopping", EARLY_STOPPING, null,
                     "{metric: m, patience: n, mode: max|min}: stop when validation stops improving."),
             choice("class-weights", "none", "Loss weight per class; balanced = n / (classes * count).",

@@ -297,6 +297,11 @@ public final class TaskSpec {
     }
 
     /** Classifier dropout, or null to use the model's hidden_dropout_prob. */
+    /** The decay of the weights' moving average ({@code ema-decay}), or null when none is kept. */
+    public Double emaDecay() {
+        return (Double) values.get("ema-decay");
+    }
+
     public Double dropout() {
         return (Double) values.get("dropout");
     }

@@ -47,7 +47,7 @@ public final class Trainer {
     public record Settings(int batchSize, double epochs, double learningRate, Double headLearningRate,
             double warmupRatio, String schedule, double weightDecay, double maxGradNorm, int gradientAccumulation,
             int microBatchSize, long seed, long evalEverySteps, double layerDecay, Unfreezing unfreezing, double tokenMask,
-            double tokenDropout, long maskId) {}
+            double tokenDropout, long maskId, double emaDecay) {}
 
     private final TaskModel model;
     private final Objective objective;
@@ -57,6 +57,7 @@ public final class Trainer {
     private NDArray classWeights;
     private int trainableDepth = -1;
     private DomainAdversary adversary;
+    private final WeightAverage average;
 
     public Trainer(TaskModel model, Objective objective, Settings settings, float[] classWeights, NDManager m) {
         this.model = model;
@@ -65,6 +66,7 @@ public final class Trainer {
         this.policy = new LayerPolicy(model.family(), model.encoder().config().numHiddenLayers(), settings.layerDecay(),
                 settings.headLearningRate());
         this.classWeights = classWeights == null ? null : m.create(classWeights);
+        this.average = settings.emaDecay() > 0 ? new WeightAverage(settings.emaDecay()) : null;
     }
 
     public AdamW optimizer() {
@@ -78,6 +80,11 @@ public final class Trainer {
 
     public DomainAdversary adversary() {
         return adversary;
+    }
+
+    /** The moving average of the weights ({@code ema-decay}), or null when the run keeps none. */
+    public WeightAverage average() {
+        return average;
     }
 
     /** Where training stands: optimizer steps done, and the next batch of which epoch. */
@@ -169,6 +176,9 @@ public final class Trainer {
                 double factor = schedule.factor(step);
                 double gradNorm = optimizerStep(step, factor);
                 step++;
+                if (average != null) {
+                    average.update(model.params(), step);
+                }
                 listener.step(step, total, epoch, stepLoss / micro, s.learningRate() * factor, groupRates(factor),
                         gradNorm, stepTokens, (System.nanoTime() - t0) / 1e9);
                 stepLoss = 0;
@@ -183,7 +193,10 @@ public final class Trainer {
                 boolean due = s.evalEverySteps() > 0 ? step % s.evalEverySteps() == 0 || step == total
                         : endOfEpoch || step == total;
                 if (due) {
+                    // with a moving average, validation and the kept model see it; training goes on from the weights
+                    swapAverage();
                     boolean go = listener.evaluated(step, epoch, eval.apply(model));
+                    swapAverage();
                     listener.checkpoint(endOfEpoch ? new Position(step, epoch + 1, 0) : new Position(step, epoch, bi + 1));
                     if (!go) {
                         return;
@@ -192,6 +205,12 @@ public final class Trainer {
             }
             epoch++;
             first = 0;
+        }
+    }
+
+    private void swapAverage() {
+        if (average != null) {
+            average.swap(model.params());
         }
     }
 

@@ -143,6 +143,37 @@ public class TrainJobTest {
         Files.copy(report, dir.resolve(name), java.nio.file.StandardCopyOption.REPLACE_EXISTING);
     }
 
+    /**
+     * With ema-decay the kept model is the moving average and the resume state carries it: a run killed mid-way
+     * and resumed keeps the same model as one that ran through.
+     */
+    @Test
+    void aMovingAverageRunResumesToTheSameAverage(@TempDir Path tmp) throws IOException {
+        Path model = Tiny.checkpoint(tmp.resolve("tiny"), 3);
+        data(tmp, "train.csv", 96, 1);
+        data(tmp, "dev.csv", 32, 2);
+        Path task = task(tmp, model, "eval-every: 4\nema-decay: 0.9\n"
+                + "early-stopping: {metric: loss, mode: min, patience: 100}"); // loss falls to the end: the resumed run saves
+        Path full = tmp.resolve("full");
+        assertEquals(0, CliTest.run("train", task.toString(), "--out", full.toString()).code());
+        Path part = tmp.resolve("part");
+        System.setProperty(Loop.STOP_AFTER_STEP, "8");
+        try {
+            assertEquals(1, CliTest.run("train", task.toString(), "--out", part.toString()).code());
+        } finally {
+            System.clearProperty(Loop.STOP_AFTER_STEP);
+        }
+        assertTrue(Files.exists(part.resolve("last/" + Loop.AVERAGE_FILE)));
+        String key = "bert.encoder.layer.1.output.dense.weight";
+        float[] raw8 = SafeTensors.read(part.resolve("last/model.safetensors")).get(key).toFloats();
+        float[] average8 = SafeTensors.read(part.resolve("last/" + Loop.AVERAGE_FILE)).get(key).toFloats();
+        assertFalse(java.util.Arrays.equals(raw8, average8), "the resume state holds the weights and their average");
+        var resumed = CliTest.run("train", "--resume", part.toString());
+        assertEquals(0, resumed.code(), resumed.err());
+        assertArrayEquals(SafeTensors.read(full.resolve("model.safetensors")).get(key).toFloats(),
+                SafeTensors.read(part.resolve("model.safetensors")).get(key).toFloats(), 1e-6f);
+    }
+
     @Test
     void anInterruptedRunResumesToTheSameWeights(@TempDir Path tmp) throws IOException {
         Path model = Tiny.checkpoint(tmp.resolve("tiny"), 3);

@@ -2,6 +2,7 @@ package bertft.train;
 
 import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
 
 import ai.djl.huggingface.tokenizers.Encoding;
 import ai.djl.ndarray.NDManager;
@@ -47,7 +48,7 @@ class TrainerTest {
             }
             Features f = new Features(enc, labels);
             Trainer.Settings s = new Trainer.Settings(batchSize, 2, 1e-3, null, 0, "constant", 0.01, 0, accumulation,
-                    microBatchSize, 1, 0, 1, Unfreezing.all(), 0, 0, -1);
+                    microBatchSize, 1, 0, 1, Unfreezing.all(), 0, 0, -1, 0);
             Trainer trainer = new Trainer(model, Objective.SINGLE_LABEL, s, null, m);
             assertEquals(1, trainer.stepsPerEpoch(TEXTS.size()));
             trainer.fit(f, null, Trainer.Position.START, x -> Map.of(), new Trainer.Listener() {
@@ -108,5 +109,62 @@ class TrainerTest {
             assertEquals(whole.get(k).tokens(), passes.get(k).tokens());
         }
         a.forEach((name, w) -> assertArrayEquals(w, b.get(name), 1e-5f, name));
+    }
+
+    /**
+     * With ema-decay, validation sees the moving average of the weights after each step (computed here from the
+     * weights the step listener saw), and training goes on from the weights themselves.
+     */
+    @Test
+    void validationSeesTheMovingAverageAndTrainingGoesOnFromTheWeights() {
+        BertConfig c = new BertConfig(Tiny.vocab().size(), 32, 2, 4, 64, "gelu", 64, 2, 1e-12, 0, 0, 0.02, null);
+        String name = "classifier.weight";
+        double decay = 0.8;
+        try (Bert bert = Bert.random(c, true, 5); BertTokenizer tok = Tiny.tokenizer(32);
+                NDManager m = NDManager.newBaseManager();
+                TaskModel model = TaskModel.create(new Checkpoint(c, bert.tensors(), Map.of()), TaskModel.Head.CLASSIFIER,
+                        2, TaskModel.Pooling.MEAN, 0, 1, "tiny", true)) {
+            List<float[]> labels = new ArrayList<>();
+            for (int i = 0; i < TEXTS.size(); i++) {
+                labels.add(new float[] {i % 2});
+            }
+            Features f = new Features(TEXTS.stream().map(tok::encode).toList(), labels);
+            Trainer.Settings s = new Trainer.Settings(2, 3, 1e-2, null, 0, "constant", 0.01, 0, 1, 2, 1, 0, 1,
+                    Unfreezing.all(), 0, 0, -1, decay);
+            List<float[]> weights = new ArrayList<>(); // after each step
+            List<float[]> validated = new ArrayList<>();
+            new Trainer(model, Objective.SINGLE_LABEL, s, null, m).fit(f, null, Trainer.Position.START, x -> {
+                validated.add(x.params().get(name).toFloatArray());
+                return Map.of();
+            }, new Trainer.Listener() {
+                @Override
+                public void step(long step, long totalSteps, int epoch, double loss, double lr,
+                        Map<String, Double> groupLr, double gradNorm, long tokens, double seconds) {
+                    weights.add(model.params().get(name).toFloatArray());
+                }
+
+                @Override
+                public boolean evaluated(long step, int epoch, Map<String, Double> metrics) {
+                    return true;
+                }
+
+                @Override
+                public void checkpoint(Trainer.Position next) {}
+            });
+            assertEquals(12, weights.size());
+            assertEquals(3, validated.size(), "one validation per epoch");
+            float[] average = weights.get(0).clone();
+            for (int t = 2; t <= weights.size(); t++) {
+                double d = Math.min(decay, (1.0 + t) / (10 + t));
+                for (int i = 0; i < average.length; i++) {
+                    average[i] = (float) (d * average[i] + (1 - d) * weights.get(t - 1)[i]);
+                }
+                if (t % 4 == 0) {
+                    assertArrayEquals(average, validated.get(t / 4 - 1), 1e-5f, "validated after step " + t);
+                }
+            }
+            assertFalse(java.util.Arrays.equals(average, weights.get(11)), "the average is not the weights");
+            assertArrayEquals(weights.get(11), model.params().get(name).toFloatArray(), "the weights are put back");
+        }
     }
 }
