@@ -1,15 +1,23 @@
 package bertft.run;
 
+import ai.djl.ndarray.NDArray;
+import bertft.UserError;
 import bertft.checkpoint.Checkpoint;
+import bertft.checkpoint.SafeTensors;
+import bertft.checkpoint.TensorData;
 import bertft.model.TaskModel;
 import bertft.task.EarlyStopping;
 import bertft.task.TaskSpec;
 import bertft.text.BertTokenizer;
+import bertft.train.DomainAdversary;
 import bertft.train.RunLog;
 import bertft.train.Trainer;
+import bertft.train.WeightAverage;
 import com.google.gson.JsonObject;
 import java.io.PrintStream;
+import java.nio.file.Files;
 import java.nio.file.Path;
+import java.util.LinkedHashMap;
 import java.util.Map;
 
 /**
@@ -62,29 +70,20 @@ final class Loop implements Trainer.Listener {
     }
 
     Trainer.Position restore(Path last) {
-        Map<String, ai.djl.ndarray.NDArray> params = model.params();
-        bertft.train.DomainAdversary adversary = trainer.adversary();
+        Map<String, NDArray> params = model.params();
+        DomainAdversary adversary = trainer.adversary();
         if (adversary != null) {
-            Path file = last.resolve(DOMAIN_FILE);
-            if (!java.nio.file.Files.exists(file)) {
-                throw new bertft.UserError(last + ": no " + DOMAIN_FILE + " for domain-adversarial training; start"
-                        + " the run again");
-            }
-            bertft.checkpoint.SafeTensors.read(file).forEach(adversary::load);
-            params = new java.util.LinkedHashMap<>(params);
+            required(last, DOMAIN_FILE, "domain-adversarial training").forEach(adversary::load);
+            params = new LinkedHashMap<>(params);
             params.putAll(adversary.params());
         }
-        bertft.train.WeightAverage average = trainer.average();
+        WeightAverage average = trainer.average();
         if (average != null) {
-            Path file = last.resolve(AVERAGE_FILE);
-            if (!java.nio.file.Files.exists(file)) {
-                throw new bertft.UserError(last + ": no " + AVERAGE_FILE + " for ema-decay; start the run again");
-            }
-            Map<String, ai.djl.ndarray.NDArray> weights = model.params();
+            Map<String, NDArray> weights = model.params();
             try {
-                bertft.checkpoint.SafeTensors.read(file).forEach((name, t) -> average.load(weights, name, t));
+                required(last, AVERAGE_FILE, "ema-decay").forEach((name, t) -> average.load(weights, name, t));
             } catch (IllegalArgumentException e) {
-                throw new bertft.UserError(file + ": " + e.getMessage() + "; start the run again");
+                throw new UserError(last.resolve(AVERAGE_FILE) + ": " + e.getMessage() + "; start the run again");
             }
         }
         ResumeState.Progress p = ResumeState.load(last, params, trainer.optimizer());
@@ -96,6 +95,14 @@ final class Loop implements Trainer.Listener {
         err.printf("resuming %s at step %d (epoch %d, batch %d)%n", out, p.next().step(), p.next().epoch() + 1,
                 p.next().batch());
         return p.next();
+    }
+
+    /** Tensors the resume state must hold besides the model's for how this run trains, read. */
+    private static Map<String, TensorData> required(Path last, String file, String forWhat) {
+        if (!Files.exists(last.resolve(file))) {
+            throw new UserError(last + ": no " + file + " for " + forWhat + "; start the run again");
+        }
+        return SafeTensors.read(last.resolve(file));
     }
 
     /**
@@ -148,7 +155,7 @@ final class Loop implements Trainer.Listener {
         progress.evaluated(step, epoch, metrics);
         Double value = metrics.get(metric);
         if (value == null) {
-            throw new bertft.UserError("early-stopping metric '" + metric + "' is not one of " + metrics.keySet());
+            throw new UserError("early-stopping metric '" + metric + "' is not one of " + metrics.keySet());
         }
         boolean lower = stopping != null && stopping.mode() != null ? stopping.mode().equals("min")
                 : TaskSpec.Kind.lowerIsBetter(metric);
@@ -181,10 +188,10 @@ final class Loop implements Trainer.Listener {
         ResumeState.save(out.resolve("last"), model, configExtra, tok, trainer.optimizer(),
                 new ResumeState.Progress(next, best, bestStep, badEvals, elapsedBefore + log.elapsed()));
         if (trainer.adversary() != null) { // written after the directory it joins; restore() says if it is missing
-            bertft.checkpoint.SafeTensors.write(out.resolve("last").resolve(DOMAIN_FILE), trainer.adversary().tensors());
+            SafeTensors.write(out.resolve("last").resolve(DOMAIN_FILE), trainer.adversary().tensors());
         }
         if (trainer.average() != null) {
-            bertft.checkpoint.SafeTensors.write(out.resolve("last").resolve(AVERAGE_FILE), trainer.average().tensors());
+            SafeTensors.write(out.resolve("last").resolve(AVERAGE_FILE), trainer.average().tensors());
         }
         if (pauseAfterEpoch > 0 && next.batch() == 0 && next.epoch() == pauseAfterEpoch && next.step() < totalSteps) {
             log.note("paused after epoch " + pauseAfterEpoch + "; resumable from " + out.resolve("last"));

@@ -168,6 +168,13 @@ public class TrainJobTest {
         float[] raw8 = SafeTensors.read(part.resolve("last/model.safetensors")).get(key).toFloats();
         float[] average8 = SafeTensors.read(part.resolve("last/" + Loop.AVERAGE_FILE)).get(key).toFloats();
         assertFalse(java.util.Arrays.equals(raw8, average8), "the resume state holds the weights and their average");
+        Path averageFile = part.resolve("last/" + Loop.AVERAGE_FILE);
+        Path aside = Files.move(averageFile, tmp.resolve("aside.safetensors"));
+        var refused = CliTest.run("train", "--resume", part.toString());
+        assertEquals(2, refused.code(), refused.err());
+        assertTrue(refused.err().strip().endsWith(part.resolve("last") + ": no " + Loop.AVERAGE_FILE
+                + " for ema-decay; start the run again"), refused.err());
+        Files.move(aside, averageFile);
         var resumed = CliTest.run("train", "--resume", part.toString());
         assertEquals(0, resumed.code(), resumed.err());
         assertArrayEquals(SafeTensors.read(full.resolve("model.safetensors")).get(key).toFloats(),
