@@ -12,7 +12,7 @@ import java.util.Map;
 /**
  * An exponential moving average of the trained weights (Polyak averaging, {@code ema-decay}), kept beside them:
  * after optimizer step t each parameter that trained moves its average {@code 1 - d} of the way towards itself,
- * {@code d = min(decay, (1 + t) / (10 + t))} (timm's ModelEmaV2 warm-up, so the first steps are not an average of
+ * {@code d = min(decay, (1 + t) / (10 + t))} (the warm-up of TensorFlow's ExponentialMovingAverage with num_updates, so the first steps are not an average of
  * barely trained weights). A parameter's average starts as its value when it first trains, so a layer unfrozen
  * late averages only what it learned. Evaluation and the saved model see the average: {@link #swap} exchanges it
  * with the weights in place.
