@@ -142,12 +142,7 @@ class DomainAdversarialTest {
         Path full = tmp.resolve("full");
         assertEquals(0, CliTest.run("train", task.toString(), "--out", full.toString()).code());
         Path part = tmp.resolve("part");
-        System.setProperty(Loop.STOP_AFTER_STEP, "4");
-        try {
-            assertEquals(1, CliTest.run("train", task.toString(), "--out", part.toString()).code());
-        } finally {
-            System.clearProperty(Loop.STOP_AFTER_STEP);
-        }
+        TrainJobTest.trainKilledAfterStep(4, task, part);
         var resumed = CliTest.run("train", "--resume", part.toString());
         assertEquals(0, resumed.code(), resumed.err());
         String key = "bert.encoder.layer.1.output.dense.weight";

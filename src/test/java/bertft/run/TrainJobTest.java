@@ -143,6 +143,16 @@ public class TrainJobTest {
         Files.copy(report, dir.resolve(name), java.nio.file.StandardCopyOption.REPLACE_EXISTING);
     }
 
+    /** Trains {@code task} into {@code out} and dies right after the checkpoint of optimizer step {@code step}. */
+    static void trainKilledAfterStep(long step, Path task, Path out) {
+        System.setProperty(Loop.STOP_AFTER_STEP, Long.toString(step));
+        try {
+            assertEquals(1, CliTest.run("train", task.toString(), "--out", out.toString()).code());
+        } finally {
+            System.clearProperty(Loop.STOP_AFTER_STEP);
+        }
+    }
+
     /**
      * With ema-decay the kept model is the moving average and the resume state carries it: a run killed mid-way
      * and resumed keeps the same model as one that ran through.
@@ -157,12 +167,7 @@ public class TrainJobTest {
         Path full = tmp.resolve("full");
         assertEquals(0, CliTest.run("train", task.toString(), "--out", full.toString()).code());
         Path part = tmp.resolve("part");
-        System.setProperty(Loop.STOP_AFTER_STEP, "8");
-        try {
-            assertEquals(1, CliTest.run("train", task.toString(), "--out", part.toString()).code());
-        } finally {
-            System.clearProperty(Loop.STOP_AFTER_STEP);
-        }
+        trainKilledAfterStep(8, task, part);
         assertTrue(Files.exists(part.resolve("last/" + Loop.AVERAGE_FILE)));
         String key = "bert.encoder.layer.1.output.dense.weight";
         float[] raw8 = SafeTensors.read(part.resolve("last/model.safetensors")).get(key).toFloats();
@@ -191,12 +196,7 @@ public class TrainJobTest {
         assertEquals(0, CliTest.run("train", task.toString(), "--out", full.toString()).code());
 
         Path part = tmp.resolve("part");
-        System.setProperty(Loop.STOP_AFTER_STEP, "8"); // simulated crash right after the step-8 checkpoint
-        try {
-            assertEquals(1, CliTest.run("train", task.toString(), "--out", part.toString()).code());
-        } finally {
-            System.clearProperty(Loop.STOP_AFTER_STEP);
-        }
+        trainKilledAfterStep(8, task, part); // simulated crash right after the step-8 checkpoint
         assertTrue(Files.exists(part.resolve("last/trainer_state.json")));
         // the unfinished run: its best model so far is used with a warning, a fresh train refuses to replace it
         String warning = "warning: " + part + " is an unfinished run (training stopped after step 8";
