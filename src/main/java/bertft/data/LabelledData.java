@@ -55,7 +55,7 @@ public final class LabelledData {
      * polarities; for classification and multilabel without them, {@link #inferLabels} from {@code train} (the
      * caller should warn then, since the ids depend on the data); none for regression and qa.
      */
-    public static List<String> labels(TaskSpec spec, Path train) {
+    public static List<String> labels(TaskSpec spec, List<Path> train) {
         return switch (spec.task()) {
             case REGRESSION, QA -> List.of();
             case SENTIMENT -> spec.labels() != null ? spec.labels() : spec.sentimentMap().names();
@@ -64,25 +64,53 @@ public final class LabelledData {
     }
 
     /**
-     * The distinct label names of {@code train}'s label column, sorted so the ids do not depend on row order.
-     * Multilabel cells are split on the label-separator. Bad rows are left for {@link #read} to report.
+     * The distinct label names of the training files' label column, sorted so the ids do not depend on row or
+     * file order. Multilabel cells are split on the label-separator. Bad rows are left for {@link #read} to report.
      */
-    public static List<String> inferLabels(TaskSpec spec, Path train) {
+    public static List<String> inferLabels(TaskSpec spec, List<Path> train) {
         TreeSet<String> names = new TreeSet<>();
-        try (TableReader table = TableReader.open(train, p -> { })) {
-            requireColumns(table, List.of(spec.labelColumn()));
-            for (Row row : table) {
-                String cell = row.get(spec.labelColumn());
-                if (cell == null) {
-                    continue;
+        for (Path file : train) {
+            try (TableReader table = TableReader.open(file, p -> { })) {
+                requireColumns(table, List.of(spec.labelColumn()));
+                for (Row row : table) {
+                    String cell = row.get(spec.labelColumn());
+                    if (cell == null) {
+                        continue;
+                    }
+                    names.addAll(spec.task() == Kind.MULTILABEL ? split(cell, spec.labelSeparator()) : names(cell));
                 }
-                names.addAll(spec.task() == Kind.MULTILABEL ? split(cell, spec.labelSeparator()) : names(cell));
             }
         }
         if (names.isEmpty()) {
-            throw new UserError(train + ": no labels in column '" + spec.labelColumn() + "'");
+            throw new UserError(train.stream().map(Path::toString).collect(Collectors.joining(", "))
+                    + ": no labels in column '" + spec.labelColumn() + "'");
         }
         return List.copyOf(names);
+    }
+
+    /**
+     * The training files as one table: each read and checked as {@link #read(TaskSpec, List, Path)} does, the
+     * examples in file order, named {@code a.csv + b.csv} in messages.
+     */
+    public static LabelledData read(TaskSpec spec, List<String> labels, List<Path> files) {
+        if (files.size() == 1) {
+            return read(spec, labels, files.get(0));
+        }
+        List<Example> examples = new ArrayList<>();
+        long[] counts = new long[labels.size()];
+        Map<String, Long> skipped = new TreeMap<>();
+        List<String> names = new ArrayList<>();
+        for (Path file : files) {
+            LabelledData part = read(spec, labels, file);
+            names.add(part.file);
+            examples.addAll(part.examples);
+            for (int i = 0; i < counts.length; i++) {
+                counts[i] += part.counts[i];
+            }
+            part.skippedRatings.forEach((rating, n) -> skipped.merge(rating, n, Long::sum));
+        }
+        return new LabelledData(String.join(" + ", names), spec.task(), List.copyOf(labels), examples, counts,
+                skipped);
     }
 
     /** Reads and checks every row of {@code file} for the task, with {@code labels} defining the ids. */

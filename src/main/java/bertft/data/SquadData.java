@@ -48,6 +48,15 @@ public final class SquadData {
 
     private SquadData() {}
 
+    /** The questions of several SQuAD files in file order (training on several sets as one). */
+    public static List<Question> read(List<Path> files, boolean version2) {
+        List<Question> out = new ArrayList<>();
+        for (Path file : files) {
+            out.addAll(read(file, version2));
+        }
+        return out;
+    }
+
     /**
      * Reads every question of {@code file}; with {@code version2} false, a question without answers is an error
      * (SQuAD 1.1 has none), with it true, {@code is_impossible} questions get an empty answer list.

@@ -9,6 +9,7 @@ import java.lang.management.ManagementFactory;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Instant;
+import java.util.List;
 
 /** Where a report's numbers came from: model and data hashes, settings, seed, versions, wall time, machine. */
 final class Provenance {
@@ -19,6 +20,11 @@ final class Provenance {
             "text-column", "text-pair-column", "label-column", "label-separator", "labels", "rating-column",
             "sentiment-map", "max-length", "eval-batch-size", "threshold", "pooling", "doc-stride", "max-query-length",
             "max-answer-length", "n-best", "null-threshold", "version-2");
+
+    /** The files a run read: the training files, then the others (null where not set). */
+    static Path[] files(List<Path> train, Path... others) {
+        return java.util.stream.Stream.concat(train.stream(), java.util.Arrays.stream(others)).toArray(Path[]::new);
+    }
 
     /** Provenance of a training run of {@code spec} with the model in {@code modelDir}; {@code data}: files read. */
     static JsonObject of(TaskSpec spec, Path modelDir, double wallSeconds, Path... data) {

@@ -60,7 +60,9 @@ public final class Reports {
         sb.append("# Resolved by bert-ft ").append(BertFt.version()).append(" at ").append(Instant.now()).append('\n');
         sb.append("# model: ").append(modelDir.toAbsolutePath()).append(" (model.safetensors sha256 ")
                 .append(sha256(modelDir.resolve("model.safetensors"))).append(")\n");
-        List<Path> data = new java.util.ArrayList<>(java.util.Arrays.asList(spec.train(), spec.validation(), spec.test()));
+        List<Path> data = new java.util.ArrayList<>(spec.train());
+        data.add(spec.validation());
+        data.add(spec.test());
         data.addAll(spec.text());
         data.addAll(spec.domainText());
         for (Path p : data) {
@@ -109,33 +111,34 @@ public final class Reports {
             bertft.data.LabelledData examples, JsonObject report, Path baselineTrain, double seconds) {
         JsonObject extra = new JsonObject();
         extra.addProperty("validation_data", data.toString());
-        Path trainFile = baselineTrain;
+        List<Path> trainFiles = baselineTrain == null ? List.of() : List.of(baselineTrain);
         TaskSpec trainSpec = spec;
-        if (trainFile == null && Files.exists(modelDir.resolve("task.yaml"))) {
+        if (trainFiles.isEmpty() && Files.exists(modelDir.resolve("task.yaml"))) {
             try {
                 trainSpec = bertft.task.TaskFiles.load(modelDir.resolve("task.yaml"), java.util.Map.of());
-                trainFile = trainSpec.train();
+                trainFiles = trainSpec.train();
             } catch (RuntimeException e) {
-                trainFile = null; // a task.yaml that no longer resolves: no baseline, said below
+                trainFiles = List.of(); // a task.yaml that no longer resolves: no baseline, said below
             }
         }
+        Path missing = trainFiles.stream().filter(f -> !Files.isRegularFile(f)).findFirst().orElse(null);
         if (spec.task() == TaskSpec.Kind.QA) {
             extra.add("baseline", Transfer.baseline(spec, labels, null, java.util.Map.of(), java.util.Map.of(), ""));
-        } else if (trainFile == null || !Files.isRegularFile(trainFile)) {
+        } else if (trainFiles.isEmpty() || missing != null) {
             JsonObject skipped = new JsonObject();
-            skipped.addProperty("skipped", "no training data found for it (" + (trainFile == null
-                    ? "the model has no task.yaml naming one" : trainFile + " does not exist")
+            skipped.addProperty("skipped", "no training data found for it (" + (trainFiles.isEmpty()
+                    ? "the model has no task.yaml naming one" : missing + " does not exist")
                     + "); give --baseline-train FILE");
             extra.add("baseline", skipped);
         } else {
-            bertft.data.LabelledData train = bertft.data.LabelledData.read(trainSpec, labels, trainFile);
+            bertft.data.LabelledData train = bertft.data.LabelledData.read(trainSpec, labels, trainFiles);
             if (spec.task() != TaskSpec.Kind.REGRESSION) {
                 extra.add("train_label_distribution", Scoring.counts(labels, train.counts()));
             }
             extra.add("baseline", Transfer.baseline(spec, labels, train, java.util.Map.of("validation", examples),
                     java.util.Map.of("validation", report), modelDir.toString()));
         }
-        extra.add("provenance", Provenance.of(spec, false, modelDir, seconds, trainFile, data));
+        extra.add("provenance", Provenance.of(spec, false, modelDir, seconds, Provenance.files(trainFiles, data)));
         return extra;
     }
 

@@ -248,7 +248,7 @@ public final class TrainJob {
                 extra.add("adapted_model", adapted);
             }
             extra.add("provenance", Provenance.of(spec, modelDir, (System.nanoTime() - started) / 1e9,
-                    spec.train(), spec.validation(), spec.test()));
+                    Provenance.files(spec.train(), spec.validation(), spec.test())));
             Reports.write(spec, out, training, validation, test, extra);
             err.println("report: " + out.resolve("report.html") + " (also report.md, report.json)");
             return new Result(out, spec.earlyStopping() != null && spec.earlyStopping().metric() != null
@@ -374,14 +374,14 @@ public final class TrainJob {
     static final long TEST_SPLIT_SEED = 20070601L;
 
     private Prepared prepareTable(BertTokenizer tok) {
-        Path trainFile = spec.requireTrain();
+        List<Path> trainFiles = spec.requireTrain();
         List<String> labels = spec.task() == TaskSpec.Kind.REGRESSION ? List.of("value") : spec.labels();
         if (labels == null || labels.isEmpty()) {
-            labels = LabelledData.inferLabels(spec, trainFile);
-            err.println("warning: no 'labels' in the task; using " + labels + " from " + trainFile
+            labels = LabelledData.inferLabels(spec, trainFiles);
+            err.println("warning: no 'labels' in the task; using " + labels + " from the training data"
                     + " (add them to fix the order)");
         }
-        LabelledData train = LabelledData.read(spec, labels, trainFile);
+        LabelledData train = LabelledData.read(spec, labels, trainFiles);
         LabelledData test = null;
         if (spec.testSplit() != null) {
             LabelledData[] parts = train.split(spec.testSplit(), TEST_SPLIT_SEED, "test-split");
@@ -416,7 +416,8 @@ public final class TrainJob {
         List<SquadData.Question> train = SquadData.read(spec.requireTrain(), spec.version2());
         List<QaFeatures.Window> windows = QaFeatures.build(train, tok, spec.maxLength(), spec.docStride(),
                 spec.maxQueryLength());
-        err.printf("%s: %d questions, %d windows%n", spec.requireTrain(), train.size(), windows.size());
+        err.printf("%s: %d questions, %d windows%n", spec.requireTrain().stream().map(Path::toString)
+                .collect(java.util.stream.Collectors.joining(" + ")), train.size(), windows.size());
         Evaluator evaluator = spec.validation() == null ? Evaluator.none()
                 : Evaluator.qa(spec, SquadData.read(spec.validation(), spec.version2()), tok);
         return new Prepared(QaFeatures.features(windows), List.of(), 2, null, evaluator,

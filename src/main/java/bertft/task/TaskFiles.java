@@ -10,6 +10,7 @@ import java.nio.ByteBuffer;
 import java.nio.charset.CharacterCodingException;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
+import java.nio.file.InvalidPathException;
 import java.nio.file.NoSuchFileException;
 import java.nio.file.Path;
 import java.util.LinkedHashMap;
@@ -143,11 +144,26 @@ public final class TaskFiles {
             };
         }
 
+        /** Each file a list key names must be a valid path (they are resolved against data-dir when read). */
+        private void checkFiles(String... fileKeys) {
+            for (String key : fileKeys) {
+                List<?> names = (List<?>) values.get(key);
+                for (Object name : names == null ? List.of() : names) {
+                    try {
+                        Path.of((String) name);
+                    } catch (InvalidPathException e) {
+                        throw error(key, "not a valid path: '" + name + "'");
+                    }
+                }
+            }
+        }
+
         private void checkAdapt() {
             if (values.get("text") == null || ((List<?>) values.get("text")).isEmpty()) {
                 throw new UserError((yaml == null ? "missing option --text" : yaml + ": missing key 'text'")
                         + " (the unlabelled text files to adapt on)");
             }
+            checkFiles("text");
             if (((Interval) values.get("eval-every")).unit() == Interval.Unit.AUTO) {
                 throw error("eval-every", "'auto' is only for unfreeze-every; use 'epoch' or a number of steps");
             }
@@ -161,6 +177,7 @@ public final class TaskFiles {
             }
             Kind kind = Kind.valueOf(((String) values.get("task")).toUpperCase(Locale.ROOT));
             values.put("task", kind);
+            checkFiles("train", "domain-text");
             if (values.get("strategy").equals("top-k") && values.get("unfreeze-layers") == null) {
                 throw error("strategy", "top-k needs unfreeze-layers (how many top layers to train)");
             }

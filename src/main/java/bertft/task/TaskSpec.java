@@ -142,14 +142,14 @@ public final class TaskSpec {
         return (Path) values.get("data-dir");
     }
 
-    /** The training file resolved against data-dir; null when not set (evaluation-only use). */
-    public Path train() {
-        return resolve("train");
+    /** The training files resolved against data-dir, read as one table (one SQuAD set for qa); empty when unset. */
+    public List<Path> train() {
+        return files("train");
     }
 
-    /** The training file, or a UserError saying how to set it (for the commands that train). */
-    public Path requireTrain() {
-        if (train() == null) {
+    /** The training files, or a UserError saying how to set them (for the commands that train). */
+    public List<Path> requireTrain() {
+        if (train().isEmpty()) {
             throw new UserError((file == null ? "" : file + ": ") + "no training file: set 'train:' or --train");
         }
         return train();
@@ -181,10 +181,8 @@ public final class TaskSpec {
     }
 
     /** Adapt's unlabelled text files resolved against data-dir (empty when unset). */
-    @SuppressWarnings("unchecked")
     public List<Path> text() {
-        List<String> files = (List<String>) values.get("text");
-        return files == null ? List.of() : files.stream().map(f -> dataDir().resolve(f)).toList();
+        return files("text");
     }
 
     public double mlmProbability() {
@@ -296,12 +294,12 @@ public final class TaskSpec {
         return (String) values.get("pooling");
     }
 
-    /** Classifier dropout, or null to use the model's hidden_dropout_prob. */
     /** The decay of the weights' moving average ({@code ema-decay}), or null when none is kept. */
     public Double emaDecay() {
         return (Double) values.get("ema-decay");
     }
 
+    /** Classifier dropout, or null to use the model's hidden_dropout_prob. */
     public Double dropout() {
         return (Double) values.get("dropout");
     }
@@ -351,10 +349,8 @@ public final class TaskSpec {
     }
 
     /** Target-domain text files resolved against data-dir (empty when unset). */
-    @SuppressWarnings("unchecked")
     public List<Path> domainText() {
-        List<String> files = (List<String>) values.get("domain-text");
-        return files == null ? List.of() : files.stream().map(f -> dataDir().resolve(f)).toList();
+        return files("domain-text");
     }
 
     /** The DANN weight lambda, or null for plain fine-tuning. */
@@ -416,6 +412,13 @@ public final class TaskSpec {
     private Path resolve(String key) {
         Path p = (Path) values.get(key);
         return p == null ? null : dataDir().resolve(p);
+    }
+
+    /** The files a list key names, resolved against data-dir; empty when unset. */
+    @SuppressWarnings("unchecked")
+    private List<Path> files(String key) {
+        List<String> names = (List<String>) values.get(key);
+        return names == null ? List.of() : names.stream().map(f -> dataDir().resolve(f)).toList();
     }
 
     private static String yaml(Object v) {

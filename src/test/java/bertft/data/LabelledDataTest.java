@@ -9,6 +9,8 @@ import bertft.UserError;
 import bertft.data.TableReader.Problem;
 import bertft.task.TaskFiles;
 import bertft.task.TaskSpec;
+import java.io.IOException;
+import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.HashMap;
@@ -16,6 +18,7 @@ import java.util.List;
 import java.util.Map;
 import java.util.stream.Stream;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
 
 class LabelledDataTest {
     static final Path DATA = TableReaderTest.DATA;
@@ -31,7 +34,7 @@ class LabelledDataTest {
 
     private static LabelledData read(TaskSpec spec, String file) {
         Path path = DATA.resolve(file);
-        return LabelledData.read(spec, LabelledData.labels(spec, path), path);
+        return LabelledData.read(spec, LabelledData.labels(spec, List.of(path)), path);
     }
 
     private static String error(TaskSpec spec, String file) {
@@ -72,13 +75,32 @@ class LabelledDataTest {
     @Test
     void labelsAreInferredSortedWhenTheTaskHasNone() {
         TaskSpec spec = task("task", "classification");
-        assertEquals(List.of("negative", "positive"), LabelledData.labels(spec, DATA.resolve("bad-label.csv"))
+        assertEquals(List.of("negative", "positive"), LabelledData.labels(spec, List.of(DATA.resolve("bad-label.csv")))
                 .subList(1, 3));
         assertEquals(List.of("meh", "negative", "positive", "so-so"),
-                LabelledData.inferLabels(spec, DATA.resolve("bad-label.csv")));
+                LabelledData.inferLabels(spec, List.of(DATA.resolve("bad-label.csv"))));
         TaskSpec multi = task("task", "multilabel", "label-column", "labels");
         assertEquals(List.of("confusion", "gratitude", "joy"), LabelledData.inferLabels(multi,
-                DATA.resolve("emotions.csv")));
+                List.of(DATA.resolve("emotions.csv"))));
+    }
+
+    @Test
+    void severalTrainingFilesAreReadAsOneTable(@TempDir Path dir) throws IOException {
+        Path more = dir.resolve("more.csv");
+        Files.writeString(more, "rating,label,text\n5,positive,fine\n1,neutral,so so\n");
+        List<Path> files = List.of(DATA.resolve("reviews.csv"), more);
+        TaskSpec inferred = task("task", "classification");
+        assertEquals(List.of("negative", "neutral", "positive"), LabelledData.inferLabels(inferred, files));
+        List<String> labels = List.of("negative", "neutral", "positive");
+        LabelledData d = LabelledData.read(inferred, labels, files);
+        assertEquals(6, d.size());
+        assertEquals(List.of("fine", "so so"), d.examples().subList(4, 6).stream().map(Example::text).toList());
+        assertEquals(3, d.examples().get(5).line());
+        assertArrayEquals(new long[] {2, 1, 3}, d.counts());
+        assertEquals(DATA.resolve("reviews.csv") + " + " + more + ": 6 examples: negative 2, neutral 1, positive 3",
+                d.summary());
+        assertEquals(more + ":3: label 'neutral' is not one of [negative, positive]",
+                assertThrows(UserError.class, () -> LabelledData.read(BINARY, BINARY.labels(), files)).getMessage());
     }
 
     @Test

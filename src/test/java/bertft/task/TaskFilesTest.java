@@ -1,6 +1,7 @@
 package bertft.task;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertNull;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
@@ -48,7 +49,7 @@ class TaskFilesTest {
         TaskSpec t = TaskFiles.load(write("sst2.yaml", "task: classification\ntrain: sst2/train.csv\n"), Map.of());
         assertEquals("sst2", t.name());
         assertEquals(Kind.CLASSIFICATION, t.task());
-        assertEquals(Path.of("datasets/sst2/train.csv"), t.train());
+        assertEquals(List.of(Path.of("datasets/sst2/train.csv")), t.train());
         assertEquals(Path.of("runs/sst2"), t.out());
         assertEquals(1e-4, t.learningRate());
         assertEquals(32, t.batchSize());
@@ -156,12 +157,28 @@ class TaskFilesTest {
     }
 
     @Test
+    void trainNamesOneFileOrSeveral() throws IOException {
+        TaskSpec list = TaskFiles.load(write("t.yaml", "task: classification\ndata-dir: /d\ntrain: [a.csv, sub/b.csv]\n"),
+                Map.of());
+        assertEquals(List.of(Path.of("/d/a.csv"), Path.of("/d/sub/b.csv")), list.train());
+        TaskSpec option = TaskFiles.load(null, Map.of("--task", "classification", "--data-dir", "/d",
+                "--train", "a.csv,/abs/b.csv"));
+        assertEquals(List.of(Path.of("/d/a.csv"), Path.of("/abs/b.csv")), option.train());
+        TaskSpec again = TaskFiles.load(write("again.yaml", list.toYaml()), Map.of());
+        assertEquals(list.train(), again.train());
+        assertEquals("t.yaml:2: train: 'a.csv' appears twice",
+                error("task: classification\ntrain: [a.csv, a.csv]\n"));
+        assertEquals("t.yaml:2: train: not a valid path: 'a\u0000.csv'",
+                error("task: classification\ntrain: [ok.csv, \"a\\0.csv\"]\n"));
+    }
+
+    @Test
     void optionsWithoutFileNeedTask() {
         assertEquals("missing option --task (one of [classification, sentiment, multilabel, regression, qa])",
                 assertThrows(UserError.class, () -> TaskFiles.load(null, Map.of())).getMessage());
         TaskSpec t = TaskFiles.load(null, Map.of("--task", "regression", "--train", "x.csv", "--data-dir", "/d"));
         assertEquals("task", t.name());
-        assertEquals(Path.of("/d/x.csv"), t.requireTrain());
+        assertEquals(List.of(Path.of("/d/x.csv")), t.requireTrain());
         assertEquals("no training file: set 'train:' or --train",
                 assertThrows(UserError.class, () -> TaskFiles.load(null, Map.of("task", "regression")).requireTrain())
                         .getMessage());
@@ -293,18 +310,19 @@ class TaskFilesTest {
         }
         assertEquals(List.of("agnews.yaml", "books-to-electronics.yaml", "books-to-kitchen.yaml", "dvd-in-domain.yaml",
                 "dvd-to-electronics.yaml", "electronics-in-domain.yaml", "electronics-to-dvd.yaml", "goemotions.yaml",
-                "kitchen-in-domain.yaml", "reviews-sentiment.yaml", "squad.yaml", "sst2.yaml", "trec.yaml"),
+                "kitchen-in-domain.yaml", "reviews-sentiment.yaml", "squad.yaml", "sst2-intermediate.yaml", "sst2.yaml", "trec.yaml"),
                 files.stream().map(p -> p.getFileName().toString()).toList());
         Path shared = Path.of("../shared/datasets");
         for (Path f : files) {
             String text = Files.readString(f);
             assertTrue(text.startsWith("# "), f + " starts with a comment saying what it is");
             TaskSpec t = TaskFiles.load(f, Map.of());
-            assertTrue(t.train() != null, f.toString());
+            assertFalse(t.train().isEmpty(), f.toString());
             if (Files.isDirectory(shared) && !t.name().equals("reviews-sentiment")) {
                 TaskSpec there = TaskFiles.load(f, Map.of("--data-dir", shared.toString()));
-                List<Path> all = new java.util.ArrayList<>(java.util.Arrays.asList(there.train(), there.validation(),
-                        there.test()));
+                List<Path> all = new java.util.ArrayList<>(there.train());
+                all.add(there.validation());
+                all.add(there.test());
                 all.addAll(there.domainText());
                 for (Path data : all) {
                     assertTrue(data == null || Files.isRegularFile(data), data + " of " + f);
