@@ -119,7 +119,6 @@ public final class TrainJob {
         Path modelDir = ModelStore.resolve(spec.model());
         Checkpoint base = Checkpoint.read(resume ? last : modelDir);
         ModelLimits.check(spec, base.config(), modelDir);
-        RunDir.prepare(out, spec, resume, overwrite); // after every check, so a refused run leaves nothing behind
         int maxLength = Math.min(spec.maxLength(), base.config().maxTokens());
         try (BertTokenizer tok = BertTokenizer.load(resume ? last : modelDir, maxLength,
                 base.config().vocabSize());
@@ -132,6 +131,8 @@ public final class TrainJob {
             Objective objective = TaskData.objective(kind);
             // 1) data
             Prepared data = kind == TaskSpec.Kind.QA ? prepareQa(tok) : prepareTable(tok);
+            RunDir.prepare(out, spec, resume, overwrite); // after every check and the data, so a refused run
+                                                          // leaves nothing behind
             // 2) model: pretrained encoder + new head (or the run's own weights when resuming)
             TaskModel.Pooling pooling = TaskModel.Pooling.valueOf(spec.pooling().toUpperCase(Locale.ROOT));
             double dropout = spec.dropout() != null ? spec.dropout() : TaskModel.headDropout(base.config());

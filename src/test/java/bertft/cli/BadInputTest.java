@@ -450,6 +450,19 @@ class BadInputTest {
     }
 
     @Test
+    void badTrainingDataLeavesNoRunDirectory(@TempDir Path tmp) throws Exception {
+        Path task = tinyTask(tmp, "max-length: 32\n");
+        Files.writeString(tmp.resolve("good.csv"), "text,label\nfine,pos\nbad,neg\n");
+        Files.writeString(tmp.resolve("bad.csv"), "text,label\nfine,pos\nmeh,so-so\n");
+        Path out = tmp.resolve("run");
+        oneLine(CliTest.run("train", task.toString(), "--out", out.toString(), "--train", "good.csv,missing.csv"),
+                tmp.resolve("missing.csv") + ": no such file");
+        oneLine(CliTest.run("train", task.toString(), "--out", out.toString(), "--train", "good.csv,bad.csv"),
+                tmp.resolve("bad.csv") + ":3: label 'so-so' is not one of [neg, pos]");
+        assertFalse(Files.exists(out), "nothing written");
+    }
+
+    @Test
     void compareChecksEveryStrategyBeforeTheFirstRun(@TempDir Path tmp) throws Exception {
         Path task = tinyTask(tmp, "max-length: 32\n");
         Path out = tmp.resolve("cmp");
