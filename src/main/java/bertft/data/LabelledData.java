@@ -82,7 +82,7 @@ public final class LabelledData {
             }
         }
         if (names.isEmpty()) {
-            throw new UserError(train.stream().map(Path::toString).collect(Collectors.joining(", "))
+            throw new UserError(train.stream().map(Path::toString).collect(Collectors.joining(" + "))
                     + ": no labels in column '" + spec.labelColumn() + "'");
         }
         return List.copyOf(names);

@@ -131,8 +131,8 @@ public final class TrainJob {
             Objective objective = TaskData.objective(kind);
             // 1) data
             Prepared data = kind == TaskSpec.Kind.QA ? prepareQa(tok) : prepareTable(tok);
-            RunDir.prepare(out, spec, resume, overwrite); // after every check and the data, so a refused run
-                                                          // leaves nothing behind
+            // after every check and the data are read, so a refused run leaves nothing behind
+            RunDir.prepare(out, spec, resume, overwrite);
             // 2) model: pretrained encoder + new head (or the run's own weights when resuming)
             TaskModel.Pooling pooling = TaskModel.Pooling.valueOf(spec.pooling().toUpperCase(Locale.ROOT));
             double dropout = spec.dropout() != null ? spec.dropout() : TaskModel.headDropout(base.config());
