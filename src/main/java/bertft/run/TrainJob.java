@@ -414,10 +414,11 @@ public final class TrainJob {
     }
 
     private Prepared prepareQa(BertTokenizer tok) {
-        List<SquadData.Question> train = SquadData.read(spec.requireTrain(), spec.version2());
+        List<Path> trainFiles = spec.requireTrain();
+        List<SquadData.Question> train = SquadData.read(trainFiles, spec.version2());
         List<QaFeatures.Window> windows = QaFeatures.build(train, tok, spec.maxLength(), spec.docStride(),
                 spec.maxQueryLength());
-        err.printf("%s: %d questions, %d windows%n", spec.requireTrain().stream().map(Path::toString)
+        err.printf("%s: %d questions, %d windows%n", trainFiles.stream().map(Path::toString)
                 .collect(java.util.stream.Collectors.joining(" + ")), train.size(), windows.size());
         Evaluator evaluator = spec.validation() == null ? Evaluator.none()
                 : Evaluator.qa(spec, SquadData.read(spec.validation(), spec.version2()), tok);

@@ -10,7 +10,6 @@ import java.nio.ByteBuffer;
 import java.nio.charset.CharacterCodingException;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
-import java.nio.file.InvalidPathException;
 import java.nio.file.NoSuchFileException;
 import java.nio.file.Path;
 import java.util.LinkedHashMap;
@@ -149,11 +148,7 @@ public final class TaskFiles {
             for (String key : fileKeys) {
                 List<?> names = (List<?>) values.get(key);
                 for (Object name : names == null ? List.of() : names) {
-                    try {
-                        Path.of((String) name);
-                    } catch (InvalidPathException e) {
-                        throw error(key, "not a valid path: '" + name + "'");
-                    }
+                    Values.path((String) name, where(yaml, key, origins.get(key)));
                 }
             }
         }

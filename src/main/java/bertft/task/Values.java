@@ -206,7 +206,7 @@ final class Values {
         return (range.startsWith("[") ? v >= lo : v > lo) && (range.endsWith("]") ? v <= hi : v < hi);
     }
 
-    private static Path path(String s, String where) {
+    static Path path(String s, String where) {
         try {
             return Path.of(s);
         } catch (InvalidPathException e) {
