@@ -1,0 +1,8 @@
+/**
+ * The encoders as HuggingFace builds them, one class per family ({@link bertft.model.Bert},
+ * {@link bertft.model.DistilBert}, {@link bertft.model.DebertaV2}; {@link bertft.model.Family} says how each
+ * {@code model_type} names its weights and which encoder and heads it uses), weights keyed by checkpoint names, and
+ * the task heads over them ({@link bertft.model.TaskModel}). The ops are libtorch calls through DJL
+ * ({@link bertft.model.Ops}); {@link bertft.model.Torch} owns threads and seeds.
+ */
+package bertft.model;
