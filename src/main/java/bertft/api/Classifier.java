@@ -46,7 +46,8 @@ public final class Classifier implements AutoCloseable {
 
     /** Loads {@code model} as {@link #load(String)}, on the runtime and batch size of {@code options}. */
     public static Classifier load(String model, ModelOptions options) {
-        Path dir = ModelStore.resolve(model);
+        Inputs.notNull("options", options);
+        Path dir = ModelStore.resolve(Inputs.model(model));
         TrainedModel m = Models.load(dir, options);
         try {
             if (m.kind() == TaskSpec.Kind.QA) {
@@ -62,12 +63,12 @@ public final class Classifier implements AutoCloseable {
 
     /** Loads a model directory or ONNX file. */
     public static Classifier load(Path model, ModelOptions options) {
-        return load(model.toString(), options);
+        return load(Inputs.notNull("model", model).toString(), options);
     }
 
     /** The prediction for one text. */
     public Prediction predict(String text) {
-        return predict(List.of(text)).get(0);
+        return predict(List.of(Inputs.text("text", text))).get(0);
     }
 
     /** Predictions in input order; texts are length-sorted into batches and truncated to the model's max length. */
@@ -77,22 +78,24 @@ public final class Classifier implements AutoCloseable {
 
     /** The prediction for a text pair (premise and hypothesis, question and passage, ...). */
     public Prediction predict(String text, String textPair) {
-        return predictPairs(List.of(text), List.of(textPair)).get(0);
+        return predictPairs(List.of(Inputs.text("text", text)), List.of(Inputs.text("textPair", textPair))).get(0);
     }
 
     /**
      * Predictions for {@code texts[i]} paired with {@code pairs[i]} ({@code pairs} null: single texts), in input
      * order.
+     *
+     * @throws UserError when a text or pair is blank (as the command line refuses empty text)
      */
     public List<Prediction> predictPairs(List<String> texts, List<String> pairs) {
-        if (pairs != null && pairs.size() != texts.size()) {
+        Inputs.texts("texts", texts);
+        if (pairs != null && Inputs.texts("pairs", pairs).size() != texts.size()) {
             throw new IllegalArgumentException(texts.size() + " texts but " + pairs.size() + " pairs");
         }
         List<Encoding> enc = new ArrayList<>(texts.size());
         for (int i = 0; i < texts.size(); i++) {
-            String text = java.util.Objects.requireNonNull(texts.get(i), "text " + i);
-            enc.add(pairs == null ? model.tokenizer().encode(text)
-                    : model.tokenizer().encode(text, java.util.Objects.requireNonNull(pairs.get(i), "pair " + i)));
+            enc.add(pairs == null ? model.tokenizer().encode(texts.get(i))
+                    : model.tokenizer().encode(texts.get(i), pairs.get(i)));
         }
         float[][] logits = predictor.logits(enc);
         List<Prediction> out = new ArrayList<>(logits.length);

@@ -25,7 +25,8 @@ public final class Embedder implements AutoCloseable {
 
     /** Loads {@code model} on the runtime, batch size and max length of {@code options}. */
     public static Embedder load(String model, ModelOptions options) {
-        Path resolved = ModelStore.resolve(model);
+        Inputs.notNull("options", options);
+        Path resolved = ModelStore.resolve(Inputs.model(model));
         Path dir = ModelExport.forRuntime(resolved, options.runtime(), options.log());
         bertft.infer.Embedder e = new bertft.infer.Embedder(dir, options.maxLength(), options.batchSize());
         String runtime = options.runtime() != null ? options.runtime().spelling() : e.bert() == null ? "onnx" : "torch";
@@ -35,12 +36,16 @@ public final class Embedder implements AutoCloseable {
 
     /** One text's L2-normalised embedding. */
     public float[] embed(String text) {
-        return embed(List.of(text), true).get(0);
+        return embed(List.of(Inputs.text("text", text)), true).get(0);
     }
 
-    /** Embeddings in input order, L2-normalised when {@code normalize}, else the raw mean of the hidden states. */
+    /**
+     * Embeddings in input order, L2-normalised when {@code normalize}, else the raw mean of the hidden states.
+     *
+     * @throws bertft.UserError when a text is blank (as the command line refuses empty text)
+     */
     public List<float[]> embed(List<String> texts, boolean normalize) {
-        return List.of(embedder.embed(texts, normalize));
+        return List.of(embedder.embed(Inputs.texts("texts", texts), normalize));
     }
 
     /** The embeddings' length (the model's hidden size). */

@@ -17,13 +17,19 @@ public enum InferenceRuntime {
         return name().toLowerCase(Locale.ROOT).replace('_', '-');
     }
 
-    /** Parses {@code --runtime}; a wrong value is a one-line error listing the right ones. */
+    /** Parses a runtime's spelling; a wrong value is a one-line error naming {@code runtime} and the right ones. */
     public static InferenceRuntime parse(String value) {
+        return parse(value, "runtime");
+    }
+
+    /** As {@link #parse(String)}, the error naming {@code name} (the command line's {@code --runtime}). */
+    public static InferenceRuntime parse(String value, String name) {
+        Inputs.notNull("value", value);
         for (InferenceRuntime r : values()) {
             if (r.spelling().equals(value.strip().toLowerCase(Locale.ROOT))) {
                 return r;
             }
         }
-        throw new UserError("--runtime " + value + ": expected torch, onnx or onnx-int8");
+        throw new UserError(name + " " + value + ": expected torch, onnx or onnx-int8");
     }
 }

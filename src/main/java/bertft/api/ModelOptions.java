@@ -61,7 +61,7 @@ public final class ModelOptions {
 
     /** Notes on loading (an ONNX export made on the fly) go to {@code w} instead of stderr. */
     public ModelOptions withLog(PrintWriter w) {
-        return new ModelOptions(runtime, batchSize, maxLength, threshold, java.util.Objects.requireNonNull(w, "log"));
+        return new ModelOptions(runtime, batchSize, maxLength, threshold, Inputs.notNull("log", w));
     }
 
     /** The multi-label threshold asked for, or null for the model's own. */

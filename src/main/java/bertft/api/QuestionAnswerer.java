@@ -46,7 +46,8 @@ public final class QuestionAnswerer implements AutoCloseable {
 
     /** Loads {@code model} on the runtime and batch size (windows per pass) of {@code options}. */
     public static QuestionAnswerer load(String model, ModelOptions options) {
-        Path dir = ModelStore.resolve(model);
+        Inputs.notNull("options", options);
+        Path dir = ModelStore.resolve(Inputs.model(model));
         TrainedModel m = Models.load(dir, options);
         try {
             if (m.kind() != TaskSpec.Kind.QA) {
@@ -62,7 +63,8 @@ public final class QuestionAnswerer implements AutoCloseable {
 
     /** The best answer, or null when the model finds none (SQuAD 2.0 models may say there is none). */
     public Answer answer(String question, String context) {
-        QaPostprocess.Prediction p = predict(List.of(question), List.of(context)).get(0);
+        QaPostprocess.Prediction p = predict(List.of(Inputs.text("question", question)),
+                List.of(Inputs.text("context", context))).get(0);
         if (p.answer().isEmpty() || p.nbest().isEmpty()) {
             return null;
         }
@@ -71,7 +73,8 @@ public final class QuestionAnswerer implements AutoCloseable {
 
     /** Up to {@code topK} candidate answers, best first. */
     public List<Answer> answers(String question, String context, int topK) {
-        return answers(List.of(question), List.of(context), topK).get(0);
+        return answers(List.of(Inputs.text("question", question)), List.of(Inputs.text("context", context)), topK)
+                .get(0);
     }
 
     /**
@@ -91,17 +94,13 @@ public final class QuestionAnswerer implements AutoCloseable {
     }
 
     private List<QaPostprocess.Prediction> predict(List<String> questions, List<String> contexts) {
-        if (questions.size() != contexts.size()) {
+        if (Inputs.texts("questions", questions).size() != Inputs.texts("contexts", contexts).size()) {
             throw new IllegalArgumentException(questions.size() + " questions but " + contexts.size() + " contexts");
         }
         List<SquadData.Question> qs = new ArrayList<>();
         for (int i = 0; i < questions.size(); i++) {
             String q = questions.get(i);
             String ctx = contexts.get(i);
-            if (q == null || q.isBlank() || ctx == null || ctx.isBlank()) {
-                throw new UserError("question " + (i + 1) + ": the " + (q == null || q.isBlank() ? "question" : "context")
-                        + " is empty");
-            }
             int tokens = model.tokenizer().encode(q).getIds().length;
             if (tokens + 3 >= spec.maxLength()) {
                 throw new UserError("question of " + tokens + " tokens is longer than max-length " + spec.maxLength()

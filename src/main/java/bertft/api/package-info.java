@@ -6,6 +6,7 @@
  * <p>A model is named as on the command line: a run directory, a HuggingFace checkpoint directory, an ONNX export
  * (directory or .onnx file), a bundled alias ({@code minilm}) or a Hub id ({@code org/name[@revision]}). Loaded
  * models are thread-safe and {@link java.lang.AutoCloseable}. Bad input (a missing model, a model without the
- * needed head) throws {@link bertft.UserError}, whose message is one line saying what to do.
+ * needed head, a blank text) throws {@link bertft.UserError}, whose message is one line saying what to do in the
+ * library's terms; a null argument throws {@link java.lang.IllegalArgumentException} naming the parameter.
  */
 package bertft.api;

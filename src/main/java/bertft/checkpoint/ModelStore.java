@@ -61,7 +61,10 @@ public final class ModelStore {
         return home().resolve("models");
     }
 
-    /** The checkpoint directory for an alias, path or Hub id, with the HuggingFace settings of this process. */
+    /**
+     * The checkpoint directory for an alias, path or Hub id, with the HuggingFace settings of this process. Its
+     * messages say "model NAME", which reads for {@code --model}, the task key and the library's parameter alike.
+     */
     public static Path resolve(String model) {
         return resolve(model, HubSettings::fromEnvironment);
     }
@@ -92,13 +95,13 @@ public final class ModelStore {
         Optional<HubId> id = HubId.parse(model);
         if (id.isPresent() && dir.getParent() != null && Files.isDirectory(dir.getParent())) {
             // 'runs/sst2x' next to an existing 'runs/': a mistyped path, not a Hub id
-            throw new UserError("--model " + model + ": no such checkpoint directory in " + dir.getParent()
+            throw new UserError("model " + model + ": no such checkpoint directory in " + dir.getParent()
                     + " (a Hub id is org/name, with no local folder of the same name)");
         }
         if (id.isPresent()) {
             return new HubModels(hub.get()).resolve(id.get());
         }
-        throw new UserError("--model " + model + ": not a checkpoint directory, a bundled model nor a HuggingFace Hub"
+        throw new UserError("model " + model + ": not a checkpoint directory, a bundled model nor a HuggingFace Hub"
                 + " id such as org/name@revision (try `bert-ft models`)");
     }
 

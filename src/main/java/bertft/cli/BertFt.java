@@ -93,7 +93,7 @@ public final class BertFt {
             String name = arg instanceof CommandLine.Model.OptionSpec o ? o.longestName() : arg.paramLabel();
             // picocli's own converters say "'abc' is not an int"
             String why = t.getMessage().replace("'" + ex.getValue() + "' is ", "");
-            return name + " " + ex.getValue() + ": " + why;
+            return name + " " + UserError.cut(ex.getValue()) + ": " + why;
         }
         String help = "`" + ex.getCommandLine().getCommandSpec().qualifiedName() + " --help` lists the options";
         if (ex instanceof CommandLine.UnmatchedArgumentException u && !u.getSuggestions().isEmpty()) {

@@ -33,7 +33,7 @@ final class CompareCommand implements Callable<Integer> {
             description = "Strategies to compare (default: ${DEFAULT-VALUE}).")
     List<String> strategies;
 
-    @Option(names = "--seeds", split = ",", paramLabel = "N", defaultValue = "42",
+    @Option(names = "--seeds", split = ",", paramLabel = "N", converter = Ints.Seed.class, defaultValue = "42",
             description = "Seeds; each strategy runs once per seed (default: ${DEFAULT-VALUE}).")
     List<Long> seeds;
 

@@ -49,6 +49,19 @@ final class Ints {
         }
     }
 
+    /** One value of {@code --seeds} (picocli splits the list at commas first): any whole number. */
+    static final class Seed implements ITypeConverter<Long> {
+        @Override
+        public Long convert(String text) {
+            try {
+                return Long.parseLong(text.strip());
+            } catch (NumberFormatException e) {
+                throw new TypeConversionException("not a whole number; expected comma-separated integers such as"
+                        + " 1,2,3");
+            }
+        }
+    }
+
     /** An integer not below {@code min}; the message is what {@link BertFt} prints after the option and value. */
     abstract static class AtLeast implements ITypeConverter<Integer> {
         private final int min;

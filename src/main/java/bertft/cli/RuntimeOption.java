@@ -13,6 +13,6 @@ final class RuntimeOption {
 
     /** The chosen runtime, or null for the model's own (libtorch for a checkpoint, ONNX Runtime for an export). */
     InferenceRuntime value() {
-        return runtime == null ? null : InferenceRuntime.parse(runtime);
+        return runtime == null ? null : InferenceRuntime.parse(runtime, "--runtime");
     }
 }

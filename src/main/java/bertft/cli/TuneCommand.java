@@ -44,7 +44,7 @@ final class TuneCommand implements Callable<Integer> {
             description = "Wall time for the search and the winner's retraining: 2h, 90m, 1h30m, 600s.")
     String budget;
 
-    @Option(names = "--seeds", split = ",", paramLabel = "N", defaultValue = "1,2,3",
+    @Option(names = "--seeds", split = ",", paramLabel = "N", converter = Ints.Seed.class, defaultValue = "1,2,3",
             description = "Seeds the winner is retrained with (default: ${DEFAULT-VALUE}).")
     List<Long> seeds;
 

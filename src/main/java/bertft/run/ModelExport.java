@@ -112,7 +112,7 @@ public final class ModelExport {
     public static Path forRuntime(Path model, InferenceRuntime runtime, PrintWriter err) {
         if (OnnxExport.isExport(model)) {
             if (runtime == InferenceRuntime.TORCH) {
-                throw new UserError(model + ": is an ONNX export; --runtime torch needs the run or checkpoint directory"
+                throw new UserError(model + ": is an ONNX export; the torch runtime needs the run or checkpoint directory"
                         + " it was exported from");
             }
             return model;

@@ -76,7 +76,7 @@ final class Job {
             + " driver first, cached in MODEL/onnx or MODEL/onnx-int8.")
     void runtime(String value) {
         try {
-            runtime = InferenceRuntime.parse(value);
+            runtime = InferenceRuntime.parse(value, "--runtime");
         } catch (UserError e) {
             throw new ParameterException(spec.commandLine(), e.getMessage());
         }

@@ -1,11 +1,17 @@
 package bertft.tune;
 
 import bertft.UserError;
+import bertft.checkpoint.ModelStore;
+import bertft.data.LabelledData;
+import bertft.data.SquadData;
+import bertft.model.BertConfig;
+import bertft.run.ModelLimits;
 import bertft.task.Key;
 import bertft.task.TaskFiles;
 import bertft.task.TaskSpec;
 import java.math.BigDecimal;
 import java.math.MathContext;
+import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
@@ -37,6 +43,13 @@ public final class Space {
             "name", "it names the runs", "task", "it is what is learnt", "seed", "use --seed and --seeds",
             "out", "use --out", "eval-every", "the halving compares trials at the end of each epoch");
 
+    /**
+     * Keys that choose the rows or how they are read: each value is checked by reading the data as a trial would
+     * (files exist, labels fit the rows), so a bad one is refused before the first trial, not by it.
+     */
+    private static final Set<String> DATA = Set.of("data-dir", "train", "validation", "text-column", "text-pair-column",
+            "label-column", "label-separator", "labels", "rating-column", "sentiment-map", "version-2", "domain-text");
+
     /** One searched key: a list of values, or a numeric range (integers when both ends are, maybe log-uniform). */
     public record Dimension(String key, String text, List<String> values, double lo, double hi, boolean integer,
             boolean log) {
@@ -65,9 +78,9 @@ public final class Space {
                     integer ? Long.toString((long) hi) : format(hi));
         }
 
-        /** {@code --space: key=text: message}. */
+        /** {@code --space: key=text: message}, a long key or text cut (a list of 10k values is not echoed whole). */
         UserError error(String message) {
-            return new UserError("--space: " + key + "=" + text + ": " + message);
+            return new UserError("--space: " + UserError.cut(key) + "=" + UserError.cut(text) + ": " + message);
         }
     }
 
@@ -109,8 +122,8 @@ public final class Space {
             }
             int eq = part.indexOf('=');
             if (eq < 0) {
-                throw new UserError("--space: '" + part.strip() + "' is not KEY=VALUES (a list a,b,c or a range "
-                        + "LO..HI, LO..HI:log)");
+                throw new UserError("--space: '" + UserError.cut(part.strip()) + "' is not KEY=VALUES (a list a,b,c or"
+                        + " a range LO..HI, LO..HI:log)");
             }
             String key = part.substring(0, eq).strip().replaceFirst("^--", "");
             String spec = part.substring(eq + 1).strip();
@@ -155,7 +168,7 @@ public final class Space {
                     throw shell.error("an empty value in the list");
                 }
                 if (values.contains(v.strip())) {
-                    throw shell.error("'" + v.strip() + "' is listed twice");
+                    throw shell.error("'" + UserError.cut(v.strip()) + "' is listed twice");
                 }
                 values.add(v.strip());
             }
@@ -193,15 +206,18 @@ public final class Space {
         } catch (NumberFormatException e) {
             // said below
         }
-        throw d.error("'" + text + "' is not a number");
+        throw d.error("'" + UserError.cut(text) + "' is not a number");
     }
 
     /**
      * Checks every dimension against the task before anything trains: each listed value and both ends of each
-     * range must make a valid task with {@code common}; a strategy-only key is checked under a strategy it applies
-     * to, and must have one among the trials' strategies.
+     * range must make a valid task with {@code common} that fits the model (and each model searched): max-length
+     * within its positions, unfreeze-layers within its layers; a value of a data key must read as a trial would
+     * read it. A strategy-only key is checked under a strategy it applies to, and must have one among the trials'
+     * strategies.
      */
     public void check(Path task, Map<String, String> common) {
+        Map<String, BertConfig> configs = new LinkedHashMap<>();
         String taskStrategy = TaskFiles.load(task, common).strategy();
         List<String> strategies = get("strategy") == null ? List.of(taskStrategy)
                 : get("strategy").checkpoints().stream().map(s -> expand(Map.of("strategy", s)).get("strategy")).toList();
@@ -229,10 +245,45 @@ public final class Space {
                     });
                 }
                 try {
-                    TaskFiles.load(task, expand(s));
+                    TaskSpec spec = TaskFiles.load(task, expand(s));
+                    List<String> models = get("model") != null && !d.key().equals("model") ? get("model").values()
+                            : List.of(spec.model());
+                    for (String m : models) {
+                        BertConfig config = configs.computeIfAbsent(m, x -> BertConfig.read(ModelStore.resolve(x)
+                                .resolve("config.json")));
+                        ModelLimits.check(spec, config, m);
+                    }
+                    if (DATA.contains(d.key())) {
+                        readData(spec);
+                    }
                 } catch (UserError e) {
                     throw d.error(e.getMessage());
                 }
+            }
+        }
+    }
+
+    /** Reads the rows a trial of {@code spec} trains and validates on, as its training reads them, and drops them. */
+    private static void readData(TaskSpec spec) {
+        List<Path> train = spec.requireTrain();
+        if (spec.task() == TaskSpec.Kind.QA) {
+            SquadData.read(train, spec.version2());
+            if (spec.validation() != null) {
+                SquadData.read(spec.validation(), spec.version2());
+            }
+            return;
+        }
+        List<String> labels = spec.task() == TaskSpec.Kind.REGRESSION ? List.of("value") : spec.labels();
+        if (labels == null || labels.isEmpty()) {
+            labels = LabelledData.inferLabels(spec, train);
+        }
+        LabelledData.read(spec, labels, train);
+        if (spec.validation() != null) {
+            LabelledData.read(spec, labels, spec.validation());
+        }
+        for (Path f : spec.domainText()) {
+            if (!Files.isRegularFile(f)) {
+                throw new UserError(f + ": no such file (domain-text)");
             }
         }
     }

@@ -80,13 +80,21 @@ public final class Tune {
     public Path run() {
         long started = System.nanoTime();
         check();
-        prepareOut();
+        Boolean created = prepareOut();
         // 1) the search, trial by trial and rung by rung
         // a refit sees the validation rows too: its epochs are longer by that share
         double retrainRuns = o.seeds().size() / (o.refit() ? 1 - base.validationSplit() : 1);
         Search search = new Search(o.space(), seed, base.strategy(), base.epochs(), o.rungs(), o.budget(), retrainRuns,
                 lower, err);
-        List<Trial> trials = search.run(this::train);
+        List<Trial> trials;
+        try {
+            trials = search.run(this::train);
+        } catch (RuntimeException | Error e) {
+            if (created != null) {
+                forget(created, e);
+            }
+            throw e;
+        }
         Trial best = Halving.best(trials, lower);
         if (best == null) {
             throw new UserError("tune: no trial has a validation " + metric + " (see " + o.out().resolve("trials")
@@ -195,8 +203,11 @@ public final class Tune {
         return f;
     }
 
-    /** A new output directory, or the same tune's to go on with; anything else is refused. */
-    private void prepareOut() {
+    /**
+     * A new output directory, or the same tune's to go on with; anything else is refused. Returns null when it goes
+     * on with a tune, else whether it created the directory.
+     */
+    private Boolean prepareOut() {
         Path out = o.out();
         Path search = out.resolve("search.json");
         JsonObject f = fingerprint();
@@ -210,6 +221,7 @@ public final class Tune {
         } else if (Files.exists(out) && !(Files.isDirectory(out) && empty(out))) {
             throw new UserError(out + ": is not empty and is not a tune; give --out a new or empty directory");
         }
+        Boolean created = Files.isRegularFile(search) ? null : !Files.exists(out);
         AtomicFiles.createDirectories(out.resolve("trials"));
         // the trials' task: the user's, without the test split (only the winner is tested) and named as it was
         AtomicFiles.writeString(out.resolve("search.yaml"), TaskYaml.edit(o.task(), Map.of("name", base.name()),
@@ -222,6 +234,31 @@ public final class Tune {
                 failures.put(line.get("trial").getAsInt(), line.get("failed").getAsString());
             }
         }
+        return created;
+    }
+
+    /**
+     * A new tune that failed before its first trial saved anything (no rung trained, no resume state) takes back
+     * what it wrote, so that the corrected command is not refused as "a tune of other settings"; one that got
+     * further keeps its state to go on with.
+     */
+    private void forget(boolean created, Throwable failure) {
+        Path out = o.out();
+        try (var dirs = Files.list(out.resolve("trials"))) {
+            if (Files.exists(out.resolve("trials.jsonl")) || dirs.anyMatch(d -> Files.exists(d.resolve("last"))
+                    || Files.exists(d.resolve("report.json")))) {
+                return;
+            }
+            AtomicFiles.deleteTree(out.resolve("trials"));
+            AtomicFiles.deleteTree(out.resolve(FEATURES));
+            Files.deleteIfExists(out.resolve("search.yaml"));
+            Files.deleteIfExists(out.resolve("search.json"));
+            if (created && empty(out)) {
+                Files.delete(out);
+            }
+        } catch (IOException | RuntimeException e) {
+            failure.addSuppressed(e);
+        }
     }
 
     private static String differences(JsonObject before, JsonObject now) {
@@ -231,7 +268,7 @@ public final class Tune {
         for (String k : keys) {
             if (!Objects.equals(now.get(k), before.get(k))) {
                 sb.append(sb.length() == 0 ? "" : "; ").append(k).append(" was ")
-                        .append(before.has(k) ? before.get(k).toString() : "not set");
+                        .append(before.has(k) ? UserError.cut(before.get(k).toString()) : "not set");
             }
         }
         return sb.toString();

@@ -103,6 +103,63 @@ class ApiTest {
         assertThrows(IllegalArgumentException.class, () -> ModelOptions.defaults().withBatchSize(0));
     }
 
+    /** The CLI, the server and Spark refuse blank text; the library did not (predict("") gave a prediction). */
+    @Test
+    void blankTextsAndNullsAreRefusedInTheLibrarysOwnTerms(@TempDir Path tmp) {
+        Path cls = Tiny.classifier(tmp.resolve("c"), 2, "a", "b");
+        Path qaDir = Tiny.qa(tmp.resolve("qa"), 2);
+        Path base = Tiny.checkpoint(tmp.resolve("base"), 3);
+        String context = "the phone was great and the battery was bad";
+        try (Classifier c = Classifier.load(cls.toString())) {
+            refused("text is empty: pass a text with at least one non-space character", () -> c.predict(""));
+            refused("texts[1] is empty", () -> c.predict(List.of("love it", " \n\t")));
+            refused("textPair is empty", () -> c.predict("love it", " "));
+            refused("pairs[0] is empty", () -> c.predictPairs(List.of("love it"), List.of("")));
+            nulls("text is null", () -> c.predict((String) null));
+            nulls("texts is null", () -> c.predict((List<String>) null));
+            nulls("texts[1] is null", () -> c.predict(java.util.Arrays.asList("love it", null)));
+            nulls("pairs[0] is null", () -> c.predictPairs(List.of("love it"), java.util.Arrays.asList(
+                    (String) null)));
+        }
+        try (QuestionAnswerer qa = QuestionAnswerer.load(qaDir.toString())) {
+            refused("question is empty", () -> qa.answer("", context));
+            refused("context is empty", () -> qa.answers("what was great ?", " ", 1));
+            refused("questions[1] is empty", () -> qa.answers(List.of("what ?", "\t"), List.of(context, context), 1));
+            nulls("contexts is null", () -> qa.answers(List.of("what ?"), null, 1));
+            nulls("question is null", () -> qa.answer(null, context));
+        }
+        try (Embedder e = Embedder.load(base.toString())) {
+            refused("text is empty", () -> e.embed(""));
+            refused("texts[0] is empty", () -> e.embed(List.of(""), false));
+            nulls("texts is null", () -> e.embed(null, true));
+        }
+        nulls("model is null", () -> Classifier.load((String) null));
+        nulls("model is null", () -> Classifier.load((Path) null, ModelOptions.defaults()));
+        nulls("model is null", () -> QuestionAnswerer.load(null));
+        nulls("model is null", () -> Embedder.load(null));
+        nulls("model is null", () -> ModelInfo.task(null));
+        nulls("options is null", () -> Classifier.load(cls.toString(), null));
+        nulls("log is null", () -> ModelOptions.defaults().withLog(null));
+        refused("model is empty: name a run or checkpoint directory", () -> Classifier.load(" "));
+        // messages raised through the library name no command-line option
+        for (String m : List.of(tmp.resolve("nope").toString(), "no such model")) {
+            UserError e = assertThrows(UserError.class, () -> Classifier.load(m));
+            assertTrue(e.getMessage().startsWith("model " + m + ": ") && !e.getMessage().contains("--"),
+                    e.getMessage());
+        }
+        UserError r = assertThrows(UserError.class, () -> InferenceRuntime.parse("tensorrt"));
+        assertEquals("runtime tensorrt: expected torch, onnx or onnx-int8", r.getMessage());
+    }
+
+    private static void refused(String message, org.junit.jupiter.api.function.Executable call) {
+        UserError e = assertThrows(UserError.class, call);
+        assertTrue(e.getMessage().startsWith(message) && !e.getMessage().contains("\n"), e.getMessage());
+    }
+
+    private static void nulls(String message, org.junit.jupiter.api.function.Executable call) {
+        assertEquals(message, assertThrows(IllegalArgumentException.class, call).getMessage());
+    }
+
     @Test
     void modelsSayWhichDoorTheyOpenAndThresholdsCanBeSet(@TempDir Path tmp) throws IOException {
         Path qa = Tiny.qa(tmp.resolve("qa"), 2);

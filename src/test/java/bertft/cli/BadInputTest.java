@@ -488,6 +488,34 @@ class BadInputTest {
         assertFalse(Files.exists(out), "no run started");
     }
 
+    /** --seeds said "not a long"; a long value came back whole (a 10k-item --space as a 50 KB line). */
+    @Test
+    void seedsSayWhatTheyTakeAndLongValuesAreCutInMessages(@TempDir Path tmp) throws Exception {
+        String t = tinyTask(tmp, "validation-split: 0.25\n").toString();
+        String o = tmp.resolve("out").toString();
+        for (List<String> command : List.of(List.of("compare", t, "--out", o),
+                List.of("tune", t, "--space", "learning-rate=1e-3,2e-3", "--out", o))) {
+            List<String> args = new ArrayList<>(command);
+            args.addAll(List.of("--seeds", "a"));
+            oneLine(CliTest.run(args.toArray(String[]::new)), "--seeds a: not a whole number; expected"
+                    + " comma-separated integers such as 1,2,3");
+            args.set(args.size() - 1, "1,2.5,3");
+            oneLine(CliTest.run(args.toArray(String[]::new)), "--seeds 2.5: not a whole number;");
+            args.set(args.size() - 1, "7".repeat(50_000) + "x");
+            Run huge = CliTest.run(args.toArray(String[]::new));
+            oneLine(huge, "--seeds " + "7".repeat(60) + "… (50001 characters): not a whole number");
+            assertTrue(huge.err().length() < 200, huge.err());
+        }
+        StringBuilder values = new StringBuilder("learning-rate=");
+        for (int i = 1; i <= 10_000; i++) {
+            values.append(i).append("e-9,");
+        }
+        Run space = CliTest.run("tune", t, "--space", values + "1e-9", "--out", o);
+        oneLine(space, "--space: learning-rate=1e-9,2e-9,3e-9,");
+        assertTrue(space.err().length() < 200 && space.err().contains("'1e-9' is listed twice"), space.err());
+        assertFalse(Files.exists(tmp.resolve("out")), "nothing written");
+    }
+
     @Test
     @Timeout(value = 120, unit = TimeUnit.SECONDS)
     void hugeButValidNumbersNeitherOverflowNorHang(@TempDir Path tmp) throws Exception {

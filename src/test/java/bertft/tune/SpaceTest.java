@@ -111,6 +111,48 @@ class SpaceTest {
         assertFalse(Files.exists(out), "nothing written");
     }
 
+    /**
+     * Values a task file's own check passes but the model or the data refuses: each was found by trial 0, after
+     * search.json and trials/ were written (and then refused the corrected command as "a tune of other settings").
+     */
+    @Test
+    void modelLimitsAndDataKeysAreCheckedForEveryValueBeforeAnythingIsWritten(@TempDir Path tmp) throws IOException {
+        Path task = TuneTest.setUp(tmp);
+        Path tiny = tmp.resolve("tiny");
+        Path small = Files.createDirectories(tmp.resolve("small")); // only its config is read before training
+        Files.writeString(small.resolve("config.json"), Files.readString(tiny.resolve("config.json"))
+                .replace("\"max_position_embeddings\": 64", "\"max_position_embeddings\": 32"));
+        Files.writeString(tmp.resolve("three.csv"), "text,label\ngreat,positive\nbad,negative\nokay,neutral\n");
+        Path out = tmp.resolve("out");
+        Map<String, String> bad = new java.util.LinkedHashMap<>();
+        bad.put("max-length=16..100000", "--space: max-length=16..100000: --max-length 100000: " + tiny
+                + " has 64 positions (max_position_embeddings); use 4 to 64 tokens");
+        bad.put("strategy=full,top-99", "--space: strategy=full,top-99: --unfreeze-layers 99: " + tiny
+                + " has 2 layers");
+        bad.put("strategy=top-k; unfreeze-layers=1..5", "--space: unfreeze-layers=1..5: --unfreeze-layers 5: " + tiny
+                + " has 2 layers");
+        bad.put("model=" + tiny + "," + tmp.resolve("nope"), "--space: model=" + tiny + "," + tmp.resolve("nope")
+                + ": model " + tmp.resolve("nope") + ": not a checkpoint directory");
+        bad.put("model=" + tiny + "," + small + "; max-length=16..48", "--space: max-length=16..48: --max-length 48: " + small
+                + " has 32 positions");
+        bad.put("train=train.csv,missing.csv", "--space: train=train.csv,missing.csv: " + tmp.resolve("missing.csv")
+                + ": no such file");
+        bad.put("data-dir=" + tmp + "," + tmp.resolve("elsewhere"), "--space: data-dir=" + tmp + "," + tmp.resolve("elsewhere")
+                + ": " + tmp.resolve("elsewhere").resolve("train.csv") + ": no such file");
+        bad.put("labels=negative,positive", "--space: labels=negative,positive: " + tmp.resolve("train.csv")
+                + ":2: label 'positive' is not one of [negative]");
+        bad.put("train=train.csv,three.csv", "--space: train=train.csv,three.csv: " + tmp.resolve("three.csv")
+                + ":4: label 'neutral' is not one of [negative, positive]");
+        bad.forEach((space, message) -> {
+            var r = CliTest.run("tune", task.toString(), "--space", space, "--trials", "1", "--seeds", "1", "--out",
+                    out.toString());
+            assertEquals(2, r.code(), space + " -> " + r.err());
+            assertTrue(r.err().startsWith("bert-ft: " + message) && r.err().strip().lines().count() == 1,
+                    space + " -> " + r.err());
+            assertFalse(Files.exists(out), space + ": nothing written");
+        });
+    }
+
     @Test
     void theSameSeedAndTrialDrawTheSameSettings() {
         Space s = Space.parse("strategy=full,llrd,gradual,top-2; learning-rate=2e-5..3e-4:log; layer-decay=0.7..1.0; "

@@ -141,6 +141,30 @@ class TuneTest {
         assertTrue(other.err().contains("holds a tune of other settings (space was"), other.err());
     }
 
+    /**
+     * A tune whose first trial failed (here on a bad row, which only training reads) left search.json and trials/,
+     * and the corrected command was refused as "a tune of other settings"; it now takes back what it wrote.
+     */
+    @Test
+    void aTuneThatFailsBeforeItsFirstTrialSavedAnythingLeavesNothingInTheWay(@TempDir Path tmp) throws IOException {
+        Path task = setUp(tmp);
+        Files.writeString(tmp.resolve("bad.csv"), Files.readString(tmp.resolve("train.csv")) + "so so,meh\n");
+        Path out = tmp.resolve("out");
+        List<String> args = new ArrayList<>(List.of("tune", task.toString(), "--space", "learning-rate=1e-3,2e-3",
+                "--trials", "1", "--seeds", "1", "--metric", "loss", "--out", out.toString(), "--train", "bad.csv"));
+        var failed = CliTest.run(args.toArray(String[]::new));
+        assertEquals(2, failed.code(), failed.err());
+        assertTrue(failed.err().contains("bad.csv") && failed.err().contains("meh"), failed.err());
+        assertFalse(Files.exists(out), "nothing left: " + failed.err());
+        Files.createDirectories(out); // a directory the user made is kept, empty as it was
+        assertEquals(2, CliTest.run(args.toArray(String[]::new)).code());
+        assertTrue(Files.isDirectory(out) && Files.list(out).findAny().isEmpty());
+        args.set(args.size() - 1, "train.csv");
+        var fixed = CliTest.run(args.toArray(String[]::new));
+        assertEquals(0, fixed.code(), fixed.err());
+        assertTrue(Files.exists(out.resolve("tune.json")));
+    }
+
     @Test
     void aKilledTuneGoesOnWhereItStoppedAndEndsAsAnUninterruptedOne(@TempDir Path tmp) throws IOException {
         Path task = setUp(tmp);
