@@ -375,6 +375,27 @@ public final class BertTokenizer implements AutoCloseable {
     }
 
     /**
+     * Pre-split words (a CoNLL sentence, or raw text split as {@link #splitWords} splits it) as word pieces in
+     * windows of at most {@code maxLength} tokens with their special tokens, consecutive windows sharing
+     * {@code stride} pieces (HuggingFace's doc_stride), so that no word is cut off: one window when the sentence
+     * fits. Each word is {@linkplain WordWindows#owner owned} by the window where its first piece sits furthest
+     * from an edge.
+     */
+    public WordWindows words(List<String> words, int maxLength, int stride) {
+        HuggingFaceTokenizer whole = windowTokenizers.computeIfAbsent("words", k -> {
+            try {
+                return HuggingFaceTokenizer.newInstance(
+                        new ByteArrayInputStream(definition.toString().getBytes(StandardCharsets.UTF_8)),
+                        Map.of("addSpecialTokens", "true", "truncation", "false", "padding", "false",
+                                "modelMaxLength", "1000000000"));
+            } catch (IOException | RuntimeException e) {
+                throw new UserError("tokenizer: cannot encode words: " + firstLine(e), e);
+            }
+        });
+        return WordWindows.of(whole.encode(words), words.size(), maxLength, stride);
+    }
+
+    /**
      * Writes tokenizer.json and tokenizer_config.json (the checkpoint's own, when it had one), plus vocab.txt for
      * WordPiece, as HuggingFace's save_pretrained does.
      */
