@@ -27,7 +27,7 @@ final class ServeCommand implements Callable<Integer> {
             + " ONNX export, bundled model (" + ModelStore.DEFAULT + ") or Hub id (org/name[@revision]).")
     String model;
 
-    @Option(names = "--host", paramLabel = "HOST", defaultValue = "127.0.0.1", description = "Address to listen on (default: ${DEFAULT-VALUE},"
+    @Option(names = "--host", paramLabel = "HOST", defaultValue = "127.0.0.1", converter = Host.class, description = "Address to listen on (default: ${DEFAULT-VALUE},"
             + " this machine only; 0.0.0.0 for every interface).")
     String host;
 
@@ -51,6 +51,10 @@ final class ServeCommand implements Callable<Integer> {
             + " request at most; more get 413 (default: ${DEFAULT-VALUE}).")
     int maxInputs;
 
+    @Option(names = "--max-connections", paramLabel = "N", defaultValue = "512", converter = Ints.Positive.class, description = "Connections"
+            + " open at once at most; more are answered 503 at once (default: ${DEFAULT-VALUE}).")
+    int maxConnections;
+
     @picocli.CommandLine.Mixin
     RuntimeOption runtime;
 
@@ -59,7 +63,7 @@ final class ServeCommand implements Callable<Integer> {
         PrintWriter err = spec.commandLine().getErr();
         ModelOptions options = ModelOptions.defaults().withRuntime(runtime.value()).withLog(err);
         Server server = Server.start(model, options,
-                new Server.Settings(host, port, maxBatchSize, maxWaitMs, maxBody, maxInputs));
+                new Server.Settings(host, port, maxBatchSize, maxWaitMs, maxBody, maxInputs, maxConnections));
         CountDownLatch stopped = new CountDownLatch(1);
         Runtime.getRuntime().addShutdownHook(new Thread(() -> {
             err.println("bert-ft: stopping (finishing the requests in flight)");
@@ -72,6 +76,18 @@ final class ServeCommand implements Callable<Integer> {
         out.flush();
         stopped.await();
         return 0;
+    }
+
+    /** Not empty: an empty host would bind the loopback address and print {@code http://:PORT}. */
+    static final class Host implements ITypeConverter<String> {
+        @Override
+        public String convert(String text) {
+            if (text.isBlank()) {
+                throw new TypeConversionException("empty; use an address such as 127.0.0.1 (this machine only) or"
+                        + " 0.0.0.0 (every interface)");
+            }
+            return text.strip();
+        }
     }
 
     /** 0 to 65535. */

@@ -7,6 +7,7 @@ import bertft.api.ModelInfo;
 import bertft.api.ModelOptions;
 import bertft.api.Prediction;
 import bertft.api.QuestionAnswerer;
+import java.io.PrintWriter;
 import java.util.ArrayList;
 import java.util.List;
 
@@ -54,6 +55,11 @@ class Backend implements AutoCloseable {
     /** The loaded model's description (for a base model, the embedder's). */
     ModelInfo info() {
         return classifier != null ? classifier.info() : qa != null ? qa.info() : embedder.info();
+    }
+
+    /** Where the server logs what it does not tell clients. */
+    PrintWriter log() {
+        return options.log();
     }
 
     boolean classifies() {
