@@ -11,6 +11,7 @@ import picocli.CommandLine.Command;
 import picocli.CommandLine.ITypeConverter;
 import picocli.CommandLine.Model.CommandSpec;
 import picocli.CommandLine.Option;
+import picocli.CommandLine.ParameterException;
 import picocli.CommandLine.Spec;
 import picocli.CommandLine.TypeConversionException;
 
@@ -27,9 +28,17 @@ final class ServeCommand implements Callable<Integer> {
             + " ONNX export, bundled model (" + ModelStore.DEFAULT + ") or Hub id (org/name[@revision]).")
     String model;
 
-    @Option(names = "--host", paramLabel = "HOST", defaultValue = "127.0.0.1", converter = Host.class, description = "Address to listen on (default: ${DEFAULT-VALUE},"
-            + " this machine only; 0.0.0.0 for every interface).")
     String host;
+
+    @Option(names = "--host", paramLabel = "HOST", defaultValue = "127.0.0.1", description = "Address to listen on (default: ${DEFAULT-VALUE},"
+            + " this machine only; 0.0.0.0 for every interface).")
+    void host(String value) {
+        if (value.isBlank()) { // it would bind the loopback address and print http://:PORT
+            throw new ParameterException(spec.commandLine(), "--host '': empty; use an address such as 127.0.0.1 (this"
+                    + " machine only) or 0.0.0.0 (every interface)");
+        }
+        host = value.strip();
+    }
 
     @Option(names = "--port", paramLabel = "PORT", defaultValue = "8080", converter = Port.class, description = "Port (default:"
             + " ${DEFAULT-VALUE}; 0 picks a free one).")
@@ -76,18 +85,6 @@ final class ServeCommand implements Callable<Integer> {
         out.flush();
         stopped.await();
         return 0;
-    }
-
-    /** Not empty: an empty host would bind the loopback address and print {@code http://:PORT}. */
-    static final class Host implements ITypeConverter<String> {
-        @Override
-        public String convert(String text) {
-            if (text.isBlank()) {
-                throw new TypeConversionException("empty; use an address such as 127.0.0.1 (this machine only) or"
-                        + " 0.0.0.0 (every interface)");
-            }
-            return text.strip();
-        }
     }
 
     /** 0 to 65535. */

@@ -499,8 +499,9 @@ public final class Server implements AutoCloseable {
             if (cause instanceof IllegalStateException && "the server is shutting down".equals(cause.getMessage())) {
                 throw new HttpError(503, cause.getMessage());
             }
-            log(route + ": the model failed", cause);
-            throw new HttpError(500, "the model failed on this request; the server's log has the details");
+            log(route + ": the model failed", cause instanceof Backend.Unavailable u ? u.getCause() : cause);
+            throw new HttpError(500, (cause instanceof Backend.Unavailable ? cause.getMessage()
+                    : "the model failed on this request") + "; the server's log has the details");
         }
     }
 

@@ -219,7 +219,8 @@ class HostileClientsTest {
                 Answer a = post(s, "/predict", "{\"inputs\": \"love it\"}");
                 assertEquals(200, a.status(), a.body());
             });
-            assertEquals(200, s.connections(), "the slow clients were still held");
+            // the slow clients were still held (the answered ones may not have left yet)
+            assertTrue(s.connections() >= 200, s.connections() + " connections");
             closeAll(held);
             awaitConnections(s, 0); // their threads noticed and left
             assertEquals(200, get(s, "/health").status());
@@ -268,7 +269,7 @@ class HostileClientsTest {
             List<Socket> held = slow(s, 8, "P");
             awaitConnections(s, 8);
             for (int i = 0; i < 20; i++) { // the accepting thread answers each at once, never waits on a client
-                within(1_000, "overload answer", () -> {
+                within(2_000, "overload answer", () -> {
                     Answer a = get(s, "/health");
                     assertEquals(503, a.status(), a.body());
                     assertEquals("Overloaded", a.json().get("error_type").getAsString());
@@ -447,6 +448,34 @@ class HostileClientsTest {
                 clients.shutdown();
             }
             assertTrue(b.calls.get() - before <= 2, (b.calls.get() - before) + " model calls for 64 checks");
+        }
+    }
+
+    @Test
+    void aModelThatCannotEmbedIsA500NamingTheRouteNotA422() throws Exception {
+        Server.Settings set = settings(64);
+        StringWriter log = new StringWriter();
+        Backend logged = new Backend(clf.toString(), ModelOptions.defaults().withLog(new PrintWriter(log, true)));
+        AtomicInteger loads = new AtomicInteger();
+        Backend noEncoder = new Backend(logged) {
+            @Override
+            bertft.api.Embedder loadEmbedder() { // as an ONNX export without the encoder's output fails
+                loads.incrementAndGet();
+                throw new bertft.UserError("/srv/models/m/model.onnx: has no output 'sentence_embedding'");
+            }
+        };
+        try (logged; Server s = server(noEncoder, set, Http.Timeouts.DEFAULT, 5_000)) {
+            for (int i = 0; i < 2; i++) {
+                Answer a = post(s, "/embed", "{\"inputs\": \"love it\"}");
+                assertEquals(500, a.status(), a.body());
+                assertEquals("Backend", a.json().get("error_type").getAsString());
+                assertEquals("this model cannot serve /embed: its encoder could not be loaded for embeddings; the"
+                        + " server's log has the details", a.json().get("error").getAsString());
+            }
+            assertEquals(1, loads.get(), "a failed load is not retried on every request");
+            assertTrue(log.toString().contains("/srv/models/m/model.onnx: has no output 'sentence_embedding'"),
+                    log.toString());
+            assertEquals(200, post(s, "/predict", "{\"inputs\": \"love it\"}").status());
         }
     }
 
