@@ -101,10 +101,10 @@ public final class QuestionAnswerer implements AutoCloseable {
         for (int i = 0; i < questions.size(); i++) {
             String q = questions.get(i);
             String ctx = contexts.get(i);
-            int tokens = model.tokenizer().encode(q).getIds().length;
-            if (tokens + 3 >= spec.maxLength()) {
-                throw new UserError("question of " + tokens + " tokens is longer than max-length " + spec.maxLength()
-                        + " allows: '" + q + "'");
+            int tokens = model.tokenizer().encode(q).getIds().length; // with [CLS] and [SEP], cut at max-length
+            if (tokens + 3 >= spec.maxLength()) { // so the message counts the whole question, untruncated
+                throw new UserError("question of " + model.tokenizer().length(q) + " tokens is longer than max-length "
+                        + spec.maxLength() + " allows: '" + (q.length() > 60 ? q.substring(0, 60) + "...'" : q + "'"));
             }
             qs.add(new SquadData.Question(Integer.toString(i), "", ctx, q, List.of()));
         }

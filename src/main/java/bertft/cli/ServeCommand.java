@@ -11,6 +11,7 @@ import picocli.CommandLine.Command;
 import picocli.CommandLine.ITypeConverter;
 import picocli.CommandLine.Model.CommandSpec;
 import picocli.CommandLine.Option;
+import picocli.CommandLine.ParameterException;
 import picocli.CommandLine.Spec;
 import picocli.CommandLine.TypeConversionException;
 
@@ -27,9 +28,17 @@ final class ServeCommand implements Callable<Integer> {
             + " ONNX export, bundled model (" + ModelStore.DEFAULT + ") or Hub id (org/name[@revision]).")
     String model;
 
+    String host;
+
     @Option(names = "--host", paramLabel = "HOST", defaultValue = "127.0.0.1", description = "Address to listen on (default: ${DEFAULT-VALUE},"
             + " this machine only; 0.0.0.0 for every interface).")
-    String host;
+    void host(String value) {
+        if (value.isBlank()) { // it would bind the loopback address and print http://:PORT
+            throw new ParameterException(spec.commandLine(), "--host '': empty; use an address such as 127.0.0.1 (this"
+                    + " machine only) or 0.0.0.0 (every interface)");
+        }
+        host = value.strip();
+    }
 
     @Option(names = "--port", paramLabel = "PORT", defaultValue = "8080", converter = Port.class, description = "Port (default:"
             + " ${DEFAULT-VALUE}; 0 picks a free one).")
@@ -51,6 +60,10 @@ final class ServeCommand implements Callable<Integer> {
             + " request at most; more get 413 (default: ${DEFAULT-VALUE}).")
     int maxInputs;
 
+    @Option(names = "--max-connections", paramLabel = "N", defaultValue = "512", converter = Ints.Positive.class, description = "Connections"
+            + " open at once at most; more are answered 503 at once (default: ${DEFAULT-VALUE}).")
+    int maxConnections;
+
     @picocli.CommandLine.Mixin
     RuntimeOption runtime;
 
@@ -59,7 +72,7 @@ final class ServeCommand implements Callable<Integer> {
         PrintWriter err = spec.commandLine().getErr();
         ModelOptions options = ModelOptions.defaults().withRuntime(runtime.value()).withLog(err);
         Server server = Server.start(model, options,
-                new Server.Settings(host, port, maxBatchSize, maxWaitMs, maxBody, maxInputs));
+                new Server.Settings(host, port, maxBatchSize, maxWaitMs, maxBody, maxInputs, maxConnections));
         CountDownLatch stopped = new CountDownLatch(1);
         Runtime.getRuntime().addShutdownHook(new Thread(() -> {
             err.println("bert-ft: stopping (finishing the requests in flight)");

@@ -7,6 +7,7 @@ import bertft.api.ModelInfo;
 import bertft.api.ModelOptions;
 import bertft.api.Prediction;
 import bertft.api.QuestionAnswerer;
+import java.io.PrintWriter;
 import java.util.ArrayList;
 import java.util.List;
 
@@ -54,6 +55,11 @@ class Backend implements AutoCloseable {
     /** The loaded model's description (for a base model, the embedder's). */
     ModelInfo info() {
         return classifier != null ? classifier.info() : qa != null ? qa.info() : embedder.info();
+    }
+
+    /** Where the server logs what it does not tell clients. */
+    PrintWriter log() {
+        return options.log();
     }
 
     boolean classifies() {
@@ -120,12 +126,43 @@ class Backend implements AutoCloseable {
         return out;
     }
 
-    /** The embedder, loaded on first use for a task model (only the batcher thread calls this). */
+    /**
+     * A route this model cannot serve because of the model or the server, not the request (a 5xx, not a 422): its
+     * message is for clients; the cause, which may name paths, classes or graph nodes, is for the log.
+     */
+    static final class Unavailable extends RuntimeException {
+        private static final long serialVersionUID = 1L;
+
+        Unavailable(String message, Throwable cause) {
+            super(message, cause);
+        }
+    }
+
+    private Unavailable noEmbedder; // why the embedder could not load: said again rather than tried again
+
+    /**
+     * The embedder, loaded on first use for a task model (only the batcher thread calls this). A task model that
+     * cannot embed (an ONNX export without the encoder's output) is the server's problem, not the client's.
+     */
     private synchronized Embedder embedder() {
+        if (noEmbedder != null) {
+            throw noEmbedder;
+        }
         if (embedder == null) {
-            embedder = Embedder.load(model, options);
+            try {
+                embedder = loadEmbedder();
+            } catch (RuntimeException e) {
+                noEmbedder = new Unavailable("this model cannot serve /embed: its encoder could not be loaded for"
+                        + " embeddings", e);
+                throw noEmbedder;
+            }
         }
         return embedder;
+    }
+
+    /** For tests that make loading fail. */
+    Embedder loadEmbedder() {
+        return Embedder.load(model, options);
     }
 
     @Override

@@ -29,6 +29,7 @@ final class DynamicBatcher<I, O> implements AutoCloseable {
     private final LinkedBlockingQueue<Pending<I, O>> queue = new LinkedBlockingQueue<>();
     private final Thread thread;
     private volatile boolean closing;
+    private volatile long lastSuccess = Long.MIN_VALUE; // System.nanoTime() of the last model call that answered
     private Pending<I, O> held; // taken from the queue but did not fit the last batch; batcher thread only
 
     /** Starts the batcher thread; {@code batchSizes} is told the input count of every model call. */
@@ -101,6 +102,7 @@ final class DynamicBatcher<I, O> implements AutoCloseable {
         try {
             batchSizes.accept(inputs.size());
             outputs = model.apply(inputs);
+            lastSuccess = System.nanoTime();
         } catch (RuntimeException | Error e) {
             if (batch.size() == 1) {
                 batch.get(0).result().completeExceptionally(e);
@@ -114,6 +116,12 @@ final class DynamicBatcher<I, O> implements AutoCloseable {
             p.result().complete(List.copyOf(outputs.subList(from, from + p.inputs().size())));
             from += p.inputs().size();
         }
+    }
+
+    /** Whether a model call answered within the last {@code nanos} nanoseconds. */
+    boolean answeredWithin(long nanos) {
+        long last = lastSuccess;
+        return last != Long.MIN_VALUE && System.nanoTime() - last < nanos;
     }
 
     /** Refuses new requests, finishes the queued ones, and stops the thread. */

@@ -6,6 +6,8 @@ import bertft.api.Answer;
 import bertft.api.ModelInfo;
 import bertft.api.ModelOptions;
 import bertft.api.Prediction;
+import bertft.serve.Http.HttpError;
+import bertft.serve.Http.Reply;
 import com.google.gson.JsonArray;
 import com.google.gson.JsonElement;
 import com.google.gson.JsonObject;
@@ -14,25 +16,28 @@ import com.google.gson.JsonParser;
 import com.google.gson.Strictness;
 import com.google.gson.stream.JsonReader;
 import com.google.gson.stream.JsonToken;
-import com.sun.net.httpserver.HttpExchange;
-import com.sun.net.httpserver.HttpServer;
 import java.io.IOException;
-import java.io.InputStream;
-import java.io.OutputStream;
+import java.io.PrintWriter;
 import java.io.StringReader;
 import java.net.BindException;
+import java.net.InetAddress;
 import java.net.InetSocketAddress;
+import java.net.NetworkInterface;
+import java.net.ServerSocket;
+import java.nio.ByteBuffer;
+import java.nio.CharBuffer;
+import java.nio.charset.CharsetDecoder;
+import java.nio.charset.CoderResult;
+import java.nio.charset.CodingErrorAction;
 import java.nio.charset.StandardCharsets;
 import java.util.ArrayList;
 import java.util.Comparator;
 import java.util.List;
 import java.util.Map;
-import java.util.concurrent.ArrayBlockingQueue;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ExecutionException;
-import java.util.concurrent.ThreadPoolExecutor;
 import java.util.concurrent.TimeUnit;
-import java.util.concurrent.atomic.AtomicInteger;
+import java.util.concurrent.TimeoutException;
 
 /**
  * {@code bert-ft serve}: a model over HTTP with the routes of HuggingFace's text-embeddings-inference (TEI) —
@@ -40,8 +45,8 @@ import java.util.concurrent.atomic.AtomicInteger;
  * {@code POST /qa}. Concurrent requests are batched dynamically ({@link DynamicBatcher}); errors are JSON
  * {@code {"error": ..., "error_type": ...}} naming the field or limit.
  *
- * <p>It runs on the JDK's {@link HttpServer} with a bounded thread pool: handlers only parse JSON and wait for
- * their batch, so a blocking server is enough, and it adds no dependency to the library.
+ * <p>HTTP is {@link Http}'s: a thread per connection, a bounded number of connections and deadlines on every read,
+ * so slow clients cannot starve the others; handlers only parse JSON and wait for their batch.
  */
 public final class Server implements AutoCloseable {
     /**
@@ -53,64 +58,104 @@ public final class Server implements AutoCloseable {
      * @param maxWaitMs how long a batch waits for more requests after its first
      * @param maxBody request bodies larger than this many bytes are refused (413)
      * @param maxInputs inputs per request at most (413)
+     * @param maxConnections connections open at once at most; more are answered 503 at once
      */
-    public record Settings(String host, int port, int maxBatchSize, long maxWaitMs, long maxBody, int maxInputs) {}
+    public record Settings(String host, int port, int maxBatchSize, long maxWaitMs, long maxBody, int maxInputs,
+            int maxConnections) {}
 
-    /** Requests handled at once; further ones wait in a queue of {@link #QUEUE}, then on the accepting thread. */
-    static final int QUEUE = 512;
     /** How long shutdown waits for requests in flight. */
     static final long GRACE_MS = 30_000;
+    /** How long a model call that answered vouches for {@code /health}; after that it runs a test input. */
+    static final long HEALTHY_FOR_MS = 2_000;
     private static final List<String> ROUTES = List.of("/predict", "/embed", "/qa", "/health", "/info", "/metrics");
 
     private final Backend backend;
     private final Settings settings;
-    private final HttpServer http;
-    private final ThreadPoolExecutor handlers;
+    private final Http http;
+    private final PrintWriter log;
+    private final long healthTimeoutMs;
     private final Metrics metrics = new Metrics();
     private final DynamicBatcher<Backend.Text, Prediction> predict;
     private final DynamicBatcher<Backend.EmbedInput, float[]> embed;
     private final DynamicBatcher<Backend.Question, List<Answer>> qa;
-    private final AtomicInteger inFlight = new AtomicInteger();
+    private final Object probeLock = new Object();
+    private CompletableFuture<?> probe; // the test input /health waits on, shared by concurrent checks
     private volatile boolean closing;
     private boolean closed;
 
     /** Binds the port, loads {@code model} through the library API and starts serving. */
     public static Server start(String model, ModelOptions options, Settings settings) {
-        HttpServer http = bind(settings);
+        ServerSocket listener = bind(settings);
         try {
-            return new Server(new Backend(model, options.withBatchSize(settings.maxBatchSize())), settings, http);
+            return new Server(new Backend(model, options.withBatchSize(settings.maxBatchSize())), settings, listener);
         } catch (RuntimeException | Error e) {
-            http.stop(0);
+            try {
+                listener.close();
+            } catch (IOException x) {
+                e.addSuppressed(x);
+            }
             throw e;
         }
     }
 
-    static HttpServer bind(Settings s) {
+    static ServerSocket bind(Settings s) {
+        if (s.host() == null || s.host().isBlank()) {
+            throw new UserError("--host: empty; use an address such as 127.0.0.1 (this machine only) or 0.0.0.0 (every"
+                    + " interface)");
+        }
         InetSocketAddress address = new InetSocketAddress(s.host(), s.port());
         if (address.isUnresolved()) {
             throw new UserError("--host " + s.host() + ": unknown host; use an address such as 127.0.0.1 or 0.0.0.0");
         }
+        ServerSocket socket = null;
         try {
-            return HttpServer.create(address, 0);
-        } catch (BindException e) {
-            throw new UserError("--port " + s.port() + ": cannot listen on " + s.host() + ":" + s.port() + " ("
-                    + e.getMessage() + "); stop what uses it or choose another --port");
+            socket = new ServerSocket();
+            socket.bind(address, 128);
+            return socket;
         } catch (IOException e) {
+            try {
+                if (socket != null) {
+                    socket.close();
+                }
+            } catch (IOException x) {
+                e.addSuppressed(x);
+            }
+            if (!local(address.getAddress())) {
+                throw new UserError("--host " + s.host() + ": not an address of this machine, so the server cannot"
+                        + " listen there; use 127.0.0.1 (this machine only), 0.0.0.0 (every interface) or one of this"
+                        + " machine's addresses");
+            }
+            if (String.valueOf(e.getMessage()).contains("ermission denied")) {
+                throw new UserError("--port " + s.port() + ": not allowed to listen on it (ports below 1024 usually"
+                        + " need root); choose a --port of 1024 or more");
+            }
+            if (e instanceof BindException) {
+                throw new UserError("--port " + s.port() + ": cannot listen on " + s.host() + ":" + s.port() + " ("
+                        + e.getMessage() + "); stop what uses it or choose another --port");
+            }
             throw new UserError("--host " + s.host() + ": cannot listen there (" + e.getMessage() + ")");
         }
     }
 
-    Server(Backend backend, Settings settings, HttpServer http) {
+    /** Whether {@code a} is an address of this machine (or the wildcard), so that binding it can work. */
+    private static boolean local(InetAddress a) {
+        try {
+            return a.isAnyLocalAddress() || a.isLoopbackAddress() || NetworkInterface.getByInetAddress(a) != null;
+        } catch (IOException e) {
+            return true; // cannot tell: let the other messages speak
+        }
+    }
+
+    Server(Backend backend, Settings settings, ServerSocket listener) {
+        this(backend, settings, listener, Http.Timeouts.DEFAULT, 10_000);
+    }
+
+    /** With the deadlines of {@code timeouts}, and {@code /health} waiting up to {@code healthTimeoutMs}. */
+    Server(Backend backend, Settings settings, ServerSocket listener, Http.Timeouts timeouts, long healthTimeoutMs) {
         this.backend = backend;
         this.settings = settings;
-        this.http = http;
-        int threads = Math.max(16, 2 * settings.maxBatchSize());
-        this.handlers = new ThreadPoolExecutor(threads, threads, 60, TimeUnit.SECONDS, new ArrayBlockingQueue<>(QUEUE),
-                r -> {
-                    Thread t = new Thread(r, "bert-ft-http");
-                    t.setDaemon(true);
-                    return t;
-                }, new ThreadPoolExecutor.CallerRunsPolicy()); // full: the accepting thread serves, clients wait
+        this.log = backend.log();
+        this.healthTimeoutMs = healthTimeoutMs;
         int max = settings.maxBatchSize();
         long wait = settings.maxWaitMs();
         this.predict = backend.classifies() ? new DynamicBatcher<>("predict", backend::predict, max, wait,
@@ -118,14 +163,13 @@ public final class Server implements AutoCloseable {
         this.qa = backend.answers() ? new DynamicBatcher<>("qa", backend::answer, max, wait,
                 n -> metrics.batch("/qa", n)) : null;
         this.embed = new DynamicBatcher<>("embed", backend::embed, max, wait, n -> metrics.batch("/embed", n));
-        http.createContext("/", this::handle);
-        http.setExecutor(handlers);
-        http.start();
+        this.http = new Http(listener, this::handle, settings.maxConnections(), settings.maxBody(), timeouts,
+                status -> metrics.request("other", status, 0));
     }
 
     /** The port listened on (the one chosen when {@link Settings#port()} was 0). */
     public int port() {
-        return http.getAddress().getPort();
+        return http.port();
     }
 
     /** {@code http://host:port}. */
@@ -139,86 +183,89 @@ public final class Server implements AutoCloseable {
         return backend.info();
     }
 
-    /** An HTTP answer. */
-    private record Reply(int status, String contentType, byte[] body) {
-        static Reply json(int status, JsonElement body) {
-            return new Reply(status, "application/json", body.toString().getBytes(StandardCharsets.UTF_8));
-        }
-    }
-
-    /** A request that cannot be served: the status and the message of its JSON error. */
-    static final class HttpError extends RuntimeException {
-        private static final long serialVersionUID = 1L;
-        final int status;
-
-        HttpError(int status, String message) {
-            super(message, null, false, false);
-            this.status = status;
-        }
-
-        Reply reply() {
-            JsonObject o = new JsonObject();
-            o.addProperty("error", getMessage());
-            o.addProperty("error_type", switch (status) { // TEI's names
-                case 500 -> "Backend";
-                case 503 -> "Unhealthy";
-                default -> "Validation";
-            });
-            return Reply.json(status, o);
-        }
-    }
-
-    private void handle(HttpExchange ex) {
+    private Reply handle(Http.Request request) {
         long start = System.nanoTime();
-        inFlight.incrementAndGet();
-        String path = ex.getRequestURI().getPath();
+        String path = request.path();
         String route = ROUTES.contains(path) ? path : "other";
-        int status = 500;
+        Reply r;
         try {
-            Reply r;
-            try {
-                r = closing ? new HttpError(503, "the server is shutting down").reply() : route(path, ex);
-            } catch (HttpError e) {
-                r = e.reply();
-            } catch (RuntimeException | Error e) {
-                r = new HttpError(500, String.valueOf(e.getMessage())).reply();
-            }
-            status = r.status();
-            drain(ex);
-            ex.getResponseHeaders().set("Content-Type", r.contentType());
-            ex.sendResponseHeaders(r.status(), r.body().length == 0 ? -1 : r.body().length);
-            try (OutputStream os = ex.getResponseBody()) {
-                os.write(r.body());
-            }
-        } catch (IOException e) {
-            status = 499; // the client went away
-        } finally {
-            ex.close();
-            metrics.request(route, status, (System.nanoTime() - start) / 1e9);
-            inFlight.decrementAndGet();
+            r = closing ? new HttpError(503, "the server is shutting down").reply() : route(request);
+        } catch (HttpError e) {
+            r = e.reply();
+        } catch (RuntimeException | Error e) { // a bug here: the detail is for the log, not the client
+            log("internal error on " + request.method() + " " + path, e);
+            r = new HttpError(500, "internal error while answering " + route + "; the server's log has the details")
+                    .reply();
+        }
+        metrics.request(route, r.status(), (System.nanoTime() - start) / 1e9);
+        return r;
+    }
+
+    private void log(String what, Throwable e) {
+        synchronized (log) {
+            log.println("bert-ft: serve: " + what + ": " + e);
+            log.flush();
         }
     }
 
-    private Reply route(String path, HttpExchange ex) {
-        String method = ex.getRequestMethod();
+    private Reply route(Http.Request request) {
+        String path = request.path();
         boolean post = path.equals("/predict") || path.equals("/embed") || path.equals("/qa");
         if (!ROUTES.contains(path)) {
             throw new HttpError(404, "no route " + path + "; the routes are POST /predict /embed /qa, GET /health /info"
                     + " /metrics");
         }
+        String method = request.method().equals("HEAD") && !post ? "GET" : request.method(); // HEAD: GET, no body
         if (!method.equals(post ? "POST" : "GET")) {
-            ex.getResponseHeaders().set("Allow", post ? "POST" : "GET");
-            throw new HttpError(405, method + " " + path + ": use " + (post ? "POST" : "GET"));
+            throw new HttpError(405, request.method() + " " + path + ": use " + (post ? "POST" : "GET"), "Validation",
+                    Map.of("Allow", post ? "POST" : "GET, HEAD"));
         }
         return switch (path) {
-            case "/health" -> Reply.json(200, status("ok"));
+            case "/health" -> health();
             case "/info" -> Reply.json(200, infoJson());
             case "/metrics" -> new Reply(200, "text/plain; version=0.0.4; charset=utf-8",
-                    metrics.text().getBytes(StandardCharsets.UTF_8));
-            case "/predict" -> predict(body(ex));
-            case "/embed" -> embed(body(ex));
-            default -> qa(body(ex));
+                    metrics.text().getBytes(StandardCharsets.UTF_8), Map.of());
+            case "/predict" -> predict(body(request));
+            case "/embed" -> embed(body(request));
+            default -> qa(body(request));
         };
+    }
+
+    /**
+     * 200 when the model answers: a model call answered in the last {@link #HEALTHY_FOR_MS}, or a test input does
+     * now (as TEI does); 503 when it fails or takes longer than the health timeout. Concurrent checks share one
+     * test input, so a flood of {@code /health} costs one model call at a time.
+     */
+    private Reply health() {
+        DynamicBatcher<?, ?> batcher = predict != null ? predict : qa != null ? qa : embed;
+        if (!batcher.answeredWithin(TimeUnit.MILLISECONDS.toNanos(HEALTHY_FOR_MS))) {
+            CompletableFuture<?> f;
+            synchronized (probeLock) {
+                if (batcher.answeredWithin(TimeUnit.MILLISECONDS.toNanos(HEALTHY_FOR_MS))) {
+                    f = CompletableFuture.completedFuture(null); // a test input answered while this check waited
+                } else {
+                    if (probe == null || probe.isDone()) {
+                        probe = predict != null ? predict.submit(List.of(new Backend.Text("health check", null)))
+                                : qa != null ? qa.submit(List.of(new Backend.Question("what is this ?",
+                                        "a health check", 1))) : embed.submit(List.of(new Backend.EmbedInput(
+                                                "health check", true)));
+                    }
+                    f = probe;
+                }
+            }
+            try {
+                f.get(healthTimeoutMs, TimeUnit.MILLISECONDS);
+            } catch (TimeoutException e) {
+                throw new HttpError(503, "the model did not answer a test input within " + healthTimeoutMs + " ms");
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+                throw new HttpError(503, "interrupted");
+            } catch (ExecutionException e) {
+                log("/health: the model failed on a test input", e.getCause());
+                throw new HttpError(503, "the model failed on a test input; the server's log has the details");
+            }
+        }
+        return Reply.json(200, status("ok"));
     }
 
     private static JsonObject status(String s) {
@@ -229,22 +276,9 @@ public final class Server implements AutoCloseable {
 
     // ---- request bodies ----
 
-    /** The body as a JSON object: 413 beyond --max-body, 400 when it is not JSON, 422 when not an object. */
-    private JsonObject body(HttpExchange ex) {
-        String length = ex.getRequestHeaders().getFirst("Content-Length");
-        if (length != null && length.strip().matches("\\d{1,18}") && Long.parseLong(length.strip()) > settings.maxBody()) {
-            throw tooLarge();
-        }
-        byte[] bytes;
-        try {
-            bytes = ex.getRequestBody().readNBytes((int) Math.min(Integer.MAX_VALUE - 8, settings.maxBody() + 1));
-        } catch (IOException e) {
-            throw new HttpError(400, "could not read the request body: " + e.getMessage());
-        }
-        if (bytes.length > settings.maxBody()) {
-            throw tooLarge();
-        }
-        String text = new String(bytes, StandardCharsets.UTF_8);
+    /** The body as a JSON object: 400 when it is not UTF-8 or not JSON, 422 when not an object. */
+    private static JsonObject body(Http.Request request) {
+        String text = utf8(request.body());
         if (text.isBlank()) {
             throw new HttpError(400, "malformed JSON: the body is empty; send a JSON object such as {\"inputs\": \"a text\"}");
         }
@@ -268,21 +302,21 @@ public final class Server implements AutoCloseable {
         return e.getAsJsonObject();
     }
 
-    private HttpError tooLarge() {
-        return new HttpError(413, "body: larger than --max-body " + settings.maxBody() + " bytes");
-    }
-
-    /** Reads and drops what is left of the body (up to 16 MiB), so the client is not cut off mid-send. */
-    private static void drain(HttpExchange ex) {
-        try (InputStream in = ex.getRequestBody()) {
-            long left = 16L << 20;
-            byte[] buf = new byte[8192];
-            for (int n; left > 0 && (n = in.read(buf)) > 0; left -= n) {
-                // dropped
-            }
-        } catch (IOException e) {
-            // the client went away; answering will say so
+    /** {@code bytes} as UTF-8; 400 naming the byte offset of the first invalid sequence (not U+FFFD). */
+    static String utf8(byte[] bytes) {
+        CharsetDecoder d = StandardCharsets.UTF_8.newDecoder().onMalformedInput(CodingErrorAction.REPORT)
+                .onUnmappableCharacter(CodingErrorAction.REPORT);
+        ByteBuffer in = ByteBuffer.wrap(bytes);
+        CharBuffer out = CharBuffer.allocate(bytes.length);
+        CoderResult r = d.decode(in, out, true);
+        if (!r.isError()) {
+            r = d.flush(out);
         }
+        if (r.isError()) {
+            throw new HttpError(400, "body: not UTF-8 at byte " + in.position() + " (0x" + String.format("%02x",
+                    bytes[in.position()] & 0xff) + "); send JSON in UTF-8");
+        }
+        return out.flip().toString();
     }
 
     private static String kind(JsonElement e) {
@@ -366,7 +400,7 @@ public final class Server implements AutoCloseable {
         }
         List<Backend.Text> texts = inputs(o, true);
         boolean raw = bool(o, "raw_scores", false);
-        List<Prediction> out = await(predict.submit(texts));
+        List<Prediction> out = await("/predict", predict.submit(texts));
         JsonArray all = new JsonArray();
         for (Prediction p : out) {
             all.add(scores(p, raw));
@@ -402,7 +436,7 @@ public final class Server implements AutoCloseable {
         List<Backend.EmbedInput> texts = inputs(o, false).stream()
                 .map(t -> new Backend.EmbedInput(t.text(), normalize)).toList();
         JsonArray all = new JsonArray();
-        for (float[] v : await(embed.submit(texts))) {
+        for (float[] v : await("/embed", embed.submit(texts))) {
             JsonArray row = new JsonArray(v.length);
             for (float x : v) {
                 row.add(x);
@@ -428,7 +462,7 @@ public final class Server implements AutoCloseable {
             topK = k.getAsInt();
         }
         JsonArray answers = new JsonArray();
-        for (Answer a : await(qa.submit(List.of(new Backend.Question(question, context, topK)))).get(0)) {
+        for (Answer a : await("/qa", qa.submit(List.of(new Backend.Question(question, context, topK)))).get(0)) {
             JsonObject j = new JsonObject();
             j.addProperty("answer", a.text());
             j.addProperty("score", a.score());
@@ -446,8 +480,12 @@ public final class Server implements AutoCloseable {
                 + " /info)");
     }
 
-    /** The model's outputs; its errors become 422 (it refused the input) or 500 (it failed). */
-    private static <T> T await(CompletableFuture<T> f) {
+    /**
+     * The model's outputs; its errors become 422 (it refused the input: a {@link UserError}) or 500 (anything else
+     * is the model's or the server's fault; the detail, which may name classes, paths or graph nodes, goes to the
+     * log and the client is told in words).
+     */
+    private <T> T await(String route, CompletableFuture<T> f) {
         try {
             return f.get();
         } catch (InterruptedException e) {
@@ -461,7 +499,9 @@ public final class Server implements AutoCloseable {
             if (cause instanceof IllegalStateException && "the server is shutting down".equals(cause.getMessage())) {
                 throw new HttpError(503, cause.getMessage());
             }
-            throw new HttpError(500, "the model failed: " + cause);
+            log(route + ": the model failed", cause instanceof Backend.Unavailable u ? u.getCause() : cause);
+            throw new HttpError(500, (cause instanceof Backend.Unavailable ? cause.getMessage()
+                    : "the model failed on this request") + "; the server's log has the details");
         }
     }
 
@@ -518,7 +558,7 @@ public final class Server implements AutoCloseable {
         }
         closing = true;
         long deadline = System.nanoTime() + TimeUnit.MILLISECONDS.toNanos(GRACE_MS);
-        while (inFlight.get() > 0 && System.nanoTime() < deadline) {
+        while (http.busy() > 0 && System.nanoTime() < deadline) {
             try {
                 Thread.sleep(5);
             } catch (InterruptedException e) {
@@ -526,13 +566,7 @@ public final class Server implements AutoCloseable {
                 break;
             }
         }
-        http.stop(0);
-        handlers.shutdown();
-        try {
-            handlers.awaitTermination(5, TimeUnit.SECONDS);
-        } catch (InterruptedException e) {
-            Thread.currentThread().interrupt();
-        }
+        http.close();
         for (DynamicBatcher<?, ?> b : new DynamicBatcher<?, ?>[] {predict, embed, qa}) {
             if (b != null) {
                 b.close();
@@ -541,8 +575,8 @@ public final class Server implements AutoCloseable {
         backend.close();
     }
 
-    /** Requests being handled now. */
-    int inFlight() {
-        return inFlight.get();
+    /** Connections open now. */
+    int connections() {
+        return http.connections();
     }
 }

@@ -345,6 +345,20 @@ public final class BertTokenizer implements AutoCloseable {
         return tokenizer.encode(a, b);
     }
 
+    /** How many tokens {@code text} has, untruncated and without special tokens (for messages that give a length). */
+    public int length(String text) {
+        HuggingFaceTokenizer whole = windowTokenizers.computeIfAbsent("untruncated", k -> {
+            Map<String, String> options = Map.of("addSpecialTokens", "false", "truncation", "false", "padding", "false");
+            try {
+                return HuggingFaceTokenizer.newInstance(
+                        new ByteArrayInputStream(definition.toString().getBytes(StandardCharsets.UTF_8)), options);
+            } catch (IOException | RuntimeException e) {
+                throw new UserError("tokenizer: cannot count tokens: " + firstLine(e), e);
+            }
+        });
+        return whole.encode(text).getIds().length;
+    }
+
     /**
      * Question-answering windows: [CLS] question [SEP] context-part [SEP], the context cut into windows of at
      * most {@code maxLength} tokens overlapping by {@code stride} tokens (HuggingFace's doc_stride); the question

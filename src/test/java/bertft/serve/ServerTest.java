@@ -65,7 +65,7 @@ class ServerTest {
     }
 
     static Server.Settings settings(int port, long waitMs, long maxBody, int maxInputs) {
-        return new Server.Settings("127.0.0.1", port, 32, waitMs, maxBody, maxInputs);
+        return new Server.Settings("127.0.0.1", port, 32, waitMs, maxBody, maxInputs, 512);
     }
 
     record Reply(int status, String body) {
@@ -189,6 +189,8 @@ class ServerTest {
                     "context", context)));
             assertEquals(422, tooLong.status(), tooLong.body());
             assertTrue(tooLong.error().contains("longer than max-length"), tooLong.error());
+            // the question's own length, not the 64 tokens the tokenizer cut it to
+            assertTrue(tooLong.error().startsWith("question of 90 tokens"), tooLong.error());
         }
     }
 
@@ -286,12 +288,13 @@ class ServerTest {
     @Test
     void modelFailuresAre500AndTheServerKeepsServing() throws Exception {
         Server.Settings set = settings(0, 30, 1 << 20, 8);
-        Backend real = new Backend(clf.toString(), ModelOptions.defaults());
+        java.io.StringWriter log = new java.io.StringWriter();
+        Backend real = new Backend(clf.toString(), ModelOptions.defaults().withLog(new java.io.PrintWriter(log)));
         Backend failing = new Backend(real) {
             @Override
             List<Prediction> predict(List<Text> inputs) {
                 if (inputs.stream().anyMatch(t -> t.text().equals("boom"))) {
-                    throw new IllegalStateException("native failure on boom");
+                    throw new IllegalStateException("native failure on boom at /opt/models/m.onnx node /Gather_3");
                 }
                 return super.predict(inputs);
             }
@@ -306,7 +309,13 @@ class ServerTest {
                 }
                 Reply boom = r.get(0).get(30, TimeUnit.SECONDS);
                 assertEquals(500, boom.status(), boom.body());
-                assertTrue(boom.error().contains("native failure on boom"), boom.error());
+                // what failed in words; the class, path and node only in the server's log
+                assertEquals("the model failed on this request; the server's log has the details", boom.error());
+                for (String internal : List.of("IllegalStateException", "/opt/models", "Gather", "java.")) {
+                    assertFalse(boom.body().contains(internal), boom.body());
+                }
+                assertTrue(log.toString().contains("java.lang.IllegalStateException: native failure on boom at"
+                        + " /opt/models/m.onnx node /Gather_3"), log.toString());
                 assertEquals("Backend", boom.json().getAsJsonObject().get("error_type").getAsString());
                 for (int i = 1; i < 4; i++) {
                     assertEquals(200, r.get(i).get(30, TimeUnit.SECONDS).status());
@@ -414,5 +423,16 @@ class ServerTest {
         assertTrue(inUse.err().contains("--port " + server.port()), inUse.err());
         UserError e = assertThrows(UserError.class, () -> Server.bind(settings(server.port(), 1, 1, 1)));
         assertTrue(e.getMessage().contains("choose another --port"), e.getMessage());
+        // an empty host is refused when parsed (it printed http://:PORT)
+        CliTest.Run empty = CliTest.run("serve", "--model", model, "--host", "");
+        assertEquals(2, empty.code(), empty.err());
+        assertEquals(1, empty.err().strip().lines().count(), empty.err());
+        assertTrue(empty.err().contains("--host") && empty.err().contains("empty"), empty.err());
+        // an address that is not this machine's blames the host, not the port
+        CliTest.Run foreign = CliTest.run("serve", "--model", model, "--host", "192.0.2.1", "--port", "0");
+        assertEquals(2, foreign.code(), foreign.err());
+        assertEquals("bert-ft: --host 192.0.2.1: not an address of this machine, so the server cannot listen there;"
+                + " use 127.0.0.1 (this machine only), 0.0.0.0 (every interface) or one of this machine's addresses",
+                foreign.err().strip());
     }
 }
