@@ -3,6 +3,7 @@ package bertft.cli;
 import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import bertft.Tiny;
@@ -329,6 +330,8 @@ class OnnxCliTest {
                 "the tokenizer has token id " + (vocab + 4900));
         assertUserError(CliTest.run("embed", "--model", export.toString(), "--text", "w5"),
                 "the tokenizer has token id " + (vocab + 4900));
+        bertft.UserError api = assertThrows(bertft.UserError.class, () -> bertft.api.Classifier.load(export.toString()));
+        assertTrue(api.getMessage().contains("the tokenizer has token id"), api.getMessage());
 
         JsonObject config = JsonParser.parseString(Files.readString(export.resolve("config.json"))).getAsJsonObject();
         config.addProperty("vocab_size", vocab + 5000);
@@ -339,6 +342,11 @@ class OnnxCliTest {
             for (String leak : List.of("Gather", "Name:", "Exception", "onnxruntime::", ".cc:", tmp.toString())) {
                 assertFalse(r.err().contains(leak), leak + " in " + r.err());
             }
+        }
+        try (bertft.api.Classifier c = bertft.api.Classifier.load(export.toString())) {
+            // its own type, so that a server can answer 500 (the model failed) rather than blame the request
+            bertft.onnx.OnnxModelError e = assertThrows(bertft.onnx.OnnxModelError.class, () -> c.predict("w5"));
+            assertFalse(e.getMessage().contains(tmp.toString()), e.getMessage());
         }
 
         Files.write(export.resolve("model.onnx"), new byte[0]);
@@ -386,6 +394,17 @@ class OnnxCliTest {
         CliTest.Run export = CliTest.run(concat(new String[] {"embed", "--model", model.resolve("onnx").toString()},
                 texts));
         assertEquals(onnx.out(), export.out());
+        // the library's Embedder, which serve's /embed runs, on the same export
+        bertft.api.ModelOptions options = bertft.api.ModelOptions.defaults();
+        try (bertft.api.Embedder o = bertft.api.Embedder.load(model.toString(), options.withRuntime(
+                bertft.api.InferenceRuntime.ONNX));
+                bertft.api.Embedder t = bertft.api.Embedder.load(model.toString(), options)) {
+            float[] a = o.embed("w5 w17 w42");
+            float[] b = t.embed("w5 w17 w42");
+            for (int i = 0; i < a.length; i++) {
+                assertEquals(b[i], a[i], 1e-5);
+            }
+        }
 
         Path old = Files.createDirectories(tmp.resolve("old"));
         for (String f : List.of("config.json", "tokenizer.json")) {
