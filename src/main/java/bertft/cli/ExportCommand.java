@@ -21,9 +21,9 @@ import picocli.CommandLine.Spec;
         description = {"Export a run, a HuggingFace checkpoint or a Hub model to ONNX: model.onnx (weights as"
                 + " initializers; inputs input_ids, attention_mask and token_type_ids where the family has them, int64,"
                 + " dynamic batch and sequence), the tokenizer files and config.json (labels, max length, pooling).",
-            "Outputs: logits (classifier), start_logits + end_logits (QA), or last_hidden_state + sentence_embedding"
-                + " (base model: mean-pooled, L2-normalised, as `bert-ft embed`). Every family bert-ft runs, DeBERTa-v2/v3"
-                + " included."})
+            "Outputs: logits (classifier) or start_logits + end_logits (QA), then in every export last_hidden_state +"
+                + " sentence_embedding (mean-pooled, L2-normalised, as `bert-ft embed`). Every family bert-ft runs,"
+                + " DeBERTa-v2/v3 included."})
 final class ExportCommand implements Callable<Integer> {
     @Spec
     CommandSpec spec;
