@@ -163,7 +163,7 @@ public final class TrainedModel implements AutoCloseable {
     static int hubMaxLength(Path dir, Checkpoint ckpt, TaskSpec.Kind kind) {
         int max = ckpt.config().maxTokens();
         Path tc = dir.resolve("tokenizer_config.json");
-        if (java.nio.file.Files.exists(tc)) {
+        if (Files.exists(tc)) {
             JsonElement m = bertft.TextFiles.readJsonObject(tc, bertft.TextFiles.MODEL_FILE, "a tokenizer_config.json")
                     .get("model_max_length");
             if (m != null && m.isJsonPrimitive() && m.getAsJsonPrimitive().isNumber() && m.getAsDouble() >= 4) {

@@ -356,6 +356,13 @@ class OnnxCliTest {
         CliTest.Run garbage = CliTest.run("classify", "--model", export.toString(), "--text", "w5");
         assertUserError(garbage, export.resolve("model.onnx") + ": ONNX Runtime cannot load it: Protobuf parsing failed");
         assertFalse(garbage.err().contains("Load model from"), garbage.err());
+        // a ModelProto without a graph: ONNX Runtime's message starts with its C++ source line and signature
+        Files.write(export.resolve("model.onnx"), OnnxProto.ModelProto.newBuilder().setIrVersion(8).build()
+                .toByteArray());
+        CliTest.Run noGraph = CliTest.run("classify", "--model", export.toString(), "--text", "w5");
+        assertUserError(noGraph, export.resolve("model.onnx") + ": ONNX Runtime cannot load it: ModelProto does not"
+                + " have a graph; export the model again");
+        assertFalse(noGraph.err().contains("onnxruntime::") || noGraph.err().contains(".cc:"), noGraph.err());
     }
 
     /** Issue 32: --runtime names the precision it runs; an export of the other precision is refused, not run. */
