@@ -267,6 +267,10 @@ class OnnxCliTest {
         assertUserError(CliTest.run("export", model.toString(), "--out", scripts.toString()),
                 "not an ONNX export (holds run.sh)");
         assertEquals(before, tree(tmp), "nothing written or removed");
+        CliTest.Run asked = CliTest.run("export", model.toString(), "--out", scripts.toString(), "--overwrite");
+        assertEquals(0, asked.code(), asked.err());
+        assertEquals("#!/bin/sh\n", Files.readString(scripts.resolve("run.sh")), "--overwrite touches no other file");
+        assertTrue(Files.exists(scripts.resolve("model.onnx")));
     }
 
     /**
