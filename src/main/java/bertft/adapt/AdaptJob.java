@@ -73,6 +73,11 @@ public final class AdaptJob {
     }
 
     public Result run(boolean resume) {
+        return run(resume, false);
+    }
+
+    /** As {@link #run(boolean)}; {@code overwrite} lets the run replace what --out holds (see {@link #refuseForeign}). */
+    public Result run(boolean resume, boolean overwrite) {
         Torch.init();
         Path out = spec.out();
         Path last = out.resolve("last");
@@ -106,7 +111,7 @@ public final class AdaptJob {
                     heldOut.stream().mapToInt(m -> m.positions().length).sum(), maxLength,
                     spec.lineByLine() ? ", line by line" : "");
             if (!resume) {
-                refuseForeign(out);
+                refuseForeign(out, spec.name(), modelDir, overwrite);
             }
             bertft.AtomicFiles.createDirectories(out);
             bertft.AtomicFiles.cleanStaleIn(out);
@@ -367,18 +372,45 @@ public final class AdaptJob {
         return o;
     }
 
-    /** Nothing the user had is overwritten: --out must be new, empty, or an earlier adapt run (adapt.json). */
-    private static void refuseForeign(Path out) throws IOException {
+    /**
+     * Nothing the user had is overwritten: --out must be new, empty, or an earlier adapt run (adapt.json) of the same
+     * name and model, as train refuses a run of another task (every adapt without a task file is named adapt, so the
+     * model tells them apart); {@code overwrite} lets the run write into any directory.
+     */
+    private static void refuseForeign(Path out, String name, Path modelDir, boolean overwrite) throws IOException {
         if (Files.exists(out) && !Files.isDirectory(out)) {
             throw new UserError(out + ": is a file, not a directory; give --out a new directory");
         }
-        if (Files.isDirectory(out) && !Files.exists(out.resolve("adapt.json"))) {
+        if (overwrite || !Files.isDirectory(out)) {
+            return;
+        }
+        if (!Files.exists(out.resolve("adapt.json"))) {
             try (java.util.stream.Stream<Path> s = Files.list(out)) {
                 if (s.findAny().isPresent()) {
                     throw new UserError(out + ": is not empty and is not an adapt run; give --out a new or empty"
-                            + " directory");
+                            + " directory, or add --overwrite to write into it anyway");
                 }
             }
+            return;
+        }
+        String earlier = adaptOf(out);
+        String now = "'" + name + "' of " + modelDir.toAbsolutePath().normalize();
+        if (!now.equals(earlier)) {
+            throw new UserError(out + ": holds an adapt of another model or task (" + earlier + "); give another"
+                    + " --out, or add --overwrite to replace it");
+        }
+    }
+
+    /** "'name' of MODEL" for the adapt run in {@code dir}, from its task.yaml and adapt.json. */
+    private static String adaptOf(Path dir) {
+        try {
+            Object yaml = new org.yaml.snakeyaml.Yaml().load(Files.readString(dir.resolve("task.yaml")));
+            Object name = yaml instanceof Map<?, ?> m ? m.get("name") : null;
+            String model = com.google.gson.JsonParser.parseString(Files.readString(dir.resolve("adapt.json")))
+                    .getAsJsonObject().get("model").getAsString();
+            return "'" + name + "' of " + Path.of(model).normalize();
+        } catch (IOException | RuntimeException e) {
+            return "an unreadable task.yaml or adapt.json"; // not one this adapt can tell is its own
         }
     }
 }

@@ -33,6 +33,10 @@ final class AdaptCommand implements Callable<Integer> {
             description = "Continue the interrupted adapt run in DIR from its last checkpoint, with DIR/task.yaml.")
     Path resume;
 
+    @Option(names = "--overwrite", description = "Write into --out even when it holds other files or an adapt of"
+            + " another model or task.")
+    boolean overwrite;
+
     @Override
     public Integer call() {
         PrintStream err = new PrintStream(new java.io.FileOutputStream(java.io.FileDescriptor.err), true);
@@ -51,7 +55,7 @@ final class AdaptCommand implements Callable<Integer> {
             }
             t = TaskFiles.loadAdapt(task, options);
         }
-        AdaptJob.Result r = new AdaptJob(t, err).run(resume != null);
+        AdaptJob.Result r = new AdaptJob(t, err).run(resume != null, overwrite);
         spec.commandLine().getOut().printf("%s: held-out masked-LM loss %.4f -> %.4f, perplexity %.2f -> %.2f%n",
                 r.dir(), r.lossBefore(), r.lossAfter(), r.perplexityBefore(), r.perplexityAfter());
         spec.commandLine().getOut().flush();

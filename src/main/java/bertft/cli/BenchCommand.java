@@ -110,12 +110,9 @@ final class BenchCommand implements Callable<Integer> {
                 throw new UserError("--data times a training epoch, which runs on libtorch only; leave out --runtime");
             }
             Path from = bertft.run.ModelExport.forRuntime(dir, rt, spec.commandLine().getErr());
-            Path exportDir = java.nio.file.Files.isRegularFile(from) ? from.toAbsolutePath().getParent() : from;
-            bertft.model.BertConfig c = bertft.model.BertConfig.read(exportDir.resolve("config.json"));
-            Path file = java.nio.file.Files.isRegularFile(from) ? from
-                    : exportDir.resolve(bertft.onnx.OnnxExport.MODEL_FILE);
-            try (bertft.onnx.OnnxModel m = bertft.onnx.OnnxModel.open(file, List.of())) {
-                Bench.runOnnx(m, c.vocabSize(), spec.commandLine().getOut(), Math.max(1, repeats));
+            bertft.onnx.OnnxExport.Found export = bertft.onnx.OnnxExport.find(from);
+            try (bertft.onnx.OnnxModel m = bertft.onnx.OnnxModel.open(export.file(), List.of())) {
+                Bench.runOnnx(m, export.config().vocabSize(), spec.commandLine().getOut(), Math.max(1, repeats));
             }
             return 0;
         }

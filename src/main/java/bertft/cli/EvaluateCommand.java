@@ -64,11 +64,15 @@ final class EvaluateCommand implements Callable<Integer> {
     @Override
     public Integer call() throws Exception {
         long t0 = System.nanoTime();
+        if (out != null && out.toString().isEmpty()) {
+            throw new bertft.UserError("--out: empty value"); // as train, compare and adapt say
+        }
         if (out != null && Files.exists(out) && !Files.isDirectory(out)) {
             throw new bertft.UserError("--out " + out + ": is a file; evaluate writes a directory of reports");
         }
         ModelChoice.Need need = data.toString().endsWith(".json") ? ModelChoice.Need.QA : ModelChoice.Need.CLASSIFIER;
         Path model = ModelChoice.resolve(this.model, need, spec.commandLine().getErr());
+        refuseRunDirectory(model);
         bertft.run.RunDir.warnIfUnfinished(model, spec.commandLine().getErr());
         try (TrainedModel m = TrainedModel.load(model, runtime.value(), spec.commandLine().getErr())) {
             Map<String, String> o = new LinkedHashMap<>();
@@ -108,5 +112,25 @@ final class EvaluateCommand implements Callable<Integer> {
             pw.flush();
         }
         return 0;
+    }
+
+    /**
+     * The reports go beside what the model's directory or a run directory holds only in a directory of their own:
+     * a run's report.json is its training report, and evaluate's would replace it.
+     */
+    private void refuseRunDirectory(Path model) throws java.io.IOException {
+        if (out == null || !Files.isDirectory(out)) {
+            return;
+        }
+        String stem = data.getFileName().toString().replaceFirst("\\.[^.]+$", "");
+        if (Files.isDirectory(model) && Files.isSameFile(out, model)) {
+            throw new bertft.UserError("--out " + out + ": is the model's own directory, whose report evaluate would"
+                    + " replace; leave --out out (a run's reports go to " + model.resolve("eval-" + stem) + ") or name"
+                    + " another directory");
+        }
+        if (Files.exists(out.resolve("task.yaml"))) {
+            throw new bertft.UserError("--out " + out + ": is a run directory (it has a task.yaml), whose report"
+                    + " evaluate would replace; name another directory, e.g. " + out.resolve("eval-" + stem));
+        }
     }
 }

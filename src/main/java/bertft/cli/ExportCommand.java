@@ -21,9 +21,9 @@ import picocli.CommandLine.Spec;
         description = {"Export a run, a HuggingFace checkpoint or a Hub model to ONNX: model.onnx (weights as"
                 + " initializers; inputs input_ids, attention_mask and token_type_ids where the family has them, int64,"
                 + " dynamic batch and sequence), the tokenizer files and config.json (labels, max length, pooling).",
-            "Outputs: logits (classifier), start_logits + end_logits (QA), or last_hidden_state + sentence_embedding"
-                + " (base model: mean-pooled, L2-normalised, as `bert-ft embed`). Every family bert-ft runs, DeBERTa-v2/v3"
-                + " included."})
+            "Outputs: logits (classifier) or start_logits + end_logits (QA), then in every export last_hidden_state +"
+                + " sentence_embedding (mean-pooled, L2-normalised, as `bert-ft embed`). Every family bert-ft runs,"
+                + " DeBERTa-v2/v3 included."})
 final class ExportCommand implements Callable<Integer> {
     @Spec
     CommandSpec spec;
@@ -35,10 +35,15 @@ final class ExportCommand implements Callable<Integer> {
             + " ${DEFAULT-VALUE}; the only one).")
     String format;
 
-    @Option(names = "--out", paramLabel = "DIR|FILE.onnx", description = "Output directory (replaced when it is an"
-            + " earlier export; otherwise it must be new or empty), or a .onnx file with config.json and the tokenizer"
-            + " beside it. Default: MODEL/onnx (MODEL/onnx-int8 with --quantize int8), where --runtime onnx looks.")
+    @Option(names = "--out", paramLabel = "DIR|FILE.onnx", description = "Output directory (new, empty or an earlier"
+            + " export), or a .onnx file with config.json and the tokenizer beside it; one export per directory. Only"
+            + " the export's own files are written: anything else there stays. Default: MODEL/onnx (MODEL/onnx-int8"
+            + " with --quantize int8), where --runtime onnx looks.")
     Path out;
+
+    @Option(names = "--overwrite", description = "Let the export's files (the .onnx, config.json, tokenizer files)"
+            + " replace files of those names that no earlier export wrote.")
+    boolean overwrite;
 
     @Option(names = "--quantize", paramLabel = "int8", description = "Quantise dynamically as ONNX Runtime's"
             + " quantize_dynamic does: MatMul weights to int8 per output channel, activations to uint8 at run time;"
@@ -62,7 +67,7 @@ final class ExportCommand implements Callable<Integer> {
         OnnxExport.Options options = new OnnxExport.Options(opset, quantize != null);
         Path dir = ModelStore.resolve(model);
         Path target = out != null ? out : ModelExport.cacheLocation(dir, options.int8());
-        Path file = ModelExport.export(dir, target, options);
+        Path file = ModelExport.export(dir, target, options, overwrite);
         PrintWriter pw = spec.commandLine().getOut();
         pw.printf(Locale.ROOT, "exported %s -> %s (%.1f MB, opset %d%s); run it with --model %s%n", dir, file,
                 Files.size(file) / 1e6, opset, options.int8() ? ", int8" : "",

@@ -12,7 +12,7 @@ import bertft.text.BertTokenizer;
 import bertft.model.BertConfig;
 import bertft.onnx.OnnxExport;
 import bertft.onnx.OnnxModel;
-import java.nio.file.Files;
+import bertft.onnx.OnnxModelError;
 import java.nio.file.Path;
 import java.util.List;
 
@@ -31,13 +31,19 @@ public final class Embedder implements AutoCloseable {
     public Embedder(Path dir, int maxLength, int batchSize) {
         this.batchSize = batchSize;
         if (OnnxExport.isExport(dir)) {
-            Path exportDir = Files.isRegularFile(dir) ? dir.toAbsolutePath().getParent() : dir;
-            this.config = BertConfig.read(exportDir.resolve("config.json"));
+            OnnxExport.Found export = OnnxExport.find(dir);
+            this.config = export.config();
             this.bert = null;
-            this.onnx = OnnxModel.open(Files.isRegularFile(dir) ? dir : exportDir.resolve(OnnxExport.MODEL_FILE),
-                    List.of("sentence_embedding", "last_hidden_state"));
+            this.onnx = OnnxModel.open(export.file(), List.of());
             try {
-                this.tokenizer = BertTokenizer.load(exportDir, Math.min(maxLength, config.maxTokens()), config.vocabSize());
+                if (!onnx.outputs().containsAll(List.of("sentence_embedding", "last_hidden_state"))) {
+                    // an export bert-ft made before every export carried them, or one made elsewhere
+                    throw new OnnxModelError(export.file().getFileName() + ": this ONNX export cannot embed: it has no"
+                            + " sentence_embedding and last_hidden_state outputs (it has " + onnx.outputs() + "); export"
+                            + " the model again with `bert-ft export`, which adds them to every export", null);
+                }
+                this.tokenizer = BertTokenizer.load(export.dir(), Math.min(maxLength, config.maxTokens()),
+                        config.vocabSize());
             } catch (RuntimeException e) {
                 onnx.close();
                 throw e;

@@ -50,6 +50,13 @@ public final class OnnxModel implements AutoCloseable {
         if (!Files.isRegularFile(file)) {
             throw new UserError(file + ": no such ONNX model file");
         }
+        try {
+            if (Files.size(file) == 0) {
+                throw new UserError(file + ": is empty, not an ONNX model; export the model again with `bert-ft export`");
+            }
+        } catch (java.io.IOException e) {
+            throw new UserError(file + ": cannot read: " + e.getMessage());
+        }
         OrtEnvironment env = OrtEnvironment.getEnvironment(); // one per process; its log level cannot change later
         OrtSession session;
         try (OrtSession.SessionOptions options = new OrtSession.SessionOptions()) {
@@ -57,10 +64,12 @@ public final class OnnxModel implements AutoCloseable {
             options.setInterOpNumThreads(1);
             options.setExecutionMode(OrtSession.SessionOptions.ExecutionMode.SEQUENTIAL);
             options.setOptimizationLevel(OrtSession.SessionOptions.OptLevel.ALL_OPT);
-            options.setSessionLogLevel(OrtLoggingLevel.ORT_LOGGING_LEVEL_ERROR);
+            // a failing kernel would log its node and source line on stderr; the failure is reported as one line
+            options.setSessionLogLevel(OrtLoggingLevel.ORT_LOGGING_LEVEL_FATAL);
             session = env.createSession(file.toString(), options);
         } catch (OrtException e) {
-            throw new UserError(file + ": ONNX Runtime cannot load it: " + firstLine(e.getMessage()), e);
+            throw new UserError(file + ": ONNX Runtime cannot load it: " + reason(e, file) + "; export the model"
+                    + " again with `bert-ft export`", e);
         }
         try {
             Set<String> in = session.getInputNames();
@@ -89,8 +98,23 @@ public final class OnnxModel implements AutoCloseable {
         }
     }
 
-    private static String firstLine(String s) {
-        return s == null ? "" : s.lines().findFirst().orElse("");
+    /**
+     * ONNX Runtime's message in words: without its error code, the node's name, the file's path, or the C++ source
+     * line and signature it prefixes some messages with ({@code /onnxruntime_src/...cc:165 onnxruntime::Model::Model(
+     * ...)}).
+     */
+    static String reason(OrtException e, Path file) {
+        String s = String.valueOf(e.getMessage()).lines().findFirst().orElse("");
+        s = s.replaceFirst("^Error code - \\w+ - message: ", "");
+        int status = s.indexOf("Status Message: ");
+        if (status >= 0) {
+            s = s.substring(status + "Status Message: ".length());
+        }
+        s = s.replaceFirst("^Load model from .* failed:", "");
+        s = s.replaceAll("\\S+\\.(?:cc|cpp|h):\\d+ [^ (]*\\([^)]*\\)\\s*", "");
+        s = s.replace(file.toAbsolutePath().toString(), file.getFileName().toString());
+        s = s.replaceAll("Name:'[^']*'\\s*", "").strip().replaceFirst("\\.$", "");
+        return s.isEmpty() ? "no reason given" : s;
     }
 
     public Path file() {
@@ -157,7 +181,8 @@ public final class OnnxModel implements AutoCloseable {
                 return out;
             }
         } catch (OrtException e) {
-            throw new IllegalStateException(file + ": ONNX Runtime failed: " + e.getMessage(), e);
+            throw new OnnxModelError(file.getFileName() + ": ONNX Runtime failed on this input: " + reason(e, file)
+                    + " (the model does not fit its tokenizer or config.json; export it again with `bert-ft export`)", e);
         } finally {
             in.values().forEach(OnnxTensor::close);
         }

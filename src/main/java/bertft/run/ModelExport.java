@@ -34,18 +34,26 @@ public final class ModelExport {
 
     /** Exports {@code modelDir} to {@code out} (a directory, or a .onnx file); returns the .onnx file written. */
     public static Path export(Path modelDir, Path out, OnnxExport.Options options) {
+        return export(modelDir, out, options, false);
+    }
+
+    /**
+     * As {@link #export(Path, Path, OnnxExport.Options)}; {@code overwrite} lets the export's files replace files of
+     * the same names that no earlier export wrote (see {@link OnnxExport#checkTarget}).
+     */
+    public static Path export(Path modelDir, Path out, OnnxExport.Options options, boolean overwrite) {
         if (OnnxExport.isExport(modelDir)) {
             throw new UserError(modelDir + ": is already an ONNX export; export from the run or checkpoint directory"
                     + " it was made from");
         }
-        OnnxExport.checkTarget(out);
+        OnnxExport.checkTarget(out, modelDir, overwrite);
         Checkpoint ckpt = Checkpoint.read(modelDir);
         OnnxExport.checkExportable(ckpt.config(), modelDir.toString());
         boolean task = TaskModel.hasHead(ckpt, TaskModel.Head.CLASSIFIER) || TaskModel.hasHead(ckpt, TaskModel.Head.QA);
-        return task ? task(modelDir, out, options) : base(modelDir, ckpt, out, options);
+        return task ? task(modelDir, out, options, overwrite) : base(modelDir, ckpt, out, options, overwrite);
     }
 
-    private static Path task(Path modelDir, Path out, OnnxExport.Options options) {
+    private static Path task(Path modelDir, Path out, OnnxExport.Options options, boolean overwrite) {
         try (TrainedModel m = TrainedModel.load(modelDir, bertft.api.InferenceRuntime.TORCH)) {
             TaskModel model = m.model();
             Map<String, ai.djl.ndarray.NDArray> params = model.params();
@@ -55,11 +63,12 @@ public final class ModelExport {
             JsonObject config = model.checkpoint(Reports.configExtra(m.spec(null, Map.of()), m.labels())).config()
                     .toJson();
             OnnxExport.Head head = model.head() == TaskModel.Head.QA ? OnnxExport.Head.QA : OnnxExport.Head.CLASSIFIER;
-            return write(modelDir, out, head, proto, config, options, m.tokenizer());
+            return write(modelDir, out, head, proto, config, options, m.tokenizer(), overwrite);
         }
     }
 
-    private static Path base(Path modelDir, Checkpoint ckpt, Path out, OnnxExport.Options options) {
+    private static Path base(Path modelDir, Checkpoint ckpt, Path out, OnnxExport.Options options,
+            boolean overwrite) {
         BertConfig c = ckpt.config();
         Map<String, TensorData> tensors;
         try (Encoder e = c.family().encoder().build(c, ckpt.encoder(), modelDir.toString())) {
@@ -77,16 +86,16 @@ public final class ModelExport {
         config.add("bert_ft_task", task);
         config.addProperty("bert_ft_pooling", "mean");
         try (BertTokenizer tok = BertTokenizer.load(modelDir, c.maxTokens())) {
-            return write(modelDir, out, OnnxExport.Head.BASE, proto, config, options, tok);
+            return write(modelDir, out, OnnxExport.Head.BASE, proto, config, options, tok, overwrite);
         }
     }
 
     private static Path write(Path modelDir, Path out, OnnxExport.Head head, ModelProto proto, JsonObject config,
-            OnnxExport.Options options, BertTokenizer tok) {
+            OnnxExport.Options options, BertTokenizer tok, boolean overwrite) {
         JsonObject onnx = OnnxExport.describe(head, proto, options);
         onnx.add("source", source(modelDir));
         config.add(OnnxExport.CONFIG_KEY, onnx);
-        return OnnxExport.write(out, options.int8() ? OnnxExport.quantize(proto) : proto, config, tok);
+        return OnnxExport.write(out, options.int8() ? OnnxExport.quantize(proto) : proto, config, tok, overwrite);
     }
 
     /** Where an export came from: the directory, and the fingerprint that says whether it changed since. */
@@ -114,6 +123,15 @@ public final class ModelExport {
             if (runtime == InferenceRuntime.TORCH) {
                 throw new UserError(model + ": is an ONNX export; the torch runtime needs the run or checkpoint directory"
                         + " it was exported from");
+            }
+            String quantization = runtime == null ? null : OnnxExport.find(model).quantization();
+            if (quantization != null && quantization.equals("int8") != (runtime == InferenceRuntime.ONNX_INT8)) {
+                // an export is one precision: running it under the other's name would report the wrong runtime
+                throw new UserError(quantization.equals("int8")
+                        ? model + ": is an int8 ONNX export; pass --runtime onnx-int8 (or leave --runtime out), or"
+                                + " run an fp32 export (`bert-ft export` without --quantize)"
+                        : model + ": is an fp32 ONNX export; pass --runtime onnx (or leave --runtime out), or run an"
+                                + " int8 export (`bert-ft export RUN --quantize int8`)");
             }
             return model;
         }
@@ -168,6 +186,7 @@ public final class ModelExport {
                     && onnx.get("bert_ft_version").getAsString().equals(BertFt.version())
                     && onnx.getAsJsonObject("source").get("fingerprint").getAsString()
                             .equals(OnnxExport.fingerprint(modelDir))
+                    && onnx.getAsJsonArray("outputs").contains(new com.google.gson.JsonPrimitive("sentence_embedding"))
                     && Files.isRegularFile(dir.resolve(onnx.get("file").getAsString()));
         } catch (IOException | RuntimeException e) {
             return false; // unreadable or another version's: export again

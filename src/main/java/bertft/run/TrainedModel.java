@@ -98,13 +98,10 @@ public final class TrainedModel implements AutoCloseable {
      * the config.json beside it.
      */
     private static TrainedModel loadOnnx(Path path) {
-        Path dir = Files.isRegularFile(path) ? path.toAbsolutePath().getParent() : path;
+        OnnxExport.Found export = OnnxExport.find(path);
+        Path dir = export.dir();
         Path configFile = dir.resolve("config.json");
-        if (!Files.isRegularFile(configFile)) {
-            throw new UserError(path + ": no config.json beside it (bert-ft reads the task, labels and max length from"
-                    + " the one `bert-ft export` writes)");
-        }
-        BertConfig config = BertConfig.read(configFile);
+        BertConfig config = export.config();
         JsonObject cfg = config.json();
         JsonObject task = cfg.has("bert_ft_task") ? cfg.getAsJsonObject("bert_ft_task") : new JsonObject();
         if (!task.has("task") || !task.has("max_length")) {
@@ -117,8 +114,7 @@ public final class TrainedModel implements AutoCloseable {
                     + " head; use it with `bert-ft embed`");
         }
         TaskSpec.Kind kind = TaskSpec.Kind.valueOf(kindName.toUpperCase(java.util.Locale.ROOT));
-        Path file = Files.isRegularFile(path) ? path : dir.resolve(cfg.has(OnnxExport.CONFIG_KEY)
-                ? cfg.getAsJsonObject(OnnxExport.CONFIG_KEY).get("file").getAsString() : OnnxExport.MODEL_FILE);
+        Path file = export.file();
         List<String> outputs = kind == TaskSpec.Kind.QA ? List.of("start_logits", "end_logits") : List.of("logits");
         OnnxModel onnx = OnnxModel.open(file, outputs);
         try {
@@ -129,7 +125,8 @@ public final class TrainedModel implements AutoCloseable {
                 labels = labels(cfg, (int) (n > 0 ? n : Math.max(1, id2label.size())), dir);
             }
             int maxLength = task.get("max_length").getAsInt();
-            BertTokenizer tok = BertTokenizer.load(dir, Math.min(maxLength, config.maxTokens()));
+            // as on libtorch: a token id past the embedding table is refused now, not a Gather error mid-batch
+            BertTokenizer tok = BertTokenizer.load(dir, Math.min(maxLength, config.maxTokens()), config.vocabSize());
             return new TrainedModel(dir, null, onnx, tok, kind, labels, task, maxLength, config.modelType());
         } catch (RuntimeException e) {
             onnx.close();
@@ -166,7 +163,7 @@ public final class TrainedModel implements AutoCloseable {
     static int hubMaxLength(Path dir, Checkpoint ckpt, TaskSpec.Kind kind) {
         int max = ckpt.config().maxTokens();
         Path tc = dir.resolve("tokenizer_config.json");
-        if (java.nio.file.Files.exists(tc)) {
+        if (Files.exists(tc)) {
             JsonElement m = bertft.TextFiles.readJsonObject(tc, bertft.TextFiles.MODEL_FILE, "a tokenizer_config.json")
                     .get("model_max_length");
             if (m != null && m.isJsonPrimitive() && m.getAsJsonPrimitive().isNumber() && m.getAsDouble() >= 4) {

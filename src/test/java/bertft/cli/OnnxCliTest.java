@@ -1,9 +1,12 @@
 package bertft.cli;
 
+import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import bertft.Tiny;
 import bertft.onnx.proto.OnnxProto;
 import com.google.gson.JsonObject;
 import com.google.gson.JsonParser;
@@ -202,6 +205,237 @@ class OnnxCliTest {
                 .addInput(OnnxProto.ValueInfoProto.newBuilder().setName(name).setType(type))
                 .addOutput(OnnxProto.ValueInfoProto.newBuilder().setName("logits").setType(type))
                 .addNode(OnnxProto.NodeProto.newBuilder().setOpType("Identity").addInput(name).addOutput("logits"))
+                .build();
+        return OnnxProto.ModelProto.newBuilder().setIrVersion(8).addOpsetImport(OnnxProto.OperatorSetIdProto
+                .newBuilder().setVersion(14)).setGraph(g).build().toByteArray();
+    }
+
+    /** Every file and directory under {@code dir}, relative, with each file's bytes' hash: what a command left. */
+    static java.util.Map<String, String> tree(Path dir) throws IOException {
+        java.util.Map<String, String> out = new java.util.TreeMap<>();
+        try (Stream<Path> s = Files.walk(dir)) {
+            for (Path p : s.toList()) {
+                out.put(dir.relativize(p).toString(), Files.isRegularFile(p) ? bertft.Sha256.of(p) : "dir");
+            }
+        }
+        return out;
+    }
+
+    /**
+     * Issue 32: an export writes only its own files. Re-exporting into a directory that holds an earlier export
+     * keeps what else is there (the deploy scripts beside it, Triton's config.pbtxt, a version directory); a
+     * directory that is not an export, the root, the current directory, an empty --out and the model's own directory
+     * are refused with one line and nothing changed.
+     */
+    @Test
+    void exportReplacesOnlyItsOwnFiles(@TempDir Path tmp) throws IOException {
+        Path model = copy("bert", "seqcls", tmp);
+        Path deploy = tmp.resolve("deploy");
+        assertEquals(0, CliTest.run("export", model.toString(), "--out", deploy.resolve("model.onnx").toString()).code());
+        Files.writeString(deploy.resolve("run.sh"), "#!/bin/sh\n");
+        Files.createDirectories(deploy.resolve("k8s"));
+        Files.writeString(deploy.resolve("k8s/svc.yaml"), "kind: Service\n");
+        CliTest.Run again = CliTest.run("export", model.toString(), "--out", deploy.toString());
+        assertEquals(0, again.code(), again.err());
+        assertEquals("#!/bin/sh\n", Files.readString(deploy.resolve("run.sh")));
+        assertEquals("kind: Service\n", Files.readString(deploy.resolve("k8s/svc.yaml")));
+        assertTrue(Files.exists(deploy.resolve("model.onnx")) && Files.exists(deploy.resolve("config.json")));
+
+        Path triton = tmp.resolve("triton");
+        assertEquals(0, CliTest.run("export", model.toString(), "--out", triton.toString()).code());
+        Files.writeString(triton.resolve("config.pbtxt"), "platform: \"onnxruntime_onnx\"\n");
+        Files.createDirectories(triton.resolve("1"));
+        Files.writeString(triton.resolve("1/notes.txt"), "v1");
+        assertEquals(0, CliTest.run("export", model.toString(), "--out", triton.toString(), "--quantize", "int8")
+                .code());
+        assertEquals("v1", Files.readString(triton.resolve("1/notes.txt")));
+        assertTrue(Files.exists(triton.resolve("config.pbtxt")));
+        assertTrue(Files.readString(triton.resolve("config.json")).contains("\"int8\""), "the export itself replaced");
+
+        java.util.Map<String, String> before = tree(tmp);
+        String cwd = Path.of("").toAbsolutePath().toString();
+        assertUserError(CliTest.run("export", model.toString(), "--out", ""), "--out: empty value");
+        assertUserError(CliTest.run("export", model.toString(), "--out", "/"), "--out /: is the root directory");
+        assertUserError(CliTest.run("export", model.toString(), "--out", "."), "is the current directory");
+        assertUserError(CliTest.run("export", model.toString(), "--out", cwd), "is the current directory");
+        assertUserError(CliTest.run("export", model.toString(), "--out", model.toString()), "model's own directory");
+        assertUserError(CliTest.run("export", model.toString(), "--out", model.resolve("m.onnx").toString(),
+                "--overwrite"), "is in the model's own directory");
+        Path scripts = Files.createDirectories(tmp.resolve("scripts"));
+        Files.writeString(scripts.resolve("run.sh"), "#!/bin/sh\n");
+        before = tree(tmp);
+        assertUserError(CliTest.run("export", model.toString(), "--out", scripts.toString()),
+                "not an ONNX export (holds run.sh)");
+        assertEquals(before, tree(tmp), "nothing written or removed");
+        CliTest.Run asked = CliTest.run("export", model.toString(), "--out", scripts.toString(), "--overwrite");
+        assertEquals(0, asked.code(), asked.err());
+        assertEquals("#!/bin/sh\n", Files.readString(scripts.resolve("run.sh")), "--overwrite touches no other file");
+        assertTrue(Files.exists(scripts.resolve("model.onnx")));
+    }
+
+    /**
+     * Issue 32: an existing .onnx that no bert-ft export wrote is replaced only with --overwrite; a second .onnx
+     * exported into a directory that holds another export is refused (config.json and the tokenizer describe one
+     * model), and a .onnx whose config.json describes another file is refused at load, so a model never runs with
+     * another's labels.
+     */
+    @Test
+    void anExportNeverTakesAnotherModelsFiles(@TempDir Path tmp) throws IOException {
+        Path model = copy("bert", "seqcls", tmp);
+        Path other = Files.createDirectories(tmp.resolve("other"));
+        Files.write(other.resolve("x.onnx"), identityModel("x"));
+        byte[] theirs = Files.readAllBytes(other.resolve("x.onnx"));
+        assertUserError(CliTest.run("export", model.toString(), "--out", other.resolve("x.onnx").toString()),
+                "x.onnx exists and is not from a bert-ft export");
+        assertArrayEquals(theirs, Files.readAllBytes(other.resolve("x.onnx")));
+        assertEquals(List.of(other.resolve("x.onnx")), Files.list(other).toList(), "nothing written beside it");
+        CliTest.Run forced = CliTest.run("export", model.toString(), "--out", other.resolve("x.onnx").toString(),
+                "--overwrite");
+        assertEquals(0, forced.code(), forced.err());
+        assertEquals(0, CliTest.run("classify", "--model", other.resolve("x.onnx").toString(), "--text", "w5").code());
+
+        Path d = tmp.resolve("d");
+        assertEquals(0, CliTest.run("export", model.toString(), "--out", d.resolve("a.onnx").toString()).code());
+        java.util.Map<String, String> before = tree(d);
+        Path model2 = Tiny.classifier(tmp.resolve("m2"), 5, "x", "y");
+        assertUserError(CliTest.run("export", model2.toString(), "--out", d.resolve("c.onnx").toString()),
+                "holds the export a.onnx");
+        assertUserError(CliTest.run("export", model2.toString(), "--out", d.toString()), "holds the export a.onnx");
+        assertEquals(before, tree(d), "nothing written");
+        CliTest.Run a = CliTest.run("classify", "--model", d.resolve("a.onnx").toString(), "--text", "w5");
+        assertEquals(0, a.code(), a.err());
+
+        // asked for: c.onnx takes the directory's config and tokenizer, and a.onnx no longer loads with them
+        assertEquals(0, CliTest.run("export", model2.toString(), "--out", d.resolve("c.onnx").toString(),
+                "--overwrite").code());
+        assertUserError(CliTest.run("classify", "--model", d.resolve("a.onnx").toString(), "--text", "w5"),
+                "the config.json beside it describes c.onnx");
+        CliTest.Run c = CliTest.run("classify", "--model", d.resolve("c.onnx").toString(), "--text", "w5");
+        assertEquals(0, c.code(), c.err());
+        assertTrue(c.out().contains("x") || c.out().contains("y"), c.out());
+    }
+
+    /**
+     * Issue 32: an export whose tokenizer has ids past the embedding table is refused at load as on libtorch; a
+     * failure inside ONNX Runtime (here a vocab_size edited to pass that check) is one line without ONNX Runtime's
+     * node names, paths or class names; an empty or garbage model.onnx is one line naming the file.
+     */
+    @Test
+    void brokenExportsAreOneLine(@TempDir Path tmp) throws IOException {
+        Path model = copy("bert", "seqcls", tmp);
+        Path export = tmp.resolve("export");
+        assertEquals(0, CliTest.run("export", model.toString(), "--out", export.toString()).code());
+        JsonObject tok = JsonParser.parseString(Files.readString(export.resolve("tokenizer.json"))).getAsJsonObject();
+        int vocab = JsonParser.parseString(Files.readString(export.resolve("config.json"))).getAsJsonObject()
+                .get("vocab_size").getAsInt();
+        tok.getAsJsonObject("model").getAsJsonObject("vocab").addProperty("w5", vocab + 4900);
+        Files.writeString(export.resolve("tokenizer.json"), tok.toString());
+        assertUserError(CliTest.run("classify", "--model", export.toString(), "--text", "w5"),
+                "the tokenizer has token id " + (vocab + 4900));
+        assertUserError(CliTest.run("embed", "--model", export.toString(), "--text", "w5"),
+                "the tokenizer has token id " + (vocab + 4900));
+        bertft.UserError api = assertThrows(bertft.UserError.class, () -> bertft.api.Classifier.load(export.toString()));
+        assertTrue(api.getMessage().contains("the tokenizer has token id"), api.getMessage());
+
+        JsonObject config = JsonParser.parseString(Files.readString(export.resolve("config.json"))).getAsJsonObject();
+        config.addProperty("vocab_size", vocab + 5000);
+        Files.writeString(export.resolve("config.json"), config.toString());
+        for (String command : List.of("classify", "embed")) {
+            CliTest.Run r = CliTest.run(command, "--model", export.toString(), "--text", "w5");
+            assertUserError(r, "model.onnx: ONNX Runtime failed on this input: indices element out of data bounds");
+            for (String leak : List.of("Gather", "Name:", "Exception", "onnxruntime::", ".cc:", tmp.toString())) {
+                assertFalse(r.err().contains(leak), leak + " in " + r.err());
+            }
+        }
+        try (bertft.api.Classifier c = bertft.api.Classifier.load(export.toString())) {
+            // its own type, so that a server can answer 500 (the model failed) rather than blame the request
+            bertft.onnx.OnnxModelError e = assertThrows(bertft.onnx.OnnxModelError.class, () -> c.predict("w5"));
+            assertFalse(e.getMessage().contains(tmp.toString()), e.getMessage());
+        }
+
+        Files.write(export.resolve("model.onnx"), new byte[0]);
+        assertUserError(CliTest.run("classify", "--model", export.toString(), "--text", "w5"),
+                export.resolve("model.onnx") + ": is empty, not an ONNX model");
+        Files.write(export.resolve("model.onnx"), "not a model".getBytes());
+        CliTest.Run garbage = CliTest.run("classify", "--model", export.toString(), "--text", "w5");
+        assertUserError(garbage, export.resolve("model.onnx") + ": ONNX Runtime cannot load it: Protobuf parsing failed");
+        assertFalse(garbage.err().contains("Load model from"), garbage.err());
+        // a ModelProto without a graph: ONNX Runtime's message starts with its C++ source line and signature
+        Files.write(export.resolve("model.onnx"), OnnxProto.ModelProto.newBuilder().setIrVersion(8).build()
+                .toByteArray());
+        CliTest.Run noGraph = CliTest.run("classify", "--model", export.toString(), "--text", "w5");
+        assertUserError(noGraph, export.resolve("model.onnx") + ": ONNX Runtime cannot load it: ModelProto does not"
+                + " have a graph; export the model again");
+        assertFalse(noGraph.err().contains("onnxruntime::") || noGraph.err().contains(".cc:"), noGraph.err());
+    }
+
+    /** Issue 32: --runtime names the precision it runs; an export of the other precision is refused, not run. */
+    @Test
+    void runtimeMustMatchTheExportsPrecision(@TempDir Path tmp) throws IOException {
+        Path model = copy("bert", "seqcls", tmp);
+        Path fp32 = tmp.resolve("fp32");
+        Path int8 = tmp.resolve("int8");
+        assertEquals(0, CliTest.run("export", model.toString(), "--out", fp32.toString()).code());
+        assertEquals(0, CliTest.run("export", model.toString(), "--out", int8.toString(), "--quantize", "int8").code());
+        assertUserError(CliTest.run("classify", "--model", fp32.toString(), "--runtime", "onnx-int8", "--text", "w5"),
+                fp32 + ": is an fp32 ONNX export; pass --runtime onnx");
+        assertUserError(CliTest.run("embed", "--model", fp32.resolve("model.onnx").toString(), "--runtime", "onnx-int8",
+                "--text", "w5"), "is an fp32 ONNX export");
+        assertUserError(CliTest.run("classify", "--model", int8.toString(), "--runtime", "onnx", "--text", "w5"),
+                int8 + ": is an int8 ONNX export; pass --runtime onnx-int8");
+        for (String[] ok : new String[][] {{fp32.toString(), "onnx"}, {int8.toString(), "onnx-int8"}}) {
+            CliTest.Run r = CliTest.run("classify", "--model", ok[0], "--runtime", ok[1], "--text", "w5");
+            assertEquals(0, r.code(), r.err());
+        }
+    }
+
+    /**
+     * Issue 32: a task model embeds on ONNX Runtime as on libtorch (its export carries sentence_embedding), through
+     * --runtime onnx and through its export; an export without those outputs says it cannot embed.
+     */
+    @Test
+    void taskModelsEmbedOnOnnxRuntime(@TempDir Path tmp) throws IOException {
+        Path model = copy("bert", "seqcls", tmp);
+        String[] texts = {"--text", "w5 w17 w42", "--text", "w9"};
+        CliTest.Run torch = CliTest.run(concat(new String[] {"embed", "--model", model.toString()}, texts));
+        CliTest.Run onnx = CliTest.run(concat(new String[] {"embed", "--model", model.toString(), "--runtime", "onnx"},
+                texts));
+        assertEquals(0, onnx.code(), onnx.err());
+        assertClose(torch.out(), onnx.out(), 1e-5);
+        CliTest.Run export = CliTest.run(concat(new String[] {"embed", "--model", model.resolve("onnx").toString()},
+                texts));
+        assertEquals(onnx.out(), export.out());
+        // the library's Embedder, which serve's /embed runs, on the same export
+        bertft.api.ModelOptions options = bertft.api.ModelOptions.defaults();
+        try (bertft.api.Embedder o = bertft.api.Embedder.load(model.toString(), options.withRuntime(
+                bertft.api.InferenceRuntime.ONNX));
+                bertft.api.Embedder t = bertft.api.Embedder.load(model.toString(), options)) {
+            float[] a = o.embed("w5 w17 w42");
+            float[] b = t.embed("w5 w17 w42");
+            for (int i = 0; i < a.length; i++) {
+                assertEquals(b[i], a[i], 1e-5);
+            }
+        }
+
+        Path old = Files.createDirectories(tmp.resolve("old"));
+        for (String f : List.of("config.json", "tokenizer.json")) {
+            Files.copy(model.resolve("onnx").resolve(f), old.resolve(f));
+        }
+        Files.write(old.resolve("model.onnx"), logitsOnlyModel());
+        assertUserError(CliTest.run("embed", "--model", old.toString(), "--text", "w5"),
+                "model.onnx: this ONNX export cannot embed");
+    }
+
+    /** A graph that takes bert-ft's inputs and has only a {@code logits} output, as task exports had before. */
+    static byte[] logitsOnlyModel() {
+        OnnxProto.TypeProto ids = OnnxProto.TypeProto.newBuilder().setTensorType(OnnxProto.TypeProto.Tensor.newBuilder()
+                .setElemType(OnnxProto.TensorProto.DataType.INT64_VALUE)).build();
+        OnnxProto.GraphProto g = OnnxProto.GraphProto.newBuilder().setName("logits-only")
+                .addInput(OnnxProto.ValueInfoProto.newBuilder().setName("input_ids").setType(ids))
+                .addInput(OnnxProto.ValueInfoProto.newBuilder().setName("attention_mask").setType(ids))
+                .addOutput(OnnxProto.ValueInfoProto.newBuilder().setName("logits").setType(ids))
+                .addNode(OnnxProto.NodeProto.newBuilder().setOpType("Add").addInput("input_ids")
+                        .addInput("attention_mask").addOutput("logits"))
                 .build();
         return OnnxProto.ModelProto.newBuilder().setIrVersion(8).addOpsetImport(OnnxProto.OperatorSetIdProto
                 .newBuilder().setVersion(14)).setGraph(g).build().toByteArray();

@@ -320,4 +320,26 @@ class OnnxExportTest {
             keep(tmp.resolve("int8"), enc, Map.of("logits", a)); // fp32's logits: the checker shows int8's error
         }
     }
+
+    /**
+     * Issue 32: a task model's export embeds as the torch path embeds the same model (its encoder's mean-pooled last
+     * hidden state, L2-normalised or not), so /embed and {@code embed --runtime onnx} work on every model.
+     */
+    @ParameterizedTest
+    @CsvSource({"bert,seqcls", "distilbert,qa", "roberta,seqcls", "electra,qa", "deberta-v2,seqcls"})
+    void taskExportsEmbedAsLibtorch(String family, String head, @TempDir Path tmp) {
+        Path src = GOLDEN.resolve(family).resolve(head);
+        Path out = tmp.resolve(family + "-" + head);
+        ModelExport.export(src, out, new OnnxExport.Options(14, false));
+        try (Embedder torch = new Embedder(src, 64, 3); Embedder onnx = new Embedder(out, 64, 3)) {
+            for (boolean normalize : new boolean[] {true, false}) {
+                float[][] a = torch.embed(TEXTS, normalize);
+                float[][] b = onnx.embed(TEXTS, normalize);
+                for (int i = 0; i < TEXTS.size(); i++) {
+                    float d = maxDiff(a[i], b[i]);
+                    assertTrue(d < 1e-5, family + " " + head + " normalize " + normalize + " text " + i + ": " + d);
+                }
+            }
+        }
+    }
 }
