@@ -4,14 +4,10 @@ import ai.djl.huggingface.tokenizers.Encoding;
 import bertft.UserError;
 import bertft.data.Example;
 import bertft.data.LabelledData;
+import bertft.data.LineReader;
 import bertft.data.TableReader;
 import bertft.task.TaskSpec;
 import bertft.text.BertTokenizer;
-import java.io.IOException;
-import java.nio.charset.CharacterCodingException;
-import java.nio.charset.StandardCharsets;
-import java.nio.file.Files;
-import java.nio.file.NoSuchFileException;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.Collections;
@@ -67,27 +63,34 @@ public final class Corpus {
         return new Split(train, heldOut, docs.size());
     }
 
-    /** The documents of one file: a table's text-column (rows with empty text left out), else non-blank lines. */
+    /**
+     * The documents of one file: a table's text-column (rows with an empty text left out, as blank lines are; a text
+     * that is not a string, or none, is an error naming file:line, as train reports it), else non-blank lines, read
+     * as {@link LineReader} bounds them.
+     */
     public static List<String> documents(Path file, TaskSpec spec) {
         String name = file.getFileName().toString().toLowerCase(Locale.ROOT);
         List<String> docs = new ArrayList<>();
         if (TABLES.contains(name.substring(name.lastIndexOf('.') + 1))) {
+            List<TableReader.Problem> bad = new ArrayList<>();
             try (TableReader table = TableReader.open(file, TableReader.FAIL)) {
-                LabelledData.unlabelled(table, spec, p -> { }).map(Example::text).forEach(docs::add);
+                LabelledData.unlabelled(table, spec, p -> {
+                    if (!p.message().equals(LabelledData.EMPTY_TEXT)) {
+                        bad.add(p);
+                    }
+                }).map(Example::text).forEach(docs::add);
+            }
+            if (!bad.isEmpty()) {
+                throw new UserError(bad.get(0) + (bad.size() == 1 ? "" : " (and " + (bad.size() - 1) + " more "
+                        + (bad.size() == 2 ? "problem" : "problems") + " in this file)"));
             }
         } else {
-            try {
-                for (String line : Files.readAllLines(file, StandardCharsets.UTF_8)) {
+            try (LineReader lines = LineReader.open(file.toString())) {
+                for (String line = lines.next(); line != null; line = lines.next()) {
                     if (!line.isBlank()) {
                         docs.add(line.strip());
                     }
                 }
-            } catch (NoSuchFileException e) {
-                throw new UserError(file + ": no such file");
-            } catch (CharacterCodingException e) {
-                throw new UserError(file + ": not valid UTF-8 (re-save it as UTF-8)");
-            } catch (IOException e) {
-                throw new UserError(file + ": cannot read: " + e.getMessage());
             }
         }
         if (docs.isEmpty()) {

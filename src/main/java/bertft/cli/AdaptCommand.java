@@ -47,6 +47,10 @@ final class AdaptCommand implements Callable<Integer> {
             if (!Files.exists(saved)) {
                 throw new UserError("--resume " + resume + ": not a run directory (no task.yaml)");
             }
+            if (trainingRun(saved)) {
+                throw new UserError("--resume " + resume + ": is a training run, not an adapt run; continue it with"
+                        + " `bert-ft train --resume " + resume + "`");
+            }
             options.putIfAbsent("out", resume.toString());
             t = TaskFiles.loadAdapt(task != null ? task : saved, options);
         } else {
@@ -60,5 +64,16 @@ final class AdaptCommand implements Callable<Integer> {
                 r.dir(), r.lossBefore(), r.lossAfter(), r.perplexityBefore(), r.perplexityAfter());
         spec.commandLine().getOut().flush();
         return 0;
+    }
+
+    /** Whether {@code taskYaml} is a train task (it names a {@code task:} kind, which adapt tasks have not). */
+    private static boolean trainingRun(Path taskYaml) {
+        try {
+            Object o = new org.yaml.snakeyaml.Yaml().load(bertft.TextFiles.read(taskYaml, bertft.TextFiles.TASK_FILE,
+                    "a task file"));
+            return o instanceof Map<?, ?> m && m.containsKey("task");
+        } catch (RuntimeException e) {
+            return false; // not YAML bert-ft wrote: loading it as an adapt task says what is wrong
+        }
     }
 }

@@ -124,6 +124,12 @@ final class BenchCommand implements Callable<Integer> {
             for (Shape s : shapes) {
                 ckpt.config().requireLength("--shapes " + s.batch() + "x" + s.length(), s.length(), 2, dir);
             }
+            for (String s : mlm ? List.<String>of() : strategy) {
+                if (s.startsWith("top-")) { // as train checks unfreeze-layers against the model
+                    bertft.run.ModelLimits.requireLayers("--strategy " + s, Bench.depth(s), "top-", 1, ckpt.config(),
+                            dir);
+                }
+            }
         }
         if (mlm) {
             if (data != null) {

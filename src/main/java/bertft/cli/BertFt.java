@@ -58,8 +58,20 @@ public final class BertFt {
     /** Runs the command; {@code --offline} is {@code HF_HUB_OFFLINE=1} for its duration (see HubSettings). */
     private static int execute(CommandLine.ParseResult parseResult) {
         boolean offline = false;
+        boolean help = false;
         for (CommandLine.ParseResult pr = parseResult; pr != null; pr = pr.subcommand()) {
             offline |= pr.hasMatchedOption("--offline");
+            help |= pr.isUsageHelpRequested() || pr.isVersionHelpRequested();
+        }
+        if (!help) {
+            // $BERT_FT_THREADS is checked as --threads is, before the command does any work
+            try {
+                bertft.model.Torch.threads();
+            } catch (UserError e) {
+                parseResult.commandSpec().commandLine().getErr().println("bert-ft: " + e.getMessage());
+                parseResult.commandSpec().commandLine().getErr().flush();
+                return USER_ERROR;
+            }
         }
         if (!offline) {
             return new CommandLine.RunLast().execute(parseResult);

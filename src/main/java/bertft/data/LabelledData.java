@@ -31,6 +31,9 @@ import java.util.stream.Stream;
  * counted, not errors. QA data is SQuAD JSON, read by {@link SquadData}.
  */
 public final class LabelledData {
+    /** The problem of a row whose text is an empty or blank string, which unlabelled readers may skip. */
+    public static final String EMPTY_TEXT = "empty text";
+
     private static final Pattern NUMBER = Pattern.compile("[+-]?(\\d+\\.?\\d*|\\.\\d+)([eE][+-]?\\d+)?");
 
     private final String file;
@@ -293,7 +296,7 @@ public final class LabelledData {
                 return "no '" + columns[i] + "' field";
             }
             if (t.isBlank()) {
-                return i == 0 ? "empty text" : "empty text pair ('" + columns[i] + "')";
+                return i == 0 ? EMPTY_TEXT : "empty text pair ('" + columns[i] + "')";
             }
             out[i] = t;
         }

@@ -23,10 +23,6 @@ import java.util.Random;
  * die with it.
  */
 public final class Bert implements Encoder {
-    static {
-        Torch.init();
-    }
-
     private final BertConfig config;
     private final NDManager manager;
     private final Map<String, NDArray> params;

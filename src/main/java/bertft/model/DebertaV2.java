@@ -26,10 +26,6 @@ import java.util.Random;
  * first operand, so results belong to the caller's step manager.
  */
 public final class DebertaV2 implements Encoder {
-    static {
-        Torch.init();
-    }
-
     /**
      * The DeBERTa keys of config.json beyond BERT's, with DebertaV2Config's defaults, checked when read.
      *

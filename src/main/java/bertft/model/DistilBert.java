@@ -16,10 +16,6 @@ import java.util.Map;
  * checkpoint has none, and never trained: see {@link #fixed}).
  */
 public final class DistilBert implements Encoder {
-    static {
-        Torch.init();
-    }
-
     /** DistilBERT's LayerNorms use this epsilon whatever the config says (it has no layer_norm_eps). */
     private static final double EPS = 1e-12;
 

@@ -120,6 +120,9 @@ final class Ops {
      */
     static <E> E build(Map<String, long[]> expected, Map<String, TensorData> tensors, String source,
             java.util.function.BiFunction<NDManager, Map<String, NDArray>, E> make) {
+        // every encoder's parameters are born here, so the engine gets bert-ft's settings first; not in a static
+        // initializer, where a bad $BERT_FT_THREADS became an ExceptionInInitializerError and the class unusable
+        Torch.init();
         NDManager manager = NDManager.newBaseManager();
         try {
             return make.apply(manager, load(manager, expected, tensors, source));

@@ -37,25 +37,36 @@ public final class Torch {
         started = true;
     }
 
-    /** Intra-op threads for every runtime bert-ft drives (libtorch, ONNX Runtime): {@code --threads}, else {@code $BERT_FT_THREADS}, else every core. */
+    /**
+     * Intra-op threads for every runtime bert-ft drives (libtorch, ONNX Runtime): {@code --threads}, else {@code
+     * $BERT_FT_THREADS}, else every core. A value that is not a whole number from 1 to {@link #MAX_THREADS} is a
+     * UserError naming where it was set (the CLI checks it before any command runs, see {@code cli.BertFt}).
+     */
     public static int threads() {
         String threads = System.getProperty(THREADS_PROPERTY);
+        String from = "system property " + THREADS_PROPERTY;
         if (threads == null || threads.isBlank()) {
             threads = System.getenv("BERT_FT_THREADS");
+            from = "BERT_FT_THREADS";
         }
         if (threads == null || threads.isBlank()) {
             return Runtime.getRuntime().availableProcessors();
         }
+        return threads(threads, from);
+    }
+
+    /** {@code value} as a thread count, or a UserError naming {@code from}, the value and the range. */
+    static int threads(String value, String from) {
         try {
-            int n = Integer.parseInt(threads.trim());
+            int n = Integer.parseInt(value.strip());
             if (n >= 1 && n <= MAX_THREADS) {
                 return n;
             }
         } catch (NumberFormatException e) {
             // reported below
         }
-        throw new bertft.UserError("threads " + threads + " (--threads or $BERT_FT_THREADS) is not a thread count: use a "
-                + "whole number >= 1 and <= " + MAX_THREADS);
+        throw new bertft.UserError(from + "=" + value + ": not a thread count; use a whole number from 1 to "
+                + MAX_THREADS + " (or --threads N)");
     }
 
     /**

@@ -19,10 +19,20 @@ public final class ModelLimits {
             config.requireLength(spec.where("max-length") + " " + spec.maxLength(), spec.maxLength(), 4, model);
         }
         Integer k = spec.unfreezeLayers();
+        if (spec.strategy().equals("top-k") && k != null) {
+            requireLayers(spec.where("unfreeze-layers") + " " + k, k, "", 0, config, model);
+        }
+    }
+
+    /**
+     * Throws a UserError unless the model has the top {@code k} encoder layers: {@code where: MODEL has N layers
+     * (num_hidden_layers); use PREFIXlowest to PREFIXN}, e.g. {@code use top-1 to top-2} for {@code bench --strategy}.
+     */
+    public static void requireLayers(String where, int k, String prefix, int lowest, BertConfig config, Object model) {
         int layers = config.numHiddenLayers();
-        if (spec.strategy().equals("top-k") && k != null && k > layers) {
-            throw new UserError(spec.where("unfreeze-layers") + " " + k + ": " + model + " has " + layers
-                    + " layers (num_hidden_layers); use 0 to " + layers);
+        if (k > layers) {
+            throw new UserError(where + ": " + model + " has " + layers + " layers (num_hidden_layers); use " + prefix
+                    + lowest + " to " + prefix + layers);
         }
     }
 }

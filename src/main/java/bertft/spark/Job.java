@@ -4,8 +4,12 @@ import bertft.UserError;
 import bertft.api.InferenceRuntime;
 import java.io.IOException;
 import java.io.PrintWriter;
+import java.util.LinkedHashMap;
+import java.util.List;
 import java.util.Locale;
+import java.util.Map;
 import java.util.function.BiFunction;
+import org.apache.hadoop.fs.FileStatus;
 import org.apache.hadoop.fs.FileSystem;
 import org.apache.hadoop.fs.Path;
 import org.apache.spark.SparkConf;
@@ -71,6 +75,10 @@ final class Job {
     @Option(names = "--verbose", description = "Show stack traces for errors.")
     boolean verbose;
 
+    @Option(names = "--spark-ui", description = "In local mode, keep Spark's web UI (port 4040, no authentication) on;"
+            + " it is off there by default, and the driver listens on 127.0.0.1 only.")
+    boolean sparkUi;
+
     @Option(names = "--runtime", paramLabel = "torch|onnx|onnx-int8", description = "Where the model runs (default:"
             + " libtorch for a checkpoint, ONNX Runtime for an export); onnx and onnx-int8 export a checkpoint on the"
             + " driver first, cached in MODEL/onnx or MODEL/onnx-int8.")
@@ -101,7 +109,9 @@ final class Job {
         Dataset<Row> read(SparkSession spark, String path) {
             return switch (this) {
                 // RFC 4180 as the CLI reads it: quotes doubled inside quoted fields, which may span lines
+                // and spaces around a value kept, so the output's columns equal the input's
                 case CSV, TSV -> spark.read().option("header", true).option("escape", "\"").option("multiLine", true)
+                        .option("ignoreLeadingWhiteSpace", false).option("ignoreTrailingWhiteSpace", false)
                         .option("sep", this == CSV ? "," : "\t").csv(path);
                 case JSON -> spark.read().json(path);
                 case PARQUET -> spark.read().parquet(path);
@@ -110,7 +120,9 @@ final class Job {
 
         void write(Dataset<Row> df, String path) {
             switch (this) {
+                // Spark's writer trims values unless told not to (" w5 w6 " became "w5 w6")
                 case CSV, TSV -> df.write().option("header", true).option("escape", "\"")
+                        .option("ignoreLeadingWhiteSpace", false).option("ignoreTrailingWhiteSpace", false)
                         .option("sep", this == CSV ? "," : "\t").csv(path);
                 case JSON -> df.write().json(path);
                 case PARQUET -> df.write().parquet(path);
@@ -126,11 +138,17 @@ final class Job {
         long start = System.nanoTime();
         Format in = format != null ? format : Format.of(input);
         Format out = outputFormat != null ? outputFormat : in;
-        SparkSession spark = session(verb);
+        SparkSession spark = session(verb, sparkUi);
         Path outPath = new Path(output);
         FileSystem fs = outPath.getFileSystem(spark.sparkContext().hadoopConfiguration());
         if (fs.exists(outPath)) {
             throw new UserError("--output " + output + ": already exists; remove it or give another path");
+        }
+        // checked here because Spark's reader logs a missing path as a warning with a long trace before it fails
+        Path inPath = new Path(input);
+        FileStatus[] found = inPath.getFileSystem(spark.sparkContext().hadoopConfiguration()).globStatus(inPath);
+        if (found == null || found.length == 0) {
+            throw new UserError("--input " + input + ": no such file or directory");
         }
         Dataset<Row> df;
         try {
@@ -178,12 +196,35 @@ final class Job {
     }
 
     /** The running session, or a new one; without a master from spark-submit, local with every core. */
-    private static SparkSession session(String verb) {
+    private static SparkSession session(String verb, boolean ui) {
+        SparkConf conf = new SparkConf();
         SparkSession.Builder b = SparkSession.builder().appName("bert-ft " + verb);
-        if (!new SparkConf().contains("spark.master")) {
+        if (!conf.contains("spark.master")) {
             b.master("local[*]");
         }
+        localSettings(conf, ui).forEach(b::config);
         return b.getOrCreate();
+    }
+
+    /**
+     * What a local-mode session sets that the user did not: the driver (and so the block manager) listens on
+     * 127.0.0.1, not every interface, and the unauthenticated web UI stays off unless {@code ui}. Empty for a
+     * cluster master, where the driver must be reachable and Spark's own defaults hold.
+     */
+    static Map<String, String> localSettings(SparkConf conf, boolean ui) {
+        Map<String, String> m = new LinkedHashMap<>();
+        if (!conf.get("spark.master", "local[*]").startsWith("local")) {
+            return m;
+        }
+        for (String key : List.of("spark.driver.host", "spark.driver.bindAddress")) {
+            if (!conf.contains(key)) {
+                m.put(key, "127.0.0.1");
+            }
+        }
+        if (ui || !conf.contains("spark.ui.enabled")) {
+            m.put("spark.ui.enabled", Boolean.toString(ui));
+        }
+        return m;
     }
 
     /** A job's command line: one-line errors, exit codes as the CLI's. */

@@ -165,6 +165,62 @@ class SparkJobTest {
     }
 
     @Test
+    void aMissingInputIsOneLineCheckedBeforeSparkReadsIt(@TempDir Path tmp) {
+        Path model = Tiny.classifier(tmp.resolve("m"), 5, "neg", "pos");
+        Path out = tmp.resolve("out");
+        for (String input : List.of(tmp.resolve("missing.csv").toString(), tmp.resolve("none-*.csv").toString())) {
+            Run run = job(new ClassifyJob(), "--model", model.toString(), "--input", input, "--output", out.toString());
+            assertEquals(2, run.code(), run.err());
+            assertEquals("ClassifyJob: --input " + input + ": no such file or directory", run.err().strip());
+            assertFalse(Files.exists(out));
+        }
+    }
+
+    @Test
+    void csvOutputKeepsTheSpacesAroundInputValues(@TempDir Path tmp) throws Exception {
+        Path model = Tiny.classifier(tmp.resolve("m"), 5, "neg", "pos");
+        for (String sep : List.of(",", "\t")) {
+            String ext = sep.equals(",") ? "csv" : "tsv";
+            Path in = tmp.resolve("in." + ext);
+            String q = sep.equals(",") ? "\"" : "";
+            Files.writeString(in, String.join(sep, "id", "text", "note") + "\n"
+                    + String.join(sep, "1", q + " w5 w6 " + q, "  left") + "\n"
+                    + String.join(sep, "2", "good phone", "right  ") + "\n");
+            Path out = tmp.resolve("out-" + ext);
+            Run run = job(new ClassifyJob(), "--model", model.toString(), "--input", in.toString(), "--output",
+                    out.toString());
+            assertEquals(0, run.code(), run.err());
+            Map<String, CSVRecord> rows = new HashMap<>();
+            try (var parts = Files.list(out)) {
+                for (Path part : parts.filter(p -> p.getFileName().toString().startsWith("part-")).toList()) {
+                    try (Reader r = Files.newBufferedReader(part)) {
+                        CSVFormat.RFC4180.builder().setDelimiter(sep.equals(",") ? ',' : '\t').setHeader()
+                                .setSkipHeaderRecord(true).get().parse(r).forEach(rec -> rows.put(rec.get("id"), rec));
+                    }
+                }
+            }
+            assertEquals(" w5 w6 ", rows.get("1").get("text"), ext);
+            assertEquals("  left", rows.get("1").get("note"), ext);
+            assertEquals("right  ", rows.get("2").get("note"), ext);
+        }
+    }
+
+    @Test
+    void localModeListensOn127001WithoutTheWebUiUnlessAsked() {
+        org.apache.spark.SparkConf local = new org.apache.spark.SparkConf(false).set("spark.master", "local[1]");
+        assertEquals(Map.of("spark.driver.host", "127.0.0.1", "spark.driver.bindAddress", "127.0.0.1",
+                "spark.ui.enabled", "false"), Job.localSettings(local, false));
+        assertEquals("true", Job.localSettings(local, true).get("spark.ui.enabled"));
+        // no master given is local[*]; what the user set stays as set
+        org.apache.spark.SparkConf set = new org.apache.spark.SparkConf(false).set("spark.driver.host", "10.0.0.5")
+                .set("spark.ui.enabled", "true");
+        assertEquals(Map.of("spark.driver.bindAddress", "127.0.0.1"), Job.localSettings(set, false));
+        // a cluster's driver must be reachable: Spark's defaults
+        assertEquals(Map.of(), Job.localSettings(new org.apache.spark.SparkConf(false).set("spark.master", "yarn"),
+                false));
+    }
+
+    @Test
     void anExecutorFindsAModelSparkShippedIntoItsFilesDirectory(@TempDir Path tmp) throws Exception {
         // where SparkContext.addFile(dir, true) or --archives put a copy (addFile itself would bind this shared
         // session to a directory the test deletes)
