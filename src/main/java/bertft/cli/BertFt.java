@@ -1,9 +1,7 @@
 package bertft.cli;
 
+import bertft.ExitCode;
 import bertft.UserError;
-import java.io.IOException;
-import java.io.InputStream;
-import java.util.Properties;
 import picocli.CommandLine;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.IExecutionExceptionHandler;
@@ -19,9 +17,6 @@ import picocli.CommandLine.Option;
                 BenchCommand.class, TuneCommand.class, ServeCommand.class,
                 CommandLine.HelpCommand.class})
 public final class BertFt {
-    /** Exit code for a user mistake (bad file, bad option value). */
-    public static final int USER_ERROR = 2;
-
     @Option(names = "--verbose", scope = CommandLine.ScopeType.INHERIT,
             description = "Show stack traces for errors.")
     boolean verbose;
@@ -70,7 +65,7 @@ public final class BertFt {
             } catch (UserError e) {
                 parseResult.commandSpec().commandLine().getErr().println("bert-ft: " + e.getMessage());
                 parseResult.commandSpec().commandLine().getErr().flush();
-                return USER_ERROR;
+                return ExitCode.USER_ERROR;
             }
         }
         if (!offline) {
@@ -96,7 +91,7 @@ public final class BertFt {
         CommandLine cl = ex.getCommandLine();
         cl.getErr().println("bert-ft: " + describe(ex));
         cl.getErr().flush();
-        return USER_ERROR;
+        return ExitCode.USER_ERROR;
     }
 
     static String describe(CommandLine.ParameterException ex) {
@@ -126,12 +121,12 @@ public final class BertFt {
             }
             if (user != null) {
                 cl.getErr().println("bert-ft: " + user.getMessage());
-                return USER_ERROR;
+                return ExitCode.USER_ERROR;
             }
             if (outOfMemory(e)) {
                 cl.getErr().println("bert-ft: out of memory: try a smaller --batch-size, --max-length or --shapes "
                         + "(or more memory: BERT_FT_JAVA_OPTS=-Xmx... for Java's share)");
-                return USER_ERROR;
+                return ExitCode.USER_ERROR;
             }
             cl.getErr().println("bert-ft: internal error: " + e + (verbose ? "" : " (--verbose shows where)"));
             return 1;
@@ -154,19 +149,7 @@ public final class BertFt {
     static final class Version implements IVersionProvider {
         @Override
         public String[] getVersion() {
-            return new String[] {"bert-ft " + version()};
+            return new String[] {"bert-ft " + bertft.Version.get()};
         }
-    }
-
-    public static String version() {
-        Properties p = new Properties();
-        try (InputStream in = BertFt.class.getResourceAsStream("/bertft-version.properties")) {
-            if (in != null) {
-                p.load(in);
-            }
-        } catch (IOException e) {
-            return "unknown";
-        }
-        return p.getProperty("version", "unknown");
     }
 }

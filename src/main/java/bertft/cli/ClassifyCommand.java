@@ -1,6 +1,7 @@
 package bertft.cli;
 
 import bertft.AtomicFiles;
+import bertft.ExitCode;
 import bertft.UserError;
 import bertft.api.Classifier;
 import bertft.api.ModelOptions;
@@ -158,7 +159,7 @@ final class ClassifyCommand implements Callable<Integer> {
             err.printf("classified %d rows%s%s%n", rows[0], skipped == 0 ? "" : "; " + skipped + " rows could not be read"
                     + " (listed above)", out == null ? "" : " -> " + out);
             err.flush();
-            return skipped == 0 ? 0 : 3;
+            return skipped == 0 ? ExitCode.OK : ExitCode.SOME_ROWS_UNREAD;
         }
     }
 

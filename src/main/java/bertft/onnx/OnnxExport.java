@@ -3,8 +3,8 @@ package bertft.onnx;
 import bertft.Sha256;
 import bertft.AtomicFiles;
 import bertft.UserError;
+import bertft.Version;
 import bertft.checkpoint.TensorData;
-import bertft.cli.BertFt;
 import bertft.model.BertConfig;
 import bertft.model.TaskModel;
 import bertft.onnx.proto.OnnxProto.ModelProto;
@@ -352,7 +352,7 @@ public final class OnnxExport {
 
     private static ModelProto model(Graph g) {
         return ModelProto.newBuilder().setIrVersion(IR_VERSION).setProducerName("bert-ft")
-                .setProducerVersion(BertFt.version())
+                .setProducerVersion(Version.get())
                 .addOpsetImport(OperatorSetIdProto.newBuilder().setDomain("").setVersion(g.opset()))
                 .setGraph(g.build()).build();
     }
@@ -374,7 +374,7 @@ public final class OnnxExport {
         JsonArray outputs = new JsonArray();
         proto.getGraph().getOutputList().forEach(i -> outputs.add(i.getName()));
         o.add("outputs", outputs);
-        o.addProperty("bert_ft_version", BertFt.version());
+        o.addProperty("bert_ft_version", Version.get());
         return o;
     }
 

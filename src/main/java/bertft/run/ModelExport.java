@@ -2,10 +2,10 @@ package bertft.run;
 
 import bertft.Sha256;
 import bertft.UserError;
+import bertft.Version;
 import bertft.checkpoint.Checkpoint;
 import bertft.checkpoint.ModelStore;
 import bertft.checkpoint.TensorData;
-import bertft.cli.BertFt;
 import bertft.api.InferenceRuntime;
 import bertft.model.Bert;
 import bertft.model.BertConfig;
@@ -183,7 +183,7 @@ public final class ModelExport {
             JsonObject onnx = JsonParser.parseString(Files.readString(config)).getAsJsonObject()
                     .getAsJsonObject(OnnxExport.CONFIG_KEY);
             return onnx.get("quantization").getAsString().equals(int8 ? "int8" : "none")
-                    && onnx.get("bert_ft_version").getAsString().equals(BertFt.version())
+                    && onnx.get("bert_ft_version").getAsString().equals(Version.get())
                     && onnx.getAsJsonObject("source").get("fingerprint").getAsString()
                             .equals(OnnxExport.fingerprint(modelDir))
                     && onnx.getAsJsonArray("outputs").contains(new com.google.gson.JsonPrimitive("sentence_embedding"))

@@ -1,7 +1,7 @@
 package bertft.run;
 
 import ai.djl.engine.Engine;
-import bertft.cli.BertFt;
+import bertft.Version;
 import bertft.task.Key;
 import bertft.task.TaskSpec;
 import com.google.gson.JsonObject;
@@ -72,7 +72,7 @@ final class Provenance {
 
     static JsonObject versions() {
         JsonObject v = new JsonObject();
-        v.addProperty("bert-ft", BertFt.version());
+        v.addProperty("bert-ft", Version.get());
         v.addProperty("java", System.getProperty("java.version") + " (" + System.getProperty("java.vm.name") + ")");
         try {
             v.addProperty("djl", Engine.getDjlVersion());

@@ -3,7 +3,7 @@ package bertft.run;
 import bertft.AtomicFiles;
 import bertft.Sha256;
 import bertft.UserError;
-import bertft.cli.BertFt;
+import bertft.Version;
 import bertft.task.TaskSpec;
 import com.google.gson.GsonBuilder;
 import com.google.gson.JsonElement;
@@ -57,7 +57,7 @@ public final class Reports {
     /** The resolved task with its provenance, as the run's {@code task.yaml}. */
     public static void writeTask(TaskSpec spec, Path out, Path modelDir) {
         StringBuilder sb = new StringBuilder();
-        sb.append("# Resolved by bert-ft ").append(BertFt.version()).append(" at ").append(Instant.now()).append('\n');
+        sb.append("# Resolved by bert-ft ").append(Version.get()).append(" at ").append(Instant.now()).append('\n');
         sb.append("# model: ").append(modelDir.toAbsolutePath()).append(" (model.safetensors sha256 ")
                 .append(sha256(modelDir.resolve("model.safetensors"))).append(")\n");
         List<Path> data = new java.util.ArrayList<>(spec.train());

@@ -1,5 +1,6 @@
 package bertft.spark;
 
+import bertft.ExitCode;
 import bertft.UserError;
 import bertft.api.InferenceRuntime;
 import java.io.IOException;
@@ -182,7 +183,7 @@ final class Job {
                 (System.nanoTime() - start) / 1e9, errors == 0 ? "" : "; " + errors + " with an error (see the error"
                 + " column)", output);
         err.flush();
-        return errors == 0 ? 0 : 3;
+        return errors == 0 ? ExitCode.OK : ExitCode.SOME_ROWS_UNREAD;
     }
 
     /**
@@ -233,7 +234,7 @@ final class Job {
         String name = cl.getCommandName();
         cl.setParameterExceptionHandler((ex, a) -> {
             ex.getCommandLine().getErr().println(name + ": " + ex.getMessage());
-            return bertft.cli.BertFt.USER_ERROR;
+            return ExitCode.USER_ERROR;
         });
         cl.setExecutionExceptionHandler((e, c, parseResult) -> {
             if (parseResult.hasMatchedOption("--verbose")) {
@@ -242,7 +243,7 @@ final class Job {
             String user = userError(e);
             if (user != null) {
                 c.getErr().println(name + ": " + user);
-                return bertft.cli.BertFt.USER_ERROR;
+                return ExitCode.USER_ERROR;
             }
             c.getErr().println(name + ": " + String.valueOf(e).lines().findFirst().orElse("")
                     + (parseResult.hasMatchedOption("--verbose") ? "" : " (--verbose shows where)"));
