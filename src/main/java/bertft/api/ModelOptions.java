@@ -1,5 +1,6 @@
 package bertft.api;
 
+import bertft.infer.InferenceRuntime;
 import java.io.PrintWriter;
 
 /**

@@ -3,6 +3,7 @@ package bertft.cli;
 import bertft.bench.Bench;
 import bertft.checkpoint.Checkpoint;
 import bertft.checkpoint.ModelStore;
+import bertft.infer.InferenceRuntime;
 import bertft.model.Encoder;
 import bertft.UserError;
 import java.nio.file.Path;
@@ -104,8 +105,8 @@ final class BenchCommand implements Callable<Integer> {
     @Override
     public Integer call() {
         Path dir = ModelStore.resolve(model);
-        bertft.api.InferenceRuntime rt = runtime.value();
-        if (rt != null && rt != bertft.api.InferenceRuntime.TORCH || bertft.onnx.OnnxExport.isExport(dir)) {
+        bertft.infer.InferenceRuntime rt = runtime.value();
+        if (rt != null && rt != bertft.infer.InferenceRuntime.TORCH || bertft.onnx.OnnxExport.isExport(dir)) {
             if (data != null) {
                 throw new UserError("--data times a training epoch, which runs on libtorch only; leave out --runtime");
             }

@@ -1,6 +1,6 @@
 package bertft.cli;
 
-import bertft.api.InferenceRuntime;
+import bertft.infer.InferenceRuntime;
 import picocli.CommandLine.Option;
 
 /** {@code --runtime torch|onnx|onnx-int8}, shared by the commands that run a model for inference. */

@@ -6,7 +6,7 @@ import bertft.Version;
 import bertft.checkpoint.Checkpoint;
 import bertft.checkpoint.ModelStore;
 import bertft.checkpoint.TensorData;
-import bertft.api.InferenceRuntime;
+import bertft.infer.InferenceRuntime;
 import bertft.model.Bert;
 import bertft.model.BertConfig;
 import bertft.model.Encoder;
@@ -54,7 +54,7 @@ public final class ModelExport {
     }
 
     private static Path task(Path modelDir, Path out, OnnxExport.Options options, boolean overwrite) {
-        try (TrainedModel m = TrainedModel.load(modelDir, bertft.api.InferenceRuntime.TORCH)) {
+        try (TrainedModel m = TrainedModel.load(modelDir, bertft.infer.InferenceRuntime.TORCH)) {
             TaskModel model = m.model();
             Map<String, ai.djl.ndarray.NDArray> params = model.params();
             ModelProto proto = OnnxExport.taskGraph(model, name -> Bert.toTensorData(params.get(name)),

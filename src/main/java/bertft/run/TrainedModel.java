@@ -3,7 +3,7 @@ package bertft.run;
 import bertft.UserError;
 import bertft.checkpoint.Checkpoint;
 import bertft.infer.Forward;
-import bertft.api.InferenceRuntime;
+import bertft.infer.InferenceRuntime;
 import bertft.model.BertConfig;
 import bertft.model.TaskModel;
 import bertft.onnx.OnnxExport;

@@ -1,6 +1,6 @@
 package bertft.spark;
 
-import bertft.api.InferenceRuntime;
+import bertft.infer.InferenceRuntime;
 import java.io.Serializable;
 
 /**

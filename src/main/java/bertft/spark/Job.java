@@ -2,7 +2,7 @@ package bertft.spark;
 
 import bertft.ExitCode;
 import bertft.UserError;
-import bertft.api.InferenceRuntime;
+import bertft.infer.InferenceRuntime;
 import java.io.IOException;
 import java.io.PrintWriter;
 import java.util.LinkedHashMap;

@@ -2,7 +2,7 @@ package bertft.spark;
 
 import bertft.api.Classifier;
 import bertft.api.Embedder;
-import bertft.api.InferenceRuntime;
+import bertft.infer.InferenceRuntime;
 import bertft.api.ModelOptions;
 import bertft.model.Torch;
 import java.nio.file.Files;

@@ -9,6 +9,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 import bertft.Tiny;
 import bertft.UserError;
 import bertft.cli.CliTest;
+import bertft.infer.InferenceRuntime;
 import bertft.run.TrainJobTest;
 import java.io.IOException;
 import java.nio.file.Path;

@@ -7,6 +7,7 @@ import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import bertft.Tiny;
+import bertft.infer.InferenceRuntime;
 import bertft.onnx.proto.OnnxProto;
 import com.google.gson.JsonObject;
 import com.google.gson.JsonParser;
@@ -408,7 +409,7 @@ class OnnxCliTest {
         // the library's Embedder, which serve's /embed runs, on the same export
         bertft.api.ModelOptions options = bertft.api.ModelOptions.defaults();
         try (bertft.api.Embedder o = bertft.api.Embedder.load(model.toString(), options.withRuntime(
-                bertft.api.InferenceRuntime.ONNX));
+                bertft.infer.InferenceRuntime.ONNX));
                 bertft.api.Embedder t = bertft.api.Embedder.load(model.toString(), options)) {
             float[] a = o.embed("w5 w17 w42");
             float[] b = t.embed("w5 w17 w42");
