@@ -1,6 +1,6 @@
 package bertft;
 
-import bertft.checkpoint.Checkpoint;
+import bertft.model.Checkpoint;
 import bertft.checkpoint.TensorData;
 import bertft.model.Bert;
 import bertft.model.BertConfig;

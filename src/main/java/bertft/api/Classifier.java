@@ -2,7 +2,7 @@ package bertft.api;
 
 import ai.djl.huggingface.tokenizers.Encoding;
 import bertft.UserError;
-import bertft.checkpoint.ModelStore;
+import bertft.model.ModelStore;
 import bertft.infer.Predictor;
 import bertft.run.TaskData;
 import bertft.run.TrainedModel;

@@ -1,6 +1,6 @@
 package bertft.api;
 
-import bertft.checkpoint.ModelStore;
+import bertft.model.ModelStore;
 import bertft.run.ModelExport;
 import java.nio.file.Path;
 import java.util.List;

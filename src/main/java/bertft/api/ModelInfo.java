@@ -26,6 +26,6 @@ public record ModelInfo(String model, String path, String task, String modelType
      * its config records ({@code classification} where it records none; all for {@link Classifier}).
      */
     public static String task(String model) {
-        return Models.task(bertft.checkpoint.ModelStore.resolve(Inputs.model(model)));
+        return Models.task(bertft.model.ModelStore.resolve(Inputs.model(model)));
     }
 }

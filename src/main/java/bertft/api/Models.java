@@ -1,7 +1,7 @@
 package bertft.api;
 
 import bertft.run.TrainedModel;
-import bertft.checkpoint.Checkpoint;
+import bertft.model.Checkpoint;
 import bertft.model.BertConfig;
 import bertft.model.TaskModel;
 import bertft.onnx.OnnxExport;

@@ -1,7 +1,7 @@
 package bertft.api;
 
 import bertft.UserError;
-import bertft.checkpoint.ModelStore;
+import bertft.model.ModelStore;
 import bertft.data.SquadData;
 import bertft.qa.QaAnswerer;
 import bertft.qa.QaPostprocess;

@@ -1,8 +1,8 @@
 package bertft.cli;
 
 import bertft.bench.Bench;
-import bertft.checkpoint.Checkpoint;
-import bertft.checkpoint.ModelStore;
+import bertft.model.Checkpoint;
+import bertft.model.ModelStore;
 import bertft.infer.InferenceRuntime;
 import bertft.model.Encoder;
 import bertft.UserError;

@@ -1,7 +1,7 @@
 package bertft.cli;
 
 import bertft.UserError;
-import bertft.checkpoint.ModelStore;
+import bertft.model.ModelStore;
 import bertft.data.LineReader;
 import bertft.api.Embedder;
 import bertft.api.ModelOptions;

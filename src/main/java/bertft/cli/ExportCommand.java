@@ -1,7 +1,7 @@
 package bertft.cli;
 
 import bertft.UserError;
-import bertft.checkpoint.ModelStore;
+import bertft.model.ModelStore;
 import bertft.onnx.OnnxExport;
 import bertft.run.ModelExport;
 import java.io.IOException;

@@ -1,6 +1,6 @@
 package bertft.cli;
 
-import bertft.checkpoint.ModelStore;
+import bertft.model.ModelStore;
 import bertft.hub.HubCache;
 import bertft.hub.HubSettings;
 import bertft.hub.Progress;

@@ -1,7 +1,7 @@
 package bertft.cli;
 
 import bertft.api.ModelOptions;
-import bertft.checkpoint.ModelStore;
+import bertft.model.ModelStore;
 import bertft.serve.Server;
 import java.io.PrintWriter;
 import java.util.Locale;

@@ -3,7 +3,7 @@ package bertft.infer;
 import ai.djl.huggingface.tokenizers.Encoding;
 import ai.djl.ndarray.NDArray;
 import ai.djl.ndarray.NDManager;
-import bertft.checkpoint.Checkpoint;
+import bertft.model.Checkpoint;
 import bertft.model.Bert;
 import bertft.model.Finite;
 import bertft.model.Encoder;

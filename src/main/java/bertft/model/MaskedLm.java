@@ -5,7 +5,6 @@ import ai.djl.ndarray.NDManager;
 import ai.djl.ndarray.types.DataType;
 import ai.djl.ndarray.types.Shape;
 import bertft.UserError;
-import bertft.checkpoint.Checkpoint;
 import bertft.checkpoint.TensorData;
 import bertft.train.Losses;
 import com.google.gson.JsonArray;

@@ -123,7 +123,7 @@ public final class Compare {
                 }
                 TaskSpec spec = TaskFiles.load(task, settings(s, o, seeds.get(0)));
                 bertft.model.BertConfig config = configs.computeIfAbsent(spec.model(), m -> bertft.model.BertConfig
-                        .read(bertft.checkpoint.ModelStore.resolve(m).resolve("config.json")));
+                        .read(bertft.model.ModelStore.resolve(m).resolve("config.json")));
                 ModelLimits.check(spec, config, spec.model());
             } catch (UserError e) {
                 throw new UserError("--strategies " + s + ": " + e.getMessage(), e);

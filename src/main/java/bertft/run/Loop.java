@@ -2,7 +2,7 @@ package bertft.run;
 
 import ai.djl.ndarray.NDArray;
 import bertft.UserError;
-import bertft.checkpoint.Checkpoint;
+import bertft.model.Checkpoint;
 import bertft.checkpoint.SafeTensors;
 import bertft.checkpoint.TensorData;
 import bertft.model.TaskModel;

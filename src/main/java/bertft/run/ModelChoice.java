@@ -1,7 +1,7 @@
 package bertft.run;
 
 import bertft.UserError;
-import bertft.checkpoint.ModelStore;
+import bertft.model.ModelStore;
 import com.google.gson.JsonArray;
 import com.google.gson.JsonObject;
 import com.google.gson.JsonParser;

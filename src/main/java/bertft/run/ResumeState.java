@@ -7,7 +7,7 @@ import ai.djl.ndarray.types.Shape;
 import bertft.AtomicFiles;
 import bertft.Fault;
 import bertft.UserError;
-import bertft.checkpoint.Checkpoint;
+import bertft.model.Checkpoint;
 import bertft.checkpoint.SafeTensors;
 import bertft.checkpoint.TensorData;
 import bertft.model.Bert;

@@ -2,8 +2,8 @@ package bertft.run;
 
 import ai.djl.ndarray.NDManager;
 import bertft.UserError;
-import bertft.checkpoint.Checkpoint;
-import bertft.checkpoint.ModelStore;
+import bertft.model.Checkpoint;
+import bertft.model.ModelStore;
 import bertft.data.LabelledData;
 import bertft.model.TaskModel;
 import bertft.model.Torch;

@@ -1,7 +1,7 @@
 package bertft.run;
 
 import bertft.UserError;
-import bertft.checkpoint.Checkpoint;
+import bertft.model.Checkpoint;
 import bertft.infer.Forward;
 import bertft.infer.InferenceRuntime;
 import bertft.model.BertConfig;

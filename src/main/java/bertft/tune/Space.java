@@ -1,7 +1,7 @@
 package bertft.tune;
 
 import bertft.UserError;
-import bertft.checkpoint.ModelStore;
+import bertft.model.ModelStore;
 import bertft.data.LabelledData;
 import bertft.data.SquadData;
 import bertft.model.BertConfig;

@@ -6,7 +6,7 @@ import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import bertft.Tiny;
-import bertft.checkpoint.Checkpoint;
+import bertft.model.Checkpoint;
 import bertft.checkpoint.SafeTensors;
 import bertft.checkpoint.TensorData;
 import bertft.cli.CliTest;

@@ -1,7 +1,7 @@
 package bertft.hub;
 
 import bertft.Tiny;
-import bertft.checkpoint.Checkpoint;
+import bertft.model.Checkpoint;
 import bertft.checkpoint.SafeTensors;
 import bertft.checkpoint.TensorData;
 import bertft.model.Bert;

@@ -6,7 +6,7 @@ import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import bertft.UserError;
-import bertft.checkpoint.ModelStore;
+import bertft.model.ModelStore;
 import java.util.List;
 import org.junit.jupiter.api.Test;
 

@@ -7,7 +7,7 @@ import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import bertft.UserError;
-import bertft.checkpoint.Checkpoint;
+import bertft.model.Checkpoint;
 import bertft.checkpoint.SafeTensors;
 import bertft.checkpoint.TensorData;
 import bertft.text.BertTokenizer;

@@ -5,7 +5,7 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 
 import ai.djl.huggingface.tokenizers.Encoding;
 import bertft.Tiny;
-import bertft.checkpoint.Checkpoint;
+import bertft.model.Checkpoint;
 import bertft.model.Bert;
 import bertft.model.TaskModel;
 import bertft.model.Torch;

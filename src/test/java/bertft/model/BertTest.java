@@ -11,7 +11,6 @@ import ai.djl.ndarray.NDManager;
 import ai.djl.ndarray.types.Shape;
 import ai.djl.training.GradientCollector;
 import bertft.Tiny;
-import bertft.checkpoint.Checkpoint;
 import bertft.checkpoint.TensorData;
 import bertft.text.Batch;
 import bertft.text.BertTokenizer;

@@ -7,7 +7,6 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 import ai.djl.ndarray.NDArray;
 import ai.djl.ndarray.NDManager;
 import ai.djl.ndarray.types.Shape;
-import bertft.checkpoint.Checkpoint;
 import bertft.checkpoint.PyTorchBin;
 import bertft.checkpoint.SafeTensors;
 import bertft.checkpoint.TensorData;

@@ -9,7 +9,6 @@ import ai.djl.ndarray.NDArray;
 import ai.djl.ndarray.NDManager;
 import ai.djl.ndarray.types.Shape;
 import ai.djl.training.GradientCollector;
-import bertft.checkpoint.Checkpoint;
 import bertft.checkpoint.TensorData;
 import java.nio.file.Path;
 import java.util.Map;

@@ -6,8 +6,6 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import ai.djl.ndarray.NDArray;
 import ai.djl.ndarray.NDManager;
-import bertft.checkpoint.Checkpoint;
-import bertft.checkpoint.ModelStore;
 import bertft.infer.Embedder;
 import bertft.text.Batch;
 import bertft.text.BertTokenizer;

@@ -8,8 +8,6 @@ import ai.djl.ndarray.NDArray;
 import ai.djl.ndarray.NDList;
 import ai.djl.ndarray.NDManager;
 import ai.djl.translate.NoopTranslator;
-import bertft.checkpoint.Checkpoint;
-import bertft.checkpoint.ModelStore;
 import bertft.text.Batch;
 import bertft.text.BertTokenizer;
 import java.io.InputStream;

@@ -7,7 +7,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import ai.djl.huggingface.tokenizers.Encoding;
 import bertft.UserError;
-import bertft.checkpoint.Checkpoint;
+import bertft.model.Checkpoint;
 import bertft.infer.Predictor;
 import bertft.model.BertConfig;
 import bertft.model.DebertaV2;
@@ -17,7 +17,7 @@ import bertft.task.TaskSpec;
 import bertft.text.BertTokenizer;
 import bertft.train.Objective;
 import bertft.infer.Embedder;
-import bertft.api.InferenceRuntime;
+import bertft.infer.InferenceRuntime;
 import bertft.run.ModelExport;
 import bertft.run.TrainedModel;
 import com.google.gson.JsonObject;
@@ -209,7 +209,7 @@ class OnnxExportTest {
         assertEquals(run.toAbsolutePath().resolve("onnx"), ModelExport.cacheLocation(run, false));
         assertEquals(run.toAbsolutePath().resolve("onnx-int8"), ModelExport.cacheLocation(run, true));
         Path snapshot = Paths.get("/hf/hub/models--org--name/snapshots/0123abcd");
-        assertEquals(bertft.checkpoint.ModelStore.home().resolve("onnx").resolve("models--org--name--0123abcd--onnx"),
+        assertEquals(bertft.model.ModelStore.home().resolve("onnx").resolve("models--org--name--0123abcd--onnx"),
                 ModelExport.cacheLocation(snapshot, false));
     }
 

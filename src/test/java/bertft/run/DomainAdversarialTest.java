@@ -60,7 +60,7 @@ class DomainAdversarialTest {
     @Test
     void gradientReversalNegatesAndScalesTheDomainGradient(@TempDir Path tmp) {
         Path dir = Tiny.checkpoint(tmp.resolve("tiny"), 3);
-        try (var model = bertft.model.TaskModel.create(bertft.checkpoint.Checkpoint.read(dir),
+        try (var model = bertft.model.TaskModel.create(bertft.model.Checkpoint.read(dir),
                 bertft.model.TaskModel.Head.CLASSIFIER, 2, bertft.model.TaskModel.Pooling.MEAN, 0, 1, "tiny", false);
                 var tok = Tiny.tokenizer(16); ai.djl.ndarray.NDManager m = ai.djl.ndarray.NDManager.newBaseManager()) {
             var target = new bertft.train.Features(List.of(tok.encode("the food was good"), tok.encode("horse riding")),

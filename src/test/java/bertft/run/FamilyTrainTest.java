@@ -3,7 +3,7 @@ package bertft.run;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
-import bertft.checkpoint.Checkpoint;
+import bertft.model.Checkpoint;
 import bertft.cli.CliTest;
 import bertft.checkpoint.TensorData;
 import bertft.model.Bert;

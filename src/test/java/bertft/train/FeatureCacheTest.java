@@ -9,7 +9,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 import ai.djl.ndarray.NDArray;
 import ai.djl.ndarray.NDManager;
 import bertft.Tiny;
-import bertft.checkpoint.Checkpoint;
+import bertft.model.Checkpoint;
 import bertft.model.Bert;
 import bertft.model.TaskModel;
 import bertft.text.BertTokenizer;

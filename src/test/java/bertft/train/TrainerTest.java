@@ -7,7 +7,7 @@ import static org.junit.jupiter.api.Assertions.assertFalse;
 import ai.djl.huggingface.tokenizers.Encoding;
 import ai.djl.ndarray.NDManager;
 import bertft.Tiny;
-import bertft.checkpoint.Checkpoint;
+import bertft.model.Checkpoint;
 import bertft.model.Bert;
 import bertft.model.BertConfig;
 import bertft.model.TaskModel;

@@ -1,10 +1,11 @@
-package bertft.checkpoint;
+package bertft.model;
 
 import bertft.AtomicFiles;
 import bertft.Fault;
 import bertft.UserError;
-import bertft.model.BertConfig;
-import bertft.model.Family;
+import bertft.checkpoint.PyTorchBin;
+import bertft.checkpoint.SafeTensors;
+import bertft.checkpoint.TensorData;
 import bertft.text.BertTokenizer;
 import java.io.IOException;
 import java.nio.charset.StandardCharsets;

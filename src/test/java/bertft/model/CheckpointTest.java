@@ -1,4 +1,4 @@
-package bertft.checkpoint;
+package bertft.model;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
@@ -7,8 +7,9 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import bertft.Tiny;
 import bertft.UserError;
+import bertft.checkpoint.SafeTensors;
+import bertft.checkpoint.TensorData;
 import bertft.model.Bert;
-import bertft.model.BertConfig;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;

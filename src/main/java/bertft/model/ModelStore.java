@@ -1,11 +1,12 @@
-package bertft.checkpoint;
+package bertft.model;
 
 import bertft.Sha256;
 import bertft.UserError;
+import bertft.checkpoint.OnnxImport;
+import bertft.checkpoint.TensorData;
 import bertft.hub.HubId;
 import bertft.hub.HubModels;
 import bertft.hub.HubSettings;
-import bertft.model.BertConfig;
 import bertft.text.BertTokenizer;
 import com.google.gson.JsonArray;
 import com.google.gson.JsonObject;
