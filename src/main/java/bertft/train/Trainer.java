@@ -256,7 +256,7 @@ public final class Trainer {
             try (NDManager m = NDManager.newBaseManager();
                     GradientCollector gc = Engine.getInstance().newGradientCollector()) {
                 TrainingObjective.Loss l = objective.loss(part, pass, m);
-                acc.loss += l.logged() * part.length / idx.length;
+                acc.loss += (float) l.logged() * part.length / idx.length; // in float, as the step's loss always was
                 timing.lap(0);
                 gc.backward(Scalar.div(l.value(), share));
             }

@@ -85,14 +85,15 @@ class FaultInjectionTest {
 
     /** kill -9 at {@code fault}, check what is left, resume, and compare with the uninterrupted run. */
     static void killAndResume(String fault, String leftBehind) throws Exception {
-        killAndResume(fault, leftBehind, full);
+        killAndResume(fault, leftBehind, full, last -> {});
     }
 
     /**
      * As {@link #killAndResume(String, String)} for a run with the options {@code extra}, compared with the
-     * uninterrupted run {@code reference} of the same options; returns the resumed run's stderr.
+     * uninterrupted run {@code reference} of the same options; {@code killed} checks the resume state left by the kill.
      */
-    static String killAndResume(String fault, String leftBehind, Path reference, String... extra) throws Exception {
+    static void killAndResume(String fault, String leftBehind, Path reference, java.util.function.Consumer<Path> killed,
+            String... extra) throws Exception {
         Path dir = tmp.resolve(fault.replaceAll("\\W", "-"));
         Path log = tmp.resolve(dir.getFileName() + ".log");
         List<String> args = new ArrayList<>(List.of("train", task.toString(), "--out", dir.toString()));
@@ -111,6 +112,7 @@ class FaultInjectionTest {
             assertTrue(temporaries(dir).stream().anyMatch(t -> t.getFileName().toString().startsWith(leftBehind)),
                     fault + ": killed in the middle of writing " + leftBehind + "*: " + temporaries(dir));
         }
+        killed.accept(dir.resolve("last"));
         var resumed = CliTest.run("train", "--resume", dir.toString());
         assertEquals(0, resumed.code(), fault + ": " + resumed.err());
 
@@ -125,7 +127,6 @@ class FaultInjectionTest {
         assertEquals(Files.readAllLines(reference.resolve("metrics.jsonl")).stream().map(TrainJobTest::stepAndKind).toList(),
                 Files.readAllLines(dir.resolve("metrics.jsonl")).stream().map(TrainJobTest::stepAndKind).toList(),
                 fault + ": the resumed log reads as one run");
-        return resumed.err();
     }
 
     @Test
@@ -157,9 +158,15 @@ class FaultInjectionTest {
         Path reference = tmp.resolve("full-ema");
         var r = CliTest.run("train", task.toString(), "--out", reference.toString(), "--ema-decay", "0.9");
         assertEquals(0, r.code(), r.err());
-        Path dir = tmp.resolve("save-extras-2");
-        String resumed = killAndResume("save-extras@2", ".last.tmp-", reference, "--ema-decay", "0.9");
-        assertTrue(resumed.contains("resuming " + dir + " at step 2"), "from the previous state, whole: " + resumed);
+        killAndResume("save-extras@2", ".last.tmp-", reference, last -> {
+            try {
+                assertTrue(Files.readString(last.resolve("trainer_state.json")).contains("\"step\": 2,"),
+                        "the previous state (step 2) stays");
+            } catch (IOException e) {
+                throw new java.io.UncheckedIOException(e);
+            }
+            assertTrue(Files.exists(last.resolve(bertft.train.Trainer.AVERAGE_FILE)), "with its moving average");
+        }, "--ema-decay", "0.9");
     }
 
     @Test
