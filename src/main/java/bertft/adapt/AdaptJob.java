@@ -52,7 +52,7 @@ public final class AdaptJob {
     }
 
     /** Test hook: a system property naming a step after whose resume checkpoint the run dies, as if killed. */
-    static final String STOP_AFTER_STEP = "bertft.stopAfterStep";
+    static final String STOP_AFTER_STEP = Trainer.STOP_AFTER_STEP;
 
     private final TaskSpec spec;
     private final PrintStream err;
@@ -203,9 +203,6 @@ public final class AdaptJob {
         public void checkpoint(Trainer.Position next) {
             ResumeState.save(out.resolve("last"), model.checkpoint(), tok, trainer.optimizer(),
                     new ResumeState.Progress(next, before, 0, 0, elapsedBefore + log.elapsed()), trainer.state());
-            if (Long.getLong(STOP_AFTER_STEP, -1L) == next.step()) {
-                throw new IllegalStateException("stopped after step " + next.step() + " (" + STOP_AFTER_STEP + ")");
-            }
         }
 
         /** Token-weighted mean cross-entropy over the held-out split's fixed masks. */

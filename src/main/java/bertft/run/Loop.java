@@ -18,7 +18,7 @@ import java.util.Map;
  */
 final class Loop implements Trainer.Listener {
     /** Test hook: a system property naming a step after whose checkpoint the run dies, as if killed. */
-    static final String STOP_AFTER_STEP = "bertft.stopAfterStep";
+    static final String STOP_AFTER_STEP = Trainer.STOP_AFTER_STEP;
     private final TaskSpec spec;
     private final TaskModel model;
     private final BertTokenizer tok;
@@ -175,9 +175,6 @@ final class Loop implements Trainer.Listener {
         if (pauseAfterEpoch > 0 && next.batch() == 0 && next.epoch() == pauseAfterEpoch && next.step() < totalSteps) {
             log.note("paused after epoch " + pauseAfterEpoch + "; resumable from " + out.resolve("last"));
             throw new TrainJob.Paused(pauseAfterEpoch);
-        }
-        if (Long.getLong(STOP_AFTER_STEP, -1L) == next.step()) {
-            throw new IllegalStateException("stopped after step " + next.step() + " (" + STOP_AFTER_STEP + ")");
         }
     }
 

@@ -107,6 +107,9 @@ public final class Trainer {
         public static final Position START = new Position(0, 0, 0);
     }
 
+    /** Test hook: a system property naming a step after whose resume checkpoint the run dies, as if killed. */
+    public static final String STOP_AFTER_STEP = "bertft.stopAfterStep";
+
     /** The moving average of the weights in the resume state (ema-decay): the weights there are the raw ones. */
     public static final String AVERAGE_FILE = "weight_average.safetensors";
 
@@ -222,6 +225,9 @@ public final class Trainer {
                     boolean go = listener.evaluated(step, epoch, eval.get());
                     swapAverage();
                     listener.checkpoint(endOfEpoch ? new Position(step, epoch + 1, 0) : new Position(step, epoch, bi + 1));
+                    if (Long.getLong(STOP_AFTER_STEP, -1L) == step) {
+                        throw new IllegalStateException("stopped after step " + step + " (" + STOP_AFTER_STEP + ")");
+                    }
                     if (!go) {
                         return;
                     }
