@@ -53,6 +53,20 @@ class TrainerTest {
                 policy);
     }
 
+    /** Step counts come from the settings and the number of examples: no trainer needed to count them. */
+    @Test
+    void thePlanCountsStepsFromTheSettingsAndTheData() {
+        // 10 examples in batches of 4: 3 batches, 2 optimizer steps an epoch (the last accumulation is partial)
+        Trainer.Plan p = Trainer.Plan.of(settings(Map.of("batch-size", "4", "gradient-accumulation", "2", "epochs",
+                "1.5", "eval-every", "2")), 10, 2);
+        assertEquals(new Trainer.Plan(2, 0, 3, 2), p);
+        assertEquals(0, Trainer.Plan.of(settings(Map.of("batch-size", "4")), 10, 2).evalEvery(), "every epoch's end");
+        // adapt: head-epochs train the head alone before epochs of everything
+        Trainer.Settings adapt = Trainer.Settings.of(bertft.task.TaskFiles.loadAdapt(null, Map.of("text", "t.txt",
+                "batch-size", "4", "epochs", "1", "head-epochs", "0.5")));
+        assertEquals(new Trainer.Plan(3, 2, 5, 0), Trainer.Plan.of(adapt, 10, 2));
+    }
+
     /** Trains two optimizer steps (two epochs of the 8 texts) and returns the weights and what was logged. */
     static Map<String, float[]> train(int batchSize, int accumulation, int microBatchSize, List<Step> steps) {
         // no dropout: the two runs draw different masks for differently cut batches
