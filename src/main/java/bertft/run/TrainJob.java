@@ -159,26 +159,16 @@ public final class TrainJob {
                 SupervisedObjective task = new SupervisedObjective(model, objective, data.train(), data.classWeights(),
                         manager).noise(spec.augment().tokenMask(), spec.augment().tokenDropout(), tok.maskId(),
                         spec.seed());
-                double cacheSeconds = 0;
                 Evaluator evaluator = data.evaluator();
+                double cacheSeconds = 0;
                 if (cache) {
-                    err.println("frozen encoder: computing features once for " + data.train().size() + " examples"
-                            + (featureDir == null ? "" : ", or reading them from " + featureDir));
                     long c0 = System.nanoTime();
-                    FeatureCache.Stored s = FeatureCache.computeOrRead(featureDir, model, data.train(),
-                            spec.evalBatchSize());
-                    task.cached(s.cache());
-                    evaluator = evaluator.cached(model, spec.evalBatchSize(), featureDir);
+                    evaluator = cacheFeatures(model, data, task);
                     cacheSeconds = (System.nanoTime() - c0) / 1e9;
-                    err.printf("features %s in %.1fs; from now on only the head runs%n",
-                            s.read() ? "read from " + featureDir : "cached", cacheSeconds);
                 }
                 DomainAdversary adversary = domainAdversary(tok, base.config(), manager);
                 TrainingObjective goal = adversary == null ? task : new DomainAdversarialObjective(task, adversary);
-                LayerSchedule policy = new LayerSchedule(new LayerPolicy(model.family(), layers, strategy.layerDecay(),
-                        spec.headLearningRate()), strategy.unfreezing(), new Schedule(spec.schedule(), total,
-                        Math.round(total * spec.warmupRatio())), spec.learningRate(), model::trainable);
-                Trainer trainer = new Trainer(settings, plan, model.params(), goal, policy);
+                Trainer trainer = new Trainer(settings, plan, model.params(), goal, policy(model, strategy, plan, layers));
                 Loop loop = new Loop(spec, model, tok, trainer, evaluator, data.configExtra(), err, progress,
                         pauseAfterEpoch);
                 Trainer.Position start = resume ? loop.restore(last) : null;
@@ -203,6 +193,30 @@ public final class TrainJob {
                         loop.bestReport()));
             }
         }
+    }
+
+    /**
+     * A frozen encoder's features of the training and validation examples, computed (or read from the feature
+     * directory) once: from now on only the head runs; returns the evaluator over the cached validation features.
+     */
+    private Evaluator cacheFeatures(TaskModel model, Prepared data, SupervisedObjective task) {
+        err.println("frozen encoder: computing features once for " + data.train().size() + " examples"
+                + (featureDir == null ? "" : ", or reading them from " + featureDir));
+        long c0 = System.nanoTime();
+        FeatureCache.Stored s = FeatureCache.computeOrRead(featureDir, model, data.train(), spec.evalBatchSize());
+        task.cached(s.cache());
+        Evaluator evaluator = data.evaluator().cached(model, spec.evalBatchSize(), featureDir);
+        err.printf("features %s in %.1fs; from now on only the head runs%n",
+                s.read() ? "read from " + featureDir : "cached", (System.nanoTime() - c0) / 1e9);
+        return evaluator;
+    }
+
+    /** What trains when under the strategy, at which rate: depths, layer-wise decay, one schedule over the plan. */
+    private LayerSchedule policy(TaskModel model, Strategy strategy, Trainer.Plan plan, int layers) {
+        long total = plan.totalSteps();
+        return new LayerSchedule(new LayerPolicy(model.family(), layers, strategy.layerDecay(), spec.headLearningRate()),
+                strategy.unfreezing(), new Schedule(spec.schedule(), total, Math.round(total * spec.warmupRatio())),
+                spec.learningRate(), model::trainable);
     }
 
     /** What training hands the final report: its figures and the best model's validation report (or null). */
