@@ -6,7 +6,8 @@ package bertft;
  * {@code bert-ft fault hook: paused at POINT} on stderr, and waits there to be killed, so a {@code kill -9}
  * lands at a known place. Points: {@code step} (gradients accumulated, weights not yet updated),
  * {@code eval} (an evaluation begun), {@code save-model} and {@code save-state} (the best model's or the
- * resume state's temporary half-written).
+ * resume state's temporary half-written), {@code save-extras} (the resume state's temporary holding model,
+ * optimizer and position, not yet DANN's domain classifier or the moving average).
  */
 public final class Fault {
     private static final String SPEC = System.getenv("BERT_FT_FAULT");

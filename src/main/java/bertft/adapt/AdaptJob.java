@@ -1,28 +1,18 @@
 package bertft.adapt;
 
-import ai.djl.engine.Engine;
-import ai.djl.ndarray.NDArray;
 import ai.djl.ndarray.NDManager;
-import ai.djl.ndarray.types.Shape;
-import ai.djl.training.GradientCollector;
 import bertft.UserError;
 import bertft.model.Checkpoint;
 import bertft.model.ModelStore;
 import bertft.checkpoint.TensorData;
 import bertft.model.BertConfig;
 import bertft.model.MaskedLm;
-import bertft.model.Scalar;
 import bertft.model.Torch;
 import bertft.run.Reports;
 import bertft.run.ResumeState;
-import bertft.task.Interval;
 import bertft.task.TaskSpec;
 import bertft.text.BertTokenizer;
-import bertft.train.AdamW;
-import bertft.train.Batcher;
-import bertft.train.Gradients;
 import bertft.train.RunLog;
-import bertft.train.Schedule;
 import bertft.train.Trainer;
 import com.google.gson.GsonBuilder;
 import com.google.gson.JsonObject;
@@ -62,7 +52,7 @@ public final class AdaptJob {
     }
 
     /** Test hook: a system property naming a step after whose resume checkpoint the run dies, as if killed. */
-    static final String STOP_AFTER_STEP = "bertft.stopAfterStep";
+    static final String STOP_AFTER_STEP = Trainer.STOP_AFTER_STEP;
 
     private final TaskSpec spec;
     private final PrintStream err;
@@ -128,57 +118,45 @@ public final class AdaptJob {
         }
     }
 
-    /** The training loop and its bookkeeping for one run. */
-    private final class Loop {
+    /** The run's bookkeeping around the one training loop: held-out loss, log, resume state, the adapted model. */
+    private final class Loop implements Trainer.Listener {
         private final MaskedLm model;
         private final BertTokenizer tok;
         private final Corpus.Split data;
-        private final Masking masking;
+        private final MaskedLmObjective objective;
         private final List<Masking.Masked> heldOut;
         private final Path out;
-        private final long pad;
-        private final AdamW adam = new AdamW();
-        private final Set<String> headKeys;
-        private final double headRate;
-        private final int[] lengths;
-        private final long perEpoch;
-        /** Optimizer steps that train the head alone (head-epochs), before those that adapt everything. */
-        private final long headSteps;
+        private final Trainer.Settings settings;
+        private final Trainer.Plan plan;
+        private final Trainer trainer;
+        private RunLog log;
+        private double before;
+        private double elapsedBefore;
 
         Loop(MaskedLm model, BertTokenizer tok, Corpus.Split data, Masking masking, List<Masking.Masked> heldOut,
                 Path out, long pad, boolean headGiven) {
             this.model = model;
             this.tok = tok;
             this.data = data;
-            this.masking = masking;
             this.heldOut = heldOut;
             this.out = out;
-            this.pad = pad;
-            this.headKeys = Set.copyOf(model.headKeys());
-            this.headRate = spec.headLearningRate() != null ? spec.headLearningRate()
+            this.objective = new MaskedLmObjective(model, data.train(), masking, pad, spec.seed());
+            this.settings = Trainer.Settings.of(spec);
+            this.plan = Trainer.Plan.of(settings, data.train().size(), model.encoder().config().numHiddenLayers());
+            double headRate = spec.headLearningRate() != null ? spec.headLearningRate()
                     : headGiven ? spec.learningRate() : FRESH_HEAD_LEARNING_RATE;
-            this.lengths = data.train().stream().mapToInt(Corpus.Sequence::length).toArray();
-            long batches = (lengths.length + spec.batchSize() - 1) / spec.batchSize();
-            this.perEpoch = (batches + spec.gradientAccumulation() - 1) / spec.gradientAccumulation();
-            this.headSteps = Math.round(perEpoch * spec.headEpochs());
+            // head-epochs train the head alone (the encoder frozen), then epochs adapt everything
+            HeadFirst policy = new HeadFirst(Set.copyOf(model.headKeys()), plan.headSteps(), plan.mainSteps(),
+                    spec.schedule(), spec.warmupRatio(), headRate, spec.learningRate(), model::trainable);
+            this.trainer = new Trainer(settings, plan, model.params(), objective, policy).divergedVerb("adapting");
         }
 
         Result fit(boolean resume, Path modelDir) throws IOException {
-            // head-epochs train the head alone (the encoder frozen), then epochs adapt everything; each phase has
-            // its own warm-up and decay
-            long adaptSteps = Math.max(1, (long) Math.ceil(perEpoch * spec.epochs()));
-            long total = headSteps + adaptSteps;
-            Interval every = spec.evalEvery();
-            long evalEvery = every.unit() == Interval.Unit.EPOCHS && every.amount() == 1 ? 0
-                    : every.steps(perEpoch, total, model.encoder().config().numHiddenLayers());
-            Schedule headOnly = new Schedule(spec.schedule(), headSteps, Math.round(headSteps * spec.warmupRatio()));
-            Schedule schedule = new Schedule(spec.schedule(), adaptSteps, Math.round(adaptSteps * spec.warmupRatio()));
+            long total = plan.totalSteps();
             Trainer.Position at = Trainer.Position.START;
-            double before;
-            double elapsedBefore = 0;
             if (resume) {
                 // the held-out loss before adapting is kept in the resume state's "best" slot
-                ResumeState.Progress p = ResumeState.load(out.resolve("last"), model.params(), adam);
+                ResumeState.Progress p = ResumeState.load(out.resolve("last"), trainer.resumable(), trainer.optimizer());
                 at = p.next();
                 before = p.best();
                 elapsedBefore = p.elapsedSeconds();
@@ -186,71 +164,16 @@ public final class AdaptJob {
             } else {
                 before = heldOutLoss();
             }
-            try (RunLog log = new RunLog(out.resolve("metrics.jsonl"), resume ? at : null, elapsedBefore, err)) {
+            try (RunLog l = new RunLog(out.resolve("metrics.jsonl"), resume ? at : null, elapsedBefore, err)) {
+                log = l;
                 if (!resume) {
                     log.eval(0, 0, "heldout", metrics(before));
                 }
-                err.printf("adapting %s: %d sequences, %d steps%s%n", spec.name(), lengths.length, total,
-                        headSteps > 0 ? " (the first " + headSteps + " train the masked-LM head only)" : "");
-                long step = at.step();
-                freezeEncoder(step < headSteps);
-                int epoch = at.epoch();
-                int first = at.batch();
-                while (step < total) {
-                    // 1) this epoch's batches, and this epoch's masks (dynamic masking): both fixed by (seed, epoch)
-                    List<int[]> order = Batcher.training(lengths, spec.batchSize(),
-                            new Random(spec.seed() * 1_000_003L + epoch));
-                    for (int bi = first; bi < order.size() && step < total; bi++) {
-                        int[] idx = order.get(bi);
-                        long microStep = (long) epoch * order.size() + bi;
-                        Torch.seed(spec.seed() * 7919L + microStep); // dropout draws depend only on (seed, micro-step)
-                        long t0 = System.nanoTime();
-                        double loss;
-                        try (NDManager m = NDManager.newBaseManager()) {
-                            List<Masking.Masked> masked = new ArrayList<>();
-                            for (int i : idx) {
-                                masked.add(masking.apply(data.train().get(i),
-                                        new Random((spec.seed() * 1_000_033L + epoch) * 1_000_003L + i)));
-                            }
-                            // 2) forward on the batch, loss on its masked positions, backward
-                            try (GradientCollector gc = Engine.getInstance().newGradientCollector()) {
-                                NDArray l = loss(masked, m, true);
-                                loss = l.getFloat();
-                                gc.backward(Scalar.div(l, spec.gradientAccumulation()));
-                            }
-                        }
-                        if ((bi + 1) % spec.gradientAccumulation() != 0 && bi + 1 < order.size()) {
-                            continue;
-                        }
-                        // 3) one optimizer step: clip, AdamW, zero
-                        boolean headPhase = step < headSteps;
-                        double factor = headPhase ? headOnly.factor(step) : schedule.factor(step - headSteps);
-                        double norm = optimizerStep(step, factor);
-                        step++;
-                        if (step == headSteps) {
-                            freezeEncoder(false);
-                        }
-                        long tokens = java.util.Arrays.stream(idx).map(i -> lengths[i]).sum();
-                        log.step(step, total, epoch, loss, (headPhase ? headRate : spec.learningRate()) * factor, null,
-                                norm, tokens, (System.nanoTime() - t0) / 1e9);
-                        // 4) held-out loss and a resumable checkpoint every N steps or at each epoch's end
-                        boolean endOfEpoch = bi + 1 == order.size();
-                        boolean due = evalEvery > 0 ? step % evalEvery == 0 || step == total : endOfEpoch || step == total;
-                        if (due) {
-                            log.eval(step, epoch, "heldout", metrics(heldOutLoss()));
-                            Trainer.Position next = endOfEpoch ? new Trainer.Position(step, epoch + 1, 0)
-                                    : new Trainer.Position(step, epoch, bi + 1);
-                            ResumeState.save(out.resolve("last"), model.checkpoint(), tok, adam,
-                                    new ResumeState.Progress(next, before, 0, 0, elapsedBefore + log.elapsed()));
-                            if (Long.getLong(STOP_AFTER_STEP, -1L) == step) {
-                                throw new IllegalStateException("stopped after step " + step + " (" + STOP_AFTER_STEP + ")");
-                            }
-                        }
-                    }
-                    epoch++;
-                    first = 0;
-                }
-                // 5) the adapted model, the report, and no resume state left behind
+                err.printf("adapting %s: %d sequences, %d steps%s%n", spec.name(), data.train().size(), total,
+                        plan.headSteps() > 0 ? " (the first " + plan.headSteps() + " train the masked-LM head only)"
+                                : "");
+                trainer.fit(at, () -> metrics(heldOutLoss()), this);
+                // the adapted model, the report, and no resume state left behind
                 double after = heldOutLoss();
                 double seconds = log.elapsed();
                 double tps = log.tokens() / Math.max(1e-9, seconds);
@@ -268,38 +191,23 @@ public final class AdaptJob {
             }
         }
 
-        /** Only the head takes gradients (frozen: backward stops at the head) or every trainable parameter. */
-        private void freezeEncoder(boolean frozen) {
-            model.params().forEach((name, p) -> p.setRequiresGradient(model.trainable(name)
-                    && (!frozen || headKeys.contains(name))));
+        @Override
+        public void step(long step, long totalSteps, int epoch, double loss, double lr, Map<String, Double> groupLr,
+                double gradNorm, long tokens, double seconds) {
+            log.step(step, totalSteps, epoch, loss, lr, groupLr, gradNorm, tokens, seconds);
         }
 
-        /** Mean cross-entropy over a batch's masked positions (a batch without any is given one, never seen). */
-        private NDArray loss(List<Masking.Masked> batch, NDManager m, boolean training) {
-            int b = batch.size();
-            int t = batch.stream().mapToInt(x -> x.ids().length).max().orElse(0);
-            long[] ids = new long[b * t];
-            long[] mask = new long[b * t];
-            java.util.Arrays.fill(ids, pad);
-            List<Long> positions = new ArrayList<>();
-            List<Long> labels = new ArrayList<>();
-            for (int i = 0; i < b; i++) {
-                Masking.Masked x = batch.get(i);
-                System.arraycopy(x.ids(), 0, ids, i * t, x.ids().length);
-                java.util.Arrays.fill(mask, i * t, i * t + x.ids().length, 1);
-                for (int k = 0; k < x.positions().length; k++) {
-                    positions.add((long) i * t + x.positions()[k]);
-                    labels.add(x.labels()[k]);
-                }
-            }
-            if (positions.isEmpty()) { // a batch of very short sequences may draw no mask: predict the first token
-                positions.add(0L);
-                labels.add(batch.get(0).ids()[0]);
-            }
-            Shape shape = new Shape(b, t);
-            return model.loss(m.create(ids, shape), m.create(mask, shape),
-                    m.create(positions.stream().mapToLong(Long::longValue).toArray()),
-                    m.create(labels.stream().mapToLong(Long::longValue).toArray()), training);
+        @Override
+        public boolean evaluated(long step, int epoch, Map<String, Double> metrics) {
+            log.eval(step, epoch, "heldout", metrics);
+            return true;
+        }
+
+        /** A resumable checkpoint after each held-out evaluation. */
+        @Override
+        public void checkpoint(Trainer.Position next) {
+            ResumeState.save(out.resolve("last"), model.checkpoint(), tok, trainer.optimizer(),
+                    new ResumeState.Progress(next, before, 0, 0, elapsedBefore + log.elapsed()), trainer.state());
         }
 
         /** Token-weighted mean cross-entropy over the held-out split's fixed masks. */
@@ -314,7 +222,7 @@ public final class AdaptJob {
                 }
                 int n = batch.stream().mapToInt(x -> x.positions().length).sum();
                 try (NDManager m = NDManager.newBaseManager()) {
-                    sum += loss(batch, m, false).getFloat() * n;
+                    sum += objective.loss(batch, m, false).getFloat() * n;
                 }
                 count += n;
             }
@@ -322,21 +230,6 @@ public final class AdaptJob {
                 throw new UserError("the held-out split has no maskable tokens (raise validation-split or add text)");
             }
             return sum / count;
-        }
-
-        private double optimizerStep(long step, double factor) {
-            try (NDManager scope = NDManager.newBaseManager()) {
-                Map<String, NDArray> grads = Gradients.of(model.params(), scope);
-                double norm = Gradients.clipGlobalNorm(grads.values(), spec.maxGradNorm());
-                if (!Double.isFinite(norm)) {
-                    throw new UserError("adapting diverged at step " + (step + 1) + ": the gradient norm is " + norm
-                            + "; try a lower learning-rate or a longer warmup-ratio");
-                }
-                adam.step(model.params(), grads, name -> (headKeys.contains(name) ? headRate : spec.learningRate()) * factor,
-                        spec.weightDecay());
-                Gradients.zero(new ArrayList<>(model.params().values()));
-                return norm;
-            }
         }
 
         private String report(Result r, Path modelDir) {
@@ -350,7 +243,7 @@ public final class AdaptJob {
             o.add("before", metricsJson(r.lossBefore()));
             o.add("after", metricsJson(r.lossAfter()));
             o.addProperty("steps", r.steps());
-            o.addProperty("head_only_steps", headSteps);
+            o.addProperty("head_only_steps", plan.headSteps());
             o.addProperty("seconds", Math.round(r.seconds() * 10) / 10.0);
             o.addProperty("tokens_per_s", Math.round(r.tokensPerSecond()));
             o.addProperty("seed", spec.seed());

@@ -5,14 +5,16 @@ import ai.djl.ndarray.NDArray;
 import ai.djl.ndarray.NDManager;
 import ai.djl.ndarray.types.DataType;
 import ai.djl.ndarray.types.Shape;
-import ai.djl.training.GradientCollector;
 import bertft.model.Bert;
 import bertft.model.Encoder;
 import bertft.model.BertConfig;
 import bertft.model.Scalar;
-import bertft.train.AdamW;
-import bertft.train.Gradients;
 import bertft.train.LayerPolicy;
+import bertft.train.LayerSchedule;
+import bertft.train.Schedule;
+import bertft.train.Trainer;
+import bertft.train.TrainingObjective;
+import bertft.train.Unfreezing;
 import java.io.PrintWriter;
 import java.util.Arrays;
 import java.util.LinkedHashMap;
@@ -30,8 +32,10 @@ public final class Bench {
     private final long[] split = new long[PHASES.size()];
     private int splitSteps;
 
-    /** The parts of a training step, in order. */
-    static final java.util.List<String> PHASES = java.util.List.of("forward", "backward", "global norm", "AdamW", "zero");
+    /** The parts of a training step, in order (the training loop's). */
+    static final java.util.List<String> PHASES = Trainer.PHASES;
+    /** When the phase now running began. */
+    private long mark;
 
     public Bench(Encoder bert, PrintWriter out, int repeats) {
         this.bert = bert;
@@ -75,24 +79,36 @@ public final class Bench {
         return perLayer * c.numHiddenLayers();
     }
 
-    /** 3) clip by global norm, 4) AdamW (no decay on biases and LayerNorm), 5) zero: the trainer's update. */
-    private void update(Map<String, NDArray> params, AdamW adam, NDManager step) {
-        long t = System.nanoTime();
-        Map<String, NDArray> grads = Gradients.of(params, step);
-        double norm = Gradients.globalNorm(grads.values());
-        t = lap(2, t);
-        adam.step(params, grads, name -> 1e-5, 0.01, Gradients.clipScale(norm, 1.0));
-        t = lap(3, t);
-        Gradients.zero(params.values());
-        lap(4, t);
-        splitSteps++;
+    /** The training loop's {@link Trainer.Timing}: adds the time since the last lap to {@code phase}. */
+    private void lap(int phase) {
+        long now = System.nanoTime();
+        split[phase] += now - mark;
+        mark = now;
+        if (phase == split.length - 1) {
+            splitSteps++;
+        }
     }
 
-    /** Adds the time since {@code since} to phase {@code phase}; returns now. libtorch's CPU ops run eagerly. */
-    private long lap(int phase, long since) {
-        long now = System.nanoTime();
-        split[phase] += now - since;
-        return now;
+    /**
+     * A trainer of {@code weights} on {@code objective} as {@code train} builds one (constant rate 1e-5, weight decay
+     * 0.01, clipping at 1, one pass per batch), only the depths up to {@code depth} training; its step is timed.
+     */
+    private Trainer trainer(Map<String, NDArray> weights, TrainingObjective objective, int batch, int depth,
+            java.util.function.Predicate<String> trainable) {
+        Trainer.Settings s = Trainer.Settings.of(bertft.task.TaskFiles.load(null, Map.of("task", "classification",
+                "train", "bench", "batch-size", Integer.toString(batch), "learning-rate", "1e-5", "warmup-ratio", "0",
+                "schedule", "constant")));
+        Trainer.Plan plan = new Trainer.Plan(1, 0, Long.MAX_VALUE, 0);
+        LayerPolicy layers = new LayerPolicy(bert.config().family(), bert.config().numHiddenLayers(), 1, null);
+        LayerSchedule policy = new LayerSchedule(layers, new Unfreezing(depth, 0), new Schedule("constant", 1, 0),
+                s.learningRate(), trainable);
+        return new Trainer(s, plan, weights, objective, policy).timing(this::lap);
+    }
+
+    /** Times one step of {@code trainer} on the batch {@code idx}: the loop's own step, phase by phase. */
+    private void step(Trainer trainer, int[] idx, long[] steps) {
+        mark = System.nanoTime();
+        trainer.step(idx, steps[0]++);
     }
 
     private void startSplit() {
@@ -123,45 +139,50 @@ public final class Bench {
      * get no gradient, so backward ends at the lowest trainable layer, and a frozen encoder runs without dropout.
      */
     public double trainStep(int batch, int length, int depth) {
-        Map<String, NDArray> params = bert.params();
         String prefix = bert.config().family().prefix() + ".";
-        LayerPolicy policy = new LayerPolicy(bert.config().family(), bert.config().numHiddenLayers(), 1, null);
-        // the pooler is not used here (mean pooling feeds the head)
-        params.forEach((k, p) -> p.setRequiresGradient(!k.startsWith("pooler.") && policy.depth(prefix + k) <= depth));
-        boolean encoderTrains = depth >= 1;
-        AdamW adam = new AdamW();
-        startSplit();
         int labels = 2;
+        startSplit();
         try (NDManager head = NDManager.newBaseManager()) {
             NDArray w = head.randomNormal(0, 0.02f, new Shape(labels, bert.config().hiddenSize()), DataType.FLOAT32);
             NDArray b = head.zeros(new Shape(labels));
-            w.setRequiresGradient(true);
-            b.setRequiresGradient(true);
-            Map<String, NDArray> all = new LinkedHashMap<>(params);
+            Map<String, NDArray> all = new LinkedHashMap<>();
+            bert.params().forEach((k, p) -> all.put(prefix + k, p));
             all.put("classifier.weight", w);
             all.put("classifier.bias", b);
-            return time(() -> {
-                try (NDManager step = NDManager.newBaseManager()) {
-                    NDArray ids = randomIds(step, batch, length);
-                    NDArray mask = step.ones(new Shape(batch, length), DataType.INT64);
-                    NDArray y = step.randomInteger(0, labels, new Shape(batch), DataType.INT64);
-                    // 1) forward and loss
-                    long t = System.nanoTime();
-                    try (GradientCollector gc = Engine.getInstance().newGradientCollector()) {
-                        NDArray hidden = bert.forward(ids, null, mask, encoderTrains);
-                        NDArray pooled = Bert.meanPool(hidden, mask);
-                        NDArray logits = pooled.getNDArrayInternal().linear(pooled, w, b).singletonOrThrow();
-                        NDArray loss = Scalar.div(logits.logSoftmax(-1).mul(y.oneHot(labels)).sum().neg(), batch);
-                        t = lap(0, t);
-                        // 2) backward
-                        gc.backward(loss);
-                    }
-                    lap(1, t);
-                    update(all, adam, step);
+            TrainingObjective classify = new Synthetic(batch, length) {
+                @Override
+                public Loss loss(int[] part, Pass pass, NDManager m) {
+                    NDArray ids = randomIds(m, batch, length);
+                    NDArray mask = m.ones(new Shape(batch, length), DataType.INT64);
+                    NDArray y = m.randomInteger(0, labels, new Shape(batch), DataType.INT64);
+                    NDArray hidden = bert.forward(ids, null, mask, pass.encoderTrains()); // (B, T, H)
+                    NDArray pooled = Bert.meanPool(hidden, mask); // (B, H)
+                    NDArray logits = pooled.getNDArrayInternal().linear(pooled, w, b).singletonOrThrow(); // (B, 2)
+                    return Loss.of(Scalar.div(logits.logSoftmax(-1).mul(y.oneHot(labels)).sum().neg(), batch));
                 }
-            });
+            };
+            // the pooler is not used here (mean pooling feeds the head)
+            Trainer trainer = trainer(all, classify, batch, depth, k -> !k.startsWith(prefix + "pooler."));
+            long[] steps = {0};
+            int[] idx = java.util.stream.IntStream.range(0, batch).toArray();
+            return time(() -> step(trainer, idx, steps));
         } finally {
-            params.values().forEach(p -> p.setRequiresGradient(false));
+            bert.params().values().forEach(p -> p.setRequiresGradient(false));
+        }
+    }
+
+    /** Synthetic training examples: {@code batch} of them, {@code length} tokens each. */
+    private abstract static class Synthetic implements TrainingObjective {
+        private final int[] lengths;
+
+        Synthetic(int batch, int length) {
+            lengths = new int[batch];
+            Arrays.fill(lengths, length);
+        }
+
+        @Override
+        public int[] lengths() {
+            return lengths;
         }
     }
 
@@ -184,29 +205,29 @@ public final class Bench {
      * predicted over the vocabulary (the tied decoder runs on those positions only), backward, clip, AdamW.
      */
     public double mlmStep(bertft.model.MaskedLm lm, int batch, int length) {
-        Map<String, NDArray> params = lm.params();
-        params.values().forEach(p -> p.setRequiresGradient(true));
-        AdamW adam = new AdamW();
         int tokens = batch * length;
         int masked = Math.max(1, Math.round(0.15f * tokens));
         long[] positions = new long[masked];
         for (int k = 0; k < masked; k++) {
             positions[k] = (long) k * tokens / masked; // spread evenly; which ones does not change the cost
         }
+        TrainingObjective mlm = new Synthetic(batch, length) {
+            @Override
+            public Loss loss(int[] part, Pass pass, NDManager m) {
+                NDArray ids = randomIds(m, batch, length);
+                NDArray mask = m.ones(new Shape(batch, length), DataType.INT64);
+                NDArray labels = randomIds(m, 1, masked).reshape(masked);
+                return Loss.of(lm.loss(ids, mask, m.create(positions), labels, true));
+            }
+        };
+        startSplit();
         try {
-            return time(() -> {
-                try (NDManager step = NDManager.newBaseManager()) {
-                    NDArray ids = randomIds(step, batch, length);
-                    NDArray mask = step.ones(new Shape(batch, length), DataType.INT64);
-                    NDArray labels = randomIds(step, 1, masked).reshape(masked);
-                    try (GradientCollector gc = Engine.getInstance().newGradientCollector()) {
-                        gc.backward(lm.loss(ids, mask, step.create(positions), labels, true));
-                    }
-                    update(params, adam, step);
-                }
-            });
+            Trainer trainer = trainer(lm.params(), mlm, batch, Integer.MAX_VALUE, k -> true);
+            long[] steps = {0};
+            int[] idx = java.util.stream.IntStream.range(0, batch).toArray();
+            return time(() -> step(trainer, idx, steps));
         } finally {
-            params.values().forEach(p -> p.setRequiresGradient(false));
+            lm.params().values().forEach(p -> p.setRequiresGradient(false));
         }
     }
 
@@ -257,35 +278,39 @@ public final class Bench {
         for (int s = 0; s < order.size(); s += batchSize) {
             random.add(order.subList(s, Math.min(order.size(), s + batchSize)).stream().mapToInt(Integer::intValue).toArray());
         }
-        Map<String, NDArray> params = bert.params();
-        params.values().forEach(p -> p.setRequiresGradient(true));
-        AdamW adam = new AdamW();
-        long real = 0;
+        long[] real = {0};
+        TrainingObjective pooled = new TrainingObjective() {
+            @Override
+            public int[] lengths() {
+                return lengths;
+            }
+
+            @Override
+            public Loss loss(int[] part, Pass pass, NDManager m) {
+                bertft.text.Batch b = f.batch(part, m);
+                real[0] += b.realTokens();
+                NDArray hidden = bert.forward(b.inputIds(), b.tokenTypeIds(), b.attentionMask(), true);
+                return Loss.of(Bert.meanPool(hidden, b.attentionMask()).square().mean());
+            }
+        };
+        String prefix = bert.config().family().prefix() + ".";
+        Map<String, NDArray> all = new LinkedHashMap<>();
+        bert.params().forEach((k, p) -> all.put(prefix + k, p));
         startSplit();
         long start = System.nanoTime();
         try {
+            Trainer trainer = trainer(all, pooled, batchSize, Integer.MAX_VALUE, k -> true);
+            long[] steps = {0};
             for (int[] idx : bucketed) {
-                try (NDManager step = NDManager.newBaseManager()) {
-                    bertft.text.Batch b = f.batch(idx, step);
-                    real += b.realTokens();
-                    long t = System.nanoTime();
-                    try (GradientCollector gc = Engine.getInstance().newGradientCollector()) {
-                        NDArray hidden = bert.forward(b.inputIds(), b.tokenTypeIds(), b.attentionMask(), true);
-                        NDArray loss = Bert.meanPool(hidden, b.attentionMask()).square().mean();
-                        t = lap(0, t);
-                        gc.backward(loss);
-                    }
-                    lap(1, t);
-                    update(params, adam, step);
-                }
+                step(trainer, idx, steps);
             }
         } finally {
-            params.values().forEach(p -> p.setRequiresGradient(false));
+            bert.params().values().forEach(p -> p.setRequiresGradient(false));
         }
         double sec = (System.nanoTime() - start) / 1e9;
         out.printf("epoch over %s: %d examples, %d batches of %d, %.0f s, %.0f real tokens/s; padding waste %.1f%% "
                 + "(length-bucketed) vs %.1f%% (random batches)%n", name, f.size(), bucketed.size(), batchSize, sec,
-                real / sec, 100 * bertft.train.Batcher.paddingWaste(lengths, bucketed),
+                real[0] / sec, 100 * bertft.train.Batcher.paddingWaste(lengths, bucketed),
                 100 * bertft.train.Batcher.paddingWaste(lengths, random));
         printSplit("");
     }

@@ -1,23 +1,16 @@
 package bertft.run;
 
-import ai.djl.ndarray.NDArray;
 import bertft.UserError;
 import bertft.model.Checkpoint;
-import bertft.checkpoint.SafeTensors;
-import bertft.checkpoint.TensorData;
 import bertft.model.TaskModel;
 import bertft.task.EarlyStopping;
 import bertft.task.TaskSpec;
 import bertft.text.BertTokenizer;
-import bertft.train.DomainAdversary;
 import bertft.train.RunLog;
 import bertft.train.Trainer;
-import bertft.train.WeightAverage;
 import com.google.gson.JsonObject;
 import java.io.PrintStream;
-import java.nio.file.Files;
 import java.nio.file.Path;
-import java.util.LinkedHashMap;
 import java.util.Map;
 
 /**
@@ -25,12 +18,7 @@ import java.util.Map;
  */
 final class Loop implements Trainer.Listener {
     /** Test hook: a system property naming a step after whose checkpoint the run dies, as if killed. */
-    static final String STOP_AFTER_STEP = "bertft.stopAfterStep";
-    /** The DANN domain classifier's weights in the resume state (not part of the model). */
-    static final String DOMAIN_FILE = "domain_classifier.safetensors";
-    /** The moving average of the weights in the resume state (ema-decay): the weights there are the raw ones. */
-    static final String AVERAGE_FILE = "weight_average.safetensors";
-
+    static final String STOP_AFTER_STEP = Trainer.STOP_AFTER_STEP;
     private final TaskSpec spec;
     private final TaskModel model;
     private final BertTokenizer tok;
@@ -39,23 +27,23 @@ final class Loop implements Trainer.Listener {
     private final JsonObject configExtra;
     private final Path out;
     private final PrintStream err;
+    /** The number of epochs after which the run pauses (resume state saved, no report); 0: never. */
+    private final int pauseAfterEpoch;
     private final String metric;
     private final EarlyStopping stopping;
     private final TrainJob.Progress progress;
-    RunLog log;
-    double elapsedBefore;
+    private RunLog log;
+    private double elapsedBefore;
     private double best = Double.NaN;
     private long bestStep = -1;
     private int badEvals;
     private boolean saved;
     private JsonObject latestReport;
     private JsonObject bestReport;
-    /** The number of epochs after which the run pauses (resume state saved, no report); 0: never. */
-    int pauseAfterEpoch;
     private long totalSteps;
 
     Loop(TaskSpec spec, TaskModel model, BertTokenizer tok, Trainer trainer, Evaluator evaluator,
-            JsonObject configExtra, Path out, PrintStream err, TrainJob.Progress progress) {
+            JsonObject configExtra, PrintStream err, TrainJob.Progress progress, int pauseAfterEpoch) {
         this.progress = progress;
         this.spec = spec;
         this.model = model;
@@ -63,30 +51,17 @@ final class Loop implements Trainer.Listener {
         this.trainer = trainer;
         this.evaluator = evaluator;
         this.configExtra = configExtra;
-        this.out = out;
+        this.out = spec.out();
         this.err = err;
+        this.pauseAfterEpoch = pauseAfterEpoch;
         this.stopping = spec.earlyStopping();
         this.metric = stopping != null && stopping.metric() != null ? stopping.metric() : spec.task().mainMetric();
     }
 
+    /** Restores the resume state in {@code last} into the model, the optimizer and this; returns where to go on. */
     Trainer.Position restore(Path last) {
-        Map<String, NDArray> params = model.params();
-        DomainAdversary adversary = trainer.adversary();
-        if (adversary != null) {
-            required(last, DOMAIN_FILE, "domain-adversarial training").forEach(adversary::load);
-            params = new LinkedHashMap<>(params);
-            params.putAll(adversary.params());
-        }
-        WeightAverage average = trainer.average();
-        if (average != null) {
-            Map<String, NDArray> weights = model.params();
-            try {
-                required(last, AVERAGE_FILE, "ema-decay").forEach((name, t) -> average.load(weights, name, t));
-            } catch (IllegalArgumentException e) {
-                throw new UserError(last.resolve(AVERAGE_FILE) + ": " + e.getMessage() + "; start the run again");
-            }
-        }
-        ResumeState.Progress p = ResumeState.load(last, params, trainer.optimizer());
+        trainer.restore(last);
+        ResumeState.Progress p = ResumeState.load(last, trainer.resumable(), trainer.optimizer());
         best = p.best();
         bestStep = p.bestStep();
         badEvals = p.badEvals();
@@ -97,12 +72,22 @@ final class Loop implements Trainer.Listener {
         return p.next();
     }
 
-    /** Tensors the resume state must hold besides the model's for how this run trains, read. */
-    private static Map<String, TensorData> required(Path last, String file, String forWhat) {
-        if (!Files.exists(last.resolve(file))) {
-            throw new UserError(last + ": no " + file + " for " + forWhat + "; start the run again");
+    /**
+     * Trains from {@code resumed} ({@link #restore}'s answer; null: from the start), logging to metrics.jsonl after
+     * {@code header}, then keeps a model and drops the resume state.
+     */
+    void train(Trainer.Position resumed, String header) {
+        try (RunLog l = new RunLog(out.resolve("metrics.jsonl"), resumed, elapsedBefore, err)) {
+            log = l;
+            err.println(header);
+            trainer.fit(resumed == null ? Trainer.Position.START : resumed, () -> evaluate(model), this);
+            finish();
         }
-        return SafeTensors.read(last.resolve(file));
+    }
+
+    /** Seconds the run had trained before this process resumed it. */
+    double elapsedBefore() {
+        return elapsedBefore;
     }
 
     /**
@@ -185,25 +170,16 @@ final class Loop implements Trainer.Listener {
 
     @Override
     public void checkpoint(Trainer.Position next) {
-        ResumeState.save(out.resolve("last"), model, configExtra, tok, trainer.optimizer(),
-                new ResumeState.Progress(next, best, bestStep, badEvals, elapsedBefore + log.elapsed()));
-        if (trainer.adversary() != null) { // written after the directory it joins; restore() says if it is missing
-            SafeTensors.write(out.resolve("last").resolve(DOMAIN_FILE), trainer.adversary().tensors());
-        }
-        if (trainer.average() != null) {
-            SafeTensors.write(out.resolve("last").resolve(AVERAGE_FILE), trainer.average().tensors());
-        }
+        ResumeState.save(out.resolve("last"), model.checkpoint(configExtra), tok, trainer.optimizer(),
+                new ResumeState.Progress(next, best, bestStep, badEvals, elapsedBefore + log.elapsed()), trainer.state());
         if (pauseAfterEpoch > 0 && next.batch() == 0 && next.epoch() == pauseAfterEpoch && next.step() < totalSteps) {
             log.note("paused after epoch " + pauseAfterEpoch + "; resumable from " + out.resolve("last"));
             throw new TrainJob.Paused(pauseAfterEpoch);
         }
-        if (Long.getLong(STOP_AFTER_STEP, -1L) == next.step()) {
-            throw new IllegalStateException("stopped after step " + next.step() + " (" + STOP_AFTER_STEP + ")");
-        }
     }
 
     /** After the loop: make sure a model exists, and drop the resume state of a finished run. */
-    void finish() {
+    private void finish() {
         if (!saved) {
             saveBest(-1);
         }

@@ -11,7 +11,6 @@ import bertft.model.Checkpoint;
 import bertft.checkpoint.SafeTensors;
 import bertft.checkpoint.TensorData;
 import bertft.model.Bert;
-import bertft.model.TaskModel;
 import bertft.text.BertTokenizer;
 import bertft.train.AdamW;
 import bertft.train.Trainer;
@@ -39,13 +38,14 @@ public final class ResumeState {
 
     private ResumeState() {}
 
-    public static void save(Path dir, TaskModel model, JsonObject configExtra, BertTokenizer tok, AdamW adam,
-            Progress p) {
-        save(dir, model.checkpoint(configExtra), tok, adam, p);
-    }
-
-    /** Saves the weights of {@code ckpt} with the optimizer and loop state (any model the loop trains). */
-    public static void save(Path dir, Checkpoint ckpt, BertTokenizer tok, AdamW adam, Progress p) {
+    /**
+     * Saves the weights of {@code ckpt} with the optimizer and loop state (any model the loop trains), and the
+     * loop's other state ({@code extras}: file name -> tensors; DANN's domain classifier, the moving average): every
+     * file is written in the temporary directory that one rename makes {@code dir}, so a kill at any point leaves
+     * either the previous state or this one, whole.
+     */
+    public static void save(Path dir, Checkpoint ckpt, BertTokenizer tok, AdamW adam, Progress p,
+            Map<String, Map<String, TensorData>> extras) {
         AtomicFiles.writeDirectory(dir, tmp -> {
             ckpt.fill(tmp, tok);
             Fault.at("save-state");
@@ -67,15 +67,13 @@ public final class ResumeState {
             state.addProperty("elapsed_s", p.elapsedSeconds());
             state.add("optimizer_steps", steps);
             Files.writeString(tmp.resolve("trainer_state.json"), GSON.toJson(state), StandardCharsets.UTF_8);
+            Fault.at("save-extras");
+            extras.forEach((file, tensors) -> SafeTensors.write(tmp.resolve(file), tensors));
         });
     }
 
-    /** Restores the optimizer into {@code adam} (weights are loaded by the caller from the same dir). */
-    public static Progress load(Path dir, TaskModel model, AdamW adam) {
-        return load(dir, model.params(), adam);
-    }
-
-    /** As {@link #load(Path, TaskModel, AdamW)} for parameters by HuggingFace name. */
+    /** Restores the optimizer state of {@code params} (by HuggingFace name) into {@code adam}; weights are loaded by
+     * the caller from the same dir. */
     public static Progress load(Path dir, Map<String, NDArray> params, AdamW adam) {
         Path statePath = dir.resolve("trainer_state.json");
         if (!Files.exists(statePath)) {

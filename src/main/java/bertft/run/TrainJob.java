@@ -11,11 +11,17 @@ import bertft.qa.QaFeatures;
 import bertft.data.SquadData;
 import bertft.task.TaskSpec;
 import bertft.text.BertTokenizer;
+import bertft.train.DomainAdversarialObjective;
+import bertft.train.DomainAdversary;
 import bertft.train.FeatureCache;
 import bertft.train.Features;
+import bertft.train.LayerPolicy;
+import bertft.train.LayerSchedule;
 import bertft.train.Objective;
-import bertft.train.RunLog;
+import bertft.train.Schedule;
+import bertft.train.SupervisedObjective;
 import bertft.train.Trainer;
+import bertft.train.TrainingObjective;
 import com.google.gson.JsonObject;
 import java.io.PrintStream;
 import java.nio.file.Files;
@@ -124,8 +130,7 @@ public final class TrainJob {
                 base.config().vocabSize());
                 NDManager manager = NDManager.newBaseManager()) {
             TaskSpec.Kind kind = spec.task();
-            maskId = tok.maskId();
-            if (spec.augment().tokenMask() > 0 && maskId < 0) {
+            if (spec.augment().tokenMask() > 0 && tok.maskId() < 0) {
                 throw new UserError("augment: token-mask needs a [MASK] token, and this vocabulary has none");
             }
             Objective objective = TaskData.objective(kind);
@@ -140,55 +145,37 @@ public final class TrainJob {
             boolean keepHead = resume || keepHead(base, head, data.labels(), modelDir);
             try (TaskModel model = TaskModel.create(base, head, data.outputs(), pooling, dropout, spec.seed(),
                     modelDir.toString(), keepHead)) {
-                // 3) strategy and loop settings
-                Trainer.Settings probe = settings(0, Strategy.of(spec, 1, 1, 1));
-                Trainer sizing = new Trainer(model, objective, probe, null, manager);
-                long perEpoch = sizing.stepsPerEpoch(data.train().size());
-                long total = sizing.totalSteps(data.train().size());
+                // 3) strategy, steps and the loop: settings by name, step counts from the plan
+                Trainer.Settings settings = Trainer.Settings.of(spec);
                 int layers = base.config().numHiddenLayers();
-                Strategy strategy = Strategy.of(spec, perEpoch, total, layers);
-                long evalEvery = spec.evalEvery().unit() == bertft.task.Interval.Unit.EPOCHS
-                        && spec.evalEvery().amount() == 1 ? 0 : spec.evalEvery().steps(perEpoch, total, layers);
-                Trainer trainer = new Trainer(model, objective, settings(evalEvery, strategy), data.classWeights(),
-                        manager);
+                Trainer.Plan plan = Trainer.Plan.of(settings, data.train().size(), layers);
+                long total = plan.totalSteps();
+                Strategy strategy = Strategy.of(spec, plan.stepsPerEpoch(), total, layers);
                 if (!resume) {
                     Reports.writeTask(spec, out, modelDir);
                 }
                 // 4) evaluation on validation (cached encoder features when the encoder is frozen)
                 boolean cache = strategy.frozen() && spec.cacheFeatures() && head == TaskModel.Head.CLASSIFIER;
-                FeatureCache trainCache = null;
-                double cacheSeconds = 0;
+                SupervisedObjective task = new SupervisedObjective(model, objective, data.train(), data.classWeights(),
+                        manager).noise(spec.augment().tokenMask(), spec.augment().tokenDropout(), tok.maskId(),
+                        spec.seed());
                 Evaluator evaluator = data.evaluator();
+                double cacheSeconds = 0;
                 if (cache) {
-                    err.println("frozen encoder: computing features once for " + data.train().size() + " examples"
-                            + (featureDir == null ? "" : ", or reading them from " + featureDir));
                     long c0 = System.nanoTime();
-                    FeatureCache.Stored s = FeatureCache.computeOrRead(featureDir, model, data.train(),
-                            spec.evalBatchSize());
-                    trainCache = s.cache();
-                    evaluator = evaluator.cached(model, spec.evalBatchSize(), featureDir);
+                    evaluator = cacheFeatures(model, data, task);
                     cacheSeconds = (System.nanoTime() - c0) / 1e9;
-                    err.printf("features %s in %.1fs; from now on only the head runs%n",
-                            s.read() ? "read from " + featureDir : "cached", cacheSeconds);
                 }
-                JsonObject configExtra = data.configExtra();
-                trainer.adversary(domainAdversary(tok, base.config(), manager));
-                Loop loop = new Loop(spec, model, tok, trainer, evaluator, configExtra, out, err, progress);
-                loop.pauseAfterEpoch = pauseAfterEpoch;
-                Trainer.Position start = Trainer.Position.START;
-                if (resume) {
-                    start = loop.restore(last);
-                }
+                DomainAdversary adversary = domainAdversary(tok, base.config(), manager);
+                TrainingObjective goal = adversary == null ? task : new DomainAdversarialObjective(task, adversary);
+                Trainer trainer = new Trainer(settings, plan, model.params(), goal, policy(model, strategy, plan, layers));
+                Loop loop = new Loop(spec, model, tok, trainer, evaluator, data.configExtra(), err, progress,
+                        pauseAfterEpoch);
+                Trainer.Position start = resume ? loop.restore(last) : null;
                 long t0 = System.nanoTime();
-                try (RunLog log = new RunLog(out.resolve("metrics.jsonl"), resume ? start : null, loop.elapsedBefore,
-                        err)) {
-                    loop.log = log;
-                    err.printf("training %s: %d examples, %d steps, strategy %s%n", spec.name(), data.train().size(),
-                            total, strategy.name());
-                    trainer.fit(data.train(), trainCache, start, loop::evaluate, loop);
-                    loop.finish();
-                }
-                double seconds = loop.elapsedBefore + cacheSeconds + (System.nanoTime() - t0) / 1e9;
+                loop.train(start, String.format("training %s: %d examples, %d steps, strategy %s", spec.name(),
+                        data.train().size(), total, strategy.name()));
+                double seconds = loop.elapsedBefore() + cacheSeconds + (System.nanoTime() - t0) / 1e9;
                 // 5) final report on the best model
                 long trainable = trainableParameters(model, strategy, layers);
                 JsonObject training = new JsonObject();
@@ -196,19 +183,50 @@ public final class TrainJob {
                 training.addProperty("examples", data.train().size());
                 training.addProperty("steps", total);
                 training.addProperty("seconds", Math.round(seconds * 10) / 10.0);
-                training.addProperty("tokens_per_s", Math.round(loop.tokens() / Math.max(1e-9, seconds - loop.elapsedBefore)));
+                training.addProperty("tokens_per_s", Math.round(loop.tokens() / Math.max(1e-9, seconds - loop.elapsedBefore())));
                 training.addProperty("trainable_parameters", trainable);
                 training.addProperty("seed", spec.seed());
                 if (cache) {
                     training.addProperty("feature_cache_seconds", Math.round(cacheSeconds * 10) / 10.0);
                 }
-                return finish(out, modelDir, tok, head, data, training, seconds, trainable, loop.tokens(), loop.bestReport());
+                return finish(modelDir, tok, head, data, new Trained(training, seconds, trainable, loop.tokens(),
+                        loop.bestReport()));
             }
         }
     }
 
-    private Result finish(Path out, Path modelDir, BertTokenizer tok, TaskModel.Head head, Prepared data,
-            JsonObject training, double seconds, long trainable, long tokens, JsonObject bestValidation) {
+    /**
+     * A frozen encoder's features of the training and validation examples, computed (or read from the feature
+     * directory) once: from now on only the head runs; returns the evaluator over the cached validation features.
+     */
+    private Evaluator cacheFeatures(TaskModel model, Prepared data, SupervisedObjective task) {
+        err.println("frozen encoder: computing features once for " + data.train().size() + " examples"
+                + (featureDir == null ? "" : ", or reading them from " + featureDir));
+        long c0 = System.nanoTime();
+        FeatureCache.Stored s = FeatureCache.computeOrRead(featureDir, model, data.train(), spec.evalBatchSize());
+        task.cached(s.cache());
+        Evaluator evaluator = data.evaluator().cached(model, spec.evalBatchSize(), featureDir);
+        err.printf("features %s in %.1fs; from now on only the head runs%n",
+                s.read() ? "read from " + featureDir : "cached", (System.nanoTime() - c0) / 1e9);
+        return evaluator;
+    }
+
+    /** What trains when under the strategy, at which rate: depths, layer-wise decay, one schedule over the plan. */
+    private LayerSchedule policy(TaskModel model, Strategy strategy, Trainer.Plan plan, int layers) {
+        long total = plan.totalSteps();
+        return new LayerSchedule(new LayerPolicy(model.family(), layers, strategy.layerDecay(), spec.headLearningRate()),
+                strategy.unfreezing(), new Schedule(spec.schedule(), total, Math.round(total * spec.warmupRatio())),
+                spec.learningRate(), model::trainable);
+    }
+
+    /** What training hands the final report: its figures and the best model's validation report (or null). */
+    private record Trained(JsonObject training, double seconds, long trainable, long tokens,
+            JsonObject bestValidation) {}
+
+    private Result finish(Path modelDir, BertTokenizer tok, TaskModel.Head head, Prepared data, Trained t) {
+        Path out = spec.out();
+        JsonObject training = t.training();
+        JsonObject bestValidation = t.bestValidation();
         try (TaskModel best = TaskModel.load(Checkpoint.read(out), head, out.toString())) {
             // the best model's validation report from the training loop, else (resumed run) a fresh pass
             JsonObject validation = !spec.validates() ? null
@@ -255,7 +273,7 @@ public final class TrainJob {
             return new Result(out, spec.earlyStopping() != null && spec.earlyStopping().metric() != null
                     ? spec.earlyStopping().metric() : spec.task().mainMetric(),
                     validation == null ? Map.of() : Scoring.summary(validation),
-                    test == null ? Map.of() : Scoring.summary(test), seconds, trainable, tokens);
+                    test == null ? Map.of() : Scoring.summary(test), t.seconds(), t.trainable(), t.tokens());
         }
     }
 
@@ -310,7 +328,6 @@ public final class TrainJob {
         return false;
     }
 
-    private long maskId;
     private long started;
 
     /**
@@ -332,7 +349,7 @@ public final class TrainJob {
     }
 
     /** The DANN domain classifier over the domain-text, or null when domain-adversarial is off. */
-    private bertft.train.DomainAdversary domainAdversary(BertTokenizer tok, bertft.model.BertConfig c,
+    private DomainAdversary domainAdversary(BertTokenizer tok, bertft.model.BertConfig c,
             NDManager parent) {
         if (spec.domainAdversarial() == null) {
             return null;
@@ -345,17 +362,8 @@ public final class TrainJob {
         }
         err.printf("domain-adversarial %s: %d target-domain texts from %s%n", spec.domainAdversarial(), texts.size(),
                 spec.domainText());
-        return new bertft.train.DomainAdversary(new Features(texts, List.of()), c.hiddenSize(),
+        return new DomainAdversary(new Features(texts, List.of()), c.hiddenSize(),
                 spec.domainAdversarial(), c.initializerRange(), spec.seed(), parent);
-    }
-
-    private Trainer.Settings settings(long evalEvery, Strategy strategy) {
-        return new Trainer.Settings(spec.batchSize(), spec.epochs(), spec.learningRate(), spec.headLearningRate(),
-                spec.warmupRatio(), spec.schedule(), spec.weightDecay(), spec.maxGradNorm(),
-                spec.gradientAccumulation(), spec.microBatchSize() == null ? spec.batchSize() : spec.microBatchSize(),
-                spec.seed(), evalEvery, strategy.layerDecay(), strategy.unfreezing(),
-                spec.augment().tokenMask(), spec.augment().tokenDropout(), maskId,
-                spec.emaDecay() == null ? 0 : spec.emaDecay());
     }
 
     /** Parameters that train at some point under this strategy. */

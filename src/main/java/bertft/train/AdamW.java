@@ -88,6 +88,9 @@ public final class AdamW {
         double bc1 = 1 - Math.pow(beta1, s.step);
         double sqrtBc2 = Math.sqrt(1 - Math.pow(beta2, s.step));
         FloatBuffer p = Torch.floats(param);
+        if (s.step == 1) {
+            requireOwnStorage(name, param, p);
+        }
         FloatBuffer g = Torch.floats(grad);
         FloatBuffer m = Torch.floats(s.m);
         FloatBuffer v = Torch.floats(s.v);
@@ -109,12 +112,27 @@ public final class AdamW {
             }
         };
         Torch.forEachPiece((n + CHUNK - 1) / CHUNK, piece);
-        if (s.step == 1) {
-            try (NDArray flat = param.reshape(-1)) {
-                if (Float.compare(flat.getFloat(0), p.get(0)) != 0) {
-                    throw new IllegalStateException(name + " is not contiguous: its update went to a copy");
-                }
-            }
+    }
+
+    /**
+     * Refuses a buffer that is not the parameter's own storage (libtorch hands a copy of a non-contiguous tensor),
+     * which would take the update and drop it. Tested before the first update by a write the parameter must see:
+     * comparing the updated value cannot tell, as the first step's rate is 0 under linear warm-up.
+     */
+    private static void requireOwnStorage(String name, NDArray param, FloatBuffer p) {
+        if (p.capacity() == 0) {
+            return;
+        }
+        float was = p.get(0);
+        float probe = Float.isNaN(was) ? 0f : Float.NaN;
+        p.put(0, probe);
+        float seen;
+        try (NDArray flat = param.reshape(-1)) {
+            seen = flat.getFloat(0);
+        }
+        p.put(0, was);
+        if (Float.compare(seen, probe) != 0) {
+            throw new IllegalStateException(name + " is not contiguous: its update would go to a copy");
         }
     }
 

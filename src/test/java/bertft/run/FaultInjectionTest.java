@@ -85,9 +85,20 @@ class FaultInjectionTest {
 
     /** kill -9 at {@code fault}, check what is left, resume, and compare with the uninterrupted run. */
     static void killAndResume(String fault, String leftBehind) throws Exception {
+        killAndResume(fault, leftBehind, full, last -> {});
+    }
+
+    /**
+     * As {@link #killAndResume(String, String)} for a run with the options {@code extra}, compared with the
+     * uninterrupted run {@code reference} of the same options; {@code killed} checks the resume state left by the kill.
+     */
+    static void killAndResume(String fault, String leftBehind, Path reference, java.util.function.Consumer<Path> killed,
+            String... extra) throws Exception {
         Path dir = tmp.resolve(fault.replaceAll("\\W", "-"));
         Path log = tmp.resolve(dir.getFileName() + ".log");
-        Process p = bertFt(fault, log, "train", task.toString(), "--out", dir.toString());
+        List<String> args = new ArrayList<>(List.of("train", task.toString(), "--out", dir.toString()));
+        args.addAll(List.of(extra));
+        Process p = bertFt(fault, log, args.toArray(String[]::new));
         await(p, log, fault, x -> {
             try {
                 return Files.readString(log).contains("bert-ft fault hook: paused at");
@@ -101,18 +112,19 @@ class FaultInjectionTest {
             assertTrue(temporaries(dir).stream().anyMatch(t -> t.getFileName().toString().startsWith(leftBehind)),
                     fault + ": killed in the middle of writing " + leftBehind + "*: " + temporaries(dir));
         }
+        killed.accept(dir.resolve("last"));
         var resumed = CliTest.run("train", "--resume", dir.toString());
         assertEquals(0, resumed.code(), fault + ": " + resumed.err());
 
         for (String key : List.of("classifier.weight", "bert.encoder.layer.1.output.dense.weight",
                 "bert.embeddings.word_embeddings.weight")) {
             // as TrainJobTest's resume: identical up to float rounding
-            assertArrayEquals(SafeTensors.read(full.resolve("model.safetensors")).get(key).toFloats(),
+            assertArrayEquals(SafeTensors.read(reference.resolve("model.safetensors")).get(key).toFloats(),
                     SafeTensors.read(dir.resolve("model.safetensors")).get(key).toFloats(), 1e-6f, fault + ": " + key);
         }
         assertEquals(List.of(), temporaries(dir), fault + ": no temporary once the resumed run has finished");
         assertFalse(Files.exists(dir.resolve("last")), fault);
-        assertEquals(Files.readAllLines(full.resolve("metrics.jsonl")).stream().map(TrainJobTest::stepAndKind).toList(),
+        assertEquals(Files.readAllLines(reference.resolve("metrics.jsonl")).stream().map(TrainJobTest::stepAndKind).toList(),
                 Files.readAllLines(dir.resolve("metrics.jsonl")).stream().map(TrainJobTest::stepAndKind).toList(),
                 fault + ": the resumed log reads as one run");
     }
@@ -135,6 +147,26 @@ class FaultInjectionTest {
     @Test
     void killedDuringTheResumeStateSave() throws Exception {
         killAndResume("save-state@2", ".last.tmp-"); // last/ of step 2 stays until step 4's replaces it
+    }
+
+    /**
+     * The resume state is one unit: a kill after its model, optimizer and position are written but before the
+     * moving average (or DANN's domain classifier) leaves the previous last/ whole, and the run resumes from it.
+     */
+    @Test
+    void killedBetweenTheResumeStateModelAndItsExtras() throws Exception {
+        Path reference = tmp.resolve("full-ema");
+        var r = CliTest.run("train", task.toString(), "--out", reference.toString(), "--ema-decay", "0.9");
+        assertEquals(0, r.code(), r.err());
+        killAndResume("save-extras@2", ".last.tmp-", reference, last -> {
+            try {
+                assertTrue(Files.readString(last.resolve("trainer_state.json")).contains("\"step\": 2,"),
+                        "the previous state (step 2) stays");
+            } catch (IOException e) {
+                throw new java.io.UncheckedIOException(e);
+            }
+            assertTrue(Files.exists(last.resolve(bertft.train.Trainer.AVERAGE_FILE)), "with its moving average");
+        }, "--ema-decay", "0.9");
     }
 
     @Test

@@ -168,16 +168,16 @@ public class TrainJobTest {
         assertEquals(0, CliTest.run("train", task.toString(), "--out", full.toString()).code());
         Path part = tmp.resolve("part");
         trainKilledAfterStep(8, task, part);
-        assertTrue(Files.exists(part.resolve("last/" + Loop.AVERAGE_FILE)));
+        assertTrue(Files.exists(part.resolve("last/" + bertft.train.Trainer.AVERAGE_FILE)));
         String key = "bert.encoder.layer.1.output.dense.weight";
         float[] raw8 = SafeTensors.read(part.resolve("last/model.safetensors")).get(key).toFloats();
-        float[] average8 = SafeTensors.read(part.resolve("last/" + Loop.AVERAGE_FILE)).get(key).toFloats();
+        float[] average8 = SafeTensors.read(part.resolve("last/" + bertft.train.Trainer.AVERAGE_FILE)).get(key).toFloats();
         assertFalse(java.util.Arrays.equals(raw8, average8), "the resume state holds the weights and their average");
-        Path averageFile = part.resolve("last/" + Loop.AVERAGE_FILE);
+        Path averageFile = part.resolve("last/" + bertft.train.Trainer.AVERAGE_FILE);
         Path aside = Files.move(averageFile, tmp.resolve("aside.safetensors"));
         var refused = CliTest.run("train", "--resume", part.toString());
         assertEquals(2, refused.code(), refused.err());
-        assertTrue(refused.err().strip().endsWith(part.resolve("last") + ": no " + Loop.AVERAGE_FILE
+        assertTrue(refused.err().strip().endsWith(part.resolve("last") + ": no " + bertft.train.Trainer.AVERAGE_FILE
                 + " for ema-decay; start the run again"), refused.err());
         Files.move(aside, averageFile);
         var resumed = CliTest.run("train", "--resume", part.toString());

@@ -53,7 +53,13 @@ class AdamWTest {
             NDArray g = m.ones(p.getShape());
             IllegalStateException e = org.junit.jupiter.api.Assertions.assertThrows(IllegalStateException.class,
                     () -> new AdamW().update("w", p, g, 0.01, 0));
-            assertEquals("w is not contiguous: its update went to a copy", e.getMessage());
+            assertEquals("w is not contiguous: its update would go to a copy", e.getMessage());
+            // at a rate of 0 (the first step under linear warm-up) the update changes nothing, and is still refused
+            NDArray t = m.create(new float[] {1, 2, 3, 4, 5, 6}, new ai.djl.ndarray.types.Shape(2, 3)).transpose();
+            IllegalStateException atZero = org.junit.jupiter.api.Assertions.assertThrows(IllegalStateException.class,
+                    () -> new AdamW().update("t", t, g, 0, 0));
+            assertEquals("t is not contiguous: its update would go to a copy", atZero.getMessage());
+            assertEquals(1, t.getFloat(0, 0), "the parameter is left as it was");
             NDArray q = m.create(new float[] {1, 2, 3, 4, 5, 6}, new ai.djl.ndarray.types.Shape(3, 2));
             new AdamW().update("q", q, g, 0.01, 0);
             assertEquals(1 - 0.01, q.getFloat(0, 0), 1e-6, "a contiguous one is updated in place");

@@ -33,6 +33,40 @@ class TrainerTest {
     /** What the listener heard at one optimizer step. */
     record Step(double loss, double gradNorm, long tokens) {}
 
+    /**
+     * The loop's settings by task-file name: no warm-up, a constant rate, no clipping, seed 1, unless {@code keys}
+     * says otherwise.
+     */
+    static Trainer.Settings settings(Map<String, String> keys) {
+        Map<String, String> all = new java.util.HashMap<>(Map.of("task", "classification", "train", "t.csv",
+                "warmup-ratio", "0", "schedule", "constant", "max-grad-norm", "0", "seed", "1"));
+        all.putAll(keys);
+        return Trainer.Settings.of(bertft.task.TaskFiles.load(null, all));
+    }
+
+    /** The one loop over a single-label classifier on {@code f}, every parameter training. */
+    static Trainer trainer(TaskModel model, Features f, Trainer.Settings s, NDManager m) {
+        Trainer.Plan plan = Trainer.Plan.of(s, f.size(), 2);
+        ParameterPolicy policy = new LayerSchedule(new LayerPolicy(model.family(), 2, 1, null), Unfreezing.all(),
+                new Schedule(s.schedule(), plan.totalSteps(), 0), s.learningRate(), model::trainable);
+        return new Trainer(s, plan, model.params(), new SupervisedObjective(model, Objective.SINGLE_LABEL, f, null, m),
+                policy);
+    }
+
+    /** Step counts come from the settings and the number of examples: no trainer needed to count them. */
+    @Test
+    void thePlanCountsStepsFromTheSettingsAndTheData() {
+        // 10 examples in batches of 4: 3 batches, 2 optimizer steps an epoch (the last accumulation is partial)
+        Trainer.Plan p = Trainer.Plan.of(settings(Map.of("batch-size", "4", "gradient-accumulation", "2", "epochs",
+                "1.5", "eval-every", "2")), 10, 2);
+        assertEquals(new Trainer.Plan(2, 0, 3, 2), p);
+        assertEquals(0, Trainer.Plan.of(settings(Map.of("batch-size", "4")), 10, 2).evalEvery(), "every epoch's end");
+        // adapt: head-epochs train the head alone before epochs of everything
+        Trainer.Settings adapt = Trainer.Settings.of(bertft.task.TaskFiles.loadAdapt(null, Map.of("text", "t.txt",
+                "batch-size", "4", "epochs", "1", "head-epochs", "0.5")));
+        assertEquals(new Trainer.Plan(3, 2, 5, 0), Trainer.Plan.of(adapt, 10, 2));
+    }
+
     /** Trains two optimizer steps (two epochs of the 8 texts) and returns the weights and what was logged. */
     static Map<String, float[]> train(int batchSize, int accumulation, int microBatchSize, List<Step> steps) {
         // no dropout: the two runs draw different masks for differently cut batches
@@ -47,11 +81,11 @@ class TrainerTest {
                 labels.add(new float[] {i % 2});
             }
             Features f = new Features(enc, labels);
-            Trainer.Settings s = new Trainer.Settings(batchSize, 2, 1e-3, null, 0, "constant", 0.01, 0, accumulation,
-                    microBatchSize, 1, 0, 1, Unfreezing.all(), 0, 0, -1, 0);
-            Trainer trainer = new Trainer(model, Objective.SINGLE_LABEL, s, null, m);
-            assertEquals(1, trainer.stepsPerEpoch(TEXTS.size()));
-            trainer.fit(f, null, Trainer.Position.START, x -> Map.of(), new Trainer.Listener() {
+            Trainer trainer = trainer(model, f, settings(Map.of("batch-size", "" + batchSize, "epochs", "2",
+                    "learning-rate", "1e-3", "gradient-accumulation", "" + accumulation, "micro-batch-size",
+                    "" + microBatchSize)), m);
+            assertEquals(1, trainer.plan().stepsPerEpoch());
+            trainer.fit(Trainer.Position.START, Map::of, new Trainer.Listener() {
                 @Override
                 public void step(long step, long totalSteps, int epoch, double loss, double lr,
                         Map<String, Double> groupLr, double gradNorm, long tokens, double seconds) {
@@ -129,12 +163,12 @@ class TrainerTest {
                 labels.add(new float[] {i % 2});
             }
             Features f = new Features(TEXTS.stream().map(tok::encode).toList(), labels);
-            Trainer.Settings s = new Trainer.Settings(2, 3, 1e-2, null, 0, "constant", 0.01, 0, 1, 2, 1, 0, 1,
-                    Unfreezing.all(), 0, 0, -1, decay);
+            Trainer.Settings s = settings(Map.of("batch-size", "2", "epochs", "3", "learning-rate", "1e-2",
+                    "ema-decay", "" + decay));
             List<float[]> weights = new ArrayList<>(); // after each step
             List<float[]> validated = new ArrayList<>();
-            new Trainer(model, Objective.SINGLE_LABEL, s, null, m).fit(f, null, Trainer.Position.START, x -> {
-                validated.add(x.params().get(name).toFloatArray());
+            trainer(model, f, s, m).fit(Trainer.Position.START, () -> {
+                validated.add(model.params().get(name).toFloatArray());
                 return Map.of();
             }, new Trainer.Listener() {
                 @Override
