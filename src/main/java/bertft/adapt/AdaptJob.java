@@ -2,6 +2,7 @@ package bertft.adapt;
 
 import ai.djl.ndarray.NDManager;
 import bertft.UserError;
+import bertft.data.Corpus;
 import bertft.model.Checkpoint;
 import bertft.model.ModelStore;
 import bertft.checkpoint.TensorData;

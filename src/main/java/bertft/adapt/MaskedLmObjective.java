@@ -3,6 +3,7 @@ package bertft.adapt;
 import ai.djl.ndarray.NDArray;
 import ai.djl.ndarray.NDManager;
 import ai.djl.ndarray.types.Shape;
+import bertft.data.Corpus;
 import bertft.model.MaskedLm;
 import bertft.train.TrainingObjective;
 import java.util.ArrayList;

@@ -1,5 +1,6 @@
 package bertft.adapt;
 
+import bertft.data.Corpus;
 import java.util.ArrayList;
 import java.util.Collections;
 import java.util.List;

@@ -7,7 +7,7 @@ import bertft.infer.Predictor;
 import bertft.run.TaskData;
 import bertft.run.TrainedModel;
 import bertft.task.TaskSpec;
-import bertft.train.Objective;
+import bertft.model.Objective;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.LinkedHashMap;

@@ -265,10 +265,10 @@ public final class Bench {
      * One training epoch over real data with length-bucketed batches: real-token throughput and padding waste
      * (computed positions that are padding), against what random batches would pad.
      */
-    public void epoch(bertft.train.Features f, int batchSize, String name) {
+    public void epoch(bertft.data.Features f, int batchSize, String name) {
         int[] lengths = f.lengths();
         java.util.Random rng = new java.util.Random(1);
-        java.util.List<int[]> bucketed = bertft.train.Batcher.training(lengths, batchSize, rng);
+        java.util.List<int[]> bucketed = bertft.data.Batcher.training(lengths, batchSize, rng);
         java.util.List<Integer> order = new java.util.ArrayList<>();
         for (int i = 0; i < lengths.length; i++) {
             order.add(i);
@@ -310,8 +310,8 @@ public final class Bench {
         double sec = (System.nanoTime() - start) / 1e9;
         out.printf("epoch over %s: %d examples, %d batches of %d, %.0f s, %.0f real tokens/s; padding waste %.1f%% "
                 + "(length-bucketed) vs %.1f%% (random batches)%n", name, f.size(), bucketed.size(), batchSize, sec,
-                real[0] / sec, 100 * bertft.train.Batcher.paddingWaste(lengths, bucketed),
-                100 * bertft.train.Batcher.paddingWaste(lengths, random));
+                real[0] / sec, 100 * bertft.data.Batcher.paddingWaste(lengths, bucketed),
+                100 * bertft.data.Batcher.paddingWaste(lengths, random));
         printSplit("");
     }
 

@@ -155,7 +155,7 @@ final class BenchCommand implements Callable<Integer> {
     }
 
     /** The texts of --data, tokenized, without targets. */
-    private bertft.train.Features texts(Path modelDir, bertft.model.BertConfig config) {
+    private bertft.data.Features texts(Path modelDir, bertft.model.BertConfig config) {
         java.util.List<ai.djl.huggingface.tokenizers.Encoding> enc = new java.util.ArrayList<>();
         int max = Math.min(maxLength, config.maxPositionEmbeddings());
         try (bertft.text.BertTokenizer tok = bertft.text.BertTokenizer.load(modelDir, max, config.vocabSize());
@@ -169,6 +169,6 @@ final class BenchCommand implements Callable<Integer> {
             }
         }
         java.util.List<float[]> none = java.util.Collections.nCopies(enc.size(), new float[] {0});
-        return new bertft.train.Features(enc, none);
+        return new bertft.data.Features(enc, none);
     }
 }

@@ -71,7 +71,7 @@ public final class Embedder implements AutoCloseable {
         List<Encoding> enc = texts.stream().map(tokenizer::encode).toList();
         int[] lengths = enc.stream().mapToInt(e -> e.getIds().length).toArray();
         float[][] out = new float[texts.size()][];
-        for (int[] idx : bertft.train.Batcher.inference(lengths, batchSize)) {
+        for (int[] idx : bertft.data.Batcher.inference(lengths, batchSize)) {
             List<Encoding> batch = java.util.Arrays.stream(idx).mapToObj(enc::get).toList();
             float[] flat = onnx == null ? torchEmbeddings(batch, normalize)
                     : normalize ? onnx.embeddings(batch) : onnxMean(batch); // (B, H)

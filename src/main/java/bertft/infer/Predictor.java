@@ -3,8 +3,8 @@ package bertft.infer;
 import ai.djl.huggingface.tokenizers.Encoding;
 import bertft.model.Finite;
 import bertft.model.TaskModel;
-import bertft.train.Batcher;
-import bertft.train.Objective;
+import bertft.data.Batcher;
+import bertft.model.Objective;
 import java.util.ArrayList;
 import java.util.List;
 

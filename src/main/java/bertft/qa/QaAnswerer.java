@@ -6,8 +6,8 @@ import bertft.infer.Forward;
 import bertft.model.Finite;
 import bertft.model.TaskModel;
 import bertft.text.BertTokenizer;
-import bertft.train.Batcher;
-import bertft.train.Features;
+import bertft.data.Batcher;
+import bertft.data.Features;
 import java.util.ArrayList;
 import java.util.List;
 

@@ -4,7 +4,7 @@ import bertft.data.SquadData;
 import ai.djl.huggingface.tokenizers.Encoding;
 import ai.djl.huggingface.tokenizers.jni.CharSpan;
 import bertft.text.BertTokenizer;
-import bertft.train.Features;
+import bertft.data.Features;
 import java.util.ArrayList;
 import java.util.List;
 

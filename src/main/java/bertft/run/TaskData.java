@@ -5,8 +5,8 @@ import bertft.data.Example;
 import bertft.data.LabelledData;
 import bertft.task.TaskSpec;
 import bertft.text.BertTokenizer;
-import bertft.train.Features;
-import bertft.train.Objective;
+import bertft.data.Features;
+import bertft.model.Objective;
 import java.util.ArrayList;
 import java.util.List;
 

@@ -14,10 +14,10 @@ import bertft.text.BertTokenizer;
 import bertft.train.DomainAdversarialObjective;
 import bertft.train.DomainAdversary;
 import bertft.train.FeatureCache;
-import bertft.train.Features;
+import bertft.data.Features;
 import bertft.train.LayerPolicy;
 import bertft.train.LayerSchedule;
-import bertft.train.Objective;
+import bertft.model.Objective;
 import bertft.train.Schedule;
 import bertft.train.SupervisedObjective;
 import bertft.train.Trainer;
@@ -356,7 +356,7 @@ public final class TrainJob {
         }
         List<ai.djl.huggingface.tokenizers.Encoding> texts = new java.util.ArrayList<>();
         for (Path f : spec.domainText()) {
-            for (String d : bertft.adapt.Corpus.documents(f, spec)) {
+            for (String d : bertft.data.Corpus.documents(f, spec)) {
                 texts.add(tok.encode(d));
             }
         }

@@ -6,6 +6,8 @@ import ai.djl.ndarray.types.Shape;
 import ai.djl.huggingface.tokenizers.Encoding;
 import bertft.checkpoint.SafeTensors;
 import bertft.checkpoint.TensorData;
+import bertft.data.Batcher;
+import bertft.data.Features;
 import bertft.model.TaskModel;
 import bertft.model.Torch;
 import bertft.text.Batch;

@@ -2,6 +2,8 @@ package bertft.train;
 
 import ai.djl.ndarray.NDArray;
 import ai.djl.ndarray.NDManager;
+import bertft.data.Features;
+import bertft.model.Objective;
 import bertft.model.TaskModel;
 import bertft.text.Batch;
 import java.util.Random;

@@ -8,6 +8,7 @@ import bertft.Fault;
 import bertft.UserError;
 import bertft.checkpoint.SafeTensors;
 import bertft.checkpoint.TensorData;
+import bertft.data.Batcher;
 import bertft.model.Scalar;
 import bertft.model.Torch;
 import bertft.task.Interval;

@@ -6,6 +6,7 @@ import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import bertft.Tiny;
+import bertft.data.Corpus;
 import bertft.model.Checkpoint;
 import bertft.checkpoint.SafeTensors;
 import bertft.checkpoint.TensorData;

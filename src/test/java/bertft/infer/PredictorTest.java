@@ -10,7 +10,7 @@ import bertft.model.Bert;
 import bertft.model.TaskModel;
 import bertft.model.Torch;
 import bertft.text.BertTokenizer;
-import bertft.train.Objective;
+import bertft.model.Objective;
 import java.util.List;
 import java.util.Map;
 import org.junit.jupiter.api.Test;

@@ -15,7 +15,7 @@ import bertft.model.TaskModel;
 import bertft.onnx.proto.OnnxProto;
 import bertft.task.TaskSpec;
 import bertft.text.BertTokenizer;
-import bertft.train.Objective;
+import bertft.model.Objective;
 import bertft.infer.Embedder;
 import bertft.infer.InferenceRuntime;
 import bertft.run.ModelExport;

@@ -63,7 +63,7 @@ class DomainAdversarialTest {
         try (var model = bertft.model.TaskModel.create(bertft.model.Checkpoint.read(dir),
                 bertft.model.TaskModel.Head.CLASSIFIER, 2, bertft.model.TaskModel.Pooling.MEAN, 0, 1, "tiny", false);
                 var tok = Tiny.tokenizer(16); ai.djl.ndarray.NDManager m = ai.djl.ndarray.NDManager.newBaseManager()) {
-            var target = new bertft.train.Features(List.of(tok.encode("the food was good"), tok.encode("horse riding")),
+            var target = new bertft.data.Features(List.of(tok.encode("the food was good"), tok.encode("horse riding")),
                     List.of());
             float[] x0 = new float[4 * 32];
             Random r = new Random(1);

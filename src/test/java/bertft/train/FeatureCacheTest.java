@@ -9,6 +9,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 import ai.djl.ndarray.NDArray;
 import ai.djl.ndarray.NDManager;
 import bertft.Tiny;
+import bertft.data.Features;
 import bertft.model.Checkpoint;
 import bertft.model.Bert;
 import bertft.model.TaskModel;

@@ -1,4 +1,4 @@
-package bertft.train;
+package bertft.data;
 
 import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;

@@ -1,7 +1,9 @@
-package bertft.train;
+package bertft.model;
 
 import ai.djl.ndarray.NDArray;
 import ai.djl.ndarray.NDManager;
+import bertft.data.Features;
+import bertft.model.Losses;
 import bertft.model.Scalar;
 
 /** What a classifier head is trained to do: its loss, and how logits become predictions. */

@@ -1,4 +1,4 @@
-package bertft.train;
+package bertft.data;
 
 import ai.djl.huggingface.tokenizers.Encoding;
 import ai.djl.ndarray.NDArray;

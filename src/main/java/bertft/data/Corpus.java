@@ -1,4 +1,4 @@
-package bertft.adapt;
+package bertft.data;
 
 import ai.djl.huggingface.tokenizers.Encoding;
 import bertft.UserError;
@@ -104,7 +104,7 @@ public final class Corpus {
      * Tokenized sequences: each document with its special tokens, then grouped into blocks of exactly
      * {@code maxLength} tokens (HuggingFace's {@code group_texts}), or one truncated sequence per document.
      */
-    static List<Sequence> sequences(List<String> docs, BertTokenizer tok, int maxLength, boolean lineByLine,
+    public static List<Sequence> sequences(List<String> docs, BertTokenizer tok, int maxLength, boolean lineByLine,
             String what) {
         List<Sequence> out = new ArrayList<>();
         if (lineByLine) {

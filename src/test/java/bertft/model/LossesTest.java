@@ -1,4 +1,4 @@
-package bertft.train;
+package bertft.model;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;

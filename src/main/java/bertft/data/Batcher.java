@@ -1,4 +1,4 @@
-package bertft.train;
+package bertft.data;
 
 import java.util.ArrayList;
 import java.util.Arrays;

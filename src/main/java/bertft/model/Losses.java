@@ -1,4 +1,4 @@
-package bertft.train;
+package bertft.model;
 
 import ai.djl.ndarray.NDArray;
 import ai.djl.ndarray.types.DataType;
