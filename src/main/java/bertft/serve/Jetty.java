@@ -32,9 +32,9 @@ import org.eclipse.jetty.util.thread.Scheduler;
 
 /**
  * The HTTP/1.1 side of {@link Server}, on Eclipse Jetty's core API: a non-blocking connector (a slow client holds
- * a socket, never a thread), at most {@code maxConnections} connections (more are answered 503 at once), deadlines
- * from Jetty's idle timeout and minimum data rates, and JSON answers even for requests Jetty refuses before any
- * handler sees them.
+ * a socket, never a thread), at most {@code maxConnections} connections (more are answered 503 at once), Jetty's
+ * idle timeout plus deadlines for a first head and a whole body, and JSON answers even for requests Jetty refuses
+ * before any handler sees them.
  *
  * <p>Requests are read and answered asynchronously: the body is collected by Jetty, {@link Route} returns a future
  * (the model call is batched by {@link DynamicBatcher}), and no thread waits on a client or on the model.
@@ -255,15 +255,6 @@ final class Jetty implements AutoCloseable {
             send(response, new HttpError(status, message(status, reason == null ? null : reason.toString())).reply(),
                     true, callback);
             return true;
-        }
-
-        @Override
-        public ByteBuffer badMessageError(int status, String reason,
-                org.eclipse.jetty.http.HttpFields.Mutable fields) {
-            refused.accept(status);
-            Reply r = new HttpError(status, message(status, reason)).reply();
-            fields.put(HttpHeader.CONTENT_TYPE, r.contentType());
-            return ByteBuffer.wrap(r.body());
         }
     }
 
