@@ -6,8 +6,6 @@ import bertft.api.Answer;
 import bertft.api.ModelInfo;
 import bertft.api.ModelOptions;
 import bertft.api.Prediction;
-import bertft.serve.Http.HttpError;
-import bertft.serve.Http.Reply;
 import com.google.gson.JsonArray;
 import com.google.gson.JsonElement;
 import com.google.gson.JsonObject;
@@ -23,8 +21,8 @@ import java.net.BindException;
 import java.net.InetAddress;
 import java.net.InetSocketAddress;
 import java.net.NetworkInterface;
-import java.net.ServerSocket;
 import java.nio.ByteBuffer;
+import java.nio.channels.ServerSocketChannel;
 import java.nio.CharBuffer;
 import java.nio.charset.CharsetDecoder;
 import java.nio.charset.CoderResult;
@@ -35,9 +33,10 @@ import java.util.Comparator;
 import java.util.List;
 import java.util.Map;
 import java.util.concurrent.CompletableFuture;
-import java.util.concurrent.ExecutionException;
+import java.util.concurrent.CompletionException;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.TimeoutException;
+import java.util.function.Function;
 
 /**
  * {@code bert-ft serve}: a model over HTTP with the routes of HuggingFace's text-embeddings-inference (TEI) —
@@ -45,8 +44,8 @@ import java.util.concurrent.TimeoutException;
  * {@code POST /qa}. Concurrent requests are batched dynamically ({@link DynamicBatcher}); errors are JSON
  * {@code {"error": ..., "error_type": ...}} naming the field or limit.
  *
- * <p>HTTP is {@link Http}'s: a thread per connection, a bounded number of connections and deadlines on every read,
- * so slow clients cannot starve the others; handlers only parse JSON and wait for their batch.
+ * <p>HTTP is Eclipse Jetty's ({@link Jetty}): non-blocking connections, a bounded number of them and deadlines on
+ * every read, so slow clients cannot starve the others; routes parse JSON and answer when their batch does.
  */
 public final class Server implements AutoCloseable {
     /**
@@ -71,7 +70,7 @@ public final class Server implements AutoCloseable {
 
     private final Backend backend;
     private final Settings settings;
-    private final Http http;
+    private final Jetty http;
     private final PrintWriter log;
     private final long healthTimeoutMs;
     private final Metrics metrics = new Metrics();
@@ -85,7 +84,7 @@ public final class Server implements AutoCloseable {
 
     /** Binds the port, loads {@code model} through the library API and starts serving. */
     public static Server start(String model, ModelOptions options, Settings settings) {
-        ServerSocket listener = bind(settings);
+        ServerSocketChannel listener = bind(settings);
         try {
             return new Server(new Backend(model, options.withBatchSize(settings.maxBatchSize())), settings, listener);
         } catch (RuntimeException | Error e) {
@@ -98,7 +97,7 @@ public final class Server implements AutoCloseable {
         }
     }
 
-    static ServerSocket bind(Settings s) {
+    static ServerSocketChannel bind(Settings s) {
         if (s.host() == null || s.host().isBlank()) {
             throw new UserError("--host: empty; use an address such as 127.0.0.1 (this machine only) or 0.0.0.0 (every"
                     + " interface)");
@@ -107,9 +106,9 @@ public final class Server implements AutoCloseable {
         if (address.isUnresolved()) {
             throw new UserError("--host " + s.host() + ": unknown host; use an address such as 127.0.0.1 or 0.0.0.0");
         }
-        ServerSocket socket = null;
+        ServerSocketChannel socket = null;
         try {
-            socket = new ServerSocket();
+            socket = ServerSocketChannel.open();
             socket.bind(address, 128);
             return socket;
         } catch (IOException e) {
@@ -146,12 +145,13 @@ public final class Server implements AutoCloseable {
         }
     }
 
-    Server(Backend backend, Settings settings, ServerSocket listener) {
-        this(backend, settings, listener, Http.Timeouts.DEFAULT, 10_000);
+    Server(Backend backend, Settings settings, ServerSocketChannel listener) {
+        this(backend, settings, listener, Jetty.Timeouts.DEFAULT, 10_000);
     }
 
     /** With the deadlines of {@code timeouts}, and {@code /health} waiting up to {@code healthTimeoutMs}. */
-    Server(Backend backend, Settings settings, ServerSocket listener, Http.Timeouts timeouts, long healthTimeoutMs) {
+    Server(Backend backend, Settings settings, ServerSocketChannel listener, Jetty.Timeouts timeouts,
+            long healthTimeoutMs) {
         this.backend = backend;
         this.settings = settings;
         this.log = backend.log();
@@ -163,7 +163,7 @@ public final class Server implements AutoCloseable {
         this.qa = backend.answers() ? new DynamicBatcher<>("qa", backend::answer, max, wait,
                 n -> metrics.batch("/qa", n)) : null;
         this.embed = new DynamicBatcher<>("embed", backend::embed, max, wait, n -> metrics.batch("/embed", n));
-        this.http = new Http(listener, this::handle, settings.maxConnections(), settings.maxBody(), timeouts,
+        this.http = new Jetty(listener, this::handle, settings.maxConnections(), settings.maxBody(), timeouts,
                 status -> metrics.request("other", status, 0));
     }
 
@@ -183,22 +183,30 @@ public final class Server implements AutoCloseable {
         return backend.info();
     }
 
-    private Reply handle(Http.Request request) {
+    private CompletableFuture<Reply> handle(Jetty.Request request) {
         long start = System.nanoTime();
         String path = request.path();
         String route = ROUTES.contains(path) ? path : "other";
-        Reply r;
+        CompletableFuture<Reply> r;
         try {
-            r = closing ? new HttpError(503, "the server is shutting down").reply() : route(request);
-        } catch (HttpError e) {
-            r = e.reply();
-        } catch (RuntimeException | Error e) { // a bug here: the detail is for the log, not the client
-            log("internal error on " + request.method() + " " + path, e);
-            r = new HttpError(500, "internal error while answering " + route + "; the server's log has the details")
-                    .reply();
+            r = closing ? CompletableFuture.failedFuture(new HttpError(503, "the server is shutting down"))
+                    : route(request);
+        } catch (RuntimeException | Error e) {
+            r = CompletableFuture.failedFuture(e);
         }
-        metrics.request(route, r.status(), (System.nanoTime() - start) / 1e9);
-        return r;
+        return r.exceptionally(x -> {
+            Throwable e = x instanceof CompletionException && x.getCause() != null ? x.getCause() : x;
+            if (e instanceof HttpError h) {
+                return h.reply();
+            }
+            // a bug here: the detail is for the log, not the client
+            log("internal error on " + request.method() + " " + path, e);
+            return new HttpError(500, "internal error while answering " + route + "; the server's log has the"
+                    + " details").reply();
+        }).thenApply(reply -> {
+            metrics.request(route, reply.status(), (System.nanoTime() - start) / 1e9);
+            return reply;
+        });
     }
 
     private void log(String what, Throwable e) {
@@ -208,7 +216,7 @@ public final class Server implements AutoCloseable {
         }
     }
 
-    private Reply route(Http.Request request) {
+    private CompletableFuture<Reply> route(Jetty.Request request) {
         String path = request.path();
         boolean post = path.equals("/predict") || path.equals("/embed") || path.equals("/qa");
         if (!ROUTES.contains(path)) {
@@ -222,9 +230,9 @@ public final class Server implements AutoCloseable {
         }
         return switch (path) {
             case "/health" -> health();
-            case "/info" -> Reply.json(200, infoJson());
-            case "/metrics" -> new Reply(200, "text/plain; version=0.0.4; charset=utf-8",
-                    metrics.text().getBytes(StandardCharsets.UTF_8), Map.of());
+            case "/info" -> CompletableFuture.completedFuture(Reply.json(200, infoJson()));
+            case "/metrics" -> CompletableFuture.completedFuture(new Reply(200, "text/plain; version=0.0.4;"
+                    + " charset=utf-8", metrics.text().getBytes(StandardCharsets.UTF_8), Map.of()));
             case "/predict" -> predict(body(request));
             case "/embed" -> embed(body(request));
             default -> qa(body(request));
@@ -236,36 +244,33 @@ public final class Server implements AutoCloseable {
      * now (as TEI does); 503 when it fails or takes longer than the health timeout. Concurrent checks share one
      * test input, so a flood of {@code /health} costs one model call at a time.
      */
-    private Reply health() {
+    private CompletableFuture<Reply> health() {
         DynamicBatcher<?, ?> batcher = predict != null ? predict : qa != null ? qa : embed;
-        if (!batcher.answeredWithin(TimeUnit.MILLISECONDS.toNanos(HEALTHY_FOR_MS))) {
-            CompletableFuture<?> f;
-            synchronized (probeLock) {
-                if (batcher.answeredWithin(TimeUnit.MILLISECONDS.toNanos(HEALTHY_FOR_MS))) {
-                    f = CompletableFuture.completedFuture(null); // a test input answered while this check waited
-                } else {
-                    if (probe == null || probe.isDone()) {
-                        probe = predict != null ? predict.submit(List.of(new Backend.Text("health check", null)))
-                                : qa != null ? qa.submit(List.of(new Backend.Question("what is this ?",
-                                        "a health check", 1))) : embed.submit(List.of(new Backend.EmbedInput(
-                                                "health check", true)));
-                    }
-                    f = probe;
-                }
-            }
-            try {
-                f.get(healthTimeoutMs, TimeUnit.MILLISECONDS);
-            } catch (TimeoutException e) {
-                throw new HttpError(503, "the model did not answer a test input within " + healthTimeoutMs + " ms");
-            } catch (InterruptedException e) {
-                Thread.currentThread().interrupt();
-                throw new HttpError(503, "interrupted");
-            } catch (ExecutionException e) {
-                log("/health: the model failed on a test input", e.getCause());
-                throw new HttpError(503, "the model failed on a test input; the server's log has the details");
-            }
+        Reply ok = Reply.json(200, status("ok"));
+        if (batcher.answeredWithin(TimeUnit.MILLISECONDS.toNanos(HEALTHY_FOR_MS))) {
+            return CompletableFuture.completedFuture(ok);
         }
-        return Reply.json(200, status("ok"));
+        CompletableFuture<?> f;
+        synchronized (probeLock) {
+            if (batcher.answeredWithin(TimeUnit.MILLISECONDS.toNanos(HEALTHY_FOR_MS))) {
+                return CompletableFuture.completedFuture(ok); // a test input answered while this check waited
+            }
+            if (probe == null || probe.isDone()) {
+                probe = predict != null ? predict.submit(List.of(new Backend.Text("health check", null)))
+                        : qa != null ? qa.submit(List.of(new Backend.Question("what is this ?", "a health check", 1)))
+                        : embed.submit(List.of(new Backend.EmbedInput("health check", true)));
+            }
+            f = probe;
+        }
+        // a copy times out, not the shared test input: the next check may still see it answer
+        return f.thenApply(x -> ok).orTimeout(healthTimeoutMs, TimeUnit.MILLISECONDS).exceptionally(x -> {
+            Throwable e = x instanceof CompletionException && x.getCause() != null ? x.getCause() : x;
+            if (e instanceof TimeoutException) {
+                throw new HttpError(503, "the model did not answer a test input within " + healthTimeoutMs + " ms");
+            }
+            log("/health: the model failed on a test input", e);
+            throw new HttpError(503, "the model failed on a test input; the server's log has the details");
+        });
     }
 
     private static JsonObject status(String s) {
@@ -277,7 +282,7 @@ public final class Server implements AutoCloseable {
     // ---- request bodies ----
 
     /** The body as a JSON object: 400 when it is not UTF-8 or not JSON, 422 when not an object. */
-    private static JsonObject body(Http.Request request) {
+    private static JsonObject body(Jetty.Request request) {
         String text = utf8(request.body());
         if (text.isBlank()) {
             throw new HttpError(400, "malformed JSON: the body is empty; send a JSON object such as {\"inputs\": \"a text\"}");
@@ -394,18 +399,19 @@ public final class Server implements AutoCloseable {
 
     // ---- routes ----
 
-    private Reply predict(JsonObject o) {
+    private CompletableFuture<Reply> predict(JsonObject o) {
         if (predict == null) {
             throw wrongModel("/predict", "a classifier");
         }
         List<Backend.Text> texts = inputs(o, true);
         boolean raw = bool(o, "raw_scores", false);
-        List<Prediction> out = await("/predict", predict.submit(texts));
-        JsonArray all = new JsonArray();
-        for (Prediction p : out) {
-            all.add(scores(p, raw));
-        }
-        return Reply.json(200, o.get("inputs").isJsonArray() ? all : all.get(0));
+        return await("/predict", predict.submit(texts), out -> {
+            JsonArray all = new JsonArray();
+            for (Prediction p : out) {
+                all.add(scores(p, raw));
+            }
+            return Reply.json(200, o.get("inputs").isJsonArray() ? all : all.get(0));
+        });
     }
 
     /** One input's labels with their scores, highest first, as TEI lists them. */
@@ -431,22 +437,24 @@ public final class Server implements AutoCloseable {
         return a;
     }
 
-    private Reply embed(JsonObject o) {
+    private CompletableFuture<Reply> embed(JsonObject o) {
         boolean normalize = bool(o, "normalize", true);
         List<Backend.EmbedInput> texts = inputs(o, false).stream()
                 .map(t -> new Backend.EmbedInput(t.text(), normalize)).toList();
-        JsonArray all = new JsonArray();
-        for (float[] v : await("/embed", embed.submit(texts))) {
-            JsonArray row = new JsonArray(v.length);
-            for (float x : v) {
-                row.add(x);
+        return await("/embed", embed.submit(texts), out -> {
+            JsonArray all = new JsonArray();
+            for (float[] v : out) {
+                JsonArray row = new JsonArray(v.length);
+                for (float x : v) {
+                    row.add(x);
+                }
+                all.add(row);
             }
-            all.add(row);
-        }
-        return Reply.json(200, all);
+            return Reply.json(200, all);
+        });
     }
 
-    private Reply qa(JsonObject o) {
+    private CompletableFuture<Reply> qa(JsonObject o) {
         if (qa == null) {
             throw wrongModel("/qa", "a question-answering model");
         }
@@ -461,17 +469,19 @@ public final class Server implements AutoCloseable {
             }
             topK = k.getAsInt();
         }
-        JsonArray answers = new JsonArray();
-        for (Answer a : await("/qa", qa.submit(List.of(new Backend.Question(question, context, topK)))).get(0)) {
-            JsonObject j = new JsonObject();
-            j.addProperty("answer", a.text());
-            j.addProperty("score", a.score());
-            j.addProperty("probability", a.probability());
-            j.addProperty("start", a.start());
-            j.addProperty("end", a.end());
-            answers.add(j);
-        }
-        return Reply.json(200, answers);
+        return await("/qa", qa.submit(List.of(new Backend.Question(question, context, topK))), out -> {
+            JsonArray answers = new JsonArray();
+            for (Answer a : out.get(0)) {
+                JsonObject j = new JsonObject();
+                j.addProperty("answer", a.text());
+                j.addProperty("score", a.score());
+                j.addProperty("probability", a.probability());
+                j.addProperty("start", a.start());
+                j.addProperty("end", a.end());
+                answers.add(j);
+            }
+            return Reply.json(200, answers);
+        });
     }
 
     private HttpError wrongModel(String route, String what) {
@@ -481,18 +491,16 @@ public final class Server implements AutoCloseable {
     }
 
     /**
-     * The model's outputs; its errors become 422 (it refused the input: a {@link UserError}) or 500 (anything else
-     * is the model's or the server's fault; the detail, which may name classes, paths or graph nodes, goes to the
-     * log and the client is told in words).
+     * The answer made of the model's outputs; its errors become 422 (it refused the input: a {@link UserError}) or
+     * 500 (anything else is the model's or the server's fault; the detail, which may name classes, paths or graph
+     * nodes, goes to the log and the client is told in words).
      */
-    private <T> T await(String route, CompletableFuture<T> f) {
-        try {
-            return f.get();
-        } catch (InterruptedException e) {
-            Thread.currentThread().interrupt();
-            throw new HttpError(503, "interrupted");
-        } catch (ExecutionException e) {
-            Throwable cause = e.getCause();
+    private <T> CompletableFuture<Reply> await(String route, CompletableFuture<T> f, Function<T, Reply> answer) {
+        return f.handle((out, x) -> {
+            if (x == null) {
+                return answer.apply(out);
+            }
+            Throwable cause = x instanceof CompletionException && x.getCause() != null ? x.getCause() : x;
             if (cause instanceof UserError) {
                 throw new HttpError(422, cause.getMessage());
             }
@@ -502,7 +510,7 @@ public final class Server implements AutoCloseable {
             log(route + ": the model failed", cause instanceof Backend.Unavailable u ? u.getCause() : cause);
             throw new HttpError(500, (cause instanceof Backend.Unavailable ? cause.getMessage()
                     : "the model failed on this request") + "; the server's log has the details");
-        }
+        });
     }
 
     private JsonObject infoJson() {
