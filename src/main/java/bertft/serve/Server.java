@@ -6,6 +6,7 @@ import bertft.api.Answer;
 import bertft.api.ModelInfo;
 import bertft.api.ModelOptions;
 import bertft.api.Prediction;
+import bertft.onnx.OnnxModelError;
 import com.google.gson.JsonArray;
 import com.google.gson.JsonElement;
 import com.google.gson.JsonObject;
@@ -491,9 +492,9 @@ public final class Server implements AutoCloseable {
     }
 
     /**
-     * The answer made of the model's outputs; its errors become 422 (it refused the input: a {@link UserError}) or
-     * 500 (anything else is the model's or the server's fault; the detail, which may name classes, paths or graph
-     * nodes, goes to the log and the client is told in words).
+     * The answer made of the model's outputs; its errors become 422 (it refused the input: a {@link UserError} other
+     * than an {@link OnnxModelError}) or 500 (anything else is the model's or the server's fault; the detail, which
+     * may name classes, paths or graph nodes, goes to the log and the client is told in words).
      */
     private <T> CompletableFuture<Reply> await(String route, CompletableFuture<T> f, Function<T, Reply> answer) {
         return f.handle((out, x) -> {
@@ -501,7 +502,9 @@ public final class Server implements AutoCloseable {
                 return answer.apply(out);
             }
             Throwable cause = x instanceof CompletionException && x.getCause() != null ? x.getCause() : x;
-            if (cause instanceof UserError) {
+            // ONNX Runtime failing on an input is the model's fault (an export that does not fit its tokenizer), not
+            // the client's, though the command line reports it as a user error
+            if (cause instanceof UserError && !(cause instanceof OnnxModelError)) {
                 throw new HttpError(422, cause.getMessage());
             }
             if (cause instanceof IllegalStateException && "the server is shutting down".equals(cause.getMessage())) {

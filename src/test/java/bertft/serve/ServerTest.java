@@ -296,6 +296,12 @@ class ServerTest {
                 if (inputs.stream().anyMatch(t -> t.text().equals("boom"))) {
                     throw new IllegalStateException("native failure on boom at /opt/models/m.onnx node /Gather_3");
                 }
+                if (inputs.stream().anyMatch(t -> t.text().equals("onnx"))) {
+                    // what the ONNX runtime path throws when the export does not fit its input: a UserError on the
+                    // command line, the model's fault here
+                    throw new bertft.onnx.OnnxModelError("model.onnx: ONNX Runtime failed on this input: indices"
+                            + " element out of data bounds", null);
+                }
                 return super.predict(inputs);
             }
         };
@@ -323,6 +329,9 @@ class ServerTest {
             } finally {
                 clients.shutdown();
             }
+            Reply onnx = post(s, "/predict", "{\"inputs\": \"onnx\"}");
+            assertEquals(500, onnx.status(), onnx.body());
+            assertEquals("the model failed on this request; the server's log has the details", onnx.error());
             assertEquals(200, post(s, "/predict", "{\"inputs\": \"love it\"}").status());
         }
     }
