@@ -110,6 +110,9 @@ public final class Torch {
 
     private static synchronized java.util.concurrent.ForkJoinPool pool() {
         if (pool == null || pool.getParallelism() != threads()) {
+            if (pool != null) {
+                pool.shutdown(); // its threads would otherwise linger idle until the pool is collected
+            }
             pool = new java.util.concurrent.ForkJoinPool(threads());
         }
         return pool;
@@ -131,9 +134,13 @@ public final class Torch {
         return f;
     }
 
-    /** Seeds the engine's RNG (dropout, shuffling done on the engine). */
+    /**
+     * Seeds the engine's RNG (dropout, shuffling done on the engine). Every bit of {@code seed} counts: DJL takes an
+     * int and libtorch's CPU generator (mt19937) keeps 32 bits of whatever it is given, so the high half is folded
+     * into the low one ({@link Long#hashCode}); a seed below 2^32 is passed as it always was.
+     */
     public static void seed(long seed) {
         init();
-        Engine.getEngine("PyTorch").setRandomSeed((int) seed);
+        Engine.getEngine("PyTorch").setRandomSeed(Long.hashCode(seed));
     }
 }

@@ -40,4 +40,18 @@ class TorchTest {
         System.setProperty(Torch.THREADS_PROPERTY, "40000");
         assertTrue(assertThrows(UserError.class, Torch::threads).getMessage().contains("from 1 to 256"));
     }
+
+    @Test
+    void seedsUseAll64Bits() {
+        try (ai.djl.ndarray.NDManager m = ai.djl.ndarray.NDManager.newBaseManager()) {
+            Torch.seed(5);
+            float[] a = m.randomUniform(0, 1, new ai.djl.ndarray.types.Shape(8)).toFloatArray();
+            Torch.seed(5 + (1L << 32)); // the same int after truncation
+            float[] b = m.randomUniform(0, 1, new ai.djl.ndarray.types.Shape(8)).toFloatArray();
+            Torch.seed(5);
+            float[] c = m.randomUniform(0, 1, new ai.djl.ndarray.types.Shape(8)).toFloatArray();
+            org.junit.jupiter.api.Assertions.assertArrayEquals(a, c);
+            org.junit.jupiter.api.Assertions.assertFalse(java.util.Arrays.equals(a, b));
+        }
+    }
 }
