@@ -44,6 +44,23 @@ public final class Batcher {
         return cut(order, batchSize);
     }
 
+    /**
+     * Runs {@code batch} on length-sorted batches ({@link #inference}) and hands back one row per item in input
+     * order: {@code batch} gets a batch's item indices and returns its outputs (B, R) row-major, R the same for every
+     * item of that batch (it may differ between batches, e.g. the padded length).
+     */
+    public static float[][] rowsInOrder(int[] lengths, int batchSize, java.util.function.Function<int[], float[]> batch) {
+        float[][] out = new float[lengths.length][];
+        for (int[] idx : inference(lengths, batchSize)) {
+            float[] flat = batch.apply(idx);
+            int r = flat.length / idx.length;
+            for (int k = 0; k < idx.length; k++) {
+                out[idx[k]] = Arrays.copyOfRange(flat, k * r, (k + 1) * r);
+            }
+        }
+        return out;
+    }
+
     // A batch size below 1 would never advance through the data: fail instead of looping forever.
     private static void requirePositive(int batchSize) {
         if (batchSize < 1) {

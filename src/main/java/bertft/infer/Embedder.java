@@ -70,18 +70,13 @@ public final class Embedder implements AutoCloseable {
     public float[][] embed(List<String> texts, boolean normalize) {
         List<Encoding> enc = texts.stream().map(tokenizer::encode).toList();
         int[] lengths = enc.stream().mapToInt(e -> e.getIds().length).toArray();
-        float[][] out = new float[texts.size()][];
-        for (int[] idx : bertft.data.Batcher.inference(lengths, batchSize)) {
+        return bertft.data.Batcher.rowsInOrder(lengths, batchSize, idx -> {
             List<Encoding> batch = java.util.Arrays.stream(idx).mapToObj(enc::get).toList();
             float[] flat = onnx == null ? torchEmbeddings(batch, normalize)
                     : normalize ? onnx.embeddings(batch) : onnxMean(batch); // (B, H)
             Finite.requireOutputs(flat, "the embeddings");
-            int h = flat.length / idx.length;
-            for (int row = 0; row < idx.length; row++) {
-                out[idx[row]] = java.util.Arrays.copyOfRange(flat, row * h, (row + 1) * h);
-            }
-        }
-        return out;
+            return flat;
+        });
     }
 
     /** Mean-pooled (L2-normalised when asked) last hidden states of one batch on libtorch, (B, H) flattened. */

@@ -5,7 +5,7 @@ import bertft.model.Finite;
 import bertft.model.TaskModel;
 import bertft.data.Batcher;
 import bertft.model.Objective;
-import java.util.ArrayList;
+import java.util.Arrays;
 import java.util.List;
 
 /** Runs a classifier over encodings in length-sorted batches and returns scores in input order. */
@@ -37,19 +37,10 @@ public final class Predictor {
     /** The model's raw outputs per input, in input order; safe to call from several threads at once. */
     public float[][] logits(List<Encoding> encodings) {
         int[] lengths = encodings.stream().mapToInt(e -> e.getIds().length).toArray();
-        float[][] out = new float[encodings.size()][];
-        for (int[] idx : Batcher.inference(lengths, batchSize)) {
-            List<Encoding> batch = new ArrayList<>(idx.length);
-            for (int i : idx) {
-                batch.add(encodings.get(i));
-            }
-            float[] logits = forward.logits(batch); // (B, C)
+        return Batcher.rowsInOrder(lengths, batchSize, idx -> {
+            float[] logits = forward.logits(Arrays.stream(idx).mapToObj(encodings::get).toList()); // (B, C)
             Finite.requireOutputs(logits, "the model's scores");
-            int c = logits.length / idx.length;
-            for (int k = 0; k < idx.length; k++) {
-                out[idx[k]] = java.util.Arrays.copyOfRange(logits, k * c, (k + 1) * c);
-            }
-        }
-        return out;
+            return logits;
+        });
     }
 }

@@ -1,6 +1,5 @@
 package bertft.qa;
 
-import ai.djl.huggingface.tokenizers.Encoding;
 import bertft.data.SquadData;
 import bertft.infer.Forward;
 import bertft.model.Finite;
@@ -9,6 +8,7 @@ import bertft.text.BertTokenizer;
 import bertft.data.Batcher;
 import bertft.data.Features;
 import java.util.ArrayList;
+import java.util.Arrays;
 import java.util.List;
 
 /** Answers questions with a QA model: windows, batched logits, then {@link QaPostprocess} per question. */
@@ -37,26 +37,21 @@ public final class QaAnswerer {
         List<QaFeatures.Window> windows = QaFeatures.build(questions, tokenizer, s.maxLength(), s.docStride(),
                 s.maxQueryLength());
         Features f = QaFeatures.features(windows);
+        // each window's (T, 2) start/end logits, T its batch's padded length
+        float[][] rows = Batcher.rowsInOrder(f.lengths(), s.batchSize(), idx -> {
+            float[] flat = forward.logits(Arrays.stream(idx).mapToObj(f.encodings()::get).toList()); // (B, T, 2)
+            Finite.requireOutputs(flat, "the model's start/end logits");
+            return flat;
+        });
         float[][] start = new float[windows.size()][];
         float[][] end = new float[windows.size()][];
-        for (int[] idx : Batcher.inference(f.lengths(), s.batchSize())) {
-            List<Encoding> batch = new ArrayList<>(idx.length);
-            for (int i : idx) {
-                batch.add(f.encodings().get(i));
-            }
-            float[] flat = forward.logits(batch); // (B, T, 2)
-            Finite.requireOutputs(flat, "the model's start/end logits");
-            int t = flat.length / (2 * idx.length);
-            for (int k = 0; k < idx.length; k++) {
-                int n = windows.get(idx[k]).charStart().length;
-                float[] a = new float[n];
-                float[] b = new float[n];
-                for (int i = 0; i < n; i++) {
-                    a[i] = flat[(k * t + i) * 2];
-                    b[i] = flat[(k * t + i) * 2 + 1];
-                }
-                start[idx[k]] = a;
-                end[idx[k]] = b;
+        for (int w = 0; w < rows.length; w++) {
+            int n = windows.get(w).charStart().length;
+            start[w] = new float[n];
+            end[w] = new float[n];
+            for (int i = 0; i < n; i++) {
+                start[w][i] = rows[w][2 * i];
+                end[w][i] = rows[w][2 * i + 1];
             }
         }
         List<List<QaPostprocess.WindowLogits>> byQuestion = new ArrayList<>();

@@ -18,7 +18,6 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.security.MessageDigest;
 import java.util.HexFormat;
-import java.util.List;
 import java.util.Map;
 import java.util.TreeMap;
 
@@ -36,20 +35,13 @@ public final class FeatureCache {
 
     /** Runs the encoder (eval mode) over all examples in length-sorted batches. */
     public static FeatureCache compute(TaskModel model, Features f, int batchSize) {
-        float[][] rows = new float[f.size()][];
-        List<int[]> batches = Batcher.inference(f.lengths(), batchSize);
-        for (int[] idx : batches) {
+        float[][] rows = Batcher.rowsInOrder(f.lengths(), batchSize, idx -> {
             try (NDManager m = NDManager.newBaseManager()) {
                 Batch b = f.batch(idx, m);
                 NDArray hidden = model.encode(b, false);
-                NDArray feats = model.features(hidden, b.attentionMask()); // (B, H)
-                int h = (int) feats.getShape().get(1);
-                float[] flat = feats.toFloatArray();
-                for (int k = 0; k < idx.length; k++) {
-                    rows[idx[k]] = java.util.Arrays.copyOfRange(flat, k * h, (k + 1) * h);
-                }
+                return model.features(hidden, b.attentionMask()).toFloatArray(); // (B, H)
             }
-        }
+        });
         return new FeatureCache(rows);
     }
 

@@ -121,6 +121,18 @@ public final class Trainer {
     private final ParameterPolicy policy;
     private final AdamW adam = new AdamW();
     private final WeightAverage average;
+    /**
+     * Training stopped before an update that would have put NaN or infinity into the weights: a property of the
+     * settings (too high a learning rate), which {@code tune} records as a failed trial and searches on.
+     */
+    public static final class Diverged extends UserError {
+        private static final long serialVersionUID = 1L;
+
+        Diverged(String message) {
+            super(message);
+        }
+    }
+
     private String divergedVerb = "training";
     private Timing timing = Timing.NONE;
 
@@ -297,7 +309,7 @@ public final class Trainer {
             timing.lap(2);
             if (!Double.isFinite(norm)) {
                 // one NaN/inf update would poison every weight; stop before applying it
-                throw new UserError(divergedVerb + " diverged at step " + (step + 1) + ": the gradient norm is "
+                throw new Diverged(divergedVerb + " diverged at step " + (step + 1) + ": the gradient norm is "
                         + norm + " (first in " + Gradients.firstNonFinite(grads) + "); try a lower learning-rate or a"
                         + " longer warmup-ratio");
             }

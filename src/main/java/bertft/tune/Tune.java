@@ -8,6 +8,7 @@ import bertft.run.TrainJob;
 import bertft.task.Interval;
 import bertft.task.TaskFiles;
 import bertft.task.TaskSpec;
+import bertft.train.Trainer;
 import com.google.gson.Gson;
 import com.google.gson.GsonBuilder;
 import com.google.gson.JsonArray;
@@ -317,10 +318,7 @@ public final class Tune {
                         .featureDir(o.out().resolve(FEATURES)).run(resume, !resume);
             } catch (TrainJob.Paused p) {
                 // the rung's end: the trial waits in last/ for a promotion
-            } catch (UserError e) {
-                if (!e.getMessage().startsWith("training diverged")) {
-                    throw e;
-                }
+            } catch (Trainer.Diverged e) {
                 failures.put(t.id, e.getMessage()); // a property of the settings: the search goes on without them
                 err.printf("== tune: trial %d failed: %s%n", t.id, e.getMessage());
             }
