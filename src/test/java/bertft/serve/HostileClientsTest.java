@@ -239,15 +239,8 @@ class HostileClientsTest {
             awaitConnections(s, 0);
             long took = (System.nanoTime() - start) / 1_000_000;
             assertTrue(took < 5_000, "closed after " + took + " ms");
-            for (Socket c : held) { // closed by the server: end of stream (or a reset), not a timeout
-                c.setSoTimeout(2_000);
-                try {
-                    assertEquals(-1, c.getInputStream().read());
-                } catch (SocketTimeoutException e) {
-                    throw new AssertionError("still open", e);
-                } catch (IOException e) {
-                    // reset: closed too
-                }
+            for (Socket c : held) {
+                assertClosedByServer(c);
             }
             closeAll(held);
             assertEquals(200, get(s, "/health").status());
@@ -291,14 +284,7 @@ class HostileClientsTest {
             assertFalse(headOpen || bodyOpen, "still open after " + took + " ms: head " + headOpen + ", body "
                     + bodyOpen);
             for (Socket c : List.of(head, body)) { // closed without an answer
-                c.setSoTimeout(2_000);
-                try {
-                    assertEquals(-1, c.getInputStream().read());
-                } catch (SocketTimeoutException e) {
-                    throw new AssertionError("still open", e);
-                } catch (IOException e) {
-                    // reset: closed too
-                }
+                assertClosedByServer(c);
             }
             awaitConnections(s, 0);
             assertEquals(200, get(s, "/health").status());
@@ -572,6 +558,18 @@ class HostileClientsTest {
             }
             assertEquals(200, get(s, "/health").status());
             awaitConnections(s, 0);
+        }
+    }
+
+    /** The server closed {@code c}: end of stream (or a reset), not a read timeout. */
+    private static void assertClosedByServer(Socket c) throws IOException {
+        c.setSoTimeout(2_000);
+        try {
+            assertEquals(-1, c.getInputStream().read());
+        } catch (SocketTimeoutException e) {
+            throw new AssertionError("still open", e);
+        } catch (IOException e) {
+            // reset: closed too
         }
     }
 }
