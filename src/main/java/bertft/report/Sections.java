@@ -68,9 +68,11 @@ final class Sections {
         }
         h.table(List.of("metric", "value"), rows);
         JsonObject perClass = m.has("per_class") ? m.getAsJsonObject("per_class")
-                : m.has("per_label") ? m.getAsJsonObject("per_label") : null;
+                : m.has("per_label") ? m.getAsJsonObject("per_label")
+                : m.has("per_type") ? m.getAsJsonObject("per_type") : null;
         if (perClass != null) {
-            h.h3(m.has("per_class") ? "Per class" : "Per label (at the task's threshold)");
+            h.h3(m.has("per_class") ? "Per class" : m.has("per_type") ? "Entities by type"
+                    : "Per label (at the task's threshold)");
             List<List<String>> pc = new ArrayList<>();
             for (Map.Entry<String, JsonElement> e : perClass.entrySet()) {
                 JsonObject c = e.getValue().getAsJsonObject();
@@ -81,6 +83,9 @@ final class Sections {
         }
         if (m.has("confusion_matrix")) {
             confusion(h, m.getAsJsonObject("confusion_matrix"));
+        }
+        if (m.has("type_confusion")) {
+            confusion(h, m.getAsJsonObject("type_confusion")); // O: a missed gold entity (column), a spurious one (row)
         }
         if (r.has("calibration")) {
             calibration(h, r.getAsJsonObject("calibration"));

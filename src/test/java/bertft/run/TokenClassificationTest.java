@@ -1,0 +1,228 @@
+package bertft.run;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import ai.djl.ndarray.NDArray;
+import ai.djl.ndarray.NDManager;
+import ai.djl.ndarray.types.Shape;
+import bertft.Tiny;
+import bertft.cli.CliTest;
+import bertft.data.TaggedData;
+import bertft.model.Checkpoint;
+import bertft.model.TaskModel;
+import bertft.model.Torch;
+import bertft.task.TaskSpec;
+import bertft.text.BertTokenizer;
+import bertft.train.Features;
+import bertft.train.TokenObjective;
+import com.google.gson.JsonObject;
+import com.google.gson.JsonParser;
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Random;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+/** Token classification end to end on a tiny random BERT: train, reload, evaluate; the loss by hand; bad input. */
+public class TokenClassificationTest {
+
+    /**
+     * CoNLL sentences whose entities are fixed words (learnable by a tiny model): {@code man}/{@code woman} a
+     * person, {@code guitar music} a two-word work, {@code horses} (two pieces) an animal.
+     */
+    static Path conll(Path dir, String name, int n, long seed) throws IOException {
+        Random r = new Random(seed);
+        String[] filler = {"the", "was", "it", "and", "to", "in", "good", "phone", "price", "day", "time", "food"};
+        List<String> lines = new ArrayList<>();
+        for (int s = 0; s < n; s++) {
+            for (int k = 0; k < 2 + r.nextInt(8); k++) {
+                if (r.nextInt(4) == 0) {
+                    switch (r.nextInt(3)) {
+                        case 0 -> lines.add((r.nextBoolean() ? "man" : "woman") + "\tB-person");
+                        case 1 -> {
+                            lines.add("guitar\tB-work");
+                            lines.add("music\tI-work");
+                        }
+                        default -> lines.add("horses\tB-animal");
+                    }
+                } else {
+                    lines.add(filler[r.nextInt(filler.length)] + "\tO");
+                }
+            }
+            lines.add("");
+        }
+        Path f = dir.resolve(name);
+        Files.write(f, lines);
+        return f;
+    }
+
+    static Path task(Path dir, Path model, String extra) throws IOException {
+        Path t = dir.resolve("ner.yaml");
+        Files.writeString(t, String.join("\n",
+                "task: token-classification",
+                "model: " + model,
+                "data-dir: " + dir,
+                "train: train.conll",
+                "validation: dev.conll",
+                "max-length: 32",
+                "batch-size: 16",
+                "epochs: 3",
+                "learning-rate: 3e-3",
+                extra, ""));
+        return t;
+    }
+
+    @Test
+    void trainsAHuggingFaceTokenClassifierThatReloadsAndEvaluates(@TempDir Path tmp) throws IOException {
+        Path model = Tiny.checkpoint(tmp.resolve("tiny"), 3);
+        conll(tmp, "train.conll", 160, 1);
+        Path dev = conll(tmp, "dev.conll", 40, 2);
+        Path out = tmp.resolve("run");
+        var r = CliTest.run("train", task(tmp, model, "").toString(), "--out", out.toString(), "--seed", "7");
+        assertEquals(0, r.code(), r.err());
+
+        JsonObject config = JsonParser.parseString(Files.readString(out.resolve("config.json"))).getAsJsonObject();
+        assertEquals("BertForTokenClassification", config.getAsJsonArray("architectures").get(0).getAsString());
+        assertEquals("I-work", config.getAsJsonObject("id2label").get("4").getAsString());
+        assertEquals(4, config.getAsJsonObject("label2id").get("I-work").getAsInt());
+        assertEquals("token-classification", config.getAsJsonObject("bert_ft_task").get("task").getAsString());
+        assertEquals("iob2", config.getAsJsonObject("bert_ft_task").get("tag_scheme").getAsString());
+        Checkpoint ckpt = Checkpoint.read(out);
+        assertEquals(List.of("classifier.bias", "classifier.weight"), ckpt.heads().keySet().stream().sorted().toList());
+        assertFalse(ckpt.encoder().containsKey("pooler.dense.weight"), "BertForTokenClassification has no pooler");
+
+        JsonObject report = JsonParser.parseString(Files.readString(out.resolve("report.json"))).getAsJsonObject();
+        JsonObject metrics = report.getAsJsonObject("validation").getAsJsonObject("metrics");
+        double f1 = metrics.get("f1").getAsDouble();
+        assertTrue(f1 > 0.8, "a tiny model learns the fixed-word entities: f1 " + f1);
+        assertTrue(metrics.getAsJsonObject("per_type").has("work"), metrics.toString());
+        String md = Files.readString(out.resolve("report.md"));
+        assertTrue(md.contains("| type | precision | recall | f1 | support |") && md.contains("| work |"), md);
+        String html = Files.readString(out.resolve("report.html"));
+        assertTrue(html.contains("Entities by type") && !html.contains("<script src"), "self-contained html");
+
+        var e = CliTest.run("evaluate", "--model", out.toString(), "--data", dev.toString(), "--out",
+                tmp.resolve("eval").toString());
+        assertEquals(0, e.code(), e.err());
+        JsonObject eval = JsonParser.parseString(Files.readString(tmp.resolve("eval/report.json"))).getAsJsonObject();
+        assertEquals(f1, eval.getAsJsonObject("validation").getAsJsonObject("metrics").get("f1").getAsDouble(), 1e-9,
+                "evaluate reproduces the run's own validation score");
+        List<String> predicted = Files.readAllLines(tmp.resolve("eval/predictions.conll"));
+        List<String> gold = Files.readAllLines(dev);
+        assertEquals(gold.size(), predicted.size());
+        for (int i = 0; i < gold.size(); i++) {
+            assertTrue(gold.get(i).isEmpty() ? predicted.get(i).isEmpty()
+                    : predicted.get(i).startsWith(gold.get(i) + "\t") && predicted.get(i).split("\t").length == 3,
+                    "word, gold, predicted: " + predicted.get(i));
+        }
+
+        try (TrainedModel m = TrainedModel.load(out)) {
+            assertEquals(TaskSpec.Kind.TOKEN_CLASSIFICATION, m.kind());
+            assertEquals(TaskModel.Head.TOKEN, m.model().head());
+            assertEquals(List.of("O", "B-animal", "B-person", "B-work", "I-work"), m.labels());
+        }
+    }
+
+    @Test
+    void aHuggingFaceTokenCheckpointWithoutABertFtTaskLoadsAsATagger(@TempDir Path tmp) {
+        Torch.init();
+        Path model = Tiny.checkpoint(tmp.resolve("tiny"), 3);
+        try (TaskModel m = TaskModel.create(Checkpoint.read(model), TaskModel.Head.TOKEN, 3, TaskModel.Pooling.CLS,
+                0.1, 1, "tiny", false)) {
+            JsonObject extra = new JsonObject();
+            JsonObject id2label = new JsonObject();
+            List.of("O", "B-PER", "I-PER").forEach(l -> id2label.addProperty(Integer.toString(id2label.size()), l));
+            extra.add("id2label", id2label);
+            try (BertTokenizer tok = Tiny.tokenizer(32)) {
+                Checkpoint.writeInto(tmp.resolve("hf"), m.checkpoint(extra), tok);
+            }
+        }
+        try (TrainedModel m = TrainedModel.load(tmp.resolve("hf"))) {
+            assertEquals(TaskSpec.Kind.TOKEN_CLASSIFICATION, m.kind());
+            assertEquals(List.of("O", "B-PER", "I-PER"), m.labels());
+        }
+    }
+
+    @Test
+    void lossIsTheMeanOverLabelledPositionsAsIgnoreIndexComputesIt() {
+        Torch.init();
+        try (NDManager m = NDManager.newBaseManager()) {
+            float[] z = {1, 2, 0, /**/ 0.5f, -1, 3, /**/ 2, 2, 2, /**/ -2, 0, 1}; // (B=2, T=2, C=3)
+            NDArray logits = m.create(z, new Shape(2, 2, 3));
+            long[] labels = {0, TokenObjective.IGNORED, 2, 1};
+            double expected = (nll(z, 0, 0) + nll(z, 2, 2) + nll(z, 3, 1)) / 3;
+            assertEquals(expected, TokenObjective.loss(logits, labels, null, m).getFloat(), 1e-6);
+            float[] w = {2, 0.5f, 1};
+            double weighted = (2 * nll(z, 0, 0) + 1 * nll(z, 2, 2) + 0.5 * nll(z, 3, 1)) / (2 + 1 + 0.5);
+            assertEquals(weighted, TokenObjective.loss(logits, labels, w, m).getFloat(), 1e-6);
+        }
+    }
+
+    /** -log softmax(z[row])[label], in doubles. */
+    private static double nll(float[] z, int row, int label) {
+        double sum = 0;
+        for (int c = 0; c < 3; c++) {
+            sum += Math.exp(z[row * 3 + c]);
+        }
+        return Math.log(sum) - z[row * 3 + label];
+    }
+
+    @Test
+    void labelsSitOnFirstPiecesOrOnEveryPieceWithBTurnedIntoI(@TempDir Path tmp) throws IOException {
+        Path f = tmp.resolve("s.conll");
+        Files.writeString(f, "horses\tB-animal\nran\tI-animal\n\nthe\tO\n");
+        TaggedData d = TaggedData.read(f, null);
+        List<String> labels = List.of("O", "B-animal", "I-animal");
+        try (BertTokenizer tok = Tiny.tokenizer(32)) {
+            // [CLS] horse ##s r ##a ##n [SEP]
+            Features first = Tagging.features(d, labels, tok, 32, 8, false);
+            assertEquals(List.of(-1f, 1f, -1f, 2f, -1f, -1f, -1f), boxed(first.targets().get(0)));
+            Features all = Tagging.features(d, labels, tok, 32, 8, true);
+            assertEquals(List.of(-1f, 1f, 2f, 2f, 2f, 2f, -1f), boxed(all.targets().get(0)));
+            // a sentence longer than a window: every window trains, each word's label on its first piece in each
+            Features windows = Tagging.features(d, labels, tok, 6, 2, false);
+            assertEquals(3, windows.size(), "6 pieces in windows of 4 with stride 2: 2 windows, then 'the'");
+        }
+    }
+
+    private static List<Float> boxed(float[] a) {
+        List<Float> out = new ArrayList<>();
+        for (float x : a) {
+            out.add(x);
+        }
+        return out;
+    }
+
+    @Test
+    void aValidationTagThatIsNoLabelIsOneLineNamingFileAndLine(@TempDir Path tmp) throws IOException {
+        Path model = Tiny.checkpoint(tmp.resolve("tiny"), 3);
+        conll(tmp, "train.conll", 8, 1);
+        Files.writeString(tmp.resolve("dev.conll"), "the\tO\nman\tB-person\n\nit\tO\nparis\tB-location\n");
+        var r = CliTest.run("train", task(tmp, model, "").toString(), "--out", tmp.resolve("run").toString());
+        assertEquals(2, r.code(), r.err());
+        assertTrue(r.err().strip().endsWith(tmp.resolve("dev.conll") + ":5: tag 'B-location' is not one of the"
+                + " labels [O, B-animal, B-person, B-work, I-work]"), r.err());
+        assertFalse(Files.exists(tmp.resolve("run")), "a refused run leaves nothing behind");
+    }
+
+    @Test
+    void tokenTaskKeysAreCheckedWhereTheyAreSet(@TempDir Path tmp) throws IOException {
+        Path model = Tiny.checkpoint(tmp.resolve("tiny"), 3);
+        Path t = task(tmp, model, "doc-stride: 30");
+        var r = CliTest.run("train", t.toString());
+        assertEquals(2, r.code());
+        assertTrue(r.err().contains(t + ":10: doc-stride: 30 must be less than max-length - 2 = 30"), r.err());
+        var s = CliTest.run("train", task(tmp, model, "tag-scheme: iob1\nstrict: true").toString());
+        assertEquals(2, s.code());
+        assertTrue(s.err().contains("strict: scores iob2 and bioes tags only"), s.err());
+        var v = CliTest.run("train", task(tmp, model, "validation-split: 0.1").toString());
+        assertEquals(2, v.code());
+        assertTrue(v.err().contains("validation-split: is for table tasks; give token-classification a validation file"),
+                v.err());
+    }
+}
