@@ -201,4 +201,46 @@ public final class Tagging {
         }
         return sb.toString();
     }
+
+    /**
+     * The word pieces of raw {@code text} as HuggingFace's TokenClassificationPipeline gathers them with a fast
+     * tokenizer ({@code gather_pre_entities}): special tokens left out; start/end from the encoding's spans (code
+     * points); a WordPiece piece continues a word when its spelling is not as long as the text it covers
+     * ({@code ##ing} over "ing"), other tokenizers use the pipeline's fallback (no space before it); an unknown
+     * piece is spelt as its text and never continues a word.
+     *
+     * @param logits the encoding's row of (T * C) logits, T at least its length
+     */
+    public static List<bertft.infer.EntityGrouping.Piece> pieces(String text, Encoding e, float[] logits, int classes,
+            BertTokenizer tok) {
+        int[] cps = text.codePoints().toArray();
+        long[] ids = e.getIds();
+        long[] special = e.getSpecialTokenMask();
+        String[] tokens = e.getTokens();
+        ai.djl.huggingface.tokenizers.jni.CharSpan[] spans = e.getCharTokenSpans();
+        long unk = tok.unkId();
+        List<bertft.infer.EntityGrouping.Piece> out = new ArrayList<>();
+        for (int i = 0; i < ids.length; i++) {
+            if (special[i] != 0 || spans[i] == null) {
+                continue;
+            }
+            int start = spans[i].getStart();
+            int end = spans[i].getEnd();
+            String ref = new String(cps, start, end - start);
+            String word = tokens[i];
+            boolean subword = tok.wordPiece() ? word.codePointCount(0, word.length()) != end - start
+                    : start > 0 && !new String(cps, start - 1, Math.min(end, start + 1) - (start - 1)).contains(" ");
+            if (ids[i] == unk) {
+                word = ref;
+                subword = false;
+            }
+            float[] p = Objective.SINGLE_LABEL.scores(Arrays.copyOfRange(logits, i * classes, (i + 1) * classes));
+            double[] scores = new double[classes];
+            for (int c = 0; c < classes; c++) {
+                scores[c] = p[c];
+            }
+            out.add(new bertft.infer.EntityGrouping.Piece(word, scores, start, end, i, subword));
+        }
+        return out;
+    }
 }

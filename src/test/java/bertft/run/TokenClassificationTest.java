@@ -121,6 +121,29 @@ public class TokenClassificationTest {
                     "word, gold, predicted: " + predicted.get(i));
         }
 
+        // tag: raw text as the pipeline answers (code points: the emoji is one), a CoNLL file with a tag appended
+        var t = CliTest.run("tag", "--model", out.toString(), "--json", "--text", "\uD83D\uDE00 the man and guitar music");
+        assertEquals(0, t.code(), t.err());
+        assertEquals("[{\"entity_group\":\"person\",\"score\":S,\"word\":\"man\",\"start\":6,\"end\":9},"
+                + "{\"entity_group\":\"work\",\"score\":S,\"word\":\"guitar music\",\"start\":14,\"end\":26}]",
+                t.out().strip().replaceAll("\"score\":[0-9.E-]+", "\"score\":S"));
+        Path tagged = tmp.resolve("tagged.conll");
+        var f = CliTest.run("tag", dev.toString(), "--model", out.toString(), "--out", tagged.toString());
+        assertEquals(0, f.code(), f.err());
+        List<String> eval2 = Files.readAllLines(tmp.resolve("eval/predictions.conll"));
+        assertEquals(eval2, Files.readAllLines(tagged), "tag appends the same tags evaluate predicts");
+        try (bertft.api.Tagger tagger = bertft.api.Tagger.load(out.toString())) {
+            // first: the word takes its first piece's tag (the only one trained), over both pieces
+            List<bertft.api.Tagger.Entity> es = tagger.tag(List.of("horses"),
+                    bertft.infer.EntityGrouping.Aggregation.FIRST).get(0);
+            assertEquals(1, es.size());
+            assertEquals(new bertft.api.Tagger.Entity("animal", es.get(0).score(), "horses", 0, 6, -1), es.get(0));
+        }
+        var c = CliTest.run("classify", "--model", out.toString(), "--text", "the man");
+        assertEquals(2, c.code());
+        assertTrue(c.err().contains("is a token-classification model; load it with Tagger (on the command line: use"
+                + " `bert-ft tag`)"), c.err());
+
         try (TrainedModel m = TrainedModel.load(out)) {
             assertEquals(TaskSpec.Kind.TOKEN_CLASSIFICATION, m.kind());
             assertEquals(TaskModel.Head.TOKEN, m.model().head());
@@ -145,6 +168,22 @@ public class TokenClassificationTest {
         try (TrainedModel m = TrainedModel.load(tmp.resolve("hf"))) {
             assertEquals(TaskSpec.Kind.TOKEN_CLASSIFICATION, m.kind());
             assertEquals(List.of("O", "B-PER", "I-PER"), m.labels());
+        }
+    }
+
+    @Test
+    void piecesContinueAWordAsTheFastPipelineDecides(@TempDir Path tmp) {
+        Torch.init();
+        try (BertTokenizer tok = Tiny.tokenizer(32)) {
+            String text = "\uD83D\uDE00 horses";  // an emoji ([UNK], one code point), then horse ##s
+            ai.djl.huggingface.tokenizers.Encoding e = tok.encode(text);
+            float[] logits = new float[e.getIds().length * 2];
+            List<bertft.infer.EntityGrouping.Piece> p = Tagging.pieces(text, e, logits, 2, tok);
+            assertEquals(List.of("\uD83D\uDE00", "horse", "##s"), p.stream().map(bertft.infer.EntityGrouping.Piece::token).toList());
+            assertEquals(List.of(false, false, true), p.stream().map(bertft.infer.EntityGrouping.Piece::subword).toList());
+            assertEquals(List.of(0, 2, 7), p.stream().map(bertft.infer.EntityGrouping.Piece::start).toList());
+            assertEquals(List.of(1, 7, 8), p.stream().map(bertft.infer.EntityGrouping.Piece::end).toList());
+            assertEquals(0.5, p.get(1).scores()[0], 1e-9, "softmax of equal logits");
         }
     }
 
