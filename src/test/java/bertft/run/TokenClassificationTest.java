@@ -250,6 +250,39 @@ public class TokenClassificationTest {
     }
 
     @Test
+    void badTrainingFilesAreOneLineNamingFileAndLineWithExit2(@TempDir Path tmp) throws IOException {
+        Path model = Tiny.checkpoint(tmp.resolve("tiny"), 3);
+        conll(tmp, "dev.conll", 4, 2);
+        byte[] binary = new byte[64];
+        new Random(5).nextBytes(binary);
+        binary[3] = 0;
+        String huge = "the\tO\n".repeat(100_000);
+        List<Object[]> cases = List.of(
+                new Object[] {"train.conll", "the\tO\nman\n", ":2: 'man' has no tag column"},
+                new Object[] {"train.conll", "the\tO\nman\tX-person\n", ":2: tag 'X-person' is not IOB2"},
+                new Object[] {"train.conll", huge, ":1: a sentence of more than 10000 words"},
+                new Object[] {"train.conll", binary, ":1: not valid UTF-8"},
+                new Object[] {"train.jsonl", "{\"tokens\": [\"a\"], \"tags\": [\"O\"]}\n{\"tokens\": [], \"tags\": []}\n",
+                    ":2: empty sentence"},
+                new Object[] {"train.jsonl", "{\"tokens\": [\"a\", \"b\"], \"tags\": [\"O\"]}\n", ":1: 2 tokens but 1 tags"});
+        for (Object[] c : cases) {
+            Path f = tmp.resolve((String) c[0]);
+            if (c[1] instanceof byte[] b) {
+                Files.write(f, b);
+            } else {
+                Files.writeString(f, (String) c[1]);
+            }
+            var r = CliTest.run("train", task(tmp, model, "tag-scheme: iob2").toString(), "--train", c[0].toString(),
+                    "--out", tmp.resolve("run").toString());
+            assertEquals(2, r.code(), r.err());
+            String err = r.err().strip();
+            assertEquals(1, err.lines().count(), err);
+            assertTrue(err.startsWith("bert-ft: " + f + c[2]), c[2] + " expected, got: " + err);
+            Files.delete(f);
+        }
+    }
+
+    @Test
     void tokenTaskKeysAreCheckedWhereTheyAreSet(@TempDir Path tmp) throws IOException {
         Path model = Tiny.checkpoint(tmp.resolve("tiny"), 3);
         Path t = task(tmp, model, "doc-stride: 30");
