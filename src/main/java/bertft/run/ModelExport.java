@@ -49,6 +49,11 @@ public final class ModelExport {
         OnnxExport.checkTarget(out, modelDir, overwrite);
         Checkpoint ckpt = Checkpoint.read(modelDir);
         OnnxExport.checkExportable(ckpt.config(), modelDir.toString());
+        if (TaskModel.hasHead(ckpt, TaskModel.Head.TOKEN)) {
+            // the classifier graph would pool the first token: refused rather than exported wrong
+            throw new UserError(modelDir + ": ONNX export of a token-classification head is not supported yet; run"
+                    + " it on libtorch (leave --runtime out)");
+        }
         boolean task = TaskModel.hasHead(ckpt, TaskModel.Head.CLASSIFIER) || TaskModel.hasHead(ckpt, TaskModel.Head.QA);
         return task ? task(modelDir, out, options, overwrite) : base(modelDir, ckpt, out, options, overwrite);
     }

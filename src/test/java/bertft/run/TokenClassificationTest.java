@@ -139,6 +139,9 @@ public class TokenClassificationTest {
             assertEquals(1, es.size());
             assertEquals(new bertft.api.Tagger.Entity("animal", es.get(0).score(), "horses", 0, 6, -1), es.get(0));
         }
+        var x = CliTest.run("export", out.toString(), "--format", "onnx", "--out", tmp.resolve("onnx").toString());
+        assertEquals(2, x.code());
+        assertTrue(x.err().contains("ONNX export of a token-classification head is not supported yet"), x.err());
         var c = CliTest.run("classify", "--model", out.toString(), "--text", "the man");
         assertEquals(2, c.code());
         assertTrue(c.err().contains("is a token-classification model; load it with Tagger (on the command line: use"
