@@ -26,6 +26,8 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.Random;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.ValueSource;
 import org.junit.jupiter.api.io.TempDir;
 
 /** Token classification end to end on a tiny random BERT: train, reload, evaluate; the loss by hand; bad input. */
@@ -171,6 +173,43 @@ public class TokenClassificationTest {
         try (TrainedModel m = TrainedModel.load(tmp.resolve("hf"))) {
             assertEquals(TaskSpec.Kind.TOKEN_CLASSIFICATION, m.kind());
             assertEquals(List.of("O", "B-PER", "I-PER"), m.labels());
+        }
+    }
+
+    /**
+     * Every family's *ForTokenClassification: dropout and {@code classifier} over every position, saved with
+     * HuggingFace's names and no pooler, and loaded back (as a Hub checkpoint, no bert_ft_task) to the same logits.
+     * scripts/check-hf-token-heads.py checks the same saves against Transformers.
+     */
+    @ParameterizedTest
+    @ValueSource(strings = {"bert", "distilbert", "roberta", "xlm-roberta", "electra", "deberta-v2"})
+    void everyFamilysTokenHeadSavesWithHuggingFaceNamesAndReloads(String family, @TempDir Path tmp) {
+        Torch.init();
+        Path base = Path.of("../shared/golden/families", family, "base");
+        org.junit.jupiter.api.Assumptions.assumeTrue(Files.isDirectory(base), "no golden families here");
+        float[] before;
+        try (TaskModel m = TaskModel.create(Checkpoint.read(base), TaskModel.Head.TOKEN, 3, TaskModel.Pooling.CLS,
+                0.1, 7, family, false); BertTokenizer tok = BertTokenizer.load(base, 16);
+                NDManager nd = NDManager.newBaseManager()) {
+            ai.djl.huggingface.tokenizers.Encoding e = tok.encode("w5 w17 w42 w8 w91 w33");
+            NDArray logits = m.forward(bertft.text.Batch.of(List.of(e), nd));
+            assertEquals(new Shape(1, 8, 3), logits.getShape());
+            before = logits.toFloatArray();
+            JsonObject extra = new JsonObject();
+            JsonObject id2label = new JsonObject();
+            List.of("O", "B-X", "I-X").forEach(l -> id2label.addProperty(Integer.toString(id2label.size()), l));
+            extra.add("id2label", id2label);
+            Checkpoint.writeInto(tmp, m.checkpoint(extra), tok);
+        }
+        Checkpoint saved = Checkpoint.read(tmp);
+        assertEquals(List.of("classifier.bias", "classifier.weight"), saved.heads().keySet().stream().sorted().toList());
+        assertTrue(saved.encoder().keySet().stream().noneMatch(k -> k.startsWith("pooler.")), "no pooler");
+        assertTrue(saved.config().json().getAsJsonArray("architectures").get(0).getAsString()
+                .endsWith("ForTokenClassification"));
+        try (TrainedModel m = TrainedModel.load(tmp)) {
+            assertEquals(TaskSpec.Kind.TOKEN_CLASSIFICATION, m.kind());
+            float[] after = m.forward().logits(List.of(m.tokenizer().encode("w5 w17 w42 w8 w91 w33")));
+            org.junit.jupiter.api.Assertions.assertArrayEquals(before, after, 1e-6f);
         }
     }
 
