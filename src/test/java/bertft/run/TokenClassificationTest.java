@@ -157,6 +157,22 @@ public class TokenClassificationTest {
     }
 
     @Test
+    void everyStrategyTrainsATaggerAndCompareRanksThemByEntityF1(@TempDir Path tmp) throws IOException {
+        Path model = Tiny.checkpoint(tmp.resolve("tiny"), 3);
+        conll(tmp, "train.conll", 48, 1);
+        conll(tmp, "dev.conll", 16, 2);
+        Path t = task(tmp, model, "class-weights: balanced");
+        var r = CliTest.run("compare", t.toString(), "--epochs", "1", "--strategies", "frozen,top-1,full,llrd,gradual,ulmfit", "--out",
+                tmp.resolve("cmp").toString());
+        assertEquals(0, r.code(), r.err());
+        String md = Files.readString(tmp.resolve("cmp/compare.md"));
+        for (String s : List.of("frozen", "top-1", "full", "llrd", "gradual", "ulmfit")) {
+            assertTrue(md.contains(s), s + " in " + md);
+        }
+        assertTrue(md.contains("f1"), md);
+    }
+
+    @Test
     void aHuggingFaceTokenCheckpointWithoutABertFtTaskLoadsAsATagger(@TempDir Path tmp) {
         Torch.init();
         Path model = Tiny.checkpoint(tmp.resolve("tiny"), 3);
