@@ -173,6 +173,21 @@ public class TokenClassificationTest {
     }
 
     @Test
+    void tuneSearchesATaggerOnEntityF1(@TempDir Path tmp) throws IOException {
+        Path model = Tiny.checkpoint(tmp.resolve("tiny"), 3);
+        conll(tmp, "train.conll", 48, 1);
+        conll(tmp, "dev.conll", 16, 2);
+        conll(tmp, "more.conll", 64, 3);
+        // a data key in the space: every value is read before the search, as a trial reads it (CoNLL, not a table)
+        var r = CliTest.run("tune", task(tmp, model, "").toString(), "--epochs", "1", "--space",
+                "learning-rate=1e-3,3e-3; train=train.conll,more.conll", "--trials", "2", "--seeds", "1", "--out",
+                tmp.resolve("tune").toString());
+        assertEquals(0, r.code(), r.err());
+        JsonObject tune = JsonParser.parseString(Files.readString(tmp.resolve("tune/tune.json"))).getAsJsonObject();
+        assertTrue(tune.toString().contains("\"f1\""), tune.toString());
+    }
+
+    @Test
     void aHuggingFaceTokenCheckpointWithoutABertFtTaskLoadsAsATagger(@TempDir Path tmp) {
         Torch.init();
         Path model = Tiny.checkpoint(tmp.resolve("tiny"), 3);
