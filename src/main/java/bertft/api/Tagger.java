@@ -66,8 +66,9 @@ public final class Tagger implements AutoCloseable {
         TrainedModel m = Models.load(dir, options);
         try {
             if (m.kind() != TaskSpec.Kind.TOKEN_CLASSIFICATION) {
-                throw new UserError(model + ": is a " + m.kind() + " model, not a token classifier (*ForTokenClassification);"
-                        + (m.kind() == TaskSpec.Kind.QA ? " load it with QuestionAnswerer" : " load it with Classifier"));
+                throw new UserError(model + ": is a " + m.kind() + " model, not a token classifier"
+                        + " (*ForTokenClassification); load it with "
+                        + (m.kind() == TaskSpec.Kind.QA ? "QuestionAnswerer" : "Classifier"));
             }
             return new Tagger(m, model, options);
         } catch (RuntimeException e) {

@@ -22,7 +22,7 @@ import picocli.CommandLine.Option;
 import picocli.CommandLine.Parameters;
 import picocli.CommandLine.Spec;
 
-/** {@code bert-ft tag}: named entities (or any word tags) of raw text, or a tag appended to each word of a CoNLL file. */
+/** {@code bert-ft tag}: the entities (or any word tags) of raw text, or a tag appended to each word of a CoNLL file. */
 @Command(name = "tag", mixinStandardHelpOptions = true,
         description = {"Tag words with a token-classification model. --text: the entities of raw text as"
                 + " HuggingFace's pipeline(\"ner\") reports them (entity_group, score, word, start/end in code points)."
@@ -128,7 +128,8 @@ final class TagCommand implements Callable<Integer> {
             pw.println("   (no entities)");
         }
         for (Tagger.Entity e : entities) {
-            pw.printf(Locale.ROOT, "   %s\t%s\t%.4f\t%d-%d%n", e.entityGroup(), e.word(), e.score(), e.start(), e.end());
+            pw.printf(Locale.ROOT, "   %s\t%s\t%.4f\t%d-%d%n", e.entityGroup(), e.word(), e.score(), e.start(),
+                    e.end());
         }
     }
 

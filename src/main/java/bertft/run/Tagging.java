@@ -86,7 +86,8 @@ public final class Tagging {
         int[] inside = new int[labels.size()];
         for (int i = 0; i < inside.length; i++) {
             String l = labels.get(i);
-            inside[i] = l.startsWith("B-") && labels.contains("I-" + l.substring(2)) ? labels.indexOf("I-" + l.substring(2)) : i;
+            int in = l.startsWith("B-") ? labels.indexOf("I-" + l.substring(2)) : -1;
+            inside[i] = in >= 0 ? in : i;
         }
         for (TaggedData.Sentence s : data.sentences()) {
             int[] ids = s.tags().stream().mapToInt(labels::indexOf).toArray();
@@ -170,7 +171,8 @@ public final class Tagging {
         return switch (scheme) {
             case IOB2 -> Entities.Mode.STRICT_IOB2;
             case BIOES, BILOU -> Entities.Mode.STRICT_IOBES;
-            case IOB1 -> throw new UserError("strict: scores iob2 and bioes tags only (seqeval's strict mode), not iob1");
+            case IOB1 -> throw new UserError("strict: scores iob2 and bioes tags only (seqeval's strict mode), not"
+                    + " iob1");
         };
     }
 

@@ -114,6 +114,10 @@ public class TokenClassificationTest {
         JsonObject eval = JsonParser.parseString(Files.readString(tmp.resolve("eval/report.json"))).getAsJsonObject();
         assertEquals(f1, eval.getAsJsonObject("validation").getAsJsonObject("metrics").get("f1").getAsDouble(), 1e-9,
                 "evaluate reproduces the run's own validation score");
+        var st = CliTest.run("evaluate", "--model", out.toString(), "--data", dev.toString(), "--strict", "--out",
+                tmp.resolve("eval-strict").toString());
+        assertEquals(0, st.code(), st.err());
+        assertTrue(Files.readString(tmp.resolve("eval-strict/report.json")).contains("\"mode\": \"strict\""));
         List<String> predicted = Files.readAllLines(tmp.resolve("eval/predictions.conll"));
         List<String> gold = Files.readAllLines(dev);
         assertEquals(gold.size(), predicted.size());
