@@ -177,6 +177,26 @@ public class TokenClassificationTest {
     }
 
     @Test
+    void anInterruptedTaggerRunResumesToTheSameWeights(@TempDir Path tmp) throws IOException {
+        Path model = Tiny.checkpoint(tmp.resolve("tiny"), 3);
+        conll(tmp, "train.conll", 64, 1);
+        conll(tmp, "dev.conll", 16, 2);
+        Path task = task(tmp, model, "eval-every: 4");
+        Path full = tmp.resolve("full");
+        assertEquals(0, CliTest.run("train", task.toString(), "--out", full.toString()).code());
+        Path part = tmp.resolve("part");
+        TrainJobTest.trainKilledAfterStep(8, task, part);
+        var resumed = CliTest.run("train", "--resume", part.toString());
+        assertEquals(0, resumed.code(), resumed.err());
+        for (String key : List.of("classifier.weight", "bert.encoder.layer.1.output.dense.weight")) {
+            org.junit.jupiter.api.Assertions.assertArrayEquals(
+                    bertft.checkpoint.SafeTensors.read(full.resolve("model.safetensors")).get(key).toFloats(),
+                    bertft.checkpoint.SafeTensors.read(part.resolve("model.safetensors")).get(key).toFloats(), 1e-6f,
+                    key);
+        }
+    }
+
+    @Test
     void tuneSearchesATaggerOnEntityF1(@TempDir Path tmp) throws IOException {
         Path model = Tiny.checkpoint(tmp.resolve("tiny"), 3);
         conll(tmp, "train.conll", 48, 1);
