@@ -126,6 +126,15 @@ final class Sections {
                         r.getAsJsonObject(key));
             }
         }
+        if (r.has("worst_sentences") && !r.getAsJsonArray("worst_sentences").isEmpty()) {
+            h.h3("Sentences with the most entity errors");
+            List<List<String>> rowsS = new ArrayList<>();
+            for (JsonElement e : r.getAsJsonArray("worst_sentences")) {
+                JsonObject w = e.getAsJsonObject();
+                rowsS.add(List.of(str(w, "line"), str(w, "text"), str(w, "gold"), str(w, "predicted")));
+            }
+            h.table(List.of("line", "text", "gold", "predicted"), rowsS);
+        }
         if (r.has("worst")) {
             JsonArray worst = r.getAsJsonArray("worst");
             h.h3("Worst answers (F1 0, most confident first)");

@@ -103,6 +103,16 @@ final class Markdown {
             }
             sb.append('\n');
         }
+        if (report.has("worst_sentences") && !report.getAsJsonArray("worst_sentences").isEmpty()) {
+            sb.append("Sentences with the most entity errors\n\n| line | text | gold | predicted |\n|---|---|---|---|\n");
+            for (JsonElement e : report.getAsJsonArray("worst_sentences")) {
+                JsonObject w = e.getAsJsonObject();
+                sb.append("| ").append(w.get("line").getAsLong()).append(" | ").append(cell(w.get("text").getAsString()))
+                        .append(" | ").append(cell(w.get("gold").getAsString())).append(" | ")
+                        .append(cell(w.get("predicted").getAsString())).append(" |\n");
+            }
+            sb.append('\n');
+        }
         if (report.has("worst")) {
             sb.append("Worst answers (F1 0, most confident first)\n\n| question | predicted | gold |\n|---|---|---|\n");
             JsonArray worst = report.getAsJsonArray("worst");

@@ -187,7 +187,42 @@ public final class Tagging {
         report.add("metrics", JsonParser.parseString(m.toJson()));
         report.addProperty("mode", mode == Entities.Mode.DEFAULT ? "default" : "strict");
         report.addProperty("sentences", data.sentences().size());
+        report.add("worst_sentences", worst(data, predicted, mode, 15));
         return report;
+    }
+
+    /**
+     * The {@code k} sentences with the most entity errors (gold entities missed plus predicted ones that are not
+     * gold), file order on ties: line, text, and the gold and predicted entities as {@code [type: words]}.
+     */
+    static JsonArray worst(TaggedData data, List<List<String>> predicted, Entities.Mode mode, int k) {
+        List<int[]> errors = new ArrayList<>(); // {sentence, errors}
+        for (int s = 0; s < predicted.size(); s++) {
+            List<Entities.Entity> g = Entities.of(data.sentences().get(s).tags(), mode);
+            List<Entities.Entity> p = Entities.of(predicted.get(s), mode);
+            long wrong = g.stream().filter(e -> !p.contains(e)).count() + p.stream().filter(e -> !g.contains(e)).count();
+            if (wrong > 0) {
+                errors.add(new int[] {s, (int) wrong});
+            }
+        }
+        errors.sort((a, b) -> b[1] != a[1] ? b[1] - a[1] : a[0] - b[0]);
+        JsonArray out = new JsonArray();
+        for (int[] e : errors.subList(0, Math.min(k, errors.size()))) {
+            TaggedData.Sentence s = data.sentences().get(e[0]);
+            JsonObject o = new JsonObject();
+            o.addProperty("line", s.line());
+            o.addProperty("text", String.join(" ", s.words()));
+            o.addProperty("gold", spans(s.words(), Entities.of(s.tags(), mode)));
+            o.addProperty("predicted", spans(s.words(), Entities.of(predicted.get(e[0]), mode)));
+            o.addProperty("errors", e[1]);
+            out.add(o);
+        }
+        return out;
+    }
+
+    private static String spans(List<String> words, List<Entities.Entity> entities) {
+        return String.join(", ", entities.stream().map(e -> "[" + e.type() + ": "
+                + String.join(" ", words.subList(e.first(), e.last() + 1)) + "]").toList());
     }
 
     /** CoNLL lines {@code word<TAB>gold<TAB>predicted}, a blank line after each sentence (for conlleval). */

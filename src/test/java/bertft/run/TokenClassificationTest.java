@@ -13,6 +13,7 @@ import bertft.data.TaggedData;
 import bertft.model.Checkpoint;
 import bertft.model.TaskModel;
 import bertft.model.Torch;
+import bertft.task.TaskFiles;
 import bertft.task.TaskSpec;
 import bertft.text.BertTokenizer;
 import bertft.train.Features;
@@ -282,6 +283,27 @@ public class TokenClassificationTest {
             assertEquals(List.of(1, 7, 8), p.stream().map(bertft.infer.EntityGrouping.Piece::end).toList());
             assertEquals(0.5, p.get(1).scores()[0], 1e-9, "softmax of equal logits");
         }
+    }
+
+    @Test
+    void theReportListsTheSentencesWithTheMostEntityErrorsFirst(@TempDir Path tmp) throws IOException {
+        Path f = tmp.resolve("g.conll");
+        Files.writeString(f, "a\tB-per\nb\tO\n\nc\tB-loc\nd\tI-loc\ne\tB-per\n\nf\tO\n");
+        TaggedData d = TaggedData.read(f, null);
+        List<List<String>> predicted = List.of(List.of("B-per", "O"), List.of("B-loc", "O", "B-org"), List.of("B-x"));
+        JsonObject report = Tagging.report(d, predicted, bertft.eval.Entities.Mode.DEFAULT);
+        assertEquals("[{\"line\":4,\"text\":\"c d e\",\"gold\":\"[loc: c d], [per: e]\",\"predicted\":\"[loc: c],"
+                + " [org: e]\",\"errors\":4},{\"line\":8,\"text\":\"f\",\"gold\":\"\",\"predicted\":\"[x: f]\","
+                + "\"errors\":1}]", report.get("worst_sentences").toString());
+        String md = Reports.markdown(TaskFiles.load(null, java.util.Map.of("task", "token-classification")),
+                wrap(report));
+        assertTrue(md.contains("| 4 | c d e | [loc: c d], [per: e] | [loc: c], [org: e] |"), md);
+    }
+
+    private static JsonObject wrap(JsonObject validation) {
+        JsonObject o = new JsonObject();
+        o.add("validation", validation);
+        return o;
     }
 
     @Test
