@@ -25,8 +25,8 @@ public final class TaskSpec {
         MULTILABEL("micro_f1", "micro_f1", "macro_f1", "subset_accuracy", "loss"),
         REGRESSION("pearson", "mse", "pearson", "spearman", "loss"),
         QA("f1", "exact_match", "f1", "loss"),
-        /** A tag per word (named entities): entity-level scores as seqeval counts them. */
-        TOKEN_CLASSIFICATION("f1", "f1", "precision", "recall", "token_accuracy", "loss");
+        /** A tag per word (named entities): entity-level scores as seqeval counts them (no validation loss). */
+        TOKEN_CLASSIFICATION("f1", "f1", "precision", "recall", "token_accuracy");
 
         private final String mainMetric;
         private final List<String> metrics;

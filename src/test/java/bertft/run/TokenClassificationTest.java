@@ -411,6 +411,10 @@ public class TokenClassificationTest {
         var s = CliTest.run("train", task(tmp, model, "tag-scheme: iob1\nstrict: true").toString());
         assertEquals(2, s.code());
         assertTrue(s.err().contains("strict: scores iob2 and bioes tags only"), s.err());
+        var l = CliTest.run("train", task(tmp, model, "early-stopping: {metric: loss}").toString());
+        assertEquals(2, l.code());
+        assertTrue(l.err().contains("early-stopping: metric 'loss' is not one of [f1, precision, recall, token_accuracy]"
+                + " (task token-classification)"), l.err());
         var v = CliTest.run("train", task(tmp, model, "validation-split: 0.1").toString());
         assertEquals(2, v.code());
         assertTrue(v.err().contains("validation-split: is for table tasks; give token-classification a validation file"),
