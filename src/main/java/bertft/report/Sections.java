@@ -126,6 +126,16 @@ final class Sections {
                         r.getAsJsonObject(key));
             }
         }
+        if (r.has("by_sentence_length")) {
+            h.h3("Entity scores by sentence length");
+            List<List<String>> rowsL = new ArrayList<>();
+            for (Map.Entry<String, JsonElement> e : r.getAsJsonObject("by_sentence_length").entrySet()) {
+                JsonObject b = e.getValue().getAsJsonObject();
+                rowsL.add(List.of(e.getKey(), str(b, "sentences"), str(b, "entities"), fmt(dbl(b, "precision")),
+                        fmt(dbl(b, "recall")), fmt(dbl(b, "f1"))));
+            }
+            h.table(List.of("words", "sentences", "entities", "precision", "recall", "F1"), rowsL);
+        }
         if (r.has("worst_sentences") && !r.getAsJsonArray("worst_sentences").isEmpty()) {
             h.h3("Sentences with the most entity errors");
             List<List<String>> rowsS = new ArrayList<>();

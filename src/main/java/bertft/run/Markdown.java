@@ -103,6 +103,17 @@ final class Markdown {
             }
             sb.append('\n');
         }
+        if (report.has("by_sentence_length")) {
+            sb.append("Entity scores by sentence length (words)\n\n| words | sentences | entities | precision | recall"
+                    + " | f1 |\n|---|---|---|---|---|---|\n");
+            for (Map.Entry<String, JsonElement> e : report.getAsJsonObject("by_sentence_length").entrySet()) {
+                JsonObject b = e.getValue().getAsJsonObject();
+                sb.append("| ").append(e.getKey()).append(" | ").append(num(b, "sentences")).append(" | ")
+                        .append(num(b, "entities")).append(" | ").append(num(b, "precision")).append(" | ")
+                        .append(num(b, "recall")).append(" | ").append(num(b, "f1")).append(" |\n");
+            }
+            sb.append('\n');
+        }
         if (report.has("worst_sentences") && !report.getAsJsonArray("worst_sentences").isEmpty()) {
             sb.append("Sentences with the most entity errors\n\n| line | text | gold | predicted |\n|---|---|---|---|\n");
             for (JsonElement e : report.getAsJsonArray("worst_sentences")) {

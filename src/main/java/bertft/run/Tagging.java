@@ -187,8 +187,44 @@ public final class Tagging {
         report.add("metrics", JsonParser.parseString(m.toJson()));
         report.addProperty("mode", mode == Entities.Mode.DEFAULT ? "default" : "strict");
         report.addProperty("sentences", data.sentences().size());
+        report.add("by_sentence_length", byLength(gold, predicted, mode));
         report.add("worst_sentences", worst(data, predicted, mode, 15));
         return report;
+    }
+
+    /** Sentence-length buckets in words, for {@link #byLength}. */
+    private static final int[] LENGTHS = {10, 20, 40};
+
+    /**
+     * Entity scores of the sentences of each length bucket ({@code 1-10}, {@code 11-20}, {@code 21-40},
+     * {@code 41+} words): {sentences, entities (gold), precision, recall, f1}; empty buckets left out.
+     */
+    static JsonObject byLength(List<List<String>> gold, List<List<String>> predicted, Entities.Mode mode) {
+        JsonObject out = new JsonObject();
+        for (int b = 0; b <= LENGTHS.length; b++) {
+            int lo = b == 0 ? 1 : LENGTHS[b - 1] + 1;
+            int hi = b == LENGTHS.length ? Integer.MAX_VALUE : LENGTHS[b];
+            List<List<String>> g = new ArrayList<>();
+            List<List<String>> p = new ArrayList<>();
+            for (int s = 0; s < gold.size(); s++) {
+                if (gold.get(s).size() >= lo && gold.get(s).size() <= hi) {
+                    g.add(gold.get(s));
+                    p.add(predicted.get(s));
+                }
+            }
+            if (g.isEmpty()) {
+                continue;
+            }
+            EntityMetrics m = EntityMetrics.compute(g, p, mode);
+            JsonObject row = new JsonObject();
+            row.addProperty("sentences", g.size());
+            row.addProperty("entities", m.micro().support());
+            row.addProperty("precision", m.micro().precision());
+            row.addProperty("recall", m.micro().recall());
+            row.addProperty("f1", m.micro().f1());
+            out.add(hi == Integer.MAX_VALUE ? lo + "+" : lo + "-" + hi, row);
+        }
+        return out;
     }
 
     /**

@@ -298,6 +298,11 @@ public class TokenClassificationTest {
         String md = Reports.markdown(TaskFiles.load(null, java.util.Map.of("task", "token-classification")),
                 wrap(report));
         assertTrue(md.contains("| 4 | c d e | [loc: c d], [per: e] | [loc: c], [org: e] |"), md);
+        // 1-10 words: all three sentences; gold per, loc, per; predicted per (right), loc (cut short), org, x: P 1/4,
+        // R 1/3, F1 2/7
+        assertEquals("{\"1-10\":{\"sentences\":3,\"entities\":3,\"precision\":0.25,\"recall\":0.3333333333333333,"
+                + "\"f1\":0.2857142857142857}}", report.get("by_sentence_length").toString());
+        assertTrue(md.contains("| 1-10 | 3 | 3 | 0.2500 | 0.3333 | 0.2857 |"), md);
     }
 
     private static JsonObject wrap(JsonObject validation) {
