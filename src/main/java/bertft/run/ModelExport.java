@@ -49,12 +49,8 @@ public final class ModelExport {
         OnnxExport.checkTarget(out, modelDir, overwrite);
         Checkpoint ckpt = Checkpoint.read(modelDir);
         OnnxExport.checkExportable(ckpt.config(), modelDir.toString());
-        if (TaskModel.hasHead(ckpt, TaskModel.Head.TOKEN)) {
-            // the classifier graph would pool the first token: refused rather than exported wrong
-            throw new UserError(modelDir + ": ONNX export of a token-classification head is not supported yet; run"
-                    + " it on libtorch (leave --runtime out)");
-        }
-        boolean task = TaskModel.hasHead(ckpt, TaskModel.Head.CLASSIFIER) || TaskModel.hasHead(ckpt, TaskModel.Head.QA);
+        boolean task = TaskModel.hasHead(ckpt, TaskModel.Head.CLASSIFIER) || TaskModel.hasHead(ckpt, TaskModel.Head.QA)
+                || TaskModel.hasHead(ckpt, TaskModel.Head.TOKEN);
         return task ? task(modelDir, out, options, overwrite) : base(modelDir, ckpt, out, options, overwrite);
     }
 
@@ -67,7 +63,8 @@ public final class ModelExport {
             // the config a run saves, with what the model was trained for resolved (Hub models included)
             JsonObject config = model.checkpoint(Reports.configExtra(m.spec(null, Map.of()), m.labels())).config()
                     .toJson();
-            OnnxExport.Head head = model.head() == TaskModel.Head.QA ? OnnxExport.Head.QA : OnnxExport.Head.CLASSIFIER;
+            OnnxExport.Head head = model.head() == TaskModel.Head.QA ? OnnxExport.Head.QA
+                    : model.head() == TaskModel.Head.TOKEN ? OnnxExport.Head.TOKEN : OnnxExport.Head.CLASSIFIER;
             return write(modelDir, out, head, proto, config, options, m.tokenizer(), overwrite);
         }
     }
