@@ -310,7 +310,8 @@ public final class OnnxExport {
                     Graph.FLOAT, "batch", "sequence");
         } else if (head == Head.TOKEN) {
             g.scope("/classifier");
-            g.output("logits", g.linear(hidden, "classifier", w), Graph.FLOAT, "batch", "sequence", "labels"); // (B, T, C)
+            String logits = g.linear(hidden, "classifier", w); // (B, T, H) -> (B, T, C): every position, no pooling
+            g.output("logits", logits, Graph.FLOAT, "batch", "sequence", "labels");
         } else {
             g.scope("/classifier");
             String x = model.pooling() == TaskModel.Pooling.MEAN ? g.meanPool(hidden, in.attentionMask())
