@@ -54,6 +54,10 @@ public final class Classifier implements AutoCloseable {
                 throw new UserError(model + ": is a question-answering model; load it with QuestionAnswerer (on the"
                         + " command line: use `bert-ft qa`)");
             }
+            if (m.kind() == TaskSpec.Kind.TOKEN_CLASSIFICATION) {
+                throw new UserError(model + ": is a token-classification model; load it with Tagger (on the command"
+                        + " line: use `bert-ft tag`)");
+            }
             return new Classifier(m, model, options);
         } catch (RuntimeException e) {
             m.close();

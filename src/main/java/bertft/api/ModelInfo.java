@@ -7,8 +7,8 @@ import java.util.List;
  *
  * @param model the name it was loaded by (directory, alias or Hub id)
  * @param path the directory (or .onnx file) it was read from
- * @param task {@code classification}, {@code sentiment}, {@code multilabel}, {@code regression}, {@code qa} or
- *     {@code embed}
+ * @param task {@code classification}, {@code sentiment}, {@code multilabel}, {@code regression}, {@code qa},
+ *     {@code token-classification} or {@code embed}
  * @param modelType config.json's {@code model_type} (bert, roberta, distilbert, ...)
  * @param labels label names by id (empty for QA and embeddings)
  * @param maxLength tokens per input, special tokens included; longer inputs are truncated

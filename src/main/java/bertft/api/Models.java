@@ -40,6 +40,9 @@ final class Models {
         if (TaskModel.hasHead(ckpt, TaskModel.Head.QA)) {
             return "qa";
         }
+        if (TaskModel.hasHead(ckpt, TaskModel.Head.TOKEN)) {
+            return "token-classification";
+        }
         return TaskModel.hasHead(ckpt, TaskModel.Head.CLASSIFIER) ? "classification" : "embed";
     }
 }

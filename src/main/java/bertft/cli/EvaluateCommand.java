@@ -2,6 +2,8 @@ package bertft.cli;
 
 import bertft.data.LabelledData;
 import bertft.data.SquadData;
+import bertft.data.TaggedData;
+import bertft.run.Tagging;
 import bertft.run.Evaluator;
 import bertft.run.ModelChoice;
 import bertft.run.Reports;
@@ -25,18 +27,21 @@ import picocli.CommandLine.Spec;
 /** {@code bert-ft evaluate}: score a fine-tuned model on labelled data. */
 @Command(name = "evaluate", mixinStandardHelpOptions = true,
         description = {"Score a fine-tuned model on labelled data: report.json (metrics, per class, confusion "
-                + "matrix; for QA exact_match/f1, predictions.json, nbest.json), report.md and report.html."})
+                + "matrix; for QA exact_match/f1, predictions.json, nbest.json; for token classification entity "
+                + "F1 per type and predictions.conll), report.md and report.html."})
 final class EvaluateCommand implements Callable<Integer> {
     @Spec
     CommandSpec spec;
 
     @Option(names = "--model", paramLabel = "MODEL", description = {"A run directory, any HuggingFace"
-            + " *ForSequenceClassification / *ForQuestionAnswering checkpoint directory, or Hub id.",
-            "Default: the newest finished run in ./runs whose head fits --data (SQuAD .json: QA; else a classifier)."})
+            + " *ForSequenceClassification / *ForTokenClassification / *ForQuestionAnswering checkpoint directory, or"
+            + " Hub id.", "Default: the newest finished run in ./runs whose head fits --data (SQuAD .json: QA;"
+            + " .conll/.bio: a tagger; else a classifier)."})
     String model;
 
     @Option(names = "--data", required = true, paramLabel = "FILE",
-            description = "Labelled CSV/TSV/JSONL (classification) or SQuAD JSON (QA).")
+            description = "Labelled CSV/TSV/JSONL (classification), SQuAD JSON (QA), or CoNLL/JSON lines of"
+                    + " tokens and tags (token classification).")
     Path data;
 
     @Option(names = "--task", paramLabel = "TASK.yaml",
@@ -58,6 +63,10 @@ final class EvaluateCommand implements Callable<Integer> {
                     + "training file in the model's task.yaml, when it still exists).")
     Path baselineTrain;
 
+    @Option(names = "--strict", description = "Token classification: score entities in seqeval's strict mode"
+            + " (iob2 and bioes tags).")
+    boolean strict;
+
     @picocli.CommandLine.Mixin
     RuntimeOption runtime;
 
@@ -70,7 +79,10 @@ final class EvaluateCommand implements Callable<Integer> {
         if (out != null && Files.exists(out) && !Files.isDirectory(out)) {
             throw new bertft.UserError("--out " + out + ": is a file; evaluate writes a directory of reports");
         }
-        ModelChoice.Need need = data.toString().endsWith(".json") ? ModelChoice.Need.QA : ModelChoice.Need.CLASSIFIER;
+        String name = data.toString().toLowerCase(java.util.Locale.ROOT);
+        ModelChoice.Need need = name.endsWith(".json") ? ModelChoice.Need.QA
+                : name.endsWith(".conll") || name.endsWith(".bio") ? ModelChoice.Need.TAGGER
+                : ModelChoice.Need.CLASSIFIER;
         Path model = ModelChoice.resolve(this.model, need, spec.commandLine().getErr());
         refuseRunDirectory(model);
         bertft.run.RunDir.warnIfUnfinished(model, spec.commandLine().getErr());
@@ -84,10 +96,24 @@ final class EvaluateCommand implements Callable<Integer> {
             }
             o.put("data-dir", ".");
             o.put("validation", data.toString());
+            if (strict) {
+                o.put("strict", "true");
+            }
             TaskSpec t = m.spec(task, o);
             JsonObject report;
             LabelledData d = null;
-            if (m.kind() == TaskSpec.Kind.QA) {
+            String tagged = null;
+            if (m.kind() == TaskSpec.Kind.TOKEN_CLASSIFICATION) {
+                TaggedData gold = TaggedData.read(data, m.labels());
+                TaggedData.Scheme scheme = TaggedData.Scheme.parse(t.tagScheme());
+                scheme = scheme != null ? scheme : TaggedData.detect(java.util.List.of(gold));
+                gold.check(scheme, m.labels());
+                java.util.List<java.util.List<String>> predicted = Tagging.predict(m.forward(),
+                        gold.sentences().stream().map(TaggedData.Sentence::words).toList(), m.labels(), m.tokenizer(),
+                        m.tokenizer().maxLength(), t.docStride(), t.evalBatchSize());
+                report = Tagging.report(gold, predicted, Tagging.mode(t.strict(), scheme));
+                tagged = Tagging.conll(gold, predicted);
+            } else if (m.kind() == TaskSpec.Kind.QA) {
                 report = Evaluator.qa(t, SquadData.read(data, t.version2()), m.tokenizer()).report(m.forward());
             } else {
                 d = LabelledData.read(t, m.labels(), data);
@@ -97,6 +123,9 @@ final class EvaluateCommand implements Callable<Integer> {
             Path dir = out != null ? out : m.isRun() ? model.resolve("eval-" + stem) : Path.of("eval-" + stem);
             bertft.AtomicFiles.createDirectories(dir);
             var gson = new GsonBuilder().setPrettyPrinting().disableHtmlEscaping().create();
+            if (tagged != null) {
+                bertft.AtomicFiles.writeString(dir.resolve("predictions.conll"), tagged);
+            }
             if (report.has("predictions")) {
                 bertft.AtomicFiles.writeString(dir.resolve("predictions.json"), gson.toJson(report.remove("predictions")));
                 bertft.AtomicFiles.writeString(dir.resolve("nbest.json"), gson.toJson(report.remove("nbest")));

@@ -61,6 +61,7 @@ public final class LabelledData {
     public static List<String> labels(TaskSpec spec, List<Path> train) {
         return switch (spec.task()) {
             case REGRESSION, QA -> List.of();
+            case TOKEN_CLASSIFICATION -> spec.labels() != null ? spec.labels() : List.of(); // TaggedData infers them
             case SENTIMENT -> spec.labels() != null ? spec.labels() : spec.sentimentMap().names();
             case CLASSIFICATION, MULTILABEL -> spec.labels() != null ? spec.labels() : inferLabels(spec, train);
         };
@@ -405,7 +406,7 @@ public final class LabelledData {
                         return "label '" + cell + "' is too large a number";
                     }
                 }
-                case QA -> throw new IllegalStateException("qa rows are not table rows");
+                case QA, TOKEN_CLASSIFICATION -> throw new IllegalStateException(spec.task() + " rows are not table rows");
             }
             if (label >= 0) {
                 counts[label]++;

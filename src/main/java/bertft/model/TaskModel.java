@@ -19,7 +19,8 @@ import java.util.Random;
 /**
  * An encoder with a task head, named as HuggingFace's task models name theirs: the family's prefix for the encoder
  * ({@code bert.*}, {@code roberta.*}, {@code distilbert.*}, ...), the family's own head for sequence classification
- * (see {@link Family.ClassifierHead}), {@code qa_outputs.*} for extractive QA.
+ * (see {@link Family.ClassifierHead}), {@code qa_outputs.*} for extractive QA, {@code classifier.*} over every
+ * token for token classification.
  *
  * <p>{@link #params()} is the one name-keyed view the trainer works on: freezing, layer-wise learning rates and
  * saving all read it.
@@ -30,7 +31,9 @@ public final class TaskModel implements AutoCloseable {
         /** Sequence classification (single-label, multi-label or regression): pooled vector -> logits. */
         CLASSIFIER("ForSequenceClassification"),
         /** Extractive QA: every token -> start and end logits. */
-        QA("ForQuestionAnswering");
+        QA("ForQuestionAnswering"),
+        /** Token classification (a tag per word): every token -> logits, {@code classifier} after dropout. */
+        TOKEN("ForTokenClassification");
 
         /** The HuggingFace class suffix: {@code BertForSequenceClassification}. */
         public final String suffix;
@@ -72,9 +75,16 @@ public final class TaskModel implements AutoCloseable {
         params.putAll(headParams);
     }
 
-    /** The head's output layer: {@code qa_outputs}, or the family's classifier ({@code classifier.out_proj}). */
+    /**
+     * The head's output layer: {@code qa_outputs}, {@code classifier} (token classification, every family), or the
+     * family's sequence classifier ({@code classifier.out_proj}).
+     */
     public static String outputLayer(Family family, Head head) {
-        return head == Head.QA ? "qa_outputs" : family.classifier().out;
+        return switch (head) {
+            case QA -> "qa_outputs";
+            case TOKEN -> "classifier";
+            case CLASSIFIER -> family.classifier().out;
+        };
     }
 
     /**
@@ -91,7 +101,7 @@ public final class TaskModel implements AutoCloseable {
         Random rng = new Random(seed);
         long h = c.hiddenSize();
         Map<String, TensorData> encoder = new LinkedHashMap<>(ckpt.encoder());
-        if (kind == Family.ClassifierHead.POOLER) {
+        if (kind == Family.ClassifierHead.POOLER && head != Head.TOKEN) {
             if (head == Head.CLASSIFIER && pooling == Pooling.POOLER && !encoder.containsKey("pooler.dense.weight")) {
                 encoder.put("pooler.dense.weight", Bert.init("pooler.dense.weight", new long[] {h, h},
                         c.initializerRange(), rng));
@@ -99,6 +109,7 @@ public final class TaskModel implements AutoCloseable {
                         rng));
             }
         } else {
+            // HuggingFace builds these task models with add_pooling_layer=False: no pooler to save or train
             encoder.keySet().removeIf(k -> k.startsWith("pooler."));
         }
         Map<String, TensorData> headTensors = new LinkedHashMap<>();
@@ -120,9 +131,30 @@ public final class TaskModel implements AutoCloseable {
         out.put(name + ".bias", reuse ? bias : Bert.init(name + ".bias", new long[] {rows}, c.initializerRange(), rng));
     }
 
-    /** Whether a checkpoint has this head's output layer (a task model of that kind). */
+    /**
+     * Whether a checkpoint has this head's output layer (a task model of that kind). BERT's sequence and token
+     * classifiers are both {@code classifier}: {@code architectures} ({@code BertForTokenClassification}) tells them
+     * apart.
+     */
     public static boolean hasHead(Checkpoint ckpt, Head head) {
+        if (head != Head.QA && (head == Head.TOKEN) != isTokenModel(ckpt)) {
+            return false;
+        }
         return ckpt.heads().containsKey(outputLayer(ckpt.config().family(), head) + ".weight");
+    }
+
+    /** Whether the config names a {@code *ForTokenClassification} architecture. */
+    private static boolean isTokenModel(Checkpoint ckpt) {
+        JsonElement arch = ckpt.config().json().get("architectures");
+        if (arch == null || !arch.isJsonArray()) {
+            return false;
+        }
+        for (JsonElement a : arch.getAsJsonArray()) {
+            if (a.isJsonPrimitive() && a.getAsString().endsWith(Head.TOKEN.suffix)) {
+                return true;
+            }
+        }
+        return false;
     }
 
     /** Loads a task model whose head is in the checkpoint (a bert-ft run or a HuggingFace task model). */
@@ -139,7 +171,8 @@ public final class TaskModel implements AutoCloseable {
         Pooling pooling = j.has("bert_ft_pooling")
                 ? Pooling.valueOf(j.get("bert_ft_pooling").getAsString().toUpperCase(Locale.ROOT))
                 : Pooling.POOLER;
-        return create(ckpt, head, (int) w.shape()[0], pooling, headDropout(ckpt.config()), 0, source, true);
+        double dropout = head == Head.TOKEN ? tokenDropout(ckpt.config()) : headDropout(ckpt.config());
+        return create(ckpt, head, (int) w.shape()[0], pooling, dropout, 0, source, true);
     }
 
     /**
@@ -149,6 +182,15 @@ public final class TaskModel implements AutoCloseable {
     public static double headDropout(BertConfig c) {
         JsonElement e = c.json().get(c.family().dropoutKey());
         return e != null && !e.isJsonNull() ? e.getAsDouble() : c.hiddenDropoutProb();
+    }
+
+    /**
+     * The token classifier's dropout as each family's {@code *ForTokenClassification} reads it: classifier_dropout,
+     * else hidden_dropout_prob (BERT, RoBERTa, ELECTRA); DistilBERT's {@code dropout} and DeBERTa's
+     * hidden_dropout_prob always (neither reads a classifier key there).
+     */
+    public static double tokenDropout(BertConfig c) {
+        return c.family().dropoutKey().equals("classifier_dropout") ? headDropout(c) : c.hiddenDropoutProb();
     }
 
     public Encoder encoder() {
@@ -183,7 +225,10 @@ public final class TaskModel implements AutoCloseable {
         return params;
     }
 
-    /** Logits: (B, outputs) for a classifier, (B, T, 2) for QA; dropout on where the flags say training. */
+    /**
+     * Logits: (B, outputs) for a classifier, (B, T, 2) for QA, (B, T, outputs) for tokens; dropout on where the flags
+     * say training.
+     */
     public NDArray forward(Batch b, boolean trainEncoder, boolean trainHead) {
         NDArray hidden = encode(b, trainEncoder);
         return head(hidden, b.attentionMask(), trainHead);
@@ -203,6 +248,9 @@ public final class TaskModel implements AutoCloseable {
     public NDArray head(NDArray hidden, NDArray attentionMask, boolean training) {
         if (head == Head.QA) {
             return linear(hidden, "qa_outputs"); // (B, T, H) -> (B, T, 2)
+        }
+        if (head == Head.TOKEN) {
+            return linear(Ops.dropout(hidden, dropout, training), "classifier"); // (B, T, H) -> (B, T, C)
         }
         return headOnFeatures(features(hidden, attentionMask), training);
     }
@@ -274,8 +322,15 @@ public final class TaskModel implements AutoCloseable {
         JsonArray arch = new JsonArray();
         arch.add(family.architecture() + head.suffix);
         extra.add("architectures", arch);
-        extra.addProperty("bert_ft_pooling", pooling.name().toLowerCase(Locale.ROOT));
-        extra.addProperty(family.dropoutKey(), dropout);
+        if (head == Head.TOKEN) {
+            // only BERT-like token classifiers read a dropout key of their own; the others' is the encoder's
+            if (family.dropoutKey().equals("classifier_dropout")) {
+                extra.addProperty("classifier_dropout", dropout);
+            }
+        } else {
+            extra.addProperty("bert_ft_pooling", pooling.name().toLowerCase(Locale.ROOT));
+            extra.addProperty(family.dropoutKey(), dropout);
+        }
         Map<String, TensorData> heads = new LinkedHashMap<>();
         headParams.forEach((k, v) -> heads.put(k, Bert.toTensorData(v)));
         return new Checkpoint(encoder.config().withJson(extra), encoder.tensors(), heads);

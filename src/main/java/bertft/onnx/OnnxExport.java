@@ -54,7 +54,7 @@ public final class OnnxExport {
 
     /** What the graph ends in. */
     public enum Head {
-        CLASSIFIER, QA, BASE;
+        CLASSIFIER, QA, BASE, TOKEN;
 
         public String key() {
             return name().toLowerCase(java.util.Locale.ROOT);
@@ -296,7 +296,8 @@ public final class OnnxExport {
     public static ModelProto taskGraph(TaskModel model, Function<String, TensorData> w, int opset) {
         BertConfig c = model.encoder().config();
         EncoderGraph.checkExportable(c, c.family().architecture() + model.head().suffix);
-        Head head = model.head() == TaskModel.Head.QA ? Head.QA : Head.CLASSIFIER;
+        Head head = model.head() == TaskModel.Head.QA ? Head.QA
+                : model.head() == TaskModel.Head.TOKEN ? Head.TOKEN : Head.CLASSIFIER;
         Graph g = new Graph(c.family().architecture() + model.head().suffix, opset);
         EncoderGraph.Inputs in = inputs(g, c);
         String hidden = EncoderGraph.lastHiddenState(g, c, model.family().prefix() + ".", w, in);
@@ -307,6 +308,10 @@ public final class OnnxExport {
                     Graph.FLOAT, "batch", "sequence");
             g.output("end_logits", g.node("Gather", List.of(logits, g.longScalar(1)), Graph.attr("axis", 2L)),
                     Graph.FLOAT, "batch", "sequence");
+        } else if (head == Head.TOKEN) {
+            g.scope("/classifier");
+            String logits = g.linear(hidden, "classifier", w); // (B, T, H) -> (B, T, C): every position, no pooling
+            g.output("logits", logits, Graph.FLOAT, "batch", "sequence", "labels");
         } else {
             g.scope("/classifier");
             String x = model.pooling() == TaskModel.Pooling.MEAN ? g.meanPool(hidden, in.attentionMask())

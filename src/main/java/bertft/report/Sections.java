@@ -68,9 +68,11 @@ final class Sections {
         }
         h.table(List.of("metric", "value"), rows);
         JsonObject perClass = m.has("per_class") ? m.getAsJsonObject("per_class")
-                : m.has("per_label") ? m.getAsJsonObject("per_label") : null;
+                : m.has("per_label") ? m.getAsJsonObject("per_label")
+                : m.has("per_type") ? m.getAsJsonObject("per_type") : null;
         if (perClass != null) {
-            h.h3(m.has("per_class") ? "Per class" : "Per label (at the task's threshold)");
+            h.h3(m.has("per_class") ? "Per class" : m.has("per_type") ? "Entities by type"
+                    : "Per label (at the task's threshold)");
             List<List<String>> pc = new ArrayList<>();
             for (Map.Entry<String, JsonElement> e : perClass.entrySet()) {
                 JsonObject c = e.getValue().getAsJsonObject();
@@ -81,6 +83,9 @@ final class Sections {
         }
         if (m.has("confusion_matrix")) {
             confusion(h, m.getAsJsonObject("confusion_matrix"));
+        }
+        if (m.has("type_confusion")) {
+            confusion(h, m.getAsJsonObject("type_confusion")); // O: a missed gold entity (column), a spurious one (row)
         }
         if (r.has("calibration")) {
             calibration(h, r.getAsJsonObject("calibration"));
@@ -120,6 +125,25 @@ final class Sections {
                 breakdown(h, key.equals("by_question_word") ? "question word" : "gold answer length",
                         r.getAsJsonObject(key));
             }
+        }
+        if (r.has("by_sentence_length")) {
+            h.h3("Entity scores by sentence length");
+            List<List<String>> rowsL = new ArrayList<>();
+            for (Map.Entry<String, JsonElement> e : r.getAsJsonObject("by_sentence_length").entrySet()) {
+                JsonObject b = e.getValue().getAsJsonObject();
+                rowsL.add(List.of(e.getKey(), str(b, "sentences"), str(b, "entities"), fmt(dbl(b, "precision")),
+                        fmt(dbl(b, "recall")), fmt(dbl(b, "f1"))));
+            }
+            h.table(List.of("words", "sentences", "entities", "precision", "recall", "F1"), rowsL);
+        }
+        if (r.has("worst_sentences") && !r.getAsJsonArray("worst_sentences").isEmpty()) {
+            h.h3("Sentences with the most entity errors");
+            List<List<String>> rowsS = new ArrayList<>();
+            for (JsonElement e : r.getAsJsonArray("worst_sentences")) {
+                JsonObject w = e.getAsJsonObject();
+                rowsS.add(List.of(str(w, "line"), str(w, "text"), str(w, "gold"), str(w, "predicted")));
+            }
+            h.table(List.of("line", "text", "gold", "predicted"), rowsS);
         }
         if (r.has("worst")) {
             JsonArray worst = r.getAsJsonArray("worst");

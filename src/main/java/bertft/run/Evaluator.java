@@ -67,6 +67,21 @@ public abstract class Evaluator {
         };
     }
 
+    /** Token classification on tagged sentences: every word's predicted tag scored at the entity level. */
+    public static Evaluator tokens(TaskSpec spec, bertft.data.TaggedData data, List<String> labels,
+            bertft.data.TaggedData.Scheme scheme, BertTokenizer tok) {
+        bertft.eval.Entities.Mode mode = Tagging.mode(spec.strict(), scheme);
+        List<List<String>> words = data.sentences().stream().map(bertft.data.TaggedData.Sentence::words).toList();
+        return new Evaluator() {
+            @Override
+            public JsonObject report(Forward forward) {
+                List<List<String>> predicted = Tagging.predict(forward, words, labels, tok, tok.maxLength(),
+                        spec.docStride(), spec.evalBatchSize());
+                return Tagging.report(data, predicted, mode);
+            }
+        };
+    }
+
     public static QaAnswerer.Settings qaSettings(TaskSpec spec) {
         return new QaAnswerer.Settings(spec.maxLength(), spec.docStride(), spec.maxQueryLength(), spec.nBest(),
                 spec.maxAnswerLength(), spec.version2(), spec.nullThreshold(), spec.evalBatchSize());

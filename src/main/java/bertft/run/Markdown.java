@@ -12,9 +12,11 @@ final class Markdown {
     static void details(JsonObject report, StringBuilder sb, JsonObject trainLabels) {
         JsonObject m = report.getAsJsonObject("metrics");
         JsonObject perClass = m.has("per_class") ? m.getAsJsonObject("per_class")
-                : m.has("per_label") ? m.getAsJsonObject("per_label") : null;
+                : m.has("per_label") ? m.getAsJsonObject("per_label")
+                : m.has("per_type") ? m.getAsJsonObject("per_type") : null;
         if (perClass != null) {
-            sb.append("| label | precision | recall | f1 | support |\n|---|---|---|---|---|\n");
+            sb.append(m.has("per_type") ? "Entities by type\n\n| type |" : "| label |")
+                    .append(" precision | recall | f1 | support |\n|---|---|---|---|---|\n");
             for (Map.Entry<String, JsonElement> e : perClass.entrySet()) {
                 JsonObject c = e.getValue().getAsJsonObject();
                 sb.append("| ").append(cell(e.getKey())).append(" | ").append(num(c, "precision")).append(" | ")
@@ -23,10 +25,12 @@ final class Markdown {
             }
             sb.append('\n');
         }
-        if (m.has("confusion_matrix")) {
-            JsonObject cm = m.getAsJsonObject("confusion_matrix");
+        if (m.has("confusion_matrix") || m.has("type_confusion")) {
+            boolean types = m.has("type_confusion");
+            JsonObject cm = m.getAsJsonObject(types ? "type_confusion" : "confusion_matrix");
             JsonArray labels = cm.getAsJsonArray("labels");
-            sb.append("Confusion matrix (rows: gold, columns: predicted)\n\n| |");
+            sb.append(types ? "Entity types (rows: gold, columns: the predicted entity overlapping it most; O: missed"
+                    + " or spurious)\n\n| |" : "Confusion matrix (rows: gold, columns: predicted)\n\n| |");
             labels.forEach(l -> sb.append(' ').append(cell(l.getAsString())).append(" |"));
             sb.append("\n|---|").append("---|".repeat(labels.size())).append('\n');
             JsonArray rows = cm.getAsJsonArray("matrix");
@@ -96,6 +100,27 @@ final class Markdown {
                         .append(" | ").append(cell(e.get("gold").getAsString())).append(" | ")
                         .append(cell(e.get("predicted").getAsString())).append(" | ").append(num(e, "score"))
                         .append(" |\n");
+            }
+            sb.append('\n');
+        }
+        if (report.has("by_sentence_length")) {
+            sb.append("Entity scores by sentence length (words)\n\n| words | sentences | entities | precision | recall"
+                    + " | f1 |\n|---|---|---|---|---|---|\n");
+            for (Map.Entry<String, JsonElement> e : report.getAsJsonObject("by_sentence_length").entrySet()) {
+                JsonObject b = e.getValue().getAsJsonObject();
+                sb.append("| ").append(e.getKey()).append(" | ").append(num(b, "sentences")).append(" | ")
+                        .append(num(b, "entities")).append(" | ").append(num(b, "precision")).append(" | ")
+                        .append(num(b, "recall")).append(" | ").append(num(b, "f1")).append(" |\n");
+            }
+            sb.append('\n');
+        }
+        if (report.has("worst_sentences") && !report.getAsJsonArray("worst_sentences").isEmpty()) {
+            sb.append("Sentences with the most entity errors\n\n| line | text | gold | predicted |\n|---|---|---|---|\n");
+            for (JsonElement e : report.getAsJsonArray("worst_sentences")) {
+                JsonObject w = e.getAsJsonObject();
+                sb.append("| ").append(w.get("line").getAsLong()).append(" | ").append(cell(w.get("text").getAsString()))
+                        .append(" | ").append(cell(w.get("gold").getAsString())).append(" | ")
+                        .append(cell(w.get("predicted").getAsString())).append(" |\n");
             }
             sb.append('\n');
         }

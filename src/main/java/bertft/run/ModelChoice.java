@@ -32,7 +32,10 @@ public final class ModelChoice {
                         + " distilbert-base-uncased-finetuned-sst-2-english"),
         QA("ForQuestionAnswering", "a question-answering head",
                 "bert-ft train squad-task.yaml (task: qa), or --model with a Hub id such as"
-                        + " deepset/roberta-base-squad2");
+                        + " deepset/roberta-base-squad2"),
+        TAGGER("ForTokenClassification", "a token-classification head",
+                "bert-ft train tasks/wnut17.yaml --data-dir ../shared/datasets, or --model with a Hub id such as"
+                        + " dslim/bert-base-NER");
 
         final String suffix;
         final String what;

@@ -49,7 +49,8 @@ public final class ModelExport {
         OnnxExport.checkTarget(out, modelDir, overwrite);
         Checkpoint ckpt = Checkpoint.read(modelDir);
         OnnxExport.checkExportable(ckpt.config(), modelDir.toString());
-        boolean task = TaskModel.hasHead(ckpt, TaskModel.Head.CLASSIFIER) || TaskModel.hasHead(ckpt, TaskModel.Head.QA);
+        boolean task = TaskModel.hasHead(ckpt, TaskModel.Head.CLASSIFIER) || TaskModel.hasHead(ckpt, TaskModel.Head.QA)
+                || TaskModel.hasHead(ckpt, TaskModel.Head.TOKEN);
         return task ? task(modelDir, out, options, overwrite) : base(modelDir, ckpt, out, options, overwrite);
     }
 
@@ -62,7 +63,8 @@ public final class ModelExport {
             // the config a run saves, with what the model was trained for resolved (Hub models included)
             JsonObject config = model.checkpoint(Reports.configExtra(m.spec(null, Map.of()), m.labels())).config()
                     .toJson();
-            OnnxExport.Head head = model.head() == TaskModel.Head.QA ? OnnxExport.Head.QA : OnnxExport.Head.CLASSIFIER;
+            OnnxExport.Head head = model.head() == TaskModel.Head.QA ? OnnxExport.Head.QA
+                    : model.head() == TaskModel.Head.TOKEN ? OnnxExport.Head.TOKEN : OnnxExport.Head.CLASSIFIER;
             return write(modelDir, out, head, proto, config, options, m.tokenizer(), overwrite);
         }
     }

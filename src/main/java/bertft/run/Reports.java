@@ -34,7 +34,9 @@ public final class Reports {
             }
             o.add("id2label", id2label);
             o.add("label2id", label2id);
-            o.addProperty("problem_type", TaskData.objective(spec.task()).problemType);
+            if (spec.task() != TaskSpec.Kind.TOKEN_CLASSIFICATION) {
+                o.addProperty("problem_type", TaskData.objective(spec.task()).problemType);
+            }
         }
         JsonObject task = new JsonObject();
         task.addProperty("task", spec.task().toString());
@@ -49,6 +51,12 @@ public final class Reports {
             task.addProperty("n_best", spec.nBest());
             task.addProperty("version_2", spec.version2());
             task.addProperty("null_threshold", spec.nullThreshold());
+        }
+        if (spec.task() == TaskSpec.Kind.TOKEN_CLASSIFICATION) {
+            task.addProperty("doc_stride", spec.docStride());
+            task.addProperty("tag_scheme", spec.tagScheme());
+            task.addProperty("label_all_tokens", spec.labelAllTokens());
+            task.addProperty("strict", spec.strict());
         }
         o.add("bert_ft_task", task);
         return o;
@@ -122,7 +130,7 @@ public final class Reports {
             }
         }
         Path missing = trainFiles.stream().filter(f -> !Files.isRegularFile(f)).findFirst().orElse(null);
-        if (spec.task() == TaskSpec.Kind.QA) {
+        if (spec.task() == TaskSpec.Kind.QA || spec.task() == TaskSpec.Kind.TOKEN_CLASSIFICATION) {
             extra.add("baseline", Transfer.baseline(spec, labels, null, java.util.Map.of(), java.util.Map.of(), ""));
         } else if (trainFiles.isEmpty() || missing != null) {
             JsonObject skipped = new JsonObject();

@@ -21,6 +21,7 @@ import bertft.model.Objective;
 import bertft.train.Schedule;
 import bertft.train.SupervisedObjective;
 import bertft.train.Trainer;
+import bertft.train.TokenObjective;
 import bertft.train.TrainingObjective;
 import com.google.gson.JsonObject;
 import java.io.PrintStream;
@@ -135,13 +136,16 @@ public final class TrainJob {
             }
             Objective objective = TaskData.objective(kind);
             // 1) data
-            Prepared data = kind == TaskSpec.Kind.QA ? prepareQa(tok) : prepareTable(tok);
+            Prepared data = kind == TaskSpec.Kind.QA ? prepareQa(tok)
+                    : kind == TaskSpec.Kind.TOKEN_CLASSIFICATION ? prepareTokens(tok) : prepareTable(tok);
             // after every check and the data are read, so a refused run leaves nothing behind
             RunDir.prepare(out, spec, resume, overwrite);
             // 2) model: pretrained encoder + new head (or the run's own weights when resuming)
             TaskModel.Pooling pooling = TaskModel.Pooling.valueOf(spec.pooling().toUpperCase(Locale.ROOT));
-            double dropout = spec.dropout() != null ? spec.dropout() : TaskModel.headDropout(base.config());
-            TaskModel.Head head = kind == TaskSpec.Kind.QA ? TaskModel.Head.QA : TaskModel.Head.CLASSIFIER;
+            TaskModel.Head head = kind == TaskSpec.Kind.QA ? TaskModel.Head.QA
+                    : kind == TaskSpec.Kind.TOKEN_CLASSIFICATION ? TaskModel.Head.TOKEN : TaskModel.Head.CLASSIFIER;
+            double dropout = spec.dropout() != null ? spec.dropout() : head == TaskModel.Head.TOKEN
+                    ? TaskModel.tokenDropout(base.config()) : TaskModel.headDropout(base.config());
             boolean keepHead = resume || keepHead(base, head, data.labels(), modelDir);
             try (TaskModel model = TaskModel.create(base, head, data.outputs(), pooling, dropout, spec.seed(),
                     modelDir.toString(), keepHead)) {
@@ -167,7 +171,9 @@ public final class TrainJob {
                     cacheSeconds = (System.nanoTime() - c0) / 1e9;
                 }
                 DomainAdversary adversary = domainAdversary(tok, base.config(), manager);
-                TrainingObjective goal = adversary == null ? task : new DomainAdversarialObjective(task, adversary);
+                TrainingObjective goal = head == TaskModel.Head.TOKEN
+                        ? new TokenObjective(model, data.train(), data.classWeights())
+                        : adversary == null ? task : new DomainAdversarialObjective(task, adversary);
                 Trainer trainer = new Trainer(settings, plan, model.params(), goal, policy(model, strategy, plan, layers));
                 Loop loop = new Loop(spec, model, tok, trainer, evaluator, data.configExtra(), err, progress,
                         pauseAfterEpoch);
@@ -233,7 +239,9 @@ public final class TrainJob {
                     : bestValidation != null ? bestValidation : data.evaluator().report(best);
             JsonObject test = null;
             LabelledData testData = null;
-            if (data.testData() != null) {
+            if (tagging != null && tagging.test() != null) {
+                test = Evaluator.tokens(spec, tagging.test(), data.labels(), tagging.scheme(), tok).report(best);
+            } else if (data.testData() != null) {
                 testData = data.testData();
                 test = Evaluator.table(spec, testData, TaskData.features(testData, tok), data.labels()).report(best);
             } else if (spec.test() != null) {
@@ -419,6 +427,39 @@ public final class TrainJob {
                 : Evaluator.table(spec, validation, TaskData.features(validation, tok), labels);
         return new Prepared(features, labels, TaskData.outputs(spec.task(), labels), weights, evaluator,
                 Reports.configExtra(spec, labels), train, validation, test);
+    }
+
+    /** The tagged data of a token-classification run (null for other tasks). */
+    private Tagging.Data tagging;
+
+    /**
+     * Token classification: the windows of every training sentence with a label per piece; labels and scheme
+     * declared or found in the training files, which every validation and test tag must then be one of.
+     */
+    private Prepared prepareTokens(BertTokenizer tok) {
+        Tagging.Data d = Tagging.read(spec, err);
+        tagging = d;
+        List<String> labels = d.labels();
+        Features features = Tagging.features(d.train(), labels, tok, tok.maxLength(), spec.docStride(),
+                spec.labelAllTokens());
+        err.printf("%s: %d sentences, %d windows, labels %s%n", d.train().file(), d.train().sentences().size(),
+                features.size(), labels);
+        float[] weights = null;
+        if (spec.classWeights().equals("balanced")) {
+            Map<String, Long> counts = d.train().counts();
+            long[] n = labels.stream().mapToLong(l -> counts.getOrDefault(l, 0L)).toArray();
+            double[] w = bertft.data.ClassWeights.balanced(n, java.util.Arrays.stream(n).sum());
+            weights = new float[w.length];
+            for (int i = 0; i < w.length; i++) {
+                weights[i] = (float) w[i];
+            }
+        }
+        Evaluator evaluator = d.validation() == null ? Evaluator.none()
+                : Evaluator.tokens(spec, d.validation(), labels, d.scheme(), tok);
+        JsonObject extra = Reports.configExtra(spec, labels);
+        extra.getAsJsonObject("bert_ft_task").addProperty("tag_scheme",
+                d.scheme().name().toLowerCase(Locale.ROOT));
+        return new Prepared(features, labels, labels.size(), weights, evaluator, extra, null, null, null);
     }
 
     private Prepared prepareQa(BertTokenizer tok) {

@@ -79,7 +79,8 @@ public final class TrainedModel implements AutoCloseable {
         JsonObject cfg = ckpt.config().json();
         JsonObject task = cfg.has("bert_ft_task") ? cfg.getAsJsonObject("bert_ft_task") : new JsonObject();
         TaskSpec.Kind kind = kind(cfg, task, ckpt, dir);
-        TaskModel.Head head = kind == TaskSpec.Kind.QA ? TaskModel.Head.QA : TaskModel.Head.CLASSIFIER;
+        TaskModel.Head head = kind == TaskSpec.Kind.QA ? TaskModel.Head.QA
+                : kind == TaskSpec.Kind.TOKEN_CLASSIFICATION ? TaskModel.Head.TOKEN : TaskModel.Head.CLASSIFIER;
         TaskModel model = TaskModel.load(ckpt, head, dir.toString());
         try {
             List<String> labels = kind == TaskSpec.Kind.QA ? List.of() : labels(cfg, model, dir);
@@ -113,7 +114,7 @@ public final class TrainedModel implements AutoCloseable {
             throw new UserError(path + ": is a base-model export (last_hidden_state, sentence_embedding), it has no task"
                     + " head; use it with `bert-ft embed`");
         }
-        TaskSpec.Kind kind = TaskSpec.Kind.valueOf(kindName.toUpperCase(java.util.Locale.ROOT));
+        TaskSpec.Kind kind = TaskSpec.Kind.parse(kindName);
         Path file = export.file();
         List<String> outputs = kind == TaskSpec.Kind.QA ? List.of("start_logits", "end_logits") : List.of("logits");
         OnnxModel onnx = OnnxModel.open(file, outputs);
@@ -175,17 +176,21 @@ public final class TrainedModel implements AutoCloseable {
 
     private static TaskSpec.Kind kind(JsonObject cfg, JsonObject task, Checkpoint ckpt, Path dir) {
         if (task.has("task")) {
-            return TaskSpec.Kind.valueOf(task.get("task").getAsString().toUpperCase(java.util.Locale.ROOT));
+            return TaskSpec.Kind.parse(task.get("task").getAsString());
         }
         if (TaskModel.hasHead(ckpt, TaskModel.Head.QA)) {
             return TaskSpec.Kind.QA;
+        }
+        if (TaskModel.hasHead(ckpt, TaskModel.Head.TOKEN)) {
+            return TaskSpec.Kind.TOKEN_CLASSIFICATION;
         }
         if (!TaskModel.hasHead(ckpt, TaskModel.Head.CLASSIFIER)) {
             String arch = cfg.has("architectures") && cfg.getAsJsonArray("architectures").size() > 0
                     ? cfg.getAsJsonArray("architectures").get(0).getAsString()
                     : ckpt.config().family().baseArchitecture();
-            throw new UserError(dir + ": " + arch + " has no sequence-classification or question-answering head;"
-                    + " use a fine-tuned *ForSequenceClassification / *ForQuestionAnswering model, or train one with"
+            throw new UserError(dir + ": " + arch + " has no sequence-classification, token-classification or question-answering"
+                    + " head; use a fine-tuned *ForSequenceClassification / *ForTokenClassification /"
+                    + " *ForQuestionAnswering model, or train one with"
                     + " `bert-ft train`");
         }
         String problem = cfg.has("problem_type") && !cfg.get("problem_type").isJsonNull()
@@ -221,6 +226,13 @@ public final class TrainedModel implements AutoCloseable {
                 o.putIfAbsent("max-query-length", Integer.toString(query));
                 o.putIfAbsent("doc-stride", Integer.toString(Math.min(128, (maxLength - query - 3) / 2)));
             }
+            if (kind == TaskSpec.Kind.TOKEN_CLASSIFICATION && !task.has("doc_stride")) {
+                // a Hub tagger: windows overlapping by half, as a run's default
+                o.putIfAbsent("doc-stride", Integer.toString(Math.max(1, (Math.min(maxLength, 512) - 2) / 2)));
+            }
+            copy(o, "tag-scheme", "tag_scheme");
+            copy(o, "label-all-tokens", "label_all_tokens");
+            copy(o, "strict", "strict");
             copy(o, "threshold", "threshold");
             copy(o, "doc-stride", "doc_stride");
             copy(o, "max-query-length", "max_query_length");

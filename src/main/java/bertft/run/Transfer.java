@@ -22,8 +22,9 @@ final class Transfer {
     static JsonObject baseline(TaskSpec spec, List<String> labels, LabelledData train, Map<String, LabelledData> data,
             Map<String, JsonObject> fineTuned, String fineTunedModel) {
         JsonObject o = new JsonObject();
-        if (spec.task() == TaskSpec.Kind.QA) {
-            o.addProperty("skipped", "there is no bag-of-words baseline for extractive QA");
+        if (spec.task() == TaskSpec.Kind.QA || spec.task() == TaskSpec.Kind.TOKEN_CLASSIFICATION) {
+            o.addProperty("skipped", "there is no bag-of-words baseline for " + (spec.task() == TaskSpec.Kind.QA
+                    ? "extractive QA" : "token classification"));
             return o;
         }
         if (train == null || fineTuned.isEmpty()) {

@@ -27,12 +27,13 @@ final class Keys {
 
     static final List<Key> ALL = List.of(
             key("name", STRING, FILE_NAME, "Run name; names the output directory."),
-            choice("task", null, "What to learn.", "classification", "sentiment", "multilabel", "regression", "qa"),
+            choice("task", null, "What to learn.", "classification", "sentiment", "multilabel", "regression", "qa",
+                    "token-classification"),
             key("model", STRING, "minilm",
                     "Checkpoint directory, bundled model name, or HuggingFace Hub id (org/name[@revision])."),
             key("data-dir", PATH, "datasets", "Directory that train, validation and test are relative to."),
             key("train", LIST, null,
-                    "Training files, relative to data-dir (.csv, .tsv, .jsonl; SQuAD .json for qa); several are read as one: [a.csv, b.csv]."),
+                    "Training files, relative to data-dir (.csv, .tsv, .jsonl; SQuAD .json for qa; CoNLL .conll/.txt/.bio or .jsonl for token-classification); several are read as one: [a.csv, b.csv]."),
             key("validation", PATH, null, "Validation file, relative to data-dir; evaluated during training."),
             key("test", PATH, null, "Test file, relative to data-dir; evaluated once after training."),
             key("validation-split", DOUBLE, null, "(0, 1)",
@@ -87,7 +88,13 @@ final class Keys {
                     "DANN: weight of the gradient-reversed domain loss, ramped by 2/(1+exp(-10p))-1; needs domain-text."),
             key("cache-features", BOOL, "true", "Compute the frozen encoder's features once (frozen)."),
             key("out", PATH, RUNS_NAME, "Run directory."),
-            key("doc-stride", INT, "128", ">= 1", "Overlap in tokens between windows of a long context (qa)."),
+            key("doc-stride", INT, "128", ">= 1", "Overlap in tokens between windows of a long context (qa), or in word"
+                    + " pieces between windows of a long sentence (token-classification; default half a window)."),
+            choice("tag-scheme", "auto", "Tag scheme of the CoNLL tags (token-classification); auto detects it.",
+                    "auto", "iob2", "iob1", "bioes", "bilou"),
+            key("label-all-tokens", BOOL, "false", "Put each word's label on every word piece, not only the first"
+                    + " (token-classification; B- becomes I- after the first piece, as run_ner.py does)."),
+            key("strict", BOOL, "false", "Score entities in seqeval's strict mode (token-classification; iob2, bioes)."),
             key("max-query-length", INT, "64", ">= 1", "Question tokens kept (qa)."),
             key("max-answer-length", INT, "30", ">= 1", "Longest answer span in tokens (qa)."),
             key("n-best", INT, "20", ">= 1", "Start and end candidates considered per window (qa)."),

@@ -170,7 +170,7 @@ public final class TaskFiles {
                 throw new UserError((yaml == null ? "missing option --task" : yaml + ": missing key 'task'")
                         + " (one of " + task.allowed() + ")");
             }
-            Kind kind = Kind.valueOf(((String) values.get("task")).toUpperCase(Locale.ROOT));
+            Kind kind = Kind.parse((String) values.get("task"));
             values.put("task", kind);
             checkFiles("train", "domain-text");
             if (values.get("strategy").equals("top-k") && values.get("unfreeze-layers") == null) {
@@ -195,8 +195,8 @@ public final class TaskFiles {
                     throw error("domain-adversarial", "does nothing with strategy frozen: the encoder must train to"
                             + " make the domains indistinguishable (use full, top-k, llrd, gradual or ulmfit)");
                 }
-                if (kind == Kind.QA) {
-                    throw error("domain-adversarial", "is for classification-style tasks, not qa");
+                if (kind == Kind.QA || kind == Kind.TOKEN_CLASSIFICATION) {
+                    throw error("domain-adversarial", "is for classification-style tasks, not " + kind);
                 }
                 Integer micro = (Integer) values.get("micro-batch-size");
                 if (micro != null && micro < (Integer) values.get("batch-size")) {
@@ -204,12 +204,16 @@ public final class TaskFiles {
                             + " meets a target batch of its size); lower batch-size instead");
                 }
             }
-            if (kind == Kind.QA && values.get("validation-split") != null) {
-                throw error("validation-split", "is for table tasks; give qa a validation file");
+            boolean spans = kind == Kind.QA || kind == Kind.TOKEN_CLASSIFICATION;
+            if (spans && values.get("validation-split") != null) {
+                throw error("validation-split", "is for table tasks; give " + kind + " a validation file");
             }
-            if (values.get("test-split") != null && (kind == Kind.QA || values.get("test") != null)) {
-                throw error("test-split", kind == Kind.QA ? "is for table tasks; give qa a test file"
+            if (values.get("test-split") != null && (spans || values.get("test") != null)) {
+                throw error("test-split", spans ? "is for table tasks; give " + kind + " a test file"
                         : "and test are both set; keep one");
+            }
+            if (kind == Kind.TOKEN_CLASSIFICATION) {
+                checkTokenTask();
             }
             if (kind == Kind.QA) {
                 int window = (Integer) values.get("max-length") - (Integer) values.get("max-query-length") - 3;
@@ -230,6 +234,28 @@ public final class TaskFiles {
                 }
                 String mode = es.mode() != null ? es.mode() : Kind.lowerIsBetter(metric) ? "min" : "max";
                 values.put("early-stopping", new EarlyStopping(metric, es.patience(), mode));
+            }
+        }
+
+        /**
+         * A sentence longer than max-length is cut into windows that overlap by doc-stride pieces; left at its
+         * default (QA's 128 tokens of context), the stride is half a window here. Strict scoring needs a scheme
+         * that marks where entities begin and end (seqeval's strict mode has no IOB1 or BILOU).
+         */
+        private void checkTokenTask() {
+            int room = (Integer) values.get("max-length") - 2;
+            if (origins.get("doc-stride").source() == Source.DEFAULT) {
+                values.put("doc-stride", room / 2);
+            } else if ((Integer) values.get("doc-stride") >= room) {
+                throw error("doc-stride", values.get("doc-stride") + " must be less than max-length - 2 = " + room
+                        + " (the word pieces per window)");
+            }
+            if (values.get("augment") != null) {
+                throw error("augment", "is for classification-style tasks, not token-classification");
+            }
+            String scheme = (String) values.get("tag-scheme");
+            if ((Boolean) values.get("strict") && (scheme.equals("iob1") || scheme.equals("bilou"))) {
+                throw error("strict", "scores iob2 and bioes tags only (seqeval's strict mode), not " + scheme);
             }
         }
 

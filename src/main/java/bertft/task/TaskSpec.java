@@ -24,7 +24,9 @@ public final class TaskSpec {
         SENTIMENT("accuracy", "accuracy", "macro_f1", "micro_f1", "weighted_f1", "loss"),
         MULTILABEL("micro_f1", "micro_f1", "macro_f1", "subset_accuracy", "loss"),
         REGRESSION("pearson", "mse", "pearson", "spearman", "loss"),
-        QA("f1", "exact_match", "f1", "loss");
+        QA("f1", "exact_match", "f1", "loss"),
+        /** A tag per word (named entities): entity-level scores as seqeval counts them (no validation loss). */
+        TOKEN_CLASSIFICATION("f1", "f1", "precision", "recall", "token_accuracy");
 
         private final String mainMetric;
         private final List<String> metrics;
@@ -49,10 +51,15 @@ public final class TaskSpec {
             return metric.equals("loss") || metric.equals("mse");
         }
 
+        /** The kind a task file or config spells {@code name} ({@code token-classification}). */
+        public static Kind parse(String name) {
+            return valueOf(name.toUpperCase(Locale.ROOT).replace('-', '_'));
+        }
+
         /** The spelling in task files. */
         @Override
         public String toString() {
-            return name().toLowerCase(Locale.ROOT);
+            return name().toLowerCase(Locale.ROOT).replace('_', '-');
         }
     }
 
@@ -364,6 +371,21 @@ public final class TaskSpec {
 
     public Path out() {
         return (Path) values.get("out");
+    }
+
+    /** One of auto, iob2, iob1, bioes, bilou (token-classification). */
+    public String tagScheme() {
+        return (String) values.get("tag-scheme");
+    }
+
+    /** Whether every word piece carries its word's label in the loss, not only the first (token-classification). */
+    public boolean labelAllTokens() {
+        return (Boolean) values.get("label-all-tokens");
+    }
+
+    /** Whether entities are scored in seqeval's strict mode (token-classification, iob2 and bioes). */
+    public boolean strict() {
+        return (Boolean) values.get("strict");
     }
 
     public int docStride() {

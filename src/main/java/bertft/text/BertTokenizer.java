@@ -330,8 +330,14 @@ public final class BertTokenizer implements AutoCloseable {
         return id >= 0 ? id : tokenId("<mask>");
     }
 
+    /** The unknown token's id ({@code [UNK]}, {@code <unk>}: the model's unk_token), or -1. */
+    public long unkId() {
+        JsonElement unk = definition.getAsJsonObject("model").get("unk_token");
+        return unk == null || unk.isJsonNull() ? -1 : tokenId(unk.getAsString());
+    }
+
     /** Whether this is a WordPiece vocabulary (which save() also writes as vocab.txt). */
-    private boolean wordPiece() {
+    public boolean wordPiece() {
         return "WordPiece".equals(definition.getAsJsonObject("model").get("type").getAsString());
     }
 

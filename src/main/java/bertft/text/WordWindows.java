@@ -27,6 +27,27 @@ public record WordWindows(List<Window> windows, int[][] owners) {
         public int length() {
             return ids.length;
         }
+
+        /**
+         * This window as a tokenizer {@link Encoding}, so batching and the runtimes take it as they take the
+         * tokenizer's output. DJL's Encoding has only a protected constructor, hence the empty subclass; type ids 0,
+         * special-token mask 1 where no word is.
+         */
+        public Encoding encoding() {
+            int n = ids.length;
+            long[] wordIds = new long[n];
+            long[] special = new long[n];
+            long[] ones = new long[n];
+            String[] tokens = new String[n];
+            for (int i = 0; i < n; i++) {
+                wordIds[i] = words[i];
+                special[i] = words[i] < 0 ? 1 : 0;
+                ones[i] = 1;
+                tokens[i] = "";
+            }
+            return new Encoding(ids.clone(), new long[n], tokens, wordIds, new long[n], ones, special,
+                    new ai.djl.huggingface.tokenizers.jni.CharSpan[n], false, new Encoding[0]) {};
+        }
     }
 
     /** Cuts {@code whole} (the sentence with special tokens, untruncated) into windows of at most maxLength. */

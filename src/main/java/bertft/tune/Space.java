@@ -273,6 +273,10 @@ public final class Space {
             }
             return;
         }
+        if (spec.task() == TaskSpec.Kind.TOKEN_CLASSIFICATION) {
+            bertft.run.Tagging.read(spec, new java.io.PrintStream(java.io.OutputStream.nullOutputStream()));
+            return;
+        }
         List<String> labels = spec.task() == TaskSpec.Kind.REGRESSION ? List.of("value") : spec.labels();
         if (labels == null || labels.isEmpty()) {
             labels = LabelledData.inferLabels(spec, train);

@@ -154,7 +154,8 @@ class FamilyCliTest {
         CliTest.Run c = CliTest.run("classify", "--model", dir(family, "base"), "--text", "w5");
         assertEquals(2, c.code(), c.err());
         assertEquals(1, c.err().strip().lines().count(), c.err());
-        assertTrue(c.err().contains("has no sequence-classification or question-answering head"), c.err());
+        assertTrue(c.err().contains("has no sequence-classification, token-classification or question-answering"
+                + " head"), c.err());
         CliTest.Run q = CliTest.run("qa", "--model", dir(family, "base"), "--context", "w5 w6", "--question", "w5");
         assertEquals(2, q.code(), q.err());
         assertEquals(1, q.err().strip().lines().count(), q.err());

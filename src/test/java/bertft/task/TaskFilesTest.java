@@ -102,7 +102,8 @@ class TaskFilesTest {
 
     @Test
     void enumValuesAreListed() throws IOException {
-        assertEquals("t.yaml:1: task: 'classify' is not one of [classification, sentiment, multilabel, regression, qa]",
+        assertEquals("t.yaml:1: task: 'classify' is not one of [classification, sentiment, multilabel, regression, qa,"
+                + " token-classification]",
                 error("task: classify\n"));
         assertEquals("t.yaml:2: schedule: 'cosin' is not one of [linear, cosine, constant, slanted-triangular]",
                 error("task: qa\nschedule: cosin\n"));
@@ -110,9 +111,9 @@ class TaskFilesTest {
 
     @Test
     void missingTaskIsAnError() throws IOException {
-        assertEquals("t.yaml: missing key 'task' (one of [classification, sentiment, multilabel, regression, qa])",
+        assertEquals("t.yaml: missing key 'task' (one of [classification, sentiment, multilabel, regression, qa, token-classification])",
                 error("train: a.csv\n"));
-        assertEquals("t.yaml: missing key 'task' (one of [classification, sentiment, multilabel, regression, qa])",
+        assertEquals("t.yaml: missing key 'task' (one of [classification, sentiment, multilabel, regression, qa, token-classification])",
                 error("task: ~\n"));
         assertEquals("t.yaml: empty task file (it needs at least 'task:' and 'train:')", error("# nothing\n"));
     }
@@ -174,7 +175,7 @@ class TaskFilesTest {
 
     @Test
     void optionsWithoutFileNeedTask() {
-        assertEquals("missing option --task (one of [classification, sentiment, multilabel, regression, qa])",
+        assertEquals("missing option --task (one of [classification, sentiment, multilabel, regression, qa, token-classification])",
                 assertThrows(UserError.class, () -> TaskFiles.load(null, Map.of())).getMessage());
         TaskSpec t = TaskFiles.load(null, Map.of("--task", "regression", "--train", "x.csv", "--data-dir", "/d"));
         assertEquals("task", t.name());
@@ -310,7 +311,8 @@ class TaskFilesTest {
         }
         assertEquals(List.of("agnews.yaml", "books-to-electronics.yaml", "books-to-kitchen.yaml", "dvd-in-domain.yaml",
                 "dvd-to-electronics.yaml", "electronics-in-domain.yaml", "electronics-to-dvd.yaml", "goemotions.yaml",
-                "kitchen-in-domain.yaml", "reviews-sentiment.yaml", "squad.yaml", "sst2-intermediate.yaml", "sst2.yaml", "trec.yaml"),
+                "kitchen-in-domain.yaml", "reviews-sentiment.yaml", "squad.yaml", "sst2-intermediate.yaml", "sst2.yaml", "trec.yaml",
+                "wnut17.yaml"),
                 files.stream().map(p -> p.getFileName().toString()).toList());
         Path shared = Path.of("../shared/datasets");
         for (Path f : files) {
