@@ -8,7 +8,7 @@ import bertft.model.ModelStore;
 import bertft.run.Tagging;
 import bertft.run.TrainedModel;
 import bertft.task.TaskSpec;
-import bertft.train.Objective;
+import bertft.model.Objective;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;

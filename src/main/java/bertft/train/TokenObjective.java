@@ -2,6 +2,7 @@ package bertft.train;
 
 import ai.djl.ndarray.NDArray;
 import ai.djl.ndarray.NDManager;
+import bertft.data.Features;
 import bertft.model.Scalar;
 import bertft.model.TaskModel;
 

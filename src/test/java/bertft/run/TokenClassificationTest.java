@@ -16,7 +16,7 @@ import bertft.model.Torch;
 import bertft.task.TaskFiles;
 import bertft.task.TaskSpec;
 import bertft.text.BertTokenizer;
-import bertft.train.Features;
+import bertft.data.Features;
 import bertft.train.TokenObjective;
 import com.google.gson.JsonObject;
 import com.google.gson.JsonParser;
