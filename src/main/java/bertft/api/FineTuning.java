@@ -64,7 +64,7 @@ public final class FineTuning {
     /** As {@link #run(Path, Map, Listener)}, logging to {@code log}. */
     public static Result run(Path taskFile, Map<String, String> overrides, Listener listener, PrintStream log) {
         Listener l = listener != null ? listener : new Listener() {};
-        TrainJob.Result r = new TrainJob(TaskFiles.load(taskFile, overrides), log).progress(new TrainJob.Progress() {
+        TrainJob.Progress progress = new TrainJob.Progress() {
             @Override
             public void step(long step, long total, int epoch, double loss, double learningRate) {
                 l.step(step, total, epoch, loss, learningRate);
@@ -74,7 +74,9 @@ public final class FineTuning {
             public void evaluated(long step, int epoch, Map<String, Double> metrics) {
                 l.evaluated(step, epoch, metrics);
             }
-        }).run(false);
+        };
+        // settings a program passes are task keys, and its errors name them so (not as --options)
+        TrainJob.Result r = new TrainJob(TaskFiles.loadSettings(taskFile, overrides), log).progress(progress).run(false);
         return new Result(r.dir(), r.metric(), r.validation(), r.test(), r.seconds());
     }
 }

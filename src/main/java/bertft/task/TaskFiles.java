@@ -32,15 +32,24 @@ public final class TaskFiles {
      * @throws UserError naming the file and line, or the option, of the first mistake
      */
     public static TaskSpec load(Path yaml, Map<String, String> cliOverrides) {
-        return load(yaml, cliOverrides, Keys.TRAIN);
+        return load(yaml, cliOverrides, Keys.TRAIN, false);
+    }
+
+    /**
+     * As {@link #load}, for the library: {@code settings} are task keys a program set, and messages name them as keys
+     * ({@code epochs: must be > 0}, {@code unknown key 'x'}), not as command-line options.
+     */
+    public static TaskSpec loadSettings(Path yaml, Map<String, String> settings) {
+        return load(yaml, settings, Keys.TRAIN, true);
     }
 
     /** As {@link #load}, for {@code bert-ft adapt}: its own keys, no {@code task}, at least one {@code text} file. */
     public static TaskSpec loadAdapt(Path yaml, Map<String, String> cliOverrides) {
-        return load(yaml, cliOverrides, Keys.ADAPT);
+        return load(yaml, cliOverrides, Keys.ADAPT, false);
     }
 
-    private static TaskSpec load(Path yaml, Map<String, String> cliOverrides, List<Key> keys) {
+    /** {@code api}: the overrides come from a program (named as keys), not from the command line (as options). */
+    private static TaskSpec load(Path yaml, Map<String, String> cliOverrides, List<Key> keys, boolean api) {
         String fileName = yaml == null ? null : yaml.toString();
         Map<String, Object> set = new LinkedHashMap<>();
         Map<String, Origin> origins = new LinkedHashMap<>();
@@ -63,15 +72,16 @@ public final class TaskFiles {
         for (Map.Entry<String, String> e : cliOverrides.entrySet()) {
             String name = e.getKey().startsWith("--") ? e.getKey().substring(2) : e.getKey();
             Key key = keys.stream().filter(k -> k.name().equals(name)).findFirst().orElse(null);
+            String dash = api ? "" : "--";
             if (key == null) {
                 String near = Keys.nearest(name, Keys.names(keys));
-                throw new UserError("unknown option '--" + name + "'"
-                        + (near == null ? "" : " (did you mean '--" + near + "'?)"));
+                throw new UserError("unknown " + (api ? "key" : "option") + " '" + dash + name + "'"
+                        + (near == null ? "" : " (did you mean '" + dash + near + "'?)"));
             }
-            set.put(name, Values.parseText(key, e.getValue(), new Values.Where(null, name)));
-            origins.put(name, new Origin(Source.CLI, "--" + name));
+            set.put(name, Values.parseText(key, e.getValue(), new Values.Where(null, name, dash + name)));
+            origins.put(name, new Origin(Source.CLI, dash + name));
         }
-        return new Resolver(yaml, keys, set, origins).resolve();
+        return new Resolver(yaml, keys, set, origins, api).resolve();
     }
 
     /** Fills presets and defaults into the explicit settings, then checks the settings against each other. */
@@ -80,8 +90,10 @@ public final class TaskFiles {
         private final List<Key> keys;
         private final Map<String, Object> values = new LinkedHashMap<>();
         private final Map<String, Origin> origins;
+        private final boolean api;
 
-        Resolver(Path yaml, List<Key> keys, Map<String, Object> set, Map<String, Origin> origins) {
+        Resolver(Path yaml, List<Key> keys, Map<String, Object> set, Map<String, Origin> origins, boolean api) {
+            this.api = api;
             this.yaml = yaml;
             this.keys = keys;
             this.values.putAll(set);
@@ -155,7 +167,8 @@ public final class TaskFiles {
 
         private void checkAdapt() {
             if (values.get("text") == null || ((List<?>) values.get("text")).isEmpty()) {
-                throw new UserError((yaml == null ? "missing option --text" : yaml + ": missing key 'text'")
+                throw new UserError((yaml == null ? (api ? "missing key 'text'" : "missing option --text")
+                        : yaml + ": missing key 'text'")
                         + " (the unlabelled text files to adapt on)");
             }
             checkFiles("text");
@@ -167,7 +180,8 @@ public final class TaskFiles {
         private void check() {
             if (values.get("task") == null) {
                 Key task = Keys.get("task");
-                throw new UserError((yaml == null ? "missing option --task" : yaml + ": missing key 'task'")
+                throw new UserError((yaml == null ? (api ? "missing key 'task'" : "missing option --task")
+                        : yaml + ": missing key 'task'")
                         + " (one of " + task.allowed() + ")");
             }
             Kind kind = Kind.parse((String) values.get("task"));
@@ -269,7 +283,7 @@ public final class TaskFiles {
     static String where(Path yaml, String key, Origin o) {
         return switch (o.source()) {
             case FILE -> o.detail() + ": " + key;
-            case CLI -> "--" + key;
+            case CLI -> o.detail(); // --key, or key when a program set it
             default -> (yaml == null ? "" : yaml + ": ") + key;
         };
     }

@@ -39,19 +39,25 @@ final class Values {
     private Values() {}
 
     /**
-     * Where a value was written, for messages: {@code tasks/x.yaml:7: key} in a file, {@code --key} on the
-     * command line (file null). {@code key} null means the document itself.
+     * Where a value was written, for messages: {@code tasks/x.yaml:7: key} in a file, else {@code setting}:
+     * {@code --key} on the command line, {@code key} when the library's caller set it. {@code key} null means the
+     * document itself.
      */
-    record Where(String file, String key) {
+    record Where(String file, String key, String setting) {
+        /** In a file, or on the command line ({@code --key}) when {@code file} is null. */
+        Where(String file, String key) {
+            this(file, key, "--" + key);
+        }
+
         String at(Node node) {
             if (file == null) {
-                return "--" + key;
+                return setting;
             }
             return file + ":" + line(node) + (key == null ? "" : ": " + key);
         }
 
         Where sub(String subKey) {
-            return new Where(file, key + ": " + subKey);
+            return new Where(file, key + ": " + subKey, setting + ": " + subKey);
         }
     }
 

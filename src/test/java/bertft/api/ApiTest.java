@@ -2,6 +2,7 @@ package bertft.api;
 
 import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertNotEquals;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
@@ -226,6 +227,19 @@ class ApiTest {
                 assertArrayEquals(raw.get(i), onnx.get(i), 1e-4f);
             }
         }
+    }
+
+    @Test
+    void fineTuningNamesTheSettingsItWasGivenAsKeysNotAsOptions(@TempDir Path tmp) {
+        UserError bad = assertThrows(UserError.class, () -> FineTuning.run(Map.of("task", "classification",
+                "train", "train.csv", "epochs", "0"), null));
+        assertTrue(bad.getMessage().startsWith("epochs"), bad.getMessage());
+        assertFalse(bad.getMessage().contains("--"), bad.getMessage());
+        UserError unknown = assertThrows(UserError.class, () -> FineTuning.run(Map.of("task", "classification",
+                "train", "train.csv", "epoch", "2"), null));
+        assertEquals("unknown key 'epoch' (did you mean 'epochs'?)", unknown.getMessage());
+        UserError missing = assertThrows(UserError.class, () -> FineTuning.run(Map.of("train", "train.csv"), null));
+        assertTrue(missing.getMessage().startsWith("missing key 'task'"), missing.getMessage());
     }
 
     @Test
