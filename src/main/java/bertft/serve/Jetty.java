@@ -41,7 +41,8 @@ import org.eclipse.jetty.util.thread.Scheduler;
  */
 final class Jetty implements AutoCloseable {
     /**
-     * Deadlines in milliseconds: for the first request's line and headers to arrive on a new connection, for any
+     * Deadlines in milliseconds: for a request's line and headers to arrive (on a new connection from its opening;
+     * on a kept-alive one from the first byte of the next request), for any
      * read or write to make progress (Jetty's idle timeout: a kept-alive connection, a stalled head or body, a
      * client not taking its answer), and for a whole body to arrive. A connection that misses one is closed.
      */
@@ -69,6 +70,7 @@ final class Jetty implements AutoCloseable {
     private final IntConsumer refused;
     private final AtomicInteger open = new AtomicInteger();
     private final AtomicInteger busy = new AtomicInteger();
+    private final Map<Connection, HeadWatch> watches = new java.util.concurrent.ConcurrentHashMap<>();
 
     /**
      * Starts serving on {@code listener}; {@code refused} is told the status of every request answered without
@@ -123,6 +125,67 @@ final class Jetty implements AutoCloseable {
         return open.get();
     }
 
+    private void answered(HeadWatch watch) {
+        busy.decrementAndGet();
+        if (watch != null && watch.inFlight.decrementAndGet() == 0) {
+            watch.waitForNext();
+        }
+    }
+
+    /**
+     * The head deadline for every request of a connection: its first from the connection's opening, each later one
+     * from the first byte of it that came while no request was being answered. Checked a few times a deadline, so a
+     * head is cut off between one and one and a quarter deadlines after it began.
+     */
+    private final class HeadWatch implements Runnable {
+        private final Connection connection;
+        private final AtomicInteger inFlight = new AtomicInteger();
+        private long messages;
+        private long bytes;
+        /** When the head being waited for began (nanoTime), or -1 while none is. */
+        private long began = System.nanoTime();
+
+        HeadWatch(Connection connection) {
+            this.connection = connection;
+        }
+
+        void start() {
+            connector.getScheduler().schedule(this, tick(), TimeUnit.MILLISECONDS);
+        }
+
+        /** The last request is answered: what the connection has read so far is not the next head. */
+        synchronized void waitForNext() {
+            messages = connection.getMessagesIn();
+            bytes = connection.getBytesIn();
+            began = -1;
+        }
+
+        private long tick() {
+            return Math.max(1, timeouts.headMs() / 4);
+        }
+
+        @Override
+        public synchronized void run() {
+            EndPoint endPoint = connection.getEndPoint();
+            if (!endPoint.isOpen()) {
+                return;
+            }
+            long now = System.nanoTime();
+            if (inFlight.get() > 0 || connection.getMessagesIn() != messages) {
+                // a request came or is being answered: wait for the first byte of the next one
+                messages = connection.getMessagesIn();
+                bytes = connection.getBytesIn();
+                began = -1;
+            } else if (began < 0 && connection.getBytesIn() > bytes) {
+                began = now;
+            } else if (began >= 0 && now - began > timeouts.headMs() * 1_000_000L) {
+                endPoint.close(new TimeoutException("head deadline"));
+                return;
+            }
+            connector.getScheduler().schedule(this, tick(), TimeUnit.MILLISECONDS);
+        }
+    }
+
     private String tooLarge() {
         return "body: larger than --max-body " + maxBody + " bytes";
     }
@@ -147,15 +210,19 @@ final class Jetty implements AutoCloseable {
                 return true;
             }
             busy.incrementAndGet();
+            HeadWatch watch = watches.get(request.getConnectionMetaData().getConnection());
+            if (watch != null) {
+                watch.inFlight.incrementAndGet();
+            }
             // the idle timeout alone would let a client that sends a byte now and then hold its connection for ever
             EndPoint endPoint = request.getConnectionMetaData().getConnection().getEndPoint();
             Scheduler.Task late = connector.getScheduler().schedule(() -> endPoint.close(new TimeoutException(
                     "body deadline")), timeouts.bodyMs(), TimeUnit.MILLISECONDS);
             Callback done = Callback.from(() -> {
-                busy.decrementAndGet();
+                answered(watch);
                 callback.succeeded();
             }, x -> {
-                busy.decrementAndGet();
+                answered(watch);
                 callback.failed(x);
             });
             // SizeLimitHandler refuses a body past --max-body first (413); this limit only bounds the array
@@ -260,8 +327,9 @@ final class Jetty implements AutoCloseable {
 
     /**
      * Jetty's HTTP/1.1 connections up to {@code maxConnections}; past that an {@link Overloaded} one, which answers
-     * 503 without reading the request. A new connection whose first request head is not in by the head deadline is
-     * closed (Jetty's idle timeout alone would let a client that sends a byte now and then hold it for ever).
+     * 503 without reading the request. A connection whose request head is not in by the head deadline is closed
+     * ({@link HeadWatch}; Jetty's idle timeout alone would let a client that sends a byte now and then hold it for
+     * ever).
      */
     private final class Capped extends HttpConnectionFactory {
         Capped(HttpConfiguration config) {
@@ -276,17 +344,16 @@ final class Jetty implements AutoCloseable {
                 return new Overloaded(endPoint, connector);
             }
             Connection c = super.newConnection(connector, endPoint);
+            HeadWatch watch = new HeadWatch(c);
+            watches.put(c, watch);
             c.addEventListener(new Connection.Listener() {
                 @Override
                 public void onClosed(Connection connection) {
                     open.decrementAndGet();
+                    watches.remove(connection);
                 }
             });
-            connector.getScheduler().schedule(() -> {
-                if (c.getMessagesIn() == 0) {
-                    endPoint.close();
-                }
-            }, timeouts.headMs(), TimeUnit.MILLISECONDS);
+            watch.start();
             return c;
         }
     }

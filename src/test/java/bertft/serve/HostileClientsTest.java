@@ -261,13 +261,21 @@ class HostileClientsTest {
         // a byte every 300 ms never lets the 800 ms idle timeout fire
         try (Server s = server(new Switchable(real()), set, new Jetty.Timeouts(800, 800, 800), 5_000);
                 Socket head = new Socket("127.0.0.1", s.port());
-                Socket body = new Socket("127.0.0.1", s.port())) {
+                Socket body = new Socket("127.0.0.1", s.port());
+                Socket second = new Socket("127.0.0.1", s.port())) {
             body.getOutputStream().write("POST /predict HTTP/1.1\r\nHost: x\r\nContent-Length: 500\r\n\r\n{"
                     .getBytes(StandardCharsets.US_ASCII));
+            // a kept-alive connection: one whole request answered, then the next head a byte at a time
+            second.getOutputStream().write("GET /info HTTP/1.1\r\nHost: x\r\n\r\n".getBytes(StandardCharsets.US_ASCII));
+            second.setSoTimeout(5_000);
+            String status = new java.io.BufferedReader(new java.io.InputStreamReader(second.getInputStream(),
+                    StandardCharsets.US_ASCII)).readLine();
+            assertEquals("HTTP/1.1 200 OK", status);
             long start = System.nanoTime();
             boolean headOpen = true;
             boolean bodyOpen = true;
-            for (int i = 0; i < 20 && (headOpen || bodyOpen); i++) {
+            boolean secondOpen = true;
+            for (int i = 0; i < 20 && (headOpen || bodyOpen || secondOpen); i++) {
                 Thread.sleep(300);
                 try {
                     head.getOutputStream().write('G');
@@ -279,10 +287,15 @@ class HostileClientsTest {
                 } catch (IOException e) {
                     bodyOpen = false;
                 }
+                try {
+                    second.getOutputStream().write('G');
+                } catch (IOException e) {
+                    secondOpen = false;
+                }
             }
             long took = (System.nanoTime() - start) / 1_000_000;
-            assertFalse(headOpen || bodyOpen, "still open after " + took + " ms: head " + headOpen + ", body "
-                    + bodyOpen);
+            assertFalse(headOpen || bodyOpen || secondOpen, "still open after " + took + " ms: head " + headOpen
+                    + ", body " + bodyOpen + ", second head " + secondOpen);
             for (Socket c : List.of(head, body)) { // closed without an answer
                 assertClosedByServer(c);
             }
