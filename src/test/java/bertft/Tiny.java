@@ -1,9 +1,9 @@
 package bertft;
 
-import bertft.model.Checkpoint;
 import bertft.checkpoint.TensorData;
 import bertft.model.Bert;
 import bertft.model.BertConfig;
+import bertft.model.Checkpoint;
 import bertft.model.TaskModel;
 import bertft.text.BertTokenizer;
 import com.google.gson.JsonObject;
@@ -14,7 +14,6 @@ import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.Paths;
-import com.google.gson.JsonObject;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;

@@ -2,12 +2,12 @@ package bertft.adapt;
 
 import ai.djl.ndarray.NDManager;
 import bertft.UserError;
-import bertft.data.Corpus;
-import bertft.model.Checkpoint;
-import bertft.model.ModelStore;
 import bertft.checkpoint.TensorData;
+import bertft.data.Corpus;
 import bertft.model.BertConfig;
+import bertft.model.Checkpoint;
 import bertft.model.MaskedLm;
+import bertft.model.ModelStore;
 import bertft.model.Torch;
 import bertft.run.Reports;
 import bertft.run.ResumeState;

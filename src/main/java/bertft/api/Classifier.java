@@ -2,12 +2,12 @@ package bertft.api;
 
 import ai.djl.huggingface.tokenizers.Encoding;
 import bertft.UserError;
-import bertft.model.ModelStore;
 import bertft.infer.Predictor;
+import bertft.model.ModelStore;
+import bertft.model.Objective;
 import bertft.run.TaskData;
 import bertft.run.TrainedModel;
 import bertft.task.TaskSpec;
-import bertft.model.Objective;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.LinkedHashMap;

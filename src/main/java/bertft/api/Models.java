@@ -1,10 +1,10 @@
 package bertft.api;
 
-import bertft.run.TrainedModel;
-import bertft.model.Checkpoint;
 import bertft.model.BertConfig;
+import bertft.model.Checkpoint;
 import bertft.model.TaskModel;
 import bertft.onnx.OnnxExport;
+import bertft.run.TrainedModel;
 import com.google.gson.JsonObject;
 import java.nio.file.Files;
 import java.nio.file.Path;

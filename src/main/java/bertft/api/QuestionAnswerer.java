@@ -1,8 +1,8 @@
 package bertft.api;
 
 import bertft.UserError;
-import bertft.model.ModelStore;
 import bertft.data.SquadData;
+import bertft.model.ModelStore;
 import bertft.qa.QaAnswerer;
 import bertft.qa.QaPostprocess;
 import bertft.run.Evaluator;

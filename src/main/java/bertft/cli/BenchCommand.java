@@ -1,11 +1,11 @@
 package bertft.cli;
 
-import bertft.bench.Bench;
-import bertft.model.Checkpoint;
-import bertft.model.ModelStore;
-import bertft.infer.InferenceRuntime;
-import bertft.model.Encoder;
 import bertft.UserError;
+import bertft.bench.Bench;
+import bertft.infer.InferenceRuntime;
+import bertft.model.Checkpoint;
+import bertft.model.Encoder;
+import bertft.model.ModelStore;
 import java.nio.file.Path;
 import java.util.List;
 import java.util.concurrent.Callable;

@@ -2,11 +2,11 @@ package bertft.cli;
 
 import bertft.ExitCode;
 import bertft.UserError;
-import picocli.CommandLine;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.IExecutionExceptionHandler;
 import picocli.CommandLine.IVersionProvider;
 import picocli.CommandLine.Option;
+import picocli.CommandLine;
 
 /** The {@code bert-ft} command: fine-tune, evaluate and run BERT-family encoders. */
 @Command(name = "bert-ft", mixinStandardHelpOptions = true, versionProvider = BertFt.Version.class,

@@ -1,10 +1,10 @@
 package bertft.cli;
 
 import bertft.UserError;
-import bertft.model.ModelStore;
-import bertft.data.LineReader;
 import bertft.api.Embedder;
 import bertft.api.ModelOptions;
+import bertft.data.LineReader;
+import bertft.model.ModelStore;
 import java.io.PrintWriter;
 import java.nio.file.Path;
 import java.util.ArrayList;

@@ -1,10 +1,10 @@
 package bertft.cli;
 
-import bertft.model.ModelStore;
 import bertft.hub.HubCache;
 import bertft.hub.HubSettings;
 import bertft.hub.Progress;
 import bertft.model.BertConfig;
+import bertft.model.ModelStore;
 import java.io.PrintWriter;
 import java.nio.file.Files;
 import java.nio.file.Path;

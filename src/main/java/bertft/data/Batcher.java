@@ -6,6 +6,7 @@ import java.util.Collections;
 import java.util.Comparator;
 import java.util.List;
 import java.util.Random;
+import java.util.function.Function;
 import java.util.stream.IntStream;
 
 /**
@@ -49,7 +50,7 @@ public final class Batcher {
      * order: {@code batch} gets a batch's item indices and returns its outputs (B, R) row-major, R the same for every
      * item of that batch (it may differ between batches, e.g. the padded length).
      */
-    public static float[][] rowsInOrder(int[] lengths, int batchSize, java.util.function.Function<int[], float[]> batch) {
+    public static float[][] rowsInOrder(int[] lengths, int batchSize, Function<int[], float[]> batch) {
         float[][] out = new float[lengths.length][];
         for (int[] idx : inference(lengths, batchSize)) {
             float[] flat = batch.apply(idx);

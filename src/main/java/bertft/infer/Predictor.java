@@ -1,10 +1,10 @@
 package bertft.infer;
 
 import ai.djl.huggingface.tokenizers.Encoding;
-import bertft.model.Finite;
-import bertft.model.TaskModel;
 import bertft.data.Batcher;
+import bertft.model.Finite;
 import bertft.model.Objective;
+import bertft.model.TaskModel;
 import java.util.Arrays;
 import java.util.List;
 

@@ -1,7 +1,7 @@
 package bertft.onnx;
 
-import bertft.Sha256;
 import bertft.AtomicFiles;
+import bertft.Sha256;
 import bertft.UserError;
 import bertft.Version;
 import bertft.checkpoint.TensorData;

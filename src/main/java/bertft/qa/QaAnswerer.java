@@ -1,12 +1,12 @@
 package bertft.qa;
 
+import bertft.data.Batcher;
+import bertft.data.Features;
 import bertft.data.SquadData;
 import bertft.infer.Forward;
 import bertft.model.Finite;
 import bertft.model.TaskModel;
 import bertft.text.BertTokenizer;
-import bertft.data.Batcher;
-import bertft.data.Features;
 import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.List;

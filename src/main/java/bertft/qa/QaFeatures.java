@@ -1,10 +1,10 @@
 package bertft.qa;
 
-import bertft.data.SquadData;
 import ai.djl.huggingface.tokenizers.Encoding;
 import ai.djl.huggingface.tokenizers.jni.CharSpan;
-import bertft.text.BertTokenizer;
 import bertft.data.Features;
+import bertft.data.SquadData;
+import bertft.text.BertTokenizer;
 import java.util.ArrayList;
 import java.util.List;
 

@@ -1,19 +1,21 @@
 package bertft.run;
 
 import ai.djl.ndarray.NDManager;
+import bertft.data.Features;
 import bertft.data.LabelledData;
+import bertft.data.SquadData;
+import bertft.data.TaggedData;
+import bertft.eval.Entities;
 import bertft.infer.Forward;
 import bertft.infer.Predictor;
 import bertft.model.Finite;
+import bertft.model.Objective;
 import bertft.model.TaskModel;
 import bertft.qa.QaAnswerer;
 import bertft.qa.QaPostprocess;
-import bertft.data.SquadData;
 import bertft.task.TaskSpec;
 import bertft.text.BertTokenizer;
 import bertft.train.FeatureCache;
-import bertft.data.Features;
-import bertft.model.Objective;
 import com.google.gson.JsonObject;
 import java.util.List;
 import java.util.stream.IntStream;
@@ -68,10 +70,10 @@ public abstract class Evaluator {
     }
 
     /** Token classification on tagged sentences: every word's predicted tag scored at the entity level. */
-    public static Evaluator tokens(TaskSpec spec, bertft.data.TaggedData data, List<String> labels,
-            bertft.data.TaggedData.Scheme scheme, BertTokenizer tok) {
-        bertft.eval.Entities.Mode mode = Tagging.mode(spec.strict(), scheme);
-        List<List<String>> words = data.sentences().stream().map(bertft.data.TaggedData.Sentence::words).toList();
+    public static Evaluator tokens(TaskSpec spec, TaggedData data, List<String> labels,
+            TaggedData.Scheme scheme, BertTokenizer tok) {
+        Entities.Mode mode = Tagging.mode(spec.strict(), scheme);
+        List<List<String>> words = data.sentences().stream().map(TaggedData.Sentence::words).toList();
         return new Evaluator() {
             @Override
             public JsonObject report(Forward forward) {

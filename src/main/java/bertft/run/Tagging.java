@@ -1,17 +1,19 @@
 package bertft.run;
 
 import ai.djl.huggingface.tokenizers.Encoding;
+import ai.djl.huggingface.tokenizers.jni.CharSpan;
 import bertft.UserError;
+import bertft.data.Features;
 import bertft.data.TaggedData;
 import bertft.eval.Entities;
 import bertft.eval.EntityMetrics;
+import bertft.infer.EntityGrouping;
 import bertft.infer.Forward;
 import bertft.infer.Predictor;
+import bertft.model.Objective;
 import bertft.task.TaskSpec;
 import bertft.text.BertTokenizer;
 import bertft.text.WordWindows;
-import bertft.data.Features;
-import bertft.model.Objective;
 import bertft.train.TokenObjective;
 import com.google.gson.JsonArray;
 import com.google.gson.JsonObject;
@@ -284,15 +286,15 @@ public final class Tagging {
      *
      * @param logits the encoding's row of (T * C) logits, T at least its length
      */
-    public static List<bertft.infer.EntityGrouping.Piece> pieces(String text, Encoding e, float[] logits, int classes,
+    public static List<EntityGrouping.Piece> pieces(String text, Encoding e, float[] logits, int classes,
             BertTokenizer tok) {
         int[] cps = text.codePoints().toArray();
         long[] ids = e.getIds();
         long[] special = e.getSpecialTokenMask();
         String[] tokens = e.getTokens();
-        ai.djl.huggingface.tokenizers.jni.CharSpan[] spans = e.getCharTokenSpans();
+        CharSpan[] spans = e.getCharTokenSpans();
         long unk = tok.unkId();
-        List<bertft.infer.EntityGrouping.Piece> out = new ArrayList<>();
+        List<EntityGrouping.Piece> out = new ArrayList<>();
         for (int i = 0; i < ids.length; i++) {
             if (special[i] != 0 || spans[i] == null) {
                 continue;
@@ -312,7 +314,7 @@ public final class Tagging {
             for (int c = 0; c < classes; c++) {
                 scores[c] = p[c];
             }
-            out.add(new bertft.infer.EntityGrouping.Piece(word, scores, start, end, i, subword));
+            out.add(new EntityGrouping.Piece(word, scores, start, end, i, subword));
         }
         return out;
     }

@@ -2,11 +2,11 @@ package bertft.run;
 
 import ai.djl.huggingface.tokenizers.Encoding;
 import bertft.data.Example;
+import bertft.data.Features;
 import bertft.data.LabelledData;
+import bertft.model.Objective;
 import bertft.task.TaskSpec;
 import bertft.text.BertTokenizer;
-import bertft.data.Features;
-import bertft.model.Objective;
 import java.util.ArrayList;
 import java.util.List;
 

@@ -1,10 +1,10 @@
 package bertft.run;
 
 import bertft.UserError;
-import bertft.model.Checkpoint;
 import bertft.infer.Forward;
 import bertft.infer.InferenceRuntime;
 import bertft.model.BertConfig;
+import bertft.model.Checkpoint;
 import bertft.model.TaskModel;
 import bertft.onnx.OnnxExport;
 import bertft.onnx.OnnxModel;

@@ -2,8 +2,8 @@ package bertft.spark;
 
 import bertft.api.Classifier;
 import bertft.api.Embedder;
-import bertft.infer.InferenceRuntime;
 import bertft.api.ModelOptions;
+import bertft.infer.InferenceRuntime;
 import bertft.model.Torch;
 import java.nio.file.Files;
 import java.nio.file.InvalidPathException;

@@ -1,10 +1,10 @@
 package bertft.tune;
 
 import bertft.UserError;
-import bertft.model.ModelStore;
 import bertft.data.LabelledData;
 import bertft.data.SquadData;
 import bertft.model.BertConfig;
+import bertft.model.ModelStore;
 import bertft.run.ModelLimits;
 import bertft.task.Key;
 import bertft.task.TaskFiles;
@@ -18,8 +18,8 @@ import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Locale;
 import java.util.Map;
-import java.util.SplittableRandom;
 import java.util.Set;
+import java.util.SplittableRandom;
 
 /**
  * The search space of {@code bert-ft tune --space}: task keys with the values to try, written

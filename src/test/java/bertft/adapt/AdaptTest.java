@@ -6,12 +6,12 @@ import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import bertft.Tiny;
-import bertft.data.Corpus;
-import bertft.model.Checkpoint;
 import bertft.checkpoint.SafeTensors;
 import bertft.checkpoint.TensorData;
 import bertft.cli.CliTest;
+import bertft.data.Corpus;
 import bertft.model.BertConfig;
+import bertft.model.Checkpoint;
 import bertft.model.MaskedLm;
 import bertft.run.TrainJobTest;
 import bertft.task.TaskFiles;

@@ -1,11 +1,11 @@
 package bertft.hub;
 
 import bertft.Tiny;
-import bertft.model.Checkpoint;
 import bertft.checkpoint.SafeTensors;
 import bertft.checkpoint.TensorData;
 import bertft.model.Bert;
 import bertft.model.BertConfig;
+import bertft.model.Checkpoint;
 import bertft.text.BertTokenizer;
 import com.google.gson.JsonObject;
 import com.sun.net.httpserver.HttpExchange;

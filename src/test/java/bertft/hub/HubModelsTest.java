@@ -7,9 +7,9 @@ import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import bertft.UserError;
-import bertft.model.Checkpoint;
 import bertft.checkpoint.SafeTensors;
 import bertft.checkpoint.TensorData;
+import bertft.model.Checkpoint;
 import bertft.text.BertTokenizer;
 import java.net.ServerSocket;
 import java.nio.charset.StandardCharsets;

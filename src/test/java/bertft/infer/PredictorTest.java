@@ -5,12 +5,12 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 
 import ai.djl.huggingface.tokenizers.Encoding;
 import bertft.Tiny;
-import bertft.model.Checkpoint;
 import bertft.model.Bert;
+import bertft.model.Checkpoint;
+import bertft.model.Objective;
 import bertft.model.TaskModel;
 import bertft.model.Torch;
 import bertft.text.BertTokenizer;
-import bertft.model.Objective;
 import java.util.List;
 import java.util.Map;
 import org.junit.jupiter.api.Test;

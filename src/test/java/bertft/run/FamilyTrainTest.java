@@ -3,11 +3,11 @@ package bertft.run;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
-import bertft.model.Checkpoint;
-import bertft.cli.CliTest;
 import bertft.checkpoint.TensorData;
+import bertft.cli.CliTest;
 import bertft.model.Bert;
 import bertft.model.BertConfig;
+import bertft.model.Checkpoint;
 import bertft.model.TaskModel;
 import bertft.text.BertTokenizer;
 import bertft.train.LayerPolicy;

@@ -9,6 +9,7 @@ import ai.djl.ndarray.NDManager;
 import ai.djl.ndarray.types.Shape;
 import bertft.Tiny;
 import bertft.cli.CliTest;
+import bertft.data.Features;
 import bertft.data.TaggedData;
 import bertft.model.Checkpoint;
 import bertft.model.TaskModel;
@@ -16,7 +17,6 @@ import bertft.model.Torch;
 import bertft.task.TaskFiles;
 import bertft.task.TaskSpec;
 import bertft.text.BertTokenizer;
-import bertft.data.Features;
 import bertft.train.TokenObjective;
 import com.google.gson.JsonObject;
 import com.google.gson.JsonParser;
@@ -27,9 +27,9 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.Random;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.ValueSource;
-import org.junit.jupiter.api.io.TempDir;
 
 /** Token classification end to end on a tiny random BERT: train, reload, evaluate; the loss by hand; bad input. */
 public class TokenClassificationTest {

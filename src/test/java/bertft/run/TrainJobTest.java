@@ -6,9 +6,9 @@ import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import bertft.Tiny;
-import bertft.model.Checkpoint;
-import bertft.cli.CliTest;
 import bertft.checkpoint.SafeTensors;
+import bertft.cli.CliTest;
+import bertft.model.Checkpoint;
 import com.google.gson.JsonObject;
 import com.google.gson.JsonParser;
 import java.io.IOException;
