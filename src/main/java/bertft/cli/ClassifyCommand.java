@@ -93,7 +93,7 @@ final class ClassifyCommand implements Callable<Integer> {
     public Integer call() throws IOException {
         Texts.requireNonBlank("--text", "text", input.texts);
         if (out != null && input.file != null) {
-            checkOut();
+            OutFile.check(out, input.file, "predictions.csv");
         }
         Path model = ModelChoice.resolve(this.model, ModelChoice.Need.CLASSIFIER, spec.commandLine().getErr());
         RunDir.warnIfUnfinished(model, spec.commandLine().getErr());
@@ -168,23 +168,6 @@ final class ClassifyCommand implements Callable<Integer> {
     /** Writes the output table as text. */
     private interface TextOut {
         void write(Writer w) throws IOException;
-    }
-
-    /** {@code --out} must not be the input (same file by any spelling, link included) nor a directory. */
-    private void checkOut() {
-        if (Files.isDirectory(out)) {
-            throw new UserError("--out " + out + ": is a directory; give a file name such as "
-                    + out.resolve("predictions.csv"));
-        }
-        try {
-            if (input.file != null && !input.file.toString().equals("-") && Files.exists(out)
-                    && Files.exists(input.file) && Files.isSameFile(input.file, out)) {
-                throw new UserError("--out " + out + ": is the input file " + input.file
-                        + "; write the predictions to another file");
-            }
-        } catch (IOException e) {
-            throw new UserError("--out " + out + ": cannot check against the input file: " + e.getMessage());
-        }
     }
 
     private void report(List<TableReader.Problem> problems) {

@@ -79,6 +79,9 @@ final class TagCommand implements Callable<Integer> {
         if (out != null && texts != null) {
             throw new UserError("--out: is for a CoNLL FILE; --text answers on stdout");
         }
+        if (out != null) {
+            OutFile.check(out, file, "tagged.conll");
+        }
         Conll input = file == null ? null : read(file);
         Path dir = ModelChoice.resolve(this.model, ModelChoice.Need.TAGGER, spec.commandLine().getErr());
         bertft.run.RunDir.warnIfUnfinished(dir, spec.commandLine().getErr());

@@ -1,5 +1,6 @@
 package bertft.run;
 
+import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertTrue;
@@ -139,6 +140,16 @@ public class TokenClassificationTest {
         assertEquals(0, f.code(), f.err());
         List<String> eval2 = Files.readAllLines(tmp.resolve("eval/predictions.conll"));
         assertEquals(eval2, Files.readAllLines(tagged), "tag appends the same tags evaluate predicts");
+        // --out never replaces the input, and must name a file
+        byte[] before = Files.readAllBytes(dev);
+        var self = CliTest.run("tag", dev.toString(), "--model", out.toString(), "--out", dev.toString());
+        assertEquals(2, self.code());
+        assertEquals("bert-ft: --out " + dev + ": is the input file " + dev + "; write the output to another file",
+                self.err().strip());
+        assertArrayEquals(before, Files.readAllBytes(dev));
+        var empty = CliTest.run("tag", dev.toString(), "--model", out.toString(), "--out", "");
+        assertEquals(2, empty.code());
+        assertEquals("bert-ft: --out: empty value; give a file name such as tagged.conll", empty.err().strip());
         try (bertft.api.Tagger tagger = bertft.api.Tagger.load(out.toString())) {
             // first: the word takes its first piece's tag (the only one trained), over both pieces
             List<bertft.api.Tagger.Entity> es = tagger.tag(List.of("horses"),
