@@ -14,7 +14,7 @@ import java.util.TreeMap;
 import org.junit.jupiter.api.Test;
 
 /**
- * The package layering of README's Layout section: a package may use the packages listed before it, never one
+ * The package layering of docs/architecture.md: a package may use the packages listed before it, never one
  * listed after it; the root package {@code bertft} ({@code UserError}, {@code Version}, {@code ExitCodes},
  * {@code AtomicFiles}, ...) sits below them all. A new package gets its place in {@link #LAYERS}.
  */

@@ -131,7 +131,7 @@ final class Keys {
     /**
      * {@code adapt}'s encoder rate and epochs. Continued pretraining of the bundled MiniLM at 1e-4 (train's default)
      * for 8 epochs cost 3.6 points of target accuracy on dvd -> electronics; at 2e-5, 6 epochs gained 0.9 points, 3
-     * gained 1.5 and 2 gained 2.4 (three seeds; README, Domain adaptation). Every one of those adapts warmed up over
+     * gained 1.5 and 2 gained 2.4 (three seeds; docs/domain-adaptation.md). Every one of those adapts warmed up over
      * 6% of its steps (RoBERTa's pretraining ratio), so that is adapt's default too.
      */
     static final Map<String, String> ADAPT_DEFAULTS = Map.of("learning-rate", "2e-5", "epochs", "2",

@@ -22,7 +22,7 @@ import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
 /**
- * The README's "Export and deploy" snippet ({@code examples/OnnxClassify.java}, quoted in the README) compiles against
+ * The "Export and deploy" snippet ({@code examples/OnnxClassify.java}, quoted in docs/deployment.md) compiles against
  * ONNX Runtime and the tokenizer library alone and prints the logits bert-ft computes for the same text.
  */
 class DeploySnippetTest {
@@ -32,7 +32,7 @@ class DeploySnippetTest {
     void readmeQuotesTheSnippet() throws Exception {
         String snippet = Files.readString(SNIPPET);
         String body = snippet.substring(snippet.indexOf("public class OnnxClassify"));
-        assertTrue(Files.readString(Paths.get("README.md")).contains(body), "README.md quotes " + SNIPPET + " from"
+        assertTrue(Files.readString(Paths.get("docs", "deployment.md")).contains(body), "docs/deployment.md quotes " + SNIPPET + " from"
                 + " 'public class' on, unchanged");
     }
 
