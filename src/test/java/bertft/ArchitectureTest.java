@@ -51,6 +51,17 @@ class ArchitectureTest {
                 .filter(p -> !LAYERS.contains(p)).toList(), "packages missing from LAYERS");
     }
 
+    /** Every manager is made on bert-ft's device ({@code Torch.newManager}), never on DJL's default alone. */
+    @Test
+    void managersAreMadeOnTheChosenDevice() {
+        com.tngtech.archunit.lang.syntax.ArchRuleDefinition.noClasses().that()
+                .doNotHaveFullyQualifiedName("bertft.model.Torch")
+                .should().callMethod(ai.djl.ndarray.NDManager.class, "newBaseManager")
+                .because("Torch.newManager() puts tensors on --device")
+                .check(new ClassFileImporter().withImportOption(ImportOption.Predefined.DO_NOT_INCLUDE_TESTS)
+                        .importPackages("bertft"));
+    }
+
     @Test
     void noCycles() {
         slices().matching("bertft.(*)..").should().beFreeOfCycles().check(CLASSES);

@@ -222,7 +222,7 @@ public final class AdaptJob {
                     continue;
                 }
                 int n = batch.stream().mapToInt(x -> x.positions().length).sum();
-                try (NDManager m = NDManager.newBaseManager()) {
+                try (NDManager m = Torch.newManager()) {
                     sum += objective.loss(batch, m, false).getFloat() * n;
                 }
                 count += n;

@@ -9,6 +9,7 @@ import bertft.model.Bert;
 import bertft.model.BertConfig;
 import bertft.model.Encoder;
 import bertft.model.Scalar;
+import bertft.model.Torch;
 import bertft.train.LayerPolicy;
 import bertft.train.LayerSchedule;
 import bertft.train.Schedule;
@@ -59,7 +60,7 @@ public final class Bench {
 
     /** fp32 GEMM GFLOP/s at n x n x n. */
     public double gemm(int n) {
-        try (NDManager m = NDManager.newBaseManager()) {
+        try (NDManager m = Torch.newManager()) {
             NDArray a = m.randomNormal(new Shape(n, n));
             NDArray b = m.randomNormal(new Shape(n, n));
             double s = time(() -> {
@@ -142,7 +143,7 @@ public final class Bench {
         String prefix = bert.config().family().prefix() + ".";
         int labels = 2;
         startSplit();
-        try (NDManager head = NDManager.newBaseManager()) {
+        try (NDManager head = Torch.newManager()) {
             NDArray w = head.randomNormal(0, 0.02f, new Shape(labels, bert.config().hiddenSize()), DataType.FLOAT32);
             NDArray b = head.zeros(new Shape(labels));
             Map<String, NDArray> all = new LinkedHashMap<>();
@@ -324,7 +325,7 @@ public final class Bench {
     /** Median seconds of one inference forward pass at batch x length. */
     public double inference(int batch, int length) {
         return time(() -> {
-            try (NDManager step = NDManager.newBaseManager()) {
+            try (NDManager step = Torch.newManager()) {
                 NDArray ids = randomIds(step, batch, length);
                 NDArray mask = step.ones(new Shape(batch, length), DataType.INT64);
                 Bert.meanPool(bert.forward(ids, null, mask, false), mask).toFloatArray();

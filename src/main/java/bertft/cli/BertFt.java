@@ -33,6 +33,26 @@ public final class BertFt {
         System.setProperty(bertft.model.Torch.THREADS_PROPERTY, Integer.toString(n));
     }
 
+    @Option(names = "--device", scope = CommandLine.ScopeType.INHERIT, paramLabel = "cpu|gpu[:N]",
+            converter = Device.class,
+            description = "Where tensors live (default: $BERT_FT_DEVICE, else the engine's first GPU when DJL's PyTorch "
+                    + "engine runs a CUDA libtorch and sees one, else the CPU). See docs/speed.md for a GPU set-up.")
+    void device(String d) {
+        System.setProperty(bertft.model.Torch.DEVICE_PROPERTY, d);
+    }
+
+    /** {@code cpu}, {@code gpu} or {@code gpu:N}, checked when parsed (whether the GPU exists, at first use). */
+    static final class Device implements CommandLine.ITypeConverter<String> {
+        @Override
+        public String convert(String text) {
+            String d = text.strip().toLowerCase(java.util.Locale.ROOT);
+            if (!d.matches("cpu|gpu(:\\d{1,4})?")) {
+                throw new CommandLine.TypeConversionException("not a device; use cpu, gpu or gpu:N");
+            }
+            return d;
+        }
+    }
+
     public static void main(String[] args) {
         System.exit(commandLine().execute(args));
     }

@@ -8,6 +8,7 @@ import bertft.model.BertConfig;
 import bertft.model.Checkpoint;
 import bertft.model.Encoder;
 import bertft.model.Finite;
+import bertft.model.Torch;
 import bertft.onnx.OnnxExport;
 import bertft.onnx.OnnxModel;
 import bertft.onnx.OnnxModelError;
@@ -81,7 +82,7 @@ public final class Embedder implements AutoCloseable {
 
     /** Mean-pooled (L2-normalised when asked) last hidden states of one batch on libtorch, (B, H) flattened. */
     private float[] torchEmbeddings(List<Encoding> batch, boolean normalize) {
-        try (NDManager step = NDManager.newBaseManager()) {
+        try (NDManager step = Torch.newManager()) {
             Batch b = Batch.of(batch, step);
             NDArray hidden = bert.forward(b.inputIds(), b.tokenTypeIds(), b.attentionMask(), false);
             NDArray pooled = Bert.meanPool(hidden, b.attentionMask()); // (B, H)

@@ -3,6 +3,7 @@ package bertft.infer;
 import ai.djl.huggingface.tokenizers.Encoding;
 import ai.djl.ndarray.NDManager;
 import bertft.model.TaskModel;
+import bertft.model.Torch;
 import bertft.text.Batch;
 import java.util.List;
 
@@ -21,7 +22,7 @@ public interface Forward {
     /** The libtorch model's forward pass (no dropout). */
     static Forward of(TaskModel model) {
         return batch -> {
-            try (NDManager m = NDManager.newBaseManager()) {
+            try (NDManager m = Torch.newManager()) {
                 return model.forward(Batch.of(batch, m)).toFloatArray();
             }
         };

@@ -50,4 +50,15 @@ final class DropoutMask {
         });
         return mask;
     }
+
+    /**
+     * The same distribution drawn by libtorch where the tensor lives (a GPU: Java cannot write its storage), from
+     * the engine's generator: other numbers than {@link #draw}'s, the same rate and scale.
+     */
+    static NDArray drawOnDevice(NDManager manager, Shape shape, double rate) {
+        float keep = rate >= 1 ? 0 : (float) (1 / (1 - rate));
+        try (NDArray u = manager.randomUniform(0f, 1f, shape); NDArray kept = u.gte((float) rate)) {
+            return kept.toType(DataType.FLOAT32, false).muli(keep);
+        }
+    }
 }

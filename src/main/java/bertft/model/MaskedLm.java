@@ -46,7 +46,7 @@ public final class MaskedLm implements AutoCloseable {
     private final Family family;
     private final Head head;
     private final boolean headLoaded;
-    private final NDManager headManager = NDManager.newBaseManager();
+    private final NDManager headManager = Torch.newManager();
     private final Map<String, NDArray> params = new LinkedHashMap<>();
 
     private MaskedLm(Encoder encoder, Head head, Map<String, TensorData> headTensors, boolean headLoaded) {

@@ -61,7 +61,8 @@ final class Ops {
         if (!training || rate == 0) {
             return x;
         }
-        try (NDArray mask = DropoutMask.draw(x.getManager(), x.getShape(), rate)) {
+        try (NDArray mask = Torch.javaLoops(x) ? DropoutMask.draw(x.getManager(), x.getShape(), rate)
+                : DropoutMask.drawOnDevice(x.getManager(), x.getShape(), rate)) {
             return x.mul(mask);
         }
     }
@@ -123,7 +124,7 @@ final class Ops {
         // every encoder's parameters are born here, so the engine gets bert-ft's settings first; not in a static
         // initializer, where a bad $BERT_FT_THREADS became an ExceptionInInitializerError and the class unusable
         Torch.init();
-        NDManager manager = NDManager.newBaseManager();
+        NDManager manager = Torch.newManager();
         try {
             return make.apply(manager, load(manager, expected, tensors, source));
         } catch (RuntimeException e) {

@@ -65,7 +65,7 @@ public final class TaskModel implements AutoCloseable {
         this.head = head;
         this.pooling = pooling;
         this.dropout = dropout;
-        this.headManager = NDManager.newBaseManager();
+        this.headManager = Torch.newManager();
         headTensors.forEach((k, t) -> {
             NDArray a = headManager.create(t.data().duplicate(), new Shape(t.shape()), DataType.FLOAT32);
             a.setName(k);

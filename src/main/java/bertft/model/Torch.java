@@ -1,6 +1,9 @@
 package bertft.model;
 
+import ai.djl.Device;
 import ai.djl.engine.Engine;
+import ai.djl.ndarray.NDArray;
+import ai.djl.ndarray.NDManager;
 
 /**
  * Starts DJL's PyTorch engine the way bert-ft needs it: offline, no tracking, one intra-op pool sized to the
@@ -69,6 +72,68 @@ public final class Torch {
                 + MAX_THREADS + " (or --threads N)");
     }
 
+    /** The system property {@code --device} sets; wins over {@code $BERT_FT_DEVICE}. */
+    public static final String DEVICE_PROPERTY = "bertft.device";
+
+    /**
+     * Test hook: {@code false} makes every tensor take libtorch's own ops where bert-ft has a Java loop over CPU
+     * storage (AdamW, the moving average, dropout masks), as tensors on a GPU always do.
+     */
+    public static final String JAVA_LOOPS_PROPERTY = "bertft.java-loops";
+
+    /**
+     * Where bert-ft's tensors live: {@code --device}, else {@code $BERT_FT_DEVICE}, else what the engine offers (its
+     * first GPU when DJL's PyTorch engine has a CUDA libtorch and sees one, else the CPU). {@code cpu}, {@code gpu}
+     * ({@code gpu:0}) or {@code gpu:N}; a GPU the engine does not see is a UserError naming where it was asked for.
+     */
+    public static Device device() {
+        init();
+        String value = System.getProperty(DEVICE_PROPERTY);
+        String from = "--device";
+        if (value == null || value.isBlank()) {
+            value = System.getenv("BERT_FT_DEVICE");
+            from = "BERT_FT_DEVICE";
+        }
+        if (value == null || value.isBlank()) {
+            return Engine.getEngine("PyTorch").defaultDevice();
+        }
+        return device(value, from, Engine.getEngine("PyTorch").getGpuCount());
+    }
+
+    /** {@code value} as a device of an engine that sees {@code gpus} GPUs, or a UserError naming {@code from}. */
+    static Device device(String value, String from, int gpus) {
+        String v = value.strip().toLowerCase(java.util.Locale.ROOT);
+        if (v.equals("cpu")) {
+            return Device.cpu();
+        }
+        java.util.regex.Matcher m = java.util.regex.Pattern.compile("gpu(?::(\\d{1,4}))?").matcher(v);
+        if (!m.matches()) {
+            throw new bertft.UserError(from + " " + value + ": not a device; use cpu, gpu or gpu:N");
+        }
+        int n = m.group(1) == null ? 0 : Integer.parseInt(m.group(1));
+        if (n >= gpus) {
+            throw new bertft.UserError(from + " " + value + ": " + (gpus == 0
+                    ? "DJL's PyTorch engine sees no GPU (a CUDA libtorch and driver are needed: docs/speed.md, "
+                            + "\"Training on a GPU\"); use --device cpu"
+                    : "the engine sees " + gpus + " GPU(s), gpu:0 to gpu:" + (gpus - 1)));
+        }
+        return Device.gpu(n);
+    }
+
+    /** A new manager whose tensors live on {@link #device()}: every manager bert-ft makes is one of these. */
+    public static NDManager newManager() {
+        return NDManager.newBaseManager(device());
+    }
+
+    /**
+     * Whether {@code a}'s storage can be read and written by Java loops in place ({@link #floats}): a CPU tensor,
+     * unless {@link #JAVA_LOOPS_PROPERTY} is {@code false}. Other tensors take libtorch's ops.
+     */
+    public static boolean javaLoops(NDArray a) {
+        return a.getDevice().getDeviceType().equals(Device.Type.CPU)
+                && !"false".equals(System.getProperty(JAVA_LOOPS_PROPERTY));
+    }
+
     /**
      * Makes libtorch's OpenMP threads sleep when they run out of work instead of spinning ({@code
      * OMP_WAIT_POLICY=PASSIVE}), unless the user set {@code OMP_WAIT_POLICY} or {@code GOMP_SPINCOUNT}.
@@ -124,6 +189,9 @@ public final class Torch {
      * update landed; its other tensors, and dropout masks, are created contiguous.
      */
     public static java.nio.FloatBuffer floats(ai.djl.ndarray.NDArray a) {
+        if (!a.getDevice().getDeviceType().equals(Device.Type.CPU)) {
+            throw new IllegalStateException("a CPU tensor expected, not one on " + a.getDevice());
+        }
         if (a.getDataType() != ai.djl.ndarray.types.DataType.FLOAT32) {
             throw new IllegalStateException("a float32 tensor expected, not " + a.getDataType());
         }

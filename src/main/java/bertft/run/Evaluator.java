@@ -11,6 +11,7 @@ import bertft.infer.Predictor;
 import bertft.model.Finite;
 import bertft.model.Objective;
 import bertft.model.TaskModel;
+import bertft.model.Torch;
 import bertft.qa.QaAnswerer;
 import bertft.qa.QaPostprocess;
 import bertft.task.TaskSpec;
@@ -118,7 +119,7 @@ public abstract class Evaluator {
             }
             Objective objective = TaskData.objective(spec.task());
             float[][] scores = new float[features.size()][];
-            try (NDManager m = NDManager.newBaseManager()) {
+            try (NDManager m = Torch.newManager()) {
                 int[] all = IntStream.range(0, features.size()).toArray();
                 float[] flat = objective.scores(model.headOnFeatures(cache.batch(all, m), false)).toFloatArray();
                 Finite.requireOutputs(flat, "the model's scores");

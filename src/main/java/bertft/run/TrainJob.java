@@ -129,7 +129,7 @@ public final class TrainJob {
         int maxLength = Math.min(spec.maxLength(), base.config().maxTokens());
         try (BertTokenizer tok = BertTokenizer.load(resume ? last : modelDir, maxLength,
                 base.config().vocabSize());
-                NDManager manager = NDManager.newBaseManager()) {
+                NDManager manager = Torch.newManager()) {
             TaskSpec.Kind kind = spec.task();
             if (spec.augment().tokenMask() > 0 && tok.maskId() < 0) {
                 throw new UserError("augment: token-mask needs a [MASK] token, and this vocabulary has none");

@@ -87,6 +87,10 @@ public final class AdamW {
         s.step++;
         double bc1 = 1 - Math.pow(beta1, s.step);
         double sqrtBc2 = Math.sqrt(1 - Math.pow(beta2, s.step));
+        if (!Torch.javaLoops(param)) {
+            libtorchUpdate(param, grad, s, lr, weightDecay, gradScale, bc1, sqrtBc2);
+            return;
+        }
         FloatBuffer p = Torch.floats(param);
         if (s.step == 1) {
             requireOwnStorage(name, param, p);
@@ -112,6 +116,22 @@ public final class AdamW {
             }
         };
         Torch.forEachPiece((n + CHUNK - 1) / CHUNK, piece);
+    }
+
+    /**
+     * The same update in libtorch's in-place ops, for tensors Java cannot reach in place (on a GPU): the moments and
+     * the parameter are updated where they live, with no copy to the host.
+     */
+    private void libtorchUpdate(NDArray param, NDArray grad, State s, double lr, double weightDecay,
+            double gradScale, double bc1, double sqrtBc2) {
+        try (NDArray g = grad.mul((float) gradScale); NDArray gm = g.mul((float) (1 - beta1));
+                NDArray g2 = g.square()) {
+            s.m.muli((float) beta1).addi(gm);
+            s.v.muli((float) beta2).addi(g2.muli((float) (1 - beta2)));
+        }
+        try (NDArray denom = s.v.sqrt(); NDArray update = s.m.div(denom.addi((float) (eps * sqrtBc2)))) {
+            param.muli((float) (1 - lr * weightDecay)).subi(update.muli((float) (lr * sqrtBc2 / bc1)));
+        }
     }
 
     /**

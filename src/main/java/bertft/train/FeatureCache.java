@@ -36,7 +36,7 @@ public final class FeatureCache {
     /** Runs the encoder (eval mode) over all examples in length-sorted batches. */
     public static FeatureCache compute(TaskModel model, Features f, int batchSize) {
         float[][] rows = Batcher.rowsInOrder(f.lengths(), batchSize, idx -> {
-            try (NDManager m = NDManager.newBaseManager()) {
+            try (NDManager m = Torch.newManager()) {
                 Batch b = f.batch(idx, m);
                 NDArray hidden = model.encode(b, false);
                 return model.features(hidden, b.attentionMask()).toFloatArray(); // (B, H)
@@ -104,6 +104,10 @@ public final class FeatureCache {
         });
         encoder.forEach((name, p) -> {
             d.update((name + p.getShape() + "\n").getBytes(StandardCharsets.UTF_8));
+            if (!Torch.javaLoops(p)) {
+                d.update(p.toByteBuffer()); // a copy from the device, once per run
+                return;
+            }
             FloatBuffer w = Torch.floats(p);
             ByteBuffer b = ByteBuffer.allocate(w.capacity() * Float.BYTES);
             b.asFloatBuffer().put(w.duplicate());

@@ -6,6 +6,7 @@ import ai.djl.ndarray.NDList;
 import ai.djl.ndarray.NDManager;
 import ai.djl.pytorch.engine.PtNDArray;
 import ai.djl.pytorch.jni.JniUtils;
+import bertft.model.Torch;
 import java.util.Collection;
 import java.util.LinkedHashMap;
 import java.util.Map;
@@ -57,7 +58,7 @@ public final class Gradients {
         if (grads.isEmpty()) {
             return 0;
         }
-        try (NDManager scope = NDManager.newBaseManager()) {
+        try (NDManager scope = Torch.newManager()) {
             NDList norms = new NDList(grads.size());
             for (NDArray g : grads) {
                 NDArray n = g.norm();

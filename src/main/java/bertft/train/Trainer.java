@@ -272,7 +272,7 @@ public final class Trainer {
         for (int from = 0; from < idx.length; from += s.microBatchSize()) {
             int[] part = Arrays.copyOfRange(idx, from, Math.min(idx.length, from + s.microBatchSize()));
             double share = s.gradientAccumulation() * ((double) idx.length / part.length);
-            try (NDManager m = NDManager.newBaseManager();
+            try (NDManager m = Torch.newManager();
                     GradientCollector gc = Engine.getInstance().newGradientCollector()) {
                 TrainingObjective.Loss l = objective.loss(part, pass, m);
                 acc.loss += (float) l.logged() * part.length / idx.length; // in float, as the step's loss always was
@@ -302,7 +302,7 @@ public final class Trainer {
     }
 
     private double update(long step, double factor) {
-        try (NDManager scope = NDManager.newBaseManager()) {
+        try (NDManager scope = Torch.newManager()) {
             Map<String, NDArray> params = trained();
             Map<String, NDArray> grads = Gradients.of(params, scope);
             double norm = Gradients.globalNorm(grads.values());

@@ -43,8 +43,18 @@ public final class WeightAverage {
             NDArray a = average.get(name);
             if (a == null) {
                 a = p.getManager().zeros(p.getShape()); // in p's manager, as AdamW's moments
-                Torch.floats(a).put(Torch.floats(p));
                 average.put(name, a);
+                if (!Torch.javaLoops(p)) {
+                    a.addi(p);
+                    return;
+                }
+                Torch.floats(a).put(Torch.floats(p));
+                return;
+            }
+            if (!Torch.javaLoops(p)) {
+                try (NDArray part = p.mul(1 - d)) {
+                    a.muli(d).addi(part);
+                }
                 return;
             }
             FloatBuffer pf = Torch.floats(p);
@@ -56,7 +66,15 @@ public final class WeightAverage {
     /** Exchanges each averaged parameter's weights with its average (twice restores them). */
     public void swap(Map<String, NDArray> params) {
         average.forEach((name, a) -> {
-            FloatBuffer pf = Torch.floats(params.get(name));
+            NDArray p = params.get(name);
+            if (!Torch.javaLoops(p)) {
+                try (NDArray w = p.duplicate()) {
+                    p.muli(0).addi(a);
+                    a.muli(0).addi(w);
+                }
+                return;
+            }
+            FloatBuffer pf = Torch.floats(p);
             FloatBuffer af = Torch.floats(a);
             pieces(pf.capacity(), i -> {
                 float w = pf.get(i);

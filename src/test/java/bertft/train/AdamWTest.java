@@ -143,4 +143,37 @@ class AdamWTest {
         assertEquals(false, LayerPolicy.decays("classifier.bias"));
         assertEquals(true, LayerPolicy.decays("classifier.weight"));
     }
+
+    /** Tensors Java cannot write in place (on a GPU) take libtorch's ops: the same update, forced here on the CPU. */
+    @Test
+    void theLibtorchUpdateMatchesTheJavaLoop() {
+        int n = 1000;
+        java.util.Random rng = new java.util.Random(5);
+        float[] p0 = new float[n];
+        float[][] grads = new float[4][n];
+        for (int i = 0; i < n; i++) {
+            p0[i] = (float) rng.nextGaussian();
+            for (float[] g : grads) {
+                g[i] = (float) rng.nextGaussian();
+            }
+        }
+        float[][] out = new float[2][];
+        for (int pass = 0; pass < 2; pass++) {
+            if (pass == 1) {
+                System.setProperty(Torch.JAVA_LOOPS_PROPERTY, "false");
+            }
+            try (NDManager m = NDManager.newBaseManager()) {
+                AdamW adam = new AdamW();
+                NDArray p = m.create(p0);
+                for (int t = 0; t < grads.length; t++) {
+                    adam.update("w", p, m.create(grads[t]), 0.01 * (t + 1), 0.1, 0.5);
+                }
+                out[pass] = p.toFloatArray();
+            } finally {
+                System.clearProperty(Torch.JAVA_LOOPS_PROPERTY);
+            }
+        }
+        org.junit.jupiter.api.Assertions.assertArrayEquals(out[0], out[1], 1e-6f);
+        org.junit.jupiter.api.Assertions.assertNotEquals(p0[0], out[1][0], "the parameter moved");
+    }
 }

@@ -148,6 +148,23 @@ class TrainerTest {
     }
 
     /**
+     * On a device Java cannot write (a GPU) the loop takes libtorch's ops for AdamW, the moving average and dropout;
+     * forced on the CPU, training ends at the same weights (dropout 0 here: the masks are other numbers) within 1e-6.
+     */
+    @Test
+    void theLibtorchFallbackTrainsAsTheJavaLoops() {
+        Map<String, float[]> java = train(4, 2, 4, new ArrayList<>());
+        Map<String, float[]> libtorch;
+        System.setProperty(Torch.JAVA_LOOPS_PROPERTY, "false");
+        try {
+            libtorch = train(4, 2, 4, new ArrayList<>());
+        } finally {
+            System.clearProperty(Torch.JAVA_LOOPS_PROPERTY);
+        }
+        java.forEach((name, w) -> assertArrayEquals(w, libtorch.get(name), 1e-6f, name));
+    }
+
+    /**
      * With ema-decay, validation sees the moving average of the weights after each step (computed here from the
      * weights the step listener saw), and training goes on from the weights themselves.
      */
