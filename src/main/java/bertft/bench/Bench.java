@@ -374,8 +374,9 @@ public final class Bench {
      */
     public void run(int[][] shapes, java.util.List<String> strategies) {
         double peak = gemm(2048);
-        out.printf("engine: DJL %s, PyTorch %s, %d threads%n", Engine.getDjlVersion(),
-                Engine.getEngine("PyTorch").getVersion(), Integer.getInteger("ai.djl.pytorch.num_threads", -1));
+        out.printf("engine: DJL %s, PyTorch %s, %d threads, device %s%n", Engine.getDjlVersion(),
+                Engine.getEngine("PyTorch").getVersion(), Integer.getInteger("ai.djl.pytorch.num_threads", -1),
+                Torch.device());
         out.printf("fp32 GEMM 2048^3: %.1f GFLOP/s%n", peak);
         out.flush();
         for (int[] s : shapes) {
