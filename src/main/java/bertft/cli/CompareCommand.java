@@ -39,7 +39,7 @@ final class CompareCommand implements Callable<Integer> {
 
     @Override
     public Integer call() {
-        PrintStream err = new PrintStream(new java.io.FileOutputStream(java.io.FileDescriptor.err), true);
+        PrintStream err = WriterStream.of(spec.commandLine().getErr());
         Map<String, String> common = TaskOptions.overrides(spec);
         if (common.containsKey("strategy") || common.containsKey("seed")) {
             throw new UserError("compare: use --strategies and --seeds instead of --strategy and --seed");
