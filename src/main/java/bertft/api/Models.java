@@ -32,11 +32,16 @@ final class Models {
             JsonObject task = BertConfig.read(dir.resolve("config.json")).json().getAsJsonObject("bert_ft_task");
             return task != null && task.has("task") ? task.get("task").getAsString() : "embed";
         }
-        Checkpoint ckpt = Checkpoint.read(path);
-        JsonObject task = ckpt.config().json().getAsJsonObject("bert_ft_task");
+        JsonObject config = BertConfig.read(path.resolve("config.json")).json();
+        JsonObject task = config.getAsJsonObject("bert_ft_task");
         if (task != null && task.has("task")) {
             return task.get("task").getAsString();
         }
+        String byName = byArchitecture(config);
+        if (byName != null) {
+            return byName;
+        }
+        Checkpoint ckpt = Checkpoint.read(path); // no architecture named: the head's weights tell
         if (TaskModel.hasHead(ckpt, TaskModel.Head.QA)) {
             return "qa";
         }
@@ -44,5 +49,28 @@ final class Models {
             return "token-classification";
         }
         return TaskModel.hasHead(ckpt, TaskModel.Head.CLASSIFIER) ? "classification" : "embed";
+    }
+
+    /**
+     * The task config.json's {@code architectures} names, as Transformers' pipelines choose a head by it, or null
+     * when it names none bert-ft knows: loading the weights only to learn this read every weight twice (once here,
+     * with the NaN scan, then again to load).
+     */
+    private static String byArchitecture(JsonObject config) {
+        if (!(config.get("architectures") instanceof com.google.gson.JsonArray names) || names.size() != 1
+                || !names.get(0).isJsonPrimitive()) {
+            return null;
+        }
+        String a = names.get(0).getAsString();
+        if (a.endsWith("ForQuestionAnswering")) {
+            return "qa";
+        } else if (a.endsWith("ForTokenClassification")) {
+            return "token-classification";
+        } else if (a.endsWith("ForSequenceClassification")) {
+            return "classification";
+        } else if (a.endsWith("Model") || a.endsWith("ForMaskedLM") || a.endsWith("ForPreTraining")) {
+            return "embed";
+        }
+        return null;
     }
 }
