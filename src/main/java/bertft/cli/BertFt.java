@@ -14,7 +14,7 @@ import picocli.CommandLine;
                 + "and question answering, in Java.",
         subcommands = {TrainCommand.class, AdaptCommand.class, EvaluateCommand.class, ClassifyCommand.class,
                 CompareCommand.class, QaCommand.class, EmbedCommand.class, ExportCommand.class, ModelsCommand.class,
-                BenchCommand.class, TuneCommand.class, ServeCommand.class, TagCommand.class,
+                BenchCommand.class, TuneCommand.class, ServeCommand.class, TagCommand.class, DistillCommand.class,
                 CommandLine.HelpCommand.class})
 public final class BertFt {
     @Option(names = "--verbose", scope = CommandLine.ScopeType.INHERIT,
@@ -63,6 +63,7 @@ public final class BertFt {
         TaskOptions.addTo(cl.getSubcommands().get("train"));
         TaskOptions.addTo(cl.getSubcommands().get("compare"));
         TaskOptions.addTo(cl.getSubcommands().get("tune"));
+        TaskOptions.addTo(cl.getSubcommands().get("distill"));
         TaskOptions.addTo(cl.getSubcommands().get("adapt"), bertft.task.TaskSpec.adaptKeys());
         cl.setExecutionExceptionHandler(errors());
         cl.setParameterExceptionHandler(BertFt::badArguments);

@@ -92,6 +92,34 @@ public record Checkpoint(BertConfig config, Map<String, TensorData> encoder, Map
         return new Checkpoint(config, encoder, heads);
     }
 
+    /**
+     * A shallower copy that keeps the encoder layers {@code layers} (increasing indices), renumbered from 0, with
+     * the embeddings, pooler and heads as they are, and {@code num_hidden_layers} set to their count: DistilBERT's
+     * initialisation of a student from its teacher's layers.
+     */
+    public Checkpoint keepLayers(int[] layers) {
+        Family family = config.family();
+        Map<Integer, Integer> renumber = new java.util.HashMap<>();
+        for (int i = 0; i < layers.length; i++) {
+            renumber.put(layers[i], i);
+        }
+        Map<String, TensorData> kept = new LinkedHashMap<>();
+        encoder.forEach((k, v) -> {
+            java.util.regex.Matcher m = family.layer().matcher(k);
+            if (!m.find()) {
+                kept.put(k, v);
+            } else if (renumber.containsKey(Integer.parseInt(m.group(1)))) {
+                kept.put(k.substring(0, m.start(1)) + renumber.get(Integer.parseInt(m.group(1))) + k.substring(m.end(1)),
+                        v);
+            }
+        });
+        BertConfig c = config;
+        BertConfig shallow = new BertConfig(c.vocabSize(), c.hiddenSize(), layers.length, c.numAttentionHeads(),
+                c.intermediateSize(), c.hiddenAct(), c.maxPositionEmbeddings(), c.typeVocabSize(), c.layerNormEps(),
+                c.hiddenDropoutProb(), c.attentionProbsDropoutProb(), c.initializerRange(), c.json());
+        return new Checkpoint(shallow, kept, heads);
+    }
+
     /** All weights under the names HuggingFace's task models use: the family's prefix when a head exists. */
     public Map<String, TensorData> hfWeights() {
         Map<String, TensorData> out = new LinkedHashMap<>();

@@ -26,6 +26,12 @@ public final class HtmlReport {
         if (report.has("baseline")) {
             Sections.baseline(h, report.getAsJsonObject("baseline"));
         }
+        if (report.has("distillation")) {
+            JsonObject d = report.getAsJsonObject("distillation");
+            h.h2("Distillation: teacher" + (d.getAsJsonArray("models").size() > 2 ? "s" : "") + " and student");
+            h.table(distillationHeader(d), distillationRows(d));
+            h.p(distillationNote(d));
+        }
         if (report.has("training")) {
             Curves.training(h, report.getAsJsonObject("training"), log);
         }
@@ -43,6 +49,39 @@ public final class HtmlReport {
             h.table(List.of("what", "value"), flatten("", report.getAsJsonObject("provenance")));
         }
         return h.toString();
+    }
+
+    /** The columns of the distillation table (report.html and report.md). */
+    public static List<String> distillationHeader(JsonObject d) {
+        return List.of("model", "role", "layers", "parameters", "size MB", "validation " + str(d, "metric"),
+                "sentences/s (torch)");
+    }
+
+    /** One row per teacher, the ensemble (when there are several teachers) and the student. */
+    public static List<List<String>> distillationRows(JsonObject d) {
+        List<List<String>> rows = new java.util.ArrayList<>();
+        for (com.google.gson.JsonElement e : d.getAsJsonArray("models")) {
+            JsonObject r = e.getAsJsonObject();
+            rows.add(List.of(str(r, "model"), str(r, "role"), opt(r, "layers"), opt(r, "parameters"),
+                    r.has("size_bytes") ? String.format(java.util.Locale.ROOT, "%.1f",
+                            r.get("size_bytes").getAsDouble() / (1 << 20)) : "",
+                    r.has("validation") ? fmt(r.get("validation").getAsDouble()) : "", opt(r, "sentences_per_s")));
+        }
+        return rows;
+    }
+
+    /** Retention and the settings, in a sentence. */
+    public static String distillationNote(JsonObject d) {
+        return (d.has("retention") ? String.format(java.util.Locale.ROOT, "Retention (student / %s): %.1f%%. ",
+                d.getAsJsonArray("models").size() > 2 ? "ensemble" : "teacher", 100 * d.get("retention").getAsDouble())
+                : "") + String.format(java.util.Locale.ROOT, "Temperature %s, alpha %s, %s transfer texts; the "
+                + "teachers' outputs were computed once in %ss. Speed: inference over the validation set in this "
+                + "process (eval batches of 64).", str(d, "temperature"), str(d, "alpha"), str(d, "transfer_texts"),
+                str(d, "teacher_outputs_seconds"));
+    }
+
+    private static String opt(JsonObject o, String key) {
+        return o.has(key) ? text(o.get(key)) : "";
     }
 
     /** The page of a {@code bert-ft adapt} run, from its {@code adapt.json} and {@code metrics.jsonl} records. */

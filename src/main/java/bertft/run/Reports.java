@@ -199,6 +199,13 @@ public final class Reports {
             Markdown.details(r, sb, report.getAsJsonObject("train_label_distribution"));
         }
         Markdown.baseline(report.getAsJsonObject("baseline"), sb);
+        if (report.has("distillation")) {
+            JsonObject d = report.getAsJsonObject("distillation");
+            sb.append("## Distillation\n\n| ").append(String.join(" | ", HtmlReport.distillationHeader(d)))
+                    .append(" |\n|").append("---|".repeat(HtmlReport.distillationHeader(d).size())).append('\n');
+            HtmlReport.distillationRows(d).forEach(r -> sb.append("| ").append(String.join(" | ", r)).append(" |\n"));
+            sb.append('\n').append(HtmlReport.distillationNote(d)).append("\n\n");
+        }
         Markdown.provenance(report.getAsJsonObject("provenance"), sb);
         return sb.toString();
     }

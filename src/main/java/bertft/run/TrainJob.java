@@ -13,6 +13,7 @@ import bertft.model.Torch;
 import bertft.qa.QaFeatures;
 import bertft.task.TaskSpec;
 import bertft.text.BertTokenizer;
+import bertft.train.DistillObjective;
 import bertft.train.DomainAdversarialObjective;
 import bertft.train.DomainAdversary;
 import bertft.train.FeatureCache;
@@ -123,8 +124,11 @@ public final class TrainJob {
             throw new UserError(out + ": nothing to resume (no last/trainer_state.json)");
         }
         Torch.init();
-        Path modelDir = ModelStore.resolve(spec.model());
-        Checkpoint base = Checkpoint.read(resume ? last : modelDir);
+        // distillation: the teachers are read first; a shallower student is a copy of the first one's layers
+        Distillation distill = spec.distills() ? Distillation.open(spec) : null;
+        boolean shallow = distill != null && spec.studentLayers() != null;
+        Path modelDir = shallow ? distill.first().dir() : ModelStore.resolve(spec.model());
+        Checkpoint base = resume ? Checkpoint.read(last) : shallow ? distill.shallowStudent() : Checkpoint.read(modelDir);
         ModelLimits.check(spec, base.config(), modelDir);
         int maxLength = Math.min(spec.maxLength(), base.config().maxTokens());
         try (BertTokenizer tok = BertTokenizer.load(resume ? last : modelDir, maxLength,
@@ -138,6 +142,11 @@ public final class TrainJob {
             // 1) data
             Prepared data = kind == TaskSpec.Kind.QA ? prepareQa(tok)
                     : kind == TaskSpec.Kind.TOKEN_CLASSIFICATION ? prepareTokens(tok) : prepareTable(tok);
+            List<String> transfer = List.of();
+            if (distill != null) {
+                distill.check(data.labels());
+                transfer = distill.transferTexts();
+            }
             // after every check and the data are read, so a refused run leaves nothing behind
             RunDir.prepare(out, spec, resume, overwrite);
             // 2) model: pretrained encoder + new head (or the run's own weights when resuming)
@@ -149,17 +158,21 @@ public final class TrainJob {
             boolean keepHead = resume || keepHead(base, head, data.labels(), modelDir);
             try (TaskModel model = TaskModel.create(base, head, data.outputs(), pooling, dropout, spec.seed(),
                     modelDir.toString(), keepHead)) {
-                // 3) strategy, steps and the loop: settings by name, step counts from the plan
+                // 3) distillation: the teachers' outputs on the training examples and transfer texts, once
+                Distillation.Lesson lesson = distill == null ? null : distill.teach(data.trainData(), data.train(),
+                        transfer, data.validationData(), data.labels(), tok, err);
+                Features trainSet = lesson == null ? data.train() : lesson.train();
+                // 4) strategy, steps and the loop: settings by name, step counts from the plan
                 Trainer.Settings settings = Trainer.Settings.of(spec);
                 int layers = base.config().numHiddenLayers();
-                Trainer.Plan plan = Trainer.Plan.of(settings, data.train().size(), layers);
+                Trainer.Plan plan = Trainer.Plan.of(settings, trainSet.size(), layers);
                 long total = plan.totalSteps();
                 Strategy strategy = Strategy.of(spec, plan.stepsPerEpoch(), total, layers);
                 if (!resume) {
                     Reports.writeTask(spec, out, modelDir);
                 }
-                // 4) evaluation on validation (cached encoder features when the encoder is frozen)
-                boolean cache = strategy.frozen() && spec.cacheFeatures() && head == TaskModel.Head.CLASSIFIER;
+                // 5) evaluation on validation (cached encoder features when the encoder is frozen)
+                boolean cache = distill == null && strategy.frozen() && spec.cacheFeatures() && head == TaskModel.Head.CLASSIFIER;
                 SupervisedObjective task = new SupervisedObjective(model, objective, data.train(), data.classWeights(),
                         manager).noise(spec.augment().tokenMask(), spec.augment().tokenDropout(), tok.maskId(),
                         spec.seed());
@@ -171,22 +184,25 @@ public final class TrainJob {
                     cacheSeconds = (System.nanoTime() - c0) / 1e9;
                 }
                 DomainAdversary adversary = domainAdversary(tok, base.config(), manager);
-                TrainingObjective goal = head == TaskModel.Head.TOKEN
-                        ? new TokenObjective(model, data.train(), data.classWeights())
+                TrainingObjective goal = lesson != null ? new DistillObjective(model,
+                        Distillation.kind(spec.task()), trainSet, lesson.labelled(), lesson.soft(),
+                        spec.distillTemperature(), spec.distillAlpha())
+                        : head == TaskModel.Head.TOKEN ? new TokenObjective(model, data.train(), data.classWeights())
                         : adversary == null ? task : new DomainAdversarialObjective(task, adversary);
                 Trainer trainer = new Trainer(settings, plan, model.params(), goal, policy(model, strategy, plan, layers));
                 Loop loop = new Loop(spec, model, tok, trainer, evaluator, data.configExtra(), err, progress,
                         pauseAfterEpoch);
                 Trainer.Position start = resume ? loop.restore(last) : null;
                 long t0 = System.nanoTime();
-                loop.train(start, String.format("training %s: %d examples, %d steps, strategy %s", spec.name(),
-                        data.train().size(), total, strategy.name()));
+                loop.train(start, String.format("%s %s: %d examples, %d steps, strategy %s",
+                        distill == null ? "training" : "distilling", spec.name(), trainSet.size(), total,
+                        strategy.name()));
                 double seconds = loop.elapsedBefore() + cacheSeconds + (System.nanoTime() - t0) / 1e9;
-                // 5) final report on the best model
+                // 6) final report on the best model
                 long trainable = trainableParameters(model, strategy, layers);
                 JsonObject training = new JsonObject();
                 training.addProperty("strategy", strategy.name());
-                training.addProperty("examples", data.train().size());
+                training.addProperty("examples", trainSet.size());
                 training.addProperty("steps", total);
                 training.addProperty("seconds", Math.round(seconds * 10) / 10.0);
                 training.addProperty("tokens_per_s", Math.round(loop.tokens() / Math.max(1e-9, seconds - loop.elapsedBefore())));
@@ -195,6 +211,10 @@ public final class TrainJob {
                 if (cache) {
                     training.addProperty("feature_cache_seconds", Math.round(cacheSeconds * 10) / 10.0);
                 }
+                if (lesson != null) {
+                    training.addProperty("teacher_outputs_seconds", Math.round(lesson.seconds() * 10) / 10.0);
+                }
+                this.distill = distill;
                 return finish(modelDir, tok, head, data, new Trained(training, seconds, trainable, loop.tokens(),
                         loop.bestReport()));
             }
@@ -270,6 +290,11 @@ public final class TrainJob {
                 extra.add("train_label_distribution", Scoring.counts(data.labels(), data.trainData().counts()));
             }
             extra.add("baseline", baseline(data, splits, reports, training.get("strategy").getAsString()));
+            if (distill != null) {
+                Double student = validation == null ? null
+                        : Scoring.summary(validation).get(spec.task().mainMetric());
+                extra.add("distillation", distill.report(out, student, data.validationData(), tok));
+            }
             JsonObject adapted = adaptedModel(modelDir);
             if (adapted != null) {
                 extra.add("adapted_model", adapted);
@@ -337,6 +362,8 @@ public final class TrainJob {
     }
 
     private long started;
+    /** The teachers of a distillation run, for its report (null for other runs). */
+    private Distillation distill;
 
     /**
      * When the model is a {@code bert-ft adapt} output: its {@code adapt.json} (held-out masked-LM loss and

@@ -41,7 +41,7 @@ final class Keys {
             key("test-split", DOUBLE, null, "(0, 1)",
                     "Fraction of train held out as the test set when no test file is set; the same rows whatever the seed, carved before validation-split."),
             key("text", LIST, null,
-                    "Unlabelled text files, relative to data-dir: .csv/.tsv/.jsonl through text-column, others one document per line (adapt)."),
+                    "Unlabelled text files, relative to data-dir: .csv/.tsv/.jsonl through text-column, others one document per line (adapt's corpus; distill's transfer texts, which only the teacher labels)."),
             key("text-column", STRING, "text", "Column holding the text."),
             key("text-pair-column", STRING, null, "Column holding the second text of sentence-pair tasks."),
             key("label-column", STRING, "label", "Column holding the label (multilabel: names joined by label-separator)."),
@@ -86,6 +86,16 @@ final class Keys {
                     "Unlabelled target-domain text files, relative to data-dir, read with text-column (domain-adversarial)."),
             key("domain-adversarial", DOUBLE, null, "> 0",
                     "DANN: weight of the gradient-reversed domain loss, ramped by 2/(1+exp(-10p))-1; needs domain-text."),
+            key("teacher", LIST, null, "Fine-tuned run directories to distill from (distill); several are an ensemble whose"
+                    + " probabilities are averaged."),
+            key("student", STRING, null, "The student of distill: a bundled name, checkpoint directory or Hub id"
+                    + " (default: model); or student-layers for a shallower copy of the teacher."),
+            key("student-layers", STRING, null, "Distill into a copy of the (first) teacher that keeps K of its layers,"
+                    + " evenly spaced, or the listed ones (0,2,4); embeddings and head copied."),
+            key("distill-temperature", DOUBLE, "2", "> 0", "Temperature T of the teacher's and student's softmax; the"
+                    + " distillation loss is KL * T^2 (distill)."),
+            key("distill-alpha", DOUBLE, "0.5", "[0, 1]", "Share of the distillation loss where a hard label exists:"
+                    + " alpha * distill + (1 - alpha) * hard (distill)."),
             key("cache-features", BOOL, "true", "Compute the frozen encoder's features once (frozen)."),
             key("out", PATH, RUNS_NAME, "Run directory."),
             key("doc-stride", INT, "128", ">= 1", "Overlap in tokens between windows of a long context (qa), or in word"
@@ -108,7 +118,7 @@ final class Keys {
                     "Keep each document as one sequence (truncated) instead of concatenating into max-length blocks (adapt)."));
 
     /** Keys only {@code bert-ft adapt} reads. */
-    private static final List<String> ADAPT_ONLY = List.of("text", "mlm-probability", "whole-word-mask", "line-by-line",
+    private static final List<String> ADAPT_ONLY = List.of("mlm-probability", "whole-word-mask", "line-by-line",
             "head-epochs");
 
     /** What each strategy sets when the user did not: only unfreezing and decay settings. */

@@ -130,6 +130,7 @@ public final class TaskFiles {
             } else {
                 check();
             }
+            provenance.replaceAll((k, v) -> origins.getOrDefault(k, v)); // a check may say where a value came from
             return new TaskSpec(yaml, keys, values, provenance);
         }
 
@@ -186,7 +187,8 @@ public final class TaskFiles {
             }
             Kind kind = Kind.parse((String) values.get("task"));
             values.put("task", kind);
-            checkFiles("train", "domain-text");
+            checkFiles("train", "domain-text", "text", "teacher");
+            checkDistill(kind);
             if (values.get("strategy").equals("top-k") && values.get("unfreeze-layers") == null) {
                 throw error("strategy", "top-k needs unfreeze-layers (how many top layers to train)");
             }
@@ -248,6 +250,46 @@ public final class TaskFiles {
                 }
                 String mode = es.mode() != null ? es.mode() : Kind.lowerIsBetter(metric) ? "min" : "max";
                 values.put("early-stopping", new EarlyStopping(metric, es.patience(), mode));
+            }
+        }
+
+        /**
+         * Distillation's keys: the transfer texts and students only with a teacher; one way to name the student
+         * (which becomes the model trained); what it cannot combine with said here, before anything runs.
+         */
+        private void checkDistill(Kind kind) {
+            boolean teacher = values.get("teacher") != null && !((List<?>) values.get("teacher")).isEmpty();
+            for (String key : List.of("text", "student", "student-layers")) {
+                if (!teacher && values.get(key) != null) {
+                    throw error(key, "is for distillation; set teacher (the fine-tuned run to distill from)"
+                            + (key.equals("text") ? ", or use the text with bert-ft adapt" : ""));
+                }
+            }
+            if (!teacher) {
+                return;
+            }
+            if (kind == Kind.QA || kind == Kind.TOKEN_CLASSIFICATION) {
+                throw error("teacher", "distilling " + kind + " runs is not supported yet (classification, sentiment,"
+                        + " multilabel and regression are)");
+            }
+            if (values.get("student") != null && values.get("student-layers") != null) {
+                throw error("student-layers", "and student are both set; keep one");
+            }
+            if (values.get("student-layers") != null) {
+                TaskSpec.parseLayers((String) values.get("student-layers"),
+                        where(yaml, "student-layers", origins.get("student-layers")));
+            }
+            if (values.get("student") != null) {
+                values.put("model", values.get("student"));
+                origins.put("model", origins.get("student"));
+            }
+            for (String key : List.of("domain-adversarial", "augment")) {
+                if (values.get(key) != null) {
+                    throw error(key, "does not combine with distillation (teacher); drop one");
+                }
+            }
+            if (!values.get("class-weights").equals("none")) {
+                throw error("class-weights", "is not applied by distillation (teacher); drop it");
             }
         }
 

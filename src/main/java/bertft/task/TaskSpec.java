@@ -365,6 +365,82 @@ public final class TaskSpec {
         return (Double) values.get("domain-adversarial");
     }
 
+    /** The run directories to distill from (as written: relative to the working directory); empty when unset. */
+    @SuppressWarnings("unchecked")
+    public List<Path> teachers() {
+        List<String> names = (List<String>) values.get("teacher");
+        return names == null ? List.of() : names.stream().map(Path::of).toList();
+    }
+
+    /** Whether this run distills from teachers instead of learning the labels alone. */
+    public boolean distills() {
+        return !teachers().isEmpty();
+    }
+
+    /** {@code student-layers} as written (a count or a list of layer indices, checked), or null. */
+    public String studentLayers() {
+        return (String) values.get("student-layers");
+    }
+
+    public double distillTemperature() {
+        return (Double) values.get("distill-temperature");
+    }
+
+    public double distillAlpha() {
+        return (Double) values.get("distill-alpha");
+    }
+
+    /**
+     * The teacher layers a shallower student keeps: K evenly spaced ({@code round(i (L - 1) / (K - 1))}, so the
+     * first and last always; K = 1 keeps the last), or the listed indices. {@code where} names the setting.
+     *
+     * @throws UserError when K is more than the teacher has or an index is past its last layer
+     */
+    public static int[] studentLayers(String text, int teacherLayers, String where) {
+        int[] listed = parseLayers(text, where);
+        if (!text.contains(",")) {
+            int k = listed[0];
+            if (k > teacherLayers) {
+                throw new UserError(where + ": " + k + " is more layers than the teacher has (" + teacherLayers + ")");
+            }
+            int[] out = new int[k];
+            for (int i = 0; i < k; i++) {
+                out[i] = k == 1 ? teacherLayers - 1 : (int) Math.round(i * (teacherLayers - 1) / (double) (k - 1));
+            }
+            return out;
+        }
+        for (int i : listed) {
+            if (i >= teacherLayers) {
+                throw new UserError(where + ": layer " + i + " is past the teacher's last layer (" + (teacherLayers - 1)
+                        + "; layers count from 0)");
+            }
+        }
+        return listed;
+    }
+
+    /** A count (at least 1) or increasing layer indices (from 0), as written in {@code student-layers}. */
+    static int[] parseLayers(String text, String where) {
+        String[] parts = text.split(",", -1);
+        int[] out = new int[parts.length];
+        for (int i = 0; i < parts.length; i++) {
+            try {
+                out[i] = Integer.parseInt(parts[i].strip());
+            } catch (NumberFormatException e) {
+                throw new UserError(where + ": '" + text + "' is not a layer count or a list of layer indices"
+                        + " (e.g. 3, or 0,2,4)");
+            }
+        }
+        if (parts.length == 1 && out[0] < 1) {
+            throw new UserError(where + ": " + out[0] + " keeps no layer; give 1 or more (or a list such as 0,2,4)");
+        }
+        for (int i = 0; i < out.length; i++) {
+            if (parts.length > 1 && (out[i] < 0 || (i > 0 && out[i] <= out[i - 1]))) {
+                throw new UserError(where + ": '" + text + "' must list layer indices from 0 in increasing order");
+            }
+        }
+        return out;
+    }
+
     public boolean cacheFeatures() {
         return (Boolean) values.get("cache-features");
     }

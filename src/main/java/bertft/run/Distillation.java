@@ -1,0 +1,306 @@
+package bertft.run;
+
+import ai.djl.huggingface.tokenizers.Encoding;
+import ai.djl.ndarray.NDManager;
+import bertft.UserError;
+import bertft.data.Batcher;
+import bertft.data.Example;
+import bertft.data.Features;
+import bertft.data.LabelledData;
+import bertft.model.Checkpoint;
+import bertft.model.Objective;
+import bertft.model.TaskModel;
+import bertft.task.TaskSpec;
+import bertft.text.BertTokenizer;
+import bertft.train.DistillObjective;
+import com.google.gson.JsonArray;
+import com.google.gson.JsonElement;
+import com.google.gson.JsonObject;
+import java.io.PrintStream;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+
+/**
+ * {@code bert-ft distill}'s teachers: fine-tuned runs of the same task, checked before anything is written; their
+ * outputs on the training examples and the transfer texts computed once (each teacher with its own tokenizer) and
+ * averaged over an ensemble; their validation scores, sizes and speed for the report beside the student's.
+ */
+final class Distillation {
+    /** One teacher run, read once. */
+    record Teacher(Path dir, Checkpoint checkpoint) {}
+
+    /** What the student trains on: the labelled examples then the transfer texts, and the teachers' targets. */
+    record Lesson(Features train, int labelled, List<float[]> soft, double seconds) {}
+
+    private final TaskSpec spec;
+    private final List<Teacher> teachers = new ArrayList<>();
+    private final JsonArray models = new JsonArray();
+    private double teacherSeconds;
+    private int transferTexts;
+
+    private Distillation(TaskSpec spec) {
+        this.spec = spec;
+    }
+
+    /** Reads every teacher: a run directory with a sequence-classification head. */
+    static Distillation open(TaskSpec spec) {
+        Distillation d = new Distillation(spec);
+        for (Path dir : spec.teachers()) {
+            if (!Files.isRegularFile(dir.resolve("config.json"))) {
+                throw new UserError("teacher " + dir + ": not a run directory (no config.json)");
+            }
+            Checkpoint c = Checkpoint.read(dir);
+            if (!TaskModel.hasHead(c, TaskModel.Head.CLASSIFIER)) {
+                throw new UserError("teacher " + dir + ": has no sequence-classification head (distill needs a run of"
+                        + " a " + spec.task() + " task)");
+            }
+            d.teachers.add(new Teacher(dir, c));
+        }
+        return d;
+    }
+
+    /** The first teacher (a shallower student is copied from it). */
+    Teacher first() {
+        return teachers.get(0);
+    }
+
+    /** The student that keeps {@code student-layers} of the first teacher's layers. */
+    Checkpoint shallowStudent() {
+        Checkpoint c = first().checkpoint();
+        return c.keepLayers(TaskSpec.studentLayers(spec.studentLayers(), c.config().numHiddenLayers(),
+                where("student-layers")));
+    }
+
+    /** Where the user set {@code key}, for messages ({@code tasks/x.yaml:3: key} or {@code --key}). */
+    private String where(String key) {
+        TaskSpec.Origin o = spec.provenance().get(key);
+        return switch (o.source()) {
+            case FILE -> o.detail() + ": " + key;
+            case CLI -> o.detail();
+            default -> key;
+        };
+    }
+
+    /** Each teacher must be a run of this kind of task with these labels, in this order. */
+    void check(List<String> labels) {
+        Objective want = TaskData.objective(spec.task());
+        for (Teacher t : teachers) {
+            JsonObject json = t.checkpoint().config().json();
+            String problem = json.has("problem_type") && !json.get("problem_type").isJsonNull()
+                    ? json.get("problem_type").getAsString() : Objective.SINGLE_LABEL.problemType;
+            if (!problem.equals(want.problemType)) {
+                throw new UserError("teacher " + t.dir() + ": a " + problem + " model, and this task is "
+                        + spec.task() + " (" + want.problemType + ")");
+            }
+            if (want == Objective.REGRESSION) {
+                continue;
+            }
+            List<String> own = new ArrayList<>();
+            JsonObject id2label = json.has("id2label") ? json.getAsJsonObject("id2label") : new JsonObject();
+            for (int i = 0; id2label.has(Integer.toString(i)); i++) {
+                own.add(id2label.get(Integer.toString(i)).getAsString());
+            }
+            if (!own.equals(labels)) {
+                throw new UserError("teacher " + t.dir() + ": labels " + own + " are not this task's " + labels
+                        + " (the same names in the same order are needed)");
+            }
+        }
+    }
+
+    /** The texts of {@code text} (read as adapt reads them), which only the teachers label. */
+    List<String> transferTexts() {
+        List<String> docs = new ArrayList<>();
+        for (Path f : spec.text()) {
+            docs.addAll(bertft.data.Corpus.documents(f, spec));
+        }
+        transferTexts = docs.size();
+        return docs;
+    }
+
+    /**
+     * The teachers' averaged targets on the training examples then {@code docs}, and the student's features of both
+     * ({@code tok}); also each teacher's (and the ensemble's) validation scores, size and speed for the report.
+     */
+    Lesson teach(LabelledData train, Features trainFeatures, List<String> docs, LabelledData validation,
+            List<String> labels, BertTokenizer tok, PrintStream err) {
+        long t0 = System.nanoTime();
+        DistillObjective.Kind kind = kind(spec.task());
+        Objective objective = TaskData.objective(spec.task());
+        int n = train.size() + docs.size();
+        List<List<float[]>> perExample = new ArrayList<>();
+        for (int i = 0; i < n; i++) {
+            perExample.add(new ArrayList<>());
+        }
+        List<float[][]> validationScores = new ArrayList<>();
+        String metric = spec.task().mainMetric();
+        for (Teacher t : teachers) {
+            int maxLength = Math.min(spec.maxLength(), t.checkpoint().config().maxTokens());
+            try (BertTokenizer ttok = BertTokenizer.load(t.dir(), maxLength, t.checkpoint().config().vocabSize());
+                    TaskModel model = TaskModel.load(t.checkpoint(), TaskModel.Head.CLASSIFIER, t.dir().toString())) {
+                List<Encoding> enc = new ArrayList<>(n);
+                for (Example e : train.examples()) {
+                    enc.add(TaskData.encode(ttok, e));
+                }
+                for (String d : docs) {
+                    enc.add(ttok.encode(d));
+                }
+                float[][] logits = logits(model, new Features(enc, List.of()));
+                int outputs = logits[0].length;
+                for (int i = 0; i < n; i++) {
+                    perExample.get(i).add(DistillObjective.soft(kind, logits[i], 0, outputs, spec.distillTemperature()));
+                }
+                JsonObject row = row("teacher", t.dir().toString(), t.checkpoint(), t.dir());
+                if (validation != null) {
+                    Features vf = TaskData.features(validation, ttok);
+                    long v0 = System.nanoTime();
+                    float[][] scores = scores(objective, logits(model, vf));
+                    row.addProperty("sentences_per_s", rate(vf.size(), v0));
+                    validationScores.add(scores);
+                    double v = score(validation, labels, scores, metric);
+                    row.addProperty("validation", v);
+                }
+                models.add(row);
+            }
+            err.printf("teacher %s: outputs on %d examples%s%n", t.dir(), n,
+                    models.get(models.size() - 1).getAsJsonObject().has("validation") ? String.format(", validation %s %.4f",
+                            metric, models.get(models.size() - 1).getAsJsonObject().get("validation").getAsDouble()) : "");
+        }
+        if (teachers.size() > 1 && validation != null) {
+            float[][] mean = new float[validation.size()][];
+            for (int i = 0; i < mean.length; i++) {
+                List<float[]> rows = new ArrayList<>();
+                for (float[][] s : validationScores) {
+                    rows.add(s[i]);
+                }
+                mean[i] = DistillObjective.mean(rows);
+            }
+            JsonObject ensemble = new JsonObject();
+            ensemble.addProperty("role", "ensemble");
+            ensemble.addProperty("model", "mean of the " + teachers.size() + " teachers' " + (objective
+                    == Objective.REGRESSION ? "values" : "probabilities"));
+            ensemble.addProperty("validation", score(validation, labels, mean, metric));
+            models.add(ensemble);
+        }
+        List<float[]> soft = new ArrayList<>(n);
+        for (List<float[]> rows : perExample) {
+            soft.add(DistillObjective.mean(rows));
+        }
+        List<Encoding> enc = new ArrayList<>(trainFeatures.encodings());
+        List<float[]> targets = new ArrayList<>(trainFeatures.targets());
+        float[] none = new float[trainFeatures.targets().isEmpty() ? 1 : trainFeatures.targets().get(0).length];
+        for (String d : docs) {
+            enc.add(tok.encode(d));
+            targets.add(none); // no label: the objective gives transfer texts the teachers' loss alone
+        }
+        teacherSeconds = (System.nanoTime() - t0) / 1e9;
+        err.printf("teachers' outputs computed once for %d examples (%d labelled, %d transfer texts) in %.1fs%n", n,
+                train.size(), docs.size(), teacherSeconds);
+        return new Lesson(new Features(enc, targets), train.size(), soft, teacherSeconds);
+    }
+
+    /** The objective's kind of targets for a classification-style task. */
+    static DistillObjective.Kind kind(TaskSpec.Kind kind) {
+        return switch (kind) {
+            case MULTILABEL -> DistillObjective.Kind.SIGMOID;
+            case REGRESSION -> DistillObjective.Kind.VALUE;
+            default -> DistillObjective.Kind.CLASSES;
+        };
+    }
+
+    /** Inference logits (B, C) of every example, in input order. */
+    static float[][] logits(TaskModel model, Features f) {
+        return Batcher.rowsInOrder(f.lengths(), 64, idx -> {
+            try (NDManager m = NDManager.newBaseManager()) {
+                return model.forward(f.batch(idx, m)).toFloatArray();
+            }
+        });
+    }
+
+    private static float[][] scores(Objective objective, float[][] logits) {
+        float[][] out = new float[logits.length][];
+        for (int i = 0; i < logits.length; i++) {
+            out[i] = objective.scores(logits[i]);
+        }
+        return out;
+    }
+
+    private double score(LabelledData data, List<String> labels, float[][] scores, String metric) {
+        Map<String, Double> m = Scoring.summary(Scoring.table(spec, data, labels, scores));
+        return m.getOrDefault(metric, Double.NaN);
+    }
+
+    private static double rate(int n, long t0) {
+        return Math.round(n / Math.max(1e-9, (System.nanoTime() - t0) / 1e9) * 10) / 10.0;
+    }
+
+    /** A model's row of the report: role, path, layers, parameters, size of model.safetensors. */
+    private static JsonObject row(String role, String name, Checkpoint c, Path dir) {
+        JsonObject o = new JsonObject();
+        o.addProperty("role", role);
+        o.addProperty("model", name);
+        o.addProperty("layers", c.config().numHiddenLayers());
+        long params = 0;
+        for (var t : c.hfWeights().values()) {
+            long size = 1;
+            for (long d : t.shape()) {
+                size *= d;
+            }
+            params += size;
+        }
+        o.addProperty("parameters", params);
+        try {
+            o.addProperty("size_bytes", Files.size(dir.resolve("model.safetensors")));
+        } catch (java.io.IOException e) {
+            // a sharded or .bin checkpoint: no single file to measure
+        }
+        return o;
+    }
+
+    /**
+     * The report's {@code distillation} entry: every teacher (and the ensemble) beside the saved student in
+     * {@code out}, whose validation score is {@code student}; retention is the student's score over the best
+     * teacher's (the ensemble's, when there is one).
+     */
+    JsonObject report(Path out, Double student, LabelledData validation, BertTokenizer tok) {
+        JsonObject o = new JsonObject();
+        o.addProperty("metric", spec.task().mainMetric());
+        o.addProperty("temperature", spec.distillTemperature());
+        o.addProperty("alpha", spec.distillAlpha());
+        o.addProperty("transfer_texts", transferTexts);
+        o.addProperty("teacher_outputs_seconds", Math.round(teacherSeconds * 10) / 10.0);
+        if (spec.studentLayers() != null) {
+            o.addProperty("student_layers", spec.studentLayers());
+        }
+        JsonArray rows = models.deepCopy();
+        Checkpoint saved = Checkpoint.read(out);
+        JsonObject s = row("student", out.toString(), saved, out);
+        if (validation != null) {
+            try (TaskModel model = TaskModel.load(saved, TaskModel.Head.CLASSIFIER, out.toString())) {
+                Features vf = TaskData.features(validation, tok);
+                long v0 = System.nanoTime();
+                logits(model, vf);
+                s.addProperty("sentences_per_s", rate(vf.size(), v0));
+            }
+        }
+        if (student != null) {
+            s.addProperty("validation", student);
+            double reference = Double.NaN;
+            for (JsonElement e : models) {
+                JsonObject r = e.getAsJsonObject();
+                if (r.has("validation") && (r.get("role").getAsString().equals("ensemble") || Double.isNaN(reference)
+                        || r.get("validation").getAsDouble() > reference)) {
+                    reference = r.get("validation").getAsDouble();
+                }
+            }
+            if (!Double.isNaN(reference) && reference != 0) {
+                o.addProperty("retention", student / reference);
+            }
+        }
+        rows.add(s);
+        o.add("models", rows);
+        return o;
+    }
+}
