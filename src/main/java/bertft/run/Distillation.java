@@ -10,6 +10,7 @@ import bertft.data.LabelledData;
 import bertft.model.Checkpoint;
 import bertft.model.Objective;
 import bertft.model.TaskModel;
+import bertft.model.Torch;
 import bertft.task.TaskSpec;
 import bertft.text.BertTokenizer;
 import bertft.train.DistillObjective;
@@ -213,7 +214,7 @@ final class Distillation {
     /** Inference logits (B, C) of every example, in input order. */
     static float[][] logits(TaskModel model, Features f) {
         return Batcher.rowsInOrder(f.lengths(), 64, idx -> {
-            try (NDManager m = NDManager.newBaseManager()) {
+            try (NDManager m = Torch.newManager()) {
                 return model.forward(f.batch(idx, m)).toFloatArray();
             }
         });
