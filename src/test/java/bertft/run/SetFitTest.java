@@ -130,6 +130,50 @@ class SetFitTest {
                 "--pooling", "pooler");
     }
 
+    @Test
+    void compareDrawsTheDataEfficiencyChartAndStatesTheChoiceAtEachSize(@TempDir Path tmp) throws IOException {
+        Path model = Tiny.checkpoint(tmp.resolve("tiny"), 3);
+        TrainJobTest.data(tmp, "train.csv", 64, 1);
+        TrainJobTest.data(tmp, "test.csv", 24, 2);
+        Path task = tmp.resolve("few.yaml");
+        Files.writeString(task, String.join("\n", "task: classification", "model: " + model, "data-dir: " + tmp,
+                "train: train.csv", "test: test.csv", "labels: [negative, positive]", "max-length: 32", ""));
+        Path out = tmp.resolve("cmp");
+        var r = CliTest.run("compare", task.toString(), "--strategies", "setfit,frozen", "--train-per-class", "2,4",
+                "--draws", "2", "--epochs", "1", "--out", out.toString());
+        assertEquals(0, r.code(), r.err());
+        for (String f : List.of("n2/setfit-draw1-seed42/report.json", "n4/frozen-draw2-seed42/sample.json")) {
+            assertTrue(Files.exists(out.resolve(f)), f);
+        }
+        // the same draw for every strategy
+        assertEquals(json(out.resolve("n4/setfit-draw2-seed42/sample.json")).get("lines"),
+                json(out.resolve("n4/frozen-draw2-seed42/sample.json")).get("lines"));
+        assertNotEquals(json(out.resolve("n4/setfit-draw1-seed42/sample.json")).get("lines"),
+                json(out.resolve("n4/setfit-draw2-seed42/sample.json")).get("lines"));
+        JsonObject c = json(out.resolve("compare.json"));
+        assertEquals("test", c.get("split").getAsString());
+        assertEquals(2, c.getAsJsonArray("sizes").size());
+        JsonObject small = c.getAsJsonArray("sizes").get(0).getAsJsonObject();
+        assertEquals(2, small.get("per_class").getAsInt());
+        assertEquals(2, small.getAsJsonArray("strategies").get(0).getAsJsonObject().get("runs").getAsInt());
+        JsonObject choice = c.getAsJsonArray("choices").get(1).getAsJsonObject();
+        String text = choice.get("text").getAsString();
+        assertTrue(text.matches("with 4 per class: (setfit|frozen), \\+\\d+\\.\\d points over (setfit|frozen)"), text);
+        String md = Files.readString(out.resolve("compare.md"));
+        assertTrue(md.contains("| strategy | 2 per class | 4 per class |"), md);
+        assertTrue(md.contains("- " + text), md);
+        String html = Files.readString(out.resolve("report.html"));
+        for (String s : List.of("test accuracy by examples per class", "<polygon", "setfit", "frozen", "4 per class")) {
+            assertTrue(html.contains(s), "report.html has " + s);
+        }
+        var bad = CliTest.run("compare", task.toString(), "--strategies", "setfit", "--train-per-class", "2,0",
+                "--out", out.toString());
+        assertEquals(2, bad.code());
+        assertEquals("bert-ft: --train-per-class: must be >= 1, got 0", bad.err().strip());
+        var draws = CliTest.run("compare", task.toString(), "--draws", "3", "--out", out.toString());
+        assertEquals("bert-ft: compare: --draws needs --train-per-class (the sizes to draw)", draws.err().strip());
+    }
+
     static void assertRefused(Path tmp, String message, String... args) throws IOException {
         Path out = tmp.resolve("refused");
         String[] all = java.util.stream.Stream.concat(java.util.Arrays.stream(args), java.util.stream.Stream.of(
