@@ -196,6 +196,34 @@ public final class LabelledData {
         return new LabelledData[] {withExamples(file, rest), withExamples(file + " (" + key + " " + share + ")", out)};
     }
 
+    /**
+     * {@code n} examples of every class, drawn with {@code seed} (each class's examples shuffled in turn by one
+     * generator, the first {@code n} kept) and returned in file order; {@code where} names the setting in messages.
+     * Single-label data only.
+     */
+    public LabelledData perClass(int n, long seed, String where) {
+        java.util.Random rng = new java.util.Random(seed);
+        List<Integer> kept = new ArrayList<>();
+        for (int c = 0; c < labels.size(); c++) {
+            List<Integer> members = new ArrayList<>();
+            for (int i = 0; i < examples.size(); i++) {
+                if (examples.get(i).label() == c) {
+                    members.add(i);
+                }
+            }
+            if (members.size() < n) {
+                throw new UserError(where + ": " + n + " is more than class '" + labels.get(c) + "' has ("
+                        + members.size() + " example" + (members.size() == 1 ? "" : "s") + " in " + file
+                        + "); lower it");
+            }
+            Collections.shuffle(members, rng);
+            kept.addAll(members.subList(0, n));
+        }
+        Collections.sort(kept);
+        return withExamples(file + " (" + n + " per class, sample-seed " + seed + ")",
+                kept.stream().map(examples::get).toList());
+    }
+
     private LabelledData withExamples(String name, List<Example> list) {
         long[] c = new long[counts.length];
         for (Example e : list) {

@@ -222,6 +222,11 @@ public final class Bert implements Encoder {
         return hidden.mul(m).sum(new int[] {1}).div(m.sum(new int[] {1}).maximum(1e-9f));
     }
 
+    /** Each row divided by its L2 norm (at least 1e-12), as sentence-transformers' Normalize: (B, H) -> (B, H). */
+    public static NDArray normalize(NDArray x) {
+        return x.div(x.norm(new int[] {1}, true).maximum(1e-12f)); // (B, H) / (B, 1)
+    }
+
     private NDArray embed(NDArray ids, String weight) {
         return Ops.embedding(ids, params.get(weight));
     }

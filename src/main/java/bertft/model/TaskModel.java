@@ -46,9 +46,14 @@ public final class TaskModel implements AutoCloseable {
     /**
      * The vector a sequence becomes before the classifier. For BERT: the pooler (dense + tanh on [CLS]), raw [CLS],
      * or the mean of tokens. Other families have no separate pooler: {@code POOLER} and {@code CLS} both feed the
-     * first token to the family's own head, as HuggingFace does, and {@code MEAN} feeds the mean of tokens to it.
+     * first token to the family's own head, as HuggingFace does, and {@code MEAN} feeds the mean of tokens to it
+     * ({@code SENTENCE}: that mean, L2-normalised).
      */
-    public enum Pooling { POOLER, CLS, MEAN }
+    public enum Pooling {
+        POOLER, CLS, MEAN,
+        /** The mean of tokens, L2-normalised: the sentence embedding ({@code bert-ft embed}, SetFit's head input). */
+        SENTENCE
+    }
 
     private final Encoder encoder;
     private final Family family;
@@ -261,7 +266,11 @@ public final class TaskModel implements AutoCloseable {
      * cached.
      */
     public NDArray features(NDArray hidden, NDArray attentionMask) {
-        return pooling == Pooling.MEAN ? Bert.meanPool(hidden, attentionMask) : hidden.get(":, 0, :");
+        return switch (pooling) {
+            case MEAN -> Bert.meanPool(hidden, attentionMask);
+            case SENTENCE -> Bert.normalize(Bert.meanPool(hidden, attentionMask));
+            default -> hidden.get(":, 0, :");
+        };
     }
 
     /**

@@ -314,8 +314,11 @@ public final class OnnxExport {
             g.output("logits", logits, Graph.FLOAT, "batch", "sequence", "labels");
         } else {
             g.scope("/classifier");
-            String x = model.pooling() == TaskModel.Pooling.MEAN ? g.meanPool(hidden, in.attentionMask())
-                    : g.firstToken(hidden); // (B, H)
+            String x = switch (model.pooling()) {
+                case MEAN -> g.meanPool(hidden, in.attentionMask());
+                case SENTENCE -> normalize(g, g.meanPool(hidden, in.attentionMask()));
+                default -> g.firstToken(hidden);
+            }; // (B, H)
             String dense = model.headDense();
             if (dense != null) {
                 x = g.activation(g.linear(x, dense, w), model.headActivation());
@@ -342,10 +345,15 @@ public final class OnnxExport {
     private static void embeddingOutputs(Graph g, String hidden, String attentionMask) {
         g.scope("/pooling");
         String pooled = g.meanPool(hidden, attentionMask); // (B, H)
-        String norm = g.node("Max", g.node("ReduceL2", List.of(pooled), Graph.attrs("axes", 1), Graph.attr("keepdims", 1L)),
-                g.scalar(1e-12f)); // (B, 1)
         g.output("last_hidden_state", hidden, Graph.FLOAT, "batch", "sequence", "hidden");
-        g.output("sentence_embedding", g.node("Div", pooled, norm), Graph.FLOAT, "batch", "hidden");
+        g.output("sentence_embedding", normalize(g, pooled), Graph.FLOAT, "batch", "hidden");
+    }
+
+    /** {@code x / max(||x||, 1e-12)} per row, as {@code Bert.normalize}: (B, H) -> (B, H). */
+    private static String normalize(Graph g, String x) {
+        String norm = g.node("Max", g.node("ReduceL2", List.of(x), Graph.attrs("axes", 1), Graph.attr("keepdims", 1L)),
+                g.scalar(1e-12f)); // (B, 1)
+        return g.node("Div", x, norm);
     }
 
     private static EncoderGraph.Inputs inputs(Graph g, BertConfig c) {

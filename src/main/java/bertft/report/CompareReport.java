@@ -119,6 +119,68 @@ public final class CompareReport {
         return h.toString();
     }
 
+    /**
+     * {@code report.html} of a data-efficiency comparison ({@code compare --train-per-class}): the choice at each
+     * size, the metric against examples per class (one line per strategy, a band of ± one standard deviation over
+     * the draws) and the table of mean ± sd and time per run.
+     */
+    public static String renderEfficiency(JsonObject c) {
+        String metric = str(c, "metric");
+        String split = str(c, "split");
+        Html h = new Html("bert-ft data efficiency: " + str(c, "task"));
+        for (JsonElement e : c.getAsJsonArray("choices")) {
+            h.box("ok", cap(str(e.getAsJsonObject(), "text")) + ".");
+        }
+        List<String> sizes = new ArrayList<>();
+        c.getAsJsonArray("train_per_class").forEach(e -> sizes.add(e.getAsString()));
+        List<JsonObject> perSize = new ArrayList<>();
+        c.getAsJsonArray("sizes").forEach(e -> perSize.add(e.getAsJsonObject()));
+        List<String> strategies = new ArrayList<>();
+        perSize.get(0).getAsJsonArray("strategies").forEach(e -> strategies.add(str(e.getAsJsonObject(), "strategy")));
+        List<Svg.Band> bands = new ArrayList<>();
+        List<List<String>> table = new ArrayList<>();
+        for (String s : strategies) {
+            double[] mean = new double[sizes.size()];
+            double[] sd = new double[sizes.size()];
+            List<String> cells = new ArrayList<>(List.of(s));
+            for (int i = 0; i < perSize.size(); i++) {
+                JsonObject row = row(perSize.get(i), s);
+                JsonObject st = row == null || !row.has(split) ? new JsonObject() : row.getAsJsonObject(split);
+                mean[i] = st.has("mean") ? dbl(st, "mean") : Double.NaN;
+                sd[i] = st.has("sd") ? dbl(st, "sd") : 0;
+                cells.add(pm(st) + (row == null ? "" : " (" + fmt(dbl(row, "train_seconds_mean")) + " s)"));
+            }
+            bands.add(new Svg.Band(s, mean, sd));
+            table.add(cells);
+        }
+        h.h2("Data efficiency");
+        h.figure(Svg.bands(split + " " + metric + " by examples per class", "training examples per class",
+                split + " " + metric, sizes, bands), "Lines: mean over " + str(c, "draws") + " draws of the training "
+                        + "examples; bands: ± one standard deviation.");
+        List<String> header = new ArrayList<>(List.of("strategy"));
+        sizes.forEach(n -> header.add(n + " per class"));
+        h.p(cap(split) + " " + metric + ", mean ± sample standard deviation over draws; mean training time per run"
+                + " in brackets.");
+        h.table(header, table);
+        if (c.has("provenance")) {
+            h.h2("Provenance");
+            List<List<String>> prov = HtmlReport.flatten("", c.getAsJsonObject("provenance"));
+            prov.add(List.of("wall time of this compare (s)", str(c, "wall_seconds")));
+            h.table(List.of("what", "value"), prov);
+        }
+        return h.toString();
+    }
+
+    /** The row of {@code strategy} in one size's summary, or null. */
+    private static JsonObject row(JsonObject size, String strategy) {
+        for (JsonElement e : size.getAsJsonArray("strategies")) {
+            if (str(e.getAsJsonObject(), "strategy").equals(strategy)) {
+                return e.getAsJsonObject();
+            }
+        }
+        return null;
+    }
+
     private static String pm(JsonObject st) {
         if (st == null || !st.has("mean")) {
             return "";

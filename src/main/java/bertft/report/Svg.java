@@ -73,6 +73,69 @@ public final class Svg {
         return close(sb);
     }
 
+    /** One line with a band: its name, and per x position the mean and the spread (one standard deviation). */
+    public record Band(String name, double[] mean, double[] sd) {}
+
+    /**
+     * Lines over categorical x positions ({@code xs}, equally spaced: sizes 8, 16, 32, 64 sit as on a log axis),
+     * each with a shaded band of mean +- sd; a missing (NaN) mean breaks nothing but leaves its point out.
+     */
+    public static String bands(String title, String xLabel, String yLabel, List<String> xs, List<Band> lines) {
+        List<double[]> all = new ArrayList<>();
+        for (Band b : lines) {
+            double[] lo = new double[b.mean().length];
+            double[] hi = new double[b.mean().length];
+            for (int i = 0; i < lo.length; i++) {
+                lo[i] = b.mean()[i] - b.sd()[i];
+                hi[i] = b.mean()[i] + b.sd()[i];
+            }
+            all.add(lo);
+            all.add(hi);
+        }
+        double[] yr = range(all, true);
+        int w = 500;
+        Frame f = new Frame(w, 230, -0.5, xs.size() - 0.5, yr[0], yr[1]);
+        StringBuilder sb = open(title, 720, 300);
+        yAxis(sb, f, yLabel);
+        for (int i = 0; i < xs.size(); i++) {
+            double x = f.px(i);
+            sb.append(String.format(Locale.ROOT, "<line x1=\"%.1f\" y1=\"%d\" x2=\"%.1f\" y2=\"%d\" stroke=\"#888\"/>"
+                    + "<text x=\"%.1f\" y=\"%d\" font-size=\"11\" text-anchor=\"middle\">%s</text>", x, TOP + f.h(), x,
+                    TOP + f.h() + 4, x, TOP + f.h() + 16, Html.escape(xs.get(i))));
+        }
+        sb.append(String.format(Locale.ROOT, "<text x=\"%.1f\" y=\"%d\" font-size=\"12\" text-anchor=\"middle\">%s</text>",
+                LEFT + f.w() / 2.0, TOP + f.h() + 34, Html.escape(xLabel)));
+        sb.append(String.format(Locale.ROOT, "<rect x=\"%d\" y=\"%d\" width=\"%d\" height=\"%d\" fill=\"none\" "
+                + "stroke=\"#888\"/>", LEFT, TOP, f.w(), f.h()));
+        for (int s = 0; s < lines.size(); s++) {
+            Band b = lines.get(s);
+            String color = COLORS[s % COLORS.length];
+            StringBuilder upper = new StringBuilder();
+            StringBuilder lower = new StringBuilder();
+            StringBuilder mid = new StringBuilder();
+            for (int i = 0; i < b.mean().length; i++) {
+                if (Double.isFinite(b.mean()[i])) {
+                    upper.append(String.format(Locale.ROOT, "%.1f,%.1f ", f.px(i), f.py(b.mean()[i] + b.sd()[i])));
+                    lower.insert(0, String.format(Locale.ROOT, "%.1f,%.1f ", f.px(i), f.py(b.mean()[i] - b.sd()[i])));
+                    mid.append(String.format(Locale.ROOT, "%.1f,%.1f ", f.px(i), f.py(b.mean()[i])));
+                }
+            }
+            sb.append("<polygon fill=\"").append(color).append("\" fill-opacity=\"0.18\" stroke=\"none\" points=\"")
+                    .append((upper.toString() + lower).strip()).append("\"/>");
+            sb.append("<polyline fill=\"none\" stroke=\"").append(color).append("\" stroke-width=\"1.8\" points=\"")
+                    .append(mid.toString().strip()).append("\"><title>").append(Html.escape(b.name()))
+                    .append("</title></polyline>");
+            for (int i = 0; i < b.mean().length; i++) {
+                if (Double.isFinite(b.mean()[i])) {
+                    circle(sb, f.px(i), f.py(b.mean()[i]), 3, color, String.format(Locale.ROOT, "%s, %s: %s ± %s",
+                            b.name(), xs.get(i), num(b.mean()[i]), num(b.sd()[i])));
+                }
+            }
+        }
+        legend(sb, LEFT + w + 14, TOP + 4, lines.stream().map(Band::name).toList());
+        return close(sb);
+    }
+
     /**
      * Grouped bars: {@code values[s][c]} is series s in category c, optional {@code errors[s][c]} (drawn as
      * +- whiskers) and an optional horizontal {@code reference} line (a baseline's score).

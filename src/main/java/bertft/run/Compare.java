@@ -87,6 +87,211 @@ public final class Compare {
         err.println("comparison: " + out.resolve("report.html") + " (also compare.md, compare.json)");
     }
 
+    /**
+     * The data-efficiency comparison: every strategy at every size of {@code train-per-class}, over {@code draws}
+     * draws of the training examples (sample-seed 1, 2, ...; the same draws for every strategy) and every seed;
+     * then compare.json/md and report.html with accuracy against examples per class and the choice at each size.
+     */
+    public void run(List<String> strategies, List<Long> seeds, List<Integer> sizes, int draws) {
+        long started = System.nanoTime();
+        validate(strategies, seeds);
+        validateSizes(strategies, seeds, sizes, draws);
+        TaskSpec base = TaskFiles.load(task, common);
+        String metric = base.earlyStopping() != null && base.earlyStopping().metric() != null
+                ? base.earlyStopping().metric() : base.task().mainMetric();
+        JsonArray perSize = new JsonArray();
+        for (int size : sizes) {
+            List<Row> rows = new ArrayList<>();
+            for (String s : strategies) {
+                Map<String, String> o = overrides(s);
+                List<JsonObject> runs = new ArrayList<>();
+                for (int d = 1; d <= draws; d++) {
+                    for (long seed : seeds) {
+                        Map<String, String> all = settings(s, o, seed);
+                        all.put("train-per-class", Integer.toString(size));
+                        all.put("sample-seed", Integer.toString(d));
+                        Path dir = out.resolve("n" + size).resolve(dirName(s) + "-draw" + d + "-seed" + seed);
+                        all.put("out", dir.toString());
+                        runs.add(runOrRead(all, dir, s + ", " + size + " per class, draw " + d + ", seed " + seed));
+                    }
+                }
+                rows.add(new Row(s, runs));
+            }
+            JsonObject summary = summarise(base, metric, rows);
+            summary.addProperty("per_class", size);
+            perSize.add(summary);
+        }
+        JsonObject summary = efficiency(base.name(), metric, sizes, perSize);
+        summary.addProperty("draws", draws);
+        summary.addProperty("wall_seconds", Math.round((System.nanoTime() - started) / 1e8) / 10.0);
+        JsonObject provenance = new JsonObject();
+        provenance.addProperty("task_file", task.toAbsolutePath().toString());
+        provenance.addProperty("seeds", seeds.toString());
+        provenance.addProperty("sample_seeds", "1.." + draws);
+        provenance.add("versions", Provenance.versions());
+        provenance.add("machine", Provenance.machine());
+        summary.add("provenance", provenance);
+        bertft.AtomicFiles.createDirectories(out);
+        bertft.AtomicFiles.writeString(out.resolve("compare.json"),
+                new GsonBuilder().setPrettyPrinting().create().toJson(summary));
+        bertft.AtomicFiles.writeString(out.resolve("compare.md"), efficiencyMarkdown(summary));
+        bertft.AtomicFiles.writeString(out.resolve("report.html"), bertft.report.CompareReport.renderEfficiency(summary));
+        err.println("data efficiency: " + out.resolve("report.html") + " (also compare.md, compare.json)");
+    }
+
+    /** Trains the run into {@code dir} unless its report is there (resuming one that was cut short); its report. */
+    private JsonObject runOrRead(Map<String, String> all, Path dir, String what) {
+        Path report = dir.resolve("report.json");
+        if (!Files.exists(report)) {
+            err.printf("== compare: %s -> %s%n", what, dir);
+            new TrainJob(TaskFiles.load(task, all), err).featureDir(featureDir)
+                    .run(Files.exists(dir.resolve("last/trainer_state.json")));
+        } else {
+            err.printf("== compare: %s: done before (%s)%n", what, report);
+        }
+        return read(report);
+    }
+
+    /** Sizes and draws checked before the first run: each size resolves for every strategy. */
+    void validateSizes(List<String> strategies, List<Long> seeds, List<Integer> sizes, int draws) {
+        if (draws < 1) {
+            throw new UserError("--draws: must be >= 1, got " + draws);
+        }
+        for (int i = 0; i < sizes.size(); i++) {
+            if (sizes.indexOf(sizes.get(i)) < i) {
+                throw new UserError("--train-per-class: " + sizes.get(i) + " appears twice");
+            }
+        }
+        for (String s : strategies) {
+            for (int size : sizes) {
+                Map<String, String> all = settings(s, overrides(s), seeds.get(0));
+                all.put("train-per-class", Integer.toString(size));
+                try {
+                    TaskFiles.load(task, all);
+                } catch (UserError e) {
+                    throw new UserError("--strategies " + s + " with --train-per-class " + size + ": "
+                            + e.getMessage(), e);
+                }
+            }
+        }
+    }
+
+    /**
+     * The data-efficiency summary: per size the strategies' figures ({@link #summarise}), the split the curve is
+     * drawn on (test where the runs have one: it is not the split any run selected its epoch on), and the choice
+     * at each size with its margin over the next best.
+     */
+    static JsonObject efficiency(String task, String metric, List<Integer> sizes, JsonArray perSize) {
+        boolean test = false;
+        for (var e : perSize) {
+            for (var r : e.getAsJsonObject().getAsJsonArray("strategies")) {
+                test |= r.getAsJsonObject().has("test") && r.getAsJsonObject().getAsJsonObject("test").has("mean");
+            }
+        }
+        String split = test ? "test" : "validation";
+        boolean lower = TaskSpec.Kind.lowerIsBetter(metric);
+        JsonObject o = new JsonObject();
+        o.addProperty("task", task);
+        o.addProperty("metric", metric);
+        o.addProperty("split", split);
+        JsonArray sizeArray = new JsonArray();
+        sizes.forEach(sizeArray::add);
+        o.add("train_per_class", sizeArray);
+        o.add("sizes", perSize);
+        JsonArray choices = new JsonArray();
+        for (var e : perSize) {
+            JsonObject size = e.getAsJsonObject();
+            String best = null;
+            String next = null;
+            double bestMean = Double.NaN;
+            double nextMean = Double.NaN;
+            for (var r : size.getAsJsonArray("strategies")) {
+                JsonObject row = r.getAsJsonObject();
+                JsonObject st = row.getAsJsonObject(split);
+                if (st == null || !st.has("mean")) {
+                    continue;
+                }
+                double m = st.get("mean").getAsDouble();
+                if (best == null || (lower ? m < bestMean : m > bestMean)) {
+                    next = best;
+                    nextMean = bestMean;
+                    best = row.get("strategy").getAsString();
+                    bestMean = m;
+                } else if (next == null || (lower ? m < nextMean : m > nextMean)) {
+                    next = row.get("strategy").getAsString();
+                    nextMean = m;
+                }
+            }
+            if (best == null) {
+                continue;
+            }
+            JsonObject c = new JsonObject();
+            c.addProperty("per_class", size.get("per_class").getAsInt());
+            c.addProperty("strategy", best);
+            c.addProperty("mean", bestMean);
+            String text = "with " + size.get("per_class").getAsInt() + " per class: " + best;
+            if (next != null) {
+                double points = Math.abs(bestMean - nextMean) * 100;
+                c.addProperty("next", next);
+                c.addProperty("margin_points", Math.round(points * 10) / 10.0);
+                text += String.format(java.util.Locale.ROOT, ", +%.1f points over %s", points, next);
+            }
+            c.addProperty("text", text);
+            choices.add(c);
+        }
+        o.add("choices", choices);
+        return o;
+    }
+
+    /** compare.md of a data-efficiency comparison: the table (strategy x size, mean ± sd, time) and the choices. */
+    static String efficiencyMarkdown(JsonObject s) {
+        String metric = s.get("metric").getAsString();
+        String split = s.get("split").getAsString();
+        List<Integer> sizes = new ArrayList<>();
+        s.getAsJsonArray("train_per_class").forEach(e -> sizes.add(e.getAsInt()));
+        StringBuilder sb = new StringBuilder("# Data efficiency: ").append(s.get("task").getAsString())
+                .append("\n\n").append(split).append(' ').append(metric).append(", mean ± sd over ")
+                .append(s.get("draws").getAsInt()).append(" draws of the training examples (and every seed); mean"
+                        + " training time per run in brackets.\n\n| strategy |");
+        StringBuilder rule = new StringBuilder("|---|");
+        for (int n : sizes) {
+            sb.append(' ').append(n).append(" per class |");
+            rule.append("---|");
+        }
+        sb.append('\n').append(rule).append('\n');
+        List<String> strategies = new ArrayList<>();
+        s.getAsJsonArray("sizes").get(0).getAsJsonObject().getAsJsonArray("strategies")
+                .forEach(e -> strategies.add(e.getAsJsonObject().get("strategy").getAsString()));
+        for (String strategy : strategies) {
+            sb.append("| ").append(strategy).append(" |");
+            for (var e : s.getAsJsonArray("sizes")) {
+                JsonObject row = strategyRow(e.getAsJsonObject(), strategy);
+                sb.append(' ').append(row == null || !row.has(split) ? "" : pm(row.getAsJsonObject(split)))
+                        .append(row == null ? "" : " (" + row.get("train_seconds_mean").getAsDouble() + " s)")
+                        .append(" |");
+            }
+            sb.append('\n');
+        }
+        sb.append('\n');
+        for (var c : s.getAsJsonArray("choices")) {
+            sb.append("- ").append(c.getAsJsonObject().get("text").getAsString()).append('\n');
+        }
+        if (s.has("wall_seconds")) {
+            sb.append("\nWall time of this compare: ").append(s.get("wall_seconds").getAsDouble()).append(" s\n");
+        }
+        return sb.toString();
+    }
+
+    /** The row of {@code strategy} in one size's summary, or null. */
+    static JsonObject strategyRow(JsonObject size, String strategy) {
+        for (var e : size.getAsJsonArray("strategies")) {
+            if (e.getAsJsonObject().get("strategy").getAsString().equals(strategy)) {
+                return e.getAsJsonObject();
+            }
+        }
+        return null;
+    }
+
     /** The settings of one run: the common ones, the strategy's, the seed and the run directory. */
     private Map<String, String> settings(String label, Map<String, String> strategy, long seed) {
         Map<String, String> all = new LinkedHashMap<>(common);
@@ -156,8 +361,9 @@ public final class Compare {
                 throw new UserError("'" + parts[i] + "' is not KEY=VALUE");
             }
             String key = kv[0].strip().replaceFirst("^--", "");
-            if (List.of("strategy", "seed", "out").contains(key)) {
-                throw new UserError("'" + key + "' cannot be set per strategy (use --strategies, --seeds, --out)");
+            if (List.of("strategy", "seed", "out", "train-per-class", "sample-seed").contains(key)) {
+                throw new UserError("'" + key + "' cannot be set per strategy (use --strategies, --seeds, --out,"
+                        + " --train-per-class, --draws)");
             }
             o.put(key, kv[1].strip());
         }

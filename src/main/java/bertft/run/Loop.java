@@ -85,6 +85,14 @@ final class Loop implements Trainer.Listener {
         }
     }
 
+    /** What completes the model before each evaluation and save (SetFit: fitting the head on the body). */
+    private Runnable beforeEvaluation = () -> {};
+
+    Loop beforeEvaluation(Runnable r) {
+        this.beforeEvaluation = r;
+        return this;
+    }
+
     /** Seconds the run had trained before this process resumed it. */
     double elapsedBefore() {
         return elapsedBefore;
@@ -95,6 +103,7 @@ final class Loop implements Trainer.Listener {
      * second pass over the data (a SQuAD dev pass takes minutes).
      */
     Map<String, Double> evaluate(TaskModel m) {
+        beforeEvaluation.run();
         if (!spec.validates()) {
             return Map.of(); // nothing to score: the latest model is kept
         }

@@ -211,6 +211,12 @@ public final class Reports {
     }
 
     static String format(JsonElement e) {
+        if (e.isJsonObject()) { // setfit's pair counts and head: (pairs 144, head logistic, ...)
+            StringBuilder sb = new StringBuilder("(");
+            e.getAsJsonObject().entrySet().forEach(x -> sb.append(sb.length() > 1 ? ", " : "").append(x.getKey())
+                    .append(' ').append(format(x.getValue())));
+            return sb.append(')').toString();
+        }
         return e.isJsonPrimitive() && e.getAsJsonPrimitive().isNumber() ? fmt(e.getAsDouble()) : e.getAsString();
     }
 

@@ -14,12 +14,15 @@ import bertft.qa.QaFeatures;
 import bertft.task.TaskSpec;
 import bertft.text.BertTokenizer;
 import bertft.train.DistillObjective;
+import bertft.train.ContrastivePairs;
 import bertft.train.DomainAdversarialObjective;
 import bertft.train.DomainAdversary;
 import bertft.train.FeatureCache;
 import bertft.train.LayerPolicy;
 import bertft.train.LayerSchedule;
+import bertft.train.PairObjective;
 import bertft.train.Schedule;
+import bertft.train.SetFitHead;
 import bertft.train.SupervisedObjective;
 import bertft.train.TokenObjective;
 import bertft.train.Trainer;
@@ -147,8 +150,13 @@ public final class TrainJob {
                 distill.check(data.labels());
                 transfer = distill.transferTexts();
             }
+            ContrastivePairs pairs = spec.strategy().equals("setfit") ? SetFit.pairs(spec, data, base.config()) : null;
             // after every check and the data are read, so a refused run leaves nothing behind
             RunDir.prepare(out, spec, resume, overwrite);
+            if (sample != null) {
+                bertft.AtomicFiles.writeString(out.resolve("sample.json"),
+                        new com.google.gson.GsonBuilder().setPrettyPrinting().create().toJson(sample));
+            }
             // 2) model: pretrained encoder + new head (or the run's own weights when resuming)
             TaskModel.Pooling pooling = TaskModel.Pooling.valueOf(spec.pooling().toUpperCase(Locale.ROOT));
             TaskModel.Head head = kind == TaskSpec.Kind.QA ? TaskModel.Head.QA
@@ -165,7 +173,7 @@ public final class TrainJob {
                 // 4) strategy, steps and the loop: settings by name, step counts from the plan
                 Trainer.Settings settings = Trainer.Settings.of(spec);
                 int layers = base.config().numHiddenLayers();
-                Trainer.Plan plan = Trainer.Plan.of(settings, trainSet.size(), layers);
+                Trainer.Plan plan = Trainer.Plan.of(settings, pairs != null ? pairs.size() : trainSet.size(), layers);
                 long total = plan.totalSteps();
                 Strategy strategy = Strategy.of(spec, plan.stepsPerEpoch(), total, layers);
                 if (!resume) {
@@ -188,15 +196,20 @@ public final class TrainJob {
                         Distillation.kind(spec.task()), trainSet, lesson.labelled(), lesson.soft(),
                         spec.distillTemperature(), spec.distillAlpha())
                         : head == TaskModel.Head.TOKEN ? new TokenObjective(model, data.train(), data.classWeights())
+                        : pairs != null ? new PairObjective(model, data.train(), pairs.pairs())
                         : adversary == null ? task : new DomainAdversarialObjective(task, adversary);
                 Trainer trainer = new Trainer(settings, plan, model.params(), goal, policy(model, strategy, plan, layers));
                 Loop loop = new Loop(spec, model, tok, trainer, evaluator, data.configExtra(), err, progress,
                         pauseAfterEpoch);
+                SetFitHead setfitHead = pairs == null ? null : SetFit.head(spec, model, data, objective, err);
+                if (setfitHead != null) {
+                    loop.beforeEvaluation(() -> SetFit.fit(setfitHead, err));
+                }
                 Trainer.Position start = resume ? loop.restore(last) : null;
                 long t0 = System.nanoTime();
-                loop.train(start, String.format("%s %s: %d examples, %d steps, strategy %s",
+                loop.train(start, String.format("%s %s: %d examples, %d steps, strategy %s%s",
                         distill == null ? "training" : "distilling", spec.name(), trainSet.size(), total,
-                        strategy.name()));
+                        strategy.name(), pairs == null ? "" : SetFit.describe(pairs)));
                 double seconds = loop.elapsedBefore() + cacheSeconds + (System.nanoTime() - t0) / 1e9;
                 // 6) final report on the best model
                 long trainable = trainableParameters(model, strategy, layers);
@@ -215,6 +228,9 @@ public final class TrainJob {
                     training.addProperty("teacher_outputs_seconds", Math.round(lesson.seconds() * 10) / 10.0);
                 }
                 this.distill = distill;
+                if (pairs != null) {
+                    training.add("setfit", SetFit.summary(pairs, setfitHead));
+                }
                 return finish(modelDir, tok, head, data, new Trained(training, seconds, trainable, loop.tokens(),
                         loop.bestReport()));
             }
@@ -240,9 +256,13 @@ public final class TrainJob {
     /** What trains when under the strategy, at which rate: depths, layer-wise decay, one schedule over the plan. */
     private LayerSchedule policy(TaskModel model, Strategy strategy, Trainer.Plan plan, int layers) {
         long total = plan.totalSteps();
+        // SetFit's body trains alone: its head is fitted afterwards, not by the pair loss
+        String head = TaskModel.outputLayer(model.family(), model.head()) + ".";
+        java.util.function.Predicate<String> trainable = strategy.name().equals("setfit")
+                ? name -> model.trainable(name) && !name.startsWith(head) : model::trainable;
         return new LayerSchedule(new LayerPolicy(model.family(), layers, strategy.layerDecay(), spec.headLearningRate()),
                 strategy.unfreezing(), new Schedule(spec.schedule(), total, Math.round(total * spec.warmupRatio())),
-                spec.learningRate(), model::trainable);
+                spec.learningRate(), trainable);
     }
 
     /** What training hands the final report: its figures and the best model's validation report (or null). */
@@ -299,8 +319,12 @@ public final class TrainJob {
             if (adapted != null) {
                 extra.add("adapted_model", adapted);
             }
-            extra.add("provenance", Provenance.of(spec, modelDir, (System.nanoTime() - started) / 1e9,
-                    Provenance.files(spec.train(), spec.validation(), spec.test())));
+            JsonObject provenance = Provenance.of(spec, modelDir, (System.nanoTime() - started) / 1e9,
+                    Provenance.files(spec.train(), spec.validation(), spec.test()));
+            if (sample != null) {
+                provenance.add("sample", sample);
+            }
+            extra.add("provenance", provenance);
             Reports.write(spec, out, training, validation, test, extra);
             err.println("report: " + out.resolve("report.html") + " (also report.md, report.json)");
             return new Result(out, spec.earlyStopping() != null && spec.earlyStopping().metric() != null
@@ -440,6 +464,10 @@ public final class TrainJob {
             validation = parts[1];
             err.println(validation.summary());
         }
+        if (spec.trainPerClass() != null) {
+            train = train.perClass(spec.trainPerClass(), spec.sampleSeed(), spec.where("train-per-class"));
+            sample = sample(train);
+        }
         err.println(train.summary());
         double[] w = bertft.data.ClassWeights.of(spec, train);
         float[] weights = null;
@@ -454,6 +482,30 @@ public final class TrainJob {
                 : Evaluator.table(spec, validation, TaskData.features(validation, tok), labels);
         return new Prepared(features, labels, TaskData.outputs(spec.task(), labels), weights, evaluator,
                 Reports.configExtra(spec, labels), train, validation, test);
+    }
+
+    /** The train-per-class draw (sample.json and the provenance), or null when the run trains on all of train. */
+    private JsonObject sample;
+
+    /** What a train-per-class draw took: its settings, the lines of the rows drawn and a hash of their content. */
+    private JsonObject sample(LabelledData drawn) {
+        JsonObject o = new JsonObject();
+        o.addProperty("train_per_class", spec.trainPerClass());
+        o.addProperty("sample_seed", spec.sampleSeed());
+        com.google.gson.JsonArray files = new com.google.gson.JsonArray();
+        spec.train().forEach(f -> files.add(f.toString()));
+        o.add("train", files);
+        o.addProperty("examples", drawn.size());
+        java.security.MessageDigest d = bertft.Sha256.digest();
+        com.google.gson.JsonArray lines = new com.google.gson.JsonArray();
+        for (bertft.data.Example e : drawn.examples()) {
+            lines.add(e.line());
+            d.update((e.line() + "\t" + e.label() + "\t" + e.text() + "\t" + e.textPair() + "\n")
+                    .getBytes(java.nio.charset.StandardCharsets.UTF_8));
+        }
+        o.addProperty("sha256", java.util.HexFormat.of().formatHex(d.digest()));
+        o.add("lines", lines);
+        return o;
     }
 
     /** The tagged data of a token-classification run (null for other tasks). */

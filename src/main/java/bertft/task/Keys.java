@@ -38,6 +38,10 @@ final class Keys {
             key("test", PATH, null, "Test file, relative to data-dir; evaluated once after training."),
             key("validation-split", DOUBLE, null, "(0, 1)",
                     "Fraction of train held out (seeded) as validation when no validation file is set; adapt: 0.05."),
+            key("train-per-class", INT, null, ">= 1", "Train on this many examples per class, drawn (seeded by"
+                    + " sample-seed) from train after test-split and validation-split are carved; the draw is written"
+                    + " to sample.json in the run directory (classification, sentiment)."),
+            key("sample-seed", LONG, null, "Seed of the train-per-class draw (default: seed)."),
             key("test-split", DOUBLE, null, "(0, 1)",
                     "Fraction of train held out as the test set when no test file is set; the same rows whatever the seed, carved before validation-split."),
             key("text", LIST, null,
@@ -65,7 +69,8 @@ final class Keys {
             key("micro-batch-size", INT, null, ">= 1", "Examples per forward/backward pass (default: batch-size): a batch"
                     + " is split into passes of at most this many and their gradients summed; less memory, same step."),
             key("seed", LONG, "42", "Random seed (initialisation, shuffling, dropout)."),
-            choice("pooling", "pooler", "Text vector fed to the head.", "cls", "mean", "pooler"),
+            choice("pooling", "pooler", "Text vector fed to the head; sentence = the mean, L2-normalised (the"
+                    + " sentence embedding bert-ft embed computes).", "cls", "mean", "pooler", "sentence"),
             key("dropout", DOUBLE, null, "[0, 1)", "Classifier dropout (default: the model's hidden_dropout_prob)."),
             key("ema-decay", DOUBLE, null, "(0, 1)", "Keep an exponential moving average of the weights with this decay per"
                     + " optimizer step (e.g. 0.99); validation and the saved model use the average."),
@@ -75,12 +80,21 @@ final class Keys {
                     "none", "balanced"),
             key("eval-every", INTERVAL, "epoch", "Validate every epoch, or every N optimizer steps."),
             key("threshold", DOUBLE, "0.5", "(0, 1)", "Probability above which a label is predicted (multilabel)."),
-            choice("strategy", "full", "What is trained: frozen encoder, top-k layers, all, LLRD, gradual, ULMFiT.",
-                    "frozen", "top-k", "full", "llrd", "gradual", "ulmfit"),
+            choice("strategy", "full", "What is trained: frozen encoder, top-k layers, all, LLRD, gradual, ULMFiT,"
+                    + " SetFit (contrastive pairs, then a head; docs/few-shot.md).",
+                    "frozen", "top-k", "full", "llrd", "gradual", "ulmfit", "setfit"),
             key("unfreeze-layers", INT, null, ">= 0", "Number of top encoder layers trained (top-k)."),
             key("layer-decay", DOUBLE, "1.0", "(0, 1]", "Learning-rate factor per layer down from the top (llrd, ulmfit)."),
             key("unfreeze-every", INTERVAL, null,
                     "Unfreeze one more layer every '500 steps', '1 epoch' or 'auto' = total/(2(L+2)) steps (gradual, ulmfit)."),
+            choice("setfit-head", "logistic", "SetFit's head: L2-regularised logistic regression fitted to"
+                    + " convergence on the body's embeddings, or a linear head trained by gradient after the body"
+                    + " (differentiable; 16 epochs, batch 2, head-learning-rate default 1e-2).",
+                    "logistic", "differentiable"),
+            key("setfit-pairs", INT, null, ">= 2", "SetFit: at most this many pairs (half same-label, half"
+                    + " different-label; default: every unique pair, the minority kind oversampled)."),
+            key("setfit-iterations", INT, null, ">= 1", "SetFit: draw iterations x examples pairs of each kind"
+                    + " instead of every unique pair (SetFit's num_iterations)."),
             key("augment", AUGMENT, null, "{token-dropout: p, token-mask: p}: training-time token noise."),
             key("domain-text", LIST, null,
                     "Unlabelled target-domain text files, relative to data-dir, read with text-column (domain-adversarial)."),
@@ -121,11 +135,13 @@ final class Keys {
     private static final List<String> ADAPT_ONLY = List.of("mlm-probability", "whole-word-mask", "line-by-line",
             "head-epochs");
 
-    /** What each strategy sets when the user did not: only unfreezing and decay settings. */
+    /** What each strategy sets when the user did not: unfreezing and decay settings, SetFit's recipe. */
     static final Map<String, Map<String, String>> PRESETS = Map.of(
             "llrd", Map.of("layer-decay", "0.85"),
             "ulmfit", Map.of("layer-decay", "0.85", "schedule", "slanted-triangular", "unfreeze-every", "auto"),
-            "gradual", Map.of("unfreeze-every", "auto"));
+            "gradual", Map.of("unfreeze-every", "auto"),
+            // SetFit's defaults (Tunstall et al., 2022; setfit 1.0 TrainingArguments): one epoch over the pairs
+            "setfit", Map.of("batch-size", "16", "learning-rate", "2e-5", "epochs", "1", "pooling", "sentence"));
 
     private static final Map<String, Key> BY_NAME = new LinkedHashMap<>();
 

@@ -231,6 +231,13 @@ public final class TaskFiles {
             if (kind == Kind.TOKEN_CLASSIFICATION) {
                 checkTokenTask();
             }
+            if (values.get("train-per-class") != null && kind != Kind.CLASSIFICATION && kind != Kind.SENTIMENT) {
+                throw error("train-per-class", "draws examples per class, for classification and sentiment tasks,"
+                        + " not " + kind);
+            }
+            if (values.get("strategy").equals("setfit")) {
+                checkSetFit(kind);
+            }
             if (kind == Kind.QA) {
                 int window = (Integer) values.get("max-length") - (Integer) values.get("max-query-length") - 3;
                 if ((Integer) values.get("doc-stride") >= window) {
@@ -312,6 +319,23 @@ public final class TaskFiles {
             String scheme = (String) values.get("tag-scheme");
             if ((Boolean) values.get("strict") && (scheme.equals("iob1") || scheme.equals("bilou"))) {
                 throw error("strict", "scores iob2 and bioes tags only (seqeval's strict mode), not " + scheme);
+            }
+        }
+
+        /**
+         * SetFit learns sentence embeddings from pairs of labelled texts, then a classifier over them: it needs
+         * classes (not spans, tags or values) and a head that reads the pooled vector directly.
+         */
+        private void checkSetFit(Kind kind) {
+            if (kind != Kind.CLASSIFICATION && kind != Kind.SENTIMENT && kind != Kind.MULTILABEL) {
+                throw error("strategy", "setfit is for classification, sentiment and multilabel tasks, not " + kind);
+            }
+            if (values.get("pooling").equals("pooler")) {
+                throw error("pooling", "pooler puts a dense layer between the sentence embedding and SetFit's head;"
+                        + " use sentence (setfit's default), mean or cls");
+            }
+            if (values.get("domain-adversarial") != null) {
+                throw error("domain-adversarial", "does not combine with strategy setfit");
             }
         }
 

@@ -187,6 +187,32 @@ public final class TaskSpec {
         return (Double) values.get("test-split");
     }
 
+    /** Examples per class to draw from train, or null for all of them. */
+    public Integer trainPerClass() {
+        return (Integer) values.get("train-per-class");
+    }
+
+    /** The seed of the train-per-class draw: sample-seed, else seed. */
+    public long sampleSeed() {
+        Long s = (Long) values.get("sample-seed");
+        return s != null ? s : seed();
+    }
+
+    /** One of logistic, differentiable (strategy setfit). */
+    public String setfitHead() {
+        return (String) values.get("setfit-head");
+    }
+
+    /** The most pairs SetFit draws, or null for no cap. */
+    public Integer setfitPairs() {
+        return (Integer) values.get("setfit-pairs");
+    }
+
+    /** SetFit's num_iterations (pairs of each kind per example), or null for every unique pair. */
+    public Integer setfitIterations() {
+        return (Integer) values.get("setfit-iterations");
+    }
+
     /** Adapt's unlabelled text files resolved against data-dir (empty when unset). */
     public List<Path> text() {
         return files("text");
@@ -296,7 +322,7 @@ public final class TaskSpec {
         return (Long) values.get("seed");
     }
 
-    /** One of cls, mean, pooler. */
+    /** One of cls, mean, pooler, sentence. */
     public String pooling() {
         return (String) values.get("pooling");
     }
@@ -330,7 +356,7 @@ public final class TaskSpec {
         return (Double) values.get("threshold");
     }
 
-    /** One of frozen, top-k, full, llrd, gradual, ulmfit. */
+    /** One of frozen, top-k, full, llrd, gradual, ulmfit, setfit. */
     public String strategy() {
         return (String) values.get("strategy");
     }

@@ -130,6 +130,11 @@ public final class FeatureCache {
         return rows.length;
     }
 
+    /** The features, one (H) row per example (shared, not copied). */
+    float[][] rows() {
+        return rows;
+    }
+
     /** (B, H) features of a batch. */
     public NDArray batch(int[] idx, NDManager m) {
         int h = rows[0].length;
