@@ -28,7 +28,7 @@ final class ModelsCommand implements Callable<Integer> {
         out.println("Bundled (imported into the cache on first use):");
         for (ModelStore.Bundled b : ModelStore.BUNDLED) {
             boolean imported = Files.exists(ModelStore.modelsDir().resolve(b.alias()).resolve("model.safetensors"));
-            out.printf("  %-10s %s  %s%s%n", b.alias(), b.hfId(), b.description(), imported ? "  [imported]" : "");
+            out.printf("  %-12s %s  %s%s%n", b.alias(), b.hfId(), b.description(), imported ? "  [imported]" : "");
         }
         out.println("Cache: " + ModelStore.modelsDir());
         for (Path dir : ModelStore.cached()) {
@@ -40,7 +40,7 @@ final class ModelsCommand implements Callable<Integer> {
             } catch (RuntimeException e) {
                 summary = "unreadable: " + e.getMessage();
             }
-            out.printf("  %-10s %s%n", dir.getFileName(), summary);
+            out.printf("  %-12s %s%n", dir.getFileName(), summary);
         }
         HubCache hub = new HubCache(HubSettings.fromEnvironment().cache());
         out.println("HuggingFace cache: " + hub.root());

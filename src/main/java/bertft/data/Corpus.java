@@ -73,7 +73,7 @@ public final class Corpus {
         List<String> docs = new ArrayList<>();
         if (TABLES.contains(name.substring(name.lastIndexOf('.') + 1))) {
             List<TableReader.Problem> bad = new ArrayList<>();
-            try (TableReader table = TableReader.open(file, TableReader.FAIL)) {
+            try (TableReader table = TableReader.open(file, null, spec.encoding(), TableReader.FAIL)) {
                 LabelledData.unlabelled(table, spec, p -> {
                     if (!p.message().equals(LabelledData.EMPTY_TEXT)) {
                         bad.add(p);

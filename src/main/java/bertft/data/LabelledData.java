@@ -74,7 +74,7 @@ public final class LabelledData {
     public static List<String> inferLabels(TaskSpec spec, List<Path> train) {
         TreeSet<String> names = new TreeSet<>();
         for (Path file : train) {
-            try (TableReader table = TableReader.open(file, p -> { })) {
+            try (TableReader table = TableReader.open(file, null, spec.encoding(), p -> { })) {
                 requireColumns(table, List.of(spec.labelColumn()));
                 for (Row row : table) {
                     String cell = row.get(spec.labelColumn());
@@ -125,7 +125,7 @@ public final class LabelledData {
         Problems problems = new Problems();
         Rows rows = new Rows(spec, labels);
         String name;
-        try (TableReader table = TableReader.open(file, problems)) {
+        try (TableReader table = TableReader.open(file, null, spec.encoding(), problems)) {
             name = table.name();
             List<String> needed = new ArrayList<>(List.of(spec.textColumn(),
                     spec.task() == Kind.SENTIMENT ? spec.ratingColumn() : spec.labelColumn()));

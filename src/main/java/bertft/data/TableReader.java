@@ -16,7 +16,12 @@ import java.io.InputStream;
 import java.io.Reader;
 import java.io.StringReader;
 import java.io.UncheckedIOException;
+import java.nio.ByteBuffer;
 import java.nio.charset.CharacterCodingException;
+import java.nio.charset.Charset;
+import java.nio.charset.CharsetDecoder;
+import java.nio.charset.CodingErrorAction;
+import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.NoSuchFileException;
 import java.nio.file.Path;
@@ -42,8 +47,8 @@ import org.apache.commons.csv.CSVRecord;
  * Streams the rows of a CSV, TSV or JSON-lines table, each with the line it starts on, in constant memory.
  *
  * <p>CSV and TSV (RFC 4180 quoting, quoted line breaks, CRLF or LF) need a header row; JSON lines hold one
- * object per line, whose keys are the columns. Input must be UTF-8 (a BOM is dropped); anything else stops
- * reading with the line where decoding failed. A row that cannot be read (wrong number of fields, bad JSON) goes
+ * object per line, whose keys are the columns. Input must be UTF-8 (a BOM is dropped), or GBK when asked; anything
+ * else stops reading with the line where decoding failed (a file that reads as GBK is named as such). A row that cannot be read (wrong number of fields, bad JSON) goes
  * to the {@code onBadRow} callback with its line and reading goes on; broken CSV quoting also goes there, but
  * ends the reading, since the parser cannot find the next row. Pass {@link #FAIL} to stop at the first bad row.
  */
@@ -122,6 +127,9 @@ public final class TableReader implements Closeable, Iterable<TableReader.Row> {
     private static final Gson GSON = new Gson();
 
     private final String name;
+    /** The file read, for a second look at its bytes when decoding fails; null for standard input or a Reader. */
+    private final Path file;
+    private final Charset charset;
     private final Reader reader;
     private final Format format;
     private final boolean formatFromName;
@@ -130,9 +138,11 @@ public final class TableReader implements Closeable, Iterable<TableReader.Row> {
     private Row next;
     private boolean done;
 
-    private TableReader(String name, Reader reader, Format format, boolean formatFromName,
+    private TableReader(String name, Path file, Charset charset, Reader reader, Format format, boolean formatFromName,
             Consumer<Problem> onBadRow) {
         this.name = name;
+        this.file = file;
+        this.charset = charset;
         this.format = format;
         this.formatFromName = formatFromName;
         this.reader = reader;
@@ -150,6 +160,11 @@ public final class TableReader implements Closeable, Iterable<TableReader.Row> {
      * format.
      */
     public static TableReader open(Path file, Format format, Consumer<Problem> onBadRow) {
+        return open(file, format, StandardCharsets.UTF_8, onBadRow);
+    }
+
+    /** Opens {@code file} as {@link #open(Path, Format, Consumer)} does, decoded from {@code charset}. */
+    public static TableReader open(Path file, Format format, Charset charset, Consumer<Problem> onBadRow) {
         boolean stdin = file.toString().equals("-");
         if (stdin && format == null) {
             throw new UserError("reading standard input needs an explicit format (csv, tsv or jsonl)");
@@ -167,18 +182,19 @@ public final class TableReader implements Closeable, Iterable<TableReader.Row> {
         } catch (IOException e) {
             throw new UserError(file + ": cannot read: " + e.getMessage());
         }
-        return open(new Utf8Reader(in, Utf8Reader.MAX_LINE), stdin ? "stdin" : file.toString(), f, format == null,
-                onBadRow);
+        return open(new Utf8Reader(in, charset, Utf8Reader.MAX_LINE), stdin ? "stdin" : file.toString(),
+                stdin ? null : file, charset, f, format == null, onBadRow);
     }
 
     /** Reads already-decoded text; {@code name} is used in messages. The header (CSV/TSV) is read now. */
     public static TableReader open(Reader reader, String name, Format format, Consumer<Problem> onBadRow) {
-        return open(reader, name, format, false, onBadRow);
+        return open(reader, name, null, StandardCharsets.UTF_8, format, false, onBadRow);
     }
 
-    private static TableReader open(Reader reader, String name, Format format, boolean formatFromName,
-            Consumer<Problem> onBadRow) {
-        TableReader t = new TableReader(name, new BufferedReader(reader, 1 << 16), format, formatFromName, onBadRow);
+    private static TableReader open(Reader reader, String name, Path file, Charset charset, Format format,
+            boolean formatFromName, Consumer<Problem> onBadRow) {
+        TableReader t = new TableReader(name, file, charset, new BufferedReader(reader, 1 << 16), format,
+                formatFromName, onBadRow);
         try {
             t.source.start();
         } catch (RuntimeException e) {
@@ -245,6 +261,14 @@ public final class TableReader implements Closeable, Iterable<TableReader.Row> {
     private UserError readError(IOException e, long fallback) {
         if (e instanceof CharacterCodingException) {
             long line = e instanceof Utf8Reader.Malformed m ? m.line : fallback;
+            if (!charset.equals(StandardCharsets.UTF_8)) {
+                return new UserError(name + ":" + line + ": not valid " + charset.name() + " (is it UTF-8? then leave"
+                        + " out encoding)");
+            }
+            if (file != null && readsAsGbk(file)) {
+                return new UserError(name + ":" + line + ": not valid UTF-8, but reads as GBK (common for Chinese"
+                        + " files): re-save it as UTF-8, or give --encoding gbk (task key encoding: gbk)");
+            }
             return new UserError(name + ":" + line + ": not valid UTF-8 (is it Latin-1? re-save as UTF-8)");
         }
         if (e instanceof Utf8Reader.LineTooLong l) {
@@ -252,6 +276,48 @@ public final class TableReader implements Closeable, Iterable<TableReader.Row> {
                     + "line break (is it a text table?)");
         }
         return new UserError(name + ":" + fallback + ": cannot read: " + e.getMessage());
+    }
+
+    /**
+     * Whether the first MiB of {@code file} decodes as GBK (GB18030, its superset) with Chinese characters in it:
+     * Latin-1 bytes rarely form valid GBK pairs, and plain ASCII would have been valid UTF-8.
+     */
+    static boolean readsAsGbk(Path file) {
+        byte[] head;
+        long size;
+        try (InputStream in = Files.newInputStream(file)) {
+            head = in.readNBytes(1 << 20);
+            size = Files.size(file);
+        } catch (IOException e) {
+            return false;
+        }
+        CharsetDecoder gbk = Charset.forName("GB18030").newDecoder()
+                .onMalformedInput(CodingErrorAction.REPORT).onUnmappableCharacter(CodingErrorAction.REPORT);
+        java.nio.CharBuffer chars = java.nio.CharBuffer.allocate(head.length);
+        // A multi-byte character cut at the 1 MiB mark is not an error: the end counts only when it is the file's.
+        if (gbk.decode(ByteBuffer.wrap(head), chars, head.length == size).isError()) {
+            return false;
+        }
+        chars.flip();
+        // Chinese text has runs of characters; Latin-1 accents read as GBK give lone ones ('Crème': 'Cr', one, 'e').
+        int[] cps = chars.codePoints().toArray();
+        int han = 0;
+        int inRuns = 0;
+        for (int i = 0; i < cps.length; i++) {
+            if (Character.UnicodeScript.of(cps[i]) == Character.UnicodeScript.HAN) {
+                han++;
+                inRuns += i > 0 && chinese(cps[i - 1]) || i + 1 < cps.length && chinese(cps[i + 1]) ? 1 : 0;
+            }
+        }
+        return han > 0 && 2 * inRuns >= han;
+    }
+
+    /** A Han character or CJK/full-width punctuation. */
+    private static boolean chinese(int c) {
+        Character.UnicodeBlock b = Character.UnicodeBlock.of(c);
+        return Character.UnicodeScript.of(c) == Character.UnicodeScript.HAN
+                || b == Character.UnicodeBlock.CJK_SYMBOLS_AND_PUNCTUATION
+                || b == Character.UnicodeBlock.HALFWIDTH_AND_FULLWIDTH_FORMS;
     }
 
     /** The end of a message about content of format {@code looksLike}: how this file came to be read otherwise. */

@@ -12,7 +12,8 @@ import java.nio.charset.CoderResult;
 import java.nio.charset.StandardCharsets;
 
 /**
- * Strict UTF-8 decoding that hands out every good character before failing at the first bad byte.
+ * Strict UTF-8 (or another charset's) decoding that hands out every good character before failing at the first bad
+ * byte.
  *
  * <p>InputStreamReader throws as soon as a bad byte is anywhere in its next block of input, and readers above it
  * count lines in their own ways; this one fails only when its reader reaches the bad byte, with the byte's line
@@ -45,13 +46,12 @@ final class Utf8Reader extends Reader {
 
         @Override
         public String getMessage() {
-            return "not valid UTF-8 on line " + line;
+            return "not valid text in the file's encoding on line " + line;
         }
     }
 
     private final InputStream in;
-    private final CharsetDecoder decoder = StandardCharsets.UTF_8.newDecoder()
-            .onMalformedInput(CodingErrorAction.REPORT).onUnmappableCharacter(CodingErrorAction.REPORT);
+    private final CharsetDecoder decoder;
     private final ByteBuffer bytes = ByteBuffer.allocate(1 << 14).flip();
     private boolean eof;
     private CharacterCodingException pending;
@@ -66,8 +66,15 @@ final class Utf8Reader extends Reader {
     }
 
     Utf8Reader(InputStream in, long maxLine) {
+        this(in, StandardCharsets.UTF_8, maxLine);
+    }
+
+    /** A reader of text in {@code charset} (GBK for Chinese files saved on Windows), strict as for UTF-8. */
+    Utf8Reader(InputStream in, java.nio.charset.Charset charset, long maxLine) {
         this.in = in;
         this.maxLine = maxLine;
+        this.decoder = charset.newDecoder()
+                .onMalformedInput(CodingErrorAction.REPORT).onUnmappableCharacter(CodingErrorAction.REPORT);
     }
 
     @Override

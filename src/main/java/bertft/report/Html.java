@@ -4,15 +4,17 @@ import java.util.List;
 
 /**
  * A small HTML page builder: every text argument is escaped; only {@link #raw} inserts markup (the SVG that
- * {@link Svg} builds from escaped text). The page loads nothing: its content security policy forbids scripts and
+ * {@link Svg} builds from escaped text). The page declares UTF-8 and a font stack with CJK fonts (macOS, Windows,
+ * Noto/Source Han on Linux), so Chinese texts and labels show as characters. The page loads nothing: its content security policy forbids scripts and
  * every fetch but inline styles and {@code data:} images, so a report opens the same offline.
  */
 public final class Html {
     static final String CSP = "default-src 'none'; style-src 'unsafe-inline'; img-src data:";
 
     private static final String CSS = """
-            body{font:14px/1.45 system-ui,-apple-system,"Segoe UI",Roboto,"Helvetica Neue",Arial,sans-serif;\
-            color:#222;max-width:1000px;margin:1.5em auto;padding:0 1em}
+            body{font:14px/1.45 system-ui,-apple-system,"Segoe UI",Roboto,"Helvetica Neue",Arial,"PingFang SC",\
+            "Hiragino Sans GB","Microsoft YaHei","Noto Sans CJK SC","Source Han Sans SC","WenQuanYi Micro Hei",\
+            sans-serif;color:#222;max-width:1000px;margin:1.5em auto;padding:0 1em}
             h1{font-size:1.6em;margin-bottom:.2em}h2{font-size:1.25em;border-bottom:2px solid #4e79a7;\
             padding-bottom:.15em;margin-top:1.8em}h3{font-size:1.05em;margin:1.2em 0 .4em}
             table{border-collapse:collapse;margin:.4em 0 1em;font-variant-numeric:tabular-nums}

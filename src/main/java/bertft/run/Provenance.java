@@ -19,7 +19,7 @@ final class Provenance {
     private static final java.util.Set<String> EVALUATION_KEYS = java.util.Set.of("task", "model", "validation",
             "text-column", "text-pair-column", "label-column", "label-separator", "labels", "rating-column",
             "sentiment-map", "max-length", "eval-batch-size", "threshold", "pooling", "doc-stride", "max-query-length",
-            "max-answer-length", "n-best", "null-threshold", "version-2");
+            "max-answer-length", "n-best", "null-threshold", "version-2", "encoding");
 
     /** The files a run read: the training files, then the others (null where not set). */
     static Path[] files(List<Path> train, Path... others) {

@@ -47,6 +47,8 @@ final class Keys {
             key("text", LIST, null,
                     "Unlabelled text files, relative to data-dir: .csv/.tsv/.jsonl through text-column, others one document per line (adapt's corpus; distill's transfer texts, which only the teacher labels)."),
             key("text-column", STRING, "text", "Column holding the text."),
+            choice("encoding", "utf-8", "Character encoding of the CSV/TSV/JSONL files: gbk reads Chinese tables saved"
+                    + " in GBK (as GB18030, its superset).", "utf-8", "gbk"),
             key("text-pair-column", STRING, null, "Column holding the second text of sentence-pair tasks."),
             key("label-column", STRING, "label", "Column holding the label (multilabel: names joined by label-separator)."),
             key("label-separator", STRING, "|", "Separator of the label names in a multilabel cell."),

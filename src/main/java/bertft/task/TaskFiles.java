@@ -221,6 +221,9 @@ public final class TaskFiles {
                 }
             }
             boolean spans = kind == Kind.QA || kind == Kind.TOKEN_CLASSIFICATION;
+            if (spans && !"utf-8".equals(values.get("encoding"))) {
+                throw error("encoding", "is for table tasks; " + kind + " files are read as UTF-8 (re-save as UTF-8)");
+            }
             if (spans && values.get("validation-split") != null) {
                 throw error("validation-split", "is for table tasks; give " + kind + " a validation file");
             }

@@ -322,6 +322,12 @@ public final class TaskSpec {
         return (Long) values.get("seed");
     }
 
+    /** The character encoding of the task's tables: UTF-8, or GB18030 for {@code encoding: gbk}. */
+    public java.nio.charset.Charset encoding() {
+        return "gbk".equals(values.get("encoding")) ? java.nio.charset.Charset.forName("GB18030")
+                : java.nio.charset.StandardCharsets.UTF_8;
+    }
+
     /** One of cls, mean, pooler, sentence. */
     public String pooling() {
         return (String) values.get("pooling");

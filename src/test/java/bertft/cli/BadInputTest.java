@@ -401,6 +401,22 @@ class BadInputTest {
                 csvNamedJsonl + ":1: not a JSON object: it looks like CSV");
     }
 
+    /** A Chinese CSV saved in GBK: one line naming the file and the way out; with --encoding gbk it trains. */
+    @Test
+    void aGbkCsvIsOneLineAndTrainsWithEncodingGbk(@TempDir Path tmp) throws Exception {
+        Path model = Tiny.checkpoint(tmp.resolve("tiny"), 3);
+        Path data = tmp.resolve("reviews.csv");
+        Files.write(data, "text,label\n房间干净，服务周到。,pos\n太吵了，不会再来！,neg\n".getBytes(
+                java.nio.charset.Charset.forName("GBK")));
+        Path task = tmp.resolve("t.yaml");
+        Files.writeString(task, "task: classification\nmodel: " + model + "\ntrain: " + data + "\n"
+                + "labels: [neg, pos]\nepochs: 1\nbatch-size: 2\n");
+        oneLine(CliTest.run("train", task.toString(), "--out", tmp.resolve("run").toString()), data + ":2: not valid "
+                + "UTF-8, but reads as GBK (common for Chinese files): re-save it as UTF-8, or give --encoding gbk");
+        Run ok = CliTest.run("train", task.toString(), "--out", tmp.resolve("run").toString(), "--encoding", "gbk");
+        assertEquals(0, ok.code(), ok.err());
+    }
+
     @Test
     void qaJsonOffsetsAreCodePointsAsInPython(@TempDir Path tmp) {
         Path qa = Tiny.qa(tmp.resolve("qa"), 3);

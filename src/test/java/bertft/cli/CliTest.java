@@ -91,6 +91,7 @@ public class CliTest {
         Run r = run("models");
         assertEquals(0, r.code());
         assertTrue(r.out().contains("minilm") && r.out().contains("sentence-transformers/all-MiniLM-L6-v2"), r.out());
+        assertTrue(r.out().contains("bge-small-zh") && r.out().contains("BAAI/bge-small-zh-v1.5"), r.out());
     }
 
     @Test

@@ -72,6 +72,34 @@ class LabelledDataTest {
         assertEquals("latin1.csv:4: not valid UTF-8 (is it Latin-1? re-save as UTF-8)", error(BINARY, "latin1.csv"));
     }
 
+    /**
+     * A Chinese table saved in GBK: named as GBK in one line (not 'is it Latin-1?'), read with encoding gbk, and the
+     * same text as its UTF-8 original; a UTF-8 file read as GBK fails where the first bad byte is.
+     */
+    @Test
+    void aGbkTableIsNamedAsSuchAndReadWithEncodingGbk(@TempDir Path dir) throws IOException {
+        String table = "text,label\n服务很好，早餐丰富！,positive\n房间太小，隔音差。,negative\n\"质量一般，\n还行\",positive\n";
+        Path gbk = dir.resolve("reviews-gbk.csv");
+        Files.write(gbk, table.getBytes(java.nio.charset.Charset.forName("GBK")));
+        assertEquals(gbk + ":2: not valid UTF-8, but reads as GBK (common for Chinese files): re-save it as UTF-8, or "
+                + "give --encoding gbk (task key encoding: gbk)",
+                assertThrows(UserError.class, () -> LabelledData.read(BINARY, BINARY.labels(), gbk)).getMessage());
+        TaskSpec asGbk = task("task", "classification", "encoding", "gbk");
+        LabelledData d = LabelledData.read(asGbk, LabelledData.labels(asGbk, List.of(gbk)), gbk);
+        assertEquals(List.of("服务很好，早餐丰富！", "房间太小，隔音差。", "质量一般，\n还行"),
+                d.examples().stream().map(Example::text).toList());
+        assertEquals(List.of(2L, 3L, 4L), d.examples().stream().map(e -> (long) e.line()).toList());
+
+        Path utf8 = dir.resolve("reviews.csv");
+        Files.writeString(utf8, "text,label\nfine,positive\n好,negative\n");
+        assertEquals(utf8 + ":3: not valid GB18030 (is it UTF-8? then leave out encoding)",
+                assertThrows(UserError.class, () -> LabelledData.read(asGbk, BINARY.labels(), utf8)).getMessage());
+        assertEquals("latin1.csv:4: not valid UTF-8 (is it Latin-1? re-save as UTF-8)", error(BINARY, "latin1.csv"));
+        assertEquals("--encoding: is for table tasks; token-classification files are read as UTF-8 (re-save as UTF-8)",
+                assertThrows(UserError.class, () -> task("task", "token-classification", "train", "t.conll",
+                        "encoding", "gbk")).getMessage());
+    }
+
     @Test
     void labelsAreInferredSortedWhenTheTaskHasNone() {
         TaskSpec spec = task("task", "classification");

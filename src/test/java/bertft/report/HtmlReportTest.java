@@ -76,6 +76,26 @@ class HtmlReportTest {
         assertEquals(7, charts, "loss, validation metric, learning rate, 2 confusion maps, reliability, distribution");
     }
 
+    /**
+     * Chinese labels and misclassified Chinese reviews appear as characters (not entities) on a page that declares
+     * UTF-8 and CJK fonts; the page is kept for CI's Chromium check (scripts/check-report, fonts-noto-cjk).
+     */
+    @Test
+    void chineseTextRendersAsCharactersWithACjkFontStack() throws java.io.IOException {
+        String report = REPORT.replace("\"neg\"", "\"差评\"").replace("\"pos\"", "\"好评\"")
+                .replace("<script>alert(1)</script> fine film", "房间很小，但是服务周到！早餐也不错～")
+                .replace("\"task\": \"demo\"", "\"task\": \"chnsenticorp 酒店评论\"");
+        String html = HtmlReport.render(JsonParser.parseString(report).getAsJsonObject(), log());
+        assertTrue(html.contains("<meta charset=\"utf-8\">"), "declares UTF-8");
+        assertTrue(html.contains("\"Noto Sans CJK SC\"") && html.contains("\"Microsoft YaHei\"")
+                && html.contains("\"PingFang SC\""), "CJK fonts in the font stack");
+        assertTrue(html.contains("房间很小，但是服务周到！早餐也不错～"), "the misclassified review as characters");
+        assertTrue(html.contains("<td>差评</td>") || html.contains(">差评<"), "labels as characters");
+        java.nio.file.Path dir = java.nio.file.Path.of("target", "check-report");
+        java.nio.file.Files.createDirectories(dir);
+        java.nio.file.Files.writeString(dir.resolve("chinese-report.html"), html);
+    }
+
     @Test
     void qaAndRegressionSections() {
         JsonObject qa = JsonParser.parseString("""

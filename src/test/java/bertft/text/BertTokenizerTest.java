@@ -80,6 +80,63 @@ class BertTokenizerTest {
                 + " spm.model)", e.getMessage());
     }
 
+    /**
+     * Chinese text as HuggingFace's BertTokenizer splits it, on a small cased vocabulary: one token per CJK character,
+     * full-width punctuation split off, Latin words and digits between Chinese characters, emoji, traditional
+     * characters and characters outside the vocabulary as [UNK], BOM and zero-width space dropped. Worked by hand;
+     * Transformers 4.31's slow BertTokenizer on this vocab.txt gives the same ids.
+     */
+    @Test
+    void chineseSplitsAsHuggingFacesBertTokenizer() {
+        List<String> vocab = List.of("[PAD]", "[UNK]", "[CLS]", "[SEP]", "[MASK]", "房", "间", "很", "干", "净", "，",
+                "。", "！", "？", "用", "拍", "照", "i", "##Phone", "15", "pro", "體", "育", "「", "」", "…", "～", "好");
+        try (BertTokenizer tok = BertTokenizer.of(BertTokenizer.fromVocab(vocab, false), 64)) {
+            assertTokens(tok, "房间很干净。", new long[] {2, 5, 6, 7, 8, 9, 11, 3});
+            assertTokens(tok, "好！？「好」…～好", new long[] {2, 27, 12, 13, 23, 27, 24, 25, 26, 27, 3});
+            assertTokens(tok, "用iPhone 15 Pro拍照", new long[] {2, 14, 17, 18, 19, 1, 15, 16, 3}); // Pro: cased, [UNK]
+            assertTokens(tok, "好\uD83D\uDE00", new long[] {2, 27, 1, 3}); // an emoji outside the vocabulary
+            assertTokens(tok, "體育，體驗", new long[] {2, 21, 22, 10, 21, 1, 3}); // traditional; 驗 is not in it
+            assertTokens(tok, "\uFEFF好\u200B好", new long[] {2, 27, 27, 3}); // format characters are cleaned away
+            assertTokens(tok, "ＡＢ好", new long[] {2, 1, 27, 3}); // full-width letters are not folded (no NFKC)
+            assertTokens(tok, "pro～", new long[] {2, 1, 3}); // ～ is a symbol, not punctuation: one unknown word
+            // offsets stay on characters: the 3rd token of 房间很干净。 is 很
+            assertEquals("很", "房间很干净。".substring(tok.encode("房间很干净。").getCharTokenSpans()[3].getStart(),
+                    tok.encode("房间很干净。").getCharTokenSpans()[3].getEnd()));
+        }
+    }
+
+    /**
+     * The bundled Chinese model's tokenizer on a sample of Chinese, mixed and punctuation-heavy text. The expected ids
+     * were computed by Transformers 4.31's slow BertTokenizer (the peer) on bert-ft's imported bge-small-zh directory
+     * (scripts/check-chinese-tokenizer.py compares every text of the Chinese data sets the same way). The artifact's
+     * tokenizer keeps case while the vocabulary has only lower-case Latin pieces, so iPhone, BERT and CPU are [UNK]
+     * in both; so are “ ” … — which the vocabulary lacks.
+     */
+    @Test
+    @Tag("slow")
+    void bgeSmallZhIdsEqualHuggingFacesOnASample() {
+        try (BertTokenizer tok = BertTokenizer.load(ModelStore.resolve("bge-small-zh"), 512)) {
+            assertArrayEquals(new long[] {101, 2791, 7313, 3683, 6772, 2397, 1112, 8024, 852, 3221, 4970, 2787, 2802,
+                679, 2458, 8024, 4958, 3698, 679, 1922, 1962, 511, 3193, 7623, 2523, 1962, 511, 2600, 860, 679, 7231, 511,
+                102}, tok.encode("房间比较干净，但是窗户打不开，空气不太好。早餐很好。总体不错。").getIds());
+            assertArrayEquals(new long[] {101, 4500, 100, 8115, 100, 2864, 4638, 4212, 4275, 2523, 3926, 3251, 8024,
+                100, 3563, 1798, 1762, 100, 677, 6651, 2533, 738, 679, 2714, 8013, 102},
+                tok.encode("用iPhone 15 Pro拍的照片很清晰，BERT模型在CPU上跑得也不慢！").getIds());
+            assertArrayEquals(new long[] {101, 100, 100, 100, 1962, 1391, 100, 8043, 8013, 8020, 6843, 7623, 1922, 2714,
+                749, 8021, 100, 100, 2345, 6397, 8039, 523, 678, 3613, 524, 679, 833, 1086, 4157, 749, 9626, 102},
+                tok.encode("……“好吃”？！（送餐太慢了）——差评；【下次】不会再点了～～～").getIds());
+            assertArrayEquals(new long[] {101, 7768, 7710, 2523, 1962, 100, 8024, 3302, 1243, 671, 3837, 102},
+                tok.encode("體驗很好\uD83D\uDE00\uD83D\uDC4D，服務一流").getIds());
+            assertArrayEquals(new long[] {101, 976, 4266, 3678, 671, 2137, 6206, 3300, 1155, 1864, 6821, 3416, 4638,
+                2552, 2578, 102}, tok.encode("\uFEFF做父母一定要有刘墉这样的心态").getIds());
+        }
+    }
+
+    private static void assertTokens(BertTokenizer tok, String text, long[] ids) {
+        Encoding e = tok.encode(text);
+        assertArrayEquals(ids, e.getIds(), text + ": " + String.join(" ", e.getTokens()));
+    }
+
     @Test
     @Tag("slow")
     void embeddedTruncationAndPaddingOfMiniLmAreOverridden() {
