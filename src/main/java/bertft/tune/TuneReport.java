@@ -79,7 +79,7 @@ final class TuneReport {
             values.add(pm(w.getAsJsonObject("validation")));
         }
         if (w.has("test")) {
-            names.add("test " + metric + " (seeds)");
+            names.add(testName(s) + " " + metric + " (seeds)");
             values.add(pm(w.getAsJsonObject("test")));
         }
         if (s.has("defaults") && s.getAsJsonObject("defaults").has("test")) {
@@ -127,7 +127,7 @@ final class TuneReport {
                 + "%s with seeds %s%s%s.", b.get("trial").getAsInt(), settings(b.getAsJsonObject("settings")), metric,
                 b.get("value").getAsDouble(), Space.format(b.get("epochs_trained").getAsDouble()), retrained,
                 w.get("seeds").getAsString(), validation,
-                w.has("test") ? (validation.isEmpty() ? ": " : ", ") + "test " + metric + " "
+                w.has("test") ? (validation.isEmpty() ? ": " : ", ") + testName(s) + " " + metric + " "
                         + pm(w.getAsJsonObject("test")) : "");
     }
 
@@ -254,6 +254,11 @@ final class TuneReport {
         List<String> parts = new ArrayList<>();
         o.entrySet().forEach(e -> parts.add(e.getKey() + "=" + e.getValue().getAsString()));
         return "{" + String.join(", ", parts) + "}";
+    }
+
+    /** What the runs' test split is: a check-split of train is called the check set, a test file or split "test". */
+    private static String testName(JsonObject s) {
+        return s.has("check_set") && s.get("check_set").getAsString().startsWith("check-split") ? "check set" : "test";
     }
 
     /** Where rungs end. */
