@@ -224,6 +224,36 @@ public final class LabelledData {
                 kept.stream().map(examples::get).toList());
     }
 
+    /**
+     * As {@link #split(double, long, String)}, but {@code share} of each label's examples (rounded, at least one
+     * overall) so the held-out part keeps train's label mix; multilabel and regression rows are split as a whole.
+     */
+    public LabelledData[] stratifiedSplit(double share, long seed, String key) {
+        List<Integer> order = new ArrayList<>(java.util.stream.IntStream.range(0, examples.size()).boxed().toList());
+        Collections.shuffle(order, new java.util.Random(seed));
+        Map<Integer, List<Integer>> byLabel = new java.util.TreeMap<>();
+        for (int i : order) {
+            Example e = examples.get(i);
+            byLabel.computeIfAbsent(e.labels() == null ? e.label() : -1, k -> new ArrayList<>()).add(i);
+        }
+        java.util.Set<Integer> held = new java.util.HashSet<>();
+        for (List<Integer> group : byLabel.values()) {
+            held.addAll(group.subList(0, (int) Math.round(group.size() * share)));
+        }
+        if (held.isEmpty() && !order.isEmpty()) {
+            held.add(order.get(0));
+        }
+        if (held.size() >= examples.size()) {
+            throw new UserError(file + ": " + key + " " + share + " leaves no training examples");
+        }
+        List<Example> rest = new ArrayList<>();
+        List<Example> out = new ArrayList<>();
+        for (int k : order) {
+            (held.contains(k) ? out : rest).add(examples.get(k));
+        }
+        return new LabelledData[] {withExamples(file, rest), withExamples(file + " (" + key + " " + share + ")", out)};
+    }
+
     private LabelledData withExamples(String name, List<Example> list) {
         long[] c = new long[counts.length];
         for (Example e : list) {

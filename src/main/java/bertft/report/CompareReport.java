@@ -35,6 +35,9 @@ public final class CompareReport {
             if (c.has("note")) {
                 h.box(str(c, "note").contains("within seed noise") ? "warn" : "note", cap(str(c, "note")) + ".");
             }
+            if (c.has("measured_by_text")) {
+                h.p("Decided by " + str(c, "decided_by_text") + "; measured on " + str(c, "measured_by_text") + ".");
+            }
         } else {
             h.box("warn", "No winner: no run has a validation or test " + metric + " or a training loss.");
         }

@@ -396,6 +396,10 @@ public final class Compare {
             case "test" -> "test " + metric + " (the task has no validation split)";
             default -> "training loss over the last epoch (the task has neither a validation nor a test split)";
         });
+        String measured = measuredBy(rows, split, metric);
+        if (measured != null) {
+            o.addProperty("measured_by_text", measured);
+        }
         JsonArray strategies = new JsonArray();
         String best = null;
         double bestMean = Double.NaN;
@@ -453,6 +457,22 @@ public final class Compare {
             }
         }
         return o;
+    }
+
+    /**
+     * Which split measured the runs, apart from the one that decided: the test split (a check-split of train, a
+     * test-split or a test file, as the first run's report names it); null when the runs have none.
+     */
+    static String measuredBy(List<Row> rows, String decidedBy, String metric) {
+        String data = rows.stream().flatMap(r -> r.runs().stream()).filter(r -> r.has("test_data")).map(r -> r
+                .get("test_data").getAsString()).findFirst().orElse(null);
+        if (data == null) {
+            return null;
+        }
+        String on = "test " + metric + " on " + data + (data.contains("(check-split ") ? ", the check set" : "");
+        return decidedBy.equals("test") ? on + ": the split that decided, so the best strategy's figure is selected on"
+                + " it (add a validation split to measure apart from the choice)"
+                : on + ", which decided nothing: unbiased for the best strategy";
     }
 
     /** A run's metrics.jsonl, read once for the figures below; empty when the report names no run directory. */
@@ -571,6 +591,9 @@ public final class Compare {
         String metric = s.get("metric").getAsString();
         StringBuilder sb = new StringBuilder("# Strategy comparison: ").append(s.get("task").getAsString())
                 .append("\n\nRanked by ").append(s.get("decided_by_text").getAsString()).append("; mean ± sd over seeds.");
+        if (s.has("measured_by_text")) {
+            sb.append(" Measured on ").append(s.get("measured_by_text").getAsString()).append('.');
+        }
         sb.append("\n\n| strategy | runs | validation ").append(metric).append(" | test ").append(metric)
                 .append(" | training loss (last epoch) | train time (s) | trainable parameters |\n|---|---|---|---|---|---|---|\n");
         for (var e : s.getAsJsonArray("strategies")) {

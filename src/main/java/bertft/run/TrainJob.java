@@ -456,6 +456,11 @@ public final class TrainJob {
             train = parts[0];
             test = parts[1];
             err.println(test.summary());
+        } else if (spec.checkSplit() != null) {
+            LabelledData[] parts = train.stratifiedSplit(spec.checkSplit(), TEST_SPLIT_SEED, "check-split");
+            train = parts[0];
+            test = parts[1];
+            err.println(test.summary());
         }
         LabelledData validation = spec.validation() != null ? LabelledData.read(spec, labels, spec.validation()) : null;
         if (validation == null && spec.validationSplit() != null) {

@@ -44,6 +44,8 @@ final class Keys {
             key("sample-seed", LONG, null, "Seed of the train-per-class draw (default: seed)."),
             key("test-split", DOUBLE, null, "(0, 1)",
                     "Fraction of train held out as the test set when no test file is set; the same rows whatever the seed, carved before validation-split."),
+            key("check-split", DOUBLE, null, "(0, 1)",
+                    "Fraction of train held out as a check set, stratified by label, the same rows whatever the seed, scored as the test set; carved before validation-split (what tune's and compare's --check-split set)."),
             key("text", LIST, null,
                     "Unlabelled text files, relative to data-dir: .csv/.tsv/.jsonl through text-column, others one document per line (adapt's corpus; distill's transfer texts, which only the teacher labels)."),
             key("text-column", STRING, "text", "Column holding the text."),

@@ -231,6 +231,12 @@ public final class TaskFiles {
                 throw error("test-split", spans ? "is for table tasks; give " + kind + " a test file"
                         : "and test are both set; keep one");
             }
+            if (values.get("check-split") != null && (spans || values.get("test") != null
+                    || values.get("test-split") != null)) {
+                throw error("check-split", spans ? "is for table tasks; give " + kind + " a test file"
+                        : "and " + (values.get("test") != null ? "test" : "test-split") + " are both set; keep one"
+                        + " (either is the check set)");
+            }
             if (kind == Kind.TOKEN_CLASSIFICATION) {
                 checkTokenTask();
             }

@@ -213,6 +213,11 @@ public final class TaskSpec {
         return (Integer) values.get("setfit-iterations");
     }
 
+    /** The fraction of train held out, stratified, as a check set scored as the test set, or null for none. */
+    public Double checkSplit() {
+        return (Double) values.get("check-split");
+    }
+
     /** Adapt's unlabelled text files resolved against data-dir (empty when unset). */
     public List<Path> text() {
         return files("text");

@@ -28,6 +28,8 @@ final class Search {
     private final double taskEpochs;
     private final Budget budget;
     private final double retrainRuns;
+    /** Epochs of the defaults' runs after the search (seeds x the task's epochs), timed at the best's pace. */
+    private double defaultEpochs;
     private final Rungs rungs;
     private final boolean lowerIsBetter;
     private final PrintStream err;
@@ -49,6 +51,12 @@ final class Search {
         this.retrainRuns = retrainRuns;
         this.lowerIsBetter = lowerIsBetter;
         this.err = err;
+    }
+
+    /** Keeps time for the defaults' runs too: {@code epochs} in all, at the current best's seconds per epoch. */
+    Search defaults(double epochs) {
+        this.defaultEpochs = epochs;
+        return this;
     }
 
     List<Trial> run(Runner runner) {
@@ -77,7 +85,8 @@ final class Search {
             double expected = perEpoch(trials) * (rungs.target(next.epochs, rung) - next.trained());
             if (!budget.fits(expected, reserve(trials))) {
                 stopped = String.format("the time budget (%s) would be passed: %s spent, the next rung needs ~%s and"
-                        + " the winner's retraining ~%s", Budget.text(budget.seconds), Budget.text(budget.spent()),
+                        + " the winner's retraining" + (defaultEpochs > 0 ? " with the defaults' runs" : "") + " ~%s",
+                        Budget.text(budget.seconds), Budget.text(budget.spent()),
                         Budget.text(expected), Budget.text(reserve(trials)));
                 break;
             }
@@ -113,6 +122,6 @@ final class Search {
         if (best == null || best.trained() == 0) {
             return 0;
         }
-        return best.seconds / best.trained() * best.epochs * retrainRuns;
+        return best.seconds / best.trained() * (best.epochs * retrainRuns + defaultEpochs);
     }
 }

@@ -40,8 +40,10 @@ public final class Space {
 
     /** Keys a search cannot vary, and why. */
     private static final Map<String, String> FIXED = Map.of(
-            "name", "it names the runs", "task", "it is what is learnt", "seed", "use --seed and --seeds",
-            "out", "use --out", "eval-every", "the halving compares trials at the end of each epoch");
+            "name", "it names the runs", "task", "it is what is learnt", "out", "use --out",
+            "eval-every", "the halving compares trials at the end of each epoch",
+            "test", "it is the check set, scored after the search", "test-split", "it is the check set, scored after"
+                    + " the search", "check-split", "it is the check set, scored after the search");
 
     /**
      * Keys that choose the rows or how they are read: each value is checked by reading the data as a trial would

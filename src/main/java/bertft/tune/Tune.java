@@ -35,9 +35,15 @@ import java.util.TreeMap;
  * <p>The output directory holds {@code search.json} (what is searched: a re-run must match it),
  * {@code search.yaml} (the task without its test split: trials never see it), {@code trials/tNNN/} (one
  * {@code train} run directory per trial, paused between rungs with its resume state), {@code trials.jsonl} (the
- * time of every rung trained), {@code winner-tNNN/} (a {@code compare} of the winner over the seeds) and the
- * results: {@code tune.json}, {@code tune.md}, {@code report.html} and {@code best.yaml}. Re-running the same
- * command goes on where a killed tune stopped: the search replays its decisions from what is on disk.
+ * time of every rung trained), {@code winner-tNNN/} (a {@code compare} of the winner over the seeds),
+ * {@code defaults/} (the task before tuning over the same seeds) and the results: {@code tune.json}, {@code tune.md},
+ * {@code report.html} and {@code best.yaml}. Re-running the same command goes on where a killed tune stopped: the
+ * search replays its decisions from what is on disk.
+ *
+ * <p>The check set: a tune ranks trials on the validation set, so the winner's validation figure is selected on it
+ * and flatters the winner. The check set (the task's test, else a stratified {@code check-split} of train, 0.1
+ * unless set) is never ranked on: the winner and the defaults are scored on it with the same seeds after the search,
+ * and the report gives both gains side by side.
  */
 public final class Tune {
     /**
@@ -59,9 +65,15 @@ public final class Tune {
     private static final String FEATURES = "features";
     /** What a refit leaves out of the task: the validation split, and what only works with validation. */
     private static final Set<String> REFIT_DROPS = Set.of("validation-split", "early-stopping");
+    /** The check-split a table task without a test split gets. */
+    static final String DEFAULT_CHECK_SPLIT = "0.1";
 
     private final Options o;
     private final PrintStream err;
+    /** The command line's settings, with the default check-split when the tune adds it. */
+    private Map<String, String> common;
+    /** The check set as the report names it, or null when the task can have none (qa, token tasks without test). */
+    private String check;
     private TaskSpec base;
     private String metric;
     private boolean lower;
@@ -86,7 +98,7 @@ public final class Tune {
         // a refit sees the validation rows too: its epochs are longer by that share
         double retrainRuns = o.seeds().size() / (o.refit() ? 1 - base.validationSplit() : 1);
         Search search = new Search(o.space(), seed, base.strategy(), base.epochs(), o.rungs(), o.budget(), retrainRuns,
-                lower, err);
+                lower, err).defaults(check == null ? 0 : retrainRuns * base.epochs());
         List<Trial> trials;
         try {
             trials = search.run(this::train);
@@ -117,12 +129,35 @@ public final class Tune {
         new Compare(winnerTask, winner, winnerDir, err).featureDir(o.out().resolve(FEATURES)).run(List.of(strategy),
                 o.seeds());
         JsonObject compare = read(winnerDir.resolve("compare.json"));
-        // 3) what was found: trial weights stay, their resume states go
+        // 3) the defaults over the same seeds: the gain the check set measures is against the recipe before tuning
+        JsonObject defaults = null;
+        if (check != null) {
+            Map<String, String> d = new LinkedHashMap<>(common);
+            d.putAll(extra);
+            d.remove("strategy");
+            if (o.refit()) {
+                d.keySet().removeAll(REFIT_DROPS);
+            }
+            Path defaultsDir = o.out().resolve(o.refit() ? "defaults-refit" : "defaults");
+            err.printf("== tune: the defaults (the task before tuning) with seeds %s, scored on the check set%n",
+                    o.seeds());
+            new Compare(winnerTask, d, defaultsDir, err).featureDir(o.out().resolve(FEATURES))
+                    .run(List.of(base.strategy()), o.seeds());
+            defaults = read(defaultsDir.resolve("compare.json"));
+            defaults.addProperty("dir", defaultsDir.toString());
+        }
+        // 4) what was found: trial weights stay, their resume states go
         for (Trial t : trials) {
             AtomicFiles.deleteTree(o.out().resolve("trials").resolve(t.name()).resolve("last"));
         }
         AtomicFiles.deleteTree(o.out().resolve(FEATURES));
         JsonObject summary = summary(trials, best, search, compare, winnerDir, (System.nanoTime() - started) / 1e9);
+        if (defaults != null) {
+            CheckSet.add(summary, check, defaults, lower);
+        } else {
+            summary.addProperty("check_set", "none: " + base.task() + " tasks take a test file as their check set");
+        }
+        summary.add("searches", Searches.count(o.out(), o.task(), validationSet()));
         AtomicFiles.writeString(o.out().resolve("best.yaml"), bestYaml(best, summary));
         AtomicFiles.writeString(o.out().resolve("tune.json"), GSON.toJson(summary));
         AtomicFiles.writeString(o.out().resolve("tune.md"), TuneReport.markdown(summary));
@@ -137,7 +172,7 @@ public final class Tune {
      * the validation split.
      */
     private Map<String, String> winnerSettings(Trial best) {
-        Map<String, String> winner = new LinkedHashMap<>(o.common());
+        Map<String, String> winner = new LinkedHashMap<>(common);
         winner.putAll(extra);
         winner.putAll(best.settings);
         if (o.refit()) {
@@ -148,7 +183,8 @@ public final class Tune {
 
     /** Every setting checked before anything is written or trained. */
     private void check() {
-        base = TaskFiles.load(o.task(), o.common());
+        common = new LinkedHashMap<>(o.common());
+        base = TaskFiles.load(o.task(), common);
         if (!base.validates()) {
             throw new UserError("tune: " + o.task() + " has no validation split to compare trials on; set validation,"
                     + " or add --validation-split 0.1 (the test split is kept for the winner)");
@@ -179,7 +215,8 @@ public final class Tune {
             extra.put("early-stopping", "{metric: " + metric + ", patience: " + KEEP_EVERY_EPOCH + "}");
         }
         lower = TaskSpec.Kind.lowerIsBetter(metric);
-        Map<String, String> all = new LinkedHashMap<>(o.common());
+        checkSet();
+        Map<String, String> all = new LinkedHashMap<>(common);
         all.putAll(extra);
         o.space().check(o.task(), all);
         for (int i = 0; i < o.seeds().size(); i++) {
@@ -188,6 +225,47 @@ public final class Tune {
             }
         }
         seed = o.seed() != null ? o.seed() : base.seed();
+    }
+
+    /**
+     * Where the winner is measured: the task's test file or test-split, else a check-split of train (0.1 unless the
+     * command line sets it), carved before the validation split so that no trial trains on it or is ranked by it.
+     */
+    private void checkSet() {
+        if (base.test() != null) {
+            check = "test " + base.test();
+        } else if (base.testSplit() != null) {
+            check = "test-split " + Space.format(base.testSplit()) + " of train";
+        } else if (base.task() != TaskSpec.Kind.QA && base.task() != TaskSpec.Kind.TOKEN_CLASSIFICATION) {
+            if (base.checkSplit() == null) {
+                common.put("check-split", DEFAULT_CHECK_SPLIT);
+                base = TaskFiles.load(o.task(), common);
+            }
+            check = "check-split " + Space.format(base.checkSplit()) + " of train (stratified, the same rows for every"
+                    + " run)";
+        }
+    }
+
+    /**
+     * What identifies the validation set, so that tunes that chose on the same one are counted: the validation
+     * file's bytes, or the training files' bytes with the splits and the seed that carve it.
+     */
+    private String validationSet() {
+        try {
+            java.security.MessageDigest md = java.security.MessageDigest.getInstance("SHA-256");
+            if (base.validation() != null) {
+                md.update(Files.readAllBytes(base.validation()));
+            } else {
+                for (Path p : base.requireTrain()) {
+                    md.update(Files.readAllBytes(p));
+                }
+                md.update(("validation-split " + base.validationSplit() + " seed " + seed + " check-split "
+                        + base.checkSplit() + " test-split " + base.testSplit()).getBytes(StandardCharsets.UTF_8));
+            }
+            return java.util.HexFormat.of().formatHex(md.digest()).substring(0, 16);
+        } catch (IOException | java.security.NoSuchAlgorithmException e) {
+            return "unreadable: " + e.getMessage(); // (read by the trials already: not expected)
+        }
     }
 
     /** What a re-run must match to go on with this tune. */
@@ -200,7 +278,7 @@ public final class Tune {
         if (o.rungs() != Rungs.EPOCHS) { // (absent from tunes made before there was a choice)
             f.addProperty("rungs", o.rungs().name().toLowerCase(java.util.Locale.ROOT));
         }
-        f.add("settings", GSON.toJsonTree(new TreeMap<>(o.common())));
+        f.add("settings", GSON.toJsonTree(new TreeMap<>(common)));
         return f;
     }
 
@@ -302,11 +380,11 @@ public final class Tune {
         if (seconds != null) {
             err.printf("== tune: trial %d, rung %d: done before%n", t.id, rung);
         } else {
-            Map<String, String> s = new LinkedHashMap<>(o.common());
+            Map<String, String> s = new LinkedHashMap<>(common);
             s.remove("test");
             s.putAll(extra);
-            s.putAll(t.settings);
             s.put("seed", Long.toString(seed));
+            s.putAll(t.settings); // (a space may search the seed: selection over pure noise)
             s.put("out", dir.toString());
             TaskSpec spec = TaskFiles.load(o.out().resolve("search.yaml"), s);
             boolean resume = Files.exists(dir.resolve("last").resolve("trainer_state.json"));
@@ -501,6 +579,14 @@ public final class Tune {
                 summary.getAsJsonArray("trials").size(), best.id, metric, best.latest(), Space.format(best.trained()),
                 o.refit() ? " on all of train" : "", o.seeds(), split, metric, TuneReport.pm(w.getAsJsonObject(split)),
                 o.out().resolve("best.yaml"));
+        JsonObject d = summary.getAsJsonObject("defaults");
+        if (d != null) {
+            // both numbers: the one chosen on and the one measured on, each beside the defaults'
+            header += String.format("# chosen on validation %s: %.4f in the search, the defaults %s%n# measured on the"
+                    + " check set (%s), scored once after the search: %s, the defaults %s%n", metric, best.latest(),
+                    TuneReport.pm(d.getAsJsonObject("validation")), summary.get("check_set").getAsString(),
+                    TuneReport.pm(w.getAsJsonObject("test")), TuneReport.pm(d.getAsJsonObject("test")));
+        }
         return header + TaskYaml.edit(o.task(), set, o.refit() ? REFIT_DROPS : Set.of());
     }
 }

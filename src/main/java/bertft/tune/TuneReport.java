@@ -19,6 +19,25 @@ final class TuneReport {
         String metric = s.get("metric").getAsString();
         StringBuilder sb = new StringBuilder("# Tune: ").append(s.get("task").getAsString()).append("\n\n");
         sb.append(lead(s)).append("\n\n");
+        String checked = CheckSet.headline(s);
+        if (!checked.isEmpty()) {
+            sb.append(checked).append("\n\n");
+        }
+        if (s.has("check_points")) {
+            sb.append("| run | validation ").append(metric).append(" (chosen on) | check set ").append(metric)
+                    .append(" (measured on) |\n|---|---|---|\n");
+            for (JsonElement e : s.getAsJsonArray("check_points")) {
+                JsonObject p = e.getAsJsonObject();
+                sb.append("| ").append(p.get("label").getAsString()).append(" | ")
+                        .append(num(p.get("validation").getAsDouble())).append(" | ")
+                        .append(num(p.get("check").getAsDouble())).append(" |\n");
+            }
+            sb.append("\n");
+        }
+        String searches = Searches.text(s);
+        if (!searches.isEmpty()) {
+            sb.append(searches).append("\n\n");
+        }
         sb.append("Best settings (`").append(s.get("best_yaml").getAsString()).append("`):\n\n");
         s.getAsJsonObject("best").getAsJsonObject("settings").entrySet()
                 .forEach(e -> sb.append("- ").append(e.getKey()).append(": ").append(e.getValue().getAsString()).append('\n'));
@@ -42,6 +61,14 @@ final class TuneReport {
         String metric = s.get("metric").getAsString();
         Html h = new Html("bert-ft tune: " + s.get("task").getAsString());
         h.box("ok", lead(s));
+        String checked = CheckSet.headline(s);
+        if (!checked.isEmpty()) {
+            // a gain the check set does not bear out is the thing to warn about
+            h.box(checked.contains("confirms") ? "ok" : "warn", checked);
+        }
+        if (!Searches.text(s).isEmpty()) {
+            h.p(Searches.text(s));
+        }
         JsonObject w = s.getAsJsonObject("winner");
         List<String> names = new ArrayList<>(List.of("trials", "search time", "retraining time"));
         List<String> values = new ArrayList<>(List.of(Integer.toString(s.getAsJsonArray("trials").size()),
@@ -52,10 +79,18 @@ final class TuneReport {
             values.add(pm(w.getAsJsonObject("validation")));
         }
         if (w.has("test")) {
-            names.add("test " + metric + " (seeds)");
+            names.add(testName(s) + " " + metric + " (seeds)");
             values.add(pm(w.getAsJsonObject("test")));
         }
+        if (s.has("defaults") && s.getAsJsonObject("defaults").has("test")) {
+            names.add("defaults' check set " + metric + " (seeds)");
+            values.add(pm(s.getAsJsonObject("defaults").getAsJsonObject("test")));
+        }
         h.cards(names, values);
+        if (s.has("check_points")) {
+            h.h2("Chosen on validation, measured on the check set");
+            checkChart(h, s, metric);
+        }
         h.h2("Best settings");
         List<List<String>> best = new ArrayList<>();
         s.getAsJsonObject("best").getAsJsonObject("settings").entrySet()
@@ -92,7 +127,7 @@ final class TuneReport {
                 + "%s with seeds %s%s%s.", b.get("trial").getAsInt(), settings(b.getAsJsonObject("settings")), metric,
                 b.get("value").getAsDouble(), Space.format(b.get("epochs_trained").getAsDouble()), retrained,
                 w.get("seeds").getAsString(), validation,
-                w.has("test") ? (validation.isEmpty() ? ": " : ", ") + "test " + metric + " "
+                w.has("test") ? (validation.isEmpty() ? ": " : ", ") + testName(s) + " " + metric + " "
                         + pm(w.getAsJsonObject("test")) : "");
     }
 
@@ -183,11 +218,47 @@ final class TuneReport {
                 caption);
     }
 
+    /**
+     * Validation (where the search chose) against the check set (where it did not) for the winner, the defaults and
+     * the best finished trials: the distance from the dashed y = x line is the gap between chosen on and measured on.
+     */
+    private static void checkChart(Html h, JsonObject s, String metric) {
+        List<String> labels = new ArrayList<>();
+        List<double[]> xy = new ArrayList<>();
+        for (JsonElement e : s.getAsJsonArray("check_points")) {
+            JsonObject p = e.getAsJsonObject();
+            double x = p.get("validation").getAsDouble();
+            double y = p.get("check").getAsDouble();
+            if (Double.isFinite(x) && Double.isFinite(y)) {
+                labels.add(p.get("label").getAsString());
+                xy.add(new double[] {x, y});
+            }
+        }
+        if (xy.isEmpty()) {
+            return;
+        }
+        h.figure(Svg.scatter("validation against check set " + metric, "validation " + metric + " (chosen on)",
+                "check set " + metric + " (measured on)", xy.stream().mapToDouble(v -> v[0]).toArray(),
+                xy.stream().mapToDouble(v -> v[1]).toArray(), labels, true),
+                "The winner and the defaults: means over the seeds; trials: the search's run (one seed), scored on the"
+                        + " check set when it finished, never ranked by it. Trials of a task whose check set is its test"
+                        + " file are not scored on it. Dashed: y = x.");
+    }
+
+    private static String num(double v) {
+        return Double.isFinite(v) ? String.format(Locale.ROOT, "%.4f", v) : "—";
+    }
+
     /** {@code {strategy=llrd, learning-rate=3e-05}}. */
     private static String settings(JsonObject o) {
         List<String> parts = new ArrayList<>();
         o.entrySet().forEach(e -> parts.add(e.getKey() + "=" + e.getValue().getAsString()));
         return "{" + String.join(", ", parts) + "}";
+    }
+
+    /** What the runs' test split is: a check-split of train is called the check set, a test file or split "test". */
+    private static String testName(JsonObject s) {
+        return s.has("check_set") && s.get("check_set").getAsString().startsWith("check-split") ? "check set" : "test";
     }
 
     /** Where rungs end. */

@@ -44,6 +44,27 @@ class LabelledDataTest {
     private static final TaskSpec BINARY = task("task", "classification", "labels", "negative,positive");
 
     @Test
+    void aStratifiedSplitKeepsEachLabelsShareAndTheSameRowsEveryTime(@TempDir Path tmp) throws IOException {
+        List<String> lines = new java.util.ArrayList<>(List.of("text,label"));
+        for (int i = 0; i < 100; i++) {
+            lines.add("review " + i + "," + (i % 10 == 3 ? "positive" : "negative"));
+        }
+        Path file = Files.write(tmp.resolve("skewed.csv"), lines);
+        LabelledData d = LabelledData.read(BINARY, List.of("negative", "positive"), file);
+        LabelledData[] parts = d.stratifiedSplit(0.1, 7, "check-split");
+        assertArrayEquals(new long[] {9, 1}, parts[1].counts(), "a tenth of each label");
+        assertArrayEquals(new long[] {81, 9}, parts[0].counts());
+        assertEquals(file + " (check-split 0.1)", parts[1].file());
+        java.util.Set<String> held = new java.util.HashSet<>();
+        parts[1].examples().forEach(e -> held.add(e.text()));
+        assertTrue(parts[0].examples().stream().noneMatch(e -> held.contains(e.text())), "held-out rows not trained");
+        assertEquals(held.size(), 10);
+        assertEquals(parts[1].examples(), d.stratifiedSplit(0.1, 7, "check-split")[1].examples(), "the same rows");
+        UserError e = assertThrows(UserError.class, () -> d.stratifiedSplit(0.999, 7, "check-split"));
+        assertEquals(file + ": check-split 0.999 leaves no training examples", e.getMessage());
+    }
+
+    @Test
     void classificationExamplesKeepLineTextLabelAndRow() {
         LabelledData d = read(BINARY, "reviews.csv");
         assertEquals(4, d.size());

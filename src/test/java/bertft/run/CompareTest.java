@@ -47,6 +47,27 @@ class CompareTest {
     }
 
     @Test
+    void aCheckSplitIsHeldOutOfTrainingAndNamedAsWhatMeasuredNotWhatDecided(@TempDir Path tmp) throws IOException {
+        Path model = Tiny.checkpoint(tmp.resolve("tiny"), 3);
+        TrainJobTest.data(tmp, "train.csv", 60, 1);
+        TrainJobTest.data(tmp, "dev.csv", 20, 2);
+        Path out = tmp.resolve("cmp");
+        var r = CliTest.run("compare", TrainJobTest.task(tmp, model, "").toString(), "--strategies", "full",
+                "--seeds", "1", "--epochs", "1", "--check-split", "0.2", "--out", out.toString());
+        assertEquals(0, r.code(), r.err());
+        JsonObject c = JsonParser.parseString(Files.readString(out.resolve("compare.json"))).getAsJsonObject();
+        assertEquals("validation", c.get("decided_by").getAsString());
+        String measured = "test accuracy on " + tmp.resolve("train.csv") + " (check-split 0.2), the check set, which"
+                + " decided nothing: unbiased for the best strategy";
+        assertEquals(measured, c.get("measured_by_text").getAsString());
+        assertTrue(Files.readString(out.resolve("compare.md")).contains("Measured on " + measured));
+        assertTrue(Files.readString(out.resolve("report.html")).contains("measured on " + measured));
+        JsonObject report = JsonParser.parseString(Files.readString(out.resolve("full-seed1/report.json")))
+                .getAsJsonObject();
+        assertEquals(48, report.getAsJsonObject("training").get("examples").getAsInt(), "a fifth of 60 held out");
+    }
+
+    @Test
     void theLastValidationIsTheLastEvaluationOfTheMetricAndForeignLinesArePassedOver() {
         List<JsonObject> log = Stream.of("{\"validation\": {\"accuracy\": 0.5}}",
                 "{\"loss\": 0.3, \"epoch\": 0}", "{\"validation\": {\"accuracy\": 0.75, \"loss\": 0.4}}",
@@ -89,6 +110,9 @@ class CompareTest {
         assertTrue(html.contains("Winner: " + c.get("best").getAsString() + " with test accuracy"), html);
         assertTrue(html.contains("ranked by test accuracy (the task has no validation split)"), html);
         assertTrue(Files.readString(out.resolve("compare.md")).contains("Ranked by test accuracy"));
+        assertTrue(Files.readString(out.resolve("compare.md")).contains("Measured on test accuracy on "
+                + tmp.resolve("test.csv") + ": the split that decided, so the best strategy's figure is selected on it"),
+                Files.readString(out.resolve("compare.md")));
         assertFalse(html.contains("NaN"), "no NaN anywhere in the report (SVG coordinates included)");
         TrainJobTest.keepForBrowserCheck(out.resolve("report.html"), "compare-no-validation-report.html");
 

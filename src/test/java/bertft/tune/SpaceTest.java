@@ -47,7 +47,8 @@ class SpaceTest {
         bad.put("learning-rate=1e-4..Infinity", "'Infinity' is not a number");
         bad.put("lerning-rate=1e-4", "--space: lerning-rate=1e-4: unknown option '--lerning-rate' (did you mean "
                 + "'--learning-rate'?)");
-        bad.put("seed=1,2", "--space: seed=1,2: 'seed' cannot be searched (use --seed and --seeds)");
+        bad.put("check-split=0.1,0.2", "--space: check-split=0.1,0.2: 'check-split' cannot be searched (it is the"
+                + " check set, scored after the search)");
         bad.put("eval-every=1,2", "'eval-every' cannot be searched");
         bad.put("pooling=1..3", "--space: pooling=1..3: a range needs a numeric key");
         bad.put("batch-size=8.5..32", "--space: batch-size=8.5..32: batch-size takes whole numbers");

@@ -396,4 +396,84 @@ class TuneTest {
         assertEquals(2, bad.code());
         assertTrue(bad.err().contains("'halves': one of epochs, schedule"), bad.err());
     }
+    /**
+     * A space where every point is the same recipe (only the seed differs): the search's best trial gains on the
+     * validation set it was chosen on, and the check set, scored after the search with the same seeds, shows no gain.
+     */
+    @Test
+    void aSearchOverSeedsAloneGainsOnValidationAndNothingOnTheCheckSet(@TempDir Path tmp) throws IOException {
+        Path model = Tiny.checkpoint(tmp.resolve("tiny"), 3);
+        TrainJobTest.data(tmp, "train.csv", 80, 1);
+        TrainJobTest.data(tmp, "dev.csv", 32, 2);
+        Path task = TrainJobTest.task(tmp, model, ""); // no test: the tune keeps a check set of its own
+        Files.writeString(task, Files.readString(task).replace("epochs: 3", "epochs: 1"));
+        Path out = tmp.resolve("runs").resolve("first");
+        var r = CliTest.run("tune", task.toString(), "--space", "seed=1,2,3,4,5,6", "--trials", "6", "--metric", "loss",
+                "--seeds", "1,2", "--out", out.toString());
+        assertEquals(0, r.code(), r.err());
+        JsonObject t = json(out.resolve("tune.json"));
+        assertEquals(6, t.getAsJsonArray("trials").size());
+        assertEquals("check-split 0.1 of train (stratified, the same rows for every run)",
+                t.get("check_set").getAsString());
+        // the check rows (a tenth of each label's) are out of every run's training and scored only as its test
+        long positive = Files.readAllLines(tmp.resolve("train.csv")).stream().filter(l -> l.endsWith(",positive"))
+                .count();
+        long held = Math.round(positive * 0.1) + Math.round((80 - positive) * 0.1);
+        for (JsonElement e : t.getAsJsonArray("trials")) {
+            JsonObject report = json(Path.of(e.getAsJsonObject().get("dir").getAsString()).resolve("report.json"));
+            assertEquals(80 - held, report.getAsJsonObject("training").get("examples").getAsInt());
+            assertTrue(report.get("test_data").getAsString().endsWith("(check-split 0.1)"), report.toString());
+        }
+        JsonObject g = t.getAsJsonObject("gain");
+        assertTrue(g.get("validation_selected").getAsDouble() > 0, "selection alone gains on validation: " + g);
+        assertEquals(0, g.get("check").getAsDouble(), 1e-9, "the same recipe and seeds score the same: " + g);
+        assertEquals(2, g.get("seeds").getAsInt());
+        assertEquals(2, t.getAsJsonObject("defaults").getAsJsonObject("test").getAsJsonArray("values").size());
+        String says = "the validation gain is selection on the validation set, not a better recipe";
+        String md = Files.readString(out.resolve("tune.md"));
+        String html = Files.readString(out.resolve("report.html"));
+        for (String x : List.of(String.format(java.util.Locale.ROOT, "validation %+.4f (selected: the search's best"
+                + " trial, chosen on this set; +0.0000 retrained), check set +0.0000 ± 0.0000 (unbiased: check-split"
+                + " 0.1 of train", g.get("validation_selected").getAsDouble()), says, "The first search found on this"
+                + " validation set")) {
+            assertTrue(md.contains(x) && html.contains(x.replace("'", "&#39;")), x + "\n" + md);
+        }
+        assertTrue(md.contains("| defaults (mean of seeds) |"), md);
+        assertTrue(html.contains("validation against check set loss") && html.contains("trial "), html);
+        assertFalse(html.contains("NaN"));
+        String yaml = Files.readString(out.resolve("best.yaml"));
+        assertTrue(yaml.contains("# measured on the check set (check-split 0.1 of train") && yaml.contains(
+                "check-split: 0.1"), yaml);
+
+        // a second search on the same validation set is counted, and so is one started from the first's best.yaml
+        Path second = tmp.resolve("runs").resolve("second");
+        var r2 = CliTest.run("tune", task.toString(), "--space", "seed=7,8", "--trials", "2", "--metric", "loss",
+                "--seeds", "1", "--out", second.toString());
+        assertEquals(0, r2.code(), r2.err());
+        JsonObject s2 = json(second.resolve("tune.json")).getAsJsonObject("searches");
+        assertEquals(2, s2.get("search").getAsInt(), s2.toString());
+        assertTrue(Files.readString(second.resolve("tune.md")).contains("Search 2 on this validation set: " + out
+                + " (6 trials) chose on it before, 8 trials in all with this one's 2."), Files.readString(second
+                .resolve("tune.md")));
+        Path third = tmp.resolve("elsewhere").resolve("third");
+        var r3 = CliTest.run("tune", out.resolve("best.yaml").toString(), "--space", "learning-rate=1e-3,2e-3",
+                "--trials", "2", "--metric", "loss", "--seeds", "1", "--out", third.toString());
+        assertEquals(0, r3.code(), r3.err());
+        assertEquals(2, json(third.resolve("tune.json")).getAsJsonObject("searches").get("search").getAsInt());
+    }
+
+    @Test
+    void theCheckSetIsTheTasksTestOrACheckSplitNeverBoth(@TempDir Path tmp) throws IOException {
+        Path task = setUp(tmp);
+        Path out = tmp.resolve("tune");
+        var r = CliTest.run("tune", task.toString(), "--space", "learning-rate=1e-3,2e-3", "--check-split", "0.2",
+                "--out", out.toString());
+        assertEquals(2, r.code());
+        assertTrue(r.err().contains("check-split") && r.err().contains("and test are both set; keep one (either is the"
+                + " check set)"), r.err());
+        assertFalse(Files.exists(out));
+        var s = CliTest.run("tune", task.toString(), "--space", "check-split=0.1,0.2", "--out", out.toString());
+        assertEquals(2, s.code());
+        assertTrue(s.err().contains("'check-split' cannot be searched"), s.err());
+    }
 }
