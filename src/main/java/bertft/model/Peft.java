@@ -138,16 +138,12 @@ public final class Peft implements AutoCloseable {
      * A new adapter as PEFT initialises one: LoRA's A Kaiming-uniform (a = sqrt 5, so U(-1/sqrt(in), 1/sqrt(in))),
      * B zero, so the adapted model starts as the base; IA3's vectors ones. Seeded from Java's RNG.
      */
-    public static Peft create(Config cfg, BertConfig c, long seed, String where) {
+    public static Peft create(Config cfg, BertConfig c, long seed) {
         Random rng = new Random(seed);
         Map<String, TensorData> t = new LinkedHashMap<>();
-        for (String m : matching(c, cfg.targets(), where + ": " + (cfg.type() == Type.LORA ? "lora-targets" : "ia3"))) {
+        for (String m : check(cfg, c, "lora-targets", "lora-r")) {
             long[] w = weightShape(c, m);
             if (cfg.type() == Type.LORA) {
-                if (cfg.r() > Math.min(w[0], w[1])) {
-                    throw new UserError(where + ": lora-r " + cfg.r() + " is larger than module " + m + " ("
-                            + w[0] + " x " + w[1] + "); use at most " + Math.min(w[0], w[1]));
-                }
                 float[] a = new float[(int) (cfg.r() * w[1])];
                 double bound = 1 / Math.sqrt(w[1]);
                 for (int i = 0; i < a.length; i++) {
@@ -163,7 +159,25 @@ public final class Peft implements AutoCloseable {
                 t.put(m + ".ia3_l", TensorData.of(shape, ones));
             }
         }
-        return load(cfg, c, t, where);
+        return load(cfg, c, t, "new adapter");
+    }
+
+    /**
+     * The modules a config adapts on this base; a target naming none, or a rank larger than a module, is a one-line
+     * error at {@code targetsWhere} / {@code rWhere} (a task file's line or an option).
+     */
+    public static List<String> check(Config cfg, BertConfig c, String targetsWhere, String rWhere) {
+        List<String> modules = matching(c, cfg.targets(), targetsWhere);
+        if (cfg.type() == Type.LORA) {
+            for (String m : modules) {
+                long[] w = weightShape(c, m);
+                if (cfg.r() > Math.min(w[0], w[1])) {
+                    throw new UserError(rWhere + ": " + cfg.r() + " is larger than module " + m + " (" + w[0] + " x "
+                            + w[1] + "); use at most " + Math.min(w[0], w[1]));
+                }
+            }
+        }
+        return modules;
     }
 
     private static boolean isFeedforward(BertConfig c, Config cfg, String module) {
