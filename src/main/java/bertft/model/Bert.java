@@ -195,16 +195,16 @@ public final class Bert implements Encoder {
 
     private NDArray layer(NDArray x, NDArray maskBias, String prefix, boolean training) {
         NDArray a = attention(x, maskBias, prefix + "attention.self.", training);
-        a = Ops.dropout(linear(a, prefix + "attention.output.dense"), config.hiddenDropoutProb(), training);
+        a = Ops.dropout(linear(a, prefix + "attention.output.dense", training), config.hiddenDropoutProb(), training);
         a = layerNorm(a.add(x), prefix + "attention.output.LayerNorm");
-        NDArray h = Ops.activation(linear(a, prefix + "intermediate.dense"), config.hiddenAct());
-        h = Ops.dropout(linear(h, prefix + "output.dense"), config.hiddenDropoutProb(), training);
+        NDArray h = Ops.activation(linear(a, prefix + "intermediate.dense", training), config.hiddenAct());
+        h = Ops.dropout(linear(h, prefix + "output.dense", training), config.hiddenDropoutProb(), training);
         return layerNorm(h.add(a), prefix + "output.LayerNorm");
     }
 
     private NDArray attention(NDArray x, NDArray maskBias, String prefix, boolean training) {
-        return Ops.attention(linear(x, prefix + "query"), linear(x, prefix + "key"), linear(x, prefix + "value"),
-                maskBias, config.numAttentionHeads(), config.attentionProbsDropoutProb(), training);
+        return Ops.attention(linear(x, prefix + "query", training), linear(x, prefix + "key", training),
+                linear(x, prefix + "value", training), maskBias, config.numAttentionHeads(), config.attentionProbsDropoutProb(), training);
     }
 
     /** The pooler: tanh(dense(hidden[:, 0])). */
@@ -239,4 +239,23 @@ public final class Bert implements Encoder {
         return Ops.layerNorm(x, params.get(name + ".weight"), params.get(name + ".bias"), config.layerNormEps());
     }
 
+
+    private Peft peft;
+
+    @Override
+    public void adapter(Peft p) {
+        this.peft = p;
+    }
+
+    @Override
+    public Peft adapter() {
+        return peft;
+    }
+
+    /** A linear layer of a transformer layer: through the adapter when one is attached. */
+    private NDArray linear(NDArray x, String name, boolean training) {
+        NDArray w = params.get(name + ".weight");
+        NDArray b = params.get(name + ".bias");
+        return peft == null ? Ops.linear(x, w, b) : peft.linear(x, name, w, b, training);
+    }
 }

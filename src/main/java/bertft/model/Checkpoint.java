@@ -27,10 +27,27 @@ public record Checkpoint(BertConfig config, Map<String, TensorData> encoder, Map
     private static final List<String> ENCODER_ROOTS = List.of("embeddings.", "embeddings_project.", "encoder.",
             "transformer.", "pooler.");
 
-    /** Reads config.json and the weights of a checkpoint directory. */
+    /** Reads config.json and the weights of a checkpoint directory (a PEFT adapter's: merged into its base). */
     public static Checkpoint read(Path dir) {
+        return read(dir, null);
+    }
+
+    /**
+     * Reads a checkpoint directory; a PEFT adapter directory (adapter_config.json, no model weights) is read as its
+     * base ({@code base} if given, else base_model_name_or_path) with the adapter merged in.
+     */
+    public static Checkpoint read(Path dir, Path base) {
         if (!Files.isDirectory(dir)) {
             throw new UserError(dir + ": no such checkpoint directory");
+        }
+        if (!hasWeights(dir)) {
+            if (AdapterDir.is(dir)) {
+                return AdapterDir.readMerged(dir, base);
+            }
+            if (Files.exists(dir.resolve(AdapterDir.WEIGHTS))) {
+                throw new UserError(dir + ": has " + AdapterDir.WEIGHTS + " but no " + AdapterDir.CONFIG
+                        + " (copy the adapter's config from where it was trained)");
+            }
         }
         BertConfig config = BertConfig.read(dir.resolve("config.json"));
         Map<String, TensorData> weights = readWeights(dir);
@@ -41,6 +58,12 @@ public record Checkpoint(BertConfig config, Map<String, TensorData> encoder, Map
             }
         }
         return split(config, weights, dir.toString());
+    }
+
+    /** Whether the directory holds model weights of its own (not only an adapter). */
+    public static boolean hasWeights(Path dir) {
+        return Files.exists(dir.resolve("model.safetensors")) || Files.exists(dir.resolve("model.safetensors.index.json"))
+                || Files.exists(dir.resolve("pytorch_model.bin"));
     }
 
     /** Reads model.safetensors, a sharded index, or (without running pickle code) pytorch_model.bin. */

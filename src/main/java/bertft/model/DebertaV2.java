@@ -298,10 +298,10 @@ public final class DebertaV2 implements Encoder {
     private NDArray layer(NDArray x, NDArray pairMask, NDArray maskBias, Relative rel, String prefix,
             boolean training) {
         NDArray a = attention(x, pairMask, maskBias, rel, prefix + "attention.self.", training);
-        a = dropout(linear(a, prefix + "attention.output.dense"), config.hiddenDropoutProb(), training);
+        a = dropout(linear(a, prefix + "attention.output.dense", training), config.hiddenDropoutProb(), training);
         a = layerNorm(a.add(x), prefix + "attention.output.LayerNorm");
-        NDArray h = Ops.activation(linear(a, prefix + "intermediate.dense"), config.hiddenAct());
-        h = dropout(linear(h, prefix + "output.dense"), config.hiddenDropoutProb(), training);
+        NDArray h = Ops.activation(linear(a, prefix + "intermediate.dense", training), config.hiddenAct());
+        h = dropout(linear(h, prefix + "output.dense", training), config.hiddenDropoutProb(), training);
         return layerNorm(h.add(a), prefix + "output.LayerNorm");
     }
 
@@ -313,9 +313,9 @@ public final class DebertaV2 implements Encoder {
         int hs = config.headSize();
         // every score term is divided by sqrt(head size * (1 + number of position terms))
         double scale = 1 / Math.sqrt(hs * (1.0 + (settings.c2p() ? 1 : 0) + (settings.p2c() ? 1 : 0)));
-        NDArray q = splitHeads(Scalar.mul(linear(x, prefix + "query_proj"), scale), b, t, heads, hs);
-        NDArray k = splitHeads(linear(x, prefix + "key_proj"), b, t, heads, hs);
-        NDArray v = splitHeads(linear(x, prefix + "value_proj"), b, t, heads, hs);
+        NDArray q = splitHeads(Scalar.mul(linear(x, prefix + "query_proj", training), scale), b, t, heads, hs);
+        NDArray k = splitHeads(linear(x, prefix + "key_proj", training), b, t, heads, hs);
+        NDArray v = splitHeads(linear(x, prefix + "value_proj", training), b, t, heads, hs);
         NDArray scores = q.matMul(k.transpose(0, 1, 3, 2)); // (B, heads, T, T)
         NDArray position = rel == null ? null : positionScores(q, k, rel, prefix, scale, training);
         if (position != null) {
@@ -342,15 +342,15 @@ public final class DebertaV2 implements Encoder {
         boolean shared = settings.shareAttKey();
         NDArray score = null;
         if (settings.c2p()) {
-            NDArray posKey = splitHeads(linear(emb, prefix + (shared ? "key_proj" : "pos_key_proj")), 1, span2,
-                    heads, hs); // (1, heads, 2S, hs)
+            NDArray posKey = splitHeads(linear(emb, prefix + (shared ? "key_proj" : "pos_key_proj"), training), 1,
+                    span2, heads, hs); // (1, heads, 2S, hs)
             NDArray c2p = q.matMul(posKey.transpose(0, 1, 3, 2)); // (B, heads, T, 2S)
             score = c2p.gather(rel.c2pIndex().broadcast(all), 3); // [i, j] = c2p[i, bucket(i - j) + S]
         }
         if (settings.p2c()) {
             NDArray posQuery = splitHeads(
-                    Scalar.mul(linear(emb, prefix + (shared ? "query_proj" : "pos_query_proj")), scale), 1, span2,
-                    heads, hs); // (1, heads, 2S, hs)
+                    Scalar.mul(linear(emb, prefix + (shared ? "query_proj" : "pos_query_proj"), training), scale), 1,
+                    span2, heads, hs); // (1, heads, 2S, hs)
             NDArray p2c = k.matMul(posQuery.transpose(0, 1, 3, 2)); // (B, heads, T, 2S), a row per key
             // [key j, query i] = p2c[j, -bucket(j - i) + S], then (key, query) -> (query, key)
             p2c = p2c.gather(rel.p2cIndex().broadcast(all), 3).transpose(0, 1, 3, 2);
@@ -405,4 +405,23 @@ public final class DebertaV2 implements Encoder {
         return e.getAsString();
     }
 
+
+    private Peft peft;
+
+    @Override
+    public void adapter(Peft p) {
+        this.peft = p;
+    }
+
+    @Override
+    public Peft adapter() {
+        return peft;
+    }
+
+    /** A linear layer of a transformer layer: through the adapter when one is attached. */
+    private NDArray linear(NDArray x, String name, boolean training) {
+        NDArray w = params.get(name + ".weight");
+        NDArray b = params.get(name + ".bias");
+        return peft == null ? Ops.linear(x, w, b) : peft.linear(x, name, w, b, training);
+    }
 }

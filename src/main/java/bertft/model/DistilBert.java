@@ -144,11 +144,11 @@ public final class DistilBert implements Encoder {
 
     private NDArray layer(NDArray x, NDArray maskBias, String prefix, boolean training) {
         String a = prefix + "attention.";
-        NDArray ctx = Ops.attention(linear(x, a + "q_lin"), linear(x, a + "k_lin"), linear(x, a + "v_lin"), maskBias,
-                config.numAttentionHeads(), config.attentionProbsDropoutProb(), training);
-        NDArray sa = layerNorm(linear(ctx, a + "out_lin").add(x), prefix + "sa_layer_norm");
-        NDArray h = Ops.activation(linear(sa, prefix + "ffn.lin1"), config.hiddenAct());
-        h = Ops.dropout(linear(h, prefix + "ffn.lin2"), config.hiddenDropoutProb(), training);
+        NDArray ctx = Ops.attention(linear(x, a + "q_lin", training), linear(x, a + "k_lin", training),
+                linear(x, a + "v_lin", training), maskBias, config.numAttentionHeads(), config.attentionProbsDropoutProb(), training);
+        NDArray sa = layerNorm(linear(ctx, a + "out_lin", training).add(x), prefix + "sa_layer_norm");
+        NDArray h = Ops.activation(linear(sa, prefix + "ffn.lin1", training), config.hiddenAct());
+        h = Ops.dropout(linear(h, prefix + "ffn.lin2", training), config.hiddenDropoutProb(), training);
         return layerNorm(h.add(sa), prefix + "output_layer_norm");
     }
 
@@ -164,4 +164,23 @@ public final class DistilBert implements Encoder {
         return Ops.layerNorm(x, p(name + ".weight"), p(name + ".bias"), EPS);
     }
 
+
+    private Peft peft;
+
+    @Override
+    public void adapter(Peft p) {
+        this.peft = p;
+    }
+
+    @Override
+    public Peft adapter() {
+        return peft;
+    }
+
+    /** A linear layer of a transformer layer: through the adapter when one is attached. */
+    private NDArray linear(NDArray x, String name, boolean training) {
+        NDArray w = params.get(name + ".weight");
+        NDArray b = params.get(name + ".bias");
+        return peft == null ? Ops.linear(x, w, b) : peft.linear(x, name, w, b, training);
+    }
 }

@@ -27,6 +27,15 @@ public interface Encoder extends AutoCloseable {
     /** (B,T) int64 ids, (B,T) type ids or null, (B,T) mask -> last_hidden_state (B,T,H). */
     NDArray forward(NDArray inputIds, NDArray tokenTypeIds, NDArray attentionMask, boolean training);
 
+    /**
+     * Routes the encoder's linear layers through a PEFT adapter (LoRA, IA3), or back to plain ones (null); the
+     * adapter's parameters stay the caller's.
+     */
+    void adapter(Peft peft);
+
+    /** The attached adapter, or null. */
+    Peft adapter();
+
     /** Frees the parameters (and whatever else lives in {@link #manager()}). */
     @Override
     default void close() {

@@ -63,6 +63,7 @@ public final class TaskModel implements AutoCloseable {
     private final NDManager headManager;
     private final Map<String, NDArray> headParams = new LinkedHashMap<>();
     private final Map<String, NDArray> params = new LinkedHashMap<>();
+    private Peft peft;
 
     private TaskModel(Encoder encoder, Head head, Pooling pooling, double dropout, Map<String, TensorData> headTensors) {
         this.encoder = encoder;
@@ -196,6 +197,31 @@ public final class TaskModel implements AutoCloseable {
      */
     public static double tokenDropout(BertConfig c) {
         return c.family().dropoutKey().equals("classifier_dropout") ? headDropout(c) : c.hiddenDropoutProb();
+    }
+
+    /**
+     * Attaches a PEFT adapter to the encoder: its parameters join {@link #params()} under the task model's names
+     * ({@code bert.encoder.layer.0.attention.self.query.lora_A.weight}); the model closes it.
+     */
+    public void attach(Peft p) {
+        encoder.adapter(p);
+        p.params().forEach((k, v) -> params.put(family.prefix() + "." + k, v));
+        peft = p;
+    }
+
+    /** The attached adapter, or null. */
+    public Peft peft() {
+        return peft;
+    }
+
+    /** Whether {@code name} (a {@link #params()} key) is an adapter's parameter. */
+    public static boolean isAdapterParam(String name) {
+        return name.endsWith(".lora_A.weight") || name.endsWith(".lora_B.weight") || name.endsWith(".ia3_l");
+    }
+
+    /** Whether {@code name} is a head parameter (not the encoder's, nor an adapter's). */
+    public boolean isHead(String name) {
+        return headParams.containsKey(name);
     }
 
     public Encoder encoder() {
@@ -348,6 +374,10 @@ public final class TaskModel implements AutoCloseable {
     @Override
     public void close() {
         headManager.close();
+        if (peft != null) {
+            encoder.adapter(null);
+            peft.close();
+        }
         encoder.close();
     }
 }

@@ -1,6 +1,10 @@
 package bertft.run;
 
+import bertft.AtomicFiles;
+import bertft.Fault;
 import bertft.UserError;
+import bertft.checkpoint.TensorData;
+import bertft.model.AdapterDir;
 import bertft.model.Checkpoint;
 import bertft.model.TaskModel;
 import bertft.task.EarlyStopping;
@@ -10,7 +14,9 @@ import bertft.train.RunLog;
 import bertft.train.Trainer;
 import com.google.gson.JsonObject;
 import java.io.PrintStream;
+import java.nio.file.Files;
 import java.nio.file.Path;
+import java.util.LinkedHashMap;
 import java.util.Map;
 
 /**
@@ -172,15 +178,51 @@ final class Loop implements Trainer.Listener {
     }
 
     private void saveBest(long step) {
-        Checkpoint ckpt = model.checkpoint(configExtra);
-        Checkpoint.writeInto(out, ckpt, tok);
+        if (model.peft() != null) {
+            // PEFT's files (the adapter and the head), config and tokenizer: the base weights are not copied
+            AtomicFiles.writeInto(out, "adapter", "config.json", tmp -> {
+                AdapterDir.fill(tmp, model, configExtra, adapterBase, tok);
+                Fault.at("save-model");
+            });
+            removeStale(out, "model.safetensors", "model.safetensors.index.json", "pytorch_model.bin");
+        } else {
+            Checkpoint.writeInto(out, model.checkpoint(configExtra), tok);
+            removeStale(out, AdapterDir.CONFIG, AdapterDir.WEIGHTS);
+        }
         saved = true;
     }
 
+    /** Removes what an earlier run of this task in another format left, so the directory loads as this one. */
+    private static void removeStale(Path dir, String... names) {
+        for (String n : names) {
+            try {
+                Files.deleteIfExists(dir.resolve(n));
+            } catch (java.io.IOException e) {
+                throw AtomicFiles.cannotWrite(dir.resolve(n), e);
+            }
+        }
+    }
+
+    /** The base an adapter run names in adapter_config.json (base_model_name_or_path). */
+    private String adapterBase;
+
+    /** Sets the base an adapter run's files name; returns this. */
+    Loop adapterBase(String base) {
+        this.adapterBase = base;
+        return this;
+    }
+
+    /** The resume state's file of an adapter run's adapter (the model's files there are the base's and the head). */
+    static final String ADAPTER_STATE = "adapter_state.safetensors";
+
     @Override
     public void checkpoint(Trainer.Position next) {
+        Map<String, Map<String, TensorData>> extras = new LinkedHashMap<>(trainer.state());
+        if (model.peft() != null) {
+            extras.put(ADAPTER_STATE, model.peft().tensors());
+        }
         ResumeState.save(out.resolve("last"), model.checkpoint(configExtra), tok, trainer.optimizer(),
-                new ResumeState.Progress(next, best, bestStep, badEvals, elapsedBefore + log.elapsed()), trainer.state());
+                new ResumeState.Progress(next, best, bestStep, badEvals, elapsedBefore + log.elapsed()), extras);
         if (pauseAfterEpoch > 0 && next.batch() == 0 && next.epoch() == pauseAfterEpoch && next.step() < totalSteps) {
             log.note("paused after epoch " + pauseAfterEpoch + "; resumable from " + out.resolve("last"));
             throw new TrainJob.Paused(pauseAfterEpoch);

@@ -8,6 +8,7 @@ import bertft.data.SquadData;
 import bertft.model.Checkpoint;
 import bertft.model.ModelStore;
 import bertft.model.Objective;
+import bertft.model.Peft;
 import bertft.model.TaskModel;
 import bertft.model.Torch;
 import bertft.qa.QaFeatures;
@@ -133,6 +134,7 @@ public final class TrainJob {
         Path modelDir = shallow ? distill.first().dir() : ModelStore.resolve(spec.model());
         Checkpoint base = resume ? Checkpoint.read(last) : shallow ? distill.shallowStudent() : Checkpoint.read(modelDir);
         ModelLimits.check(spec, base.config(), modelDir);
+        Peft.Config adapter = adapterConfig(base.config());
         int maxLength = Math.min(spec.maxLength(), base.config().maxTokens());
         try (BertTokenizer tok = BertTokenizer.load(resume ? last : modelDir, maxLength,
                 base.config().vocabSize());
@@ -166,6 +168,10 @@ public final class TrainJob {
             boolean keepHead = resume || keepHead(base, head, data.labels(), modelDir);
             try (TaskModel model = TaskModel.create(base, head, data.outputs(), pooling, dropout, spec.seed(),
                     modelDir.toString(), keepHead)) {
+                if (adapter != null) {
+                    model.attach(resume ? Peft.load(adapter, base.config(), Trainer.required(last, Loop.ADAPTER_STATE,
+                            "strategy " + spec.strategy()), last.toString()) : Peft.create(adapter, base.config(), spec.seed()));
+                }
                 // 3) distillation: the teachers' outputs on the training examples and transfer texts, once
                 Distillation.Lesson lesson = distill == null ? null : distill.teach(data.trainData(), data.train(),
                         transfer, data.validationData(), data.labels(), tok, err);
@@ -200,7 +206,7 @@ public final class TrainJob {
                         : adversary == null ? task : new DomainAdversarialObjective(task, adversary);
                 Trainer trainer = new Trainer(settings, plan, model.params(), goal, policy(model, strategy, plan, layers));
                 Loop loop = new Loop(spec, model, tok, trainer, evaluator, data.configExtra(), err, progress,
-                        pauseAfterEpoch);
+                        pauseAfterEpoch).adapterBase(adapterBase(modelDir));
                 SetFitHead setfitHead = pairs == null ? null : SetFit.head(spec, model, data, objective, err);
                 if (setfitHead != null) {
                     loop.beforeEvaluation(() -> SetFit.fit(setfitHead, err));
@@ -212,7 +218,7 @@ public final class TrainJob {
                         strategy.name(), pairs == null ? "" : SetFit.describe(pairs)));
                 double seconds = loop.elapsedBefore() + cacheSeconds + (System.nanoTime() - t0) / 1e9;
                 // 6) final report on the best model
-                long trainable = trainableParameters(model, strategy, layers);
+                long trainable = trainableParameters(model, strategy, layers, spec);
                 JsonObject training = new JsonObject();
                 training.addProperty("strategy", strategy.name());
                 training.addProperty("examples", trainSet.size());
@@ -259,7 +265,7 @@ public final class TrainJob {
         // SetFit's body trains alone: its head is fitted afterwards, not by the pair loss
         String head = TaskModel.outputLayer(model.family(), model.head()) + ".";
         java.util.function.Predicate<String> trainable = strategy.name().equals("setfit")
-                ? name -> model.trainable(name) && !name.startsWith(head) : model::trainable;
+                ? name -> model.trainable(name) && !name.startsWith(head) : strategy.trains(model, spec);
         return new LayerSchedule(new LayerPolicy(model.family(), layers, strategy.layerDecay(), spec.headLearningRate()),
                 strategy.unfreezing(), new Schedule(spec.schedule(), total, Math.round(total * spec.warmupRatio())),
                 spec.learningRate(), trainable);
@@ -425,12 +431,42 @@ public final class TrainJob {
                 spec.domainAdversarial(), c.initializerRange(), spec.seed(), parent);
     }
 
+    /**
+     * The adapter a lora or ia3 run trains, from the task's keys (PEFT's defaults for the family where it has none),
+     * checked against the model before anything is written; null for other strategies.
+     */
+    private Peft.Config adapterConfig(bertft.model.BertConfig c) {
+        if (!spec.adapterStrategy()) {
+            return null;
+        }
+        Peft.Type type = spec.strategy().equals("lora") ? Peft.Type.LORA : Peft.Type.IA3;
+        List<String> targets = spec.loraTargets() != null ? spec.loraTargets() : Peft.defaultTargets(type, c.family());
+        List<String> ff = type == Peft.Type.IA3 ? Peft.defaultFeedforward(c.family()).stream()
+                .filter(f -> targets.contains(f)).toList() : List.of();
+        Peft.Config cfg = new Peft.Config(type, type == Peft.Type.LORA ? spec.loraR() : 0, spec.loraAlpha(),
+                spec.loraDropout(), targets, ff, type == Peft.Type.LORA ? spec.loraBias() : "none", spec.useRslora());
+        Peft.check(cfg, c, spec.where("lora-targets"), spec.where("lora-r"));
+        return cfg;
+    }
+
+    /**
+     * What an adapter run's adapter_config.json names as its base: the Hub id trained from, else the checkpoint
+     * directory's absolute path (a bundled alias is a directory in bert-ft's cache, which Transformers loads too).
+     */
+    private String adapterBase(Path modelDir) {
+        String m = spec.model();
+        boolean hub = bertft.hub.HubId.parse(m).isPresent() && !Files.exists(Path.of(m))
+                && ModelStore.BUNDLED.stream().noneMatch(b -> b.alias().equals(m));
+        return hub ? m : modelDir.toAbsolutePath().normalize().toString();
+    }
+
     /** Parameters that train at some point under this strategy. */
-    static long trainableParameters(TaskModel model, Strategy strategy, int layers) {
+    static long trainableParameters(TaskModel model, Strategy strategy, int layers, TaskSpec spec) {
         bertft.train.LayerPolicy policy = new bertft.train.LayerPolicy(model.family(), layers, 1, null);
         int depth = strategy.unfreezing().every() > 0 ? policy.maxDepth()
                 : strategy.unfreezing().trainableDepth(0, policy.maxDepth());
-        return model.params().entrySet().stream().filter(e -> policy.depth(e.getKey()) <= depth && model.trainable(e.getKey()))
+        java.util.function.Predicate<String> trains = strategy.trains(model, spec);
+        return model.params().entrySet().stream().filter(e -> policy.depth(e.getKey()) <= depth && trains.test(e.getKey()))
                 .mapToLong(e -> e.getValue().getShape().size()).sum();
     }
 

@@ -84,9 +84,19 @@ final class Keys {
                     "none", "balanced"),
             key("eval-every", INTERVAL, "epoch", "Validate every epoch, or every N optimizer steps."),
             key("threshold", DOUBLE, "0.5", "(0, 1)", "Probability above which a label is predicted (multilabel)."),
-            choice("strategy", "full", "What is trained: frozen encoder, top-k layers, all, LLRD, gradual, ULMFiT,"
-                    + " SetFit (contrastive pairs, then a head; docs/few-shot.md).",
-                    "frozen", "top-k", "full", "llrd", "gradual", "ulmfit", "setfit"),
+            choice("strategy", "full", "What is trained: frozen encoder, top-k layers, all, LLRD, gradual, ULMFiT;"
+                    + " or the head and added parameters only, the encoder's weights frozen: LoRA, IA3, BitFit (biases);"
+                    + " or SetFit (contrastive pairs, then a head; docs/few-shot.md).",
+                    "frozen", "top-k", "full", "llrd", "gradual", "ulmfit", "lora", "ia3", "bitfit", "setfit"),
+            key("lora-r", INT, "8", ">= 1", "LoRA rank: A is [r, in], B [out, r] (lora)."),
+            key("lora-alpha", DOUBLE, "16", "> 0", "LoRA scale numerator: the update is alpha/r B A (lora)."),
+            key("lora-dropout", DOUBLE, "0.1", "[0, 1)", "Dropout on the LoRA path's input while training (lora)."),
+            key("lora-targets", LIST, null, "Module names LoRA (or IA3) adapts, as PEFT's target_modules: any module"
+                    + " of the family's HuggingFace layout such as key, output.dense, intermediate.dense (default: PEFT's,"
+                    + " query,value; DistilBERT q_lin,v_lin; DeBERTa-v2 query_proj,value_proj; IA3 key,value,output.dense)."),
+            choice("lora-bias", "none", "Biases trained and saved with a LoRA adapter (lora).", "none", "all",
+                    "lora_only"),
+            key("use-rslora", BOOL, "false", "Scale LoRA by alpha/sqrt(r) instead of alpha/r (rank-stabilised LoRA)."),
             key("unfreeze-layers", INT, null, ">= 0", "Number of top encoder layers trained (top-k)."),
             key("layer-decay", DOUBLE, "1.0", "(0, 1]", "Learning-rate factor per layer down from the top (llrd, ulmfit)."),
             key("unfreeze-every", INTERVAL, null,

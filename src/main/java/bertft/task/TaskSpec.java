@@ -377,6 +377,37 @@ public final class TaskSpec {
         return (Integer) values.get("unfreeze-layers");
     }
 
+    public int loraR() {
+        return (Integer) values.get("lora-r");
+    }
+
+    public double loraAlpha() {
+        return (Double) values.get("lora-alpha");
+    }
+
+    public double loraDropout() {
+        return (Double) values.get("lora-dropout");
+    }
+
+    /** LoRA's (or IA3's) target modules, or null for the family's defaults. */
+    @SuppressWarnings("unchecked")
+    public List<String> loraTargets() {
+        return (List<String>) values.get("lora-targets");
+    }
+
+    public String loraBias() {
+        return (String) values.get("lora-bias");
+    }
+
+    public boolean useRslora() {
+        return (Boolean) values.get("use-rslora");
+    }
+
+    /** Whether the strategy trains a PEFT adapter (lora, ia3), saved in PEFT's format. */
+    public boolean adapterStrategy() {
+        return strategy().equals("lora") || strategy().equals("ia3");
+    }
+
     public double layerDecay() {
         return (Double) values.get("layer-decay");
     }

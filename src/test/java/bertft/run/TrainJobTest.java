@@ -149,7 +149,8 @@ public class TrainJobTest {
     static void trainKilledAfterStep(long step, Path task, Path out) {
         System.setProperty(Loop.STOP_AFTER_STEP, Long.toString(step));
         try {
-            assertEquals(1, CliTest.run("train", task.toString(), "--out", out.toString()).code());
+            var r = CliTest.run("train", task.toString(), "--out", out.toString());
+            assertEquals(1, r.code(), r.err());
         } finally {
             System.clearProperty(Loop.STOP_AFTER_STEP);
         }
