@@ -276,8 +276,13 @@ public final class TrainJob {
             }
             extra.add("provenance", Provenance.of(spec, modelDir, (System.nanoTime() - started) / 1e9,
                     Provenance.files(spec.train(), spec.validation(), spec.test())));
+            String baseModel = ModelCard.baseModel(spec.model(), modelDir);
+            if (baseModel != null) {
+                extra.addProperty("base_model", baseModel);
+            }
             Reports.write(spec, out, training, validation, test, extra);
-            err.println("report: " + out.resolve("report.html") + " (also report.md, report.json)");
+            ModelCard.write(out, null);
+            err.println("report: " + out.resolve("report.html") + " (also report.md, report.json; model card README.md)");
             return new Result(out, spec.earlyStopping() != null && spec.earlyStopping().metric() != null
                     ? spec.earlyStopping().metric() : spec.task().mainMetric(),
                     validation == null ? Map.of() : Scoring.summary(validation),
