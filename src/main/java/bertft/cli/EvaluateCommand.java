@@ -136,6 +136,11 @@ final class EvaluateCommand implements Callable<Integer> {
                     (System.nanoTime() - t0) / 1e9);
             Reports.write(t, dir, training, report, null, extra);
             PrintWriter pw = spec.commandLine().getOut();
+            boolean finished = m.isRun() && Files.exists(model.resolve("report.json"));
+            if (finished && !bertft.run.ModelCard.write(model, dir)) {
+                spec.commandLine().getErr().println("note: " + model.resolve(bertft.run.ModelCard.FILE) + " was edited"
+                        + " (no bert-ft line in it); its results are not updated");
+            }
             Scoring.summary(report).forEach((k, v) -> pw.printf("%s %s%n", k, Reports.fmt(v)));
             pw.println("report: " + dir.resolve("report.html") + " (also report.md, report.json)");
             pw.flush();

@@ -331,8 +331,13 @@ public final class TrainJob {
                 provenance.add("sample", sample);
             }
             extra.add("provenance", provenance);
+            String baseModel = ModelCard.baseModel(spec.model(), modelDir);
+            if (baseModel != null) {
+                extra.addProperty("base_model", baseModel);
+            }
             Reports.write(spec, out, training, validation, test, extra);
-            err.println("report: " + out.resolve("report.html") + " (also report.md, report.json)");
+            ModelCard.write(out, null);
+            err.println("report: " + out.resolve("report.html") + " (also report.md, report.json; model card README.md)");
             return new Result(out, spec.earlyStopping() != null && spec.earlyStopping().metric() != null
                     ? spec.earlyStopping().metric() : spec.task().mainMetric(),
                     validation == null ? Map.of() : Scoring.summary(validation),
