@@ -84,6 +84,30 @@ public final class Tiny {
         return withHead(dir, seed, "classifier", labels.length, extra);
     }
 
+    /**
+     * A tiny random token classifier as bert-ft saves one (BertForTokenClassification, id2label, bert_ft_task with
+     * {@code maxLength}), untrained: for the commands that tag, when how they answer matters more than what.
+     */
+    public static Path tagger(Path dir, long seed, int maxLength, String... labels) {
+        JsonObject id2label = new JsonObject();
+        JsonObject label2id = new JsonObject();
+        for (int i = 0; i < labels.length; i++) {
+            id2label.addProperty(Integer.toString(i), labels[i]);
+            label2id.addProperty(labels[i], i);
+        }
+        JsonObject task = new JsonObject();
+        task.addProperty("task", "token-classification");
+        task.addProperty("max_length", maxLength);
+        JsonObject extra = new JsonObject();
+        com.google.gson.JsonArray arch = new com.google.gson.JsonArray();
+        arch.add("BertForTokenClassification");
+        extra.add("architectures", arch);
+        extra.add("id2label", id2label);
+        extra.add("label2id", label2id);
+        extra.add("bert_ft_task", task);
+        return withHead(dir, seed, "classifier", labels.length, extra);
+    }
+
     /** A tiny random extractive-QA model (qa_outputs), with windows that fit its 64 positions. */
     public static Path qa(Path dir, long seed) {
         JsonObject task = new JsonObject();

@@ -9,6 +9,8 @@ import bertft.model.Objective;
 import bertft.run.Tagging;
 import bertft.run.TrainedModel;
 import bertft.task.TaskSpec;
+import com.google.gson.JsonArray;
+import com.google.gson.JsonObject;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
@@ -45,6 +47,7 @@ public final class Tagger implements AutoCloseable {
     private final ModelInfo info;
     private final int stride;
     private final int batchSize;
+    private final int specials; // [CLS] and [SEP] (<s>, </s>): what a window holds besides pieces
 
     private Tagger(TrainedModel model, String name, ModelOptions options) {
         this.model = model;
@@ -52,6 +55,7 @@ public final class Tagger implements AutoCloseable {
         this.info = Models.info(model, name, options);
         this.stride = model.spec(null, Map.of()).docStride();
         this.batchSize = options.batchSize();
+        this.specials = (int) java.util.Arrays.stream(model.tokenizer().encode("a").getSpecialTokenMask()).sum();
     }
 
     /** Loads {@code model} (run or checkpoint directory, alias or Hub id) with the default options. */
@@ -88,30 +92,84 @@ public final class Tagger implements AutoCloseable {
     }
 
     /**
-     * The entities of each text, in input order, under {@code aggregation}; a text longer than the model's max
-     * length is truncated (as the 4.31 pipeline does without a stride).
+     * The entities of each text, in input order, under {@code aggregation}; a text longer than the model's max length
+     * is cut into windows overlapping by the model's doc-stride (default: half a window), as {@link #tag(List,
+     * EntityGrouping.Aggregation, int)}.
      */
     public List<List<Entity>> tag(List<String> texts, EntityGrouping.Aggregation aggregation) {
+        return tag(texts, aggregation, stride);
+    }
+
+    /**
+     * The entities of each text, in input order, under {@code aggregation}, as HuggingFace's pipeline answers with
+     * {@code stride}: a text longer than the model's max length is cut into windows of word pieces, consecutive
+     * windows sharing {@code stride} pieces, so no text is lost; each window is tagged and aggregated on its own,
+     * then of the entities that overlap, the longest (then the most confident) is kept. A text that fits is one
+     * window. Under {@code none} an entity's index counts pieces from the start of the whole text.
+     *
+     * @param stride pieces shared by consecutive windows: 0 or more, less than a window holds
+     */
+    public List<List<Entity>> tag(List<String> texts, EntityGrouping.Aggregation aggregation, int stride) {
         Inputs.texts("texts", texts);
         Inputs.notNull("aggregation", aggregation);
+        int room = checkStride(stride);
         List<Encoding> enc = new ArrayList<>(texts.size());
-        for (String t : texts) {
-            enc.add(model.tokenizer().encode(t));
+        int[] first = new int[texts.size() + 1];
+        for (int i = 0; i < texts.size(); i++) {
+            first[i] = enc.size();
+            enc.addAll(model.tokenizer().windows(texts.get(i), model.tokenizer().maxLength(), stride));
         }
+        first[texts.size()] = enc.size();
         float[][] logits = predictor.logits(enc);
         int classes = model.labels().size();
         List<List<Entity>> out = new ArrayList<>(texts.size());
         for (int i = 0; i < texts.size(); i++) {
-            List<EntityGrouping.Piece> pieces = Tagging.pieces(texts.get(i), enc.get(i), logits[i], classes,
-                    model.tokenizer());
-            List<Entity> entities = new ArrayList<>();
-            for (EntityGrouping.Entity e : EntityGrouping.entities(pieces, model.labels(), aggregation,
-                    EntityGrouping::wordPieceText)) {
-                entities.add(new Entity(e.label(), e.score(), e.word(), e.start(), e.end(), e.index()));
+            List<EntityGrouping.Entity> all = new ArrayList<>();
+            for (int w = first[i]; w < first[i + 1]; w++) {
+                List<EntityGrouping.Piece> pieces = Tagging.pieces(texts.get(i), enc.get(w), logits[w], classes,
+                        model.tokenizer());
+                int offset = (w - first[i]) * (room - stride); // window k starts k steps into the text's pieces
+                for (EntityGrouping.Entity e : EntityGrouping.entities(pieces, model.labels(), aggregation,
+                        model.tokenizer()::tokensToString)) {
+                    all.add(e.index() < 0 ? e : new EntityGrouping.Entity(e.label(), e.score(), e.word(), e.start(),
+                            e.end(), e.index() + offset));
+                }
             }
-            out.add(entities);
+            if (first[i + 1] - first[i] > 1) {
+                all = EntityGrouping.overlapping(all);
+            }
+            out.add(all.stream().map(e -> new Entity(e.label(), e.score(), e.word(), e.start(), e.end(), e.index()))
+                    .toList());
         }
         return out;
+    }
+
+    /**
+     * Entities as HuggingFace's pipeline (and its Inference API) lists them: {@code entity_group}, {@code score},
+     * {@code word}, {@code start}, {@code end}; under {@code none}, {@code entity} and {@code index} instead of
+     * {@code entity_group}.
+     */
+    public static JsonArray json(List<Entity> entities, EntityGrouping.Aggregation aggregation) {
+        boolean none = aggregation == EntityGrouping.Aggregation.NONE;
+        JsonArray a = new JsonArray();
+        for (Entity e : entities) {
+            JsonObject o = new JsonObject();
+            o.addProperty(none ? "entity" : "entity_group", e.entityGroup());
+            o.addProperty("score", e.score());
+            if (none) {
+                o.addProperty("index", e.index());
+            }
+            o.addProperty("word", e.word());
+            o.addProperty("start", e.start());
+            o.addProperty("end", e.end());
+            a.add(o);
+        }
+        return a;
+    }
+
+    /** The stride {@link #tag(List, EntityGrouping.Aggregation)} uses: the model's doc-stride. */
+    public int stride() {
+        return stride;
     }
 
     /**
@@ -119,9 +177,30 @@ public final class Tagger implements AutoCloseable {
      * edge, so no word of a long sentence is cut off.
      */
     public List<List<String>> tagWords(List<List<String>> sentences) {
+        return tagWords(sentences, stride);
+    }
+
+    /** {@link #tagWords(List)} with windows sharing {@code stride} pieces. */
+    public List<List<String>> tagWords(List<List<String>> sentences, int stride) {
         Inputs.notNull("sentences", sentences);
+        checkStride(stride);
         return Tagging.predict(model.forward(), sentences, model.labels(), model.tokenizer(),
                 model.tokenizer().maxLength(), stride, batchSize);
+    }
+
+    /** Word pieces a window holds besides its special tokens: a stride must be less. */
+    public int windowPieces() {
+        return model.tokenizer().maxLength() - specials;
+    }
+
+    /** {@link #windowPieces()}, after checking that {@code stride} is less. */
+    private int checkStride(int stride) {
+        int room = windowPieces();
+        if (stride < 0 || stride >= room) {
+            throw new UserError("stride " + stride + ": must be at least 0 and less than the " + room + " pieces a"
+                    + " window of max length " + model.tokenizer().maxLength() + " holds");
+        }
+        return room;
     }
 
     /** The tags in id order (id2label). */

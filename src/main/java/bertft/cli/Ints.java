@@ -29,6 +29,13 @@ final class Ints {
         }
     }
 
+    /** 0 or more: overlaps, such as a stride of shared pieces. */
+    static final class NonNegative extends AtLeast {
+        NonNegative() {
+            super(0);
+        }
+    }
+
     /** At least 2: token lengths, which hold [CLS] and [SEP]. */
     static final class Length extends AtLeast {
         Length() {

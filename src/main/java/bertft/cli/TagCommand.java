@@ -8,8 +8,6 @@ import bertft.data.LineReader;
 import bertft.data.TaggedData;
 import bertft.infer.EntityGrouping;
 import bertft.run.ModelChoice;
-import com.google.gson.JsonArray;
-import com.google.gson.JsonObject;
 import java.io.PrintWriter;
 import java.nio.file.Path;
 import java.util.ArrayList;
@@ -47,6 +45,12 @@ final class TagCommand implements Callable<Integer> {
             description = "How pieces become entities, as the pipeline's aggregation_strategy: none, simple, first,"
                     + " average, max (default: simple).")
     String aggregation;
+
+    @Option(names = "--stride", paramLabel = "N", converter = Ints.NonNegative.class,
+            description = {"Word pieces shared by consecutive windows of a text (or CoNLL sentence) longer than the"
+                    + " model's max length, as the pipeline's stride; each window is tagged and no text is lost.",
+                    "Default: the model's doc-stride (half a window)."})
+    Integer stride;
 
     @Option(names = "--json", description = "One JSON array of entities per text (the pipeline's keys).")
     boolean json;
@@ -89,13 +93,18 @@ final class TagCommand implements Callable<Integer> {
                 .withLog(spec.commandLine().getErr());
         PrintWriter pw = spec.commandLine().getOut();
         try (Tagger tagger = Tagger.load(dir.toString(), options)) {
+            if (stride != null && stride >= tagger.windowPieces()) {
+                throw new UserError("--stride " + stride + ": must be less than the " + tagger.windowPieces()
+                        + " word pieces a window of this model holds (max length "
+                        + tagger.info().maxLength() + "); the default is half of them");
+            }
             if (texts != null) {
-                List<List<Tagger.Entity>> all = tagger.tag(texts, how);
+                List<List<Tagger.Entity>> all = tagger.tag(texts, how, stride == null ? tagger.stride() : stride);
                 for (int i = 0; i < texts.size(); i++) {
                     print(pw, texts.get(i), all.get(i), how);
                 }
             } else {
-                String conll = write(input, tagger.tagWords(input.words()));
+                String conll = write(input, tagger.tagWords(input.words(), stride == null ? tagger.stride() : stride));
                 if (out != null) {
                     AtomicFiles.writeString(out, conll);
                 } else {
@@ -109,21 +118,7 @@ final class TagCommand implements Callable<Integer> {
 
     private void print(PrintWriter pw, String text, List<Tagger.Entity> entities, EntityGrouping.Aggregation how) {
         if (json) {
-            JsonArray a = new JsonArray();
-            for (Tagger.Entity e : entities) {
-                JsonObject o = new JsonObject();
-                // the pipeline's keys: "entity" and "index" per piece under none, "entity_group" otherwise
-                o.addProperty(how == EntityGrouping.Aggregation.NONE ? "entity" : "entity_group", e.entityGroup());
-                o.addProperty("score", e.score());
-                if (how == EntityGrouping.Aggregation.NONE) {
-                    o.addProperty("index", e.index());
-                }
-                o.addProperty("word", e.word());
-                o.addProperty("start", e.start());
-                o.addProperty("end", e.end());
-                a.add(o);
-            }
-            pw.println(a);
+            pw.println(Tagger.json(entities, how));
             return;
         }
         pw.println(text);

@@ -1,5 +1,6 @@
 package bertft.infer;
 
+import bertft.text.TokenDecoder;
 import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.List;
@@ -145,21 +146,35 @@ public final class EntityGrouping {
      * then its clean-up of spaces before punctuation and contractions.
      */
     public static String wordPieceText(List<String> tokens) {
-        StringBuilder sb = new StringBuilder();
-        for (int i = 0; i < tokens.size(); i++) {
-            String t = tokens.get(i);
-            if (i != 0) {
-                t = t.startsWith("##") ? t.substring(2) : " " + t;
-            }
-            sb.append(cleanup(t));
-        }
-        return sb.toString();
+        return String.join("", TokenDecoder.wordPiece(tokens, "##", true));
     }
 
-    private static String cleanup(String s) {
-        return s.replace(" .", ".").replace(" ?", "?").replace(" !", "!").replace(" ,", ",").replace(" ' ", "'")
-                .replace(" n't", "n't").replace(" 'm", "'m").replace(" do not", " don't").replace(" 's", "'s")
-                .replace(" 've", "'ve").replace(" 're", "'re");
+    /**
+     * {@code aggregate_overlapping_entities}: the entities of overlapping windows of one text, by start; of those
+     * that overlap the one kept so far, the longer wins, then the higher score (the first on ties).
+     */
+    public static List<Entity> overlapping(List<Entity> entities) {
+        if (entities.isEmpty()) {
+            return entities;
+        }
+        List<Entity> sorted = new ArrayList<>(entities);
+        sorted.sort(java.util.Comparator.comparingInt(Entity::start)); // stable, as Python's sorted
+        List<Entity> out = new ArrayList<>();
+        Entity previous = sorted.get(0);
+        for (Entity e : sorted) {
+            if (previous.start() <= e.start() && e.start() < previous.end()) {
+                int length = e.end() - e.start();
+                int previousLength = previous.end() - previous.start();
+                if (length > previousLength || length == previousLength && e.score() > previous.score()) {
+                    previous = e;
+                }
+            } else {
+                out.add(previous);
+                previous = e;
+            }
+        }
+        out.add(previous);
+        return out;
     }
 
     private static int argmax(double[] v) {

@@ -7,13 +7,15 @@ import bertft.api.ModelInfo;
 import bertft.api.ModelOptions;
 import bertft.api.Prediction;
 import bertft.api.QuestionAnswerer;
+import bertft.api.Tagger;
+import bertft.infer.EntityGrouping;
 import java.io.PrintWriter;
 import java.util.ArrayList;
 import java.util.List;
 
 /**
- * The model a server runs, through the library API: a {@link Classifier} or {@link QuestionAnswerer} for a task
- * model, and an {@link Embedder} for a base model, or on the first {@code /embed} for a task model (its encoder,
+ * The model a server runs, through the library API: a {@link Classifier}, {@link QuestionAnswerer} or
+ * {@link Tagger} for a task model, and an {@link Embedder} for a base model, or on the first {@code /embed} for a task model (its encoder,
  * mean-pooled).
  */
 class Backend implements AutoCloseable {
@@ -26,19 +28,25 @@ class Backend implements AutoCloseable {
     /** One question over a context, with how many answers to keep. */
     record Question(String question, String context, int topK) {}
 
+    /** One text to tag, with how its pieces become entities. */
+    record TagInput(String text, EntityGrouping.Aggregation aggregation) {}
+
     private final String model;
     private final ModelOptions options;
     private final String task;
     private final Classifier classifier;
     private final QuestionAnswerer qa;
+    private final Tagger tagger;
     private Embedder embedder;
 
     Backend(String model, ModelOptions options) {
         this.model = model;
         this.options = options;
         this.task = ModelInfo.task(model);
-        this.classifier = task.equals("qa") || task.equals("embed") ? null : Classifier.load(model, options);
+        boolean tags = task.equals("token-classification");
+        this.classifier = task.equals("qa") || task.equals("embed") || tags ? null : Classifier.load(model, options);
         this.qa = task.equals("qa") ? QuestionAnswerer.load(model, options) : null;
+        this.tagger = tags ? Tagger.load(model, options) : null;
         this.embedder = task.equals("embed") ? Embedder.load(model, options) : null;
     }
 
@@ -49,12 +57,14 @@ class Backend implements AutoCloseable {
         this.task = b.task;
         this.classifier = b.classifier;
         this.qa = b.qa;
+        this.tagger = b.tagger;
         this.embedder = b.embedder;
     }
 
     /** The loaded model's description (for a base model, the embedder's). */
     ModelInfo info() {
-        return classifier != null ? classifier.info() : qa != null ? qa.info() : embedder.info();
+        return classifier != null ? classifier.info() : qa != null ? qa.info() : tagger != null ? tagger.info()
+                : embedder.info();
     }
 
     /** Where the server logs what it does not tell clients. */
@@ -68,6 +78,10 @@ class Backend implements AutoCloseable {
 
     boolean answers() {
         return qa != null;
+    }
+
+    boolean tags() {
+        return tagger != null;
     }
 
     /** Predictions in input order; singles and pairs each go to the model once. */
@@ -126,6 +140,26 @@ class Backend implements AutoCloseable {
         return out;
     }
 
+    /** Each text's entities, in input order; the texts of one aggregation go to the model together. */
+    List<List<Tagger.Entity>> tag(List<TagInput> inputs) {
+        List<List<Tagger.Entity>> out = new ArrayList<>(java.util.Collections.nCopies(inputs.size(), null));
+        for (EntityGrouping.Aggregation a : EntityGrouping.Aggregation.values()) {
+            List<Integer> group = new ArrayList<>();
+            for (int i = 0; i < inputs.size(); i++) {
+                if (inputs.get(i).aggregation() == a) {
+                    group.add(i);
+                }
+            }
+            if (!group.isEmpty()) {
+                List<List<Tagger.Entity>> e = tagger.tag(group.stream().map(i -> inputs.get(i).text()).toList(), a);
+                for (int k = 0; k < group.size(); k++) {
+                    out.set(group.get(k), e.get(k));
+                }
+            }
+        }
+        return out;
+    }
+
     /**
      * A route this model cannot serve because of the model or the server, not the request (a 5xx, not a 422): its
      * message is for clients; the cause, which may name paths, classes or graph nodes, is for the log.
@@ -172,6 +206,9 @@ class Backend implements AutoCloseable {
         }
         if (qa != null) {
             qa.close();
+        }
+        if (tagger != null) {
+            tagger.close();
         }
         if (embedder != null) {
             embedder.close();

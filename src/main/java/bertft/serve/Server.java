@@ -6,6 +6,8 @@ import bertft.api.Answer;
 import bertft.api.ModelInfo;
 import bertft.api.ModelOptions;
 import bertft.api.Prediction;
+import bertft.api.Tagger;
+import bertft.infer.EntityGrouping;
 import bertft.onnx.OnnxModelError;
 import com.google.gson.JsonArray;
 import com.google.gson.JsonElement;
@@ -42,7 +44,7 @@ import java.util.function.Function;
 /**
  * {@code bert-ft serve}: a model over HTTP with the routes of HuggingFace's text-embeddings-inference (TEI) —
  * {@code POST /predict}, {@code POST /embed}, {@code GET /health}, {@code GET /info}, {@code GET /metrics} — plus
- * {@code POST /qa}. Concurrent requests are batched dynamically ({@link DynamicBatcher}); errors are JSON
+ * {@code POST /qa} and {@code POST /tag} (HuggingFace's Inference API for token classification). Concurrent requests are batched dynamically ({@link DynamicBatcher}); errors are JSON
  * {@code {"error": ..., "error_type": ...}} naming the field or limit.
  *
  * <p>HTTP is Eclipse Jetty's ({@link Jetty}): non-blocking connections, a bounded number of them and deadlines on
@@ -67,7 +69,8 @@ public final class Server implements AutoCloseable {
     static final long GRACE_MS = 30_000;
     /** How long a model call that answered vouches for {@code /health}; after that it runs a test input. */
     static final long HEALTHY_FOR_MS = 2_000;
-    private static final List<String> ROUTES = List.of("/predict", "/embed", "/qa", "/health", "/info", "/metrics");
+    private static final List<String> ROUTES = List.of("/predict", "/embed", "/qa", "/tag", "/health", "/info",
+            "/metrics");
 
     private final Backend backend;
     private final Settings settings;
@@ -78,6 +81,7 @@ public final class Server implements AutoCloseable {
     private final DynamicBatcher<Backend.Text, Prediction> predict;
     private final DynamicBatcher<Backend.EmbedInput, float[]> embed;
     private final DynamicBatcher<Backend.Question, List<Answer>> qa;
+    private final DynamicBatcher<Backend.TagInput, List<Tagger.Entity>> tag;
     private final Object probeLock = new Object();
     private CompletableFuture<?> probe; // the test input /health waits on, shared by concurrent checks
     private volatile boolean closing;
@@ -163,6 +167,8 @@ public final class Server implements AutoCloseable {
                 n -> metrics.batch("/predict", n)) : null;
         this.qa = backend.answers() ? new DynamicBatcher<>("qa", backend::answer, max, wait,
                 n -> metrics.batch("/qa", n)) : null;
+        this.tag = backend.tags() ? new DynamicBatcher<>("tag", backend::tag, max, wait,
+                n -> metrics.batch("/tag", n)) : null;
         this.embed = new DynamicBatcher<>("embed", backend::embed, max, wait, n -> metrics.batch("/embed", n));
         this.http = new Jetty(listener, this::handle, settings.maxConnections(), settings.maxBody(), timeouts,
                 status -> metrics.request("other", status, 0));
@@ -219,10 +225,10 @@ public final class Server implements AutoCloseable {
 
     private CompletableFuture<Reply> route(Jetty.Request request) {
         String path = request.path();
-        boolean post = path.equals("/predict") || path.equals("/embed") || path.equals("/qa");
+        boolean post = path.equals("/predict") || path.equals("/embed") || path.equals("/qa") || path.equals("/tag");
         if (!ROUTES.contains(path)) {
-            throw new HttpError(404, "no route " + path + "; the routes are POST /predict /embed /qa, GET /health /info"
-                    + " /metrics");
+            throw new HttpError(404, "no route " + path + "; the routes are POST /predict /embed /qa /tag, GET /health"
+                    + " /info /metrics");
         }
         String method = request.method().equals("HEAD") && !post ? "GET" : request.method(); // HEAD: GET, no body
         if (!method.equals(post ? "POST" : "GET")) {
@@ -236,6 +242,7 @@ public final class Server implements AutoCloseable {
                     + " charset=utf-8", metrics.text().getBytes(StandardCharsets.UTF_8), Map.of()));
             case "/predict" -> predict(body(request));
             case "/embed" -> embed(body(request));
+            case "/tag" -> tag(body(request));
             default -> qa(body(request));
         };
     }
@@ -246,7 +253,7 @@ public final class Server implements AutoCloseable {
      * test input, so a flood of {@code /health} costs one model call at a time.
      */
     private CompletableFuture<Reply> health() {
-        DynamicBatcher<?, ?> batcher = predict != null ? predict : qa != null ? qa : embed;
+        DynamicBatcher<?, ?> batcher = predict != null ? predict : qa != null ? qa : tag != null ? tag : embed;
         Reply ok = Reply.json(200, status("ok"));
         if (batcher.answeredWithin(TimeUnit.MILLISECONDS.toNanos(HEALTHY_FOR_MS))) {
             return CompletableFuture.completedFuture(ok);
@@ -259,6 +266,8 @@ public final class Server implements AutoCloseable {
             if (probe == null || probe.isDone()) {
                 probe = predict != null ? predict.submit(List.of(new Backend.Text("health check", null)))
                         : qa != null ? qa.submit(List.of(new Backend.Question("what is this ?", "a health check", 1)))
+                        : tag != null ? tag.submit(List.of(new Backend.TagInput("health check",
+                                EntityGrouping.Aggregation.SIMPLE)))
                         : embed.submit(List.of(new Backend.EmbedInput("health check", true)));
             }
             f = probe;
@@ -485,6 +494,63 @@ public final class Server implements AutoCloseable {
         });
     }
 
+    /**
+     * HuggingFace's Inference API for token classification: {@code inputs} a text (answer: its entities) or a list
+     * of texts (answer: a list per text); the aggregation in {@code parameters.aggregation_strategy} or
+     * {@code aggregation} (default simple).
+     */
+    private CompletableFuture<Reply> tag(JsonObject o) {
+        if (tag == null) {
+            throw wrongModel("/tag", "a token-classification model");
+        }
+        EntityGrouping.Aggregation how = aggregation(o);
+        List<Backend.TagInput> texts = inputs(o, false).stream().map(t -> new Backend.TagInput(t.text(), how)).toList();
+        return await("/tag", tag.submit(texts), out -> {
+            JsonArray all = new JsonArray();
+            for (List<Tagger.Entity> e : out) {
+                all.add(Tagger.json(e, how));
+            }
+            return Reply.json(200, o.get("inputs").isJsonArray() ? all : all.get(0));
+        });
+    }
+
+    private static final String AGGREGATIONS = "none, simple, first, average, max";
+
+    /** {@code parameters.aggregation_strategy} (the Inference API's) or {@code aggregation}; simple when neither. */
+    private static EntityGrouping.Aggregation aggregation(JsonObject o) {
+        JsonElement p = o.get("parameters");
+        JsonElement strategy = null;
+        if (p != null && !p.isJsonNull()) {
+            if (!p.isJsonObject()) {
+                throw new HttpError(422, "parameters: expected an object such as {\"aggregation_strategy\": \"simple\"},"
+                        + " found " + kind(p));
+            }
+            for (String key : p.getAsJsonObject().keySet()) {
+                if (!key.equals("aggregation_strategy")) {
+                    throw new HttpError(422, "parameters." + key + ": not supported; /tag takes aggregation_strategy ("
+                            + AGGREGATIONS + ")");
+                }
+            }
+            strategy = p.getAsJsonObject().get("aggregation_strategy");
+        }
+        JsonElement top = o.get("aggregation");
+        if (strategy != null && !strategy.isJsonNull() && top != null && !top.isJsonNull() && !strategy.equals(top)) {
+            throw new HttpError(422, "aggregation: " + top + " differs from parameters.aggregation_strategy " + strategy
+                    + "; give one of them");
+        }
+        String field = strategy != null && !strategy.isJsonNull() ? "parameters.aggregation_strategy" : "aggregation";
+        JsonElement e = strategy != null && !strategy.isJsonNull() ? strategy : top;
+        if (e == null || e.isJsonNull()) {
+            return EntityGrouping.Aggregation.SIMPLE;
+        }
+        String name = string(e, field);
+        try {
+            return EntityGrouping.Aggregation.parse(name);
+        } catch (IllegalArgumentException x) {
+            throw new HttpError(422, field + ": '" + name + "' is not one of " + AGGREGATIONS);
+        }
+    }
+
     private HttpError wrongModel(String route, String what) {
         ModelInfo i = backend.info();
         return new HttpError(404, route + " needs " + what + "; " + i.model() + " is a " + i.task() + " model (see GET"
@@ -536,6 +602,17 @@ public final class Server implements AutoCloseable {
             type.add("classifier", c);
         } else if (backend.answers()) {
             type.add("question_answering", new JsonObject());
+        } else if (backend.tags()) {
+            JsonObject id2label = new JsonObject();
+            JsonObject label2id = new JsonObject();
+            for (int k = 0; k < i.labels().size(); k++) {
+                id2label.addProperty(Integer.toString(k), i.labels().get(k));
+                label2id.addProperty(i.labels().get(k), k);
+            }
+            JsonObject t = new JsonObject();
+            t.add("id2label", id2label);
+            t.add("label2id", label2id);
+            type.add("token_classifier", t);
         } else {
             JsonObject e = new JsonObject();
             e.addProperty("pooling", "mean");
@@ -578,7 +655,7 @@ public final class Server implements AutoCloseable {
             }
         }
         http.close();
-        for (DynamicBatcher<?, ?> b : new DynamicBatcher<?, ?>[] {predict, embed, qa}) {
+        for (DynamicBatcher<?, ?> b : new DynamicBatcher<?, ?>[] {predict, embed, qa, tag}) {
             if (b != null) {
                 b.close();
             }

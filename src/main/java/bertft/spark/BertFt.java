@@ -4,6 +4,7 @@ import bertft.UserError;
 import bertft.api.Classifier;
 import bertft.api.Embedder;
 import bertft.api.Prediction;
+import bertft.api.Tagger;
 import bertft.data.AddedColumns;
 import java.io.Serializable;
 import java.util.ArrayList;
@@ -58,6 +59,14 @@ public final class BertFt {
         return embed(df, model, options, null);
     }
 
+    /**
+     * {@code df} with {@code entities} (each row's entities as the JSON list {@code bert-ft tag --json} prints:
+     * entity_group, score, word, start and end in code points) and {@code error}.
+     */
+    public static Dataset<Row> tag(Dataset<Row> df, String model, TagOptions options) {
+        return tag(df, model, options, null);
+    }
+
     /** Rows seen and rows with an error, counted as the partitions run (a retried task counts twice). */
     record Counts(LongAccumulator rows, LongAccumulator errors) implements Serializable {
         static Counts register(SparkSession spark) {
@@ -94,6 +103,20 @@ public final class BertFt {
                 .add(columns.added().get(0), DataTypes.createArrayType(DataTypes.FloatType, false), true)
                 .add(columns.added().get(1), DataTypes.StringType, true);
         return df.mapPartitions(new EmbedPartition(model, o, threads, text, counts), Encoders.row(schema));
+    }
+
+    static Dataset<Row> tag(Dataset<Row> df, String model, TagOptions o, Counts counts) {
+        int text = textColumn(df.schema(), o.textColumn());
+        int threads = taskCpus(df.sparkSession());
+        Tagger t = LoadedModels.tagger(model, o.runtime(), o.batchSize(), threads);
+        if (o.stride() != null && o.stride() >= t.windowPieces()) {
+            throw new UserError("--stride " + o.stride() + ": must be less than the " + t.windowPieces() + " word"
+                    + " pieces a window of this model holds (max length " + t.info().maxLength() + ")");
+        }
+        AddedColumns columns = AddedColumns.of(Arrays.asList(df.schema().fieldNames()), List.of("entities", "error"));
+        StructType schema = df.schema().add(columns.added().get(0), DataTypes.StringType, true)
+                .add(columns.added().get(1), DataTypes.StringType, true);
+        return df.mapPartitions(new TagPartition(model, o, threads, text, counts), Encoders.row(schema));
     }
 
     /** The index of a text column; a missing or non-string column is a one-line error naming the columns. */
@@ -205,6 +228,37 @@ public final class BertFt {
             List<Row> out = new ArrayList<>(rows.size());
             for (int i = 0; i < rows.size(); i++) {
                 out.add(extend(rows.get(i), errors[i] == null ? vectors.next() : null, errors[i]));
+            }
+            count(counts, rows.size(), errors);
+            return out;
+        }
+    }
+
+    /** Tags a partition chunk by chunk, in order. */
+    private record TagPartition(String model, TagOptions o, int threads, int text, Counts counts)
+            implements MapPartitionsFunction<Row, Row> {
+        @Override
+        public Iterator<Row> call(Iterator<Row> rows) {
+            Tagger t = LoadedModels.tagger(model, o.runtime(), o.batchSize(), threads);
+            return chunked(rows, this::tag, t);
+        }
+
+        private List<Row> tag(List<Row> rows, Tagger t) {
+            String[] errors = new String[rows.size()];
+            List<String> texts = new ArrayList<>();
+            for (int i = 0; i < rows.size(); i++) {
+                errors[i] = problem(rows.get(i), text, o.textColumn(), false);
+                if (errors[i] == null) {
+                    texts.add(rows.get(i).getString(text));
+                }
+            }
+            int stride = o.stride() == null ? t.stride() : o.stride();
+            Iterator<List<Tagger.Entity>> entities = (texts.isEmpty() ? List.<List<Tagger.Entity>>of()
+                    : t.tag(texts, o.aggregation(), stride)).iterator();
+            List<Row> out = new ArrayList<>(rows.size());
+            for (int i = 0; i < rows.size(); i++) {
+                String json = errors[i] == null ? Tagger.json(entities.next(), o.aggregation()).toString() : null;
+                out.add(extend(rows.get(i), json, errors[i]));
             }
             count(counts, rows.size(), errors);
             return out;

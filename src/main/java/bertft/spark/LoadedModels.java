@@ -3,6 +3,7 @@ package bertft.spark;
 import bertft.api.Classifier;
 import bertft.api.Embedder;
 import bertft.api.ModelOptions;
+import bertft.api.Tagger;
 import bertft.infer.InferenceRuntime;
 import bertft.model.Torch;
 import java.nio.file.Files;
@@ -26,6 +27,11 @@ final class LoadedModels {
     static Classifier classifier(String model, InferenceRuntime runtime, int batchSize, int threads) {
         return (Classifier) get("classify " + runtime + " " + batchSize + " " + model, threads,
                 () -> Classifier.load(local(model), options(runtime, batchSize)));
+    }
+
+    static Tagger tagger(String model, InferenceRuntime runtime, int batchSize, int threads) {
+        return (Tagger) get("tag " + runtime + " " + batchSize + " " + model, threads,
+                () -> Tagger.load(local(model), options(runtime, batchSize)));
     }
 
     static Embedder embedder(String model, InferenceRuntime runtime, int batchSize, int maxLength, int threads) {

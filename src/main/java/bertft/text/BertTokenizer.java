@@ -33,7 +33,7 @@ public final class BertTokenizer implements AutoCloseable {
     private final JsonObject sourceConfig;
     private final HuggingFaceTokenizer tokenizer;
     private final int maxLength;
-    private final Map<String, HuggingFaceTokenizer> windowTokenizers = new java.util.HashMap<>();
+    private final Map<String, HuggingFaceTokenizer> windowTokenizers = new java.util.concurrent.ConcurrentHashMap<>();
 
     private BertTokenizer(JsonObject definition, JsonObject sourceConfig, int maxLength, String source) {
         this.definition = definition;
@@ -341,6 +341,14 @@ public final class BertTokenizer implements AutoCloseable {
         return "WordPiece".equals(definition.getAsJsonObject("model").get("type").getAsString());
     }
 
+    /**
+     * Token strings back to text by this tokenizer's decoder, as the fast tokenizer's
+     * {@code convert_tokens_to_string} does ({@link TokenDecoder}).
+     */
+    public String tokensToString(List<String> tokens) {
+        return TokenDecoder.decode(definition.get("decoder"), tokens);
+    }
+
     /** [CLS] text [SEP], truncated to {@code maxLength}. */
     public Encoding encode(String text) {
         return tokenizer.encode(text);
@@ -388,6 +396,35 @@ public final class BertTokenizer implements AutoCloseable {
             }
         });
         Encoding first = qa.encode(question, context, true, true);
+        List<Encoding> out = new java.util.ArrayList<>();
+        out.add(first);
+        out.addAll(List.of(first.getOverflowing()));
+        return out;
+    }
+
+    /**
+     * Raw text in windows of at most {@code maxLength} tokens with their special tokens, consecutive windows sharing
+     * {@code stride} pieces: what HuggingFace's fast tokenizer returns with {@code truncation=True,
+     * return_overflowing_tokens=True, stride=stride} (the token-classification pipeline's {@code stride}), so no text
+     * is cut off. Character spans point into {@code text}; one window when the text fits.
+     */
+    public List<Encoding> windows(String text, int maxLength, int stride) {
+        HuggingFaceTokenizer t = windowTokenizers.computeIfAbsent("text " + maxLength + "/" + stride, k -> {
+            Map<String, String> options = Map.of(
+                    "addSpecialTokens", "true",
+                    "truncation", "LONGEST_FIRST",
+                    "padding", "false",
+                    "maxLength", Integer.toString(maxLength),
+                    "stride", Integer.toString(stride),
+                    "modelMaxLength", Integer.toString(Math.max(maxLength, 512)));
+            try {
+                return HuggingFaceTokenizer.newInstance(
+                        new ByteArrayInputStream(definition.toString().getBytes(StandardCharsets.UTF_8)), options);
+            } catch (IOException | RuntimeException e) {
+                throw new UserError("tokenizer: cannot build text windows: " + firstLine(e), e);
+            }
+        });
+        Encoding first = t.encode(text, true, true);
         List<Encoding> out = new java.util.ArrayList<>();
         out.add(first);
         out.addAll(List.of(first.getOverflowing()));

@@ -75,6 +75,21 @@ class EntityGroupingTest {
         assertEquals("newyork u. s.", EntityGrouping.wordPieceText(List.of("new", "##york", "u", ".", "s", ".")));
     }
 
+    @Test
+    void overlappingWindowsKeepTheLongestThenTheMostConfidentEntity() {
+        // window 1 saw "new york" cut after "new"; window 2 saw it whole; "bob" in both, more sure in window 2;
+        // "ann" twice with equal scores: the first stays
+        Entity newCut = new Entity("LOC", 0.9, "new", 10, 13, -1);
+        Entity newYork = new Entity("LOC", 0.6, "new york", 10, 18, -1);
+        Entity bob1 = new Entity("PER", 0.5, "bob", 0, 3, -1);
+        Entity bob2 = new Entity("PER", 0.7, "bob", 0, 3, -1);
+        Entity ann1 = new Entity("PER", 0.4, "ann", 20, 23, -1);
+        Entity ann2 = new Entity("ORG", 0.4, "ann", 20, 23, -1);
+        assertEquals(List.of(bob2, newYork, ann1), EntityGrouping.overlapping(List.of(bob1, newCut, ann1, bob2,
+                newYork, ann2)));
+        assertEquals(List.of(), EntityGrouping.overlapping(List.of()));
+    }
+
     private static Piece piece(String token, int start, int end, int index, boolean subword, double... scores) {
         return new Piece(token, scores, start, end, index, subword);
     }
