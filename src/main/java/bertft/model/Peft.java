@@ -192,7 +192,7 @@ public final class Peft implements AutoCloseable {
     public static Peft load(Config cfg, BertConfig c, Map<String, TensorData> tensors, String where) {
         Map<String, long[]> expected = expectedShapes(cfg, c, tensors, where);
         Torch.init();
-        NDManager manager = NDManager.newBaseManager();
+        NDManager manager = Torch.newManager();
         Peft p = new Peft(cfg, manager);
         try {
             for (Map.Entry<String, long[]> e : expected.entrySet()) {

@@ -120,7 +120,7 @@ public final class SetFitHead {
         Trainer.Settings s = new Trainer.Settings(2, 16, 0, headRate, 0, "constant", 0.01, 1.0, 1, 2, seed,
                 new Interval(16, Interval.Unit.EPOCHS), 0);
         Trainer.Plan plan = Trainer.Plan.of(s, train.size(), layers);
-        try (NDManager m = NDManager.newBaseManager()) {
+        try (NDManager m = Torch.newManager()) {
             SupervisedObjective goal = new SupervisedObjective(model, objective, train, null, m).cached(embeddings);
             LayerSchedule policy = new LayerSchedule(new LayerPolicy(model.family(), layers, 1, headRate),
                     new Unfreezing(0, 0), new Schedule("constant", plan.totalSteps(), 0), headRate,
