@@ -19,10 +19,11 @@ import picocli.CommandLine.Spec;
  * {@code teacher} key); every task key is also an option.
  */
 @Command(name = "distill", mixinStandardHelpOptions = true, sortOptions = false,
-        description = {"Distil fine-tuned teacher runs (--teacher RUN, repeated for an ensemble) into a student:",
-            "--student MODEL, or --student-layers K|0,2,4 for a shallower copy of the first teacher; --text FILE adds",
-            "unlabelled transfer texts that only the teachers label. Writes an ordinary run directory (--out) whose",
-            "report compares teacher(s) and student. Every task-file key is also an option."})
+        description = {"Distil fine-tuned teacher runs into a student (knowledge distillation).",
+            "--teacher RUN, repeated for an ensemble whose probabilities are averaged; --student MODEL, or",
+            "--student-layers K|0,2,4 for a shallower copy of the first teacher; --text FILE adds unlabelled",
+            "transfer texts that only the teachers label. Writes an ordinary run directory (--out, default",
+            "runs/<name>) whose report compares teacher(s) and student. Every task-file key is also an option."})
 final class DistillCommand implements Callable<Integer> {
     @Spec
     CommandSpec spec;

@@ -186,7 +186,8 @@ public final class TrainJob {
                     Reports.writeTask(spec, out, modelDir);
                 }
                 // 5) evaluation on validation (cached encoder features when the encoder is frozen)
-                boolean cache = distill == null && strategy.frozen() && spec.cacheFeatures() && head == TaskModel.Head.CLASSIFIER;
+                boolean cache = distill == null && strategy.frozen() && spec.cacheFeatures()
+                        && head == TaskModel.Head.CLASSIFIER;
                 SupervisedObjective task = new SupervisedObjective(model, objective, data.train(), data.classWeights(),
                         manager).noise(spec.augment().tokenMask(), spec.augment().tokenDropout(), tok.maskId(),
                         spec.seed());
@@ -233,12 +234,11 @@ public final class TrainJob {
                 if (lesson != null) {
                     training.addProperty("teacher_outputs_seconds", Math.round(lesson.seconds() * 10) / 10.0);
                 }
-                this.distill = distill;
                 if (pairs != null) {
                     training.add("setfit", SetFit.summary(pairs, setfitHead));
                 }
                 return finish(modelDir, tok, head, data, new Trained(training, seconds, trainable, loop.tokens(),
-                        loop.bestReport()));
+                        loop.bestReport()), distill);
             }
         }
     }
@@ -275,7 +275,9 @@ public final class TrainJob {
     private record Trained(JsonObject training, double seconds, long trainable, long tokens,
             JsonObject bestValidation) {}
 
-    private Result finish(Path modelDir, BertTokenizer tok, TaskModel.Head head, Prepared data, Trained t) {
+    /** The final report on the best model; {@code distill} (or null) adds the teachers beside the student. */
+    private Result finish(Path modelDir, BertTokenizer tok, TaskModel.Head head, Prepared data, Trained t,
+            Distillation distill) {
         Path out = spec.out();
         JsonObject training = t.training();
         JsonObject bestValidation = t.bestValidation();
@@ -397,8 +399,6 @@ public final class TrainJob {
     }
 
     private long started;
-    /** The teachers of a distillation run, for its report (null for other runs). */
-    private Distillation distill;
 
     /**
      * When the model is a {@code bert-ft adapt} output: its {@code adapt.json} (held-out masked-LM loss and

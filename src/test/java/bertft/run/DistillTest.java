@@ -6,6 +6,9 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import bertft.Tiny;
 import bertft.checkpoint.SafeTensors;
+import bertft.checkpoint.TensorData;
+import bertft.model.Checkpoint;
+import bertft.text.BertTokenizer;
 import bertft.cli.CliTest;
 import com.google.gson.JsonArray;
 import com.google.gson.JsonObject;
@@ -15,6 +18,7 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Map;
 import java.util.Set;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
@@ -100,6 +104,66 @@ class DistillTest {
         assertEquals(List.of("teacher", "teacher", "ensemble", "student"),
                 rows.asList().stream().map(r -> r.getAsJsonObject().get("role").getAsString()).toList());
         assertEquals(2, json(ens.resolve("config.json")).get("num_hidden_layers").getAsInt(), "the task's model");
+    }
+
+    /**
+     * The teacher at {@code dir} with its vocabulary reordered (the special tokens kept in place) and its word
+     * embedding rows moved to match: the same function of text, other token ids.
+     */
+    private static Path reordered(Path dir, Path to) throws IOException {
+        Checkpoint c = Checkpoint.read(dir);
+        List<String> vocab = Tiny.vocab();
+        List<String> order = new ArrayList<>(vocab.subList(0, 5)); // [PAD] [UNK] [CLS] [SEP] [MASK]
+        List<String> rest = new ArrayList<>(vocab.subList(5, vocab.size()));
+        java.util.Collections.reverse(rest);
+        order.addAll(rest);
+        TensorData old = c.encoder().get("embeddings.word_embeddings.weight");
+        int h = (int) old.shape()[1];
+        java.nio.FloatBuffer from = old.data().asFloatBuffer();
+        float[] rows = new float[vocab.size() * h];
+        for (int id = 0; id < order.size(); id++) {
+            from.position(vocab.indexOf(order.get(id)) * h);
+            from.get(rows, id * h, h);
+        }
+        Map<String, TensorData> encoder = new java.util.LinkedHashMap<>(c.encoder());
+        encoder.put("embeddings.word_embeddings.weight", TensorData.of(old.shape(), rows));
+        try (BertTokenizer tok = BertTokenizer.of(BertTokenizer.fromVocab(order, true), 64)) {
+            new Checkpoint(c.config(), encoder, c.heads()).write(to, tok);
+        }
+        return to;
+    }
+
+    @Test
+    void eachTeacherReadsTheTextsWithItsOwnTokenizer(@TempDir Path tmp) throws IOException {
+        Path model = Tiny.checkpoint(tmp.resolve("tiny"), 3);
+        TrainJobTest.data(tmp, "train.csv", 64, 1);
+        TrainJobTest.data(tmp, "dev.csv", 32, 2);
+        Path task = TrainJobTest.task(tmp, model, "");
+        Path teacher = Tiny.classifier(tmp.resolve("teacher"), 4, "negative", "positive");
+        Path other = reordered(teacher, tmp.resolve("reordered"));
+        try (BertTokenizer a = BertTokenizer.load(teacher, 32); BertTokenizer b = BertTokenizer.load(other, 32)) {
+            assertFalse(java.util.Arrays.equals(a.encode("great phone").getIds(), b.encode("great phone").getIds()),
+                    "the two teachers see other ids");
+        }
+        List<List<float[]>> targets = new ArrayList<>();
+        for (Path t : List.of(teacher, other)) {
+            bertft.task.TaskSpec spec = bertft.task.TaskFiles.load(task, Map.of("teacher", t.toString(),
+                    "distill-temperature", "0.25")); // sharp: an untrained teacher's outputs differ little
+            bertft.data.LabelledData train = bertft.data.LabelledData.read(spec, spec.labels(), spec.requireTrain());
+            try (BertTokenizer tok = Tiny.tokenizer(32)) {
+                Distillation d = Distillation.open(spec);
+                targets.add(d.teach(train, TaskData.features(train, tok), List.of("great phone", "awful price"), null,
+                        spec.labels(), tok, new java.io.PrintStream(java.io.OutputStream.nullOutputStream())).soft());
+            }
+        }
+        assertEquals(66, targets.get(0).size(), "64 examples and 2 transfer texts");
+        double spread = 0;
+        for (int i = 0; i < 66; i++) {
+            org.junit.jupiter.api.Assertions.assertArrayEquals(targets.get(0).get(i), targets.get(1).get(i), 1e-6f,
+                    "the same function of text gives the same targets: " + i);
+            spread = Math.max(spread, Math.abs(targets.get(0).get(i)[0] - targets.get(0).get(0)[0]));
+        }
+        assertTrue(spread > 1e-3, "the teacher's targets depend on the text: " + spread);
     }
 
     @Test
