@@ -10,10 +10,12 @@ import java.util.regex.Pattern;
 
 /**
  * TF-IDF vectors of lower-cased word unigrams and bigrams, L2-normalised, as scikit-learn's
- * {@code TfidfVectorizer(ngram_range=(1, 2), min_df=2, smooth_idf=True, sublinear_tf=True)}.
+ * {@code TfidfVectorizer(ngram_range=(1, 2), min_df=2, smooth_idf=True, sublinear_tf=True)}; in Chinese text every
+ * Han character is a word, so the terms are characters and character bigrams.
  */
 public final class TfIdf {
-    private static final Pattern WORD = Pattern.compile("[\\p{L}\\p{N}]+(?:'[\\p{L}]+)?");
+    /** A Han character is a word of its own (Chinese has no spaces: BERT's tokenizers split it so too). */
+    private static final Pattern WORD = Pattern.compile("\\p{IsHan}|[\\p{L}\\p{N}&&[^\\p{IsHan}]]+(?:'[\\p{L}]+)?");
 
     /** One sparse, L2-normalised row: feature ids in ascending order and their weights. */
     public record Row(int[] ids, float[] values) {}

@@ -47,9 +47,9 @@ import org.apache.commons.csv.CSVRecord;
  * Streams the rows of a CSV, TSV or JSON-lines table, each with the line it starts on, in constant memory.
  *
  * <p>CSV and TSV (RFC 4180 quoting, quoted line breaks, CRLF or LF) need a header row; JSON lines hold one
- * object per line, whose keys are the columns. Input must be UTF-8 (a BOM is dropped), or GBK when asked; anything
- * else stops reading with the line where decoding failed (a file that reads as GBK is named as such). A row that cannot be read (wrong number of fields, bad JSON) goes
- * to the {@code onBadRow} callback with its line and reading goes on; broken CSV quoting also goes there, but
+ * object per line, whose keys are the columns. Input must be UTF-8 (a BOM is dropped), or GBK when asked;
+ * anything else stops reading with the line where decoding failed (a file that reads as GBK is named as such). A
+ * row that cannot be read (wrong number of fields, bad JSON) goes to the {@code onBadRow} callback with its line and reading goes on; broken CSV quoting also goes there, but
  * ends the reading, since the parser cannot find the next row. Pass {@link #FAIL} to stop at the first bad row.
  */
 public final class TableReader implements Closeable, Iterable<TableReader.Row> {
@@ -130,6 +130,8 @@ public final class TableReader implements Closeable, Iterable<TableReader.Row> {
     /** The file read, for a second look at its bytes when decoding fails; null for standard input or a Reader. */
     private final Path file;
     private final Charset charset;
+    /** What to do about a GBK file: readers opened with a charset serve commands that take --encoding. */
+    private final String gbkAdvice;
     private final Reader reader;
     private final Format format;
     private final boolean formatFromName;
@@ -138,11 +140,12 @@ public final class TableReader implements Closeable, Iterable<TableReader.Row> {
     private Row next;
     private boolean done;
 
-    private TableReader(String name, Path file, Charset charset, Reader reader, Format format, boolean formatFromName,
-            Consumer<Problem> onBadRow) {
+    private TableReader(String name, Path file, Charset charset, String gbkAdvice, Reader reader, Format format,
+            boolean formatFromName, Consumer<Problem> onBadRow) {
         this.name = name;
         this.file = file;
         this.charset = charset;
+        this.gbkAdvice = gbkAdvice;
         this.format = format;
         this.formatFromName = formatFromName;
         this.reader = reader;
@@ -160,11 +163,20 @@ public final class TableReader implements Closeable, Iterable<TableReader.Row> {
      * format.
      */
     public static TableReader open(Path file, Format format, Consumer<Problem> onBadRow) {
-        return open(file, format, StandardCharsets.UTF_8, onBadRow);
+        return open(file, format, StandardCharsets.UTF_8, "re-save it as UTF-8 (iconv -f gbk -t utf-8)", onBadRow);
     }
 
-    /** Opens {@code file} as {@link #open(Path, Format, Consumer)} does, decoded from {@code charset}. */
+    /**
+     * Opens {@code file} as {@link #open(Path, Format, Consumer)} does, decoded from {@code charset}: for the
+     * commands that take {@code --encoding} (the task key {@code encoding}).
+     */
     public static TableReader open(Path file, Format format, Charset charset, Consumer<Problem> onBadRow) {
+        return open(file, format, charset, "re-save it as UTF-8, or give --encoding gbk (task key encoding: gbk)",
+                onBadRow);
+    }
+
+    private static TableReader open(Path file, Format format, Charset charset, String gbkAdvice,
+            Consumer<Problem> onBadRow) {
         boolean stdin = file.toString().equals("-");
         if (stdin && format == null) {
             throw new UserError("reading standard input needs an explicit format (csv, tsv or jsonl)");
@@ -183,17 +195,17 @@ public final class TableReader implements Closeable, Iterable<TableReader.Row> {
             throw new UserError(file + ": cannot read: " + e.getMessage());
         }
         return open(new Utf8Reader(in, charset, Utf8Reader.MAX_LINE), stdin ? "stdin" : file.toString(),
-                stdin ? null : file, charset, f, format == null, onBadRow);
+                stdin ? null : file, charset, gbkAdvice, f, format == null, onBadRow);
     }
 
     /** Reads already-decoded text; {@code name} is used in messages. The header (CSV/TSV) is read now. */
     public static TableReader open(Reader reader, String name, Format format, Consumer<Problem> onBadRow) {
-        return open(reader, name, null, StandardCharsets.UTF_8, format, false, onBadRow);
+        return open(reader, name, null, StandardCharsets.UTF_8, null, format, false, onBadRow);
     }
 
-    private static TableReader open(Reader reader, String name, Path file, Charset charset, Format format,
-            boolean formatFromName, Consumer<Problem> onBadRow) {
-        TableReader t = new TableReader(name, file, charset, new BufferedReader(reader, 1 << 16), format,
+    private static TableReader open(Reader reader, String name, Path file, Charset charset, String gbkAdvice,
+            Format format, boolean formatFromName, Consumer<Problem> onBadRow) {
+        TableReader t = new TableReader(name, file, charset, gbkAdvice, new BufferedReader(reader, 1 << 16), format,
                 formatFromName, onBadRow);
         try {
             t.source.start();
@@ -267,7 +279,7 @@ public final class TableReader implements Closeable, Iterable<TableReader.Row> {
             }
             if (file != null && readsAsGbk(file)) {
                 return new UserError(name + ":" + line + ": not valid UTF-8, but reads as GBK (common for Chinese"
-                        + " files): re-save it as UTF-8, or give --encoding gbk (task key encoding: gbk)");
+                        + " files): " + gbkAdvice);
             }
             return new UserError(name + ":" + line + ": not valid UTF-8 (is it Latin-1? re-save as UTF-8)");
         }

@@ -178,7 +178,7 @@ final class Keys {
             "warmup-ratio", "0.06");
 
     /** The keys of {@code adapt} task files: the shared ones it uses, then its own. */
-    static final List<Key> ADAPT = java.util.stream.Stream.of("name", "model", "data-dir", "text", "text-column",
+    static final List<Key> ADAPT = java.util.stream.Stream.of("name", "model", "data-dir", "text", "text-column", "encoding",
             "validation-split", "max-length", "line-by-line", "mlm-probability", "whole-word-mask", "batch-size",
             "eval-batch-size", "head-epochs", "epochs", "learning-rate", "head-learning-rate", "warmup-ratio",
             "schedule", "weight-decay", "max-grad-norm", "gradient-accumulation", "seed", "eval-every", "out")

@@ -66,6 +66,25 @@ class AdaptInputTest {
                 Files.readString(out.resolve("adapt.json")));
     }
 
+    /** adapt reads a GBK table with --encoding gbk, and names a GBK one without it in one line. */
+    @Test
+    void aGbkTableIsReadWithEncodingGbk(@TempDir Path tmp) throws IOException {
+        Path model = Tiny.checkpoint(tmp.resolve("tiny"), 3);
+        List<String> rows = new ArrayList<>(List.of("text"));
+        for (int i = 0; i < 40; i++) {
+            rows.add("the phone was good 手机很好用，电池也耐用 " + i);
+        }
+        Path csv = tmp.resolve("texts.csv");
+        Files.write(csv, rows, java.nio.charset.Charset.forName("GBK"));
+        Path out = tmp.resolve("out");
+        assertOneLine(CliTest.run(AdaptTest.args(tmp, model, csv, out)), csv + ":2: not valid UTF-8, but reads as GBK"
+                + " (common for Chinese files): re-save it as UTF-8, or give --encoding gbk (task key encoding: gbk)", out);
+        var ok = CliTest.run(AdaptTest.args(tmp, model, csv, out, "--epochs", "1", "--line-by-line", "true",
+                "--encoding", "gbk"));
+        assertEquals(0, ok.code(), ok.err());
+        assertTrue(Files.readString(out.resolve("adapt.json")).contains("\"documents\": 40"));
+    }
+
     @Test
     void resumingATrainingRunSaysToResumeItWithTrain(@TempDir Path tmp) throws IOException {
         Path model = Tiny.checkpoint(tmp.resolve("tiny"), 3);

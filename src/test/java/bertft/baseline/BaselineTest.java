@@ -24,6 +24,8 @@ class BaselineTest {
     @Test
     void termsAreLowerCasedWordsAndBigrams() {
         assertEquals(List.of("it's", "great", "a", "it's great", "great a"), TfIdf.terms("It's GREAT, a"));
+        // Chinese has no spaces: each Han character is a word (else a whole clause would be one rare term)
+        assertEquals(List.of("很", "干", "净", "ok", "很 干", "干 净", "净 ok"), TfIdf.terms("很干净，OK"));
     }
 
     @Test

@@ -415,6 +415,9 @@ class BadInputTest {
                 + "UTF-8, but reads as GBK (common for Chinese files): re-save it as UTF-8, or give --encoding gbk");
         Run ok = CliTest.run("train", task.toString(), "--out", tmp.resolve("run").toString(), "--encoding", "gbk");
         assertEquals(0, ok.code(), ok.err());
+        // classify has no --encoding: the advice there is to convert the file
+        oneLine(CliTest.run("classify", data.toString(), "--model", tmp.resolve("run").toString()), data + ":2: not"
+                + " valid UTF-8, but reads as GBK (common for Chinese files): re-save it as UTF-8 (iconv -f gbk -t utf-8)");
     }
 
     @Test

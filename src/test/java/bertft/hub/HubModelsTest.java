@@ -96,6 +96,30 @@ class HubModelsTest {
         assertEquals(List.of("HEAD /org/tiny/resolve/" + repo.commit() + "/config.json"), hub.log);
     }
 
+    /**
+     * A Chinese BERT as hfl/chinese-roberta-wwm-ext ships one (model_type bert, a Chinese vocab.txt and a
+     * tokenizer_config.json, no tokenizer.json) works by id: fetched, then every CJK character one token.
+     */
+    @Test
+    void aChineseBertWithOnlyVocabTxtWorksById() throws Exception {
+        Path zh = FakeHub.tinyCheckpoint(tmp.resolve("zh"), 5);
+        List<String> vocab = new java.util.ArrayList<>(bertft.Tiny.vocab());
+        List<String> chinese = List.of("房", "间", "很", "干", "净", "，", "。", "好");
+        for (int i = 0; i < chinese.size(); i++) {
+            vocab.set(16 + i, chinese.get(i)); // same size as the tiny model's embedding table
+        }
+        Files.write(zh.resolve("vocab.txt"), vocab);
+        Files.delete(zh.resolve("tokenizer.json"));
+        Files.writeString(zh.resolve("tokenizer_config.json"), "{\"do_lower_case\": true, \"tokenizer_class\": \"BertTokenizer\"}");
+        hub.add("hfl/chinese-tiny", zh, null, false);
+        Path snapshot = resolve("hfl/chinese-tiny");
+        assertFalse(Files.exists(snapshot.resolve("tokenizer.json")));
+        assertEquals("bert", Checkpoint.read(snapshot).config().modelType());
+        try (BertTokenizer tok = BertTokenizer.load(snapshot, 32, vocab.size())) {
+            assertArrayEquals(new long[] {2, 16, 17, 18, 19, 20, 21, 18, 23, 22, 3}, tok.encode("房间很干净，很好。").getIds());
+        }
+    }
+
     @Test
     void resumesAfterACutConnection() throws Exception {
         hub.cutNext = true;
