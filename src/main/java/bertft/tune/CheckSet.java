@@ -38,6 +38,8 @@ final class CheckSet {
         d.addProperty("strategy", row.get("strategy").getAsString());
         d.add("validation", row.get("validation"));
         d.add("train_seconds_mean", row.get("train_seconds_mean"));
+        d.addProperty("seconds", Math.round(row.get("train_seconds_mean").getAsDouble() * row.get("runs").getAsInt()
+                * 10) / 10.0);
         if (row.has("validation_last_epoch")) {
             d.add("validation_last_epoch", row.get("validation_last_epoch"));
         }

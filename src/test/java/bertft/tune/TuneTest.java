@@ -438,7 +438,7 @@ class TuneTest {
                 + " validation set")) {
             assertTrue(md.contains(x) && html.contains(x.replace("'", "&#39;")), x + "\n" + md);
         }
-        assertTrue(md.contains("| defaults (mean of seeds) |"), md);
+        assertTrue(md.contains("| defaults (mean of seeds) |") && md.contains(", the defaults' runs "), md);
         assertTrue(html.contains("validation against check set loss") && html.contains("trial "), html);
         assertFalse(html.contains("NaN"));
         String yaml = Files.readString(out.resolve("best.yaml"));
