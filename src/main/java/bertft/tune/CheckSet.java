@@ -38,6 +38,8 @@ final class CheckSet {
         d.addProperty("strategy", row.get("strategy").getAsString());
         d.add("validation", row.get("validation"));
         d.add("train_seconds_mean", row.get("train_seconds_mean"));
+        d.addProperty("seconds", Math.round(row.get("train_seconds_mean").getAsDouble() * row.get("runs").getAsInt()
+                * 10) / 10.0);
         if (row.has("validation_last_epoch")) {
             d.add("validation_last_epoch", row.get("validation_last_epoch"));
         }
@@ -69,9 +71,11 @@ final class CheckSet {
             for (int i = 0; i < wt.length; i++) {
                 diff[i] = sign * (wt[i] - dt[i]) * scale;
             }
-            g.addProperty("check", mean(diff));
-            g.addProperty("check_sd", sd(diff));
-            g.addProperty("seeds", diff.length);
+            if (java.util.Arrays.stream(diff).allMatch(Double::isFinite)) { // (a pearson of constant predictions)
+                g.addProperty("check", mean(diff));
+                g.addProperty("check_sd", sd(diff));
+                g.addProperty("seeds", diff.length);
+            }
         }
         g.addProperty("verdict", verdict(g));
         s.add("gain", g);
@@ -103,8 +107,8 @@ final class CheckSet {
     /** The lead's second sentence: both gains, and whether the check set bears the validation gain out. */
     static String headline(JsonObject s) {
         if (!s.has("gain")) {
-            return s.has("check_set") ? "No check set (" + s.get("check_set").getAsString() + "): the validation"
-                    + " figures are selected on the validation set and nothing measures the winner apart from it."
+            return s.has("check_set") ? "Check set " + s.get("check_set").getAsString() + ": the validation figures"
+                    + " are selected on the validation set, and nothing measures the winner apart from it."
                     : "";
         }
         JsonObject g = s.getAsJsonObject("gain");

@@ -155,7 +155,8 @@ public final class Tune {
         if (defaults != null) {
             CheckSet.add(summary, check, defaults, lower);
         } else {
-            summary.addProperty("check_set", "none: " + base.task() + " tasks take a test file as their check set");
+            summary.addProperty("check_set", "none: a " + base.task() + " task's check set is its test file, and it has"
+                    + " none");
         }
         summary.add("searches", Searches.count(o.out(), o.task(), validationSet()));
         AtomicFiles.writeString(o.out().resolve("best.yaml"), bestYaml(best, summary));

@@ -43,7 +43,9 @@ final class TuneReport {
                 .forEach(e -> sb.append("- ").append(e.getKey()).append(": ").append(e.getValue().getAsString()).append('\n'));
         sb.append("\nSearch: ").append(s.get("stopped").getAsString()).append(". Search ")
                 .append(Budget.text(s.get("search_seconds").getAsDouble())).append(", retraining (the seeds' training) ")
-                .append(Budget.text(s.get("retrain_seconds").getAsDouble())).append(", this run's wall time ")
+                .append(Budget.text(s.get("retrain_seconds").getAsDouble()))
+                .append(s.has("defaults") ? ", the defaults' runs " + Budget.text(s.getAsJsonObject("defaults")
+                        .get("seconds").getAsDouble()) : "").append(", this run's wall time ")
                 .append(Budget.text(s.get("wall_seconds").getAsDouble())).append(".\n\n## Trials\n\n");
         List<String> header = header(s, metric);
         sb.append("| ").append(String.join(" | ", header)).append(" |\n|")

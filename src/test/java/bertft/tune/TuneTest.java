@@ -263,6 +263,15 @@ class TuneTest {
             assertTrue(Double.isFinite(t.getAsJsonObject("winner").getAsJsonObject("validation").get("mean")
                     .getAsDouble()), t.toString());
             assertTrue(Files.readString(out.resolve("report.html")).contains(e.getKey() + " @1"));
+            String md = Files.readString(out.resolve("tune.md"));
+            if (e.getKey().equals("f1")) {
+                assertTrue(md.contains("Check set none: a qa task's check set is its test file, and it has none: the"
+                        + " validation figures are selected on the validation set"), md);
+            } else {
+                assertTrue(t.get("check_set").getAsString().startsWith("check-split 0.1 of train"), t.toString());
+                assertTrue(md.contains("Against the defaults (the task before tuning"), md);
+                assertFalse(md.contains("NaN"), md);
+            }
         }
     }
 
@@ -438,7 +447,7 @@ class TuneTest {
                 + " validation set")) {
             assertTrue(md.contains(x) && html.contains(x.replace("'", "&#39;")), x + "\n" + md);
         }
-        assertTrue(md.contains("| defaults (mean of seeds) |"), md);
+        assertTrue(md.contains("| defaults (mean of seeds) |") && md.contains(", the defaults' runs "), md);
         assertTrue(html.contains("validation against check set loss") && html.contains("trial "), html);
         assertFalse(html.contains("NaN"));
         String yaml = Files.readString(out.resolve("best.yaml"));
