@@ -218,7 +218,7 @@ public final class TaskFiles {
                             + " meets a target batch of its size); lower batch-size instead");
                 }
             }
-            boolean spans = kind == Kind.QA || kind == Kind.TOKEN_CLASSIFICATION;
+            boolean spans = kind == Kind.QA;
             if (spans && values.get("validation-split") != null) {
                 throw error("validation-split", "is for table tasks; give " + kind + " a validation file");
             }
