@@ -107,6 +107,9 @@ final class EvaluateCommand implements Callable<Integer> {
                 TaggedData gold = TaggedData.read(data, m.labels());
                 TaggedData.Scheme scheme = TaggedData.Scheme.parse(t.tagScheme());
                 scheme = scheme != null ? scheme : TaggedData.detect(java.util.List.of(gold));
+                if (t.unknownTags().equals("O")) {
+                    gold = gold.unknownAsO(scheme, m.labels(), spec.commandLine().getErr()::println);
+                }
                 gold.check(scheme, m.labels());
                 java.util.List<java.util.List<String>> predicted = Tagging.predict(m.forward(),
                         gold.sentences().stream().map(TaggedData.Sentence::words).toList(), m.labels(), m.tokenizer(),

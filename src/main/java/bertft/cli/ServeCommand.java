@@ -18,7 +18,8 @@ import picocli.CommandLine.TypeConversionException;
 /** {@code bert-ft serve}: a model over HTTP, with TEI's routes and dynamic batching. */
 @Command(name = "serve", mixinStandardHelpOptions = true,
         description = {"Serve a model over HTTP JSON with the routes of HuggingFace's text-embeddings-inference:",
-            "POST /predict (classifiers), POST /embed (any model), POST /qa (QA models), GET /health, /info, /metrics.",
+            "POST /predict (classifiers), POST /embed (any model), POST /qa (QA models), POST /tag (token"
+                    + " classifiers), GET /health, /info, /metrics.",
             "Concurrent requests are batched together. Stops gracefully on SIGTERM or Ctrl-C."})
 final class ServeCommand implements Callable<Integer> {
     @Spec

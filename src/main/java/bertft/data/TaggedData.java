@@ -248,6 +248,65 @@ public record TaggedData(String file, List<Sentence> sentences) {
         }
     }
 
+    /**
+     * This data with every tag that is not one of {@code labels} read as {@code O} (the task's
+     * {@code unknown-tags: O}); {@code warn} gets one line naming the first such tag's file:line and how many there
+     * were, when there were any. Tags are checked against the scheme first, so a malformed one is still an error.
+     */
+    public TaggedData unknownAsO(Scheme scheme, List<String> labels, java.util.function.Consumer<String> warn) {
+        check(scheme, null);
+        List<Sentence> out = new java.util.ArrayList<>(sentences.size());
+        long unknown = 0;
+        String first = null;
+        java.util.Set<String> kinds = new java.util.TreeSet<>();
+        boolean json = file.toLowerCase(Locale.ROOT).matches(".*\\.jsonl?$");
+        for (Sentence s : sentences) {
+            List<String> tags = new java.util.ArrayList<>(s.tags());
+            for (int i = 0; i < tags.size(); i++) {
+                if (!labels.contains(tags.get(i))) {
+                    if (first == null) {
+                        first = file + ":" + (s.line() + (json ? 0 : i)) + ": tag '" + cut(tags.get(i)) + "'";
+                    }
+                    kinds.add(tags.get(i));
+                    unknown++;
+                    tags.set(i, "O");
+                }
+            }
+            out.add(new Sentence(s.line(), s.words(), tags));
+        }
+        if (unknown > 0) {
+            warn.accept("warning: " + first + " is not one of the labels; " + unknown + " word" + (unknown == 1 ? "" : "s")
+                    + " with " + kinds.size() + " unknown tag" + (kinds.size() == 1 ? "" : "s") + " " + cut(kinds.toString())
+                    + " read as O (unknown-tags: O)");
+        }
+        return new TaggedData(file, out);
+    }
+
+    /**
+     * This data split in two: {@code share} of the sentences (at least one), drawn with {@code seed}, held out and
+     * named {@code file (KEY share)}, the rest kept in file order; the held-out part in file order too.
+     */
+    public TaggedData[] split(double share, long seed, String key) {
+        List<Integer> order = new java.util.ArrayList<>(java.util.stream.IntStream.range(0, sentences.size()).boxed()
+                .toList());
+        java.util.Collections.shuffle(order, new java.util.Random(seed));
+        int held = (int) Math.max(1, Math.round(sentences.size() * share));
+        if (held >= sentences.size()) {
+            throw new UserError(file + ": " + key + " " + share + " of " + sentences.size() + " sentences leaves none"
+                    + " to train on");
+        }
+        boolean[] out = new boolean[sentences.size()];
+        for (int k = 0; k < held; k++) {
+            out[order.get(k)] = true;
+        }
+        List<Sentence> rest = new java.util.ArrayList<>();
+        List<Sentence> part = new java.util.ArrayList<>();
+        for (int i = 0; i < sentences.size(); i++) {
+            (out[i] ? part : rest).add(sentences.get(i));
+        }
+        return new TaggedData[] {new TaggedData(file, rest), new TaggedData(file + " (" + key + " " + share + ")", part)};
+    }
+
     /** Counts of each tag, in label order. */
     public Map<String, Long> counts() {
         Map<String, Long> m = new LinkedHashMap<>();

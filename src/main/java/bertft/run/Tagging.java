@@ -62,16 +62,37 @@ public final class Tagging {
         }
         TaggedData train = new TaggedData(trainFiles.size() == 1 ? trainFiles.get(0).file()
                 : String.join(" + ", trainFiles.stream().map(TaggedData::file).toList()), all);
-        return new Data(labels, scheme, train, checked(spec.validation(), scheme, labels),
-                checked(spec.test(), scheme, labels));
+        boolean toO = spec.unknownTags().equals("O");
+        TaggedData test = checked(spec.test(), scheme, labels, toO, err);
+        if (spec.testSplit() != null) {
+            TaggedData[] parts = train.split(spec.testSplit(), TrainJob.TEST_SPLIT_SEED, "test-split");
+            train = parts[0];
+            test = parts[1];
+            err.println(test.file() + ": " + test.sentences().size() + " sentences");
+        }
+        TaggedData validation = checked(spec.validation(), scheme, labels, toO, err);
+        if (validation == null && spec.validationSplit() != null) {
+            TaggedData[] parts = train.split(spec.validationSplit(), spec.seed(), "validation-split");
+            train = parts[0];
+            validation = parts[1];
+            err.println(validation.file() + ": " + validation.sentences().size() + " sentences");
+        }
+        return new Data(labels, scheme, train, validation, test);
     }
 
-    /** {@code file} read and checked, or null when it is null. */
-    public static TaggedData checked(Path file, TaggedData.Scheme scheme, List<String> labels) {
+    /**
+     * {@code file} read and checked, or null when it is null: a tag that is not one of {@code labels} is an error
+     * naming file:line, or with {@code unknownAsO} read as O with one warning line on {@code err}.
+     */
+    public static TaggedData checked(Path file, TaggedData.Scheme scheme, List<String> labels, boolean unknownAsO,
+            java.io.PrintStream err) {
         if (file == null) {
             return null;
         }
         TaggedData d = TaggedData.read(file, labels);
+        if (unknownAsO) {
+            d = d.unknownAsO(scheme, labels, err::println);
+        }
         d.check(scheme, labels);
         return d;
     }

@@ -307,12 +307,13 @@ public final class TrainJob {
                 splits.put("validation", data.validationData());
                 reports.put("validation", validation);
                 extra.addProperty("validation_data", data.validationData() != null ? data.validationData().file()
-                        : spec.validation().toString());
+                        : tagging != null ? tagging.validation().file() : spec.validation().toString());
             }
             if (test != null) {
                 splits.put("test", testData);
                 reports.put("test", test);
-                extra.addProperty("test_data", testData != null ? testData.file() : spec.test().toString());
+                extra.addProperty("test_data", testData != null ? testData.file()
+                        : tagging != null ? tagging.test().file() : spec.test().toString());
             }
             if (data.trainData() != null && spec.task() != TaskSpec.Kind.REGRESSION) {
                 extra.add("train_label_distribution", Scoring.counts(data.labels(), data.trainData().counts()));

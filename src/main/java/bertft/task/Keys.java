@@ -130,6 +130,9 @@ final class Keys {
                     + " pieces between windows of a long sentence (token-classification; default half a window)."),
             choice("tag-scheme", "auto", "Tag scheme of the CoNLL tags (token-classification); auto detects it.",
                     "auto", "iob2", "iob1", "bioes", "bilou"),
+            choice("unknown-tags", "error", "A validation or test tag that is not one of the labels"
+                    + " (token-classification): error (naming file:line), or O (read as O, with one warning line).",
+                    "error", "O"),
             key("label-all-tokens", BOOL, "false", "Put each word's label on every word piece, not only the first"
                     + " (token-classification; B- becomes I- after the first piece, as run_ner.py does)."),
             key("strict", BOOL, "false", "Score entities in seqeval's strict mode (token-classification; iob2, bioes)."),

@@ -220,8 +220,8 @@ public final class TaskFiles {
                             + " meets a target batch of its size); lower batch-size instead");
                 }
             }
-            boolean spans = kind == Kind.QA || kind == Kind.TOKEN_CLASSIFICATION;
-            if (spans && !"utf-8".equals(values.get("encoding"))) {
+            boolean spans = kind == Kind.QA;
+            if ((spans || kind == Kind.TOKEN_CLASSIFICATION) && !"utf-8".equals(values.get("encoding"))) {
                 throw error("encoding", "is for table tasks; " + kind + " files are read as UTF-8 (re-save as UTF-8)");
             }
             if (spans && values.get("validation-split") != null) {

@@ -522,6 +522,11 @@ public final class TaskSpec {
         return (String) values.get("tag-scheme");
     }
 
+    /** What a validation or test tag that is not a label becomes: {@code error} or {@code O} (token-classification). */
+    public String unknownTags() {
+        return (String) values.get("unknown-tags");
+    }
+
     /** Whether every word piece carries its word's label in the loss, not only the first (token-classification). */
     public boolean labelAllTokens() {
         return (Boolean) values.get("label-all-tokens");

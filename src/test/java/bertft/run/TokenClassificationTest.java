@@ -446,9 +446,5 @@ public class TokenClassificationTest {
         assertEquals(2, l.code());
         assertTrue(l.err().contains("early-stopping: metric 'loss' is not one of [f1, precision, recall, token_accuracy]"
                 + " (task token-classification)"), l.err());
-        var v = CliTest.run("train", task(tmp, model, "validation-split: 0.1").toString());
-        assertEquals(2, v.code());
-        assertTrue(v.err().contains("validation-split: is for table tasks; give token-classification a validation file"),
-                v.err());
     }
 }
