@@ -26,7 +26,7 @@ class TaggerStrideTest {
         "day", "time", "food", "woman", "movie", "great", "bad", "love"};
 
     @Test
-    void aLongTextIsTaggedWindowByWindowWithNothingLost(@TempDir Path tmp) {
+    void aLongTextIsTaggedWindowByWindowWithNothingLost(@TempDir Path tmp) throws java.io.IOException {
         Path model = Tiny.tagger(tmp.resolve("tagger"), 11, 12, "O", "B-person", "I-person", "B-work", "I-work");
         Random r = new Random(3);
         List<String> words = new ArrayList<>();
@@ -85,5 +85,14 @@ class TaggerStrideTest {
         assertTrue(negative.err().contains("--stride"), negative.err());
         var ok = CliTest.run("tag", "--model", model.toString(), "--stride", "2", "--json", "--text", text);
         assertEquals(0, ok.code(), ok.err());
+        // a CoNLL sentence longer than a window: every word tagged, with the stride given
+        Path conll = tmp.resolve("long.conll");
+        java.nio.file.Files.write(conll, words);
+        var tagged = CliTest.run("tag", conll.toString(), "--model", model.toString(), "--stride", "3");
+        assertEquals(0, tagged.code(), tagged.err());
+        assertEquals(words.size(), tagged.out().lines().filter(l -> l.matches("\\S+\t\\S+")).count(), tagged.out());
+        var tooMuch = CliTest.run("tag", conll.toString(), "--model", model.toString(), "--stride", "12");
+        assertEquals(2, tooMuch.code());
+        assertTrue(tooMuch.err().contains("--stride 12: must be less than the 10 word pieces"), tooMuch.err());
     }
 }
