@@ -311,7 +311,7 @@ class TaskFilesTest {
         }
         assertEquals(List.of("agnews.yaml", "books-to-electronics.yaml", "books-to-kitchen.yaml", "dvd-in-domain.yaml",
                 "dvd-to-electronics.yaml", "electronics-in-domain.yaml", "electronics-to-dvd.yaml", "goemotions.yaml",
-                "kitchen-in-domain.yaml", "reviews-sentiment.yaml", "squad.yaml", "sst2-intermediate.yaml", "sst2.yaml", "trec.yaml",
+                "kitchen-in-domain.yaml", "reviews-sentiment.yaml", "squad.yaml", "sst2-intermediate.yaml", "sst2-lora.yaml", "sst2.yaml", "trec.yaml",
                 "wnut17.yaml"),
                 files.stream().map(p -> p.getFileName().toString()).toList());
         Path shared = Path.of("../shared/datasets");
