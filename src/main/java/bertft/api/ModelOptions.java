@@ -14,8 +14,10 @@ public final class ModelOptions {
     private final int maxLength;
     private final Double threshold;
     private final PrintWriter log;
+    private final java.nio.file.Path base;
 
-    private ModelOptions(InferenceRuntime runtime, int batchSize, int maxLength, Double threshold, PrintWriter log) {
+    private ModelOptions(InferenceRuntime runtime, int batchSize, int maxLength, Double threshold, PrintWriter log,
+            java.nio.file.Path base) {
         if (batchSize < 1) {
             throw new IllegalArgumentException("batch size " + batchSize + ": must be at least 1");
         }
@@ -27,26 +29,27 @@ public final class ModelOptions {
         this.maxLength = maxLength;
         this.threshold = threshold;
         this.log = log;
+        this.base = base;
     }
 
     /** The model's own runtime, 64 inputs per pass, embeddings over at most 256 tokens (the CLI's defaults). */
     public static ModelOptions defaults() {
-        return new ModelOptions(null, 64, 256, null, null);
+        return new ModelOptions(null, 64, 256, null, null, null);
     }
 
     /** Runs on {@code r} (ONNX runtimes export a checkpoint first and cache the export beside it). */
     public ModelOptions withRuntime(InferenceRuntime r) {
-        return new ModelOptions(r, batchSize, maxLength, threshold, log);
+        return new ModelOptions(r, batchSize, maxLength, threshold, log, base);
     }
 
     /** At most {@code n} inputs per forward pass (inputs are length-sorted into batches). */
     public ModelOptions withBatchSize(int n) {
-        return new ModelOptions(runtime, n, maxLength, threshold, log);
+        return new ModelOptions(runtime, n, maxLength, threshold, log, base);
     }
 
     /** Tokens per text for embeddings ([CLS] and [SEP] included; at most the model's limit). */
     public ModelOptions withMaxLength(int n) {
-        return new ModelOptions(runtime, batchSize, n, threshold, log);
+        return new ModelOptions(runtime, batchSize, n, threshold, log, base);
     }
 
     /**
@@ -57,12 +60,26 @@ public final class ModelOptions {
         if (!(t >= 0 && t <= 1)) {
             throw new IllegalArgumentException("threshold " + t + ": must be between 0 and 1");
         }
-        return new ModelOptions(runtime, batchSize, maxLength, t, log);
+        return new ModelOptions(runtime, batchSize, maxLength, t, log, base);
     }
 
     /** Notes on loading (an ONNX export made on the fly) go to {@code w} instead of stderr. */
     public ModelOptions withLog(PrintWriter w) {
-        return new ModelOptions(runtime, batchSize, maxLength, threshold, Inputs.notNull("log", w));
+        return new ModelOptions(runtime, batchSize, maxLength, threshold, Inputs.notNull("log", w), base);
+    }
+
+    /**
+     * The base model of a PEFT adapter directory (a checkpoint directory, bundled alias or Hub id), instead of its
+     * adapter_config.json's base_model_name_or_path.
+     */
+    public ModelOptions withBase(String model) {
+        return new ModelOptions(runtime, batchSize, maxLength, threshold, log,
+                java.nio.file.Path.of(Inputs.notNull("base", model)));
+    }
+
+    /** The adapter's base asked for, or null for the one its config names. */
+    public java.nio.file.Path base() {
+        return base;
     }
 
     /** The multi-label threshold asked for, or null for the model's own. */

@@ -16,7 +16,7 @@ final class Models {
 
     /** A task model on the runtime of {@code options}; an on-the-fly ONNX export is said on its log. */
     static TrainedModel load(Path dir, ModelOptions options) {
-        return TrainedModel.load(dir, options.runtime(), options.log());
+        return TrainedModel.load(dir, options.runtime(), options.log(), options.base());
     }
 
     static ModelInfo info(TrainedModel m, String name, ModelOptions options) {

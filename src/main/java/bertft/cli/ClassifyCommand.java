@@ -67,6 +67,10 @@ final class ClassifyCommand implements Callable<Integer> {
             + " max length from tokenizer_config.json's model_max_length (at most max_position_embeddings)."})
     String model;
 
+    @Option(names = "--base", paramLabel = "MODEL", description = "For a PEFT adapter directory as --model: the base"
+            + " model (directory, bundled name or Hub id) instead of its adapter_config.json's base_model_name_or_path.")
+    String base;
+
     @Option(names = "--out", paramLabel = "FILE", description = "Output file (default: stdout); format by extension.")
     Path out;
 
@@ -99,6 +103,9 @@ final class ClassifyCommand implements Callable<Integer> {
         RunDir.warnIfUnfinished(model, spec.commandLine().getErr());
         ModelOptions options = ModelOptions.defaults().withBatchSize(batchSize).withRuntime(runtime.value())
                 .withLog(spec.commandLine().getErr());
+        if (base != null) {
+            options = options.withBase(base);
+        }
         String text = textColumn;
         String pair = textPairColumn;
         if (task != null) {

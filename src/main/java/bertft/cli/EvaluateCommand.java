@@ -39,6 +39,10 @@ final class EvaluateCommand implements Callable<Integer> {
             + " .conll/.bio: a tagger; else a classifier)."})
     String model;
 
+    @Option(names = "--base", paramLabel = "MODEL", description = "For a PEFT adapter directory as --model: the base"
+            + " model (directory, bundled name or Hub id) instead of its adapter_config.json's base_model_name_or_path.")
+    String base;
+
     @Option(names = "--data", required = true, paramLabel = "FILE",
             description = "Labelled CSV/TSV/JSONL (classification), SQuAD JSON (QA), or CoNLL/JSON lines of"
                     + " tokens and tags (token classification).")
@@ -86,7 +90,8 @@ final class EvaluateCommand implements Callable<Integer> {
         Path model = ModelChoice.resolve(this.model, need, spec.commandLine().getErr());
         refuseRunDirectory(model);
         bertft.run.RunDir.warnIfUnfinished(model, spec.commandLine().getErr());
-        try (TrainedModel m = TrainedModel.load(model, runtime.value(), spec.commandLine().getErr())) {
+        try (TrainedModel m = TrainedModel.load(model, runtime.value(), spec.commandLine().getErr(),
+                base == null ? null : Path.of(base))) {
             Map<String, String> o = new LinkedHashMap<>();
             if (textColumn != null) {
                 o.put("text-column", textColumn);

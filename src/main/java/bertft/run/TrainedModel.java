@@ -3,6 +3,7 @@ package bertft.run;
 import bertft.UserError;
 import bertft.infer.Forward;
 import bertft.infer.InferenceRuntime;
+import bertft.model.AdapterDir;
 import bertft.model.BertConfig;
 import bertft.model.Checkpoint;
 import bertft.model.TaskModel;
@@ -71,11 +72,19 @@ public final class TrainedModel implements AutoCloseable {
      * on-the-fly export is said on {@code err}.
      */
     public static TrainedModel load(Path dir, InferenceRuntime runtime, java.io.PrintWriter err) {
+        return load(dir, runtime, err, null);
+    }
+
+    /**
+     * As {@link #load(Path, InferenceRuntime, java.io.PrintWriter)}; a PEFT adapter directory is loaded on
+     * {@code base} (null: the base its adapter_config.json names), the adapter merged in.
+     */
+    public static TrainedModel load(Path dir, InferenceRuntime runtime, java.io.PrintWriter err, Path base) {
         Path from = ModelExport.forRuntime(dir, runtime, err);
         if (OnnxExport.isExport(from)) {
             return loadOnnx(from);
         }
-        Checkpoint ckpt = Checkpoint.read(dir);
+        Checkpoint ckpt = Checkpoint.read(dir, base);
         JsonObject cfg = ckpt.config().json();
         JsonObject task = cfg.has("bert_ft_task") ? cfg.getAsJsonObject("bert_ft_task") : new JsonObject();
         TaskSpec.Kind kind = kind(cfg, task, ckpt, dir);
@@ -85,7 +94,10 @@ public final class TrainedModel implements AutoCloseable {
         try {
             List<String> labels = kind == TaskSpec.Kind.QA ? List.of() : labels(cfg, model, dir);
             int maxLength = task.has("max_length") ? task.get("max_length").getAsInt() : hubMaxLength(dir, ckpt, kind);
-            BertTokenizer tok = BertTokenizer.load(dir, Math.min(maxLength, ckpt.config().maxTokens()),
+            // an adapter made in Python has no tokenizer of its own: its base's is the one
+            Path tokDir = AdapterDir.is(dir) && !Files.exists(dir.resolve("tokenizer.json"))
+                    && !Files.exists(dir.resolve("vocab.txt")) ? AdapterDir.baseDir(dir, base) : dir;
+            BertTokenizer tok = BertTokenizer.load(tokDir, Math.min(maxLength, ckpt.config().maxTokens()),
                     ckpt.config().vocabSize());
             return new TrainedModel(dir, model, null, tok, kind, labels, task, maxLength, ckpt.config().modelType());
         } catch (RuntimeException e) {

@@ -27,7 +27,7 @@ import org.junit.jupiter.params.provider.ValueSource;
  * tiny family classifiers: base + adapter (unmerged, through the encoder's adapted linear layers) and the merged
  * checkpoint give PEFT's logits within 1e-4.
  */
-class PeftGoldenTest {
+public class PeftGoldenTest {
     static final Path GOLDEN = Paths.get("..", "shared", "golden", "peft");
 
     static JsonObject golden(String name) throws IOException {
@@ -47,7 +47,8 @@ class PeftGoldenTest {
         return out;
     }
 
-    static Batch batch(JsonObject g, NDManager m) {
+    /** The golden inputs as a batch (no token types). */
+    public static Batch batch(JsonObject g, NDManager m) {
         long[][] ids = ints(g, "input_ids");
         Shape shape = new Shape(ids.length, ids[0].length);
         long[] mask = flat(ints(g, "attention_mask"));

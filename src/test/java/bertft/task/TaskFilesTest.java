@@ -313,7 +313,7 @@ class TaskFilesTest {
                 "dvd-in-domain.yaml", "dvd-to-electronics.yaml", "electronics-in-domain.yaml", "electronics-to-dvd.yaml",
                 "goemotions.yaml", "kitchen-in-domain.yaml", "msra-ner.yaml", "reviews-sentiment.yaml",
                 "shop-books-to-computers.yaml", "shop-computers-in-domain.yaml", "squad.yaml", "sst2-intermediate.yaml",
-                "sst2.yaml", "trec.yaml", "waimai.yaml", "wnut17.yaml"),
+                "sst2-lora.yaml", "sst2.yaml", "trec.yaml", "waimai.yaml", "wnut17.yaml"),
                 files.stream().map(p -> p.getFileName().toString()).toList());
         Path shared = Path.of("../shared/datasets");
         for (Path f : files) {

@@ -1,0 +1,33 @@
+#!/usr/bin/env python3
+"""PEFT round trip: loads bert-ft adapter runs (strategy lora / ia3) with HuggingFace PEFT, as a Python user would
+(PeftModel.from_pretrained(AutoModelForSequenceClassification.from_pretrained(base), run)), and compares their
+logits with bert-ft's own (scripts/PeftLogits.java, run through java on target/bert-ft.jar) for TEXT.
+Usage: . $PEER/env.sh && $PY scripts/check-peft.py TEXT RUN ... Exits 1 when a run does not load cleanly or a logit
+differs by more than 1e-4."""
+import json, os, subprocess, sys
+import torch
+from transformers import AutoModelForSequenceClassification
+from peft import PeftModel
+
+root = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
+text, runs = sys.argv[1], sys.argv[2:]
+ok = True
+for run in runs:
+    out = subprocess.run(["java", "-cp", os.path.join(root, "target", "bert-ft.jar"),
+                          os.path.join(root, "scripts", "PeftLogits.java"), run, text],
+                         capture_output=True, text=True, check=True).stdout
+    java = json.loads(out.strip().splitlines()[-1])
+    cfg = json.load(open(os.path.join(run, "adapter_config.json")))
+    labels = json.load(open(os.path.join(run, "config.json")))["id2label"]
+    base = AutoModelForSequenceClassification.from_pretrained(cfg["base_model_name_or_path"], num_labels=len(labels),
+                                                              ignore_mismatched_sizes=True)
+    model = PeftModel.from_pretrained(base, run).eval()
+    with torch.no_grad():
+        py = model(input_ids=torch.tensor([java["ids"]])).logits.reshape(-1)
+    diff = (py - torch.tensor(java["logits"])).abs().max().item()
+    trained = sum(p.numel() for n, p in model.named_parameters() if "lora_" in n or "ia3_" in n or "modules_to_save" in n)
+    print(f"{run}: {cfg['peft_type']} {type(model.base_model.model).__name__}, modules_to_save "
+          f"{cfg['modules_to_save']}, {trained} adapter+head parameters; bert-ft {[round(x, 5) for x in java['logits']]}"
+          f" PEFT {[round(float(x), 5) for x in py]}; max |diff| {diff:.2e}")
+    ok &= diff <= 1e-4
+sys.exit(0 if ok else 1)
