@@ -107,6 +107,33 @@ class SetFitTest {
     }
 
     @Test
+    void aMultiLabelTaskGetsOneVersusRestLogisticHeads(@TempDir Path tmp) throws IOException {
+        Path model = Tiny.checkpoint(tmp.resolve("tiny"), 3);
+        java.util.Random r = new java.util.Random(4);
+        List<String> ml = new java.util.ArrayList<>(List.of("text,labels"));
+        for (int i = 0; i < 48; i++) {
+            boolean good = r.nextBoolean();
+            boolean fast = r.nextBoolean();
+            ml.add((good ? "great" : "bad") + " phone " + (fast ? "fast" : "slow") + " battery,"
+                    + (good ? "quality" : "") + (good && fast ? "|" : "") + (fast ? "speed" : ""));
+        }
+        Files.write(tmp.resolve("ml.csv"), ml);
+        Path t = tmp.resolve("ml.yaml");
+        Files.writeString(t, String.join("\n", "task: multilabel", "model: " + model, "data-dir: " + tmp,
+                "train: ml.csv", "validation: ml.csv", "label-column: labels", "labels: [quality, speed]",
+                "max-length: 16", "strategy: setfit", "setfit-pairs: 64", "learning-rate: 1e-3", ""));
+        var a = CliTest.run("train", t.toString(), "--out", tmp.resolve("ml").toString());
+        assertEquals(0, a.code(), a.err());
+        JsonObject report = json(tmp.resolve("ml/report.json"));
+        assertEquals(64, report.getAsJsonObject("training").getAsJsonObject("setfit").get("pairs").getAsInt());
+        // the words decide the labels: a head fitted per label on the embeddings separates them
+        assertTrue(report.getAsJsonObject("validation").getAsJsonObject("metrics").get("micro_f1").getAsDouble() > 0.9,
+                report.getAsJsonObject("validation").getAsJsonObject("metrics").toString());
+        var cl = CliTest.run("classify", "--model", tmp.resolve("ml").toString(), "--text", "great phone fast battery");
+        assertTrue(cl.out().startsWith("quality|speed"), cl.out());
+    }
+
+    @Test
     void badFewShotInputIsOneLineAndExitTwo(@TempDir Path tmp) throws IOException {
         Path model = Tiny.checkpoint(tmp.resolve("tiny"), 3);
         Path train = Files.write(tmp.resolve("train.csv"), List.of("text,label", "good phone,positive",
