@@ -83,6 +83,15 @@ class SetFitTest {
         var ev = CliTest.run("evaluate", "--model", out.toString(), "--data", dev.toString(), "--out",
                 tmp.resolve("eval").toString());
         assertEquals(0, ev.code(), ev.err());
+        // the library API reads it as any classifier: its score is the one classify prints
+        var one = CliTest.run("classify", "--model", out.toString(), "--runtime", "torch", "--text", "good phone");
+        try (bertft.api.Classifier c = bertft.api.Classifier.load(out.toString())) {
+            bertft.api.Prediction p = c.predict("good phone");
+            assertTrue(one.out().startsWith(p.label()), one.out());
+            double score = p.score();
+            assertTrue(java.util.Arrays.stream(numbers(one.out())).anyMatch(x -> Math.abs(x - score) < 1e-4),
+                    one.out() + " vs " + score);
+        }
     }
 
     static double[] numbers(String out) {
