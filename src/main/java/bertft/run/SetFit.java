@@ -62,8 +62,7 @@ final class SetFit {
     }
 
     /** The head the run fits before each evaluation (logistic or differentiable). */
-    static SetFitHead head(TaskSpec spec, TaskModel model, TrainJob.Prepared data, Objective objective,
-            PrintStream err) {
+    static SetFitHead head(TaskSpec spec, TaskModel model, TrainJob.Prepared data, Objective objective) {
         return new SetFitHead(model, data.train(), spec.task() == TaskSpec.Kind.MULTILABEL,
                 spec.setfitHead().equals("differentiable"), objective,
                 spec.headLearningRate() != null ? spec.headLearningRate() : HEAD_RATE, spec.seed(),

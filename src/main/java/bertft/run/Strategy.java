@@ -11,7 +11,8 @@ import bertft.train.Unfreezing;
  * <p>{@code frozen}: head only (encoder in eval mode; features cached). {@code top-k}: head + top k layers.
  * {@code full} and {@code llrd}: everything ({@code llrd} decays the LR with depth). {@code gradual} and
  * {@code ulmfit}: head first, one more depth every {@code unfreeze-every}, embeddings last. {@code lora},
- * {@code ia3}, {@code bitfit}: every depth, but only the parameters {@link #trains} names.
+ * {@code ia3}, {@code bitfit}: every depth, but only the parameters {@link #trains} names. {@code setfit}: the
+ * whole encoder on contrastive pairs (the head is fitted apart, {@link SetFit}).
  */
 public record Strategy(String name, Unfreezing unfreezing, double layerDecay) {
 

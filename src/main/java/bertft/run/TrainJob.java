@@ -208,7 +208,7 @@ public final class TrainJob {
                 Trainer trainer = new Trainer(settings, plan, model.params(), goal, policy(model, strategy, plan, layers));
                 Loop loop = new Loop(spec, model, tok, trainer, evaluator, data.configExtra(), err, progress,
                         pauseAfterEpoch).adapterBase(adapterBase(modelDir));
-                SetFitHead setfitHead = pairs == null ? null : SetFit.head(spec, model, data, objective, err);
+                SetFitHead setfitHead = pairs == null ? null : SetFit.head(spec, model, data, objective);
                 if (setfitHead != null) {
                     loop.beforeEvaluation(() -> SetFit.fit(setfitHead, err));
                 }

@@ -14,7 +14,7 @@ import java.util.Map;
  *
  * <p>Implementations: {@link SupervisedObjective} (classification, multi-label, regression, QA spans),
  * {@link DomainAdversarialObjective} (DANN around it), {@link TokenObjective}, {@link DistillObjective} (a teacher's
- * cached outputs), and adapt's masked-LM objective. A new way to train (token
+ * cached outputs), {@link PairObjective} (SetFit's contrastive pairs), and adapt's masked-LM objective. A new way to train (token
  * tags, contrastive pairs, distillation from a teacher) is a new class of this interface, about 100 lines:
  * <ol>
  *   <li>{@link #lengths}: the token count of every training example, in index order (the loop buckets batches by

@@ -83,6 +83,15 @@ class SetFitTest {
         var ev = CliTest.run("evaluate", "--model", out.toString(), "--data", dev.toString(), "--out",
                 tmp.resolve("eval").toString());
         assertEquals(0, ev.code(), ev.err());
+        // the library API reads it as any classifier: its score is the one classify prints
+        var one = CliTest.run("classify", "--model", out.toString(), "--runtime", "torch", "--text", "good phone");
+        try (bertft.api.Classifier c = bertft.api.Classifier.load(out.toString())) {
+            bertft.api.Prediction p = c.predict("good phone");
+            assertTrue(one.out().startsWith(p.label()), one.out());
+            double score = p.score();
+            assertTrue(java.util.Arrays.stream(numbers(one.out())).anyMatch(x -> Math.abs(x - score) < 1e-4),
+                    one.out() + " vs " + score);
+        }
     }
 
     static double[] numbers(String out) {
@@ -104,6 +113,33 @@ class SetFitTest {
         assertEquals(64, setfit.get("head_iterations").getAsInt(), "16 epochs of 8 examples in batches of 2");
         var c = CliTest.run("classify", "--model", out.toString(), "--text", "good phone");
         assertEquals(0, c.code(), c.err());
+    }
+
+    @Test
+    void aMultiLabelTaskGetsOneVersusRestLogisticHeads(@TempDir Path tmp) throws IOException {
+        Path model = Tiny.checkpoint(tmp.resolve("tiny"), 3);
+        java.util.Random r = new java.util.Random(4);
+        List<String> ml = new java.util.ArrayList<>(List.of("text,labels"));
+        for (int i = 0; i < 48; i++) {
+            boolean good = r.nextBoolean();
+            boolean fast = r.nextBoolean();
+            ml.add((good ? "great" : "bad") + " phone " + (fast ? "fast" : "slow") + " battery,"
+                    + (good ? "quality" : "") + (good && fast ? "|" : "") + (fast ? "speed" : ""));
+        }
+        Files.write(tmp.resolve("ml.csv"), ml);
+        Path t = tmp.resolve("ml.yaml");
+        Files.writeString(t, String.join("\n", "task: multilabel", "model: " + model, "data-dir: " + tmp,
+                "train: ml.csv", "validation: ml.csv", "label-column: labels", "labels: [quality, speed]",
+                "max-length: 16", "strategy: setfit", "setfit-pairs: 64", "learning-rate: 1e-3", ""));
+        var a = CliTest.run("train", t.toString(), "--out", tmp.resolve("ml").toString());
+        assertEquals(0, a.code(), a.err());
+        JsonObject report = json(tmp.resolve("ml/report.json"));
+        assertEquals(64, report.getAsJsonObject("training").getAsJsonObject("setfit").get("pairs").getAsInt());
+        // the words decide the labels: a head fitted per label on the embeddings separates them
+        assertTrue(report.getAsJsonObject("validation").getAsJsonObject("metrics").get("micro_f1").getAsDouble() > 0.9,
+                report.getAsJsonObject("validation").getAsJsonObject("metrics").toString());
+        var cl = CliTest.run("classify", "--model", tmp.resolve("ml").toString(), "--text", "great phone fast battery");
+        assertTrue(cl.out().startsWith("quality|speed"), cl.out());
     }
 
     @Test
