@@ -14,7 +14,7 @@ import picocli.CommandLine;
                 + "and question answering, in Java.",
         subcommands = {TrainCommand.class, AdaptCommand.class, EvaluateCommand.class, ClassifyCommand.class,
                 CompareCommand.class, QaCommand.class, EmbedCommand.class, ExportCommand.class, ModelsCommand.class,
-                BenchCommand.class, TuneCommand.class, ServeCommand.class, TagCommand.class, PushCommand.class,
+                BenchCommand.class, TuneCommand.class, ServeCommand.class, TagCommand.class, PushCommand.class, CompletionCommand.class,
                 CommandLine.HelpCommand.class})
 public final class BertFt {
     @Option(names = "--verbose", scope = CommandLine.ScopeType.INHERIT,
