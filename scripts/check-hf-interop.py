@@ -8,12 +8,19 @@ Usage (on a machine with transformers + torch):
 Any family bert-ft saves: bert, distilbert, roberta, xlm-roberta, camembert, electra, deberta-v2. The run directory
 must load as its own HuggingFace class (architectures[0], e.g. RobertaForSequenceClassification) with no missing or
 unexpected weights. Only the heads HuggingFace has are comparable: `pooling: pooler` (BERT), or the family's own
-head (`pooler` or `cls` for the other families); `pooling: mean` is bert-ft's own and is refused here.
+head (`pooler` or `cls` for the other families) load as their own class; bert-ft's own heads (`mean`, and `cls` on
+BERT) load through the run's modeling_bertft.py (`auto_map`, trust_remote_code=True).
 
 Classification: PREDICTIONS.csv is the output of
     bert-ft classify FILE --model RUN_DIR --out PREDICTIONS.csv
 (text column `text`, p_<label> columns). Exits 1 when a probability differs by more than 1e-3 (bert-ft prints 4
 decimals).
+
+Any family, bert-ft's own ids: IDS.jsonl is the output of
+    java -cp 'target/bert-ft.jar:target/lib/*' scripts/SeqLogits.java RUN_DIR "text" ["text" ...] > IDS.jsonl
+    python3 scripts/check-hf-interop.py --ids RUN_DIR IDS.jsonl
+The model gets bert-ft's token ids, so runs without a slow tokenizer compare too; where the run has one (vocab.txt)
+its ids are checked against bert-ft's. Exits 1 when a probability differs by more than 1e-4.
 
 QA: ANSWERS.jsonl is the output of
     bert-ft qa --model RUN_DIR --context-file CONTEXT.txt --question "..." [--question ...] --json
@@ -34,7 +41,7 @@ import sys
 
 import torch
 import transformers
-from transformers import AutoConfig, AutoTokenizer
+from transformers import AutoConfig, AutoModelForSequenceClassification, AutoTokenizer
 
 FAMILIES = {"bert", "distilbert", "roberta", "xlm-roberta", "camembert", "electra", "deberta-v2"}
 
@@ -48,14 +55,27 @@ def load(run_dir, suffix):
     if not arch.endswith(suffix):
         sys.exit(f"{run_dir}: architectures[0] is {arch!r}, expected *{suffix}")
     pooling = getattr(config, "bert_ft_pooling", "pooler")
-    if pooling == "mean" or (config.model_type == "bert" and pooling != "pooler"):
-        sys.exit(f"{run_dir}: bert_ft_pooling {pooling!r} has no HuggingFace equivalent for {config.model_type}")
-    model, info = getattr(transformers, arch).from_pretrained(run_dir, output_loading_info=True)
+    remote = getattr(config, "auto_map", None)
+    if remote:
+        # a head HuggingFace has no class for: bert-ft ships it as modeling_bertft.py
+        model, info = AutoModelForSequenceClassification.from_pretrained(run_dir, trust_remote_code=True,
+                                                                         output_loading_info=True)
+        # the pooler's weights are not used by `cls` and `mean` pooling; a base model without them is fine
+        info["missing_keys"] = [k for k in info["missing_keys"] if ".pooler." not in k]
+    elif pooling == "mean" or (config.model_type == "bert" and pooling != "pooler"):
+        sys.exit(f"{run_dir}: bert_ft_pooling {pooling!r} has no HuggingFace class and the run has no auto_map"
+                 " (trained before bert-ft shipped modeling_bertft.py); train it again")
+    else:
+        model, info = getattr(transformers, arch).from_pretrained(run_dir, output_loading_info=True)
     bad = {k: v for k, v in info.items() if v and k in ("missing_keys", "unexpected_keys", "mismatched_keys")}
     if bad:
         sys.exit(f"{run_dir}: {arch} does not load cleanly: {bad}")
     task = getattr(config, "bert_ft_task", {}) or {}
-    return model.eval(), AutoTokenizer.from_pretrained(run_dir), task
+    try:
+        tok = AutoTokenizer.from_pretrained(run_dir, use_fast=False)  # Debian has no fast-tokenizer package
+    except Exception:  # no slow tokenizer for this run (tokenizer.json only, and no fast-tokenizer package)
+        tok = None
+    return model.eval(), tok, task
 
 
 def classification(run_dir, predictions):
@@ -67,7 +87,9 @@ def classification(run_dir, predictions):
     with torch.no_grad():
         for row in rows:
             enc = tok(row["text"], truncation=True, max_length=max_length, return_tensors="pt")
-            probs = torch.softmax(model(**enc).logits[0], -1).tolist()
+            logits = model(**enc).logits[0]
+            multi = model.config.problem_type == "multi_label_classification"
+            probs = (torch.sigmoid(logits) if multi else torch.softmax(logits, -1)).tolist()
             for label, p in zip(labels, probs):
                 worst = max(worst, abs(p - float(row["p_" + label])))
     print(f"{model.config.model_type}: {len(rows)} rows, labels {labels}, max |p_hf - p_bertft| = {worst:.2e}")
@@ -92,7 +114,32 @@ def qa(run_dir, context_file, answers):
     return 0 if wrong == 0 else 1
 
 
+def by_ids(run_dir, lines):
+    """bert-ft's ids and logits (scripts/SeqLogits.java) against the model in Transformers on the same ids; where
+    the run has a slow tokenizer (vocab.txt), its ids are compared too."""
+    model, tok, task = load(run_dir, "ForSequenceClassification")
+    multi = model.config.problem_type == "multi_label_classification"
+    worst, id_diffs = 0.0, 0
+    rows = [json.loads(l) for l in open(lines, encoding="utf-8") if l.strip()]
+    with torch.no_grad():
+        for row in rows:
+            ids = torch.tensor([row["ids"]])
+            logits = model(input_ids=ids, attention_mask=torch.ones_like(ids)).logits[0]
+            ours = torch.tensor(row["logits"])
+            p, q = (torch.sigmoid(logits), torch.sigmoid(ours)) if multi else (logits.softmax(-1), ours.softmax(-1))
+            worst = max(worst, (p - q).abs().max().item())
+            if tok is not None and tok(row["text"])["input_ids"] != row["ids"]:
+                id_diffs += 1
+    pooling = getattr(model.config, "bert_ft_pooling", "-")
+    how = "remote code" if getattr(model.config, "auto_map", None) else type(model).__name__
+    ids_note = f", tokenizer ids differ on {id_diffs}" if tok is not None else ", bert-ft's ids (no slow tokenizer)"
+    print(f"{model.config.model_type} | {pooling} | {how} | {len(rows)} texts | max |dp| {worst:.2e}{ids_note}")
+    return 0 if worst <= 1e-4 and id_diffs == 0 else 1
+
+
 if __name__ == "__main__":
+    if sys.argv[1] == "--ids":
+        sys.exit(by_ids(sys.argv[2], sys.argv[3]))
     if sys.argv[1] == "--qa":
         sys.exit(qa(sys.argv[2], sys.argv[3], sys.argv[4]))
     sys.exit(classification(sys.argv[1], sys.argv[2]))

@@ -15,7 +15,7 @@ import picocli.CommandLine;
         subcommands = {TrainCommand.class, AdaptCommand.class, EvaluateCommand.class, ClassifyCommand.class,
                 CompareCommand.class, QaCommand.class, EmbedCommand.class, ExportCommand.class, ModelsCommand.class,
                 BenchCommand.class, TuneCommand.class, ServeCommand.class, TagCommand.class, DistillCommand.class,
-                MergeCommand.class,
+                MergeCommand.class, PushCommand.class, CompletionCommand.class,
                 CommandLine.HelpCommand.class})
 public final class BertFt {
     @Option(names = "--verbose", scope = CommandLine.ScopeType.INHERIT,

@@ -25,9 +25,11 @@ import java.util.function.Function;
  *
  * @param attempts tries per request before giving up on 5xx answers, timeouts and cut connections
  * @param baseDelay the wait before the second try; it doubles for each further try
+ * @param tokenSource where the token came from, for messages ({@code HF_TOKEN}, {@code the token file PATH}); the
+ *     token itself is never printed
  */
 public record HubSettings(URI endpoint, Path cache, String token, boolean offline, Duration metadataTimeout,
-        Duration downloadTimeout, int attempts, Duration baseDelay) {
+        Duration downloadTimeout, int attempts, Duration baseDelay, String tokenSource) {
 
     public static final String DEFAULT_ENDPOINT = "https://huggingface.co";
     private static final Set<String> TRUE = Set.of("1", "ON", "YES", "TRUE");
@@ -53,32 +55,39 @@ public record HubSettings(URI endpoint, Path cache, String token, boolean offlin
                 : var.apply("HUGGINGFACE_HUB_CACHE");
         Path cache = cacheVar != null ? expand(cacheVar, userHome) : home.resolve("hub");
         String token = var.apply("HF_TOKEN") != null ? var.apply("HF_TOKEN") : var.apply("HUGGING_FACE_HUB_TOKEN");
+        String source = var.apply("HF_TOKEN") != null ? "HF_TOKEN" : "HUGGING_FACE_HUB_TOKEN";
+        Path file = var.apply("HF_TOKEN_PATH") != null ? expand(var.apply("HF_TOKEN_PATH"), userHome)
+                : home.resolve("token");
         if (token == null) {
-            Path file = var.apply("HF_TOKEN_PATH") != null ? expand(var.apply("HF_TOKEN_PATH"), userHome)
-                    : home.resolve("token");
             token = readToken(file);
+            source = "the token file " + file;
+        }
+        if (token == null) {
+            source = "no token (HF_TOKEN is unset and " + file + " does not exist)";
         }
         String offline = var.apply("HF_HUB_OFFLINE");
         return new HubSettings(endpoint(var.apply("HF_ENDPOINT")), cache, token,
                 offline != null && TRUE.contains(offline.toUpperCase(Locale.ROOT)),
                 seconds(var, "HF_HUB_ETAG_TIMEOUT"), seconds(var, "HF_HUB_DOWNLOAD_TIMEOUT"), 5,
-                Duration.ofSeconds(1));
+                Duration.ofSeconds(1), source);
     }
 
     /** The same settings, offline or not. */
     public HubSettings withOffline(boolean off) {
-        return new HubSettings(endpoint, cache, token, off, metadataTimeout, downloadTimeout, attempts, baseDelay);
+        return new HubSettings(endpoint, cache, token, off, metadataTimeout, downloadTimeout, attempts, baseDelay,
+                tokenSource);
     }
 
     /** The same settings with another retry policy (tests use a few milliseconds). */
     public HubSettings withRetries(int tries, Duration delay) {
-        return new HubSettings(endpoint, cache, token, offline, metadataTimeout, downloadTimeout, tries, delay);
+        return new HubSettings(endpoint, cache, token, offline, metadataTimeout, downloadTimeout, tries, delay,
+                tokenSource);
     }
 
     /** The same settings with another token (null: none). */
     public HubSettings withToken(String newToken) {
         return new HubSettings(endpoint, cache, newToken, offline, metadataTimeout, downloadTimeout, attempts,
-                baseDelay);
+                baseDelay, newToken == null ? "no token" : "the token given");
     }
 
     private static URI endpoint(String value) {

@@ -36,6 +36,13 @@ public final class Progress {
         return p;
     }
 
+    /** A bar for an upload on {@code System.err}, drawn only when the process has a terminal. */
+    static Progress upload(String label, long total) {
+        Progress p = new Progress(System.err, System.console() != null, label, total, 0);
+        p.err.println("bert-ft: uploading " + label + " (" + bytes(total) + ")");
+        return p;
+    }
+
     void advance(long n) {
         done += n;
         long now = System.nanoTime();

@@ -177,5 +177,16 @@ public record Checkpoint(BertConfig config, Map<String, TensorData> encoder, Map
         Files.writeString(dir.resolve("config.json"), config.toJsonString() + "\n", StandardCharsets.UTF_8);
         SafeTensors.write(dir.resolve("model.safetensors"), hfWeights());
         tokenizer.save(dir);
+        if (config.json().has("auto_map") && config.json().get("auto_map").toString().contains("modeling_bertft.")) {
+            try (java.io.InputStream in = Checkpoint.class.getResourceAsStream(REMOTE_CODE)) {
+                Files.write(dir.resolve(REMOTE_CODE), in.readAllBytes());
+            }
+        }
     }
+
+    /**
+     * The Python file that gives Transformers the heads it has no class for (see TaskModel#remoteCode), written
+     * beside a config whose {@code auto_map} names it.
+     */
+    public static final String REMOTE_CODE = "modeling_bertft.py";
 }

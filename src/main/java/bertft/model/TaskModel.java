@@ -366,9 +366,25 @@ public final class TaskModel implements AutoCloseable {
             extra.addProperty("bert_ft_pooling", pooling.name().toLowerCase(Locale.ROOT));
             extra.addProperty(family.dropoutKey(), dropout);
         }
+        extra.remove("auto_map"); // a base model's remote code is not this head's
+        if (remoteCode()) {
+            JsonObject map = new JsonObject();
+            map.addProperty("AutoModelForSequenceClassification", Checkpoint.REMOTE_CODE.replace(".py", "") + ".BertFt"
+                    + family.architecture() + head.suffix);
+            extra.add("auto_map", map);
+        }
         Map<String, TensorData> heads = new LinkedHashMap<>();
         headParams.forEach((k, v) -> heads.put(k, Bert.toTensorData(v)));
         return new Checkpoint(encoder.config().withJson(extra), encoder.tensors(), heads);
+    }
+
+    /**
+     * Whether Transformers has no class for this head, so the checkpoint ships {@link Checkpoint#REMOTE_CODE}:
+     * mean pooling (every family) and BERT's raw [CLS] ({@code cls}, no pooler).
+     */
+    public boolean remoteCode() {
+        return head == Head.CLASSIFIER && (pooling == Pooling.MEAN || pooling == Pooling.CLS
+                && family.classifier() == Family.ClassifierHead.POOLER);
     }
 
     @Override

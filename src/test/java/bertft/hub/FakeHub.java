@@ -11,6 +11,7 @@ import com.google.gson.JsonObject;
 import com.sun.net.httpserver.HttpExchange;
 import com.sun.net.httpserver.HttpServer;
 import java.io.IOException;
+import java.io.InputStream;
 import java.io.OutputStream;
 import java.io.UncheckedIOException;
 import java.net.InetAddress;
@@ -58,6 +59,20 @@ final class FakeHub implements AutoCloseable {
     /** Old repo ids, answered with a relative redirect to the new one, as the Hub does for renamed repos. */
     final Map<String, String> renamed = new LinkedHashMap<>();
 
+    /** Write access: token -> the namespace (user or organisation) it may create repos in and push to. */
+    final Map<String, String> writers = new LinkedHashMap<>();
+    /** LFS storage: sha256 -> bytes, filled by PUTs to the storage URLs. */
+    final Map<String, byte[]> blobs = new java.util.concurrent.ConcurrentHashMap<>();
+    /** Every request body the write endpoints saw, to check that no token leaks into them. */
+    final List<String> seen = Collections.synchronizedList(new ArrayList<>());
+    /** PUTs to cut halfway through the body (the connection dropped), one per count. */
+    final AtomicInteger cutPuts = new AtomicInteger();
+    /** Commits to answer 503 first. */
+    final AtomicInteger failCommits = new AtomicInteger();
+    /** Multipart chunk size to ask for (0: a single PUT). */
+    volatile int chunkSize;
+    private int pullRequests;
+
     private final HttpServer hub;
     private final HttpServer cdn;
     private final ExecutorService threads = Executors.newCachedThreadPool();
@@ -67,6 +82,7 @@ final class FakeHub implements AutoCloseable {
         hub = HttpServer.create(new InetSocketAddress(local, 0), 0);
         cdn = HttpServer.create(new InetSocketAddress(local, 0), 0);
         hub.createContext("/", this::resolve);
+        hub.createContext("/api/", this::api);
         cdn.createContext("/", this::blob);
         hub.setExecutor(threads);
         cdn.setExecutor(threads);
@@ -187,6 +203,10 @@ final class FakeHub implements AutoCloseable {
 
     private void resolve(HttpExchange ex) throws IOException {
         String raw = ex.getRequestURI().getRawPath();
+        if (raw.contains(".git/info/lfs/objects/")) {
+            lfs(ex);
+            return;
+        }
         String auth = ex.getRequestHeaders().getFirst("Authorization");
         log.add(ex.getRequestMethod() + " " + raw + (auth != null ? " auth" : ""));
         if (ex.getRequestMethod().equals("HEAD") && failHeads.getAndUpdate(n -> Math.max(0, n - 1)) > 0) {
@@ -221,8 +241,11 @@ final class FakeHub implements AutoCloseable {
         String revision = URLDecoder.decode(rest.substring(0, rest.indexOf('/')), StandardCharsets.UTF_8);
         String file = URLDecoder.decode(rest.substring(rest.indexOf('/') + 1), StandardCharsets.UTF_8);
         if (!revision.equals("main") && !revision.equals(repo.commit())) {
-            send(ex, 404, Map.of("X-Error-Code", "RevisionNotFound"), null);
-            return;
+            repo = repos.get(id + "@" + revision);
+            if (repo == null) {
+                send(ex, 404, Map.of("X-Error-Code", "RevisionNotFound"), null);
+                return;
+            }
         }
         byte[] data = repo.files().get(file);
         if (data == null) {
@@ -239,11 +262,267 @@ final class FakeHub implements AutoCloseable {
         send(ex, 200, Map.of("ETag", "W/\"" + etag + "\"", "X-Repo-Commit", repo.commit()), data);
     }
 
+    /** The namespace the request's Bearer (or basic) token may write to, or null when it has none. */
+    private String writer(HttpExchange ex) {
+        String auth = ex.getRequestHeaders().getFirst("Authorization");
+        if (auth == null) {
+            return null;
+        }
+        String token = auth.startsWith("Bearer ") ? auth.substring(7) : auth.startsWith("Basic ")
+                ? new String(java.util.Base64.getDecoder().decode(auth.substring(6)), StandardCharsets.UTF_8)
+                        .replaceFirst("^[^:]*:", "") : null;
+        return writers.get(token);
+    }
+
+    private static com.google.gson.JsonObject body(HttpExchange ex, List<String> seen) throws IOException {
+        String b = new String(ex.getRequestBody().readAllBytes(), StandardCharsets.UTF_8);
+        seen.add(b);
+        return com.google.gson.JsonParser.parseString(b).getAsJsonObject();
+    }
+
+    private static void json(HttpExchange ex, int status, Object body) throws IOException {
+        ex.getResponseHeaders().add("Content-Type", "application/json");
+        send(ex, status, Map.of(), String.valueOf(body).getBytes(StandardCharsets.UTF_8));
+    }
+
+    /** The write API: repos/create, models/{id}, and models/{id}/{preupload,commit,branch}/{revision}. */
+    private void api(HttpExchange ex) throws IOException {
+        String raw = ex.getRequestURI().getRawPath();
+        String query = ex.getRequestURI().getRawQuery();
+        log.add(ex.getRequestMethod() + " " + raw + (query == null ? "" : "?" + query));
+        String who = writer(ex);
+        if (raw.equals("/api/repos/create")) {
+            var b = body(ex, seen);
+            String id = b.get("organization").getAsString() + "/" + b.get("name").getAsString();
+            if (who == null) {
+                json(ex, 401, "{\"error\": \"Invalid username or password.\"}");
+            } else if (!who.equals(b.get("organization").getAsString())) {
+                json(ex, 403, "{\"error\": \"You don't have the rights to create a model under this namespace\"}");
+            } else if (repos.containsKey(id)) {
+                json(ex, 409, "{\"error\": \"You already created this model repo\"}");
+            } else {
+                repos.put(id, new Repo(hex(sha("SHA-1", id.getBytes(StandardCharsets.UTF_8))), new LinkedHashMap<>(),
+                        new java.util.HashSet<>(), b.get("private").getAsBoolean() ? "private:" + who : null, false));
+                json(ex, 200, "{\"url\": \"" + endpoint() + "/" + id + "\"}");
+            }
+            return;
+        }
+        String rest = raw.substring("/api/models/".length());
+        String[] parts = rest.split("/");
+        String id = parts[0] + "/" + parts[1];
+        Repo repo = repos.get(id);
+        if (repo == null) {
+            send(ex, 404, Map.of("X-Error-Code", "RepositoryNotFound"), null);
+            return;
+        }
+        if (parts.length == 2) {
+            json(ex, 200, "{\"id\": \"" + id + "\"}");
+            return;
+        }
+        if (who == null) {
+            json(ex, 401, "{\"error\": \"Invalid credentials\"}");
+            return;
+        }
+        if (!who.equals(parts[0])) {
+            json(ex, 403, "{\"error\": \"You don't have the rights to write to " + id + "\"}");
+            return;
+        }
+        String revision = URLDecoder.decode(parts[3], StandardCharsets.UTF_8);
+        switch (parts[2]) {
+            case "branch" -> {
+                if (repos.containsKey(id + "@" + revision)) {
+                    json(ex, 409, "{\"error\": \"exists\"}");
+                } else {
+                    repos.put(id + "@" + revision, repo);
+                    json(ex, 200, "{}");
+                }
+            }
+            case "preupload" -> {
+                var files = new com.google.gson.JsonArray();
+                for (var f : body(ex, seen).getAsJsonArray("files")) {
+                    String path = f.getAsJsonObject().get("path").getAsString();
+                    var o = new com.google.gson.JsonObject();
+                    o.addProperty("path", path);
+                    o.addProperty("uploadMode", path.endsWith(".safetensors") || path.endsWith(".bin") ? "lfs"
+                            : "regular");
+                    files.add(o);
+                }
+                var answer = new com.google.gson.JsonObject();
+                answer.add("files", files);
+                json(ex, 200, answer);
+            }
+            case "commit" -> commit(ex, id, revision, query != null && query.contains("create_pr=1"));
+            default -> send(ex, 404, Map.of(), null);
+        }
+    }
+
+    private void commit(HttpExchange ex, String id, String revision, boolean pr) throws IOException {
+        String b = new String(ex.getRequestBody().readAllBytes(), StandardCharsets.UTF_8);
+        seen.add(b);
+        if (failCommits.getAndUpdate(n -> Math.max(0, n - 1)) > 0) {
+            send(ex, 503, Map.of(), null);
+            return;
+        }
+        Repo base = repos.get(revision.equals("main") ? id : id + "@" + revision);
+        if (base == null) {
+            send(ex, 404, Map.of("X-Error-Code", "RevisionNotFound"), null);
+            return;
+        }
+        Map<String, byte[]> files = new LinkedHashMap<>(base.files());
+        Set<String> lfs = new java.util.HashSet<>(base.lfs());
+        for (String line : b.split("\n")) {
+            var o = com.google.gson.JsonParser.parseString(line).getAsJsonObject();
+            var v = o.getAsJsonObject("value");
+            switch (o.get("key").getAsString()) {
+                case "file" -> {
+                    files.put(v.get("path").getAsString(), java.util.Base64.getDecoder().decode(v.get("content")
+                            .getAsString()));
+                    lfs.remove(v.get("path").getAsString());
+                }
+                case "lfsFile" -> {
+                    byte[] data = blobs.get(v.get("oid").getAsString());
+                    if (data == null) {
+                        json(ex, 422, "{\"error\": \"LFS object not uploaded\"}");
+                        return;
+                    }
+                    files.put(v.get("path").getAsString(), data);
+                    lfs.add(v.get("path").getAsString());
+                }
+                default -> { }
+            }
+        }
+        String commit = hex(sha("SHA-1", (id + files.keySet() + files.values().stream().mapToInt(java.util.Arrays::hashCode)
+                .sum() + pullRequests).getBytes(StandardCharsets.UTF_8)));
+        Repo next = new Repo(commit, files, lfs, base.token(), false);
+        String url = endpoint() + "/" + id + "/commit/" + commit;
+        if (pr) {
+            int n = ++pullRequests;
+            repos.put(id + "@refs/pr/" + n, next);
+            json(ex, 200, "{\"commitOid\": \"" + commit + "\", \"commitUrl\": \"" + url
+                    + "\", \"pullRequestUrl\": \"" + endpoint() + "/" + id + "/discussions/" + n + "\"}");
+            return;
+        }
+        repos.put(revision.equals("main") ? id : id + "@" + revision, next);
+        json(ex, 200, "{\"commitOid\": \"" + commit + "\", \"commitUrl\": \"" + url + "\"}");
+    }
+
+    /** The git-lfs batch endpoint and verify: objects already stored come back without actions. */
+    private void lfs(HttpExchange ex) throws IOException {
+        String raw = ex.getRequestURI().getRawPath();
+        log.add(ex.getRequestMethod() + " " + raw);
+        String who = writer(ex);
+        String id = raw.substring(1, raw.indexOf(".git/"));
+        if (who == null) {
+            json(ex, 401, "{\"message\": \"Invalid credentials\"}");
+            return;
+        }
+        if (!id.startsWith(who + "/")) {
+            json(ex, 403, "{\"message\": \"forbidden\"}");
+            return;
+        }
+        var b = body(ex, seen);
+        if (raw.endsWith("/verify")) {
+            json(ex, blobs.containsKey(b.get("oid").getAsString()) ? 200 : 404, "{}");
+            return;
+        }
+        var objects = new com.google.gson.JsonArray();
+        for (var e : b.getAsJsonArray("objects")) {
+            var o = e.getAsJsonObject().deepCopy();
+            String oid = o.get("oid").getAsString();
+            if (!blobs.containsKey(oid)) {
+                var upload = new com.google.gson.JsonObject();
+                String href = "http://127.0.0.1:" + cdn.getAddress().getPort() + "/upload/" + oid;
+                upload.addProperty("href", href);
+                long size = o.get("size").getAsLong();
+                if (chunkSize > 0) {
+                    var header = new com.google.gson.JsonObject();
+                    header.addProperty("chunk_size", Integer.toString(chunkSize));
+                    for (int k = 0; k * (long) chunkSize < size; k++) {
+                        header.addProperty(Integer.toString(k + 1), href + "?part=" + (k + 1));
+                    }
+                    upload.add("header", header);
+                }
+                var verify = new com.google.gson.JsonObject();
+                verify.addProperty("href", endpoint() + "/" + id + ".git/info/lfs/objects/verify");
+                var actions = new com.google.gson.JsonObject();
+                actions.add("upload", upload);
+                actions.add("verify", verify);
+                o.add("actions", actions);
+            }
+            objects.add(o);
+        }
+        var answer = new com.google.gson.JsonObject();
+        answer.add("objects", objects);
+        json(ex, 200, answer);
+    }
+
+    /** Parts of multipart uploads, by oid. */
+    private final Map<String, Map<Integer, byte[]>> parts = new java.util.concurrent.ConcurrentHashMap<>();
+
+    /** A PUT to storage: the whole object, or one part of it; a cut drops the connection halfway. */
+    private void store(HttpExchange ex) throws IOException {
+        String path = ex.getRequestURI().getPath();
+        String query = ex.getRequestURI().getQuery();
+        log.add("CDN PUT " + path + (query == null ? "" : "?" + query)
+                + (ex.getRequestHeaders().getFirst("Authorization") != null ? " auth" : ""));
+        String oid = path.substring(path.lastIndexOf('/') + 1);
+        InputStream in = ex.getRequestBody();
+        if (cutPuts.getAndUpdate(n -> Math.max(0, n - 1)) > 0) {
+            in.readNBytes(100);
+            throw new IOException("cut"); // the connection drops mid-upload
+        }
+        byte[] data = in.readAllBytes();
+        if (query != null && query.startsWith("part=")) {
+            parts.computeIfAbsent(oid, k -> new java.util.concurrent.ConcurrentSkipListMap<>())
+                    .put(Integer.parseInt(query.substring(5)), data);
+            send(ex, 200, Map.of("ETag", "\"part-" + hex(sha("SHA-1", data)).substring(0, 8) + "\""), null);
+            return;
+        }
+        if (!hex(sha("SHA-256", data)).equals(oid)) {
+            send(ex, 400, Map.of(), null);
+            return;
+        }
+        blobs.put(oid, data);
+        send(ex, 200, Map.of("ETag", "\"x\""), null);
+    }
+
+    /** The completion of a multipart upload: parts joined in order, checked against the oid. */
+    private void complete(HttpExchange ex) throws IOException {
+        String path = ex.getRequestURI().getPath();
+        log.add("CDN POST " + path);
+        var b = body(ex, seen);
+        String oid = path.substring(path.lastIndexOf('/') + 1);
+        java.io.ByteArrayOutputStream all = new java.io.ByteArrayOutputStream();
+        Map<Integer, byte[]> got = parts.getOrDefault(oid, Map.of());
+        for (var e : b.getAsJsonArray("parts")) {
+            byte[] part = got.get(e.getAsJsonObject().get("partNumber").getAsInt());
+            if (part == null) {
+                send(ex, 400, Map.of(), null);
+                return;
+            }
+            all.write(part);
+        }
+        if (!hex(sha("SHA-256", all.toByteArray())).equals(oid)) {
+            send(ex, 400, Map.of(), null);
+            return;
+        }
+        blobs.put(oid, all.toByteArray());
+        send(ex, 200, Map.of(), null);
+    }
+
     private static String gitSha(byte[] data) {
         return hex(sha("SHA-1", data));
     }
 
     private void blob(HttpExchange ex) throws IOException {
+        if (ex.getRequestMethod().equals("PUT")) {
+            store(ex);
+            return;
+        }
+        if (ex.getRequestMethod().equals("POST")) {
+            complete(ex);
+            return;
+        }
         String range = ex.getRequestHeaders().getFirst("Range");
         String auth = ex.getRequestHeaders().getFirst("Authorization");
         String path = ex.getRequestURI().getPath();

@@ -1,0 +1,57 @@
+package bertft.model;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import bertft.Tiny;
+import bertft.text.BertTokenizer;
+import com.google.gson.JsonObject;
+import com.google.gson.JsonParser;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.nio.file.Paths;
+import java.util.Map;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+/** Heads Transformers has no class for ship modeling_bertft.py and an auto_map; the others stay plain. */
+class RemoteCodeTest {
+    private static JsonObject save(Checkpoint base, TaskModel.Pooling pooling, Path dir) throws Exception {
+        try (BertTokenizer tok = Tiny.tokenizer(32);
+                TaskModel m = TaskModel.create(base, TaskModel.Head.CLASSIFIER, 2, pooling, 0.1, 1, "tiny", false)) {
+            Checkpoint.writeInto(dir, m.checkpoint(new JsonObject()), tok);
+        }
+        return JsonParser.parseString(Files.readString(dir.resolve("config.json"))).getAsJsonObject();
+    }
+
+    @Test
+    void meanAndBertsClsShipRemoteCodeAndThePoolerDoesNot(@TempDir Path tmp) throws Exception {
+        Torch.init();
+        Checkpoint bert;
+        try (Bert b = Tiny.bert(1)) {
+            bert = new Checkpoint(b.config(), b.tensors(), Map.of());
+        }
+        JsonObject mean = save(bert, TaskModel.Pooling.MEAN, tmp.resolve("mean"));
+        assertEquals("modeling_bertft.BertFtBertForSequenceClassification",
+                mean.getAsJsonObject("auto_map").get("AutoModelForSequenceClassification").getAsString());
+        assertEquals("BertForSequenceClassification", mean.getAsJsonArray("architectures").get(0).getAsString());
+        String py = Files.readString(tmp.resolve("mean/modeling_bertft.py"));
+        assertTrue(py.contains("BertFtBertForSequenceClassification = _class(\"Bert\")"), py);
+
+        JsonObject cls = save(bert, TaskModel.Pooling.CLS, tmp.resolve("cls"));
+        assertTrue(cls.has("auto_map"), "BERT's raw [CLS] has no HuggingFace class");
+
+        // a pooler run started from the mean run keeps nothing of its remote code
+        JsonObject pooler = save(Checkpoint.read(tmp.resolve("mean")), TaskModel.Pooling.POOLER, tmp.resolve("pooler"));
+        assertFalse(pooler.has("auto_map"), pooler.toString());
+        assertFalse(Files.exists(tmp.resolve("pooler/modeling_bertft.py")));
+
+        // RoBERTa's own head reads the first token: `cls` is plain, `mean` is remote code
+        Checkpoint roberta = Checkpoint.read(Paths.get("..", "shared", "golden", "families", "roberta", "base"));
+        assertFalse(save(roberta, TaskModel.Pooling.CLS, tmp.resolve("r-cls")).has("auto_map"));
+        assertEquals("modeling_bertft.BertFtRobertaForSequenceClassification", save(roberta, TaskModel.Pooling.MEAN,
+                tmp.resolve("r-mean")).getAsJsonObject("auto_map").get("AutoModelForSequenceClassification")
+                .getAsString());
+    }
+}
