@@ -164,7 +164,7 @@ public final class DistillObjective implements TrainingObjective {
             case VALUE -> logits.reshape(-1).sub(targets(part, 1, m).reshape(-1)).square(); // (B)
             default -> spanKl(logits, mask, part, m);
         };
-        NDArray hard = hardWeight(hardWeight) ? hard(logits, part, m) : null;
+        NDArray hard = anyPositive(hardWeight) ? hard(logits, part, m) : null;
         NDArray rows = distill.mul(m.create(distillWeight)); // (B)
         if (hard != null) {
             rows = rows.add(hard.mul(m.create(hardWeight)));
@@ -172,7 +172,8 @@ public final class DistillObjective implements TrainingObjective {
         return rows.mean();
     }
 
-    private static boolean hardWeight(float[] w) {
+    /** Whether any example of the batch has a hard label (else the hard loss is not computed at all). */
+    private static boolean anyPositive(float[] w) {
         for (float x : w) {
             if (x > 0) {
                 return true;
@@ -308,7 +309,7 @@ public final class DistillObjective implements TrainingObjective {
         NDArray logQ = Scalar.div(logits.reshape(-1, c), temperature).logSoftmax(-1); // (B, T, C) -> (B * T, C)
         NDArray kl = plogp(target).sub(target.mul(logQ).sum(new int[] {1})); // (B * T)
         NDArray distill = Scalar.mul(Scalar.div(kl.mul(m.create(w)).sum(), Math.max(count, 1)), t2());
-        if (!hardWeight(hardWeight)) {
+        if (!anyPositive(hardWeight)) {
             return distill;
         }
         long[] labels = new long[part.length * t];
