@@ -3,8 +3,9 @@
 (PeftModel.from_pretrained(AutoModelForSequenceClassification.from_pretrained(base), run)), and compares their
 logits with bert-ft's own (scripts/PeftLogits.java, run through java on target/bert-ft.jar) for TEXT.
 Usage: . $PEER/env.sh && $PY scripts/check-peft.py TEXT RUN ... Exits 1 when a run does not load cleanly or a logit
-differs by more than 1e-4."""
-import json, os, subprocess, sys
+differs by more than 1e-4. Each run is also merged (`bert-ft merge RUN --out TMP`) and the merged checkpoint loaded in
+Transformers alone (no PEFT), which must give the same logits."""
+import json, os, subprocess, sys, tempfile
 import torch
 from transformers import AutoModelForSequenceClassification
 from peft import PeftModel
@@ -25,9 +26,18 @@ for run in runs:
     with torch.no_grad():
         py = model(input_ids=torch.tensor([java["ids"]])).logits.reshape(-1)
     diff = (py - torch.tensor(java["logits"])).abs().max().item()
+    merged_dir = os.path.join(tempfile.mkdtemp(), "merged")
+    subprocess.run(["java", "-jar", os.path.join(root, "target", "bert-ft.jar"), "merge", run, "--out", merged_dir],
+                   capture_output=True, text=True, check=True)
+    merged, info = AutoModelForSequenceClassification.from_pretrained(merged_dir, output_loading_info=True)
+    bad = {k: v for k, v in info.items() if v and k in ("missing_keys", "unexpected_keys", "mismatched_keys")}
+    with torch.no_grad():
+        mpy = merged.eval()(input_ids=torch.tensor([java["ids"]])).logits.reshape(-1)
+    mdiff = (mpy - torch.tensor(java["logits"])).abs().max().item()
     trained = sum(p.numel() for n, p in model.named_parameters() if "lora_" in n or "ia3_" in n or "modules_to_save" in n)
     print(f"{run}: {cfg['peft_type']} {type(model.base_model.model).__name__}, modules_to_save "
           f"{cfg['modules_to_save']}, {trained} adapter+head parameters; bert-ft {[round(x, 5) for x in java['logits']]}"
-          f" PEFT {[round(float(x), 5) for x in py]}; max |diff| {diff:.2e}")
-    ok &= diff <= 1e-4
+          f" PEFT {[round(float(x), 5) for x in py]}; max |diff| {diff:.2e}; merged in Transformers alone: loading "
+          f"problems {bad or 'none'}, max |diff| {mdiff:.2e}")
+    ok &= diff <= 1e-4 and mdiff <= 1e-4 and not bad
 sys.exit(0 if ok else 1)
