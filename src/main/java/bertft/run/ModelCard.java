@@ -37,6 +37,9 @@ public final class ModelCard {
     public static final String MARK = "<!-- written by bert-ft; `bert-ft evaluate` adds its results here."
             + " Delete this line to keep your own edits. -->";
 
+    /** Report numbers that are no score to show on the Hub: the loss and the example count. */
+    private static final Set<String> NOT_SCORES = Set.of("loss", "n");
+
     private ModelCard() {}
 
     /** One set of results: which split or file, the metrics, and (for evaluate) the data file. */
@@ -120,7 +123,7 @@ public final class ModelCard {
         y.put("tags", tags);
         Set<String> metrics = new LinkedHashSet<>();
         results.forEach(r -> metrics.addAll(r.metrics().keySet()));
-        metrics.remove("loss");
+        metrics.removeAll(NOT_SCORES);
         y.put("metrics", new ArrayList<>(metrics));
         List<Object> res = new ArrayList<>();
         for (Result r : results) {
@@ -133,7 +136,7 @@ public final class ModelCard {
             dataset.put("split", r.split());
             List<Object> ms = new ArrayList<>();
             r.metrics().forEach((k, v) -> {
-                if (!k.equals("loss") && Double.isFinite(v)) {
+                if (!NOT_SCORES.contains(k) && Double.isFinite(v)) {
                     Map<String, Object> m = new LinkedHashMap<>();
                     m.put("type", k);
                     m.put("value", Math.round(v * 1e6) / 1e6);
@@ -226,7 +229,7 @@ public final class ModelCard {
 
         sb.append("\n## Training time and hardware\n\n");
         if (training != null && training.has("seconds")) {
-            sb.append("Trained in ").append(Reports.fmt(training.get("seconds").getAsDouble())).append(" s");
+            sb.append(String.format(java.util.Locale.ROOT, "Trained in %.1f s", training.get("seconds").getAsDouble()));
             if (training.has("steps")) {
                 sb.append(", ").append(training.get("steps").getAsString()).append(" steps over ")
                         .append(training.get("examples").getAsString()).append(" examples");

@@ -63,6 +63,7 @@ public final class ModelExport {
             // the config a run saves, with what the model was trained for resolved (Hub models included)
             JsonObject config = model.checkpoint(Reports.configExtra(m.spec(null, Map.of()), m.labels())).config()
                     .toJson();
+            config.remove("auto_map"); // an export has no modeling_bertft.py (nor HuggingFace weights) beside it
             OnnxExport.Head head = model.head() == TaskModel.Head.QA ? OnnxExport.Head.QA
                     : model.head() == TaskModel.Head.TOKEN ? OnnxExport.Head.TOKEN : OnnxExport.Head.CLASSIFIER;
             return write(modelDir, out, head, proto, config, options, m.tokenizer(), overwrite);

@@ -54,4 +54,16 @@ class RemoteCodeTest {
                 tmp.resolve("r-mean")).getAsJsonObject("auto_map").get("AutoModelForSequenceClassification")
                 .getAsString());
     }
+
+    @Test
+    void anOnnxExportOfARemoteCodeHeadNamesNoRemoteCode(@TempDir Path tmp) throws Exception {
+        Path run = Tiny.classifier(tmp.resolve("mean"), 4);
+        assertTrue(Files.exists(run.resolve("modeling_bertft.py")), "Tiny.classifier pools by mean");
+        var r = bertft.cli.CliTest.run("export", run.toString(), "--format", "onnx", "--out",
+                tmp.resolve("onnx").toString());
+        assertEquals(0, r.code(), r.err());
+        JsonObject config = JsonParser.parseString(Files.readString(tmp.resolve("onnx/config.json"))).getAsJsonObject();
+        assertEquals("mean", config.get("bert_ft_pooling").getAsString());
+        assertFalse(config.has("auto_map"), "no modeling_bertft.py goes with an export");
+    }
 }

@@ -34,6 +34,7 @@ class ModelCardTest {
         assertEquals("text-classification", y.get("pipeline_tag"));
         assertTrue(((List<String>) y.get("tags")).containsAll(List.of("bert-ft", "bert")), y.toString());
         assertTrue(((List<String>) y.get("metrics")).contains("accuracy"), y.toString());
+        assertFalse(((List<String>) y.get("metrics")).contains("n"), "the example count is no metric: " + y);
         assertFalse(y.containsKey("base_model"), "a local random model is no Hub id: " + y);
         Map<String, Object> index = ((List<Map<String, Object>>) y.get("model-index")).get(0);
         assertEquals("reviews", index.get("name"));
