@@ -39,12 +39,12 @@ final class CompareCommand implements Callable<Integer> {
             description = "Seeds; each strategy runs once per seed (default: ${DEFAULT-VALUE}).")
     List<Long> seeds;
 
-    @Option(names = "--train-per-class", split = ",", paramLabel = "N",
+    @Option(names = "--train-per-class", split = ",", paramLabel = "N", converter = Ints.Positive.class,
             description = "Examples per class: run every strategy at each size (e.g. 8,16,32,64) and draw the"
                     + " data-efficiency chart (accuracy against examples per class).")
     List<Integer> trainPerClass;
 
-    @Option(names = "--draws", paramLabel = "N", defaultValue = "1",
+    @Option(names = "--draws", paramLabel = "N", defaultValue = "1", converter = Ints.Positive.class,
             description = "Draws of the training examples per size (sample-seed 1..N; with --train-per-class;"
                     + " default: ${DEFAULT-VALUE}).")
     int draws;
@@ -70,11 +70,6 @@ final class CompareCommand implements Callable<Integer> {
             strategies = List.of("setfit", "frozen", "top-2", "full", "llrd", "gradual", "ulmfit");
         }
         if (trainPerClass != null) {
-            for (int n : trainPerClass) {
-                if (n < 1) {
-                    throw new UserError("--train-per-class: must be >= 1, got " + n);
-                }
-            }
             new Compare(task, common, out, err).run(strategies, seeds, trainPerClass, draws);
             return 0;
         }

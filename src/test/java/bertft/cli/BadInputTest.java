@@ -488,7 +488,7 @@ class BadInputTest {
         String t = task.toString();
         String o = out.toString();
         oneLine(CliTest.run("compare", t, "--out", o, "--strategies", "full,bogus"),
-                "--strategies bogus: 'bogus' is not a strategy (one of frozen, top-k, full, llrd, gradual, ulmfit;");
+                "--strategies bogus: 'bogus' is not a strategy (one of frozen, top-k, full, llrd, gradual, ulmfit, setfit;");
         oneLine(CliTest.run("compare", t, "--out", o, "--strategies", "full,top-99"),
                 "--strategies top-99: --unfreeze-layers 99: " + tmp.resolve("tiny") + " has 2 layers");
         oneLine(CliTest.run("compare", t, "--out", o, "--strategies", "full,frozen:lerning-rate=1e-3"),

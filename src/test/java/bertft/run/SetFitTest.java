@@ -205,7 +205,7 @@ class SetFitTest {
         var bad = CliTest.run("compare", task.toString(), "--strategies", "setfit", "--train-per-class", "2,0",
                 "--out", out.toString());
         assertEquals(2, bad.code());
-        assertEquals("bert-ft: --train-per-class: must be >= 1, got 0", bad.err().strip());
+        assertTrue(bad.err().strip().startsWith("bert-ft: --train-per-class 0: must be at least 1"), bad.err());
         var draws = CliTest.run("compare", task.toString(), "--draws", "3", "--out", out.toString());
         assertEquals("bert-ft: compare: --draws needs --train-per-class (the sizes to draw)", draws.err().strip());
     }

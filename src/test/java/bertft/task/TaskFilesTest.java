@@ -309,10 +309,11 @@ class TaskFilesTest {
         try (var s = Files.list(Path.of("tasks"))) {
             files = s.filter(p -> p.toString().endsWith(".yaml")).sorted().toList();
         }
-        assertEquals(List.of("agnews.yaml", "books-to-electronics.yaml", "books-to-kitchen.yaml", "chnsenticorp.yaml",
-                "dvd-in-domain.yaml", "dvd-to-electronics.yaml", "electronics-in-domain.yaml", "electronics-to-dvd.yaml",
-                "goemotions.yaml", "kitchen-in-domain.yaml", "msra-ner.yaml", "reviews-sentiment.yaml",
-                "shop-books-to-computers.yaml", "shop-computers-in-domain.yaml", "squad.yaml", "sst2-intermediate.yaml",
+        assertEquals(List.of("agnews-few.yaml", "agnews.yaml", "books-to-electronics.yaml", "books-to-kitchen.yaml",
+                "chnsenticorp.yaml", "cr-few.yaml", "dvd-in-domain.yaml", "dvd-to-electronics.yaml",
+                "electronics-in-domain.yaml", "electronics-to-dvd.yaml", "goemotions.yaml", "kitchen-in-domain.yaml",
+                "msra-ner.yaml", "reviews-sentiment.yaml", "shop-books-to-computers.yaml",
+                "shop-computers-in-domain.yaml", "squad.yaml", "sst2-few.yaml", "sst2-intermediate.yaml",
                 "sst2-lora.yaml", "sst2.yaml", "trec.yaml", "waimai.yaml", "wnut17.yaml"),
                 files.stream().map(p -> p.getFileName().toString()).toList());
         Path shared = Path.of("../shared/datasets");
