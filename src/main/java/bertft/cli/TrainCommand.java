@@ -38,7 +38,7 @@ final class TrainCommand implements Callable<Integer> {
 
     @Override
     public Integer call() {
-        PrintStream err = WriterStream.of(spec.commandLine().getErr());
+        PrintStream err = new PrintStream(new java.io.FileOutputStream(java.io.FileDescriptor.err), true);
         TaskSpec t;
         if (resume != null) {
             Path saved = resume.resolve("task.yaml");
