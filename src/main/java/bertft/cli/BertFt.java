@@ -126,9 +126,34 @@ public final class BertFt {
         }
         String help = "`" + ex.getCommandLine().getCommandSpec().qualifiedName() + " --help` lists the options";
         if (ex instanceof CommandLine.UnmatchedArgumentException u && !u.getSuggestions().isEmpty()) {
-            return ex.getMessage() + " (did you mean " + u.getSuggestions().get(0) + "?)";
+            String typo = u.getUnmatched().isEmpty() ? "" : u.getUnmatched().get(0);
+            String best = u.getSuggestions().stream()
+                    .min(java.util.Comparator.comparingInt(c -> editDistance(typo, c))).orElseThrow();
+            return ex.getMessage() + " (did you mean " + best + "?)";
         }
         return ex.getMessage() + " (" + help + ")";
+    }
+
+    /**
+     * Levenshtein distance: picocli lists its suggestions by a looser likeness, in which {@code --base} came before
+     * {@code --batch-size} for {@code --batch-sise}.
+     */
+    static int editDistance(String a, String b) {
+        int[] row = new int[b.length() + 1];
+        for (int j = 0; j <= b.length(); j++) {
+            row[j] = j;
+        }
+        for (int i = 1; i <= a.length(); i++) {
+            int diagonal = row[0];
+            row[0] = i;
+            for (int j = 1; j <= b.length(); j++) {
+                int up = row[j];
+                row[j] = Math.min(Math.min(row[j] + 1, row[j - 1] + 1),
+                        diagonal + (a.charAt(i - 1) == b.charAt(j - 1) ? 0 : 1));
+                diagonal = up;
+            }
+        }
+        return row[b.length()];
     }
 
     private static IExecutionExceptionHandler errors() {

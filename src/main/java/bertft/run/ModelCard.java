@@ -114,7 +114,7 @@ public final class ModelCard {
         if (base != null) {
             y.put("base_model", base);
         }
-        String kind = str(report, "kind");
+        String kind = java.util.Objects.requireNonNullElse(str(report, "kind"), "classification"); // older reports
         y.put("pipeline_tag", pipelineTag(kind));
         List<String> tags = new ArrayList<>(List.of("bert-ft", str(config, "model_type"), pipelineTag(kind)));
         if (remoteCode(config)) {
@@ -162,7 +162,7 @@ public final class ModelCard {
 
     private static String body(Path runDir, JsonObject config, JsonObject report, List<Result> results) {
         String name = runDir.toAbsolutePath().normalize().getFileName().toString();
-        String kind = str(report, "kind");
+        String kind = java.util.Objects.requireNonNullElse(str(report, "kind"), "classification"); // older reports
         JsonObject prov = report.getAsJsonObject("provenance");
         JsonObject settings = prov != null && prov.has("settings") ? prov.getAsJsonObject("settings") : new JsonObject();
         StringBuilder sb = new StringBuilder("# ").append(name).append("\n\n");

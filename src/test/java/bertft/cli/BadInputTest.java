@@ -52,8 +52,9 @@ class BadInputTest {
                 if (t != int.class && t != Integer.class) {
                     continue;
                 }
-                // 0 is a value for these two: any free port, no wait
-                boolean zero = List.of("serve --port", "serve --max-wait-ms").contains(name + " " + o.longestName());
+                // 0 is a value for these: any free port, no wait, windows that do not overlap
+                boolean zero = List.of("serve --port", "serve --max-wait-ms", "tag --stride")
+                        .contains(name + " " + o.longestName());
                 for (String bad : zero ? List.of("-5", "abc", "99999999999") : List.of("0", "-5", "abc", "99999999999")) {
                     // the bad value is caught while parsing: no model, file or required option is looked at
                     oneLine(CliTest.run(name, o.longestName(), bad), o.longestName() + " " + bad + ": ");
@@ -488,7 +489,8 @@ class BadInputTest {
         String t = task.toString();
         String o = out.toString();
         oneLine(CliTest.run("compare", t, "--out", o, "--strategies", "full,bogus"),
-                "--strategies bogus: 'bogus' is not a strategy (one of frozen, top-k, full, llrd, gradual, ulmfit, setfit;");
+                "--strategies bogus: 'bogus' is not a strategy (one of frozen, top-k, full, llrd, gradual, ulmfit, lora, ia3,"
+                        + " bitfit, setfit;");
         oneLine(CliTest.run("compare", t, "--out", o, "--strategies", "full,top-99"),
                 "--strategies top-99: --unfreeze-layers 99: " + tmp.resolve("tiny") + " has 2 layers");
         oneLine(CliTest.run("compare", t, "--out", o, "--strategies", "full,frozen:lerning-rate=1e-3"),
