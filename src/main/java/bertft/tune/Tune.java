@@ -245,6 +245,12 @@ public final class Tune {
             check = "check-split " + Space.format(base.checkSplit()) + " of train (stratified, the same rows for every"
                     + " run)";
         }
+        if (check != null && !check.startsWith("test ") && (o.space().keys().contains("train")
+                || o.space().keys().contains("data-dir"))) {
+            err.println("warning: --space searches the training data, so the check set (" + check + ") is other rows"
+                    + " for the winner and the defaults when their train differs; give the task a test file to"
+                    + " compare them on the same rows");
+        }
     }
 
     /**

@@ -484,5 +484,14 @@ class TuneTest {
         var s = CliTest.run("tune", task.toString(), "--space", "check-split=0.1,0.2", "--out", out.toString());
         assertEquals(2, s.code());
         assertTrue(s.err().contains("'check-split' cannot be searched"), s.err());
+        // searching the training files: a split of train is other rows for other files, and the tune says so
+        Files.writeString(task, Files.readString(task).replace("test: test.csv\n", ""));
+        var log = new java.io.ByteArrayOutputStream();
+        new Tune(new Tune.Options(task, Map.of("epochs", "1"), Space.parse("train=train.csv,test.csv"),
+                new Budget(1, null), List.of(1L), null, null, Rungs.EPOCHS, false, out),
+                new java.io.PrintStream(log, true)).run();
+        assertTrue(log.toString().contains("warning: --space searches the training data, so the check set (check-split 0.1"
+                + " of train (stratified, the same rows for every run)) is other rows for the winner and the defaults"
+                + " when their train differs; give the task a test file"), log.toString());
     }
 }
