@@ -239,7 +239,6 @@ public final class Bert implements Encoder {
         return Ops.layerNorm(x, params.get(name + ".weight"), params.get(name + ".bias"), config.layerNormEps());
     }
 
-
     private Peft peft;
 
     @Override
@@ -254,8 +253,6 @@ public final class Bert implements Encoder {
 
     /** A linear layer of a transformer layer: through the adapter when one is attached. */
     private NDArray linear(NDArray x, String name, boolean training) {
-        NDArray w = params.get(name + ".weight");
-        NDArray b = params.get(name + ".bias");
-        return peft == null ? Ops.linear(x, w, b) : peft.linear(x, name, w, b, training);
+        return Peft.linear(peft, x, params, name, training);
     }
 }

@@ -405,7 +405,6 @@ public final class DebertaV2 implements Encoder {
         return e.getAsString();
     }
 
-
     private Peft peft;
 
     @Override
@@ -420,8 +419,6 @@ public final class DebertaV2 implements Encoder {
 
     /** A linear layer of a transformer layer: through the adapter when one is attached. */
     private NDArray linear(NDArray x, String name, boolean training) {
-        NDArray w = params.get(name + ".weight");
-        NDArray b = params.get(name + ".bias");
-        return peft == null ? Ops.linear(x, w, b) : peft.linear(x, name, w, b, training);
+        return Peft.linear(peft, x, params, name, training);
     }
 }

@@ -164,7 +164,6 @@ public final class DistilBert implements Encoder {
         return Ops.layerNorm(x, p(name + ".weight"), p(name + ".bias"), EPS);
     }
 
-
     private Peft peft;
 
     @Override
@@ -179,8 +178,6 @@ public final class DistilBert implements Encoder {
 
     /** A linear layer of a transformer layer: through the adapter when one is attached. */
     private NDArray linear(NDArray x, String name, boolean training) {
-        NDArray w = params.get(name + ".weight");
-        NDArray b = params.get(name + ".bias");
-        return peft == null ? Ops.linear(x, w, b) : peft.linear(x, name, w, b, training);
+        return Peft.linear(peft, x, params, name, training);
     }
 }

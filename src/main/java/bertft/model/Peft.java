@@ -249,6 +249,16 @@ public final class Peft implements AutoCloseable {
     }
 
     /**
+     * Linear layer {@code name} of an encoder's {@code params} (its {@code .weight} and {@code .bias}), through
+     * {@code peft} when an adapter is attached (else plain): the one hook every family's transformer layers call.
+     */
+    static NDArray linear(Peft peft, NDArray x, java.util.Map<String, NDArray> params, String name, boolean training) {
+        NDArray w = params.get(name + ".weight");
+        NDArray b = params.get(name + ".bias");
+        return peft == null ? Ops.linear(x, w, b) : peft.linear(x, name, w, b, training);
+    }
+
+    /**
      * A linear layer of the encoder with this adapter: {@code W x + b}, plus LoRA's {@code scale B A dropout(x)},
      * or times IA3's vector (on the input for feed-forward modules).
      */
