@@ -4,9 +4,7 @@ import bertft.UserError;
 import bertft.run.TrainJob;
 import bertft.task.TaskSpec;
 import java.io.PrintStream;
-import java.nio.file.Files;
 import java.nio.file.Path;
-import java.util.Map;
 import java.util.concurrent.Callable;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Model.CommandSpec;
@@ -41,19 +39,7 @@ final class DistillCommand implements Callable<Integer> {
     @Override
     public Integer call() {
         PrintStream err = new PrintStream(new java.io.FileOutputStream(java.io.FileDescriptor.err), true);
-        TaskSpec t;
-        if (resume != null) {
-            Path saved = resume.resolve("task.yaml");
-            if (!Files.exists(saved)) {
-                throw new UserError("--resume " + resume + ": not a run directory (no task.yaml)");
-            }
-            t = TaskOptions.load(task != null ? task : saved, spec, Map.of("out", resume.toString()));
-        } else {
-            if (task == null) {
-                throw new UserError("distill: give a task file (e.g. tasks/sst2.yaml) and --teacher RUN");
-            }
-            t = TaskOptions.load(task, spec, Map.of());
-        }
+        TaskSpec t = TaskOptions.loadOrResume(task, resume, spec, "distill: give a task file (e.g. tasks/sst2.yaml) and --teacher RUN");
         if (!t.distills()) {
             throw new UserError("distill: give --teacher RUN (a fine-tuned run directory of this task to distill from)");
         }

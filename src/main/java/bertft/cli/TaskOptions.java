@@ -51,6 +51,25 @@ final class TaskOptions {
         };
     }
 
+    /**
+     * The task of a training command: {@code task} with the command line's keys, or with {@code --resume DIR} the
+     * run's own task.yaml (or {@code task}, when given) writing into DIR; {@code missing} says what to give when
+     * neither is.
+     */
+    static TaskSpec loadOrResume(Path task, Path resume, CommandSpec spec, String missing) {
+        if (resume != null) {
+            Path saved = resume.resolve("task.yaml");
+            if (!java.nio.file.Files.exists(saved)) {
+                throw new bertft.UserError("--resume " + resume + ": not a run directory (no task.yaml)");
+            }
+            return load(task != null ? task : saved, spec, Map.of("out", resume.toString()));
+        }
+        if (task == null) {
+            throw new bertft.UserError(missing);
+        }
+        return load(task, spec, Map.of());
+    }
+
     /** The task-key options the user gave, by key name. */
     static Map<String, String> overrides(CommandSpec spec) {
         return overrides(spec, TaskSpec.keys());

@@ -1,12 +1,9 @@
 package bertft.cli;
 
-import bertft.UserError;
 import bertft.run.TrainJob;
 import bertft.task.TaskSpec;
 import java.io.PrintStream;
-import java.nio.file.Files;
 import java.nio.file.Path;
-import java.util.Map;
 import java.util.concurrent.Callable;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Model.CommandSpec;
@@ -39,19 +36,7 @@ final class TrainCommand implements Callable<Integer> {
     @Override
     public Integer call() {
         PrintStream err = new PrintStream(new java.io.FileOutputStream(java.io.FileDescriptor.err), true);
-        TaskSpec t;
-        if (resume != null) {
-            Path saved = resume.resolve("task.yaml");
-            if (!Files.exists(saved)) {
-                throw new UserError("--resume " + resume + ": not a run directory (no task.yaml)");
-            }
-            t = TaskOptions.load(task != null ? task : saved, spec, Map.of("out", resume.toString()));
-        } else {
-            if (task == null) {
-                throw new UserError("train: give a task file (e.g. tasks/sst2.yaml) or --resume DIR");
-            }
-            t = TaskOptions.load(task, spec, Map.of());
-        }
+        TaskSpec t = TaskOptions.loadOrResume(task, resume, spec, "train: give a task file (e.g. tasks/sst2.yaml) or --resume DIR");
         new TrainJob(t, err).run(resume != null, overwrite);
         return 0;
     }
