@@ -379,11 +379,23 @@ public final class BertTokenizer implements AutoCloseable {
      * is never truncated. Character spans of context tokens point into {@code context}.
      */
     public List<Encoding> windows(String question, String context, int maxLength, int stride) {
-        String key = maxLength + "/" + stride;
-        HuggingFaceTokenizer qa = windowTokenizers.computeIfAbsent(key, k -> {
+        HuggingFaceTokenizer qa = windowTokenizer("ONLY_SECOND", maxLength, stride, "QA windows");
+        Encoding first = qa.encode(question, context, true, true);
+        List<Encoding> out = new java.util.ArrayList<>();
+        out.add(first);
+        out.addAll(List.of(first.getOverflowing()));
+        return out;
+    }
+
+    /**
+     * This tokenizer with overflowing windows of {@code maxLength} tokens sharing {@code stride} (truncating as
+     * {@code truncation} says), built once per setting; {@code what} names it in the error.
+     */
+    private HuggingFaceTokenizer windowTokenizer(String truncation, int maxLength, int stride, String what) {
+        return windowTokenizers.computeIfAbsent(truncation + " " + maxLength + "/" + stride, k -> {
             Map<String, String> options = Map.of(
                     "addSpecialTokens", "true",
-                    "truncation", "ONLY_SECOND",
+                    "truncation", truncation,
                     "padding", "false",
                     "maxLength", Integer.toString(maxLength),
                     "stride", Integer.toString(stride),
@@ -392,14 +404,9 @@ public final class BertTokenizer implements AutoCloseable {
                 return HuggingFaceTokenizer.newInstance(
                         new ByteArrayInputStream(definition.toString().getBytes(StandardCharsets.UTF_8)), options);
             } catch (IOException | RuntimeException e) {
-                throw new UserError("tokenizer: cannot build QA windows: " + firstLine(e), e);
+                throw new UserError("tokenizer: cannot build " + what + ": " + firstLine(e), e);
             }
         });
-        Encoding first = qa.encode(question, context, true, true);
-        List<Encoding> out = new java.util.ArrayList<>();
-        out.add(first);
-        out.addAll(List.of(first.getOverflowing()));
-        return out;
     }
 
     /**
@@ -409,21 +416,7 @@ public final class BertTokenizer implements AutoCloseable {
      * is cut off. Character spans point into {@code text}; one window when the text fits.
      */
     public List<Encoding> windows(String text, int maxLength, int stride) {
-        HuggingFaceTokenizer t = windowTokenizers.computeIfAbsent("text " + maxLength + "/" + stride, k -> {
-            Map<String, String> options = Map.of(
-                    "addSpecialTokens", "true",
-                    "truncation", "LONGEST_FIRST",
-                    "padding", "false",
-                    "maxLength", Integer.toString(maxLength),
-                    "stride", Integer.toString(stride),
-                    "modelMaxLength", Integer.toString(Math.max(maxLength, 512)));
-            try {
-                return HuggingFaceTokenizer.newInstance(
-                        new ByteArrayInputStream(definition.toString().getBytes(StandardCharsets.UTF_8)), options);
-            } catch (IOException | RuntimeException e) {
-                throw new UserError("tokenizer: cannot build text windows: " + firstLine(e), e);
-            }
-        });
+        HuggingFaceTokenizer t = windowTokenizer("LONGEST_FIRST", maxLength, stride, "text windows");
         Encoding first = t.encode(text, true, true);
         List<Encoding> out = new java.util.ArrayList<>();
         out.add(first);
