@@ -216,21 +216,7 @@ public final class BertFt {
         }
 
         private List<Row> embed(List<Row> rows, Embedder e) {
-            String[] errors = new String[rows.size()];
-            List<String> texts = new ArrayList<>();
-            for (int i = 0; i < rows.size(); i++) {
-                errors[i] = problem(rows.get(i), text, o.textColumn(), false);
-                if (errors[i] == null) {
-                    texts.add(rows.get(i).getString(text));
-                }
-            }
-            Iterator<float[]> vectors = (texts.isEmpty() ? List.<float[]>of() : e.embed(texts, o.normalize())).iterator();
-            List<Row> out = new ArrayList<>(rows.size());
-            for (int i = 0; i < rows.size(); i++) {
-                out.add(extend(rows.get(i), errors[i] == null ? vectors.next() : null, errors[i]));
-            }
-            count(counts, rows.size(), errors);
-            return out;
+            return perText(rows, text, o.textColumn(), counts, texts -> e.embed(texts, o.normalize()), v -> v);
         }
     }
 
@@ -244,25 +230,34 @@ public final class BertFt {
         }
 
         private List<Row> tag(List<Row> rows, Tagger t) {
-            String[] errors = new String[rows.size()];
-            List<String> texts = new ArrayList<>();
-            for (int i = 0; i < rows.size(); i++) {
-                errors[i] = problem(rows.get(i), text, o.textColumn(), false);
-                if (errors[i] == null) {
-                    texts.add(rows.get(i).getString(text));
-                }
-            }
             int stride = o.stride() == null ? t.stride() : o.stride();
-            Iterator<List<Tagger.Entity>> entities = (texts.isEmpty() ? List.<List<Tagger.Entity>>of()
-                    : t.tag(texts, o.aggregation(), stride)).iterator();
-            List<Row> out = new ArrayList<>(rows.size());
-            for (int i = 0; i < rows.size(); i++) {
-                String json = errors[i] == null ? Tagger.json(entities.next(), o.aggregation()).toString() : null;
-                out.add(extend(rows.get(i), json, errors[i]));
-            }
-            count(counts, rows.size(), errors);
-            return out;
+            return perText(rows, text, o.textColumn(), counts, texts -> t.tag(texts, o.aggregation(), stride),
+                    entities -> Tagger.json(entities, o.aggregation()).toString());
         }
+    }
+
+    /**
+     * A chunk's rows extended by one value each: the rows with a usable text (column {@code text}, named {@code
+     * column}) go to {@code model} in one call, each answer becomes the row's value, and a row without one keeps
+     * its reason in {@code error} and a null value.
+     */
+    private static <T> List<Row> perText(List<Row> rows, int text, String column, Counts counts,
+            java.util.function.Function<List<String>, List<T>> model, java.util.function.Function<T, Object> value) {
+        String[] errors = new String[rows.size()];
+        List<String> texts = new ArrayList<>();
+        for (int i = 0; i < rows.size(); i++) {
+            errors[i] = problem(rows.get(i), text, column, false);
+            if (errors[i] == null) {
+                texts.add(rows.get(i).getString(text));
+            }
+        }
+        Iterator<T> answers = (texts.isEmpty() ? List.<T>of() : model.apply(texts)).iterator();
+        List<Row> out = new ArrayList<>(rows.size());
+        for (int i = 0; i < rows.size(); i++) {
+            out.add(extend(rows.get(i), errors[i] == null ? value.apply(answers.next()) : null, errors[i]));
+        }
+        count(counts, rows.size(), errors);
+        return out;
     }
 
     private static void count(Counts counts, int rows, String[] errors) {
