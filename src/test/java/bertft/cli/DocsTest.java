@@ -19,8 +19,9 @@ import picocli.CommandLine;
 
 /**
  * README.md and docs/ stay true to the program: every relative link lands on a file and heading that exist, and every
- * {@code bert-ft} command in a code block names a command and options the CLI has (task keys included), and the
- * {@code tasks/} and {@code scripts/} files it names exist.
+ * {@code bert-ft} command in a code block names a command and options the CLI has (task keys included), parses with
+ * the values it gives (unless it is a synopsis with placeholders), and the {@code tasks/} and {@code scripts/} files
+ * it names exist. {@link ReadmeTourTest} runs the README's tour.
  */
 class DocsTest {
     private static final Pattern LINK = Pattern.compile("\\]\\(([^)#\\s]*)(#[^)\\s]*)?\\)");
@@ -74,6 +75,9 @@ class DocsTest {
         assertEquals(List.of(), problems(root, "bert-ft classify x.csv | head # --not-an-option"));
         assertEquals(List.of(), problems(root, "runs/x: logits; bert-ft [-0.49, 1.2] PEFT [-0.49, 1.2]"), "output");
         assertEquals(1, problems(root, "BERT_FT_THREADS=1 bert-ft train tasks/sst2.yaml --epoch 2").size());
+        assertEquals(1, problems(root, "bert-ft classify --model runs/x --batch-size 0 --text hi").size(), "a value");
+        assertEquals(1, problems(root, "bert-ft --threads two train tasks/sst2.yaml").size(), "a global value");
+        assertEquals(List.of(), problems(root, "bert-ft push RUN --repo ORG/NAME [--private]"), "a synopsis");
     }
 
     /** What is wrong with one shell line: a missing command, option, task file or script. */
@@ -90,10 +94,12 @@ class DocsTest {
             return wrong; // not a bert-ft command (its output, or another program's line that names it)
         }
         CommandLine command = root;
+        List<String> args = new ArrayList<>();
         for (String w : words.subList(at + 1, words.size())) {
             if (Set.of("&&", "|", ";", "&", ">", "2>", "||").contains(w) || w.startsWith("#")) {
                 break;
             }
+            args.add(w);
             if (w.startsWith("--")) {
                 String name = w.contains("=") ? w.substring(0, w.indexOf('=')) : w;
                 if (command.getCommandSpec().findOption(name) == null && root.getCommandSpec().findOption(name) == null) {
@@ -109,7 +115,20 @@ class DocsTest {
                 }
             }
         }
+        if (wrong.isEmpty() && args.stream().noneMatch(DocsTest::placeholder)) {
+            try {
+                BertFt.commandLine().parseArgs(args.toArray(String[]::new)); // values converted and checked as typed
+            } catch (CommandLine.ParameterException e) {
+                wrong.add("does not parse: " + e.getMessage() + " (" + line + ")");
+            }
+        }
         return wrong;
+    }
+
+    /** A synopsis word, not a value to type: {@code RUN}, {@code TASK.yaml}, {@code [--private]}, {@code ...}. */
+    private static boolean placeholder(String w) {
+        return w.startsWith("[") || w.endsWith("]") || w.contains("...") || w.contains("|")
+                || w.matches("[A-Z][A-Z0-9_/]*(\\.yaml)?");
     }
 
     /** A value of a global option given before the command ({@code bert-ft --threads 2 train ...}). */
