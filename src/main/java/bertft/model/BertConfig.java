@@ -168,9 +168,12 @@ public record BertConfig(
      * ({@code --max-length 1000}, {@code tasks/x.yaml:3: max-length}), {@code model} the checkpoint.
      */
     public void requireLength(String where, int length, int min, Object model) {
-        if (length < min || length > maxPositionEmbeddings) {
+        int max = maxTokens(); // RoBERTa's positions start after its padding index: two fewer tokens than positions
+        if (length < min || length > max) {
+            String usable = max == maxPositionEmbeddings ? "" : ", " + max + " tokens: positions start after"
+                    + " pad_token_id " + padTokenId();
             throw new UserError(where + ": " + model + " has " + maxPositionEmbeddings + " positions "
-                    + "(max_position_embeddings); use " + min + " to " + maxPositionEmbeddings + " tokens");
+                    + "(max_position_embeddings" + usable + "); use " + min + " to " + max + " tokens");
         }
     }
 

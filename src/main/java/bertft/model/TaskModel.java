@@ -107,7 +107,7 @@ public final class TaskModel implements AutoCloseable {
         Random rng = new Random(seed);
         long h = c.hiddenSize();
         Map<String, TensorData> encoder = new LinkedHashMap<>(ckpt.encoder());
-        if (kind == Family.ClassifierHead.POOLER && head != Head.TOKEN) {
+        if (kind == Family.ClassifierHead.POOLER && head == Head.CLASSIFIER) {
             if (head == Head.CLASSIFIER && pooling == Pooling.POOLER && !encoder.containsKey("pooler.dense.weight")) {
                 encoder.put("pooler.dense.weight", Bert.init("pooler.dense.weight", new long[] {h, h},
                         c.initializerRange(), rng));
@@ -115,7 +115,8 @@ public final class TaskModel implements AutoCloseable {
                         rng));
             }
         } else {
-            // HuggingFace builds these task models with add_pooling_layer=False: no pooler to save or train
+            // HuggingFace builds these task models (BERT's QA and token heads too) with add_pooling_layer=False: no
+            // pooler to save or train (a saved one is an unexpected key in Transformers)
             encoder.keySet().removeIf(k -> k.startsWith("pooler."));
         }
         Map<String, TensorData> headTensors = new LinkedHashMap<>();

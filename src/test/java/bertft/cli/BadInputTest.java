@@ -98,6 +98,12 @@ class BadInputTest {
         Path model = Tiny.checkpoint(tmp.resolve("tiny"), 1); // 64 positions
         oneLine(CliTest.run("bench", "--model", model.toString(), "--shapes", "2x65", "--repeats", "1"),
                 "--shapes 2x65: " + model + " has 64 positions (max_position_embeddings); use 2 to 64 tokens");
+        // RoBERTa's positions start after pad_token_id 1: a 64-position model takes 62 tokens (a 64-token QA window
+        // once failed in the middle of training, "sequence of 64 tokens is longer than ... allows (62)")
+        Path roberta = Path.of("../shared/golden/families/roberta/base").toAbsolutePath().normalize();
+        oneLine(CliTest.run("bench", "--model", roberta.toString(), "--shapes", "2x64", "--repeats", "1"),
+                "--shapes 2x64: " + roberta + " has 64 positions (max_position_embeddings, 62 tokens: positions start"
+                        + " after pad_token_id 1); use 2 to 62 tokens");
         oneLine(CliTest.run("embed", "--model", model.toString(), "--max-length", "100000", "--text", "a"),
                 "--max-length 100000: " + model + " has 64 positions");
     }

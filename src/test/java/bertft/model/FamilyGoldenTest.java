@@ -164,6 +164,23 @@ class FamilyGoldenTest {
         }
     }
 
+    /**
+     * BERT's QA and token heads are built without a pooler, as Transformers builds them (add_pooling_layer=False): a
+     * saved pooler was an unexpected key when BertForQuestionAnswering loaded a run (scripts/check-hf-heads.py).
+     */
+    @org.junit.jupiter.api.Test
+    void bertsQaAndTokenModelsHaveNoPooler() {
+        Checkpoint base = Checkpoint.read(Golden.of("bert").dir("base"));
+        assertTrue(base.encoder().containsKey("pooler.dense.weight"), "the base model has a pooler");
+        for (TaskModel.Head head : new TaskModel.Head[] {TaskModel.Head.QA, TaskModel.Head.TOKEN}) {
+            try (TaskModel m = TaskModel.create(base, head, 2, TaskModel.Pooling.POOLER, 0.1, 5, "test", false)) {
+                List<String> pooler = m.checkpoint(new JsonObject()).encoder().keySet().stream()
+                        .filter(k -> k.startsWith("pooler.")).toList();
+                assertEquals(List.of(), pooler, head.toString());
+            }
+        }
+    }
+
     /** A loaded task model saved again is the family's HuggingFace layout, and reads back bit-identical. */
     @ParameterizedTest
     @ValueSource(strings = {"bert", "distilbert", "roberta", "xlm-roberta", "electra", "deberta-v2"})
