@@ -25,14 +25,15 @@ public final class Compare {
     private final Path task;
     private final Map<String, String> common;
     private final Path out;
-    private final PrintStream err;
+    /** Progress, held until the first run has checked its input (the data and model are every run's). */
+    private final bertft.Held err;
     private Path featureDir;
 
     public Compare(Path task, Map<String, String> common, Path out, PrintStream err) {
         this.task = task;
         this.common = common;
         this.out = out;
-        this.err = err;
+        this.err = bertft.Held.over(err);
     }
 
     /** One strategy's runs. */
@@ -45,6 +46,13 @@ public final class Compare {
     }
 
     public void run(List<String> strategies, List<Long> seeds) {
+        err.during(() -> {
+            compare(strategies, seeds);
+            return null;
+        });
+    }
+
+    private void compare(List<String> strategies, List<Long> seeds) {
         long started = System.nanoTime();
         validate(strategies, seeds);
         List<Row> rows = new ArrayList<>();
@@ -93,6 +101,13 @@ public final class Compare {
      * then compare.json/md and report.html with accuracy against examples per class and the choice at each size.
      */
     public void run(List<String> strategies, List<Long> seeds, List<Integer> sizes, int draws) {
+        err.during(() -> {
+            compare(strategies, seeds, sizes, draws);
+            return null;
+        });
+    }
+
+    private void compare(List<String> strategies, List<Long> seeds, List<Integer> sizes, int draws) {
         long started = System.nanoTime();
         validate(strategies, seeds);
         validateSizes(strategies, seeds, sizes, draws);

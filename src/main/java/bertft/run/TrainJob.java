@@ -77,14 +77,15 @@ public final class TrainJob {
     }
 
     private final TaskSpec spec;
-    private final PrintStream err;
+    /** Progress, held while the run checks its input (see {@link #run(boolean, boolean)}). */
+    private final bertft.Held err;
     private Progress progress = Progress.NONE;
     private int pauseAfterEpoch;
     private Path featureDir;
 
     public TrainJob(TaskSpec spec, PrintStream err) {
         this.spec = spec;
-        this.err = err;
+        this.err = bertft.Held.over(err);
     }
 
     /** Tells {@code p} of every step and evaluation of the next {@link #run}; returns this job. */
@@ -118,9 +119,14 @@ public final class TrainJob {
 
     /**
      * Trains into {@code spec.out()}; {@code overwrite} lets it write into a directory that holds something else
-     * than a finished run of this task.
+     * than a finished run of this task. Nothing is printed until every input (task, model, data, --out) has been
+     * checked: a refused run prints only its error.
      */
     public Result run(boolean resume, boolean overwrite) {
+        return err.during(() -> train(resume, overwrite));
+    }
+
+    private Result train(boolean resume, boolean overwrite) {
         started = System.nanoTime();
         Path out = spec.out();
         Path last = out.resolve("last");
@@ -155,6 +161,7 @@ public final class TrainJob {
             ContrastivePairs pairs = spec.strategy().equals("setfit") ? SetFit.pairs(spec, data, base.config()) : null;
             // after every check and the data are read, so a refused run leaves nothing behind
             RunDir.prepare(out, spec, resume, overwrite);
+            err.release(); // every check passed: what was held is progress now
             if (sample != null) {
                 bertft.AtomicFiles.writeString(out.resolve("sample.json"),
                         new com.google.gson.GsonBuilder().setPrettyPrinting().create().toJson(sample));

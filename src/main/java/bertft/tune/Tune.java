@@ -69,7 +69,8 @@ public final class Tune {
     static final String DEFAULT_CHECK_SPLIT = "0.1";
 
     private final Options o;
-    private final PrintStream err;
+    /** Progress, held until the first trial has checked its input. */
+    private final bertft.Held err;
     /** The command line's settings, with the default check-split when the tune adds it. */
     private Map<String, String> common;
     /** The check set as the report names it, or null when the task can have none (qa, token tasks without test). */
@@ -86,11 +87,15 @@ public final class Tune {
 
     public Tune(Options o, PrintStream err) {
         this.o = o;
-        this.err = err;
+        this.err = bertft.Held.over(err);
     }
 
     /** Runs (or goes on with) the tune; returns the path of {@code report.html}. */
     public Path run() {
+        return err.during(this::tune);
+    }
+
+    private Path tune() {
         long started = System.nanoTime();
         check();
         Boolean created = prepareOut();

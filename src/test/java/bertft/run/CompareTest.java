@@ -28,6 +28,8 @@ class CompareTest {
         var r = CliTest.run("compare", TrainJobTest.task(tmp, model, "").toString(), "--strategies", "frozen,full",
                 "--seeds", "1,2", "--epochs", "1", "--out", out.toString());
         assertEquals(0, r.code(), r.err());
+        assertTrue(r.err().contains("== compare: full, seed 2 -> ") && r.err().contains("comparison: "),
+                "compare and its runs print through the command's error writer: " + r.err());
         for (String f : List.of("compare.json", "compare.md", "report.html", "frozen-seed1/report.html",
                 "full-seed2/report.html")) {
             assertTrue(Files.exists(out.resolve(f)), f);
