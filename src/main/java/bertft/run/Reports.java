@@ -38,26 +38,7 @@ public final class Reports {
                 o.addProperty("problem_type", TaskData.objective(spec.task()).problemType);
             }
         }
-        JsonObject task = new JsonObject();
-        task.addProperty("task", spec.task().toString());
-        task.addProperty("max_length", spec.maxLength());
-        if (spec.task() == TaskSpec.Kind.MULTILABEL) {
-            task.addProperty("threshold", spec.threshold());
-        }
-        if (spec.task() == TaskSpec.Kind.QA) {
-            task.addProperty("doc_stride", spec.docStride());
-            task.addProperty("max_query_length", spec.maxQueryLength());
-            task.addProperty("max_answer_length", spec.maxAnswerLength());
-            task.addProperty("n_best", spec.nBest());
-            task.addProperty("version_2", spec.version2());
-            task.addProperty("null_threshold", spec.nullThreshold());
-        }
-        if (spec.task() == TaskSpec.Kind.TOKEN_CLASSIFICATION) {
-            task.addProperty("doc_stride", spec.docStride());
-            task.addProperty("tag_scheme", spec.tagScheme());
-            task.addProperty("label_all_tokens", spec.labelAllTokens());
-            task.addProperty("strict", spec.strict());
-        }
+        JsonObject task = RunConfig.write(spec);
         o.add("bert_ft_task", task);
         return o;
     }
