@@ -68,9 +68,9 @@ public final class Reports {
     /**
      * report.json, report.md and report.html of a finished run; {@code extra} adds top-level entries (baseline,
      * provenance, train_label_distribution, validation_data, test_data) and may be null. The HTML also reads the
-     * run's {@code metrics.jsonl} when {@code out} has one.
+     * run's {@code metrics.jsonl} when {@code out} has one. Returns what report.json holds.
      */
-    public static void write(TaskSpec spec, Path out, JsonObject training, JsonObject validation, JsonObject test,
+    public static JsonObject write(TaskSpec spec, Path out, JsonObject training, JsonObject validation, JsonObject test,
             JsonObject extra) {
         JsonObject report = new JsonObject();
         report.addProperty("task", spec.name());
@@ -90,6 +90,7 @@ public final class Reports {
                 .disableHtmlEscaping().create().toJson(report));
         AtomicFiles.writeString(out.resolve("report.md"), markdown(spec, report));
         AtomicFiles.writeString(out.resolve("report.html"), HtmlReport.render(report, readLog(out.resolve("metrics.jsonl"))));
+        return report;
     }
 
     /**

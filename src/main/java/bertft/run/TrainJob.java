@@ -44,9 +44,9 @@ import java.util.Map;
  * {@code task.yaml} (resolved settings with provenance) and, while training, {@code last/} for {@code --resume}.
  */
 public final class TrainJob {
-    /** What a finished run reports (also what {@code compare} collects). */
+    /** What a finished run reports; {@code report} is what its report.json holds, which {@code compare} collects. */
     public record Result(Path dir, String metric, Map<String, Double> validation, Map<String, Double> test,
-            double seconds, long trainableParameters, long tokens) {}
+            double seconds, long trainableParameters, long tokens, JsonObject report) {}
 
     /** Told of each optimizer step and each evaluation while a run trains (the library API's listener). */
     public interface Progress {
@@ -345,13 +345,13 @@ public final class TrainJob {
             if (baseModel != null) {
                 extra.addProperty("base_model", baseModel);
             }
-            Reports.write(spec, out, training, validation, test, extra);
+            JsonObject report = Reports.write(spec, out, training, validation, test, extra);
             ModelCard.write(out, null);
             err.println("report: " + out.resolve("report.html") + " (also report.md, report.json; model card README.md)");
             return new Result(out, spec.earlyStopping() != null && spec.earlyStopping().metric() != null
                     ? spec.earlyStopping().metric() : spec.task().mainMetric(),
                     validation == null ? Map.of() : Scoring.summary(validation),
-                    test == null ? Map.of() : Scoring.summary(test), t.seconds(), t.trainable(), t.tokens());
+                    test == null ? Map.of() : Scoring.summary(test), t.seconds(), t.trainable(), t.tokens(), report);
         }
     }
 

@@ -131,9 +131,8 @@ public final class Tune {
             winnerTask = o.out().resolve("refit.yaml");
             AtomicFiles.writeString(winnerTask, TaskYaml.edit(o.task(), Map.of("name", base.name()), REFIT_DROPS));
         }
-        new Compare(winnerTask, winner, winnerDir, err).featureDir(o.out().resolve(FEATURES)).run(List.of(strategy),
-                o.seeds());
-        JsonObject compare = read(winnerDir.resolve("compare.json"));
+        JsonObject compare = new Compare(winnerTask, winner, winnerDir, err).featureDir(o.out().resolve(FEATURES))
+                .run(List.of(strategy), o.seeds());
         // 3) the defaults over the same seeds: the gain the check set measures is against the recipe before tuning
         JsonObject defaults = null;
         if (check != null) {
@@ -146,9 +145,8 @@ public final class Tune {
             Path defaultsDir = o.out().resolve(o.refit() ? "defaults-refit" : "defaults");
             err.printf("== tune: the defaults (the task before tuning) with seeds %s, scored on the check set%n",
                     o.seeds());
-            new Compare(winnerTask, d, defaultsDir, err).featureDir(o.out().resolve(FEATURES))
+            defaults = new Compare(winnerTask, d, defaultsDir, err).featureDir(o.out().resolve(FEATURES))
                     .run(List.of(base.strategy()), o.seeds());
-            defaults = read(defaultsDir.resolve("compare.json"));
             defaults.addProperty("dir", defaultsDir.toString());
         }
         // 4) what was found: trial weights stay, their resume states go

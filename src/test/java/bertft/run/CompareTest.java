@@ -46,6 +46,16 @@ class CompareTest {
         }
         assertTrue(Files.readString(out.resolve("compare.md")).contains("Baseline: TF-IDF"));
         TrainJobTest.keepForBrowserCheck(out.resolve("report.html"), "compare-report.html");
+
+        // run again: every run is read back from its report.json, where the first compare had the runs' reports
+        // in memory; the comparison is the same, to the byte, but for its wall time
+        String first = Files.readString(out.resolve("compare.json"));
+        var again = CliTest.run("compare", TrainJobTest.task(tmp, model, "").toString(), "--strategies",
+                "frozen,full", "--seeds", "1,2", "--epochs", "1", "--out", out.toString());
+        assertEquals(0, again.code(), again.err());
+        assertTrue(again.err().contains("full, seed 2: done before"), again.err());
+        String wall = "\"wall_seconds\": [0-9.]+";
+        assertEquals(first.replaceAll(wall, ""), Files.readString(out.resolve("compare.json")).replaceAll(wall, ""));
     }
 
     @Test
