@@ -56,19 +56,27 @@ public final class AdaptJob {
     static final String STOP_AFTER_STEP = Trainer.STOP_AFTER_STEP;
 
     private final TaskSpec spec;
-    private final PrintStream err;
+    /** Progress, held while the run checks its input (as a training run's). */
+    private final bertft.Held err;
 
     public AdaptJob(TaskSpec spec, PrintStream err) {
         this.spec = spec;
-        this.err = err;
+        this.err = bertft.Held.over(err);
     }
 
     public Result run(boolean resume) {
         return run(resume, false);
     }
 
-    /** As {@link #run(boolean)}; {@code overwrite} lets the run replace what --out holds (see {@link #refuseForeign}). */
+    /**
+     * As {@link #run(boolean)}; {@code overwrite} lets the run replace what --out holds (see {@link #refuseForeign}).
+     * Nothing is printed until every input has been checked: a refused run prints only its error.
+     */
     public Result run(boolean resume, boolean overwrite) {
+        return err.during(() -> adapt(resume, overwrite));
+    }
+
+    private Result adapt(boolean resume, boolean overwrite) {
         Torch.init();
         Path out = spec.out();
         Path last = out.resolve("last");
@@ -104,6 +112,7 @@ public final class AdaptJob {
             if (!resume) {
                 refuseForeign(out, spec.name(), modelDir, overwrite);
             }
+            err.release(); // every check passed: what was held is progress now
             bertft.AtomicFiles.createDirectories(out);
             bertft.AtomicFiles.cleanStaleIn(out);
             if (!resume) {

@@ -39,7 +39,7 @@ final class AdaptCommand implements Callable<Integer> {
 
     @Override
     public Integer call() {
-        PrintStream err = new PrintStream(new java.io.FileOutputStream(java.io.FileDescriptor.err), true);
+        PrintStream err = WriterStream.of(spec.commandLine().getErr());
         Map<String, String> options = TaskOptions.overrides(spec, TaskSpec.adaptKeys());
         TaskSpec t;
         if (resume != null) {

@@ -51,7 +51,7 @@ final class CompareCommand implements Callable<Integer> {
 
     @Override
     public Integer call() {
-        PrintStream err = new PrintStream(new java.io.FileOutputStream(java.io.FileDescriptor.err), true);
+        PrintStream err = WriterStream.of(spec.commandLine().getErr());
         Map<String, String> common = TaskOptions.overrides(spec);
         common.remove("train-per-class"); // compare's own list of sizes, not the task key
         if (common.containsKey("strategy") || common.containsKey("seed")) {

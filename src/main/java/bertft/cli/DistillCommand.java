@@ -38,7 +38,7 @@ final class DistillCommand implements Callable<Integer> {
 
     @Override
     public Integer call() {
-        PrintStream err = new PrintStream(new java.io.FileOutputStream(java.io.FileDescriptor.err), true);
+        PrintStream err = WriterStream.of(spec.commandLine().getErr());
         TaskSpec t = TaskOptions.loadOrResume(task, resume, spec, "distill: give a task file (e.g. tasks/sst2.yaml) and --teacher RUN");
         if (!t.distills()) {
             throw new UserError("distill: give --teacher RUN (a fine-tuned run directory of this task to distill from)");

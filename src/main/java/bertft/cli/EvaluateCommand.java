@@ -122,10 +122,10 @@ final class EvaluateCommand implements Callable<Integer> {
                 report = Tagging.report(gold, predicted, Tagging.mode(t.strict(), scheme));
                 tagged = Tagging.conll(gold, predicted);
             } else if (m.kind() == TaskSpec.Kind.QA) {
-                report = Evaluator.qa(t, SquadData.read(data, t.version2()), m.tokenizer()).report(m.forward());
+                report = Evaluator.qa(t, SquadData.read(data, t.version2()), m.tokenizer()).evaluate(m.forward()).toJson();
             } else {
                 d = LabelledData.read(t, m.labels(), data);
-                report = Evaluator.table(t, d, TaskData.features(d, m.tokenizer()), m.labels()).report(m.forward());
+                report = Evaluator.table(t, d, TaskData.features(d, m.tokenizer()), m.labels()).evaluate(m.forward()).toJson();
             }
             String stem = data.getFileName().toString().replaceFirst("\\.[^.]+$", "");
             Path dir = out != null ? out : m.isRun() ? model.resolve("eval-" + stem) : Path.of("eval-" + stem);

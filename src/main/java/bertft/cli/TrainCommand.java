@@ -35,7 +35,7 @@ final class TrainCommand implements Callable<Integer> {
 
     @Override
     public Integer call() {
-        PrintStream err = new PrintStream(new java.io.FileOutputStream(java.io.FileDescriptor.err), true);
+        PrintStream err = WriterStream.of(spec.commandLine().getErr());
         TaskSpec t = TaskOptions.loadOrResume(task, resume, spec, "train: give a task file (e.g. tasks/sst2.yaml) or --resume DIR");
         new TrainJob(t, err).run(resume != null, overwrite);
         return 0;

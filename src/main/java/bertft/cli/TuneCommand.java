@@ -85,7 +85,7 @@ final class TuneCommand implements Callable<Integer> {
 
     @Override
     public Integer call() {
-        PrintStream err = new PrintStream(new java.io.FileOutputStream(java.io.FileDescriptor.err), true);
+        PrintStream err = WriterStream.of(spec.commandLine().getErr());
         Map<String, String> common = TaskOptions.overrides(spec);
         Space parsed = Space.parse(space);
         Budget b = new Budget(trials != null ? trials : budget == null ? Integer.valueOf(12) : null,

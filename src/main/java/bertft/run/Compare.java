@@ -25,14 +25,15 @@ public final class Compare {
     private final Path task;
     private final Map<String, String> common;
     private final Path out;
-    private final PrintStream err;
+    /** Progress, held until the first run has checked its input (the data and model are every run's). */
+    private final bertft.Held err;
     private Path featureDir;
 
     public Compare(Path task, Map<String, String> common, Path out, PrintStream err) {
         this.task = task;
         this.common = common;
         this.out = out;
-        this.err = err;
+        this.err = bertft.Held.over(err);
     }
 
     /** One strategy's runs. */
@@ -44,7 +45,12 @@ public final class Compare {
         return this;
     }
 
-    public void run(List<String> strategies, List<Long> seeds) {
+    /** Runs (or reads) every strategy and seed; returns the summary it wrote as compare.json. */
+    public JsonObject run(List<String> strategies, List<Long> seeds) {
+        return err.during(() -> compare(strategies, seeds));
+    }
+
+    private JsonObject compare(List<String> strategies, List<Long> seeds) {
         long started = System.nanoTime();
         validate(strategies, seeds);
         List<Row> rows = new ArrayList<>();
@@ -58,12 +64,12 @@ public final class Compare {
                 if (!Files.exists(report)) {
                     err.printf("== compare: %s, seed %d -> %s%n", s, seed, dir);
                     TaskSpec spec = TaskFiles.load(task, all);
-                    new TrainJob(spec, err).featureDir(featureDir)
-                            .run(Files.exists(dir.resolve("last/trainer_state.json")));
+                    runs.add(new TrainJob(spec, err).featureDir(featureDir)
+                            .run(Files.exists(dir.resolve("last/trainer_state.json"))).report());
                 } else {
                     err.printf("== compare: %s, seed %d: done before (%s)%n", s, seed, report);
+                    runs.add(read(report));
                 }
-                runs.add(read(report));
             }
             rows.add(new Row(s, runs));
         }
@@ -85,6 +91,7 @@ public final class Compare {
         bertft.AtomicFiles.writeString(out.resolve("compare.md"), markdown(summary));
         bertft.AtomicFiles.writeString(out.resolve("report.html"), bertft.report.CompareReport.render(summary));
         err.println("comparison: " + out.resolve("report.html") + " (also compare.md, compare.json)");
+        return summary;
     }
 
     /**
@@ -93,6 +100,13 @@ public final class Compare {
      * then compare.json/md and report.html with accuracy against examples per class and the choice at each size.
      */
     public void run(List<String> strategies, List<Long> seeds, List<Integer> sizes, int draws) {
+        err.during(() -> {
+            compare(strategies, seeds, sizes, draws);
+            return null;
+        });
+    }
+
+    private void compare(List<String> strategies, List<Long> seeds, List<Integer> sizes, int draws) {
         long started = System.nanoTime();
         validate(strategies, seeds);
         validateSizes(strategies, seeds, sizes, draws);
@@ -139,16 +153,18 @@ public final class Compare {
         err.println("data efficiency: " + out.resolve("report.html") + " (also compare.md, compare.json)");
     }
 
-    /** Trains the run into {@code dir} unless its report is there (resuming one that was cut short); its report. */
+    /**
+     * Trains the run into {@code dir} unless its report is there (resuming one that was cut short); its report, as
+     * the run returns it or, for a run finished before, as report.json holds it.
+     */
     private JsonObject runOrRead(Map<String, String> all, Path dir, String what) {
         Path report = dir.resolve("report.json");
         if (!Files.exists(report)) {
             err.printf("== compare: %s -> %s%n", what, dir);
-            new TrainJob(TaskFiles.load(task, all), err).featureDir(featureDir)
-                    .run(Files.exists(dir.resolve("last/trainer_state.json")));
-        } else {
-            err.printf("== compare: %s: done before (%s)%n", what, report);
+            return new TrainJob(TaskFiles.load(task, all), err).featureDir(featureDir)
+                    .run(Files.exists(dir.resolve("last/trainer_state.json"))).report();
         }
+        err.printf("== compare: %s: done before (%s)%n", what, report);
         return read(report);
     }
 

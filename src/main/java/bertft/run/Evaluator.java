@@ -17,23 +17,22 @@ import bertft.qa.QaPostprocess;
 import bertft.task.TaskSpec;
 import bertft.text.BertTokenizer;
 import bertft.train.FeatureCache;
-import com.google.gson.JsonObject;
 import java.util.List;
 import java.util.stream.IntStream;
 
 /**
- * Scores a model on a labelled set: the full report (metrics, per class, confusion matrix, predictions) that
- * {@code report.json} holds; {@link Scoring#summary} reads the headline metrics from it.
+ * Scores a model on a labelled set: an {@link Evaluation}, the headline metrics with the full report (per class,
+ * confusion matrix, predictions) that {@code report.json} holds.
  */
 public abstract class Evaluator {
 
-    /** The full report as JSON: {@code {"metrics": {...}, ...}}. */
-    public JsonObject report(TaskModel model) {
-        return report(Forward.of(model));
+    /** The model's evaluation on this set. */
+    public Evaluation evaluate(TaskModel model) {
+        return evaluate(Forward.of(model));
     }
 
-    /** The report for a model on any runtime (libtorch or ONNX Runtime). */
-    public abstract JsonObject report(Forward forward);
+    /** The evaluation of a model on any runtime (libtorch or ONNX Runtime). */
+    public abstract Evaluation evaluate(Forward forward);
 
     /**
      * The same evaluation on encoder features computed once (frozen encoder), kept in {@code dir} when it is not
@@ -47,8 +46,8 @@ public abstract class Evaluator {
     public static Evaluator none() {
         return new Evaluator() {
             @Override
-            public JsonObject report(Forward forward) {
-                return new JsonObject();
+            public Evaluation evaluate(Forward forward) {
+                return Evaluation.NONE;
             }
         };
     }
@@ -62,10 +61,10 @@ public abstract class Evaluator {
     public static Evaluator qa(TaskSpec spec, List<SquadData.Question> questions, BertTokenizer tok) {
         return new Evaluator() {
             @Override
-            public JsonObject report(Forward forward) {
+            public Evaluation evaluate(Forward forward) {
                 QaAnswerer answerer = new QaAnswerer(forward, tok, qaSettings(spec));
                 List<QaPostprocess.Prediction> predictions = answerer.answer(questions);
-                return Scoring.qa(questions, predictions);
+                return Evaluation.fromJson(Scoring.qa(questions, predictions));
             }
         };
     }
@@ -77,10 +76,10 @@ public abstract class Evaluator {
         List<List<String>> words = data.sentences().stream().map(TaggedData.Sentence::words).toList();
         return new Evaluator() {
             @Override
-            public JsonObject report(Forward forward) {
+            public Evaluation evaluate(Forward forward) {
                 List<List<String>> predicted = Tagging.predict(forward, words, labels, tok, tok.maxLength(),
                         spec.docStride(), spec.evalBatchSize());
-                return Tagging.report(data, predicted, mode);
+                return Evaluation.fromJson(Tagging.report(data, predicted, mode));
             }
         };
     }
@@ -106,16 +105,16 @@ public abstract class Evaluator {
         }
 
         @Override
-        public JsonObject report(Forward forward) {
+        public Evaluation evaluate(Forward forward) {
             Objective objective = TaskData.objective(spec.task());
             float[][] scores = new Predictor(forward, objective, spec.evalBatchSize()).scores(features.encodings());
-            return Scoring.table(spec, data, labels, scores);
+            return Evaluation.fromJson(Scoring.table(spec, data, labels, scores));
         }
 
         @Override
-        public JsonObject report(TaskModel model) {
+        public Evaluation evaluate(TaskModel model) {
             if (cache == null) {
-                return super.report(model);
+                return super.evaluate(model);
             }
             Objective objective = TaskData.objective(spec.task());
             float[][] scores = new float[features.size()][];
@@ -128,7 +127,7 @@ public abstract class Evaluator {
                     scores[i] = java.util.Arrays.copyOfRange(flat, i * c, (i + 1) * c);
                 }
             }
-            return Scoring.table(spec, data, labels, scores);
+            return Evaluation.fromJson(Scoring.table(spec, data, labels, scores));
         }
 
         @Override

@@ -44,8 +44,8 @@ final class Loop implements Trainer.Listener {
     private long bestStep = -1;
     private int badEvals;
     private boolean saved;
-    private JsonObject latestReport;
-    private JsonObject bestReport;
+    private Evaluation latestEvaluation;
+    private Evaluation bestEvaluation;
     private long totalSteps;
 
     Loop(TaskSpec spec, TaskModel model, BertTokenizer tok, Trainer trainer, Evaluator evaluator,
@@ -114,13 +114,13 @@ final class Loop implements Trainer.Listener {
             return Map.of(); // nothing to score: the latest model is kept
         }
         bertft.Fault.at("eval");
-        latestReport = evaluator.report(m);
-        return Scoring.summary(latestReport);
+        latestEvaluation = evaluator.evaluate(m);
+        return latestEvaluation.metrics();
     }
 
-    /** The validation report of the saved best model, or null when it was not scored in this process. */
-    JsonObject bestReport() {
-        return bestReport;
+    /** The validation evaluation of the saved best model, or null when it was not scored in this process. */
+    Evaluation bestEvaluation() {
+        return bestEvaluation;
     }
 
     long tokens() {
@@ -164,7 +164,7 @@ final class Loop implements Trainer.Listener {
             best = value;
             bestStep = step;
             badEvals = 0;
-            bestReport = latestReport;
+            bestEvaluation = latestEvaluation;
             saveBest(step);
             return true;
         }

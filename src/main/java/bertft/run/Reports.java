@@ -38,26 +38,7 @@ public final class Reports {
                 o.addProperty("problem_type", TaskData.objective(spec.task()).problemType);
             }
         }
-        JsonObject task = new JsonObject();
-        task.addProperty("task", spec.task().toString());
-        task.addProperty("max_length", spec.maxLength());
-        if (spec.task() == TaskSpec.Kind.MULTILABEL) {
-            task.addProperty("threshold", spec.threshold());
-        }
-        if (spec.task() == TaskSpec.Kind.QA) {
-            task.addProperty("doc_stride", spec.docStride());
-            task.addProperty("max_query_length", spec.maxQueryLength());
-            task.addProperty("max_answer_length", spec.maxAnswerLength());
-            task.addProperty("n_best", spec.nBest());
-            task.addProperty("version_2", spec.version2());
-            task.addProperty("null_threshold", spec.nullThreshold());
-        }
-        if (spec.task() == TaskSpec.Kind.TOKEN_CLASSIFICATION) {
-            task.addProperty("doc_stride", spec.docStride());
-            task.addProperty("tag_scheme", spec.tagScheme());
-            task.addProperty("label_all_tokens", spec.labelAllTokens());
-            task.addProperty("strict", spec.strict());
-        }
+        JsonObject task = RunConfig.write(spec);
         o.add("bert_ft_task", task);
         return o;
     }
@@ -87,9 +68,9 @@ public final class Reports {
     /**
      * report.json, report.md and report.html of a finished run; {@code extra} adds top-level entries (baseline,
      * provenance, train_label_distribution, validation_data, test_data) and may be null. The HTML also reads the
-     * run's {@code metrics.jsonl} when {@code out} has one.
+     * run's {@code metrics.jsonl} when {@code out} has one. Returns what report.json holds.
      */
-    public static void write(TaskSpec spec, Path out, JsonObject training, JsonObject validation, JsonObject test,
+    public static JsonObject write(TaskSpec spec, Path out, JsonObject training, JsonObject validation, JsonObject test,
             JsonObject extra) {
         JsonObject report = new JsonObject();
         report.addProperty("task", spec.name());
@@ -109,6 +90,7 @@ public final class Reports {
                 .disableHtmlEscaping().create().toJson(report));
         AtomicFiles.writeString(out.resolve("report.md"), markdown(spec, report));
         AtomicFiles.writeString(out.resolve("report.html"), HtmlReport.render(report, readLog(out.resolve("metrics.jsonl"))));
+        return report;
     }
 
     /**

@@ -23,18 +23,9 @@ import java.util.Map;
 public final class Scoring {
     private Scoring() {}
 
-    /** The numeric entries of a report's {@code metrics}. */
+    /** The numeric entries of a report's {@code metrics} (a report read from a file; see {@link Evaluation}). */
     public static Map<String, Double> summary(JsonObject report) {
-        Map<String, Double> out = new LinkedHashMap<>();
-        JsonObject m = report.getAsJsonObject("metrics");
-        if (m != null) {
-            for (Map.Entry<String, JsonElement> e : m.entrySet()) {
-                if (e.getValue().isJsonPrimitive() && e.getValue().getAsJsonPrimitive().isNumber()) {
-                    out.put(e.getKey(), e.getValue().getAsDouble());
-                }
-            }
-        }
-        return out;
+        return Evaluation.fromJson(report).metrics();
     }
 
     /** Scores (probabilities or values, one row per example) of a classification-style task. */

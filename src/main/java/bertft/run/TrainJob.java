@@ -44,9 +44,9 @@ import java.util.Map;
  * {@code task.yaml} (resolved settings with provenance) and, while training, {@code last/} for {@code --resume}.
  */
 public final class TrainJob {
-    /** What a finished run reports (also what {@code compare} collects). */
+    /** What a finished run reports; {@code report} is what its report.json holds, which {@code compare} collects. */
     public record Result(Path dir, String metric, Map<String, Double> validation, Map<String, Double> test,
-            double seconds, long trainableParameters, long tokens) {}
+            double seconds, long trainableParameters, long tokens, JsonObject report) {}
 
     /** Told of each optimizer step and each evaluation while a run trains (the library API's listener). */
     public interface Progress {
@@ -77,14 +77,15 @@ public final class TrainJob {
     }
 
     private final TaskSpec spec;
-    private final PrintStream err;
+    /** Progress, held while the run checks its input (see {@link #run(boolean, boolean)}). */
+    private final bertft.Held err;
     private Progress progress = Progress.NONE;
     private int pauseAfterEpoch;
     private Path featureDir;
 
     public TrainJob(TaskSpec spec, PrintStream err) {
         this.spec = spec;
-        this.err = err;
+        this.err = bertft.Held.over(err);
     }
 
     /** Tells {@code p} of every step and evaluation of the next {@link #run}; returns this job. */
@@ -118,9 +119,14 @@ public final class TrainJob {
 
     /**
      * Trains into {@code spec.out()}; {@code overwrite} lets it write into a directory that holds something else
-     * than a finished run of this task.
+     * than a finished run of this task. Nothing is printed until every input (task, model, data, --out) has been
+     * checked: a refused run prints only its error.
      */
     public Result run(boolean resume, boolean overwrite) {
+        return err.during(() -> train(resume, overwrite));
+    }
+
+    private Result train(boolean resume, boolean overwrite) {
         started = System.nanoTime();
         Path out = spec.out();
         Path last = out.resolve("last");
@@ -155,6 +161,7 @@ public final class TrainJob {
             ContrastivePairs pairs = spec.strategy().equals("setfit") ? SetFit.pairs(spec, data, base.config()) : null;
             // after every check and the data are read, so a refused run leaves nothing behind
             RunDir.prepare(out, spec, resume, overwrite);
+            err.release(); // every check passed: what was held is progress now
             if (sample != null) {
                 bertft.AtomicFiles.writeString(out.resolve("sample.json"),
                         new com.google.gson.GsonBuilder().setPrettyPrinting().create().toJson(sample));
@@ -238,7 +245,7 @@ public final class TrainJob {
                     training.add("setfit", SetFit.summary(pairs, setfitHead));
                 }
                 return finish(modelDir, tok, head, data, new Trained(training, seconds, trainable, loop.tokens(),
-                        loop.bestReport()), distill);
+                        loop.bestEvaluation()), distill);
             }
         }
     }
@@ -273,31 +280,31 @@ public final class TrainJob {
 
     /** What training hands the final report: its figures and the best model's validation report (or null). */
     private record Trained(JsonObject training, double seconds, long trainable, long tokens,
-            JsonObject bestValidation) {}
+            Evaluation bestValidation) {}
 
     /** The final report on the best model; {@code distill} (or null) adds the teachers beside the student. */
     private Result finish(Path modelDir, BertTokenizer tok, TaskModel.Head head, Prepared data, Trained t,
             Distillation distill) {
         Path out = spec.out();
         JsonObject training = t.training();
-        JsonObject bestValidation = t.bestValidation();
+        Evaluation bestValidation = t.bestValidation();
         try (TaskModel best = TaskModel.load(Checkpoint.read(out), head, out.toString())) {
             // the best model's validation report from the training loop, else (resumed run) a fresh pass
-            JsonObject validation = !spec.validates() ? null
-                    : bestValidation != null ? bestValidation : data.evaluator().report(best);
-            JsonObject test = null;
+            Evaluation validation = !spec.validates() ? null
+                    : bestValidation != null ? bestValidation : data.evaluator().evaluate(best);
+            Evaluation test = null;
             LabelledData testData = null;
             if (tagging != null && tagging.test() != null) {
-                test = Evaluator.tokens(spec, tagging.test(), data.labels(), tagging.scheme(), tok).report(best);
+                test = Evaluator.tokens(spec, tagging.test(), data.labels(), tagging.scheme(), tok).evaluate(best);
             } else if (data.testData() != null) {
                 testData = data.testData();
-                test = Evaluator.table(spec, testData, TaskData.features(testData, tok), data.labels()).report(best);
+                test = Evaluator.table(spec, testData, TaskData.features(testData, tok), data.labels()).evaluate(best);
             } else if (spec.test() != null) {
                 if (spec.task() == TaskSpec.Kind.QA) {
-                    test = Evaluator.qa(spec, SquadData.read(spec.test(), spec.version2()), tok).report(best);
+                    test = Evaluator.qa(spec, SquadData.read(spec.test(), spec.version2()), tok).evaluate(best);
                 } else {
                     testData = LabelledData.read(spec, data.labels(), spec.test());
-                    test = Evaluator.table(spec, testData, TaskData.features(testData, tok), data.labels()).report(best);
+                    test = Evaluator.table(spec, testData, TaskData.features(testData, tok), data.labels()).evaluate(best);
                 }
             }
             JsonObject extra = new JsonObject();
@@ -305,13 +312,13 @@ public final class TrainJob {
             Map<String, JsonObject> reports = new java.util.LinkedHashMap<>();
             if (validation != null) {
                 splits.put("validation", data.validationData());
-                reports.put("validation", validation);
+                reports.put("validation", validation.toJson());
                 extra.addProperty("validation_data", data.validationData() != null ? data.validationData().file()
                         : tagging != null ? tagging.validation().file() : spec.validation().toString());
             }
             if (test != null) {
                 splits.put("test", testData);
-                reports.put("test", test);
+                reports.put("test", test.toJson());
                 extra.addProperty("test_data", testData != null ? testData.file()
                         : tagging != null ? tagging.test().file() : spec.test().toString());
             }
@@ -321,7 +328,7 @@ public final class TrainJob {
             extra.add("baseline", baseline(data, splits, reports, training.get("strategy").getAsString()));
             if (distill != null) {
                 Double student = validation == null ? null
-                        : Scoring.summary(validation).get(spec.task().mainMetric());
+                        : validation.metrics().get(spec.task().mainMetric());
                 extra.add("distillation", distill.report(out, student, data.validationData(), tok));
             }
             JsonObject adapted = adaptedModel(modelDir);
@@ -338,13 +345,14 @@ public final class TrainJob {
             if (baseModel != null) {
                 extra.addProperty("base_model", baseModel);
             }
-            Reports.write(spec, out, training, validation, test, extra);
+            JsonObject report = Reports.write(spec, out, training, validation == null ? null : validation.toJson(),
+                    test == null ? null : test.toJson(), extra);
             ModelCard.write(out, null);
             err.println("report: " + out.resolve("report.html") + " (also report.md, report.json; model card README.md)");
             return new Result(out, spec.earlyStopping() != null && spec.earlyStopping().metric() != null
                     ? spec.earlyStopping().metric() : spec.task().mainMetric(),
-                    validation == null ? Map.of() : Scoring.summary(validation),
-                    test == null ? Map.of() : Scoring.summary(test), t.seconds(), t.trainable(), t.tokens());
+                    validation == null ? Map.of() : validation.metrics(),
+                    test == null ? Map.of() : test.metrics(), t.seconds(), t.trainable(), t.tokens(), report);
         }
     }
 

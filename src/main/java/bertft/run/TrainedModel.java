@@ -230,7 +230,7 @@ public final class TrainedModel implements AutoCloseable {
             if (!labels.isEmpty() && kind != TaskSpec.Kind.REGRESSION) {
                 o.putIfAbsent("labels", String.join(",", labels));
             }
-            copy(o, "max-length", "max_length");
+            RunConfig.read(task, o);
             o.putIfAbsent("max-length", Integer.toString(maxLength));
             if (kind == TaskSpec.Kind.QA && !task.has("doc_stride")) {
                 // HuggingFace's QA pipeline: question up to 64 tokens, stride 128; less where windows are short
@@ -242,25 +242,9 @@ public final class TrainedModel implements AutoCloseable {
                 // a Hub tagger: windows overlapping by half, as a run's default
                 o.putIfAbsent("doc-stride", Integer.toString(Math.max(1, (Math.min(maxLength, 512) - 2) / 2)));
             }
-            copy(o, "tag-scheme", "tag_scheme");
-            copy(o, "label-all-tokens", "label_all_tokens");
-            copy(o, "strict", "strict");
-            copy(o, "threshold", "threshold");
-            copy(o, "doc-stride", "doc_stride");
-            copy(o, "max-query-length", "max_query_length");
-            copy(o, "max-answer-length", "max_answer_length");
-            copy(o, "n-best", "n_best");
-            copy(o, "version-2", "version_2");
-            copy(o, "null-threshold", "null_threshold");
         }
         o.putIfAbsent("model", dir.toString());
         return TaskFiles.load(taskFile, o);
-    }
-
-    private void copy(Map<String, String> o, String key, String configKey) {
-        if (task.has(configKey)) {
-            o.putIfAbsent(key, task.get(configKey).getAsString());
-        }
     }
 
     /** Whether this is a bert-ft run directory (its config records the task), not a checkpoint from elsewhere. */

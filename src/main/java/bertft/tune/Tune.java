@@ -69,7 +69,8 @@ public final class Tune {
     static final String DEFAULT_CHECK_SPLIT = "0.1";
 
     private final Options o;
-    private final PrintStream err;
+    /** Progress, held until the first trial has checked its input. */
+    private final bertft.Held err;
     /** The command line's settings, with the default check-split when the tune adds it. */
     private Map<String, String> common;
     /** The check set as the report names it, or null when the task can have none (qa, token tasks without test). */
@@ -86,11 +87,15 @@ public final class Tune {
 
     public Tune(Options o, PrintStream err) {
         this.o = o;
-        this.err = err;
+        this.err = bertft.Held.over(err);
     }
 
     /** Runs (or goes on with) the tune; returns the path of {@code report.html}. */
     public Path run() {
+        return err.during(this::tune);
+    }
+
+    private Path tune() {
         long started = System.nanoTime();
         check();
         Boolean created = prepareOut();
@@ -126,9 +131,8 @@ public final class Tune {
             winnerTask = o.out().resolve("refit.yaml");
             AtomicFiles.writeString(winnerTask, TaskYaml.edit(o.task(), Map.of("name", base.name()), REFIT_DROPS));
         }
-        new Compare(winnerTask, winner, winnerDir, err).featureDir(o.out().resolve(FEATURES)).run(List.of(strategy),
-                o.seeds());
-        JsonObject compare = read(winnerDir.resolve("compare.json"));
+        JsonObject compare = new Compare(winnerTask, winner, winnerDir, err).featureDir(o.out().resolve(FEATURES))
+                .run(List.of(strategy), o.seeds());
         // 3) the defaults over the same seeds: the gain the check set measures is against the recipe before tuning
         JsonObject defaults = null;
         if (check != null) {
@@ -141,9 +145,8 @@ public final class Tune {
             Path defaultsDir = o.out().resolve(o.refit() ? "defaults-refit" : "defaults");
             err.printf("== tune: the defaults (the task before tuning) with seeds %s, scored on the check set%n",
                     o.seeds());
-            new Compare(winnerTask, d, defaultsDir, err).featureDir(o.out().resolve(FEATURES))
+            defaults = new Compare(winnerTask, d, defaultsDir, err).featureDir(o.out().resolve(FEATURES))
                     .run(List.of(base.strategy()), o.seeds());
-            defaults = read(defaultsDir.resolve("compare.json"));
             defaults.addProperty("dir", defaultsDir.toString());
         }
         // 4) what was found: trial weights stay, their resume states go

@@ -28,6 +28,8 @@ class CompareTest {
         var r = CliTest.run("compare", TrainJobTest.task(tmp, model, "").toString(), "--strategies", "frozen,full",
                 "--seeds", "1,2", "--epochs", "1", "--out", out.toString());
         assertEquals(0, r.code(), r.err());
+        assertTrue(r.err().contains("== compare: full, seed 2 -> ") && r.err().contains("comparison: "),
+                "compare and its runs print through the command's error writer: " + r.err());
         for (String f : List.of("compare.json", "compare.md", "report.html", "frozen-seed1/report.html",
                 "full-seed2/report.html")) {
             assertTrue(Files.exists(out.resolve(f)), f);
@@ -44,6 +46,16 @@ class CompareTest {
         }
         assertTrue(Files.readString(out.resolve("compare.md")).contains("Baseline: TF-IDF"));
         TrainJobTest.keepForBrowserCheck(out.resolve("report.html"), "compare-report.html");
+
+        // run again: every run is read back from its report.json, where the first compare had the runs' reports
+        // in memory; the comparison is the same, to the byte, but for its wall time
+        String first = Files.readString(out.resolve("compare.json"));
+        var again = CliTest.run("compare", TrainJobTest.task(tmp, model, "").toString(), "--strategies",
+                "frozen,full", "--seeds", "1,2", "--epochs", "1", "--out", out.toString());
+        assertEquals(0, again.code(), again.err());
+        assertTrue(again.err().contains("full, seed 2: done before"), again.err());
+        String wall = "\"wall_seconds\": [0-9.]+";
+        assertEquals(first.replaceAll(wall, ""), Files.readString(out.resolve("compare.json")).replaceAll(wall, ""));
     }
 
     @Test

@@ -51,6 +51,9 @@ class TuneTest {
         Path out = tmp.resolve("tune");
         var r = tune(task, out);
         assertEquals(0, r.code(), r.err());
+        assertTrue(r.err().contains("== tune: trial 3 ") && r.err().contains("== compare: ")
+                && r.err().contains("tune: " + out.resolve("report.html")),
+                "tune, its trials and its compares print through the command's error writer: " + r.err());
         JsonObject t = json(out.resolve("tune.json"));
         JsonArray trials = t.getAsJsonArray("trials");
         assertEquals(4, trials.size(), "every point of the 4-point space, once");
