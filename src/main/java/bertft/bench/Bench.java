@@ -135,11 +135,46 @@ public final class Bench {
     }
 
     /**
+     * Median seconds of one training step of {@code strategy}: {@code frozen}, {@code top-K} and {@code full} by
+     * depth ({@link #trainStep(int, int, int)}); {@code lora} and {@code ia3} with the adapter {@code train} attaches
+     * under the task keys' defaults (LoRA r 8, alpha 16, dropout 0.1 on PEFT's targets for the family), only it and
+     * the head training; {@code bitfit} with the biases and the head.
+     */
+    public double trainStep(int batch, int length, String strategy) {
+        if (!PARAMETER_EFFICIENT.contains(strategy)) {
+            return trainStep(batch, length, depth(strategy), null);
+        }
+        if (strategy.equals("bitfit")) {
+            return trainStep(batch, length, Integer.MAX_VALUE, k -> k.endsWith(".bias"));
+        }
+        bertft.task.TaskSpec spec = bertft.task.TaskFiles.load(null, Map.of("task", "classification", "train", "bench",
+                "strategy", strategy));
+        try (bertft.model.Peft peft = bertft.model.Peft.create(bertft.run.TrainJob.adapterConfig(spec, bert.config()),
+                bert.config(), 1)) {
+            bert.adapter(peft);
+            return trainStep(batch, length, Integer.MAX_VALUE, bertft.model.TaskModel::isAdapterParam);
+        } finally {
+            bert.adapter(null);
+        }
+    }
+
+    /** The strategies whose step trains only added or selected parameters and the head. */
+    static final java.util.List<String> PARAMETER_EFFICIENT = java.util.List.of("lora", "ia3", "bitfit");
+
+    /**
      * Median seconds of one training step where only the head and the top {@code depth} layers train, as the
      * trainer runs a frozen ({@code 0}), top-k ({@code k}) or full ({@code Integer.MAX_VALUE}) step: frozen weights
      * get no gradient, so backward ends at the lowest trainable layer, and a frozen encoder runs without dropout.
      */
     public double trainStep(int batch, int length, int depth) {
+        return trainStep(batch, length, depth, null);
+    }
+
+    /**
+     * As {@link #trainStep(int, int, int)}; with {@code own} (not null) only the head and the encoder parameters it
+     * names train (a parameter-efficient strategy), the attached adapter's among them.
+     */
+    private double trainStep(int batch, int length, int depth, java.util.function.Predicate<String> own) {
         String prefix = bert.config().family().prefix() + ".";
         int labels = 2;
         startSplit();
@@ -148,6 +183,9 @@ public final class Bench {
             NDArray b = head.zeros(new Shape(labels));
             Map<String, NDArray> all = new LinkedHashMap<>();
             bert.params().forEach((k, p) -> all.put(prefix + k, p));
+            if (bert.adapter() != null) {
+                bert.adapter().params().forEach((k, p) -> all.put(prefix + k, p));
+            }
             all.put("classifier.weight", w);
             all.put("classifier.bias", b);
             TrainingObjective classify = new Synthetic(batch, length) {
@@ -163,12 +201,26 @@ public final class Bench {
                 }
             };
             // the pooler is not used here (mean pooling feeds the head)
-            Trainer trainer = trainer(all, classify, batch, depth, k -> !k.startsWith(prefix + "pooler."));
+            Trainer trainer = trainer(all, classify, batch, depth, k -> !k.startsWith(prefix + "pooler.")
+                    && (own == null || k.startsWith("classifier.") || own.test(k)));
             long[] steps = {0};
             int[] idx = java.util.stream.IntStream.range(0, batch).toArray();
             return time(() -> step(trainer, idx, steps));
         } finally {
             bert.params().values().forEach(p -> p.setRequiresGradient(false));
+        }
+    }
+
+    /**
+     * Starts a new peak of the process's resident set (Linux: writing 5 to /proc/self/clear_refs resets VmHWM to the
+     * current RSS), so {@link #peakRssBytes} says what the steps since took; false where that is not possible.
+     */
+    static boolean resetPeakRss() {
+        try {
+            java.nio.file.Files.writeString(java.nio.file.Path.of("/proc/self/clear_refs"), "5");
+            return true;
+        } catch (java.io.IOException | RuntimeException e) {
+            return false;
         }
     }
 
@@ -198,7 +250,11 @@ public final class Bench {
         if (strategy.matches("top-[1-9]\\d{0,3}")) {
             return Integer.parseInt(strategy.substring(4));
         }
-        throw new IllegalArgumentException("expected frozen, top-K (K >= 1) or full, not '" + strategy + "'");
+        if (PARAMETER_EFFICIENT.contains(strategy)) {
+            return Integer.MAX_VALUE;
+        }
+        throw new IllegalArgumentException("expected frozen, top-K (K >= 1), full, lora, ia3 or bitfit, not '"
+                + strategy + "'");
     }
 
     /**
@@ -381,15 +437,19 @@ public final class Bench {
         out.flush();
         for (int[] s : shapes) {
             for (String strategy : strategies) {
-                double sec = trainStep(s[0], s[1], depth(strategy));
+                boolean reset = resetPeakRss();
+                double sec = trainStep(s[0], s[1], strategy);
                 double tokens = s[0] * s[1] / sec;
+                // the peak since this strategy began (what the process held before counts: run one strategy per
+                // process to compare strategies' own peaks)
+                String rss = reset ? String.format("  peak RSS %.2f GB", peakRssBytes() / 1e9) : "";
                 if (strategy.equals("full")) {
                     double flops = 3 * forwardFlopsPerToken(bert.config(), s[1]) * tokens / 1e9;
-                    out.printf("train step %3d x %3d: %7.0f tokens/s  %5.1f GFLOP/s  %4.1f%% of GEMM peak  (%.3f s/step)%n",
-                            s[0], s[1], tokens, flops, 100 * flops / peak, sec);
+                    out.printf("train step %3d x %3d: %7.0f tokens/s  %5.1f GFLOP/s  %4.1f%% of GEMM peak  (%.3f s/step)%s%n",
+                            s[0], s[1], tokens, flops, 100 * flops / peak, sec, rss);
                 } else {
-                    out.printf("train step %3d x %3d %s: %7.0f tokens/s  (%.3f s/step)%n", s[0], s[1], strategy, tokens,
-                            sec);
+                    out.printf("train step %3d x %3d %s: %7.0f tokens/s  (%.3f s/step)%s%n", s[0], s[1], strategy, tokens,
+                            sec, rss);
                 }
                 printSplit(", warm-ups included");
             }

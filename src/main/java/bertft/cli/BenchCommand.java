@@ -64,9 +64,11 @@ final class BenchCommand implements Callable<Integer> {
     boolean mlm;
 
     @Option(names = "--strategy", split = ",", defaultValue = "full", converter = StrategyName.class,
-            paramLabel = "frozen|top-K|full",
+            paramLabel = "frozen|top-K|full|lora|ia3|bitfit",
             description = "Training steps of these strategies at each shape: only the head (frozen encoder), the head "
-                    + "and the top K layers, or everything (default: ${DEFAULT-VALUE}).")
+                    + "and the top K layers, everything, or the head and a LoRA / IA3 adapter (the task keys' defaults)"
+                    + " or the biases; each line ends with the peak RSS since that strategy began"
+                    + " (default: ${DEFAULT-VALUE}).")
     List<String> strategy;
 
     /** A strategy name {@link Bench#depth} knows, checked when parsed. */

@@ -55,11 +55,20 @@ public final class HubModels {
         }
     }
 
+    /** A PEFT adapter repo's files (no config.json: its base, base_model_name_or_path, is resolved apart). */
+    static final String ADAPTER_CONFIG = "adapter_config.json";
+    static final String ADAPTER_WEIGHTS = "adapter_model.safetensors";
+
     private Path download(HubId id) {
         HubClient.FileMeta config = client.head(id, id.revision(), "config.json");
         if (!config.exists()) {
+            HubClient.FileMeta adapter = client.head(id, id.revision(), ADAPTER_CONFIG);
+            if (adapter.exists()) {
+                return downloadAdapter(id, adapter);
+            }
             throw new UserError("model '" + id.repo() + "' (revision " + id.revision() + ") on " + settings.endpoint()
-                    + " has no config.json: not a transformers checkpoint");
+                    + " has no config.json: not a transformers checkpoint (nor a PEFT adapter: no "
+                    + ADAPTER_CONFIG + ")");
         }
         String commit = config.commit();
         cache.writeRef(id, commit);
@@ -87,6 +96,26 @@ public final class HubModels {
                 throw new UserError(s.where() + " has no supported weight file: tried " + String.join(", ", WEIGHTS));
             }
         }
+        return cache.snapshot(id, commit);
+    }
+
+    /**
+     * A PEFT adapter repo ({@code save_pretrained} pushed to the Hub): adapter_config.json, adapter_model.safetensors
+     * and, where the repo has them, a tokenizer and tokenizer_config.json (else the base's are used).
+     */
+    private Path downloadAdapter(HubId id, HubClient.FileMeta config) {
+        String commit = config.commit();
+        cache.writeRef(id, commit);
+        Snapshot s = new Snapshot(id, commit);
+        s.put(config);
+        if (s.fetch(ADAPTER_WEIGHTS).isEmpty()) {
+            throw new UserError(s.where() + " has " + ADAPTER_CONFIG + " but no " + ADAPTER_WEIGHTS
+                    + " (bert-ft reads PEFT adapters saved with safe_serialization=True)");
+        }
+        if (s.fetch("tokenizer.json").isEmpty()) {
+            s.fetch("vocab.txt");
+        }
+        s.fetch("tokenizer_config.json");
         return cache.snapshot(id, commit);
     }
 
@@ -141,6 +170,13 @@ public final class HubModels {
                 + id.folder() + "/refs/" + id.revision() + ")" + suffix));
         Path snapshot = cache.snapshot(id, commit);
         List<String> missing = new ArrayList<>();
+        if (cache.file(id, commit, "config.json").isEmpty() && cache.file(id, commit, ADAPTER_CONFIG).isPresent()) {
+            if (cache.file(id, commit, ADAPTER_WEIGHTS).isEmpty()) {
+                throw new UserError("model '" + id.repo() + "' (revision " + id.revision() + ") is incomplete in the"
+                        + " cache " + snapshot + ": missing " + ADAPTER_WEIGHTS + suffix);
+            }
+            return snapshot; // a PEFT adapter: its base is resolved on its own
+        }
         if (cache.file(id, commit, "config.json").isEmpty()) {
             missing.add("config.json");
         }

@@ -200,8 +200,47 @@ public final class AdapterDir {
         Map<String, TensorData> heads = new LinkedHashMap<>(base.heads());
         heads.putAll(a.heads());
         BertConfig config = Files.isRegularFile(dir.resolve("config.json")) ? BertConfig.read(dir.resolve("config.json"))
-                : base.config();
+                : asTask(base.config(), dir, heads);
+        JsonElement arch = config.json().get("architectures");
+        if (arch != null && arch.isJsonArray() && arch.toString().matches(".*For(QuestionAnswering|TokenClassification).*")) {
+            // HuggingFace builds these with add_pooling_layer=False: a merged checkpoint carrying the base's pooler
+            // loads in Transformers with "unexpected keys"
+            encoder.keySet().removeIf(k -> k.startsWith("pooler."));
+        }
         return new Checkpoint(config, encoder, heads);
+    }
+
+    /**
+     * The base's config as the task model a Python-made adapter (no config.json of its own) was trained as: PEFT
+     * saves only the adapter, and the base is often a bare encoder ({@code BertModel}) that the user loaded as
+     * {@code AutoModelForTokenClassification(base, num_labels=5)}. The architecture follows {@code task_type} (a
+     * token classifier's {@code classifier} would otherwise read as a sequence classifier's), and the base's
+     * id2label is dropped when the saved head has another number of outputs (HuggingFace then names them LABEL_i).
+     */
+    private static BertConfig asTask(BertConfig base, Path dir, Map<String, TensorData> heads) {
+        JsonElement type = TextFiles.readJsonObject(dir.resolve(CONFIG), TextFiles.TASK_FILE, "an adapter_config.json")
+                .get("task_type");
+        TaskModel.Head head = type == null || type.isJsonNull() ? null : switch (type.getAsString()) {
+            case "SEQ_CLS" -> TaskModel.Head.CLASSIFIER;
+            case "QUESTION_ANS" -> TaskModel.Head.QA;
+            case "TOKEN_CLS" -> TaskModel.Head.TOKEN;
+            default -> null;
+        };
+        if (head == null) {
+            return base;
+        }
+        JsonObject json = base.json().deepCopy();
+        JsonArray arch = new JsonArray();
+        arch.add(base.family().architecture() + head.suffix);
+        json.add("architectures", arch);
+        TensorData out = heads.get(TaskModel.outputLayer(base.family(), head) + ".weight");
+        JsonElement id2label = json.get("id2label");
+        if (head != TaskModel.Head.QA && out != null && id2label != null && id2label.isJsonObject()
+                && id2label.getAsJsonObject().size() != out.shape()[0]) {
+            json.remove("id2label");
+            json.remove("label2id");
+        }
+        return base.withJson(json);
     }
 
     /**

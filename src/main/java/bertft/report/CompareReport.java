@@ -52,14 +52,16 @@ public final class CompareReport {
             table.add(List.of(str(r, "strategy"), str(r, "runs"), pm(r.getAsJsonObject("validation")),
                     r.has("test") ? pm(r.getAsJsonObject("test")) : "", pm(r.getAsJsonObject("train_loss")),
                     fmt(dbl(r, "train_seconds_mean")),
-                    String.format(Locale.ROOT, "%,d", r.get("trainable_parameters").getAsLong())));
+                    String.format(Locale.ROOT, "%,d", r.get("trainable_parameters").getAsLong()),
+                    r.has("saved_bytes") ? String.format(Locale.ROOT, "%,d B (%s)", r.get("saved_bytes").getAsLong(),
+                            str(r, "saved_file")) : ""));
         }
         h.h2("Strategies");
         h.p("Mean ± sample standard deviation over seeds; time is the mean training time per run; training loss is "
                 + "the mean over each run's last epoch. Ranked by " + (c.has("decided_by_text")
                         ? str(c, "decided_by_text") : "validation " + metric) + ".");
         h.table(List.of("strategy", "seeds", "validation " + metric, "test " + metric, "training loss",
-                "train time (s)", "trainable parameters"), table);
+                "train time (s)", "trainable parameters", "saved weights"), table);
 
         List<String> names = rows.stream().map(r -> str(r, "strategy")).toList();
         int k = names.size();
@@ -88,6 +90,12 @@ public final class CompareReport {
                 decider, names, false), (split.equals("train") ? "Further down" : "Further up") + " is better, further"
                 + " left is cheaper" + (java.util.Arrays.stream(decider).allMatch(Double::isFinite) ? "."
                         : "; strategies without a value are left out."));
+        // cost against accuracy: trained parameters span 1e3..1e8 across strategies, so on a log axis
+        double[] logParams = rows.stream().mapToDouble(r -> Math.log10(Math.max(1, r.get("trainable_parameters")
+                .getAsLong()))).toArray();
+        h.figure(Svg.scatter(decidedName + " vs trained parameters", "trained parameters (log10)", decidedName,
+                logParams, decider, names, false), "Cost and accuracy of each strategy: x is log10 of the parameters"
+                + " that train (3 = a thousand, 6 = a million); the saved weights are in the table.");
 
         if (baseline != null) {
             h.h2("Transfer gain");

@@ -445,6 +445,7 @@ public final class Compare {
                     .getAsDouble()).average().orElse(0);
             s.addProperty("train_seconds_mean", Math.round(seconds * 10) / 10.0);
             s.addProperty("trainable_parameters", training.get("trainable_parameters").getAsLong());
+            savedWeights(s, r.runs().get(0));
             strategies.add(s);
             stats.add(d.length > 0 ? new double[] {mean(d), sd(d)} : null);
             if (d.length > 0 && (best == null || (lower ? mean(d) < bestMean : mean(d) > bestMean))) {
@@ -489,6 +490,27 @@ public final class Compare {
         return decidedBy.equals("test") ? on + ": the split that decided, so the best strategy's figure is selected on"
                 + " it (add a validation split to measure apart from the choice)"
                 : on + ", which decided nothing: unbiased for the best strategy";
+    }
+
+    /**
+     * The cost on disk of a strategy: the weights its run directory keeps ({@code adapter_model.safetensors} for an
+     * adapter run, else model.safetensors), as {@code saved_bytes} and {@code saved_file}; nothing when the report
+     * names no run directory or it holds neither.
+     */
+    static void savedWeights(JsonObject row, JsonObject report) {
+        if (!report.has("model")) {
+            return;
+        }
+        Path dir = Path.of(report.get("model").getAsString());
+        for (String f : List.of(bertft.model.AdapterDir.WEIGHTS, "model.safetensors")) {
+            try {
+                row.addProperty("saved_bytes", Files.size(dir.resolve(f)));
+                row.addProperty("saved_file", f);
+                return;
+            } catch (IOException e) {
+                // not this one (or not readable): the next, else no size
+            }
+        }
     }
 
     /** A run's metrics.jsonl, read once for the figures below; empty when the report names no run directory. */
@@ -611,7 +633,8 @@ public final class Compare {
             sb.append(" Measured on ").append(s.get("measured_by_text").getAsString()).append('.');
         }
         sb.append("\n\n| strategy | runs | validation ").append(metric).append(" | test ").append(metric)
-                .append(" | training loss (last epoch) | train time (s) | trainable parameters |\n|---|---|---|---|---|---|---|\n");
+                .append(" | training loss (last epoch) | train time (s) | trainable parameters | saved weights |\n"
+                        + "|---|---|---|---|---|---|---|---|\n");
         for (var e : s.getAsJsonArray("strategies")) {
             JsonObject r = e.getAsJsonObject();
             sb.append("| ").append(r.get("strategy").getAsString()).append(" | ").append(r.get("runs").getAsInt())
@@ -619,7 +642,8 @@ public final class Compare {
                     .append(r.has("test") ? pm(r.getAsJsonObject("test")) : "").append(" | ")
                     .append(r.has("train_loss") ? pm(r.getAsJsonObject("train_loss")) : "").append(" | ")
                     .append(r.get("train_seconds_mean").getAsDouble()).append(" | ")
-                    .append(String.format("%,d", r.get("trainable_parameters").getAsLong())).append(" |\n");
+                    .append(String.format("%,d", r.get("trainable_parameters").getAsLong())).append(" | ")
+                    .append(savedText(r)).append(" |\n");
         }
         if (s.has("best")) {
             sb.append("\nBest: **").append(s.get("best").getAsString()).append("**");
@@ -644,6 +668,12 @@ public final class Compare {
             sb.append("\nWall time of this compare: ").append(s.get("wall_seconds").getAsDouble()).append(" s\n");
         }
         return sb.toString();
+    }
+
+    /** {@code 893,096 B (adapter_model.safetensors)}, or empty without a size. */
+    static String savedText(JsonObject row) {
+        return row.has("saved_bytes") ? String.format("%,d B (%s)", row.get("saved_bytes").getAsLong(),
+                row.get("saved_file").getAsString()) : "";
     }
 
     private static String pm(JsonObject st) {

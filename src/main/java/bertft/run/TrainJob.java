@@ -450,6 +450,11 @@ public final class TrainJob {
      * checked against the model before anything is written; null for other strategies.
      */
     private Peft.Config adapterConfig(bertft.model.BertConfig c) {
+        return adapterConfig(spec, c);
+    }
+
+    /** The adapter {@code spec} trains on a model of config {@code c} (see above); {@code bench} builds the same. */
+    public static Peft.Config adapterConfig(TaskSpec spec, bertft.model.BertConfig c) {
         if (!spec.adapterStrategy()) {
             return null;
         }

@@ -50,6 +50,43 @@ class HubCliTest {
                 && l.contains("main -> " + repo.commit().substring(0, 7)) && l.endsWith("kB")), models.out());
     }
 
+    /**
+     * {@code --model org/adapter} where the Hub repo is a PEFT adapter (adapter_config.json, no config.json): the
+     * adapter is fetched, its base by base_model_name_or_path (another Hub id) too, and classify prints PEFT's
+     * probabilities, as for the adapter directory; then offline from the cache.
+     */
+    @Test
+    void aPeftAdapterByHubIdLoadsOnItsBaseFromTheHub() throws Exception {
+        Path golden = java.nio.file.Paths.get("..", "shared", "golden", "peft", "bert-lora");
+        Path repo = Files.createDirectories(tmp.resolve("adapter-repo"));
+        for (String f : java.util.List.of("adapter_model.safetensors", "README.md")) {
+            Files.copy(golden.resolve(f), repo.resolve(f));
+        }
+        com.google.gson.JsonObject cfg = com.google.gson.JsonParser.parseString(
+                Files.readString(golden.resolve("adapter_config.json"))).getAsJsonObject();
+        cfg.addProperty("base_model_name_or_path", "org/bert-seqcls");
+        Files.writeString(repo.resolve("adapter_config.json"), cfg.toString());
+        String text = "w31 w40 w55 w10";
+        CliTest.Run local = CliTest.run("classify", "--model", golden.toString(), "--text", text);
+        assertEquals(0, local.code(), local.err());
+        String[] args = {"classify", "--model", "org/bert-lora", "--text", text};
+        try (FakeHub hub = new FakeHub()) {
+            hub.add("org/bert-seqcls", java.nio.file.Paths.get("..", "shared", "golden", "families", "bert", "seqcls"),
+                    null, false);
+            hub.add("org/bert-lora", repo, null, false);
+            System.setProperty("HF_ENDPOINT", hub.endpoint().toString());
+            System.setProperty("HF_HUB_CACHE", tmp.resolve("hub").toString());
+            CliTest.Run online = CliTest.run(args);
+            assertEquals(0, online.code(), online.err());
+            assertEquals(local.out(), online.out(), "the adapter by Hub id answers as the adapter directory");
+            CliTest.Run notAModel = CliTest.run("classify", "--model", "org/nothing", "--text", text);
+            assertEquals(2, notAModel.code());
+        }
+        CliTest.Run offline = CliTest.run("classify", "--offline", "--model", "org/bert-lora", "--text", text);
+        assertEquals(0, offline.code(), offline.err());
+        assertEquals(local.out(), offline.out());
+    }
+
     @Test
     void classifyWithAHubSentimentModelThenOffline() throws Exception {
         Path cache = tmp.resolve("hub");

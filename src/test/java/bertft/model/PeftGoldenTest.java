@@ -94,4 +94,56 @@ public class PeftGoldenTest {
             }
         }
     }
+
+    static final Path QA_TOKEN = Paths.get("src", "test", "resources", "peft");
+
+    /**
+     * LoRA adapters made by PEFT 0.5 for question answering (QUESTION_ANS on the tiny families' QA models, qa_outputs
+     * saved) and token classification (TOKEN_CLS on the base models loaded as *ForTokenClassification with 5 labels,
+     * the new classifier saved), {@code scripts/make-peft-qa-token.py}: loaded as the commands load them (by the
+     * directory alone, its base from base_model_name_or_path, the adapter merged in) and unmerged, the logits of every
+     * unpadded position are PEFT's within 1e-4.
+     */
+    @ParameterizedTest
+    @ValueSource(strings = {"bert-qa", "distilbert-qa", "roberta-qa", "xlm-roberta-qa", "electra-qa", "deberta-v2-qa",
+            "bert-token", "distilbert-token", "roberta-token", "xlm-roberta-token", "electra-token",
+            "deberta-v2-token"})
+    void qaAndTokenAdaptersMatchPeft(String name) throws IOException {
+        Path dir = QA_TOKEN.resolve(name);
+        JsonObject g = JsonParser.parseString(Files.readString(dir.resolve("golden.json"))).getAsJsonObject();
+        boolean qa = name.endsWith("-qa");
+        TaskModel.Head head = qa ? TaskModel.Head.QA : TaskModel.Head.TOKEN;
+        long[] mask = flat(ints(g, "attention_mask"));
+        try (NDManager m = NDManager.newBaseManager()) {
+            Batch b = batch(g, m);
+            Checkpoint merged = Checkpoint.read(dir);
+            assertTrue(TaskModel.hasHead(merged, head), name + " is read as a " + head + " model");
+            assertTrue(merged.encoder().keySet().stream().noneMatch(k -> k.startsWith("pooler.")),
+                    name + ": no pooler (HuggingFace's QA and token models have none, a merged one must not either)");
+            try (TaskModel model = TaskModel.load(merged, head, name)) {
+                double err = qaTokenError(model.forward(b), g.getAsJsonObject("merged"), qa, mask);
+                System.out.printf("%s merged max abs error %.2e%n", name, err);
+                assertTrue(err < 1e-4, name + " merged: max |diff| " + err);
+            }
+            Path baseDir = AdapterDir.baseDir(dir, null);
+            Checkpoint base = Checkpoint.read(baseDir);
+            AdapterDir.Adapter a = AdapterDir.read(dir, base, baseDir.toString());
+            try (TaskModel model = TaskModel.load(AdapterDir.withHead(base, a, dir), head, name)) {
+                model.attach(Peft.load(a.config(), base.config(), a.adapter(), dir.toString()));
+                double err = qaTokenError(model.forward(b), g.getAsJsonObject("adapter"), qa, mask);
+                System.out.printf("%s base+adapter max abs error %.2e%n", name, err);
+                assertTrue(err < 1e-4, name + " base+adapter: max |diff| " + err);
+            }
+        }
+    }
+
+    /** Max |diff| on unpadded positions: QA (B, T, 2) against start and end logits, token (B, T, C) against logits. */
+    static double qaTokenError(NDArray got, JsonObject want, boolean qa, long[] mask) {
+        if (!qa) {
+            int labels = (int) got.getShape().get(2);
+            return maxError(got.toFloatArray(), floats(want.get("logits")), mask, labels);
+        }
+        return Math.max(maxError(got.get(":, :, 0").toFloatArray(), floats(want.get("start_logits")), mask, 1),
+                maxError(got.get(":, :, 1").toFloatArray(), floats(want.get("end_logits")), mask, 1));
+    }
 }

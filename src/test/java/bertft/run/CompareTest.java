@@ -58,6 +58,42 @@ class CompareTest {
         assertEquals(first.replaceAll(wall, ""), Files.readString(out.resolve("compare.json")).replaceAll(wall, ""));
     }
 
+    /**
+     * The cost of each strategy beside its accuracy: trained parameters, the weights its run keeps (an adapter file
+     * for lora and ia3, the whole model otherwise) and time, in compare.json, compare.md and report.html, with a
+     * chart of accuracy against trained parameters on a log axis.
+     */
+    @Test
+    void compareShowsWhatEachStrategyCosts(@TempDir Path tmp) throws IOException {
+        Path model = Tiny.checkpoint(tmp.resolve("tiny"), 3);
+        TrainJobTest.data(tmp, "train.csv", 32, 1);
+        TrainJobTest.data(tmp, "dev.csv", 16, 2);
+        Path out = tmp.resolve("cmp");
+        var r = CliTest.run("compare", TrainJobTest.task(tmp, model, "").toString(), "--strategies",
+                "frozen,top-1,full,lora,ia3,bitfit", "--seeds", "1", "--epochs", "1", "--out", out.toString());
+        assertEquals(0, r.code(), r.err());
+        JsonObject c = JsonParser.parseString(Files.readString(out.resolve("compare.json"))).getAsJsonObject();
+        java.util.Map<String, JsonObject> rows = new java.util.HashMap<>();
+        c.getAsJsonArray("strategies").forEach(e -> rows.put(e.getAsJsonObject().get("strategy").getAsString(),
+                e.getAsJsonObject()));
+        for (String s : List.of("lora", "ia3")) {
+            assertEquals("adapter_model.safetensors", rows.get(s).get("saved_file").getAsString(), s);
+            assertEquals(Files.size(out.resolve(s + "-seed1/adapter_model.safetensors")),
+                    rows.get(s).get("saved_bytes").getAsLong());
+        }
+        long full = rows.get("full").get("saved_bytes").getAsLong();
+        assertEquals("model.safetensors", rows.get("full").get("saved_file").getAsString());
+        assertTrue(rows.get("lora").get("saved_bytes").getAsLong() * 5 < full, "an adapter is a fraction of the model");
+        assertTrue(rows.get("lora").get("trainable_parameters").getAsLong()
+                < rows.get("full").get("trainable_parameters").getAsLong() / 5);
+        String md = Files.readString(out.resolve("compare.md"));
+        assertTrue(md.contains("| train time (s) | trainable parameters | saved weights |"), md);
+        assertTrue(md.contains(String.format("%,d B (model.safetensors)", full)), md);
+        String html = Files.readString(out.resolve("report.html"));
+        assertTrue(html.contains("vs trained parameters") && html.contains("trained parameters (log10)")
+                && html.contains("saved weights"), "cost chart and column");
+    }
+
     @Test
     void aCheckSplitIsHeldOutOfTrainingAndNamedAsWhatMeasuredNotWhatDecided(@TempDir Path tmp) throws IOException {
         Path model = Tiny.checkpoint(tmp.resolve("tiny"), 3);

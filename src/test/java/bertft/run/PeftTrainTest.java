@@ -139,4 +139,91 @@ class PeftTrainTest {
         long trainable = report.getAsJsonObject("training").get("trainable_parameters").getAsLong();
         assertTrue(trainable > 0 && trainable < 5000, "trainable parameters " + trainable);
     }
+
+    /** CoNLL sentences over the golden vocabulary: w10..w12 a person, w20 w21 a place, other words O. */
+    static void conll(Path file, int n, long seed) throws IOException {
+        java.util.Random r = new java.util.Random(seed);
+        List<String> lines = new java.util.ArrayList<>();
+        for (int s = 0; s < n; s++) {
+            for (int k = 0; k < 2 + r.nextInt(8); k++) {
+                int kind = r.nextInt(6);
+                if (kind == 0) {
+                    lines.add("w" + (10 + r.nextInt(3)) + "\tB-per");
+                } else if (kind == 1) {
+                    lines.addAll(List.of("w20\tB-loc", "w21\tI-loc"));
+                } else {
+                    lines.add("w" + (30 + r.nextInt(40)) + "\tO");
+                }
+            }
+            lines.add("");
+        }
+        Files.write(file, lines);
+    }
+
+    /** SQuAD paragraphs over the golden vocabulary: the answer is the word after w5, the question "w5 w6". */
+    static void squad(Path file, int n, long seed) throws IOException {
+        java.util.Random r = new java.util.Random(seed);
+        com.google.gson.JsonArray paragraphs = new com.google.gson.JsonArray();
+        for (int i = 0; i < n; i++) {
+            List<String> words = new java.util.ArrayList<>();
+            for (int k = 0; k < 6 + r.nextInt(8); k++) {
+                words.add("w" + (30 + r.nextInt(40)));
+            }
+            String answer = "w" + (10 + r.nextInt(5));
+            words.add(r.nextInt(words.size()), "w5 " + answer);
+            String ctx = String.join(" ", words);
+            paragraphs.add(JsonParser.parseString("{\"context\": \"" + ctx + "\", \"qas\": [{\"id\": \"q" + i
+                    + "\", \"question\": \"w5 w6\", \"answers\": [{\"text\": \"" + answer + "\", \"answer_start\": "
+                    + (ctx.indexOf("w5 " + answer) + 3) + "}]}]}"));
+        }
+        JsonObject root = JsonParser.parseString("{\"version\": \"1.1\", \"data\": [{\"title\": \"t\"}]}")
+                .getAsJsonObject();
+        root.getAsJsonArray("data").get(0).getAsJsonObject().add("paragraphs", paragraphs);
+        Files.writeString(file, root.toString());
+    }
+
+    /**
+     * QA and token-classification adapter runs are PEFT directories of their task ({@code QUESTION_ANS} with
+     * {@code qa_outputs}, {@code TOKEN_CLS} with {@code classifier} as modules_to_save: what
+     * {@code PeftModelForQuestionAnswering} / {@code ForTokenClassification} save, and no pooler, which their models
+     * do not have), reload as that task, and merge into a checkpoint Transformers loads without unexpected keys.
+     * ({@code scripts/check-peft.py} loads such runs in PEFT: docs/peft.md.)
+     */
+    @ParameterizedTest
+    @CsvSource({"bert,qa", "bert,token-classification", "roberta,qa", "distilbert,token-classification"})
+    void qaAndTokenAdapterRunsArePeftDirectoriesOfTheirTask(String family, String task, @TempDir Path tmp)
+            throws IOException {
+        Path base = FamilyTrainTest.GOLDEN.resolve(family).resolve("base"); // BERT's and RoBERTa's have a pooler
+        boolean qa = task.equals("qa");
+        if (qa) {
+            squad(tmp.resolve("train.json"), 48, 1);
+            squad(tmp.resolve("dev.json"), 16, 2);
+        } else {
+            conll(tmp.resolve("train.conll"), 48, 1);
+            conll(tmp.resolve("dev.conll"), 16, 2);
+        }
+        String ext = qa ? "json" : "conll";
+        Path t = Files.writeString(tmp.resolve("t.yaml"), String.join("\n", "task: " + task, "model: " + base,
+                "data-dir: " + tmp, "train: train." + ext, "validation: dev." + ext, "max-length: 32",
+                qa ? "doc-stride: 8\nmax-query-length: 8" : "", "batch-size: 16", "epochs: 1", "learning-rate: 1e-2",
+                "strategy: lora", "lora-r: 4", ""));
+        Path out = tmp.resolve("run");
+        var r = CliTest.run("train", t.toString(), "--out", out.toString(), "--seed", "3");
+        assertEquals(0, r.code(), r.err());
+        JsonObject cfg = JsonParser.parseString(Files.readString(out.resolve(AdapterDir.CONFIG))).getAsJsonObject();
+        assertEquals(qa ? "QUESTION_ANS" : "TOKEN_CLS", cfg.get("task_type").getAsString());
+        assertEquals("[\"" + (qa ? "qa_outputs" : "classifier") + "\"]", cfg.get("modules_to_save").toString());
+        Set<String> keys = SafeTensors.read(out.resolve(AdapterDir.WEIGHTS)).keySet();
+        assertTrue(keys.stream().noneMatch(k -> k.contains("pooler")), keys.toString());
+        try (TrainedModel m = TrainedModel.load(out)) {
+            assertEquals(qa ? bertft.task.TaskSpec.Kind.QA : bertft.task.TaskSpec.Kind.TOKEN_CLASSIFICATION, m.kind());
+        }
+        var merge = CliTest.run("merge", out.toString(), "--out", tmp.resolve("merged").toString());
+        assertEquals(0, merge.code(), merge.err());
+        Checkpoint merged = Checkpoint.read(tmp.resolve("merged"));
+        assertTrue(merged.encoder().keySet().stream().noneMatch(k -> k.startsWith("pooler.")),
+                "HuggingFace's " + task + " models have no pooler; the merged checkpoint has one");
+        assertTrue(merged.heads().containsKey((qa ? "qa_outputs" : "classifier") + ".weight"), merged.heads().keySet()
+                .toString());
+    }
 }
