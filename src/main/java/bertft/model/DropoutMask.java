@@ -20,7 +20,18 @@ final class DropoutMask {
     /** Elements per piece (a multiple of 4: one 64-bit draw gives four). */
     static final int PIECE = 1 << 16;
 
+    /** Each thread's piece, reused: a new 256 KB array per piece cost more than the draws saved. */
+    private static final ThreadLocal<float[]> TILE = ThreadLocal.withInitial(() -> new float[PIECE]);
+
     private DropoutMask() {}
+
+    /**
+     * {@code keepBits} as a float where the low 16 bits of {@code bits} are at least {@code drop}, else 0f; without a
+     * branch, which mispredicted on the one draw in ten that drops (mask filling 56 -> 40 ms of CPU for 24M elements).
+     */
+    private static float kept(long bits, int drop, int keepBits) {
+        return Float.intBitsToFloat(keepBits & ((drop - 1 - (int) (bits & 0xFFFF)) >> 31));
+    }
 
     /**
      * A float32 mask of {@code shape} in {@code manager}: 0 with probability {@code rate} (rounded to a multiple of
@@ -38,15 +49,26 @@ final class DropoutMask {
         int n = f.capacity();
         int pieces = (n + PIECE - 1) / PIECE;
         long[] seeds = new SplittableRandom(seed).longs(pieces).toArray();
+        int keepBits = Float.floatToRawIntBits(keep);
         Torch.forEachPiece(pieces, k -> {
             SplittableRandom r = new SplittableRandom(seeds[k]);
-            int end = Math.min(n, (k + 1) * PIECE);
-            for (int i = k * PIECE; i < end; i += 4) {
+            int start = k * PIECE;
+            int len = Math.min(n, start + PIECE) - start;
+            float[] piece = TILE.get(); // filled as an array, then copied in bulk: cheaper than puts one by one
+            for (int i = 0; i < len; i += 4) {
                 long bits = r.nextLong();
-                for (int j = 0; j < 4 && i + j < end; j++) {
-                    f.put(i + j, (int) (bits >>> (16 * j) & 0xFFFF) < drop ? 0f : keep);
+                if (i + 4 <= len) {
+                    piece[i] = kept(bits, drop, keepBits);
+                    piece[i + 1] = kept(bits >>> 16, drop, keepBits);
+                    piece[i + 2] = kept(bits >>> 32, drop, keepBits);
+                    piece[i + 3] = kept(bits >>> 48, drop, keepBits);
+                } else {
+                    for (int j = 0; i + j < len; j++) {
+                        piece[i + j] = kept(bits >>> (16 * j), drop, keepBits);
+                    }
                 }
             }
+            f.put(start, piece, 0, len);
         });
         return mask;
     }

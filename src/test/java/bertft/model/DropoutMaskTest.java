@@ -83,4 +83,36 @@ class DropoutMaskTest {
             assertTrue(Ops.dropout(x, 0.5, false) == x && Ops.dropout(x, 0, true) == x, "off: the input itself");
         }
     }
+
+    /**
+     * The mask is, element for element, the plain rule over the same draws (0 where a 16-bit draw is under the
+     * rate, else 1 / (1 - rate)), at the edges of the rate too: what the branch-free fill must keep.
+     */
+    @Test
+    void theMaskIsThePlainRuleOverTheSameDraws() {
+        try (NDManager m = NDManager.newBaseManager()) {
+            int n = 2 * DropoutMask.PIECE + 7; // a ragged last piece, not a multiple of four
+            for (double rate : new double[] {0, 0.1, 0.5, 1}) {
+                Torch.seed(13);
+                float[] got = DropoutMask.draw(m, new Shape(n), rate).toFloatArray();
+                Torch.seed(13);
+                long seed = m.randomInteger(0, Long.MAX_VALUE, new Shape(1), ai.djl.ndarray.types.DataType.INT64)
+                        .toLongArray()[0];
+                int drop = (int) Math.round(rate * 65536);
+                float keep = drop >= 65536 ? 0 : 65536f / (65536 - drop);
+                long[] seeds = new java.util.SplittableRandom(seed).longs(3).toArray();
+                for (int k = 0; k < 3; k++) {
+                    java.util.SplittableRandom r = new java.util.SplittableRandom(seeds[k]);
+                    int end = Math.min(n, (k + 1) * DropoutMask.PIECE);
+                    for (int i = k * DropoutMask.PIECE; i < end; i += 4) {
+                        long bits = r.nextLong();
+                        for (int j = 0; j < 4 && i + j < end; j++) {
+                            float want = (int) (bits >>> (16 * j) & 0xFFFF) < drop ? 0f : keep;
+                            assertEquals(want, got[i + j], "rate " + rate + " element " + (i + j));
+                        }
+                    }
+                }
+            }
+        }
+    }
 }

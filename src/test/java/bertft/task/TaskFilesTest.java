@@ -338,6 +338,10 @@ class TaskFilesTest {
         assertEquals(28, go.labels().size());
         assertEquals("neutral", go.labels().get(27));
         assertEquals(Kind.MULTILABEL, go.task());
-        assertEquals(384, TaskFiles.load(Path.of("tasks/squad.yaml"), Map.of()).maxLength());
+        TaskSpec squad = TaskFiles.load(Path.of("tasks/squad.yaml"), Map.of());
+        assertEquals(384, squad.maxLength());
+        // passes of 8 keep a 32x384 step under 4 GB of RSS (2.8 GB measured; passes of 16 peaked at 4.3-4.8 GB)
+        assertEquals(32, squad.batchSize());
+        assertEquals(8, squad.microBatchSize());
     }
 }
