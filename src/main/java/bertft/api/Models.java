@@ -14,16 +14,15 @@ import java.util.Locale;
 final class Models {
     private Models() {}
 
-    /** A task model on the runtime of {@code options}; an on-the-fly ONNX export is said on its log. */
+    /** A task model on the runtime of {@code options}; an export made for it is said on its log. */
     static TrainedModel load(Path dir, ModelOptions options) {
         return TrainedModel.load(dir, options.runtime(), options.log(), options.base());
     }
 
     static ModelInfo info(TrainedModel m, String name, ModelOptions options) {
-        String runtime = options.runtime() != null ? options.runtime().spelling() : m.onnx() != null ? "onnx" : "torch";
         return new ModelInfo(name, m.dir().toString(), m.kind().toString().toLowerCase(Locale.ROOT), m.modelType(),
                 m.kind() == bertft.task.TaskSpec.Kind.REGRESSION ? java.util.List.of() : m.labels(),
-                m.tokenizer().maxLength(), runtime);
+                m.tokenizer().maxLength(), m.runtime());
     }
 
     static String task(Path path) {
