@@ -36,6 +36,8 @@ import java.util.stream.Stream;
  * so a reader sees a complete export or none. Threads of one JVM wait for the first one's export; of two processes
  * exporting at once, the second rename fails and that process uses the first's entry. A temporary left by a killed
  * process (its pid gone, or a day old) is never read and is removed by the next export.
+ *
+ * <p>The first use says how long the export took (for auto, when it took a second or more).
  */
 public final class ExportCache {
     /** Temporaries of processes that are still running but older than this are taken as abandoned. */
@@ -78,6 +80,16 @@ public final class ExportCache {
      * @param what how the log names the model and runtime: {@code runs/x to ONNX for the onnx runtime}
      */
     public static Path getOrExport(Path location, String what, PrintWriter log, Consumer<Path> export) {
+        return getOrExport(location, what, log, 0, export);
+    }
+
+    /**
+     * As {@link #getOrExport(Path, String, PrintWriter, Consumer)}, the time said only when it took at least
+     * {@code quietSeconds}: auto's exports of small models take a fraction of a second, and a line for each would
+     * come before the one line of a user mistake that follows (a bad input file on a model's first use).
+     */
+    public static Path getOrExport(Path location, String what, PrintWriter log, double quietSeconds,
+            Consumer<Path> export) {
         Object lock = LOCKS.computeIfAbsent(location, k -> new Object());
         synchronized (lock) { // threads of this JVM (Spark tasks, a server's loads) wait for one export
             if (complete(location)) {
@@ -113,9 +125,12 @@ public final class ExportCache {
                 throw new UserError(location + ": the ONNX export is incomplete after writing it; remove the"
                         + " directory and try again");
             }
-            log.println(String.format(Locale.ROOT, "bert-ft: exported %s in %.1f s (cached in %s; --runtime torch"
-                    + " skips it)", what, (System.nanoTime() - t0) / 1e9, location));
-            log.flush();
+            double seconds = (System.nanoTime() - t0) / 1e9;
+            if (seconds >= quietSeconds) {
+                log.println(String.format(Locale.ROOT, "bert-ft: exported %s in %.1f s (cached in %s; --runtime"
+                        + " torch skips it)", what, seconds, location));
+                log.flush();
+            }
             return location;
         }
     }

@@ -30,6 +30,9 @@ import java.util.function.Function;
  * runtimes run, cached in {@link ExportCache}.
  */
 public final class ModelExport {
+    /** Auto's exports quicker than this are not said (see {@link ExportCache#getOrExport}). */
+    static final double AUTO_QUIET_SECONDS = 1.0;
+
     private ModelExport() {}
 
     /** Exports {@code modelDir} to {@code out} (a directory, or a .onnx file); returns the .onnx file written. */
@@ -217,8 +220,10 @@ public final class ModelExport {
     static Path cached(Path model, Path base, InferenceRuntime runtime, PrintWriter log,
             java.util.function.Consumer<Path> export) {
         boolean int8 = int8(runtime);
+        // auto was not asked for by name: its export is said only when it took long enough to notice
         return ExportCache.getOrExport(ExportCache.location(model, base, int8), model + " to ONNX"
-                + (int8 ? " (int8)" : "") + " for the " + runtime.spelling() + " runtime", log, export);
+                + (int8 ? " (int8)" : "") + " for the " + runtime.spelling() + " runtime", log,
+                runtime == InferenceRuntime.AUTO ? AUTO_QUIET_SECONDS : 0, export);
     }
 
     static boolean int8(InferenceRuntime runtime) {
