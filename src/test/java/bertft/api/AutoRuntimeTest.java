@@ -257,6 +257,16 @@ class AutoRuntimeTest {
         assertFalse(r.err().contains("exported"), r.err());
     }
 
+    /** A model on ONNX Runtime closes twice without error, as one on libtorch does (serve closes a shared one). */
+    @Test
+    void closingTwiceIsHarmless(@TempDir Path tmp) {
+        Classifier c = Classifier.load(Tiny.classifier(tmp.resolve("m"), 31, "neg", "pos").toString(),
+                quiet(new StringWriter()));
+        assertEquals("onnx", c.info().runtime());
+        c.close();
+        c.close();
+    }
+
     private static Map<String, byte[]> snapshot(Path dir) throws IOException {
         Map<String, byte[]> files = new TreeMap<>();
         try (Stream<Path> all = Files.walk(dir)) {
