@@ -10,6 +10,11 @@ import java.io.PrintWriter;
  * threshold, and where notes on loading go. Immutable; {@code with*} return copies.
  */
 public final class ModelOptions {
+    /** Inputs per forward pass unless asked otherwise: the one place this default is written (CLI, Spark, API). */
+    public static final int DEFAULT_BATCH_SIZE = 64;
+    /** Tokens per text for embeddings unless asked otherwise ([CLS] and [SEP] included). */
+    public static final int DEFAULT_MAX_LENGTH = 256;
+
     private final InferenceRuntime runtime;
     private final int batchSize;
     private final int maxLength;
@@ -35,7 +40,8 @@ public final class ModelOptions {
 
     /** The auto runtime, 64 inputs per pass, embeddings over at most 256 tokens (the CLI's defaults). */
     public static ModelOptions defaults() {
-        return new ModelOptions(InferenceRuntime.AUTO, 64, 256, null, null, null);
+        return new ModelOptions(InferenceRuntime.AUTO, DEFAULT_BATCH_SIZE, DEFAULT_MAX_LENGTH, null, null,
+                null);
     }
 
     /**

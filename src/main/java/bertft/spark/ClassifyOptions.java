@@ -25,7 +25,7 @@ public record ClassifyOptions(String textColumn, String textPairColumn, int batc
 
     /** Column {@code text}, no pair, 64 rows per pass, the auto runtime (the CLI's defaults). */
     public static ClassifyOptions defaults() {
-        return new ClassifyOptions("text", null, 64, null);
+        return new ClassifyOptions("text", null, bertft.api.ModelOptions.DEFAULT_BATCH_SIZE, null);
     }
 
     public ClassifyOptions withTextColumn(String name) {

@@ -29,7 +29,8 @@ public record EmbedOptions(String textColumn, int batchSize, int maxLength, bool
 
     /** Column {@code text}, 64 rows per pass, 256 tokens, normalised, the auto runtime (the CLI's defaults). */
     public static EmbedOptions defaults() {
-        return new EmbedOptions("text", 64, 256, true, null);
+        return new EmbedOptions("text", bertft.api.ModelOptions.DEFAULT_BATCH_SIZE,
+                bertft.api.ModelOptions.DEFAULT_MAX_LENGTH, true, null);
     }
 
     public EmbedOptions withTextColumn(String name) {

@@ -60,9 +60,9 @@ final class Job {
             + "(default: ${DEFAULT-VALUE}).")
     String textColumn;
 
-    int batchSize = 64;
+    int batchSize = bertft.api.ModelOptions.DEFAULT_BATCH_SIZE;
 
-    @Option(names = "--batch-size", defaultValue = "64", paramLabel = "N", description = "Rows per forward pass "
+    @Option(names = "--batch-size", defaultValue = "" + bertft.api.ModelOptions.DEFAULT_BATCH_SIZE, paramLabel = "N", description = "Rows per forward pass "
             + "(default: ${DEFAULT-VALUE}).")
     void batchSize(int n) {
         if (n < 1) {

@@ -34,7 +34,8 @@ public record TagOptions(String textColumn, EntityGrouping.Aggregation aggregati
 
     /** Column {@code text}, simple aggregation, the model's stride, 64 per pass, the auto runtime (the CLI's). */
     public static TagOptions defaults() {
-        return new TagOptions("text", EntityGrouping.Aggregation.SIMPLE, null, 64, null);
+        return new TagOptions("text", EntityGrouping.Aggregation.SIMPLE, null,
+                bertft.api.ModelOptions.DEFAULT_BATCH_SIZE, null);
     }
 
     public TagOptions withTextColumn(String name) {
