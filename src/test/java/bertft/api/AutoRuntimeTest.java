@@ -257,6 +257,23 @@ class AutoRuntimeTest {
         assertFalse(r.err().contains("exported"), r.err());
     }
 
+    /** evaluate's provenance names the runtime that gave its numbers: onnx by default, torch when asked. */
+    @Test
+    void evaluateRecordsTheRuntimeUsed(@TempDir Path tmp) throws IOException {
+        Path dir = Tiny.classifier(tmp.resolve("m"), 37, "negative", "positive");
+        Path data = Files.write(tmp.resolve("dev.csv"), List.of("text,label", "love it,positive",
+                "awful price,negative", "the movie was great,positive"));
+        for (String runtime : List.of("auto", "torch")) {
+            Path out = tmp.resolve("eval-" + runtime);
+            CliTest.Run r = CliTest.run("evaluate", "--model", dir.toString(), "--data", data.toString(), "--out",
+                    out.toString(), "--runtime", runtime);
+            assertEquals(0, r.code(), r.err());
+            JsonObject report = JsonParser.parseString(Files.readString(out.resolve("report.json"))).getAsJsonObject();
+            assertEquals(runtime.equals("auto") ? "onnx" : "torch", report.getAsJsonObject("provenance")
+                    .getAsJsonObject("model").get("runtime").getAsString());
+        }
+    }
+
     /** A model on ONNX Runtime closes twice without error, as one on libtorch does (serve closes a shared one). */
     @Test
     void closingTwiceIsHarmless(@TempDir Path tmp) {
