@@ -3,7 +3,6 @@ package bertft.api;
 import ai.djl.huggingface.tokenizers.Encoding;
 import bertft.UserError;
 import bertft.infer.Predictor;
-import bertft.model.ModelStore;
 import bertft.model.Objective;
 import bertft.run.TaskData;
 import bertft.run.TrainedModel;
@@ -46,9 +45,7 @@ public final class Classifier implements AutoCloseable {
 
     /** Loads {@code model} as {@link #load(String)}, on the runtime and batch size of {@code options}. */
     public static Classifier load(String model, ModelOptions options) {
-        Inputs.notNull("options", options);
-        Path dir = ModelStore.resolve(Inputs.model(model));
-        TrainedModel m = Models.load(dir, options);
+        TrainedModel m = Models.load(model, options);
         try {
             if (m.kind() == TaskSpec.Kind.QA) {
                 throw new UserError(model + ": is a question-answering model; load it with QuestionAnswerer (on the"

@@ -27,11 +27,10 @@ public final class Embedder implements AutoCloseable {
     public static Embedder load(String model, ModelOptions options) {
         Inputs.notNull("options", options);
         Path resolved = ModelStore.resolve(Inputs.model(model));
-        Path dir = ModelExport.forRuntime(resolved, options.runtime(), options.log());
-        bertft.infer.Embedder e = new bertft.infer.Embedder(dir, options.maxLength(), options.batchSize());
-        String runtime = options.runtime() != null ? options.runtime().spelling() : e.bert() == null ? "onnx" : "torch";
-        return new Embedder(e, new ModelInfo(model, dir.toString(), "embed", e.config().modelType(), List.of(),
-                e.tokenizer().maxLength(), runtime));
+        bertft.infer.Embedder e = ModelExport.embedder(resolved, options.runtime(), options.maxLength(),
+                options.batchSize(), options.log());
+        return new Embedder(e, new ModelInfo(model, resolved.toString(), "embed", e.config().modelType(), List.of(),
+                e.tokenizer().maxLength(), e.runtime()));
     }
 
     /** One text's L2-normalised embedding. */

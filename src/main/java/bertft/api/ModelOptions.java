@@ -4,11 +4,17 @@ import bertft.infer.InferenceRuntime;
 import java.io.PrintWriter;
 
 /**
- * How a model is loaded and run: the runtime (null: libtorch for a checkpoint, ONNX Runtime for an export), the
+ * How a model is loaded and run: the runtime (default {@link InferenceRuntime#AUTO}: ONNX Runtime wherever the
+ * model exports, libtorch otherwise; an ONNX export always runs on ONNX Runtime), the
  * inputs per forward pass, for an {@link Embedder} the tokens per text, for a multi-label {@link Classifier} the
  * threshold, and where notes on loading go. Immutable; {@code with*} return copies.
  */
 public final class ModelOptions {
+    /** Inputs per forward pass unless asked otherwise: the one place this default is written (CLI, Spark, API). */
+    public static final int DEFAULT_BATCH_SIZE = 64;
+    /** Tokens per text for embeddings unless asked otherwise ([CLS] and [SEP] included). */
+    public static final int DEFAULT_MAX_LENGTH = 256;
+
     private final InferenceRuntime runtime;
     private final int batchSize;
     private final int maxLength;
@@ -24,7 +30,7 @@ public final class ModelOptions {
         if (maxLength < 2) {
             throw new IllegalArgumentException("max length " + maxLength + ": must be at least 2");
         }
-        this.runtime = runtime;
+        this.runtime = runtime == null ? InferenceRuntime.AUTO : runtime;
         this.batchSize = batchSize;
         this.maxLength = maxLength;
         this.threshold = threshold;
@@ -32,12 +38,16 @@ public final class ModelOptions {
         this.base = base;
     }
 
-    /** The model's own runtime, 64 inputs per pass, embeddings over at most 256 tokens (the CLI's defaults). */
+    /** The auto runtime, 64 inputs per pass, embeddings over at most 256 tokens (the CLI's defaults). */
     public static ModelOptions defaults() {
-        return new ModelOptions(null, 64, 256, null, null, null);
+        return new ModelOptions(InferenceRuntime.AUTO, DEFAULT_BATCH_SIZE, DEFAULT_MAX_LENGTH, null, null,
+                null);
     }
 
-    /** Runs on {@code r} (ONNX runtimes export a checkpoint first and cache the export beside it). */
+    /**
+     * Runs on {@code r}: {@code AUTO} (null too), {@code TORCH} to stay on libtorch, {@code ONNX} or {@code ONNX_INT8}
+     * (ONNX runtimes export a checkpoint on first use and cache the export under {@code $BERT_FT_HOME/onnx}).
+     */
     public ModelOptions withRuntime(InferenceRuntime r) {
         return new ModelOptions(r, batchSize, maxLength, threshold, log, base);
     }
@@ -63,7 +73,7 @@ public final class ModelOptions {
         return new ModelOptions(runtime, batchSize, maxLength, t, log, base);
     }
 
-    /** Notes on loading (an ONNX export made on the fly) go to {@code w} instead of stderr. */
+    /** Notes on loading (an ONNX export made on first use) go to {@code w} instead of stderr. */
     public ModelOptions withLog(PrintWriter w) {
         return new ModelOptions(runtime, batchSize, maxLength, threshold, Inputs.notNull("log", w), base);
     }
@@ -92,7 +102,7 @@ public final class ModelOptions {
         return log != null ? log : new PrintWriter(System.err, true);
     }
 
-    /** The runtime asked for, or null for the model's own. */
+    /** The runtime asked for (never null; {@code AUTO} by default). */
     public InferenceRuntime runtime() {
         return runtime;
     }

@@ -14,16 +14,21 @@ import java.util.Locale;
 final class Models {
     private Models() {}
 
-    /** A task model on the runtime of {@code options}; an on-the-fly ONNX export is said on its log. */
-    static TrainedModel load(Path dir, ModelOptions options) {
+    /**
+     * The one way the API's task types load a model: {@code model} (directory, ONNX export, alias or Hub id) resolved
+     * once and read once, on the runtime of {@code options} (auto: ONNX Runtime wherever it exports); an export made
+     * for it is said on the options' log. The caller checks the task it needs and closes the model if it refuses.
+     */
+    static TrainedModel load(String model, ModelOptions options) {
+        Inputs.notNull("options", options);
+        Path dir = bertft.model.ModelStore.resolve(Inputs.model(model));
         return TrainedModel.load(dir, options.runtime(), options.log(), options.base());
     }
 
     static ModelInfo info(TrainedModel m, String name, ModelOptions options) {
-        String runtime = options.runtime() != null ? options.runtime().spelling() : m.onnx() != null ? "onnx" : "torch";
         return new ModelInfo(name, m.dir().toString(), m.kind().toString().toLowerCase(Locale.ROOT), m.modelType(),
                 m.kind() == bertft.task.TaskSpec.Kind.REGRESSION ? java.util.List.of() : m.labels(),
-                m.tokenizer().maxLength(), runtime);
+                m.tokenizer().maxLength(), m.runtime());
     }
 
     static String task(Path path) {

@@ -2,13 +2,11 @@ package bertft.api;
 
 import bertft.UserError;
 import bertft.data.SquadData;
-import bertft.model.ModelStore;
 import bertft.qa.QaAnswerer;
 import bertft.qa.QaPostprocess;
 import bertft.run.Evaluator;
 import bertft.run.TrainedModel;
 import bertft.task.TaskSpec;
-import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
@@ -46,9 +44,7 @@ public final class QuestionAnswerer implements AutoCloseable {
 
     /** Loads {@code model} on the runtime and batch size (windows per pass) of {@code options}. */
     public static QuestionAnswerer load(String model, ModelOptions options) {
-        Inputs.notNull("options", options);
-        Path dir = ModelStore.resolve(Inputs.model(model));
-        TrainedModel m = Models.load(dir, options);
+        TrainedModel m = Models.load(model, options);
         try {
             if (m.kind() != TaskSpec.Kind.QA) {
                 throw new UserError(model + ": has a " + m.kind() + " classifier head, not a question-answering head"

@@ -4,7 +4,6 @@ import ai.djl.huggingface.tokenizers.Encoding;
 import bertft.UserError;
 import bertft.infer.EntityGrouping;
 import bertft.infer.Predictor;
-import bertft.model.ModelStore;
 import bertft.model.Objective;
 import bertft.run.Tagging;
 import bertft.run.TrainedModel;
@@ -65,9 +64,7 @@ public final class Tagger implements AutoCloseable {
 
     /** Loads {@code model} on the runtime and batch size of {@code options}. */
     public static Tagger load(String model, ModelOptions options) {
-        Inputs.notNull("options", options);
-        Path dir = ModelStore.resolve(Inputs.model(model));
-        TrainedModel m = Models.load(dir, options);
+        TrainedModel m = Models.load(model, options);
         try {
             if (m.kind() != TaskSpec.Kind.TOKEN_CLASSIFICATION) {
                 throw new UserError(model + ": is a " + m.kind() + " model, not a token classifier"

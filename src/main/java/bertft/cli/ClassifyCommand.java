@@ -87,7 +87,7 @@ final class ClassifyCommand implements Callable<Integer> {
     @Option(names = "--text-pair-column", paramLabel = "NAME", description = "Second text column of pair tasks.")
     String textPairColumn;
 
-    @Option(names = "--batch-size", defaultValue = "64", converter = Ints.Positive.class, description = "Rows per forward pass (default: ${DEFAULT-VALUE}).")
+    @Option(names = "--batch-size", defaultValue = "" + ModelOptions.DEFAULT_BATCH_SIZE, converter = Ints.Positive.class, description = "Rows per forward pass (default: ${DEFAULT-VALUE}).")
     int batchSize;
 
     @picocli.CommandLine.Mixin

@@ -45,7 +45,7 @@ final class EmbedCommand implements Callable<Integer> {
     @Option(names = "--format", defaultValue = "jsonl", description = "jsonl or csv (default: ${DEFAULT-VALUE}).")
     String format;
 
-    @Option(names = "--max-length", defaultValue = "256", converter = Ints.Length.class,
+    @Option(names = "--max-length", defaultValue = "" + ModelOptions.DEFAULT_MAX_LENGTH, converter = Ints.Length.class,
             description = "Tokens per text, [CLS] and [SEP] included; at most the model's max_position_embeddings "
                     + "(default: ${DEFAULT-VALUE}, or the model's maximum when lower).")
     int maxLength;

@@ -142,6 +142,8 @@ final class EvaluateCommand implements Callable<Integer> {
             training.addProperty("data", data.toString());
             JsonObject extra = Reports.evaluationExtras(t, model, m.labels(), data, d, report, baselineTrain,
                     (System.nanoTime() - t0) / 1e9);
+            // which runtime gave these numbers: auto resolves to onnx or torch
+            extra.getAsJsonObject("provenance").getAsJsonObject("model").addProperty("runtime", m.runtime());
             Reports.write(t, dir, training, report, null, extra);
             PrintWriter pw = spec.commandLine().getOut();
             boolean finished = m.isRun() && Files.exists(model.resolve("report.json"));

@@ -38,7 +38,7 @@ final class ExportCommand implements Callable<Integer> {
     @Option(names = "--out", paramLabel = "DIR|FILE.onnx", description = "Output directory (new, empty or an earlier"
             + " export), or a .onnx file with config.json and the tokenizer beside it; one export per directory. Only"
             + " the export's own files are written: anything else there stays. Default: MODEL/onnx (MODEL/onnx-int8"
-            + " with --quantize int8), where --runtime onnx looks.")
+            + " with --quantize int8); a Hub model's under $BERT_FT_HOME/onnx.")
     Path out;
 
     @Option(names = "--overwrite", description = "Let the export's files (the .onnx, config.json, tokenizer files)"
@@ -66,7 +66,7 @@ final class ExportCommand implements Callable<Integer> {
         }
         OnnxExport.Options options = new OnnxExport.Options(opset, quantize != null);
         Path dir = ModelStore.resolve(model);
-        Path target = out != null ? out : ModelExport.cacheLocation(dir, options.int8());
+        Path target = out != null ? out : ModelExport.defaultOut(dir, options.int8());
         Path file = ModelExport.export(dir, target, options, overwrite);
         PrintWriter pw = spec.commandLine().getOut();
         pw.printf(Locale.ROOT, "exported %s -> %s (%.1f MB, opset %d%s); run it with --model %s%n", dir, file,

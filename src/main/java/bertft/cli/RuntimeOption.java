@@ -3,16 +3,17 @@ package bertft.cli;
 import bertft.infer.InferenceRuntime;
 import picocli.CommandLine.Option;
 
-/** {@code --runtime torch|onnx|onnx-int8}, shared by the commands that run a model for inference. */
+/** {@code --runtime auto|torch|onnx|onnx-int8}, shared by the commands that run a model for inference. */
 final class RuntimeOption {
-    @Option(names = "--runtime", paramLabel = "torch|onnx|onnx-int8", description = {"Where the model runs: torch"
-            + " (libtorch, the default for a run or checkpoint), onnx or onnx-int8 (ONNX Runtime on the model exported"
-            + " to fp32 or int8 ONNX, cached in MODEL/onnx or MODEL/onnx-int8 and made again when the model changes).",
+    @Option(names = "--runtime", paramLabel = "auto|torch|onnx|onnx-int8", description = {"Where the model runs: auto"
+            + " (the default: ONNX Runtime on the model exported to fp32 ONNX, libtorch where it cannot be exported),"
+            + " torch (libtorch), onnx or onnx-int8 (ONNX Runtime, fp32 or int8). The export is made on first use and"
+            + " cached under $BERT_FT_HOME/onnx (never in the model's directory), and made again when the model changes.",
         "An ONNX export (a directory from `bert-ft export` or its .onnx file) always runs on ONNX Runtime."})
     String runtime;
 
-    /** The chosen runtime, or null for the model's own (libtorch for a checkpoint, ONNX Runtime for an export). */
+    /** The chosen runtime; auto when none was given. */
     InferenceRuntime value() {
-        return runtime == null ? null : InferenceRuntime.parse(runtime, "--runtime");
+        return runtime == null ? InferenceRuntime.AUTO : InferenceRuntime.parse(runtime, "--runtime");
     }
 }

@@ -58,7 +58,7 @@ final class TagCommand implements Callable<Integer> {
     @Option(names = "--out", paramLabel = "FILE", description = "Where the tagged CoNLL file goes (default: stdout).")
     Path out;
 
-    @Option(names = "--batch-size", defaultValue = "64", paramLabel = "N", converter = Ints.Positive.class,
+    @Option(names = "--batch-size", defaultValue = "" + ModelOptions.DEFAULT_BATCH_SIZE, paramLabel = "N", converter = Ints.Positive.class,
             description = "Inputs per forward pass (default: 64).")
     int batchSize;
 

@@ -27,12 +27,14 @@ public final class Embedder implements AutoCloseable {
     private final BertConfig config;
     private final BertTokenizer tokenizer;
     private final int batchSize;
+    private final String runtime;
 
     /** An embedder over a checkpoint directory, or an ONNX export (directory or .onnx file) of a base model. */
     public Embedder(Path dir, int maxLength, int batchSize) {
         this.batchSize = batchSize;
         if (OnnxExport.isExport(dir)) {
             OnnxExport.Found export = OnnxExport.find(dir);
+            this.runtime = "int8".equals(export.quantization()) ? "onnx-int8" : "onnx";
             this.config = export.config();
             this.bert = null;
             this.onnx = OnnxModel.open(export.file(), List.of());
@@ -52,6 +54,7 @@ public final class Embedder implements AutoCloseable {
             return;
         }
         Checkpoint ckpt = Checkpoint.read(dir);
+        this.runtime = "torch";
         this.config = ckpt.config();
         int max = Math.min(maxLength, config.maxTokens());
         this.onnx = null;
@@ -109,6 +112,11 @@ public final class Embedder implements AutoCloseable {
             }
         }
         return out;
+    }
+
+    /** Where it runs: {@code torch}, {@code onnx} or {@code onnx-int8}. */
+    public String runtime() {
+        return runtime;
     }
 
     /** The model's config.json, on either runtime. */

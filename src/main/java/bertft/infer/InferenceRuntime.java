@@ -4,16 +4,29 @@ import bertft.UserError;
 import java.util.Locale;
 
 /**
- * Where a model runs for inference: {@code --runtime torch|onnx|onnx-int8}, and the library's
+ * Where a model runs for inference: {@code --runtime auto|torch|onnx|onnx-int8}, and the library's
  * {@code ModelOptions.withRuntime}.
  */
 public enum InferenceRuntime {
+    /**
+     * The default: ONNX Runtime (fp32) wherever the model exports, libtorch otherwise; the same outputs within 1e-4
+     * and about twice the speed on a CPU.
+     */
+    AUTO,
     /** libtorch through DJL, the engine bert-ft trains with. */
     TORCH,
-    /** ONNX Runtime on the model exported to fp32 ONNX (made once and cached beside a run, see {@code bertft.run.ModelExport#forRuntime}). */
+    /**
+     * ONNX Runtime on the model exported to fp32 ONNX (made once and cached under {@code $BERT_FT_HOME/onnx}, see
+     * {@code bertft.run.ExportCache}).
+     */
     ONNX,
     /** ONNX Runtime on the model exported with int8 MatMul weights. */
     ONNX_INT8;
+
+    /** Whether this runtime asks for ONNX Runtime whatever the model (onnx, onnx-int8). */
+    public boolean onnx() {
+        return this == ONNX || this == ONNX_INT8;
+    }
 
     /** The option's spelling: {@code onnx-int8}. */
     public String spelling() {
@@ -35,6 +48,6 @@ public enum InferenceRuntime {
                 return r;
             }
         }
-        throw new UserError(name + " " + value + ": expected torch, onnx or onnx-int8");
+        throw new UserError(name + " " + value + ": expected auto, torch, onnx or onnx-int8");
     }
 }

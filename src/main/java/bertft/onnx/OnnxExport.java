@@ -392,8 +392,8 @@ public final class OnnxExport {
     }
 
     /**
-     * Size and modification time of a model directory's config, weights and tokenizer files: when none changed, an
-     * export made from it is still up to date.
+     * Size and modification time of a model directory's config, weights (an adapter's too) and tokenizer files: when
+     * none changed, an export made from it is still up to date.
      */
     public static String fingerprint(Path modelDir) {
         List<String> parts = new ArrayList<>();
@@ -402,7 +402,8 @@ public final class OnnxExport {
                 String name = f.getFileName().toString();
                 if (name.equals("config.json") || name.startsWith("model") || name.equals("pytorch_model.bin")
                         || name.startsWith("tokenizer") || name.startsWith("vocab") || name.equals("merges.txt")
-                        || name.equals("spm.model")) {
+                        || name.endsWith(".model") || name.startsWith("adapter_") // spm, sentencepiece.bpe; PEFT
+                        || name.equals("special_tokens_map.json") || name.equals("added_tokens.json")) {
                     parts.add(name + ":" + Files.size(f) + ":" + Files.getLastModifiedTime(f).toMillis());
                 }
             }

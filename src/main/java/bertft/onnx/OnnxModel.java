@@ -33,6 +33,7 @@ public final class OnnxModel implements AutoCloseable {
     private final Path file;
     private final OrtEnvironment env;
     private final OrtSession session;
+    private final java.util.concurrent.atomic.AtomicBoolean closed = new java.util.concurrent.atomic.AtomicBoolean();
     private final boolean tokenTypes;
 
     private OnnxModel(Path file, OrtEnvironment env, OrtSession session, boolean tokenTypes) {
@@ -222,9 +223,12 @@ public final class OnnxModel implements AutoCloseable {
         return out;
     }
 
+    /** Closes the session once; a second close does nothing, as closing a libtorch model twice does. */
     @Override
     public void close() {
-        closeQuietly(session);
+        if (closed.compareAndSet(false, true)) {
+            closeQuietly(session);
+        }
     }
 
     private static void closeQuietly(OrtSession s) {

@@ -14,6 +14,7 @@ import bertft.task.TaskSpec;
 import bertft.text.BertTokenizer;
 import com.google.gson.JsonElement;
 import com.google.gson.JsonObject;
+import com.google.gson.JsonParser;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
@@ -27,7 +28,8 @@ import java.util.Map;
  * {@code id2label} and tokenizer_config.json.
  *
  * <p>The model runs on libtorch ({@link #model()}) or, for an ONNX export ({@code bert-ft export}) or with
- * {@link InferenceRuntime#ONNX}, on ONNX Runtime; {@link #forward()} is the same pass on either.
+ * {@link InferenceRuntime#AUTO} or {@link InferenceRuntime#ONNX}, on ONNX Runtime over the export cached in
+ * {@link ExportCache}; {@link #forward()} is the same pass on either.
  */
 public final class TrainedModel implements AutoCloseable {
     private final Path dir;
@@ -39,9 +41,13 @@ public final class TrainedModel implements AutoCloseable {
     private final JsonObject task;
     private final int maxLength;
     private final String modelType;
+    private final boolean run;
+    private final String runtime;
 
     private TrainedModel(Path dir, TaskModel model, OnnxModel onnx, BertTokenizer tokenizer, TaskSpec.Kind kind,
-            List<String> labels, JsonObject task, int maxLength, String modelType) {
+            List<String> labels, JsonObject task, int maxLength, String modelType, boolean run, String runtime) {
+        this.run = run;
+        this.runtime = runtime;
         this.maxLength = maxLength;
         this.modelType = modelType;
         this.dir = dir;
@@ -80,10 +86,46 @@ public final class TrainedModel implements AutoCloseable {
      * {@code base} (null: the base its adapter_config.json names), the adapter merged in.
      */
     public static TrainedModel load(Path dir, InferenceRuntime runtime, java.io.PrintWriter err, Path base) {
-        Path from = ModelExport.forRuntime(dir, runtime, err);
-        if (OnnxExport.isExport(from)) {
-            return loadOnnx(from);
+        if (OnnxExport.isExport(dir)) {
+            ModelExport.checkExportRuntime(dir, runtime);
+            return loadOnnx(dir, null, null);
         }
+        if (runtime == null || runtime == InferenceRuntime.TORCH) {
+            return loadTorch(dir, base);
+        }
+        Path location;
+        try {
+            location = ExportCache.location(dir, base, ModelExport.int8(runtime));
+        } catch (RuntimeException e) {
+            return notExported(loadTorch(dir, base), runtime, e, err); // loading says what is wrong with the model
+        }
+        Path cached = ExportCache.existing(location);
+        if (cached == null) {
+            // a first use: the model is read on libtorch (its errors are libtorch's) and exported from memory
+            TrainedModel torch = loadTorch(dir, base);
+            try {
+                cached = ModelExport.cached(dir, base, runtime, err, tmp -> ModelExport.task(torch, dir, tmp,
+                        new OnnxExport.Options(OnnxExport.DEFAULT_OPSET, ModelExport.int8(runtime)), false));
+            } catch (RuntimeException e) {
+                return notExported(torch, runtime, e, err);
+            }
+            torch.close();
+        }
+        return loadOnnx(cached, dir, base);
+    }
+
+    /** Auto runs {@code torch} when the export failed (said on {@code err}); onnx and onnx-int8 fail with it. */
+    private static TrainedModel notExported(TrainedModel torch, InferenceRuntime runtime, RuntimeException e,
+            java.io.PrintWriter err) {
+        if (runtime != InferenceRuntime.AUTO) {
+            torch.close();
+            throw e;
+        }
+        ModelExport.fallback(torch.dir(), e, err);
+        return torch;
+    }
+
+    private static TrainedModel loadTorch(Path dir, Path base) {
         Checkpoint ckpt = Checkpoint.read(dir, base);
         JsonObject cfg = ckpt.config().json();
         JsonObject task = cfg.has("bert_ft_task") ? cfg.getAsJsonObject("bert_ft_task") : new JsonObject();
@@ -99,7 +141,8 @@ public final class TrainedModel implements AutoCloseable {
                     && !Files.exists(dir.resolve("vocab.txt")) ? AdapterDir.baseDir(dir, base) : dir;
             BertTokenizer tok = BertTokenizer.load(tokDir, Math.min(maxLength, ckpt.config().maxTokens()),
                     ckpt.config().vocabSize());
-            return new TrainedModel(dir, model, null, tok, kind, labels, task, maxLength, ckpt.config().modelType());
+            return new TrainedModel(dir, model, null, tok, kind, labels, task, maxLength, ckpt.config().modelType(),
+                    task.has("task"), "torch");
         } catch (RuntimeException e) {
             model.close();
             throw e;
@@ -108,9 +151,10 @@ public final class TrainedModel implements AutoCloseable {
 
     /**
      * An ONNX export on ONNX Runtime: the .onnx file (or the directory's), with the task, labels and max length of
-     * the config.json beside it.
+     * the config.json beside it; {@code source}: the checkpoint a cached export was made from (what the model is
+     * called and whether it is a run), null for an export given directly.
      */
-    private static TrainedModel loadOnnx(Path path) {
+    private static TrainedModel loadOnnx(Path path, Path source, Path base) {
         OnnxExport.Found export = OnnxExport.find(path);
         Path dir = export.dir();
         Path configFile = dir.resolve("config.json");
@@ -122,6 +166,9 @@ public final class TrainedModel implements AutoCloseable {
                     + " `bert-ft export`");
         }
         String kindName = task.get("task").getAsString();
+        if (kindName.equals("embed") && source != null) {
+            return loadTorch(source, base); // a checkpoint without a task head: libtorch says what it lacks
+        }
         if (kindName.equals("embed")) {
             throw new UserError(path + ": is a base-model export (last_hidden_state, sentence_embedding), it has no task"
                     + " head; use it with `bert-ft embed`");
@@ -140,7 +187,12 @@ public final class TrainedModel implements AutoCloseable {
             int maxLength = task.get("max_length").getAsInt();
             // as on libtorch: a token id past the embedding table is refused now, not a Gather error mid-batch
             BertTokenizer tok = BertTokenizer.load(dir, Math.min(maxLength, config.maxTokens()), config.vocabSize());
-            return new TrainedModel(dir, null, onnx, tok, kind, labels, task, maxLength, config.modelType());
+            String runtime = "int8".equals(export.quantization()) ? "onnx-int8" : "onnx";
+            return source == null
+                    ? new TrainedModel(dir, null, onnx, tok, kind, labels, task, maxLength, config.modelType(), true,
+                            runtime)
+                    : new TrainedModel(source, null, onnx, tok, kind, labels, task, maxLength, config.modelType(),
+                            isRun(source), runtime);
         } catch (RuntimeException e) {
             onnx.close();
             throw e;
@@ -249,7 +301,22 @@ public final class TrainedModel implements AutoCloseable {
 
     /** Whether this is a bert-ft run directory (its config records the task), not a checkpoint from elsewhere. */
     public boolean isRun() {
-        return task.has("task");
+        return run;
+    }
+
+    private static boolean isRun(Path checkpoint) {
+        try {
+            JsonElement task = JsonParser.parseString(Files.readString(checkpoint.resolve("config.json")))
+                    .getAsJsonObject().get("bert_ft_task");
+            return task != null && task.isJsonObject() && task.getAsJsonObject().has("task");
+        } catch (java.io.IOException | RuntimeException e) {
+            return false; // an adapter made in Python has no config.json: not a run
+        }
+    }
+
+    /** The runtime this model runs on: {@code torch}, {@code onnx} or {@code onnx-int8} (never auto). */
+    public String runtime() {
+        return runtime;
     }
 
     public Path dir() {

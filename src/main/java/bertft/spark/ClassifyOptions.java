@@ -5,12 +5,12 @@ import java.io.Serializable;
 
 /**
  * How {@link BertFt#classify} reads a DataFrame and runs the model: the text column (and the second text of pair
- * tasks), the rows per forward pass and the runtime (null: the model's own). Immutable; {@code with*} return copies.
+ * tasks), the rows per forward pass and the runtime (default auto; null too). Immutable; {@code with*} return copies.
  *
  * @param textColumn the column with the texts to classify
  * @param textPairColumn the column with the second texts of a pair task, or null
  * @param batchSize rows per forward pass
- * @param runtime where the model runs, or null for the model's own runtime
+ * @param runtime where the model runs: auto (null too), torch, onnx or onnx-int8
  */
 public record ClassifyOptions(String textColumn, String textPairColumn, int batchSize, InferenceRuntime runtime)
         implements Serializable {
@@ -23,9 +23,9 @@ public record ClassifyOptions(String textColumn, String textPairColumn, int batc
         }
     }
 
-    /** Column {@code text}, no pair, 64 rows per pass, the model's own runtime (the CLI's defaults). */
+    /** Column {@code text}, no pair, 64 rows per pass, the auto runtime (the CLI's defaults). */
     public static ClassifyOptions defaults() {
-        return new ClassifyOptions("text", null, 64, null);
+        return new ClassifyOptions("text", null, bertft.api.ModelOptions.DEFAULT_BATCH_SIZE, null);
     }
 
     public ClassifyOptions withTextColumn(String name) {

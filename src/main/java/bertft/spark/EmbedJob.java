@@ -22,9 +22,9 @@ public final class EmbedJob implements Callable<Integer> {
     @Mixin
     Job job;
 
-    int maxLength = 256;
+    int maxLength = bertft.api.ModelOptions.DEFAULT_MAX_LENGTH;
 
-    @Option(names = "--max-length", defaultValue = "256", paramLabel = "N", description = "Tokens per text, [CLS] "
+    @Option(names = "--max-length", defaultValue = "" + bertft.api.ModelOptions.DEFAULT_MAX_LENGTH, paramLabel = "N", description = "Tokens per text, [CLS] "
             + "and [SEP] included (default: ${DEFAULT-VALUE}).")
     void maxLength(int n) {
         if (n < 2) {

@@ -5,13 +5,13 @@ import java.io.Serializable;
 
 /**
  * How {@link BertFt#embed} reads a DataFrame and runs the encoder: the text column, rows per forward pass, tokens
- * per text, L2 normalisation and the runtime (null: the model's own). Immutable; {@code with*} return copies.
+ * per text, L2 normalisation and the runtime (default auto; null too). Immutable; {@code with*} return copies.
  *
  * @param textColumn the column with the texts to embed
  * @param batchSize rows per forward pass
  * @param maxLength tokens per text, [CLS] and [SEP] included
  * @param normalize whether vectors are L2-normalised (else the raw mean of the last hidden state)
- * @param runtime where the model runs, or null for the model's own runtime
+ * @param runtime where the model runs: auto (null too), torch, onnx or onnx-int8
  */
 public record EmbedOptions(String textColumn, int batchSize, int maxLength, boolean normalize,
         InferenceRuntime runtime) implements Serializable {
@@ -27,9 +27,10 @@ public record EmbedOptions(String textColumn, int batchSize, int maxLength, bool
         }
     }
 
-    /** Column {@code text}, 64 rows per pass, 256 tokens, normalised, the model's own runtime (the CLI's defaults). */
+    /** Column {@code text}, 64 rows per pass, 256 tokens, normalised, the auto runtime (the CLI's defaults). */
     public static EmbedOptions defaults() {
-        return new EmbedOptions("text", 64, 256, true, null);
+        return new EmbedOptions("text", bertft.api.ModelOptions.DEFAULT_BATCH_SIZE,
+                bertft.api.ModelOptions.DEFAULT_MAX_LENGTH, true, null);
     }
 
     public EmbedOptions withTextColumn(String name) {

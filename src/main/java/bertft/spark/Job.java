@@ -60,9 +60,9 @@ final class Job {
             + "(default: ${DEFAULT-VALUE}).")
     String textColumn;
 
-    int batchSize = 64;
+    int batchSize = bertft.api.ModelOptions.DEFAULT_BATCH_SIZE;
 
-    @Option(names = "--batch-size", defaultValue = "64", paramLabel = "N", description = "Rows per forward pass "
+    @Option(names = "--batch-size", defaultValue = "" + bertft.api.ModelOptions.DEFAULT_BATCH_SIZE, paramLabel = "N", description = "Rows per forward pass "
             + "(default: ${DEFAULT-VALUE}).")
     void batchSize(int n) {
         if (n < 1) {
@@ -80,9 +80,10 @@ final class Job {
             + " it is off there by default, and the driver listens on 127.0.0.1 only.")
     boolean sparkUi;
 
-    @Option(names = "--runtime", paramLabel = "torch|onnx|onnx-int8", description = "Where the model runs (default:"
-            + " libtorch for a checkpoint, ONNX Runtime for an export); onnx and onnx-int8 export a checkpoint on the"
-            + " driver first, cached in MODEL/onnx or MODEL/onnx-int8.")
+    @Option(names = "--runtime", paramLabel = "auto|torch|onnx|onnx-int8", description = "Where the model runs:"
+            + " auto (the default: ONNX Runtime fp32 wherever the model exports, else libtorch), torch, onnx or"
+            + " onnx-int8; an export is made once per machine and cached under $BERT_FT_HOME/onnx; an ONNX export"
+            + " always runs on ONNX Runtime.")
     void runtime(String value) {
         try {
             runtime = InferenceRuntime.parse(value, "--runtime");

@@ -25,18 +25,23 @@ final class LoadedModels {
     private LoadedModels() {}
 
     static Classifier classifier(String model, InferenceRuntime runtime, int batchSize, int threads) {
-        return (Classifier) get("classify " + runtime + " " + batchSize + " " + model, threads,
+        return (Classifier) get("classify " + auto(runtime) + " " + batchSize + " " + model, threads,
                 () -> Classifier.load(local(model), options(runtime, batchSize)));
     }
 
     static Tagger tagger(String model, InferenceRuntime runtime, int batchSize, int threads) {
-        return (Tagger) get("tag " + runtime + " " + batchSize + " " + model, threads,
+        return (Tagger) get("tag " + auto(runtime) + " " + batchSize + " " + model, threads,
                 () -> Tagger.load(local(model), options(runtime, batchSize)));
     }
 
     static Embedder embedder(String model, InferenceRuntime runtime, int batchSize, int maxLength, int threads) {
-        return (Embedder) get("embed " + runtime + " " + batchSize + " " + maxLength + " " + model, threads,
+        return (Embedder) get("embed " + auto(runtime) + " " + batchSize + " " + maxLength + " " + model, threads,
                 () -> Embedder.load(local(model), options(runtime, batchSize).withMaxLength(maxLength)));
+    }
+
+    /** Null and auto are one choice: one model, not two. */
+    private static InferenceRuntime auto(InferenceRuntime r) {
+        return r == null ? InferenceRuntime.AUTO : r;
     }
 
     private static ModelOptions options(InferenceRuntime runtime, int batchSize) {

@@ -7,13 +7,13 @@ import java.io.Serializable;
 /**
  * How {@link BertFt#tag} reads a DataFrame and runs a token classifier: the text column, how pieces become entities,
  * the stride of windows over texts longer than the model's max length (null: the model's doc-stride, half a window),
- * the rows per forward pass and the runtime (null: the model's own). Immutable; {@code with*} return copies.
+ * the rows per forward pass and the runtime (default auto; null too). Immutable; {@code with*} return copies.
  *
  * @param textColumn the column with the texts to tag
  * @param aggregation the pipeline's aggregation_strategy
  * @param stride word pieces shared by consecutive windows, or null for the model's
  * @param batchSize windows per forward pass
- * @param runtime where the model runs, or null for the model's own runtime
+ * @param runtime where the model runs: auto (null too), torch, onnx or onnx-int8
  */
 public record TagOptions(String textColumn, EntityGrouping.Aggregation aggregation, Integer stride, int batchSize,
         InferenceRuntime runtime) implements Serializable {
@@ -32,9 +32,10 @@ public record TagOptions(String textColumn, EntityGrouping.Aggregation aggregati
         }
     }
 
-    /** Column {@code text}, simple aggregation, the model's stride, 64 per pass, the model's runtime (the CLI's). */
+    /** Column {@code text}, simple aggregation, the model's stride, 64 per pass, the auto runtime (the CLI's). */
     public static TagOptions defaults() {
-        return new TagOptions("text", EntityGrouping.Aggregation.SIMPLE, null, 64, null);
+        return new TagOptions("text", EntityGrouping.Aggregation.SIMPLE, null,
+                bertft.api.ModelOptions.DEFAULT_BATCH_SIZE, null);
     }
 
     public TagOptions withTextColumn(String name) {

@@ -35,7 +35,7 @@ class ApiTest {
             assertEquals(List.of("neg", "neu", "pos"), c.labels());
             assertEquals("classification", c.info().task());
             assertEquals("bert", c.info().modelType());
-            assertEquals("torch", c.info().runtime());
+            assertEquals("onnx", c.info().runtime()); // auto: the model exports
             List<Prediction> all = c.predict(TEXTS);
             List<String> args = new ArrayList<>(List.of("classify", "--model", dir.toString()));
             TEXTS.forEach(t -> args.addAll(List.of("--text", t)));
@@ -150,7 +150,7 @@ class ApiTest {
                     e.getMessage());
         }
         UserError r = assertThrows(UserError.class, () -> InferenceRuntime.parse("tensorrt"));
-        assertEquals("runtime tensorrt: expected torch, onnx or onnx-int8", r.getMessage());
+        assertEquals("runtime tensorrt: expected auto, torch, onnx or onnx-int8", r.getMessage());
     }
 
     private static void refused(String message, org.junit.jupiter.api.function.Executable call) {

@@ -83,7 +83,7 @@ class OnnxCliTest {
         assertEquals(onnx.out(), file.out());
 
         CliTest.Run et = CliTest.run("evaluate", "--model", model.toString(), "--data", data.toString(), "--out",
-                tmp.resolve("eval-torch").toString());
+                tmp.resolve("eval-torch").toString(), "--runtime", "torch");
         CliTest.Run eo = CliTest.run("evaluate", "--model", export.toString(), "--data", data.toString(), "--out",
                 tmp.resolve("eval-onnx").toString());
         assertEquals(0, eo.code(), eo.err());
@@ -91,39 +91,57 @@ class OnnxCliTest {
                 eo.out().lines().filter(l -> !l.startsWith("report:")).toList());
     }
 
+    /**
+     * Issue 39: --runtime onnx exports a run once into $BERT_FT_HOME/onnx (never into the run: an old MODEL/onnx is
+     * ignored), says how long it took, reuses it, and exports again when the model changes.
+     */
     @Test
-    void runtimeOnnxExportsOnceAndReusesTheExport(@TempDir Path tmp) throws IOException {
+    void runtimeOnnxExportsOnceIntoTheCacheAndReusesIt(@TempDir Path tmp) throws IOException {
         Path model = copy("roberta", "seqcls", tmp);
+        Files.createDirectories(model.resolve("onnx")); // what earlier versions left beside a run: never read
+        Files.writeString(model.resolve("onnx").resolve("config.json"), "{}");
         String[] args = {"classify", "--model", model.toString(), "--runtime", "onnx", "--text", "w5 w17 w42",
             "--text", "w64"};
         CliTest.Run first = CliTest.run(args);
         assertEquals(0, first.code(), first.err());
-        assertTrue(first.err().contains("exporting"), first.err());
-        assertTrue(Files.exists(model.resolve("onnx").resolve("model.onnx")));
+        Path cached = bertft.run.ExportCache.location(model, null, false);
+        assertTrue(first.err().matches("(?s)bert-ft: exported " + java.util.regex.Pattern.quote(model.toString())
+                + " to ONNX for the onnx runtime in [0-9.]+ s \\(cached in "
+                + java.util.regex.Pattern.quote(cached.toString()) + "; --runtime torch skips it\\)\n"), first.err());
+        assertTrue(Files.exists(cached.resolve("model.onnx")));
+        assertEquals("{}", Files.readString(model.resolve("onnx").resolve("config.json")));
+        assertEquals(List.of("config.json"), Files.list(model.resolve("onnx")).map(p -> p.getFileName().toString())
+                .toList());
         CliTest.Run second = CliTest.run(args);
         assertEquals(0, second.code(), second.err());
-        assertFalse(second.err().contains("exporting"), "up to date: reused\n" + second.err());
+        assertEquals("", second.err(), "up to date: reused");
         assertEquals(first.out(), second.out());
-        CliTest.Run torch = CliTest.run("classify", "--model", model.toString(), "--text", "w5 w17 w42", "--text", "w64");
+        CliTest.Run torch = CliTest.run("classify", "--model", model.toString(), "--text", "w5 w17 w42", "--text", "w64",
+                "--runtime", "torch");
+        assertEquals("", torch.err());
         assertClose(torch.out(), first.out(), 1e-4);
 
         Files.setLastModifiedTime(model.resolve("config.json"), java.nio.file.attribute.FileTime.fromMillis(0));
         CliTest.Run changed = CliTest.run(args);
-        assertTrue(changed.err().contains("exporting"), "the model changed: exported again\n" + changed.err());
+        assertTrue(changed.err().contains("bert-ft: exported"), "the model changed: exported again\n" + changed.err());
+        Path again = bertft.run.ExportCache.location(model, null, false);
+        assertFalse(again.equals(cached));
 
         CliTest.Run int8 = CliTest.run("classify", "--model", model.toString(), "--runtime", "onnx-int8", "--text",
                 "w5 w17 w42", "--text", "w64");
         assertEquals(0, int8.code(), int8.err());
-        assertTrue(Files.exists(model.resolve("onnx-int8").resolve("model.onnx")));
-        assertTrue(Files.size(model.resolve("onnx-int8").resolve("model.onnx"))
-                < Files.size(model.resolve("onnx").resolve("model.onnx")));
+        assertTrue(int8.err().contains("to ONNX (int8) for the onnx-int8 runtime"), int8.err());
+        Path cachedInt8 = bertft.run.ExportCache.location(model, null, true);
+        assertTrue(cachedInt8.getFileName().toString().endsWith("-int8"));
+        assertTrue(Files.size(cachedInt8.resolve("model.onnx")) < Files.size(again.resolve("model.onnx")));
     }
 
     @Test
     void qaAndEmbedOnExportsAsOnLibtorch(@TempDir Path tmp) throws IOException {
         Path qa = copy("distilbert", "qa", tmp);
         String[] ask = {"--context", "w5 w17 w42 w8 w91 w33 w64 w12 w7", "--question", "w17 w8", "--top-k", "3", "--json"};
-        CliTest.Run torch = CliTest.run(concat(new String[] {"qa", "--model", qa.toString()}, ask));
+        CliTest.Run torch = CliTest.run(concat(new String[] {"qa", "--model", qa.toString(), "--runtime", "torch"},
+                ask));
         CliTest.Run onnx = CliTest.run(concat(new String[] {"qa", "--model", qa.toString(), "--runtime", "onnx"}, ask));
         assertEquals(0, onnx.code(), onnx.err());
         assertClose(torch.out(), onnx.out(), 1e-4);
@@ -133,7 +151,8 @@ class OnnxCliTest {
         assertEquals(0, e.code(), e.err());
         assertTrue(Files.exists(tmp.resolve("config.json")) && Files.exists(tmp.resolve("tokenizer.json")),
                 "config and tokenizer beside the .onnx");
-        CliTest.Run et = CliTest.run("embed", "--model", base.toString(), "--text", "w5 w17 w42", "--text", "w9");
+        CliTest.Run et = CliTest.run("embed", "--model", base.toString(), "--text", "w5 w17 w42", "--text", "w9",
+                "--runtime", "torch");
         CliTest.Run eo = CliTest.run("embed", "--model", tmp.resolve("base.onnx").toString(), "--text", "w5 w17 w42",
                 "--text", "w9");
         assertEquals(0, eo.code(), eo.err());
@@ -398,19 +417,21 @@ class OnnxCliTest {
     void taskModelsEmbedOnOnnxRuntime(@TempDir Path tmp) throws IOException {
         Path model = copy("bert", "seqcls", tmp);
         String[] texts = {"--text", "w5 w17 w42", "--text", "w9"};
-        CliTest.Run torch = CliTest.run(concat(new String[] {"embed", "--model", model.toString()}, texts));
+        CliTest.Run torch = CliTest.run(concat(new String[] {"embed", "--model", model.toString(), "--runtime",
+            "torch"}, texts));
         CliTest.Run onnx = CliTest.run(concat(new String[] {"embed", "--model", model.toString(), "--runtime", "onnx"},
                 texts));
         assertEquals(0, onnx.code(), onnx.err());
         assertClose(torch.out(), onnx.out(), 1e-5);
-        CliTest.Run export = CliTest.run(concat(new String[] {"embed", "--model", model.resolve("onnx").toString()},
-                texts));
+        Path cached = bertft.run.ExportCache.location(model, null, false);
+        CliTest.Run export = CliTest.run(concat(new String[] {"embed", "--model", cached.toString()}, texts));
         assertEquals(onnx.out(), export.out());
         // the library's Embedder, which serve's /embed runs, on the same export
         bertft.api.ModelOptions options = bertft.api.ModelOptions.defaults();
         try (bertft.api.Embedder o = bertft.api.Embedder.load(model.toString(), options.withRuntime(
                 bertft.infer.InferenceRuntime.ONNX));
-                bertft.api.Embedder t = bertft.api.Embedder.load(model.toString(), options)) {
+                bertft.api.Embedder t = bertft.api.Embedder.load(model.toString(), options.withRuntime(
+                        bertft.infer.InferenceRuntime.TORCH))) {
             float[] a = o.embed("w5 w17 w42");
             float[] b = t.embed("w5 w17 w42");
             for (int i = 0; i < a.length; i++) {
@@ -420,7 +441,7 @@ class OnnxCliTest {
 
         Path old = Files.createDirectories(tmp.resolve("old"));
         for (String f : List.of("config.json", "tokenizer.json")) {
-            Files.copy(model.resolve("onnx").resolve(f), old.resolve(f));
+            Files.copy(cached.resolve(f), old.resolve(f));
         }
         Files.write(old.resolve("model.onnx"), logitsOnlyModel());
         assertUserError(CliTest.run("embed", "--model", old.toString(), "--text", "w5"),

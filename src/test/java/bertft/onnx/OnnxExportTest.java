@@ -202,15 +202,15 @@ class OnnxExportTest {
         assertTrue(maxDiff(r[0], r[1]) < 1e-4, "QA max |diff| " + maxDiff(r[0], r[1]));
     }
 
-    /** Runs and checkpoints cache their export beside them; Hub snapshots under $BERT_FT_HOME, not in HF's cache. */
+    /** {@code export}'s default: beside a run or checkpoint; Hub snapshots under $BERT_FT_HOME, not in HF's cache. */
     @Test
     void cacheLocations() {
         Path run = Paths.get("runs", "sst2");
-        assertEquals(run.toAbsolutePath().resolve("onnx"), ModelExport.cacheLocation(run, false));
-        assertEquals(run.toAbsolutePath().resolve("onnx-int8"), ModelExport.cacheLocation(run, true));
+        assertEquals(run.toAbsolutePath().resolve("onnx"), ModelExport.defaultOut(run, false));
+        assertEquals(run.toAbsolutePath().resolve("onnx-int8"), ModelExport.defaultOut(run, true));
         Path snapshot = Paths.get("/hf/hub/models--org--name/snapshots/0123abcd");
         assertEquals(bertft.model.ModelStore.home().resolve("onnx").resolve("models--org--name--0123abcd--onnx"),
-                ModelExport.cacheLocation(snapshot, false));
+                ModelExport.defaultOut(snapshot, false));
     }
 
     /** Opset 17 writes LayerNormalization as one op; the numbers stay the same. */

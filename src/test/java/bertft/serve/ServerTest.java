@@ -116,6 +116,7 @@ class ServerTest {
         JsonObject info = get(server, "/info").json().getAsJsonObject();
         assertEquals(clf.toString(), info.get("model_id").getAsString());
         assertEquals(32, info.get("max_input_length").getAsInt());
+        assertEquals("onnx", info.get("runtime").getAsString(), "auto, the default, resolved to what runs");
         assertEquals("pos", info.getAsJsonObject("model_type").getAsJsonObject("classifier")
                 .getAsJsonObject("id2label").get("2").getAsString());
         try (Classifier c = Classifier.load(clf.toString())) {
