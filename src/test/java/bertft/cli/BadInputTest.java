@@ -90,7 +90,12 @@ class BadInputTest {
         oneLine(CliTest.run("bench", "--model", model, "--shapes", "banana"), "--shapes banana: expected BATCHxLENGTH");
         oneLine(CliTest.run("bench", "--model", model, "--repeats", "0"), "--repeats 0: must be at least 1");
         oneLine(CliTest.run("bench", "--model", model, "--strategy", "full,top-0"),
-                "--strategy top-0: expected frozen, top-K (K >= 1) or full, not 'top-0'");
+                "--strategy top-0: expected frozen, top-K (K >= 1), full, lora, ia3 or bitfit, not 'top-0'");
+        // a runtime is checked when the command line is parsed, before the model is looked for
+        for (String command : new String[] {"classify", "qa", "embed", "tag", "serve"}) {
+            oneLine(CliTest.run(command, "--model", model, "--runtime", "fast"),
+                    "--runtime fast: expected auto, torch, onnx or onnx-int8");
+        }
     }
 
     @Test

@@ -77,6 +77,7 @@ class DocsTest {
         assertEquals(1, problems(root, "BERT_FT_THREADS=1 bert-ft train tasks/sst2.yaml --epoch 2").size());
         assertEquals(1, problems(root, "bert-ft classify --model runs/x --batch-size 0 --text hi").size(), "a value");
         assertEquals(1, problems(root, "bert-ft --threads two train tasks/sst2.yaml").size(), "a global value");
+        assertEquals(1, problems(root, "bert-ft classify --model runs/x --runtime fast --text hi").size(), "runtime");
         assertEquals(List.of(), problems(root, "bert-ft push RUN --repo ORG/NAME [--private]"), "a synopsis");
     }
 
@@ -125,9 +126,9 @@ class DocsTest {
         return wrong;
     }
 
-    /** A synopsis word, not a value to type: {@code RUN}, {@code TASK.yaml}, {@code [--private]}, {@code ...}. */
+    /** A synopsis word or shell variable, not a value: {@code RUN}, {@code TASK.yaml}, {@code [--private]}, {@code $rt}. */
     private static boolean placeholder(String w) {
-        return w.startsWith("[") || w.endsWith("]") || w.contains("...") || w.contains("|")
+        return w.startsWith("[") || w.endsWith("]") || w.contains("...") || w.contains("|") || w.contains("$")
                 || w.matches("[A-Z][A-Z0-9_/]*(\\.yaml)?");
     }
 
