@@ -199,4 +199,27 @@ class PeftCliTest {
                 "--lora-r: 33 is larger than module encoder.layer.0.attention.self.query (32 x 32); use at most 32");
         assertFalse(Files.exists(out), "nothing written");
     }
+
+    /** {@code serve --adapter}: a malformed or repeated NAME=DIR, an adapter of another base, ONNX: one line, exit 2. */
+    @Test
+    void serveRefusesBadAdaptersInOneLine(@TempDir Path tmp) {
+        Path base = bertft.Tiny.checkpoint(tmp.resolve("base"), 1);
+        Path a = bertft.Tiny.lora(tmp.resolve("a"), base, 2, TaskModel.Pooling.MEAN, "neg", "pos");
+        assertRefused(CliTest.run("serve", "--model", base.toString(), "--adapter", "sst2"),
+                "--adapter sst2: expected NAME=DIR, e.g. --adapter sst2=runs/sst2-lora (`bert-ft serve --help` lists the"
+                + " options)");
+        assertRefused(CliTest.run("serve", "--model", base.toString(), "--adapter", "x=" + a, "--adapter", "x=" + a),
+                "--adapter x=" + a + ": the name x is given twice; give each adapter its own name (`bert-ft serve --help`"
+                + " lists the options)");
+        var other = CliTest.run("serve", "--model", base.toString(), "--port", "0", "--adapter", "a=" + a,
+                "--adapter", "d=" + PEFT.resolve("distilbert-lora"));
+        assertEquals(2, other.code(), other.err());
+        assertEquals(1, other.err().strip().lines().count(), other.err());
+        assertTrue(other.err().contains("an adapter made for another family?"), other.err());
+        var onnx = CliTest.run("serve", "--model", base.toString(), "--port", "0", "--runtime", "onnx", "--adapter",
+                "a=" + a);
+        assertEquals(2, onnx.code(), onnx.err());
+        assertTrue(onnx.err().startsWith("bert-ft: runtime onnx: adapters share their base on libtorch only"),
+                onnx.err());
+    }
 }
