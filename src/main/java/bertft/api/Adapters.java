@@ -19,6 +19,7 @@ import bertft.model.Torch;
 import bertft.run.TrainedModel;
 import bertft.task.TaskSpec;
 import bertft.text.Batch;
+import bertft.text.BertTokenizer;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.Arrays;
@@ -47,6 +48,11 @@ import java.util.regex.Pattern;
 public final class Adapters implements AutoCloseable {
     /** What adapter names may hold: they appear in the server's routes ({@code /adapters/NAME/predict}). */
     private static final Pattern NAME = Pattern.compile("[A-Za-z0-9][A-Za-z0-9._-]{0,63}");
+    /**
+     * {@code -Dbertft.adapters.grouped=true}: a mixed batch runs one pass per adapter instead of one pass with each
+     * row's own update; scripts/bench-adapters compares the two (docs/serve.md has the figures).
+     */
+    private static final boolean GROUPED = Boolean.getBoolean("bertft.adapters.grouped");
 
     /** The adapters loaded so far with their stack; replaced whole when one is added. */
     private record Loaded(List<String> names, List<Classifier> classifiers, AdapterStack stack) {}
@@ -56,6 +62,7 @@ public final class Adapters implements AutoCloseable {
     private final Checkpoint shapes; // the base's config, heads and pooler: what adapters are checked against
     private final Encoder encoder;
     private final ModelOptions options;
+    private final Map<String, BertTokenizer> tokenizers = new java.util.HashMap<>(); // by files and max length
     private final ReadWriteLock lock = new ReentrantReadWriteLock(); // add and close wait for passes in flight
     private Loaded loaded = new Loaded(List.of(), List.of(), null);
     private boolean closed;
@@ -122,7 +129,7 @@ public final class Adapters implements AutoCloseable {
             if (loaded.names().contains(name)) {
                 throw new UserError("adapter name '" + name + "': given twice; give each adapter its own name");
             }
-            TrainedModel m = TrainedModel.sharing(dir, shapes, baseDir, encoder);
+            TrainedModel m = TrainedModel.sharing(dir, shapes, baseDir, encoder, this::tokenizer);
             Classifier c;
             try {
                 if (m.kind() == TaskSpec.Kind.QA || m.kind() == TaskSpec.Kind.TOKEN_CLASSIFICATION) {
@@ -153,6 +160,27 @@ public final class Adapters implements AutoCloseable {
         } finally {
             lock.writeLock().unlock();
         }
+    }
+
+    /**
+     * A view of the tokenizer in {@code dir} at {@code maxLength}, one per distinct set of files: adapters of one
+     * base mostly tokenize as it does, and a tokenizer of a 30k vocabulary is about 9 MB.
+     */
+    private BertTokenizer tokenizer(Path dir, int maxLength) {
+        StringBuilder key = new StringBuilder().append(maxLength);
+        for (String f : List.of("tokenizer.json", "vocab.txt", "tokenizer_config.json", "special_tokens_map.json",
+                "sentencepiece.bpe.model", "spm.model", "merges.txt", "vocab.json")) {
+            Path p = dir.resolve(f);
+            try {
+                key.append(' ').append(f).append(java.nio.file.Files.exists(p) ? java.util.HexFormat.of().formatHex(
+                        java.security.MessageDigest.getInstance("SHA-256").digest(java.nio.file.Files.readAllBytes(p)))
+                        : "-");
+            } catch (java.io.IOException | java.security.NoSuchAlgorithmException e) {
+                key.append(' ').append(dir.toAbsolutePath()); // unreadable here: loading says why, unshared
+            }
+        }
+        return tokenizers.computeIfAbsent(key.toString(), k -> BertTokenizer.load(dir, maxLength,
+                shapes.config().vocabSize())).view();
     }
 
     /** Adds a local adapter directory, as {@link #add(String, String)}. */
@@ -252,7 +280,7 @@ public final class Adapters implements AutoCloseable {
             Batch b = Batch.of(rows, m);
             boolean mixed = Arrays.stream(adapterOfRow).distinct().count() > 1;
             NDArray hidden = null; // (B, T, H)
-            if (AdapterStack.rowsApply(encoder.config().family()) || !mixed) {
+            if (AdapterStack.rowsApply(encoder.config().family()) && !GROUPED || !mixed) {
                 AdapterHook hook = l.stack().rows(adapterOfRow, m);
                 hidden = Peft.during(hook, () -> encoder.forward(b.inputIds(), b.tokenTypeIds(), b.attentionMask(),
                         false));
@@ -287,6 +315,7 @@ public final class Adapters implements AutoCloseable {
             }
             closed = true;
             loaded.classifiers().forEach(Classifier::close);
+            tokenizers.values().forEach(BertTokenizer::close);
             if (loaded.stack() != null) {
                 loaded.stack().close();
             }

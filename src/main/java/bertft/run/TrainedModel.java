@@ -111,10 +111,12 @@ public final class TrainedModel implements AutoCloseable {
     /**
      * A PEFT adapter directory's model on a base {@code encoder} that other adapters share (the adapter applied on
      * each pass, never merged): the adapter read against {@code base} (one that was made for another base is
-     * refused in one line), its head, task, labels and tokenizer (the base's when it has none). Closing it leaves
-     * the encoder open.
+     * refused in one line), its head, task, labels and tokenizer ({@code tokenizers} gets the directory holding it,
+     * the adapter's or else the base's, and the max length, and hands back one this model may close). Closing it
+     * leaves the encoder open.
      */
-    public static TrainedModel sharing(Path dir, Checkpoint base, Path baseDir, Encoder encoder) {
+    public static TrainedModel sharing(Path dir, Checkpoint base, Path baseDir, Encoder encoder,
+            java.util.function.BiFunction<Path, Integer, BertTokenizer> tokenizers) {
         if (!AdapterDir.is(dir)) {
             throw new UserError(dir + ": not a PEFT adapter directory (no " + AdapterDir.CONFIG + ")");
         }
@@ -138,8 +140,7 @@ public final class TrainedModel implements AutoCloseable {
             int maxLength = task.has("max_length") ? task.get("max_length").getAsInt() : hubMaxLength(dir, ckpt, kind);
             Path tokDir = Files.exists(dir.resolve("tokenizer.json")) || Files.exists(dir.resolve("vocab.txt")) ? dir
                     : baseDir;
-            BertTokenizer tok = BertTokenizer.load(tokDir, Math.min(maxLength, ckpt.config().maxTokens()),
-                    ckpt.config().vocabSize());
+            BertTokenizer tok = tokenizers.apply(tokDir, Math.min(maxLength, ckpt.config().maxTokens()));
             return new TrainedModel(dir, model, null, tok, kind, labels, task, maxLength, ckpt.config().modelType());
         } catch (RuntimeException e) {
             model.close();

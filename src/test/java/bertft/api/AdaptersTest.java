@@ -78,6 +78,9 @@ class AdaptersTest {
                     assertEquals(alone.get(i).label(), mixed.get(row).label());
                 }
             }
+            // closing one adapter's classifier frees its head and adapter, not what the others share (base, tokenizer)
+            set.classifier("a").close();
+            close(aloneB.get(0).logits(), set.classifier("b").predict(TEXTS.get(0)).logits(), 1e-5, "b after a closed");
             // the adapters matter: the same text gives other logits through the other adapter's A and B
             try (Classifier plainHead = Classifier.load(a.toString())) {
                 assertTrue(Math.abs(plainHead.predict(TEXTS.get(0)).logits()[0]
