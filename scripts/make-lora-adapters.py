@@ -1,8 +1,8 @@
 #!/usr/bin/env python3
-"""Writes N random LoRA adapters (PEFT 0.5, SEQ_CLS, r 8, alpha 16, query/value, 2 labels; the pooler saved with the head, since the
-base has none) on BASE into OUT/a0..,
-as Python's PEFT saves them: for measuring many adapters on one base (scripts/bench-adapters). Random A and B
-(init_lora_weights=False) and a random head per adapter, so each adapter answers differently.
+"""Writes N random LoRA adapters (PEFT 0.5, SEQ_CLS, r 8, alpha 16, query/value, 2 labels; the pooler saved with
+the head, since the base has none) on BASE into OUT/a0 .. OUT/a<N-1>, as Python's PEFT saves them: for measuring many
+adapters on one base (scripts/bench-adapters). Random A and B (init_lora_weights=False) and a random head per
+adapter, so each adapter answers differently.
 
 usage (with the HF peer: . ~/.cache/bert-ft-peer/env.sh): $PY make-lora-adapters.py BASE OUT N [SEED]
 """
