@@ -200,8 +200,38 @@ public final class AdapterDir {
         Map<String, TensorData> heads = new LinkedHashMap<>(base.heads());
         heads.putAll(a.heads());
         BertConfig config = Files.isRegularFile(dir.resolve("config.json")) ? BertConfig.read(dir.resolve("config.json"))
-                : base.config();
+                : withTaskArchitecture(base.config(), dir, a);
         return new Checkpoint(config, encoder, heads);
+    }
+
+    /**
+     * A Python adapter's config is its base's: when that names a base architecture ({@code BertModel}) and the
+     * adapter brings a head, the architecture becomes the head's ({@code BertForSequenceClassification} by
+     * {@code task_type}), or the merged checkpoint reads as a base model (serve offered it /embed only).
+     */
+    private static BertConfig withTaskArchitecture(BertConfig base, Path dir, Adapter a) {
+        JsonObject o = TextFiles.readJsonObject(dir.resolve(CONFIG), TextFiles.TASK_FILE, "an adapter_config.json");
+        JsonElement type = o.get("task_type");
+        if (a.heads().isEmpty() || type == null || !type.isJsonPrimitive()) {
+            return base;
+        }
+        TaskModel.Head head = null;
+        for (TaskModel.Head h : TaskModel.Head.values()) {
+            if (taskType(h).equals(type.getAsString())) {
+                head = h;
+            }
+        }
+        JsonElement arch = base.json().get("architectures");
+        boolean named = arch != null && arch.isJsonArray() && arch.getAsJsonArray().size() > 0
+                && arch.getAsJsonArray().get(0).getAsString().contains("For");
+        if (head == null || named) {
+            return base;
+        }
+        JsonObject extra = new JsonObject();
+        JsonArray names = new JsonArray();
+        names.add(base.family().architecture() + head.suffix);
+        extra.add("architectures", names);
+        return base.withJson(extra);
     }
 
     /**

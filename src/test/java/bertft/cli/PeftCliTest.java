@@ -222,4 +222,27 @@ class PeftCliTest {
         assertTrue(onnx.err().startsWith("bert-ft: runtime onnx: adapters share their base on libtorch only"),
                 onnx.err());
     }
+
+    /**
+     * A Python adapter (no config.json) with a head, on a base whose config says BertModel: merged, it is a
+     * classifier (it read as a base model, so serve offered /embed only).
+     */
+    @Test
+    void aMergedPythonAdapterOnABaseModelIsAClassifier(@TempDir Path tmp) throws IOException {
+        Path base = bertft.Tiny.checkpoint(tmp.resolve("base"), 1);
+        JsonObject config = JsonParser.parseString(Files.readString(base.resolve("config.json"))).getAsJsonObject();
+        JsonArray arch = new JsonArray();
+        arch.add("BertModel");
+        config.add("architectures", arch);
+        Files.writeString(base.resolve("config.json"), config.toString());
+        Path a = bertft.Tiny.lora(tmp.resolve("a"), base, 2, TaskModel.Pooling.MEAN, "neg", "pos");
+        for (String f : List.of("config.json", "tokenizer.json", "vocab.txt", "tokenizer_config.json",
+                "special_tokens_map.json")) {
+            Files.deleteIfExists(a.resolve(f)); // as Python's PEFT saves it
+        }
+        Path out = tmp.resolve("merged");
+        var r = CliTest.run("merge", a.toString(), "--out", out.toString());
+        assertEquals(0, r.code(), r.err());
+        assertEquals("classification", bertft.api.ModelInfo.task(out.toString()));
+    }
 }
