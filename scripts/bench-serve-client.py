@@ -2,9 +2,10 @@
 """Load generator for scripts/bench-serve: CLIENTS threads send single sentences to POST /predict (one keep-alive
 connection each) and report throughput, latency percentiles, failures and agreement with `classify`'s output.
 
-usage: bench-serve-client.py URL TEXTS_FILE CLASSIFY_CSV CLIENTS [REQUESTS]
+usage: bench-serve-client.py URL TEXTS_FILE CLASSIFY_CSV CLIENTS [REQUESTS [ADAPTERS]]
 TEXTS_FILE holds one JSON string per line; CLASSIFY_CSV is `bert-ft classify --out` on the same texts (or '-' to
-skip the comparison). REQUESTS (default: one per text) cycles through the texts.
+skip the comparison). REQUESTS (default: one per text) cycles through the texts. ADAPTERS (a comma list, for
+`serve --adapter`): request i names adapter i mod their count in its body.
 """
 import csv
 import http.client
@@ -19,7 +20,8 @@ def main():
     url, texts_file, classify_csv, clients = sys.argv[1], sys.argv[2], sys.argv[3], int(sys.argv[4])
     with open(texts_file, encoding="utf-8") as f:
         texts = [json.loads(line) for line in f if line.strip()]
-    n = int(sys.argv[5]) if len(sys.argv) > 5 else len(texts)
+    n = int(sys.argv[5]) if len(sys.argv) > 5 and sys.argv[5] != "-" else len(texts)
+    adapters = sys.argv[6].split(",") if len(sys.argv) > 6 else []
     host = urllib.parse.urlparse(url)
     latencies = [0.0] * n
     answers = [None] * n
@@ -35,7 +37,10 @@ def main():
                 next_index[0] += 1
             if i >= n:
                 break
-            body = json.dumps({"inputs": texts[i % len(texts)]})
+            request = {"inputs": texts[i % len(texts)]}
+            if adapters:
+                request["adapter"] = adapters[i % len(adapters)]
+            body = json.dumps(request)
             start = time.perf_counter()
             try:
                 conn.request("POST", "/predict", body, {"Content-Type": "application/json"})

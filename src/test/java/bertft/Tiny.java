@@ -1,9 +1,11 @@
 package bertft;
 
 import bertft.checkpoint.TensorData;
+import bertft.model.AdapterDir;
 import bertft.model.Bert;
 import bertft.model.BertConfig;
 import bertft.model.Checkpoint;
+import bertft.model.Peft;
 import bertft.model.TaskModel;
 import bertft.text.BertTokenizer;
 import com.google.gson.JsonObject;
@@ -118,6 +120,42 @@ public final class Tiny {
         JsonObject extra = new JsonObject();
         extra.add("bert_ft_task", task);
         return withHead(dir, seed, "qa_outputs", 2, extra);
+    }
+
+    /**
+     * A tiny LoRA adapter run on {@code base} (a {@link #checkpoint}), as bert-ft saves one: r 4, alpha 8 on query and
+     * value with random A and B (so it changes the outputs), a random head over {@code pooling} with these labels,
+     * id2label and bert_ft_task.
+     */
+    public static Path lora(Path dir, Path base, long seed, TaskModel.Pooling pooling, String... labels) {
+        Checkpoint ckpt = Checkpoint.read(base);
+        Peft.Config cfg = new Peft.Config(Peft.Type.LORA, 4, 8, 0.1, List.of("query", "value"), List.of(), "none",
+                false);
+        Random rng = new Random(seed);
+        Map<String, TensorData> t = new LinkedHashMap<>();
+        for (String m : Peft.matching(ckpt.config(), cfg.targets(), "test")) {
+            t.put(m + ".lora_A.weight", Bert.init(m + ".lora_A.weight", new long[] {4, 32}, 0.3, rng));
+            t.put(m + ".lora_B.weight", Bert.init(m + ".lora_B.weight", new long[] {32, 4}, 0.3, rng));
+        }
+        JsonObject id2label = new JsonObject();
+        for (int i = 0; i < labels.length; i++) {
+            id2label.addProperty(Integer.toString(i), labels[i]);
+        }
+        JsonObject task = new JsonObject();
+        task.addProperty("task", "classification");
+        task.addProperty("max_length", 32);
+        JsonObject extra = new JsonObject();
+        extra.add("id2label", id2label);
+        extra.add("bert_ft_task", task);
+        try (TaskModel model = TaskModel.create(ckpt, TaskModel.Head.CLASSIFIER, labels.length, pooling, 0.1, seed,
+                "tiny", false); BertTokenizer tok = tokenizer(64)) {
+            model.attach(Peft.load(cfg, ckpt.config(), t, "tiny"));
+            Files.createDirectories(dir);
+            AdapterDir.fill(dir, model, extra, base.toString(), tok);
+        } catch (IOException e) {
+            throw new UncheckedIOException(e);
+        }
+        return dir;
     }
 
     private static Path withHead(Path dir, long seed, String head, int outputs, JsonObject extra) {

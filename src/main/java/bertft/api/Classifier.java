@@ -38,6 +38,11 @@ public final class Classifier implements AutoCloseable {
         this.info = Models.info(model, name, options);
     }
 
+    /** A classifier over a model already loaded (an adapter on a shared base, see {@link Adapters}). */
+    static Classifier of(TrainedModel model, String name, ModelOptions options) {
+        return new Classifier(model, name, options);
+    }
+
     /** Loads {@code model} (run or checkpoint directory, ONNX export, alias or Hub id) with the default options. */
     public static Classifier load(String model) {
         return load(model, ModelOptions.defaults());
@@ -95,8 +100,7 @@ public final class Classifier implements AutoCloseable {
         }
         List<Encoding> enc = new ArrayList<>(texts.size());
         for (int i = 0; i < texts.size(); i++) {
-            enc.add(pairs == null ? model.tokenizer().encode(texts.get(i))
-                    : model.tokenizer().encode(texts.get(i), pairs.get(i)));
+            enc.add(encode(texts.get(i), pairs == null ? null : pairs.get(i)));
         }
         float[][] logits = predictor.logits(enc);
         List<Prediction> out = new ArrayList<>(logits.length);
@@ -106,7 +110,17 @@ public final class Classifier implements AutoCloseable {
         return out;
     }
 
-    private Prediction prediction(float[] logits) {
+    /** A text (and its pair, or null) as this model's tokenizer encodes it. */
+    Encoding encode(String text, String pair) {
+        return pair == null ? model.tokenizer().encode(text) : model.tokenizer().encode(text, pair);
+    }
+
+    /** The libtorch model (for an adapter on a shared base: its head and adapter). */
+    TrainedModel model() {
+        return model;
+    }
+
+    Prediction prediction(float[] logits) {
         float[] s = objective.scores(logits);
         double[] raw = new double[logits.length];
         for (int c = 0; c < logits.length; c++) {

@@ -29,6 +29,29 @@ final class ServeCommand implements Callable<Integer> {
             + " ONNX export, bundled model (" + ModelStore.DEFAULT + ") or Hub id (org/name[@revision]).")
     String model;
 
+    final java.util.Map<String, String> adapters = new java.util.LinkedHashMap<>();
+
+    @Option(names = "--adapter", paramLabel = "NAME=DIR", description = "Serve a LoRA/IA3 adapter (a directory made by"
+            + " a lora/ia3 run or by Python's PEFT, or a Hub id) on the base --model as NAME; repeat for more. The base"
+            + " is loaded once; a request picks its adapter by \"adapter\": \"NAME\" in its body or POST"
+            + " /adapters/NAME/predict.")
+    void adapter(java.util.List<String> values) {
+        adapters.clear();
+        for (String v : values) {
+            int eq = v.indexOf('=');
+            String name = eq < 0 ? "" : v.substring(0, eq).strip();
+            String dir = eq < 0 ? "" : v.substring(eq + 1).strip();
+            if (name.isEmpty() || dir.isEmpty()) {
+                throw new ParameterException(spec.commandLine(), "--adapter " + v + ": expected NAME=DIR, e.g. --adapter"
+                        + " sst2=runs/sst2-lora");
+            }
+            if (adapters.put(name, dir) != null) {
+                throw new ParameterException(spec.commandLine(), "--adapter " + v + ": the name " + name + " is given"
+                        + " twice; give each adapter its own name");
+            }
+        }
+    }
+
     String host;
 
     @Option(names = "--host", paramLabel = "HOST", defaultValue = "127.0.0.1", description = "Address to listen on (default: ${DEFAULT-VALUE},"
@@ -72,7 +95,7 @@ final class ServeCommand implements Callable<Integer> {
     public Integer call() throws InterruptedException {
         PrintWriter err = spec.commandLine().getErr();
         ModelOptions options = ModelOptions.defaults().withRuntime(runtime.value()).withLog(err);
-        Server server = Server.start(model, options,
+        Server server = Server.start(model, adapters, options,
                 new Server.Settings(host, port, maxBatchSize, maxWaitMs, maxBody, maxInputs, maxConnections));
         CountDownLatch stopped = new CountDownLatch(1);
         Runtime.getRuntime().addShutdownHook(new Thread(() -> {
@@ -82,7 +105,8 @@ final class ServeCommand implements Callable<Integer> {
             stopped.countDown();
         }, "bert-ft-serve-shutdown"));
         PrintWriter out = spec.commandLine().getOut();
-        out.println("bert-ft: serving " + model + " (" + server.info().task() + ") on " + server.url());
+        out.println("bert-ft: serving " + model + (adapters.isEmpty() ? "" : " with adapters " + String.join(", ",
+                adapters.keySet())) + " (" + server.info().task() + ") on " + server.url());
         out.flush();
         stopped.await();
         return 0;

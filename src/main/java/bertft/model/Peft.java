@@ -24,7 +24,28 @@ import java.util.Set;
  *
  * <p>The base weights are never changed: {@link #merge} folds the adapter into a copy of them.
  */
-public final class Peft implements AutoCloseable {
+public final class Peft implements AdapterHook, AutoCloseable {
+    /**
+     * The hook of the pass running on this thread, over whatever the encoder has attached: one base encoder serves
+     * many adapters from several threads at once, so the adapter of a pass cannot be a field of the shared encoder.
+     */
+    private static final ThreadLocal<AdapterHook> PASS = new ThreadLocal<>();
+
+    /** Runs {@code pass} (an encoder's forward) with {@code hook} adapting its linear layers on this thread. */
+    public static <T> T during(AdapterHook hook, java.util.function.Supplier<T> pass) {
+        AdapterHook before = PASS.get();
+        PASS.set(hook);
+        try {
+            return pass.get();
+        } finally {
+            if (before == null) {
+                PASS.remove();
+            } else {
+                PASS.set(before);
+            }
+        }
+    }
+
     /** PEFT's {@code peft_type}s bert-ft runs. */
     public enum Type { LORA, IA3 }
 
@@ -86,6 +107,11 @@ public final class Peft implements AutoCloseable {
     /** Whether the module (encoder name, no {@code .weight}) is adapted. */
     public boolean adapts(String module) {
         return config.type == Type.LORA ? params.containsKey(module + ".lora_A.weight") : params.containsKey(module + ".ia3_l");
+    }
+
+    /** Whether IA3 scales this module's input (a feed-forward module) rather than its output. */
+    public boolean scalesInput(String module) {
+        return feedforward.contains(module);
     }
 
     /** The encoder's linear modules a target may name: 2-D weights of the layers (no embeddings, no pooler). */
@@ -255,13 +281,16 @@ public final class Peft implements AutoCloseable {
     static NDArray linear(Peft peft, NDArray x, java.util.Map<String, NDArray> params, String name, boolean training) {
         NDArray w = params.get(name + ".weight");
         NDArray b = params.get(name + ".bias");
-        return peft == null ? Ops.linear(x, w, b) : peft.linear(x, name, w, b, training);
+        AdapterHook pass = PASS.get();
+        AdapterHook h = pass != null ? pass : peft;
+        return h == null ? Ops.linear(x, w, b) : h.linear(x, name, w, b, training);
     }
 
     /**
      * A linear layer of the encoder with this adapter: {@code W x + b}, plus LoRA's {@code scale B A dropout(x)},
      * or times IA3's vector (on the input for feed-forward modules).
      */
+    @Override
     public NDArray linear(NDArray x, String module, NDArray weight, NDArray bias, boolean training) {
         if (config.type == Type.LORA) {
             NDArray a = params.get(module + ".lora_A.weight");

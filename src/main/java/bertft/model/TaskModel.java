@@ -12,6 +12,7 @@ import com.google.gson.JsonElement;
 import com.google.gson.JsonObject;
 import java.util.Arrays;
 import java.util.LinkedHashMap;
+import java.util.List;
 import java.util.Locale;
 import java.util.Map;
 import java.util.Random;
@@ -64,8 +65,15 @@ public final class TaskModel implements AutoCloseable {
     private final Map<String, NDArray> headParams = new LinkedHashMap<>();
     private final Map<String, NDArray> params = new LinkedHashMap<>();
     private Peft peft;
+    private final Peft shared; // the adapter of this head on a base encoder it shares with others (null: owns it)
 
     private TaskModel(Encoder encoder, Head head, Pooling pooling, double dropout, Map<String, TensorData> headTensors) {
+        this(encoder, head, pooling, dropout, headTensors, null);
+    }
+
+    private TaskModel(Encoder encoder, Head head, Pooling pooling, double dropout, Map<String, TensorData> headTensors,
+            Peft shared) {
+        this.shared = shared;
         this.encoder = encoder;
         this.family = encoder.config().family();
         this.head = head;
@@ -162,6 +170,60 @@ public final class TaskModel implements AutoCloseable {
             }
         }
         return false;
+    }
+
+    /**
+     * An adapter's task model on a base {@code encoder} that others share: the head (and BERT's pooler, when the
+     * adapter saved one) of {@code ckpt} (the base with the adapter's head, see {@link AdapterDir#withHead}), and
+     * {@code adapter} applied on this model's passes without touching the encoder. Closing it closes the head and
+     * the adapter, not the encoder. An adapter that changes other encoder weights (PEFT's {@code bias: all}) cannot
+     * share its base: one line.
+     */
+    public static TaskModel sharing(Encoder encoder, Checkpoint ckpt, Map<String, TensorData> replaced, Head head,
+            Peft adapter, String source) {
+        Family family = ckpt.config().family();
+        TensorData w = ckpt.heads().get(outputLayer(family, head) + ".weight");
+        if (w == null) {
+            throw new UserError(source + ": has no task head and neither has its base; needs "
+                    + outputLayer(family, head) + " (" + family.architecture() + head.suffix + ")");
+        }
+        Map<String, TensorData> headTensors = new LinkedHashMap<>();
+        replaced.forEach((k, v) -> {
+            if (!k.startsWith("pooler.")) {
+                throw new UserError(source + ": replaces the base's " + family.prefix() + "." + k + " (PEFT bias 'all'"
+                        + " or 'lora_only'?), so it cannot share its base with other adapters; merge it (`bert-ft merge`)"
+                        + " and serve it alone");
+            }
+            headTensors.put(family.prefix() + "." + k, v); // the adapter's own pooler, over the base's
+        });
+        Family.ClassifierHead kind = family.classifier();
+        for (String layer : head == Head.CLASSIFIER && kind.dense != null ? List.of(kind.dense, outputLayer(family, head))
+                : List.of(outputLayer(family, head))) {
+            for (String p : List.of(".weight", ".bias")) {
+                TensorData t = ckpt.heads().get(layer + p);
+                if (t == null) {
+                    throw new UserError(source + ": its head has no " + layer + p);
+                }
+                headTensors.put(layer + p, t);
+            }
+        }
+        JsonObject j = ckpt.config().json();
+        Pooling pooling = j.has("bert_ft_pooling")
+                ? Pooling.valueOf(j.get("bert_ft_pooling").getAsString().toUpperCase(Locale.ROOT))
+                : Pooling.POOLER;
+        if (head == Head.CLASSIFIER && pooling == Pooling.POOLER && kind == Family.ClassifierHead.POOLER
+                && !headTensors.containsKey(family.prefix() + ".pooler.dense.weight")
+                && !encoder.params().containsKey("pooler.dense.weight")) {
+            throw new UserError(source + ": pools through " + family.prefix() + ".pooler, which neither it nor its"
+                    + " base has");
+        }
+        double dropout = head == Head.TOKEN ? tokenDropout(ckpt.config()) : headDropout(ckpt.config());
+        return new TaskModel(encoder, head, pooling, dropout, headTensors, adapter);
+    }
+
+    /** The adapter this model applies on a shared encoder, or null when it owns its encoder. */
+    public Peft shared() {
+        return shared;
     }
 
     /** Loads a task model whose head is in the checkpoint (a bert-ft run or a HuggingFace task model). */
@@ -273,6 +335,10 @@ public final class TaskModel implements AutoCloseable {
 
     /** The encoder's last hidden state (B, T, H). */
     public NDArray encode(Batch b, boolean training) {
+        if (shared != null) {
+            return Peft.during(shared, () -> encoder.forward(b.inputIds(), b.tokenTypeIds(), b.attentionMask(),
+                    training));
+        }
         return encoder.forward(b.inputIds(), b.tokenTypeIds(), b.attentionMask(), training);
     }
 
@@ -391,6 +457,10 @@ public final class TaskModel implements AutoCloseable {
     @Override
     public void close() {
         headManager.close();
+        if (shared != null) {
+            shared.close(); // the encoder is the other adapters' too
+            return;
+        }
         if (peft != null) {
             encoder.adapter(null);
             peft.close();

@@ -44,6 +44,29 @@ public final class OnnxModel implements AutoCloseable {
     }
 
     /**
+     * How every session runs: {@code --threads} intra-op threads, no inter-op pool, and worker threads that sleep
+     * between parallel sections rather than spin, as libtorch's do ({@code Torch}): spinning threads took the CPU
+     * from the server's HTTP threads and its clients, and `serve` on ONNX answered 8 clients at 0.34x `classify`'s
+     * throughput (docs/serve.md).
+     */
+    static OrtSession.SessionOptions sessionOptions() throws OrtException {
+        OrtSession.SessionOptions options = new OrtSession.SessionOptions();
+        try {
+            options.setIntraOpNumThreads(Torch.threads());
+            options.setInterOpNumThreads(1);
+            options.addConfigEntry("session.intra_op.allow_spinning", "0");
+            options.setExecutionMode(OrtSession.SessionOptions.ExecutionMode.SEQUENTIAL);
+            options.setOptimizationLevel(OrtSession.SessionOptions.OptLevel.ALL_OPT);
+            // a failing kernel would log its node and source line on stderr; the failure is reported as one line
+            options.setSessionLogLevel(OrtLoggingLevel.ORT_LOGGING_LEVEL_FATAL);
+            return options;
+        } catch (OrtException | RuntimeException e) {
+            options.close();
+            throw e;
+        }
+    }
+
+    /**
      * Opens a .onnx file; a file ONNX Runtime cannot load, an input bert-ft does not feed, or a missing one of
      * {@code outputs} is a one-line error naming the file.
      */
@@ -60,13 +83,7 @@ public final class OnnxModel implements AutoCloseable {
         }
         OrtEnvironment env = OrtEnvironment.getEnvironment(); // one per process; its log level cannot change later
         OrtSession session;
-        try (OrtSession.SessionOptions options = new OrtSession.SessionOptions()) {
-            options.setIntraOpNumThreads(Torch.threads());
-            options.setInterOpNumThreads(1);
-            options.setExecutionMode(OrtSession.SessionOptions.ExecutionMode.SEQUENTIAL);
-            options.setOptimizationLevel(OrtSession.SessionOptions.OptLevel.ALL_OPT);
-            // a failing kernel would log its node and source line on stderr; the failure is reported as one line
-            options.setSessionLogLevel(OrtLoggingLevel.ORT_LOGGING_LEVEL_FATAL);
+        try (OrtSession.SessionOptions options = sessionOptions()) {
             session = env.createSession(file.toString(), options);
         } catch (OrtException e) {
             throw new UserError(file + ": ONNX Runtime cannot load it: " + reason(e, file) + "; export the model"

@@ -6,6 +6,8 @@ import bertft.infer.InferenceRuntime;
 import bertft.model.AdapterDir;
 import bertft.model.BertConfig;
 import bertft.model.Checkpoint;
+import bertft.model.Encoder;
+import bertft.model.Peft;
 import bertft.model.TaskModel;
 import bertft.onnx.OnnxExport;
 import bertft.onnx.OnnxModel;
@@ -143,6 +145,46 @@ public final class TrainedModel implements AutoCloseable {
                     ckpt.config().vocabSize());
             return new TrainedModel(dir, model, null, tok, kind, labels, task, maxLength, ckpt.config().modelType(),
                     task.has("task"), "torch");
+        } catch (RuntimeException e) {
+            model.close();
+            throw e;
+        }
+    }
+
+    /**
+     * A PEFT adapter directory's model on a base {@code encoder} that other adapters share (the adapter applied on
+     * each pass, never merged): the adapter read against {@code base} (one that was made for another base is
+     * refused in one line), its head, task, labels and tokenizer ({@code tokenizers} gets the directory holding it,
+     * the adapter's or else the base's, and the max length, and hands back one this model may close). Closing it
+     * leaves the encoder open.
+     */
+    public static TrainedModel sharing(Path dir, Checkpoint base, Path baseDir, Encoder encoder,
+            java.util.function.BiFunction<Path, Integer, BertTokenizer> tokenizers) {
+        if (!AdapterDir.is(dir)) {
+            throw new UserError(dir + ": not a PEFT adapter directory (no " + AdapterDir.CONFIG + ")");
+        }
+        AdapterDir.Adapter a = AdapterDir.read(dir, base, baseDir.toString());
+        Checkpoint ckpt = AdapterDir.withHead(base, a, dir);
+        JsonObject cfg = ckpt.config().json();
+        JsonObject task = cfg.has("bert_ft_task") ? cfg.getAsJsonObject("bert_ft_task") : new JsonObject();
+        TaskSpec.Kind kind = kind(cfg, task, ckpt, dir);
+        TaskModel.Head head = kind == TaskSpec.Kind.QA ? TaskModel.Head.QA
+                : kind == TaskSpec.Kind.TOKEN_CLASSIFICATION ? TaskModel.Head.TOKEN : TaskModel.Head.CLASSIFIER;
+        Peft peft = Peft.load(a.config(), base.config(), a.adapter(), dir.toString());
+        TaskModel model;
+        try {
+            model = TaskModel.sharing(encoder, ckpt, a.encoder(), head, peft, dir.toString());
+        } catch (RuntimeException e) {
+            peft.close();
+            throw e;
+        }
+        try {
+            List<String> labels = kind == TaskSpec.Kind.QA ? List.of() : labels(cfg, model, dir);
+            int maxLength = task.has("max_length") ? task.get("max_length").getAsInt() : hubMaxLength(dir, ckpt, kind);
+            Path tokDir = Files.exists(dir.resolve("tokenizer.json")) || Files.exists(dir.resolve("vocab.txt")) ? dir
+                    : baseDir;
+            BertTokenizer tok = tokenizers.apply(tokDir, Math.min(maxLength, ckpt.config().maxTokens()));
+            return new TrainedModel(dir, model, null, tok, kind, labels, task, maxLength, ckpt.config().modelType());
         } catch (RuntimeException e) {
             model.close();
             throw e;

@@ -1,5 +1,6 @@
 package bertft.serve;
 
+import bertft.api.Adapters;
 import bertft.api.Answer;
 import bertft.api.Classifier;
 import bertft.api.Embedder;
@@ -12,6 +13,7 @@ import bertft.infer.EntityGrouping;
 import java.io.PrintWriter;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Map;
 
 /**
  * The model a server runs, through the library API: a {@link Classifier}, {@link QuestionAnswerer} or
@@ -19,8 +21,12 @@ import java.util.List;
  * mean-pooled).
  */
 class Backend implements AutoCloseable {
-    /** One text or text pair to classify. */
-    record Text(String text, String pair) {}
+    /** One text or text pair to classify, by the adapter named (null: the model's own head, or the only adapter). */
+    record Text(String text, String pair, String adapter) {
+        Text(String text, String pair) {
+            this(text, pair, null);
+        }
+    }
 
     /** One text to embed. */
     record EmbedInput(String text, boolean normalize) {}
@@ -35,6 +41,7 @@ class Backend implements AutoCloseable {
     private final ModelOptions options;
     private final String task;
     private final Classifier classifier;
+    private final Adapters adapters; // several adapters on one base (--adapter), else null
     private final QuestionAnswerer qa;
     private final Tagger tagger;
     private Embedder embedder;
@@ -48,6 +55,26 @@ class Backend implements AutoCloseable {
         this.qa = task.equals("qa") ? QuestionAnswerer.load(model, options) : null;
         this.tagger = tags ? Tagger.load(model, options) : null;
         this.embedder = task.equals("embed") ? Embedder.load(model, options) : null;
+        this.adapters = null;
+    }
+
+    /** The base model {@code base} with {@code adapters} (name to adapter directory or Hub id) on it. */
+    Backend(String base, Map<String, String> adapters, ModelOptions options) {
+        this.model = base;
+        this.options = options;
+        this.task = "classification";
+        this.classifier = null;
+        this.qa = null;
+        this.tagger = null;
+        this.embedder = null;
+        Adapters a = Adapters.load(base, options);
+        try {
+            adapters.forEach(a::add);
+        } catch (RuntimeException e) {
+            a.close();
+            throw e;
+        }
+        this.adapters = a;
     }
 
     /** For tests that wrap a backend. */
@@ -56,6 +83,7 @@ class Backend implements AutoCloseable {
         this.options = b.options;
         this.task = b.task;
         this.classifier = b.classifier;
+        this.adapters = b.adapters;
         this.qa = b.qa;
         this.tagger = b.tagger;
         this.embedder = b.embedder;
@@ -63,6 +91,11 @@ class Backend implements AutoCloseable {
 
     /** The loaded model's description (for a base model, the embedder's). */
     ModelInfo info() {
+        if (adapters != null) {
+            ModelInfo first = adapters.classifier(adapters.names().get(0)).info();
+            return new ModelInfo(model, first.path(), task, first.modelType(), List.of(), first.maxLength(),
+                    first.runtime());
+        }
         return classifier != null ? classifier.info() : qa != null ? qa.info() : tagger != null ? tagger.info()
                 : embedder.info();
     }
@@ -73,7 +106,17 @@ class Backend implements AutoCloseable {
     }
 
     boolean classifies() {
-        return classifier != null;
+        return classifier != null || adapters != null;
+    }
+
+    /** The adapters' names in the order given; empty when the model is served alone. */
+    List<String> adapterNames() {
+        return adapters == null ? List.of() : adapters.names();
+    }
+
+    /** An adapter's description (its labels, task and directory). */
+    ModelInfo adapterInfo(String name) {
+        return adapters.classifier(name).info();
     }
 
     boolean answers() {
@@ -98,12 +141,18 @@ class Backend implements AutoCloseable {
             }
             List<String> texts = group.stream().map(i -> inputs.get(i).text()).toList();
             List<String> second = group == pairs ? group.stream().map(i -> inputs.get(i).pair()).toList() : null;
-            List<Prediction> p = classifier.predictPairs(texts, second);
+            List<Prediction> p = adapters == null ? classifier.predictPairs(texts, second)
+                    : adapters.predictPairs(group.stream().map(i -> adapter(inputs.get(i))).toList(), texts, second);
             for (int k = 0; k < group.size(); k++) {
                 out[group.get(k)] = p.get(k);
             }
         }
         return List.of(out);
+    }
+
+    /** The adapter a text goes through: the one it names, else the first (the server lets that pass when one). */
+    private String adapter(Text t) {
+        return t.adapter() != null ? t.adapter() : adapters.names().get(0);
     }
 
     /** Embeddings in input order; normalised and raw inputs each go to the model once. */
@@ -203,6 +252,9 @@ class Backend implements AutoCloseable {
     public synchronized void close() {
         if (classifier != null) {
             classifier.close();
+        }
+        if (adapters != null) {
+            adapters.close();
         }
         if (qa != null) {
             qa.close();

@@ -28,6 +28,7 @@ final class DynamicBatcher<I, O> implements AutoCloseable {
     private final IntConsumer batchSizes;
     private final LinkedBlockingQueue<Pending<I, O>> queue = new LinkedBlockingQueue<>();
     private final Thread thread;
+    private final java.util.concurrent.ExecutorService completions;
     private volatile boolean closing;
     private volatile long lastSuccess = Long.MIN_VALUE; // System.nanoTime() of the last model call that answered
     private Pending<I, O> held; // taken from the queue but did not fit the last batch; batcher thread only
@@ -38,6 +39,11 @@ final class DynamicBatcher<I, O> implements AutoCloseable {
         this.maxBatch = maxBatch;
         this.maxWaitNanos = TimeUnit.MILLISECONDS.toNanos(maxWaitMs);
         this.batchSizes = batchSizes;
+        this.completions = java.util.concurrent.Executors.newSingleThreadExecutor(r -> {
+            Thread t = new Thread(r, "bert-ft-answers-" + name);
+            t.setDaemon(true);
+            return t;
+        });
         this.thread = new Thread(this::loop, "bert-ft-batcher-" + name);
         thread.setDaemon(true);
         thread.start();
@@ -113,7 +119,10 @@ final class DynamicBatcher<I, O> implements AutoCloseable {
         }
         int from = 0;
         for (Pending<I, O> p : batch) {
-            p.result().complete(List.copyOf(outputs.subList(from, from + p.inputs().size())));
+            List<O> mine = List.copyOf(outputs.subList(from, from + p.inputs().size()));
+            // completed on another thread: what waits on a request (its JSON answer, the socket write) runs there, so
+            // this thread forms the next batch at once instead of answering each request of this one in turn
+            completions.execute(() -> p.result().complete(mine));
             from += p.inputs().size();
         }
     }
@@ -136,5 +145,6 @@ final class DynamicBatcher<I, O> implements AutoCloseable {
         for (Pending<I, O> p = queue.poll(); p != null; p = queue.poll()) { // raced with close: refused, not lost
             p.result().completeExceptionally(new IllegalStateException("the server is shutting down"));
         }
+        completions.shutdown(); // the answers handed over still run
     }
 }

@@ -89,9 +89,20 @@ public final class Server implements AutoCloseable {
 
     /** Binds the port, loads {@code model} through the library API and starts serving. */
     public static Server start(String model, ModelOptions options, Settings settings) {
+        return start(model, Map.of(), options, settings);
+    }
+
+    /**
+     * Binds the port, loads the base model {@code model} once with {@code adapters} (name to adapter directory or Hub
+     * id, in order; none: {@code model} alone) and starts serving; a request picks its adapter by its body's
+     * {@code "adapter"} or the route {@code /adapters/NAME/predict}.
+     */
+    public static Server start(String model, Map<String, String> adapters, ModelOptions options, Settings settings) {
         ServerSocketChannel listener = bind(settings);
         try {
-            return new Server(new Backend(model, options.withBatchSize(settings.maxBatchSize())), settings, listener);
+            ModelOptions o = options.withBatchSize(settings.maxBatchSize());
+            return new Server(adapters.isEmpty() ? new Backend(model, o) : new Backend(model, adapters, o), settings,
+                    listener);
         } catch (RuntimeException | Error e) {
             try {
                 listener.close();
@@ -190,10 +201,14 @@ public final class Server implements AutoCloseable {
         return backend.info();
     }
 
+    /** {@code /adapters/NAME/predict}: an adapter's own route. */
+    private static final java.util.regex.Pattern ADAPTER_ROUTE = java.util.regex.Pattern.compile(
+            "/adapters/([^/]+)/predict");
+
     private CompletableFuture<Reply> handle(Jetty.Request request) {
         long start = System.nanoTime();
         String path = request.path();
-        String route = ROUTES.contains(path) ? path : "other";
+        String route = ROUTES.contains(path) ? path : ADAPTER_ROUTE.matcher(path).matches() ? "/predict" : "other";
         CompletableFuture<Reply> r;
         try {
             r = closing ? CompletableFuture.failedFuture(new HttpError(503, "the server is shutting down"))
@@ -225,10 +240,13 @@ public final class Server implements AutoCloseable {
 
     private CompletableFuture<Reply> route(Jetty.Request request) {
         String path = request.path();
-        boolean post = path.equals("/predict") || path.equals("/embed") || path.equals("/qa") || path.equals("/tag");
-        if (!ROUTES.contains(path)) {
-            throw new HttpError(404, "no route " + path + "; the routes are POST /predict /embed /qa /tag, GET /health"
-                    + " /info /metrics");
+        java.util.regex.Matcher adapterRoute = ADAPTER_ROUTE.matcher(path);
+        boolean post = path.equals("/predict") || path.equals("/embed") || path.equals("/qa") || path.equals("/tag")
+                || adapterRoute.matches();
+        if (!ROUTES.contains(path) && !adapterRoute.matches()) {
+            throw new HttpError(404, "no route " + path + "; the routes are POST /predict /embed /qa /tag"
+                    + (backend.adapterNames().isEmpty() ? "" : " /adapters/NAME/predict") + ", GET /health /info"
+                    + " /metrics");
         }
         String method = request.method().equals("HEAD") && !post ? "GET" : request.method(); // HEAD: GET, no body
         if (!method.equals(post ? "POST" : "GET")) {
@@ -240,10 +258,11 @@ public final class Server implements AutoCloseable {
             case "/info" -> CompletableFuture.completedFuture(Reply.json(200, infoJson()));
             case "/metrics" -> CompletableFuture.completedFuture(new Reply(200, "text/plain; version=0.0.4;"
                     + " charset=utf-8", metrics.text().getBytes(StandardCharsets.UTF_8), Map.of()));
-            case "/predict" -> predict(body(request));
+            case "/predict" -> predict(body(request), null);
             case "/embed" -> embed(body(request));
             case "/tag" -> tag(body(request));
-            default -> qa(body(request));
+            case "/qa" -> qa(body(request));
+            default -> predict(body(request), adapterRoute.group(1));
         };
     }
 
@@ -264,7 +283,8 @@ public final class Server implements AutoCloseable {
                 return CompletableFuture.completedFuture(ok); // a test input answered while this check waited
             }
             if (probe == null || probe.isDone()) {
-                probe = predict != null ? predict.submit(List.of(new Backend.Text("health check", null)))
+                probe = predict != null ? predict.submit(List.of(new Backend.Text("health check", null,
+                        backend.adapterNames().isEmpty() ? null : backend.adapterNames().get(0))))
                         : qa != null ? qa.submit(List.of(new Backend.Question("what is this ?", "a health check", 1)))
                         : tag != null ? tag.submit(List.of(new Backend.TagInput("health check",
                                 EntityGrouping.Aggregation.SIMPLE)))
@@ -409,11 +429,13 @@ public final class Server implements AutoCloseable {
 
     // ---- routes ----
 
-    private CompletableFuture<Reply> predict(JsonObject o) {
+    private CompletableFuture<Reply> predict(JsonObject o, String routeAdapter) {
         if (predict == null) {
             throw wrongModel("/predict", "a classifier");
         }
-        List<Backend.Text> texts = inputs(o, true);
+        String adapter = adapter(o, routeAdapter);
+        List<Backend.Text> texts = inputs(o, true).stream().map(t -> new Backend.Text(t.text(), t.pair(), adapter))
+                .toList();
         boolean raw = bool(o, "raw_scores", false);
         return await("/predict", predict.submit(texts), out -> {
             JsonArray all = new JsonArray();
@@ -422,6 +444,40 @@ public final class Server implements AutoCloseable {
             }
             return Reply.json(200, o.get("inputs").isJsonArray() ? all : all.get(0));
         });
+    }
+
+    /**
+     * The adapter a request names, by its route or its body's {@code "adapter"}: with one adapter loaded it may name
+     * none; with several, none is 400; an unknown one is 404; both lists the adapters loaded.
+     */
+    private String adapter(JsonObject o, String routeAdapter) {
+        JsonElement e = o.get("adapter");
+        String named = e == null || e.isJsonNull() ? null : string(e, "adapter");
+        if (named != null && routeAdapter != null && !named.equals(routeAdapter)) {
+            throw new HttpError(400, "adapter: the body names '" + named + "' but the route '" + routeAdapter
+                    + "'; name one");
+        }
+        String name = routeAdapter != null ? routeAdapter : named;
+        List<String> loaded = backend.adapterNames();
+        if (loaded.isEmpty()) {
+            if (name != null) {
+                throw new HttpError(404, "adapter '" + name + "': this server runs no adapters (" + backend.info().model()
+                        + " alone; start it with --adapter NAME=DIR to serve adapters)");
+            }
+            return null;
+        }
+        if (name == null) {
+            if (loaded.size() == 1) {
+                return loaded.get(0);
+            }
+            throw new HttpError(400, "adapter: missing; this server runs several adapters (" + String.join(", ", loaded)
+                    + "): send {\"adapter\": \"" + loaded.get(0) + "\", ...} or POST /adapters/" + loaded.get(0)
+                    + "/predict");
+        }
+        if (!loaded.contains(name)) {
+            throw new HttpError(404, "adapter '" + name + "': not loaded; the adapters are " + String.join(", ", loaded));
+        }
+        return name;
     }
 
     /** One input's labels with their scores, highest first, as TEI lists them. */
@@ -588,17 +644,27 @@ public final class Server implements AutoCloseable {
         o.addProperty("model_id", i.model());
         o.addProperty("model_dtype", i.runtime().equals("onnx-int8") ? "int8" : "float32");
         JsonObject type = new JsonObject();
-        if (backend.classifies()) {
-            JsonObject id2label = new JsonObject();
-            JsonObject label2id = new JsonObject();
-            List<String> labels = i.labels().isEmpty() ? List.of("LABEL_0") : i.labels();
-            for (int k = 0; k < labels.size(); k++) {
-                id2label.addProperty(Integer.toString(k), labels.get(k));
-                label2id.addProperty(labels.get(k), k);
+        if (!backend.adapterNames().isEmpty()) {
+            // each adapter has its labels: model_type says classifier, the adapters list says which labels
+            type.add("classifier", new JsonObject());
+            JsonArray adapters = new JsonArray();
+            for (String name : backend.adapterNames()) {
+                ModelInfo a = backend.adapterInfo(name);
+                JsonObject j = new JsonObject();
+                j.addProperty("name", name);
+                j.addProperty("path", a.path());
+                j.addProperty("task", a.task());
+                JsonArray labels = new JsonArray();
+                a.labels().forEach(labels::add);
+                j.add("labels", labels);
+                j.add("id2label", id2label(a.labels().isEmpty() ? List.of("LABEL_0") : a.labels()));
+                adapters.add(j);
             }
+            o.add("adapters", adapters);
+        } else if (backend.classifies()) {
             JsonObject c = new JsonObject();
-            c.add("id2label", id2label);
-            c.add("label2id", label2id);
+            c.add("id2label", id2label(i.labels().isEmpty() ? List.of("LABEL_0") : i.labels()));
+            c.add("label2id", label2id(i.labels().isEmpty() ? List.of("LABEL_0") : i.labels()));
             type.add("classifier", c);
         } else if (backend.answers()) {
             type.add("question_answering", new JsonObject());
@@ -627,6 +693,22 @@ public final class Server implements AutoCloseable {
         o.addProperty("task", i.task());
         o.addProperty("architecture", i.modelType());
         o.addProperty("runtime", i.runtime());
+        return o;
+    }
+
+    private static JsonObject id2label(List<String> labels) {
+        JsonObject o = new JsonObject();
+        for (int k = 0; k < labels.size(); k++) {
+            o.addProperty(Integer.toString(k), labels.get(k));
+        }
+        return o;
+    }
+
+    private static JsonObject label2id(List<String> labels) {
+        JsonObject o = new JsonObject();
+        for (int k = 0; k < labels.size(); k++) {
+            o.addProperty(labels.get(k), k);
+        }
         return o;
     }
 

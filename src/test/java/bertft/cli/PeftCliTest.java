@@ -199,4 +199,50 @@ class PeftCliTest {
                 "--lora-r: 33 is larger than module encoder.layer.0.attention.self.query (32 x 32); use at most 32");
         assertFalse(Files.exists(out), "nothing written");
     }
+
+    /** {@code serve --adapter}: a malformed or repeated NAME=DIR, an adapter of another base, ONNX: one line, exit 2. */
+    @Test
+    void serveRefusesBadAdaptersInOneLine(@TempDir Path tmp) {
+        Path base = bertft.Tiny.checkpoint(tmp.resolve("base"), 1);
+        Path a = bertft.Tiny.lora(tmp.resolve("a"), base, 2, TaskModel.Pooling.MEAN, "neg", "pos");
+        assertRefused(CliTest.run("serve", "--model", base.toString(), "--adapter", "sst2"),
+                "--adapter sst2: expected NAME=DIR, e.g. --adapter sst2=runs/sst2-lora (`bert-ft serve --help` lists the"
+                + " options)");
+        assertRefused(CliTest.run("serve", "--model", base.toString(), "--adapter", "x=" + a, "--adapter", "x=" + a),
+                "--adapter x=" + a + ": the name x is given twice; give each adapter its own name (`bert-ft serve --help`"
+                + " lists the options)");
+        var other = CliTest.run("serve", "--model", base.toString(), "--port", "0", "--adapter", "a=" + a,
+                "--adapter", "d=" + PEFT.resolve("distilbert-lora"));
+        assertEquals(2, other.code(), other.err());
+        assertEquals(1, other.err().strip().lines().count(), other.err());
+        assertTrue(other.err().contains("an adapter made for another family?"), other.err());
+        var onnx = CliTest.run("serve", "--model", base.toString(), "--port", "0", "--runtime", "onnx", "--adapter",
+                "a=" + a);
+        assertEquals(2, onnx.code(), onnx.err());
+        assertTrue(onnx.err().startsWith("bert-ft: runtime onnx: adapters share their base on libtorch only"),
+                onnx.err());
+    }
+
+    /**
+     * A Python adapter (no config.json) with a head, on a base whose config says BertModel: merged, it is a
+     * classifier (it read as a base model, so serve offered /embed only).
+     */
+    @Test
+    void aMergedPythonAdapterOnABaseModelIsAClassifier(@TempDir Path tmp) throws IOException {
+        Path base = bertft.Tiny.checkpoint(tmp.resolve("base"), 1);
+        JsonObject config = JsonParser.parseString(Files.readString(base.resolve("config.json"))).getAsJsonObject();
+        JsonArray arch = new JsonArray();
+        arch.add("BertModel");
+        config.add("architectures", arch);
+        Files.writeString(base.resolve("config.json"), config.toString());
+        Path a = bertft.Tiny.lora(tmp.resolve("a"), base, 2, TaskModel.Pooling.MEAN, "neg", "pos");
+        for (String f : List.of("config.json", "tokenizer.json", "vocab.txt", "tokenizer_config.json",
+                "special_tokens_map.json")) {
+            Files.deleteIfExists(a.resolve(f)); // as Python's PEFT saves it
+        }
+        Path out = tmp.resolve("merged");
+        var r = CliTest.run("merge", a.toString(), "--out", out.toString());
+        assertEquals(0, r.code(), r.err());
+        assertEquals("classification", bertft.api.ModelInfo.task(out.toString()));
+    }
 }

@@ -147,4 +147,19 @@ class BertTokenizerTest {
             assertEquals(4, tok.encode("hello world").getIds().length);
         }
     }
+
+    /** Many adapters of one base share its tokenizer: a view encodes alike, and closing it leaves the original open. */
+    @Test
+    void aViewSharesTheTokenizerAndClosingItLeavesTheOriginalOpen() {
+        try (BertTokenizer tok = Tiny.tokenizer(16)) {
+            int[] want = java.util.Arrays.stream(tok.encode("the movie was great").getIds()).mapToInt(x -> (int) x)
+                    .toArray();
+            BertTokenizer view = tok.view();
+            assertArrayEquals(want, java.util.Arrays.stream(view.encode("the movie was great").getIds())
+                    .mapToInt(x -> (int) x).toArray());
+            view.close();
+            assertArrayEquals(want, java.util.Arrays.stream(tok.encode("the movie was great").getIds())
+                    .mapToInt(x -> (int) x).toArray());
+        }
+    }
 }

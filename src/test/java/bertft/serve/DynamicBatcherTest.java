@@ -1,0 +1,55 @@
+package bertft.serve;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import java.util.List;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.CountDownLatch;
+import java.util.concurrent.TimeUnit;
+import org.junit.jupiter.api.Test;
+
+/** The batcher's thread only runs the model: what a request's answer does after that runs elsewhere. */
+class DynamicBatcherTest {
+    @Test
+    void aSlowAnswerDoesNotHoldUpTheNextBatch() throws Exception {
+        CountDownLatch modelMayAnswer = new CountDownLatch(1);
+        CountDownLatch answerMayFinish = new CountDownLatch(1);
+        CountDownLatch secondBatchRan = new CountDownLatch(1);
+        DynamicBatcher<Integer, Integer> batcher = new DynamicBatcher<>("test", in -> {
+            if (in.contains(1)) {
+                await(modelMayAnswer);
+            }
+            if (in.contains(2)) {
+                secondBatchRan.countDown();
+            }
+            return in.stream().map(x -> x * 10).toList();
+        }, 8, 0, n -> { });
+        try {
+            CompletableFuture<List<Integer>> first = batcher.submit(List.of(1));
+            // registered before the model answers, so it runs where the future is completed: the answer's JSON and
+            // socket write, slow here
+            CompletableFuture<Void> slow = first.thenRun(() -> await(answerMayFinish));
+            modelMayAnswer.countDown();
+            assertEquals(List.of(10), first.get(5, TimeUnit.SECONDS));
+            CompletableFuture<List<Integer>> second = batcher.submit(List.of(2, 3));
+            // the model runs the next batch while the first answer is still being made
+            assertTrue(secondBatchRan.await(5, TimeUnit.SECONDS), "the batcher thread was answering the first request");
+            answerMayFinish.countDown();
+            slow.get(5, TimeUnit.SECONDS);
+            assertEquals(List.of(20, 30), second.get(5, TimeUnit.SECONDS));
+        } finally {
+            modelMayAnswer.countDown();
+            answerMayFinish.countDown();
+            batcher.close();
+        }
+    }
+
+    private static void await(CountDownLatch l) {
+        try {
+            l.await();
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+        }
+    }
+}
