@@ -184,7 +184,8 @@ public final class TrainedModel implements AutoCloseable {
             Path tokDir = Files.exists(dir.resolve("tokenizer.json")) || Files.exists(dir.resolve("vocab.txt")) ? dir
                     : baseDir;
             BertTokenizer tok = tokenizers.apply(tokDir, Math.min(maxLength, ckpt.config().maxTokens()));
-            return new TrainedModel(dir, model, null, tok, kind, labels, task, maxLength, ckpt.config().modelType());
+            return new TrainedModel(dir, model, null, tok, kind, labels, task, maxLength, ckpt.config().modelType(),
+                    task.has("task"), "torch");
         } catch (RuntimeException e) {
             model.close();
             throw e;
