@@ -78,19 +78,7 @@ public final class Compare {
                 ? base.earlyStopping().metric() : base.task().mainMetric();
         JsonObject summary = summarise(base, metric, rows);
         addBaseline(summary, rows);
-        summary.addProperty("wall_seconds", Math.round((System.nanoTime() - started) / 1e8) / 10.0);
-        JsonObject provenance = new JsonObject();
-        provenance.addProperty("task_file", task.toAbsolutePath().toString());
-        provenance.addProperty("seeds", seeds.toString());
-        provenance.add("versions", Provenance.versions());
-        provenance.add("machine", Provenance.machine());
-        summary.add("provenance", provenance);
-        bertft.AtomicFiles.createDirectories(out);
-        bertft.AtomicFiles.writeString(out.resolve("compare.json"),
-                new GsonBuilder().setPrettyPrinting().create().toJson(summary));
-        bertft.AtomicFiles.writeString(out.resolve("compare.md"), markdown(summary));
-        bertft.AtomicFiles.writeString(out.resolve("report.html"), bertft.report.CompareReport.render(summary));
-        err.println("comparison: " + out.resolve("report.html") + " (also compare.md, compare.json)");
+        write(summary, started, seeds, null, Compare::markdown, bertft.report.CompareReport::render, "comparison");
         return summary;
     }
 
@@ -137,20 +125,33 @@ public final class Compare {
         }
         JsonObject summary = efficiency(base.name(), metric, sizes, perSize);
         summary.addProperty("draws", draws);
+        write(summary, started, seeds, "1.." + draws, Compare::efficiencyMarkdown,
+                bertft.report.CompareReport::renderEfficiency, "data efficiency");
+    }
+
+    /**
+     * Adds the wall time and provenance ({@code sampleSeeds} null: no draws) to {@code summary} and writes it as
+     * compare.json and, rendered from it then, compare.md and report.html; said on stderr as {@code what}.
+     */
+    private void write(JsonObject summary, long started, List<Long> seeds, String sampleSeeds,
+            java.util.function.Function<JsonObject, String> markdown, java.util.function.Function<JsonObject, String> html,
+            String what) {
         summary.addProperty("wall_seconds", Math.round((System.nanoTime() - started) / 1e8) / 10.0);
         JsonObject provenance = new JsonObject();
         provenance.addProperty("task_file", task.toAbsolutePath().toString());
         provenance.addProperty("seeds", seeds.toString());
-        provenance.addProperty("sample_seeds", "1.." + draws);
+        if (sampleSeeds != null) {
+            provenance.addProperty("sample_seeds", sampleSeeds);
+        }
         provenance.add("versions", Provenance.versions());
         provenance.add("machine", Provenance.machine());
         summary.add("provenance", provenance);
         bertft.AtomicFiles.createDirectories(out);
         bertft.AtomicFiles.writeString(out.resolve("compare.json"),
                 new GsonBuilder().setPrettyPrinting().create().toJson(summary));
-        bertft.AtomicFiles.writeString(out.resolve("compare.md"), efficiencyMarkdown(summary));
-        bertft.AtomicFiles.writeString(out.resolve("report.html"), bertft.report.CompareReport.renderEfficiency(summary));
-        err.println("data efficiency: " + out.resolve("report.html") + " (also compare.md, compare.json)");
+        bertft.AtomicFiles.writeString(out.resolve("compare.md"), markdown.apply(summary));
+        bertft.AtomicFiles.writeString(out.resolve("report.html"), html.apply(summary));
+        err.println(what + ": " + out.resolve("report.html") + " (also compare.md, compare.json)");
     }
 
     /**
