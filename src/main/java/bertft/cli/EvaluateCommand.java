@@ -119,7 +119,7 @@ final class EvaluateCommand implements Callable<Integer> {
                 java.util.List<java.util.List<String>> predicted = Tagging.predict(m.forward(),
                         gold.sentences().stream().map(TaggedData.Sentence::words).toList(), m.labels(), m.tokenizer(),
                         m.tokenizer().maxLength(), t.docStride(), t.evalBatchSize());
-                report = Tagging.report(gold, predicted, Tagging.mode(t.strict(), scheme));
+                report = Tagging.report(gold, predicted, Tagging.mode(t.strict(), scheme)).toJson();
                 tagged = Tagging.conll(gold, predicted);
             } else if (m.kind() == TaskSpec.Kind.QA) {
                 report = Evaluator.qa(t, SquadData.read(data, t.version2()), m.tokenizer()).evaluate(m.forward()).toJson();

@@ -55,6 +55,12 @@ public final class Calibration {
         return ece;
     }
 
+    /** The calibration {@link #toJson} wrote, read back. */
+    public static Calibration fromJson(com.google.gson.JsonObject json) {
+        List<Bin> bins = List.of(Json.GSON.fromJson(json.get("bins"), Bin[].class));
+        return new Calibration(bins, json.get("ece").getAsDouble());
+    }
+
     /** {@code {"ece", "bins": [{lo, hi, n, confidence, accuracy}]}}. */
     public String toJson() {
         Map<String, Object> json = new LinkedHashMap<>();

@@ -95,6 +95,20 @@ public final class ClassificationMetrics implements Metrics {
         return copy;
     }
 
+    @Override
+    public Map<String, Scores> perClass() {
+        Map<String, Scores> m = new LinkedHashMap<>();
+        for (int c = 0; c < perClass.length; c++) {
+            m.put(labels.get(c), perClass[c]);
+        }
+        return m;
+    }
+
+    @Override
+    public Confusion confusionMatrix() {
+        return new Confusion(labels, confusion);
+    }
+
     public List<String> labels() {
         return labels;
     }

@@ -157,6 +157,16 @@ public final class EntityMetrics implements Metrics {
     }
 
     @Override
+    public Map<String, Scores> perClass() {
+        return java.util.Collections.unmodifiableMap(perType);
+    }
+
+    @Override
+    public Confusion confusionMatrix() {
+        return new Confusion(confusionLabels, confusion);
+    }
+
+    @Override
     public Map<String, Double> scalars() {
         Map<String, Double> m = new LinkedHashMap<>();
         m.put("f1", micro.f1());

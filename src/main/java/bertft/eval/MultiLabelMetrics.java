@@ -76,6 +76,15 @@ public final class MultiLabelMetrics implements Metrics {
     }
 
     @Override
+    public Map<String, Scores> perClass() {
+        Map<String, Scores> m = new LinkedHashMap<>();
+        for (int c = 0; c < perLabel.length; c++) {
+            m.put(labels.get(c), perLabel[c]);
+        }
+        return m;
+    }
+
+    @Override
     public Map<String, Double> scalars() {
         Map<String, Double> m = new LinkedHashMap<>();
         m.put("micro_f1", microF1);

@@ -229,7 +229,7 @@ final class Distillation {
     }
 
     private double score(LabelledData data, List<String> labels, float[][] scores, String metric) {
-        Map<String, Double> m = Scoring.summary(Scoring.table(spec, data, labels, scores));
+        Map<String, Double> m = Scoring.table(spec, data, labels, scores).metrics();
         return m.getOrDefault(metric, Double.NaN);
     }
 

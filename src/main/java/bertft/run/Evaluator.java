@@ -64,7 +64,7 @@ public abstract class Evaluator {
             public Evaluation evaluate(Forward forward) {
                 QaAnswerer answerer = new QaAnswerer(forward, tok, qaSettings(spec));
                 List<QaPostprocess.Prediction> predictions = answerer.answer(questions);
-                return Evaluation.fromJson(Scoring.qa(questions, predictions));
+                return Scoring.qa(questions, predictions);
             }
         };
     }
@@ -79,7 +79,7 @@ public abstract class Evaluator {
             public Evaluation evaluate(Forward forward) {
                 List<List<String>> predicted = Tagging.predict(forward, words, labels, tok, tok.maxLength(),
                         spec.docStride(), spec.evalBatchSize());
-                return Evaluation.fromJson(Tagging.report(data, predicted, mode));
+                return Tagging.report(data, predicted, mode);
             }
         };
     }
@@ -108,7 +108,7 @@ public abstract class Evaluator {
         public Evaluation evaluate(Forward forward) {
             Objective objective = TaskData.objective(spec.task());
             float[][] scores = new Predictor(forward, objective, spec.evalBatchSize()).scores(features.encodings());
-            return Evaluation.fromJson(Scoring.table(spec, data, labels, scores));
+            return Scoring.table(spec, data, labels, scores);
         }
 
         @Override
@@ -127,7 +127,7 @@ public abstract class Evaluator {
                     scores[i] = java.util.Arrays.copyOfRange(flat, i * c, (i + 1) * c);
                 }
             }
-            return Evaluation.fromJson(Scoring.table(spec, data, labels, scores));
+            return Scoring.table(spec, data, labels, scores);
         }
 
         @Override

@@ -14,7 +14,6 @@ import bertft.task.TaskSpec;
 import com.google.gson.JsonArray;
 import com.google.gson.JsonElement;
 import com.google.gson.JsonObject;
-import com.google.gson.JsonParser;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
@@ -29,13 +28,14 @@ public final class Scoring {
     }
 
     /** Scores (probabilities or values, one row per example) of a classification-style task. */
-    public static JsonObject table(TaskSpec spec, LabelledData data, List<String> labels, float[][] scores) {
+    public static Evaluation table(TaskSpec spec, LabelledData data, List<String> labels, float[][] scores) {
         List<Example> ex = data.examples();
         int n = ex.size();
         Metrics metrics;
         double loss = 0;
         JsonArray predictions = new JsonArray();
         JsonObject extra = new JsonObject();
+        Calibration calibration = null;
         switch (spec.task()) {
             case MULTILABEL -> {
                 boolean[][] gold = new boolean[n][];
@@ -91,20 +91,19 @@ public final class Scoring {
                     confidence[i] = scores[i][pred[i]];
                     correct[i] = pred[i] == gold[i];
                 }
-                extra.add("calibration", JsonParser.parseString(Calibration.compute(confidence, correct, 10).toJson()));
+                calibration = Calibration.compute(confidence, correct, 10);
                 extra.add("label_distribution", labelDistribution(gold, pred, labels));
             }
         }
-        JsonObject m = JsonParser.parseString(metrics.toJson()).getAsJsonObject();
-        m.addProperty("loss", loss);
-        m.addProperty("n", n);
-        JsonObject report = new JsonObject();
-        report.add("metrics", m);
+        JsonObject details = new JsonObject();
         if (!predictions.isEmpty()) {
-            report.add("errors", worst(predictions, 50));
+            details.add("errors", worst(predictions, 50));
         }
-        extra.entrySet().forEach(e -> report.add(e.getKey(), e.getValue()));
-        return report;
+        extra.entrySet().forEach(e -> details.add(e.getKey(), e.getValue()));
+        Map<String, Number> figures = new LinkedHashMap<>();
+        figures.put("loss", loss);
+        figures.put("n", n);
+        return new Evaluation(metrics, figures, calibration, details);
     }
 
     /** Gold and predicted examples per label: {@code {"gold": {label: n}, "predicted": {label: n}}}. */
@@ -205,7 +204,7 @@ public final class Scoring {
      * QA: official SQuAD EM/F1, the predictions in the official format, n-best lists, breakdowns by question
      * word and answer length, and the worst examples.
      */
-    public static JsonObject qa(List<SquadData.Question> questions, List<QaPostprocess.Prediction> predictions) {
+    public static Evaluation qa(List<SquadData.Question> questions, List<QaPostprocess.Prediction> predictions) {
         boolean v2 = questions.stream().anyMatch(q -> q.answers().isEmpty());
         Map<String, String> pred = new LinkedHashMap<>();
         Map<String, List<String>> gold = new LinkedHashMap<>();
@@ -249,10 +248,7 @@ public final class Scoring {
             }
         }
         SquadMetrics metrics = SquadMetrics.compute(pred, gold, v2);
-        JsonObject m = JsonParser.parseString(metrics.toJson()).getAsJsonObject();
-        m.addProperty("n", questions.size());
         JsonObject report = new JsonObject();
-        report.add("metrics", m);
         report.add("by_question_word", breakdown(byWord));
         report.add("by_answer_length", breakdown(byLength));
         worst.sort((a, b) -> Double.compare(b.get("score").getAsDouble(), a.get("score").getAsDouble()));
@@ -263,7 +259,7 @@ public final class Scoring {
         pred.forEach(predictionsJson::addProperty);
         report.add("predictions", predictionsJson);
         report.add("nbest", nbest);
-        return report;
+        return new Evaluation(metrics, Map.of("n", questions.size()), null, report);
     }
 
     private static void add(Map<String, double[]> m, String key, double em, double f1) {

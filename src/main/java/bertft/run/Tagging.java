@@ -17,7 +17,6 @@ import bertft.text.WordWindows;
 import bertft.train.TokenObjective;
 import com.google.gson.JsonArray;
 import com.google.gson.JsonObject;
-import com.google.gson.JsonParser;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.Arrays;
@@ -203,16 +202,15 @@ public final class Tagging {
      * The report of {@code predicted} tags against {@code data}'s: {@code {"metrics": {f1, precision, recall,
      * token_accuracy, entities, per_type, type_confusion}, "mode": ...}}.
      */
-    public static JsonObject report(TaggedData data, List<List<String>> predicted, Entities.Mode mode) {
+    public static Evaluation report(TaggedData data, List<List<String>> predicted, Entities.Mode mode) {
         List<List<String>> gold = data.sentences().stream().map(TaggedData.Sentence::tags).toList();
         EntityMetrics m = EntityMetrics.compute(gold, predicted, mode);
         JsonObject report = new JsonObject();
-        report.add("metrics", JsonParser.parseString(m.toJson()));
         report.addProperty("mode", mode == Entities.Mode.DEFAULT ? "default" : "strict");
         report.addProperty("sentences", data.sentences().size());
         report.add("by_sentence_length", byLength(gold, predicted, mode));
         report.add("worst_sentences", worst(data, predicted, mode, 15));
-        return report;
+        return new Evaluation(m, java.util.Map.of(), null, report);
     }
 
     /** Sentence-length buckets in words, for {@link #byLength}. */

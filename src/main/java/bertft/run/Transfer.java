@@ -48,7 +48,7 @@ final class Transfer {
             if (d == null || report == null) {
                 continue;
             }
-            Map<String, Double> mine = Scoring.summary(Scoring.table(spec, d, labels, b.scores(d.examples())));
+            Map<String, Double> mine = Scoring.table(spec, d, labels, b.scores(d.examples())).metrics();
             JsonObject m = new JsonObject();
             mine.forEach(m::addProperty);
             baseMetrics.add(s, m);

@@ -92,4 +92,38 @@ class EvaluationTest {
                 reports.get(2).has("scatter"), reports.get(3).has("by_question_word"),
                 reports.get(4).getAsJsonObject("metrics").has("per_type")), "a report of each kind");
     }
+
+    @Test
+    void aClassifiersEvaluationIsTypedAndReadsBackTheSame(@TempDir Path tmp) throws IOException {
+        Path csv = Files.write(tmp.resolve("dev.csv"), List.of("text,label", "good,positive", "fine,positive",
+                "bad,negative", "awful,negative", "meh,negative"));
+        bertft.task.TaskSpec spec = bertft.task.TaskFiles.load(null, Map.of("task", "classification", "name", "t",
+                "model", "m", "labels", "negative,positive"));
+        List<String> labels = List.of("negative", "positive");
+        bertft.data.LabelledData data = bertft.data.LabelledData.read(spec, labels, csv);
+        // predicted: positive, negative (wrong), negative, positive (wrong), negative
+        float[][] scores = {{0.2f, 0.8f}, {0.6f, 0.4f}, {0.9f, 0.1f}, {0.3f, 0.7f}, {0.55f, 0.45f}};
+        Evaluation e = Scoring.table(spec, data, labels, scores);
+
+        assertEquals(0.6, e.metrics().get("accuracy"), 1e-12);
+        assertEquals(5.0, e.metrics().get("n"));
+        assertEquals(new bertft.eval.Scores(2 / 3.0, 2 / 3.0, 2 / 3.0, 3), e.perClass().get("negative"));
+        assertEquals(new bertft.eval.Scores(0.5, 0.5, 0.5, 2), e.perClass().get("positive"));
+        assertEquals(labels, e.confusion().labels());
+        assertEquals(List.of(List.of(2L, 1L), List.of(1L, 1L)), java.util.Arrays.stream(e.confusion().counts())
+                .map(r -> java.util.Arrays.stream(r).boxed().toList()).toList());
+        assertEquals(5, e.calibration().bins().stream().mapToLong(bertft.eval.Calibration.Bin::n).sum());
+        assertEquals(1, e.calibration().bins().get(5).n(), "confidence 0.55");
+        assertEquals("5", e.toJson().getAsJsonObject("metrics").get("n").toString(), "a count stays a count");
+
+        Evaluation back = Evaluation.fromJson(JsonParser.parseString(GSON.toJson(e.toJson())).getAsJsonObject());
+        assertEquals(e.metrics(), back.metrics());
+        assertEquals(e.perClass(), back.perClass());
+        assertEquals(e.confusion().labels(), back.confusion().labels());
+        assertEquals(java.util.Arrays.deepToString(e.confusion().counts()),
+                java.util.Arrays.deepToString(back.confusion().counts()));
+        assertEquals(e.calibration().ece(), back.calibration().ece());
+        assertEquals(e.calibration().bins(), back.calibration().bins());
+        assertEquals(GSON.toJson(e.toJson()), GSON.toJson(back.toJson()));
+    }
 }

@@ -317,7 +317,7 @@ public class TokenClassificationTest {
         Files.writeString(f, "a\tB-per\nb\tO\n\nc\tB-loc\nd\tI-loc\ne\tB-per\n\nf\tO\n");
         TaggedData d = TaggedData.read(f, null);
         List<List<String>> predicted = List.of(List.of("B-per", "O"), List.of("B-loc", "O", "B-org"), List.of("B-x"));
-        JsonObject report = Tagging.report(d, predicted, bertft.eval.Entities.Mode.DEFAULT);
+        JsonObject report = Tagging.report(d, predicted, bertft.eval.Entities.Mode.DEFAULT).toJson();
         assertEquals("[{\"line\":4,\"text\":\"c d e\",\"gold\":\"[loc: c d], [per: e]\",\"predicted\":\"[loc: c],"
                 + " [org: e]\",\"errors\":4},{\"line\":8,\"text\":\"f\",\"gold\":\"\",\"predicted\":\"[x: f]\","
                 + "\"errors\":1}]", report.get("worst_sentences").toString());
