@@ -37,7 +37,7 @@ public final class Compare {
     }
 
     /** One strategy's runs. */
-    record Row(String label, List<JsonObject> runs) {}
+    record Row(String label, List<Comparison.Run> runs) {}
 
     /** Frozen runs keep and share their encoder features in {@code dir} ({@link TrainJob#featureDir}). */
     public Compare featureDir(Path dir) {
@@ -45,40 +45,30 @@ public final class Compare {
         return this;
     }
 
-    /** Runs (or reads) every strategy and seed; returns the summary it wrote as compare.json. */
-    public JsonObject run(List<String> strategies, List<Long> seeds) {
+    /** Runs (or reads) every strategy and seed; returns what it wrote as compare.json, typed. */
+    public Comparison run(List<String> strategies, List<Long> seeds) {
         return err.during(() -> compare(strategies, seeds));
     }
 
-    private JsonObject compare(List<String> strategies, List<Long> seeds) {
+    private Comparison compare(List<String> strategies, List<Long> seeds) {
         long started = System.nanoTime();
         validate(strategies, seeds);
         List<Row> rows = new ArrayList<>();
         for (String s : strategies) {
             Map<String, String> o = overrides(s);
-            List<JsonObject> runs = new ArrayList<>();
+            List<Comparison.Run> runs = new ArrayList<>();
             for (long seed : seeds) {
                 Map<String, String> all = settings(s, o, seed);
-                Path dir = Path.of(all.get("out"));
-                Path report = dir.resolve("report.json");
-                if (!Files.exists(report)) {
-                    err.printf("== compare: %s, seed %d -> %s%n", s, seed, dir);
-                    TaskSpec spec = TaskFiles.load(task, all);
-                    runs.add(new TrainJob(spec, err).featureDir(featureDir)
-                            .run(Files.exists(dir.resolve("last/trainer_state.json"))).report());
-                } else {
-                    err.printf("== compare: %s, seed %d: done before (%s)%n", s, seed, report);
-                    runs.add(read(report));
-                }
+                runs.add(runOrRead(all, Path.of(all.get("out")), s + ", seed " + seed));
             }
             rows.add(new Row(s, runs));
         }
         TaskSpec base = TaskFiles.load(task, common);
         String metric = base.earlyStopping() != null && base.earlyStopping().metric() != null
                 ? base.earlyStopping().metric() : base.task().mainMetric();
-        JsonObject summary = summarise(base, metric, rows);
-        addBaseline(summary, rows);
-        write(summary, started, seeds, null, Compare::markdown, bertft.report.CompareReport::render, "comparison");
+        Comparison summary = summarise(base, metric, rows);
+        write(summary.toJson(), started, seeds, null, Compare::markdown, bertft.report.CompareReport::render,
+                "comparison");
         return summary;
     }
 
@@ -106,7 +96,7 @@ public final class Compare {
             List<Row> rows = new ArrayList<>();
             for (String s : strategies) {
                 Map<String, String> o = overrides(s);
-                List<JsonObject> runs = new ArrayList<>();
+                List<Comparison.Run> runs = new ArrayList<>();
                 for (int d = 1; d <= draws; d++) {
                     for (long seed : seeds) {
                         Map<String, String> all = settings(s, o, seed);
@@ -119,7 +109,8 @@ public final class Compare {
                 }
                 rows.add(new Row(s, runs));
             }
-            JsonObject summary = summarise(base, metric, rows);
+            JsonObject summary = summarise(base, metric, rows).toJson();
+            summary.remove("baseline"); // one baseline per size is not what the efficiency report shows
             summary.addProperty("per_class", size);
             perSize.add(summary);
         }
@@ -137,15 +128,7 @@ public final class Compare {
             java.util.function.Function<JsonObject, String> markdown, java.util.function.Function<JsonObject, String> html,
             String what) {
         summary.addProperty("wall_seconds", Math.round((System.nanoTime() - started) / 1e8) / 10.0);
-        JsonObject provenance = new JsonObject();
-        provenance.addProperty("task_file", task.toAbsolutePath().toString());
-        provenance.addProperty("seeds", seeds.toString());
-        if (sampleSeeds != null) {
-            provenance.addProperty("sample_seeds", sampleSeeds);
-        }
-        provenance.add("versions", Provenance.versions());
-        provenance.add("machine", Provenance.machine());
-        summary.add("provenance", provenance);
+        summary.add("provenance", provenance(task, seeds, sampleSeeds));
         bertft.AtomicFiles.createDirectories(out);
         bertft.AtomicFiles.writeString(out.resolve("compare.json"),
                 new GsonBuilder().setPrettyPrinting().create().toJson(summary));
@@ -155,18 +138,34 @@ public final class Compare {
     }
 
     /**
-     * Trains the run into {@code dir} unless its report is there (resuming one that was cut short); its report, as
-     * the run returns it or, for a run finished before, as report.json holds it.
+     * Where a compare of {@code task} over {@code seeds} (and draws {@code sampleSeeds}, or null) comes from: the task
+     * file, the seeds, bert-ft's and its libraries' versions, the machine.
      */
-    private JsonObject runOrRead(Map<String, String> all, Path dir, String what) {
+    public static JsonObject provenance(Path task, List<Long> seeds, String sampleSeeds) {
+        JsonObject provenance = new JsonObject();
+        provenance.addProperty("task_file", task.toAbsolutePath().toString());
+        provenance.addProperty("seeds", seeds.toString());
+        if (sampleSeeds != null) {
+            provenance.addProperty("sample_seeds", sampleSeeds);
+        }
+        provenance.add("versions", Provenance.versions());
+        provenance.add("machine", Provenance.machine());
+        return provenance;
+    }
+
+    /**
+     * Trains the run into {@code dir} unless its report is there (resuming one that was cut short); its figures, from
+     * the run's report in memory or, for a run finished before, from report.json.
+     */
+    private Comparison.Run runOrRead(Map<String, String> all, Path dir, String what) {
         Path report = dir.resolve("report.json");
         if (!Files.exists(report)) {
             err.printf("== compare: %s -> %s%n", what, dir);
-            return new TrainJob(TaskFiles.load(task, all), err).featureDir(featureDir)
-                    .run(Files.exists(dir.resolve("last/trainer_state.json"))).report();
+            return Comparison.Run.of(new TrainJob(TaskFiles.load(task, all), err).featureDir(featureDir)
+                    .run(Files.exists(dir.resolve("last/trainer_state.json"))).report());
         }
         err.printf("== compare: %s: done before (%s)%n", what, report);
-        return read(report);
+        return Comparison.Run.of(read(report));
     }
 
     /** Sizes and draws checked before the first run: each size resolves for every strategy. */
@@ -396,85 +395,57 @@ public final class Compare {
     }
 
     /**
-     * One row per strategy and the winner. The ranking uses the validation metric; a task without a validation
-     * split is ranked by its test metric, and one with neither by the training loss of the last epoch;
-     * {@code decided_by} says which.
+     * One row per strategy, the winner and the baseline. The ranking uses the validation metric; a task without a
+     * validation split is ranked by its test metric, and one with neither by the training loss of the last epoch;
+     * {@code decidedBy} says which.
      */
-    static JsonObject summarise(TaskSpec base, String metric, List<Row> rows) {
+    static Comparison summarise(TaskSpec base, String metric, List<Row> rows) {
         String split = rows.stream().anyMatch(r -> values(r.runs(), "validation", metric).length > 0) ? "validation"
                 : rows.stream().anyMatch(r -> values(r.runs(), "test", metric).length > 0) ? "test" : "train";
         boolean lower = split.equals("train") || TaskSpec.Kind.lowerIsBetter(metric);
-        JsonObject o = new JsonObject();
-        o.addProperty("task", base.name());
-        o.addProperty("metric", metric);
-        o.addProperty("decided_by", split);
-        o.addProperty("decided_by_text", switch (split) {
-            case "validation" -> "validation " + metric;
-            case "test" -> "test " + metric + " (the task has no validation split)";
-            default -> "training loss over the last epoch (the task has neither a validation nor a test split)";
-        });
-        String measured = measuredBy(rows, split, metric);
-        if (measured != null) {
-            o.addProperty("measured_by_text", measured);
-        }
-        JsonArray strategies = new JsonArray();
-        String best = null;
-        double bestMean = Double.NaN;
-        double bestSd = 0;
-        List<double[]> stats = new ArrayList<>();
+        List<Comparison.Row> strategies = new ArrayList<>();
+        Comparison.Row best = null;
         for (Row r : rows) {
-            double[] v = values(r.runs(), "validation", metric);
-            double[] t = values(r.runs(), "test", metric);
             List<List<JsonObject>> logs = r.runs().stream().map(Compare::runLog).toList();
-            double[] loss = logs.stream().mapToDouble(Compare::lastEpochLoss).filter(Double::isFinite).toArray();
-            double[] d = split.equals("validation") ? v : split.equals("test") ? t : loss;
-            JsonObject s = new JsonObject();
-            s.addProperty("strategy", r.label());
-            s.addProperty("runs", r.runs().size());
-            s.add("validation", stat(v));
-            double[] last = logs.stream().mapToDouble(l -> lastValidation(l, metric)).filter(Double::isFinite)
-                    .toArray();
-            if (last.length > 0) {
-                s.add("validation_last_epoch", stat(last));
-            }
-            if (t.length > 0) {
-                s.add("test", stat(t));
-            }
-            s.add("train_loss", stat(loss));
-            JsonObject training = r.runs().get(0).getAsJsonObject("training");
-            double seconds = r.runs().stream().mapToDouble(x -> x.getAsJsonObject("training").get("seconds")
-                    .getAsDouble()).average().orElse(0);
-            s.addProperty("train_seconds_mean", Math.round(seconds * 10) / 10.0);
-            s.addProperty("trainable_parameters", training.get("trainable_parameters").getAsLong());
-            savedWeights(s, r.runs().get(0));
-            strategies.add(s);
-            stats.add(d.length > 0 ? new double[] {mean(d), sd(d)} : null);
-            if (d.length > 0 && (best == null || (lower ? mean(d) < bestMean : mean(d) > bestMean))) {
-                best = r.label();
-                bestMean = mean(d);
-                bestSd = sd(d);
+            Comparison.Run first = r.runs().get(0);
+            long[] saved = {-1};
+            String savedFile = savedWeights(first.dir(), saved);
+            Comparison.Row row = new Comparison.Row(r.label(), r.runs().size(),
+                    new Comparison.Stat(values(r.runs(), "validation", metric)),
+                    new Comparison.Stat(logs.stream().mapToDouble(l -> lastValidation(l, metric))
+                            .filter(Double::isFinite).toArray()),
+                    new Comparison.Stat(values(r.runs(), "test", metric)),
+                    new Comparison.Stat(logs.stream().mapToDouble(Compare::lastEpochLoss).filter(Double::isFinite)
+                            .toArray()),
+                    Math.round(r.runs().stream().mapToDouble(Comparison.Run::seconds).average().orElse(0) * 10) / 10.0,
+                    first.trainableParameters(), saved[0], savedFile);
+            strategies.add(row);
+            Comparison.Stat d = row.on(split);
+            if (!d.isEmpty() && (best == null || (lower ? d.mean() < best.on(split).mean()
+                    : d.mean() > best.on(split).mean()))) {
+                best = row;
             }
         }
-        o.add("strategies", strategies);
+        String note = null;
         if (best != null) {
-            o.addProperty("best", best);
             // within noise: another strategy's mean is inside the larger of the two spreads
+            Comparison.Stat b = best.on(split);
             List<String> close = new ArrayList<>();
-            for (int i = 0; i < rows.size(); i++) {
-                String label = rows.get(i).label();
-                if (stats.get(i) != null && !label.equals(best)
-                        && Math.abs(stats.get(i)[0] - bestMean) <= Math.max(bestSd, stats.get(i)[1])) {
-                    close.add(label);
+            for (Comparison.Row row : strategies) {
+                Comparison.Stat d = row.on(split);
+                if (row != best && !d.isEmpty() && Math.abs(d.mean() - b.mean()) <= Math.max(b.sd(), d.sd())) {
+                    close.add(row.strategy());
                 }
             }
             if (!close.isEmpty()) {
-                o.addProperty("note", best + " is best, but " + String.join(", ", close)
-                        + " within seed noise (difference <= one standard deviation)");
+                note = best.strategy() + " is best, but " + String.join(", ", close)
+                        + " within seed noise (difference <= one standard deviation)";
             } else if (rows.get(0).runs().size() < 2) {
-                o.addProperty("note", "one seed per strategy: run with --seeds 1,2,3 to see the seed noise");
+                note = "one seed per strategy: run with --seeds 1,2,3 to see the seed noise";
             }
         }
-        return o;
+        return new Comparison(base.name(), metric, split, measuredBy(rows, split, metric), strategies,
+                best == null ? null : best.strategy(), note, baseline(rows, split, metric, best));
     }
 
     /**
@@ -482,8 +453,8 @@ public final class Compare {
      * test-split or a test file, as the first run's report names it); null when the runs have none.
      */
     static String measuredBy(List<Row> rows, String decidedBy, String metric) {
-        String data = rows.stream().flatMap(r -> r.runs().stream()).filter(r -> r.has("test_data")).map(r -> r
-                .get("test_data").getAsString()).findFirst().orElse(null);
+        String data = rows.stream().flatMap(r -> r.runs().stream()).map(Comparison.Run::testData)
+                .filter(java.util.Objects::nonNull).findFirst().orElse(null);
         if (data == null) {
             return null;
         }
@@ -495,29 +466,27 @@ public final class Compare {
 
     /**
      * The cost on disk of a strategy: the weights its run directory keeps ({@code adapter_model.safetensors} for an
-     * adapter run, else model.safetensors), as {@code saved_bytes} and {@code saved_file}; nothing when the report
-     * names no run directory or it holds neither.
+     * adapter run, else model.safetensors): the file's name, its size in {@code bytes[0]}; null (and -1) when the
+     * run names no directory or it holds neither.
      */
-    static void savedWeights(JsonObject row, JsonObject report) {
-        if (!report.has("model")) {
-            return;
-        }
-        Path dir = Path.of(report.get("model").getAsString());
-        for (String f : List.of(bertft.model.AdapterDir.WEIGHTS, "model.safetensors")) {
-            try {
-                row.addProperty("saved_bytes", Files.size(dir.resolve(f)));
-                row.addProperty("saved_file", f);
-                return;
-            } catch (IOException e) {
-                // not this one (or not readable): the next, else no size
+    static String savedWeights(Path dir, long[] bytes) {
+        if (dir != null) {
+            for (String f : List.of(bertft.model.AdapterDir.WEIGHTS, "model.safetensors")) {
+                try {
+                    bytes[0] = Files.size(dir.resolve(f));
+                    return f;
+                } catch (IOException e) {
+                    // not this one (or not readable): the next, else no size
+                }
             }
         }
+        bytes[0] = -1;
+        return null;
     }
 
     /** A run's metrics.jsonl, read once for the figures below; empty when the report names no run directory. */
-    private static List<JsonObject> runLog(JsonObject report) {
-        return report.has("model")
-                ? Reports.readLog(Path.of(report.get("model").getAsString()).resolve("metrics.jsonl")) : List.of();
+    private static List<JsonObject> runLog(Comparison.Run run) {
+        return run.dir() != null ? Reports.readLog(run.dir().resolve("metrics.jsonl")) : List.of();
     }
 
     /** The mean training loss over the last epoch of a run's log; NaN when it has none. */
@@ -547,83 +516,35 @@ public final class Compare {
 
     /**
      * The bag-of-words baseline every run trained (the same data and seed-independent up to SGD order: the first
-     * run's) beside the winner's mean validation score, with the negative-transfer verdict.
+     * run's) beside the winner's mean score on the deciding split, with the negative-transfer verdict; null when there
+     * is no like-for-like number (ranked by the training loss, or on another metric than the baseline's).
      */
-    static void addBaseline(JsonObject summary, List<Row> rows) {
-        if (rows.isEmpty() || rows.get(0).runs().isEmpty() || !summary.has("best")) {
-            return;
+    static JsonObject baseline(List<Row> rows, String split, String metric, Comparison.Row best) {
+        if (rows.isEmpty() || rows.get(0).runs().isEmpty() || best == null) {
+            return null;
         }
-        String split = summary.get("decided_by").getAsString();
-        JsonObject b = rows.get(0).runs().get(0).getAsJsonObject("baseline");
-        if (b == null || !b.has("baseline") || !b.getAsJsonObject("baseline").has(split)) {
-            return; // ranked by the training loss: the baseline has no like-for-like number
-        }
-        String metric = summary.get("metric").getAsString();
-        if (!metric.equals(b.get("metric").getAsString())) {
-            return; // compared on another metric than the baseline's: no like-for-like verdict
+        JsonObject b = rows.get(0).runs().get(0).baseline();
+        if (b == null || !b.has("baseline") || !b.getAsJsonObject("baseline").has(split)
+                || !metric.equals(b.get("metric").getAsString())) {
+            return null;
         }
         JsonObject o = new JsonObject();
         o.addProperty("model", b.get("model").getAsString());
-        b.getAsJsonObject("baseline").entrySet().forEach(e -> o.add(e.getKey(), e.getValue()));
+        b.getAsJsonObject("baseline").entrySet().forEach(e -> o.add(e.getKey(), e.getValue().deepCopy()));
         double base = o.get(split).getAsDouble();
-        double best = Double.NaN;
-        for (var e : summary.getAsJsonArray("strategies")) {
-            JsonObject r = e.getAsJsonObject();
-            if (r.get("strategy").getAsString().equals(summary.get("best").getAsString())) {
-                best = r.getAsJsonObject(split).get("mean").getAsDouble();
-            }
-        }
+        double mean = best.on(split).mean();
         boolean lower = TaskSpec.Kind.lowerIsBetter(metric);
-        boolean negative = !(lower ? best < base : best > base);
+        boolean negative = !(lower ? mean < base : mean > base);
         o.addProperty("split", split);
         o.addProperty("negative_transfer", negative);
-        o.addProperty("verdict", Transfer.verdict(metric, "mean " + split, best, base, negative)
+        o.addProperty("verdict", Transfer.verdict(metric, "mean " + split, mean, base, negative)
                 .replace("the fine-tuned model's", "the best strategy's"));
-        summary.add("baseline", o);
-    }
-
-    private static double[] values(List<JsonObject> runs, String split, String metric) {
-        List<Double> out = new ArrayList<>();
-        for (JsonObject r : runs) {
-            JsonObject s = r.getAsJsonObject(split);
-            if (s != null && s.getAsJsonObject("metrics").has(metric)) {
-                out.add(s.getAsJsonObject("metrics").get(metric).getAsDouble());
-            }
-        }
-        return out.stream().mapToDouble(Double::doubleValue).toArray();
-    }
-
-    private static JsonObject stat(double[] v) {
-        JsonObject o = new JsonObject();
-        JsonArray all = new JsonArray();
-        for (double x : v) {
-            all.add(x);
-        }
-        o.add("values", all);
-        if (v.length > 0) {
-            o.addProperty("mean", mean(v));
-            o.addProperty("sd", sd(v));
-            o.addProperty("min", java.util.Arrays.stream(v).min().getAsDouble());
-            o.addProperty("max", java.util.Arrays.stream(v).max().getAsDouble());
-        }
         return o;
     }
 
-    static double mean(double[] v) {
-        return java.util.Arrays.stream(v).average().orElse(Double.NaN);
-    }
-
-    /** Sample standard deviation (0 for one value). */
-    static double sd(double[] v) {
-        if (v.length < 2) {
-            return 0;
-        }
-        double m = mean(v);
-        double s = 0;
-        for (double x : v) {
-            s += (x - m) * (x - m);
-        }
-        return Math.sqrt(s / (v.length - 1));
+    private static double[] values(List<Comparison.Run> runs, String split, String metric) {
+        return runs.stream().map(r -> split.equals("validation") ? r.validation() : r.test())
+                .filter(m -> m.containsKey(metric)).mapToDouble(m -> m.get(metric)).toArray();
     }
 
     static String markdown(JsonObject s) {

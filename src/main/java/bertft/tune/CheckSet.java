@@ -1,5 +1,6 @@
 package bertft.tune;
 
+import bertft.run.Comparison;
 import bertft.run.Reports;
 import com.google.gson.JsonArray;
 import com.google.gson.JsonElement;
@@ -26,25 +27,24 @@ final class CheckSet {
     private CheckSet() {}
 
     /**
-     * Adds the defaults' runs ({@code compare.json} of the defaults, with its {@code dir}), the gains and the chart's
-     * points to the summary {@code s}.
+     * Adds the defaults' runs (their comparison, run in {@code dir}), the gains and the chart's points to the summary
+     * {@code s}.
      */
-    static void add(JsonObject s, String check, JsonObject defaults, boolean lower) {
+    static void add(JsonObject s, String check, Comparison defaults, Path dir, boolean lower) {
         String metric = s.get("metric").getAsString();
         JsonObject w = s.getAsJsonObject("winner");
-        JsonObject row = defaults.getAsJsonArray("strategies").get(0).getAsJsonObject();
+        Comparison.Row row = defaults.strategies().get(0);
         JsonObject d = new JsonObject();
-        d.addProperty("dir", defaults.get("dir").getAsString());
-        d.addProperty("strategy", row.get("strategy").getAsString());
-        d.add("validation", row.get("validation"));
-        d.add("train_seconds_mean", row.get("train_seconds_mean"));
-        d.addProperty("seconds", Math.round(row.get("train_seconds_mean").getAsDouble() * row.get("runs").getAsInt()
-                * 10) / 10.0);
-        if (row.has("validation_last_epoch")) {
-            d.add("validation_last_epoch", row.get("validation_last_epoch"));
+        d.addProperty("dir", dir.toString());
+        d.addProperty("strategy", row.strategy());
+        d.add("validation", row.validation().toJson());
+        d.addProperty("train_seconds_mean", row.trainSecondsMean());
+        d.addProperty("seconds", Math.round(row.trainSecondsMean() * row.runs() * 10) / 10.0);
+        if (!row.validationLastEpoch().isEmpty()) {
+            d.add("validation_last_epoch", row.validationLastEpoch().toJson());
         }
-        if (row.has("test")) {
-            d.add("test", row.get("test"));
+        if (!row.test().isEmpty()) {
+            d.add("test", row.test().toJson());
         }
         s.add("defaults", d);
         s.addProperty("check_set", check);

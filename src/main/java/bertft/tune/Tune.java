@@ -3,6 +3,7 @@ package bertft.tune;
 import bertft.AtomicFiles;
 import bertft.UserError;
 import bertft.run.Compare;
+import bertft.run.Comparison;
 import bertft.run.Reports;
 import bertft.run.TrainJob;
 import bertft.task.Interval;
@@ -131,10 +132,11 @@ public final class Tune {
             winnerTask = o.out().resolve("refit.yaml");
             AtomicFiles.writeString(winnerTask, TaskYaml.edit(o.task(), Map.of("name", base.name()), REFIT_DROPS));
         }
-        JsonObject compare = new Compare(winnerTask, winner, winnerDir, err).featureDir(o.out().resolve(FEATURES))
+        Comparison compare = new Compare(winnerTask, winner, winnerDir, err).featureDir(o.out().resolve(FEATURES))
                 .run(List.of(strategy), o.seeds());
         // 3) the defaults over the same seeds: the gain the check set measures is against the recipe before tuning
-        JsonObject defaults = null;
+        Comparison defaults = null;
+        Path defaultsDir = null;
         if (check != null) {
             Map<String, String> d = new LinkedHashMap<>(common);
             d.putAll(extra);
@@ -142,21 +144,21 @@ public final class Tune {
             if (o.refit()) {
                 d.keySet().removeAll(REFIT_DROPS);
             }
-            Path defaultsDir = o.out().resolve(o.refit() ? "defaults-refit" : "defaults");
+            defaultsDir = o.out().resolve(o.refit() ? "defaults-refit" : "defaults");
             err.printf("== tune: the defaults (the task before tuning) with seeds %s, scored on the check set%n",
                     o.seeds());
             defaults = new Compare(winnerTask, d, defaultsDir, err).featureDir(o.out().resolve(FEATURES))
                     .run(List.of(base.strategy()), o.seeds());
-            defaults.addProperty("dir", defaultsDir.toString());
         }
         // 4) what was found: trial weights stay, their resume states go
         for (Trial t : trials) {
             AtomicFiles.deleteTree(o.out().resolve("trials").resolve(t.name()).resolve("last"));
         }
         AtomicFiles.deleteTree(o.out().resolve(FEATURES));
-        JsonObject summary = summary(trials, best, search, compare, winnerDir, (System.nanoTime() - started) / 1e9);
+        JsonObject summary = summary(trials, best, search, compare, winnerTask, winnerDir,
+                (System.nanoTime() - started) / 1e9);
         if (defaults != null) {
-            CheckSet.add(summary, check, defaults, lower);
+            CheckSet.add(summary, check, defaults, defaultsDir, lower);
         } else {
             summary.addProperty("check_set", "none: a " + base.task() + " task's check set is its test file, and it has"
                     + " none");
@@ -482,7 +484,8 @@ public final class Tune {
     }
 
     /** tune.json: the search, every trial, the best settings and the winner over seeds. */
-    private JsonObject summary(List<Trial> trials, Trial best, Search search, JsonObject compare, Path winnerDir,
+    private JsonObject summary(List<Trial> trials, Trial best, Search search, Comparison compare, Path winnerTask,
+            Path winnerDir,
             double wallSeconds) {
         JsonObject s = new JsonObject();
         s.addProperty("task", base.name());
@@ -551,27 +554,26 @@ public final class Tune {
         w.addProperty("dir", winnerDir.toString());
         w.addProperty("seeds", o.seeds().toString());
         w.addProperty("refit", o.refit());
-        JsonObject row = compare.getAsJsonArray("strategies").get(0).getAsJsonObject();
-        w.add("validation", row.get("validation"));
-        if (row.has("validation_last_epoch")) {
-            w.add("validation_last_epoch", row.get("validation_last_epoch"));
+        Comparison.Row row = compare.strategies().get(0);
+        w.add("validation", row.validation().toJson());
+        if (!row.validationLastEpoch().isEmpty()) {
+            w.add("validation_last_epoch", row.validationLastEpoch().toJson());
         }
-        if (row.has("test")) {
-            w.add("test", row.get("test"));
+        if (!row.test().isEmpty()) {
+            w.add("test", row.test().toJson());
         }
-        w.add("train_seconds_mean", row.get("train_seconds_mean"));
-        if (compare.has("baseline")) {
-            w.add("baseline", compare.get("baseline"));
+        w.addProperty("train_seconds_mean", row.trainSecondsMean());
+        if (compare.baseline() != null) {
+            w.add("baseline", compare.baseline());
         }
         s.add("winner", w);
         s.addProperty("search_seconds", Math.round(o.budget().spent() * 10) / 10.0);
         // the seeds' training time as their reports count it, so a retraining resumed in a later run counts whole
-        double retrainSeconds = row.get("train_seconds_mean").getAsDouble() * row.get("runs").getAsInt();
+        double retrainSeconds = row.trainSecondsMean() * row.runs();
         s.addProperty("retrain_seconds", Math.round(retrainSeconds * 10) / 10.0);
         s.addProperty("wall_seconds", Math.round(wallSeconds * 10) / 10.0);
         s.addProperty("best_yaml", o.out().resolve("best.yaml").toString());
-        JsonObject provenance = compare.has("provenance") ? compare.getAsJsonObject("provenance").deepCopy()
-                : new JsonObject();
+        JsonObject provenance = Compare.provenance(winnerTask, o.seeds(), null);
         provenance.add("search", fingerprint());
         s.add("provenance", provenance);
         return s;

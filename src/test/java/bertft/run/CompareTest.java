@@ -1,5 +1,6 @@
 package bertft.run;
 
+import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertTrue;
@@ -56,6 +57,44 @@ class CompareTest {
         assertTrue(again.err().contains("full, seed 2: done before"), again.err());
         String wall = "\"wall_seconds\": [0-9.]+";
         assertEquals(first.replaceAll(wall, ""), Files.readString(out.resolve("compare.json")).replaceAll(wall, ""));
+    }
+
+    /**
+     * {@code tune} reads the comparison in memory: what {@code run} returns is typed, and it is what compare.json holds
+     * (but for wall time and provenance), down to each run's own validation score.
+     */
+    @Test
+    void theComparisonReturnedIsTypedAndIsWhatCompareJsonHolds(@TempDir Path tmp) throws IOException {
+        Path model = Tiny.checkpoint(tmp.resolve("tiny"), 3);
+        TrainJobTest.data(tmp, "train.csv", 48, 1);
+        TrainJobTest.data(tmp, "dev.csv", 24, 2);
+        Path out = tmp.resolve("cmp");
+        java.io.ByteArrayOutputStream log = new java.io.ByteArrayOutputStream();
+        Comparison c = new Compare(TrainJobTest.task(tmp, model, ""), java.util.Map.of("epochs", "1", "out",
+                out.toString()), out, new java.io.PrintStream(log, true)).run(List.of("frozen", "full"), List.of(1L, 2L));
+
+        JsonObject file = JsonParser.parseString(Files.readString(out.resolve("compare.json"))).getAsJsonObject();
+        file.remove("wall_seconds");
+        file.remove("provenance");
+        assertEquals(file, c.toJson());
+        assertEquals(List.of("frozen", "full"), c.strategies().stream().map(Comparison.Row::strategy).toList());
+        assertEquals("validation", c.decidedBy());
+        for (Comparison.Row row : c.strategies()) {
+            double[] seeds = new double[2];
+            for (int seed = 1; seed <= 2; seed++) {
+                JsonObject report = JsonParser.parseString(Files.readString(out.resolve(row.strategy() + "-seed" + seed)
+                        .resolve("report.json"))).getAsJsonObject();
+                seeds[seed - 1] = report.getAsJsonObject("validation").getAsJsonObject("metrics").get("accuracy")
+                        .getAsDouble();
+            }
+            assertArrayEquals(seeds, row.validation().values());
+            assertEquals((seeds[0] + seeds[1]) / 2, row.validation().mean(), 1e-12);
+            assertEquals(2, row.runs());
+            assertTrue(row.savedBytes() > 0 && row.savedFile().equals("model.safetensors"), row.toString());
+        }
+        double top = c.strategies().stream().mapToDouble(r -> r.validation().mean()).max().orElseThrow();
+        assertEquals(top, c.strategies().stream().filter(r -> r.strategy().equals(c.best())).findFirst().orElseThrow()
+                .validation().mean());
     }
 
     /**
