@@ -32,11 +32,20 @@ import java.util.SplittableRandom;
  */
 public final class Space {
     /** Keys that mean something only under the listed strategies: a trial of another strategy leaves them unset. */
-    static final Map<String, List<String>> ONLY_FOR = Map.of(
-            "layer-decay", List.of("llrd", "ulmfit"),
-            "unfreeze-every", List.of("gradual", "ulmfit"),
-            "unfreeze-layers", List.of("top-k"),
-            "cache-features", List.of("frozen"));
+    static final Map<String, List<String>> ONLY_FOR = Map.ofEntries(
+            Map.entry("layer-decay", List.of("llrd", "ulmfit")),
+            Map.entry("unfreeze-every", List.of("gradual", "ulmfit")),
+            Map.entry("unfreeze-layers", List.of("top-k")),
+            Map.entry("cache-features", List.of("frozen")),
+            Map.entry("lora-r", List.of("lora")),
+            Map.entry("lora-alpha", List.of("lora")),
+            Map.entry("lora-dropout", List.of("lora")),
+            Map.entry("lora-bias", List.of("lora")),
+            Map.entry("use-rslora", List.of("lora")),
+            Map.entry("lora-targets", List.of("lora", "ia3")),
+            Map.entry("setfit-head", List.of("setfit")),
+            Map.entry("setfit-pairs", List.of("setfit")),
+            Map.entry("setfit-iterations", List.of("setfit")));
 
     /** Keys a search cannot vary, and why. */
     private static final Map<String, String> FIXED = Map.of(

@@ -148,6 +148,38 @@ class TuneTest {
      * A tune whose first trial failed (here on a bad row, which only training reads) left search.json and trials/,
      * and the corrected command was refused as "a tune of other settings"; it now takes back what it wrote.
      */
+    /**
+     * LoRA's keys are dimensions like any other: a lora trial trains the rank it drew (its adapter says so), a full
+     * trial leaves them unset, and the winner's best.yaml keeps them only when lora won.
+     */
+    @Test
+    void loraKeysAreSearchedOnlyInLoraTrials(@TempDir Path tmp) throws IOException {
+        Path task = setUp(tmp);
+        Path out = tmp.resolve("tune");
+        var r = CliTest.run("tune", task.toString(), "--space", "strategy=full,lora; lora-r=2,4; lora-alpha=4,8",
+                "--trials", "4", "--metric", "loss", "--seeds", "1", "--out", out.toString());
+        assertEquals(0, r.code(), r.err());
+        JsonArray trials = json(out.resolve("tune.json")).getAsJsonArray("trials");
+        int lora = 0;
+        for (JsonElement e : trials) {
+            JsonObject x = e.getAsJsonObject();
+            JsonObject settings = x.getAsJsonObject("settings");
+            Path config = Path.of(x.get("dir").getAsString()).resolve("adapter_config.json");
+            if (settings.get("strategy").getAsString().equals("lora")) {
+                lora++;
+                JsonObject adapter = json(config);
+                assertEquals(settings.get("lora-r").getAsInt(), adapter.get("r").getAsInt(), x.toString());
+                assertEquals(settings.get("lora-alpha").getAsDouble(), adapter.get("lora_alpha").getAsDouble());
+            } else {
+                assertFalse(settings.has("lora-r") || settings.has("lora-alpha"), "a full trial: " + x);
+                assertFalse(Files.exists(config), x.toString());
+            }
+        }
+        assertTrue(lora >= 2, "lora trials with the ranks they drew: " + trials);
+        String best = Files.readString(out.resolve("best.yaml"));
+        assertEquals(best.contains("strategy: lora"), best.contains("lora-r:"), best);
+    }
+
     @Test
     void aTuneThatFailsBeforeItsFirstTrialSavedAnythingLeavesNothingInTheWay(@TempDir Path tmp) throws IOException {
         Path task = setUp(tmp);
