@@ -38,11 +38,22 @@ import java.util.stream.Stream;
  * process (its pid gone, or a day old) is never read and is removed by the next export.
  *
  * <p>The first use says how long the export took (for auto, when it took a second or more).
+ *
+ * <p>The cache is kept under a size ({@code BERT_FT_ONNX_CACHE_MB}, default {@value #DEFAULT_LIMIT_MB} MB): each use
+ * of an entry stamps its {@value #USED} file; after an export, the entries used longest ago are removed until the rest
+ * fit, apart from the new one and any used in the last hour (a process may be about to open it). Each removal is
+ * said on the log.
  */
 public final class ExportCache {
     /** Temporaries of processes that are still running but older than this are taken as abandoned. */
     private static final Duration STALE = Duration.ofDays(1);
     private static final ConcurrentHashMap<Path, Object> LOCKS = new ConcurrentHashMap<>();
+    /** The cache's size limit when {@code BERT_FT_ONNX_CACHE_MB} does not say. */
+    static final long DEFAULT_LIMIT_MB = 4096;
+    /** An entry's file whose time is its last use. */
+    static final String USED = ".last-used";
+    /** Entries used more recently than this are never removed. */
+    static final Duration IN_USE = Duration.ofHours(1);
 
     private ExportCache() {}
 
@@ -90,9 +101,11 @@ public final class ExportCache {
      */
     public static Path getOrExport(Path location, String what, PrintWriter log, double quietSeconds,
             Consumer<Path> export) {
+        long limit = limitBytes(); // a bad setting is said before anything is exported
         Object lock = LOCKS.computeIfAbsent(location, k -> new Object());
         synchronized (lock) { // threads of this JVM (Spark tasks, a server's loads) wait for one export
             if (complete(location)) {
+                stamp(location);
                 return location;
             }
             Path parent = location.getParent();
@@ -129,8 +142,10 @@ public final class ExportCache {
             if (seconds >= quietSeconds) {
                 log.println(String.format(Locale.ROOT, "bert-ft: exported %s in %.1f s (cached in %s; --runtime"
                         + " torch skips it)", what, seconds, location));
-                log.flush();
             }
+            stamp(location);
+            evict(parent, location, limit, Instant.now(), log);
+            log.flush();
             return location;
         }
     }
@@ -147,6 +162,96 @@ public final class ExportCache {
             return Files.isRegularFile(dir.resolve(onnx.get("file").getAsString()));
         } catch (IOException | RuntimeException e) {
             return false;
+        }
+    }
+
+    /** {@code BERT_FT_ONNX_CACHE_MB} in bytes, else the default; a value that is not a number is refused. */
+    static long limitBytes() {
+        String v = System.getenv("BERT_FT_ONNX_CACHE_MB");
+        if (v == null || v.isBlank()) {
+            return DEFAULT_LIMIT_MB << 20;
+        }
+        try {
+            long mb = Long.parseLong(v.strip());
+            if (mb >= 0) {
+                return mb << 20;
+            }
+        } catch (NumberFormatException e) {
+            // said below
+        }
+        throw new UserError("BERT_FT_ONNX_CACHE_MB is '" + v + "': give the ONNX export cache's size limit in MB, a"
+                + " whole number >= 0");
+    }
+
+    /** Marks {@code entry} as used now (best effort: a read-only cache is still read). */
+    private static void stamp(Path entry) {
+        try {
+            Path used = entry.resolve(USED);
+            if (!Files.exists(used)) {
+                Files.write(used, new byte[0]);
+            }
+            Files.setLastModifiedTime(used, FileTime.from(Instant.now()));
+        } catch (IOException e) {
+            // not writable: eviction then goes by the entry's own time
+        }
+    }
+
+    /** When {@code entry} was last used: its stamp, else the directory's time. */
+    private static Instant lastUsed(Path entry) {
+        try {
+            Path used = entry.resolve(USED);
+            return Files.getLastModifiedTime(Files.exists(used) ? used : entry).toInstant();
+        } catch (IOException e) {
+            return Instant.EPOCH;
+        }
+    }
+
+    /**
+     * Removes the entries of {@code root} used longest ago until the cache is at most {@code limit} bytes, never
+     * {@code keep} nor one used since {@code now} minus {@link #IN_USE}; each removal said on {@code log}.
+     */
+    static void evict(Path root, Path keep, long limit, Instant now, PrintWriter log) {
+        record Entry(Path dir, Instant used, long bytes) {}
+        java.util.List<Entry> entries = new java.util.ArrayList<>();
+        try (Stream<Path> all = Files.list(root)) {
+            for (Path dir : all.filter(Files::isDirectory).filter(p -> !p.getFileName().toString().startsWith(".tmp-"))
+                    .toList()) {
+                entries.add(new Entry(dir, lastUsed(dir), size(dir)));
+            }
+        } catch (IOException e) {
+            return; // nothing to list: nothing to evict now
+        }
+        long total = entries.stream().mapToLong(Entry::bytes).sum();
+        entries.sort(Comparator.comparing(Entry::used));
+        for (Entry e : entries) {
+            if (total <= limit) {
+                return;
+            }
+            if (e.dir().equals(keep) || e.used().isAfter(now.minus(IN_USE))) {
+                continue;
+            }
+            delete(e.dir());
+            if (!Files.exists(e.dir())) {
+                total -= e.bytes();
+                log.println(String.format(Locale.ROOT, "bert-ft: removed %s from the ONNX export cache (%.1f MB, unused"
+                        + " since %s) to keep it under %d MB (BERT_FT_ONNX_CACHE_MB)", e.dir().getFileName(),
+                        e.bytes() / 1048576.0, e.used().truncatedTo(java.time.temporal.ChronoUnit.SECONDS),
+                        limit >> 20));
+            }
+        }
+    }
+
+    private static long size(Path dir) {
+        try (Stream<Path> all = Files.walk(dir)) {
+            return all.filter(Files::isRegularFile).mapToLong(p -> {
+                try {
+                    return Files.size(p);
+                } catch (IOException e) {
+                    return 0;
+                }
+            }).sum();
+        } catch (IOException | java.io.UncheckedIOException e) {
+            return 0;
         }
     }
 

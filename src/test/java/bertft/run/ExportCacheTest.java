@@ -55,6 +55,51 @@ class ExportCacheTest {
         assertEquals(location, again);
     }
 
+    /**
+     * Over its size limit, the cache drops the entries used longest ago, but never the one just written nor one used
+     * within the last hour; each removal is said.
+     */
+    @Test
+    void theEntriesUsedLongestAgoGoWhenTheCacheIsOverItsLimit(@TempDir Path tmp) throws IOException {
+        Path root = tmp.resolve("onnx");
+        java.time.Instant now = java.time.Instant.parse("2026-12-07T12:00:00Z");
+        String mb = "x".repeat(1 << 20);
+        // name -> hours since last use
+        java.util.Map<String, Integer> ages = new java.util.LinkedHashMap<>();
+        ages.put("old", 48);
+        ages.put("older", 72);
+        ages.put("recent", 2);
+        ages.put("in-use", 0);
+        ages.put("new", 96); // the entry just written: kept whatever its time says
+        for (var e : ages.entrySet()) {
+            Path dir = root.resolve(e.getKey());
+            fakeExport(dir, mb);
+            Path used = Files.writeString(dir.resolve(ExportCache.USED), "");
+            Files.setLastModifiedTime(used, FileTime.from(now.minus(java.time.Duration.ofHours(e.getValue()))));
+        }
+        StringWriter log = new StringWriter();
+        ExportCache.evict(root, root.resolve("new"), (7L << 20) / 2, now, new PrintWriter(log, true));
+        try (Stream<Path> left = Files.list(root)) {
+            assertEquals(List.of("in-use", "new", "recent"), left.map(p -> p.getFileName().toString()).sorted()
+                    .toList(), log.toString());
+        }
+        assertTrue(log.toString().contains("removed older from the ONNX export cache") && log.toString()
+                .contains("removed old from") && log.toString().contains("under 3 MB"), log.toString());
+
+        // under the limit: nothing goes
+        ExportCache.evict(root, root.resolve("new"), 100L << 20, now, new PrintWriter(new StringWriter(), true));
+        try (Stream<Path> left = Files.list(root)) {
+            assertEquals(3, left.count());
+        }
+        // a later use stamps the entry it reads
+        Path recent = root.resolve("recent");
+        java.time.Instant before = Files.getLastModifiedTime(recent.resolve(ExportCache.USED)).toInstant();
+        ExportCache.getOrExport(recent, "m", new PrintWriter(new StringWriter()), into -> {
+            throw new AssertionError("exported again");
+        });
+        assertTrue(Files.getLastModifiedTime(recent.resolve(ExportCache.USED)).toInstant().isAfter(before));
+    }
+
     /** An entry without its files (removed by hand, or a disk that filled) is exported again, not used. */
     @Test
     void anIncompleteEntryIsWrittenAgain(@TempDir Path tmp) throws IOException {
