@@ -262,18 +262,17 @@ public final class AdapterDir {
     record Header(BertConfig config, java.util.function.Supplier<Map<String, long[]>> shapes) {}
 
     static Header header(Path dir, Path baseOverride) {
-        Path baseDir = baseDir(dir, baseOverride);
         Path own = dir.resolve("config.json");
         BertConfig config;
         if (Files.isRegularFile(own)) {
-            config = BertConfig.read(own);
+            config = BertConfig.read(own); // a bert-ft adapter run: its base is looked for only if the weights must tell
         } else {
-            BertConfig base = BertConfig.read(baseDir.resolve("config.json"));
+            BertConfig base = BertConfig.read(baseDir(dir, baseOverride).resolve("config.json"));
             TaskModel.Head head = taskHead(dir);
             config = head == null ? base : base.withJson(withArchitecture(base, head));
         }
         return new Header(config, () -> {
-            Map<String, long[]> shapes = new LinkedHashMap<>(Checkpoint.shapes(baseDir));
+            Map<String, long[]> shapes = new LinkedHashMap<>(Checkpoint.shapes(baseDir(dir, baseOverride)));
             if (Files.isRegularFile(dir.resolve(WEIGHTS))) {
                 SafeTensors.shapes(dir.resolve(WEIGHTS)).forEach((k, v) -> shapes.put(
                         k.startsWith(PREFIX) ? k.substring(PREFIX.length()) : k, v));

@@ -99,6 +99,17 @@ class CheckpointTaskTest {
                 .getMessage());
     }
 
+    /** A bert-ft adapter run's config says its task: its base is not looked for (a Hub base is not fetched). */
+    @Test
+    void anAdapterRunsTaskIsReadWithoutItsBase(@TempDir Path tmp) throws IOException {
+        Path base = Tiny.checkpoint(tmp.resolve("base"), 1);
+        Path adapter = Tiny.lora(tmp.resolve("a"), base, 2, TaskModel.Pooling.MEAN, "neg", "pos");
+        try (var files = Files.walk(base)) {
+            files.sorted(java.util.Comparator.reverseOrder()).forEach(p -> p.toFile().delete());
+        }
+        assertEquals("classification", ModelInfo.task(adapter.toString()));
+    }
+
     /** Where the weights must tell, only their headers are read: serve read every weight twice at start-up. */
     @Test
     void theWeightsAreLookedAtThroughTheirHeadersOnly(@TempDir Path tmp) throws IOException {
