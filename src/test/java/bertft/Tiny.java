@@ -158,7 +158,11 @@ public final class Tiny {
         return dir;
     }
 
-    private static Path withHead(Path dir, long seed, String head, int outputs, JsonObject extra) {
+    /**
+     * A tiny random checkpoint with a head {@code head} ({@code classifier}, {@code qa_outputs}) of {@code outputs}
+     * and {@code extra} in its config (architectures, id2label, problem_type, bert_ft_task, ...).
+     */
+    public static Path withHead(Path dir, long seed, String head, int outputs, JsonObject extra) {
         try (Bert bert = bert(seed); BertTokenizer tok = tokenizer(64)) {
             Random rng = new Random(seed);
             Map<String, TensorData> heads = new LinkedHashMap<>();

@@ -21,9 +21,11 @@ public record ModelInfo(String model, String path, String task, String modelType
     }
 
     /**
-     * Which door a model opens, read from its files without building it: {@code qa} (load it with
-     * {@link QuestionAnswerer}), {@code embed} (a base model or base export: {@link Embedder}), else the classifier task
-     * its config records ({@code classification} where it records none; all for {@link Classifier}).
+     * Which door a model opens, read from its config (and, where that does not say, its weight files' headers)
+     * without building it, as loading reads it: {@code qa} (load it with {@link QuestionAnswerer}),
+     * {@code token-classification} ({@link Tagger}), {@code embed} (a base model or base export: {@link Embedder}),
+     * else the classifier task ({@code classification}, {@code sentiment}, {@code multilabel} or {@code regression}:
+     * all for {@link Classifier}), the {@link #task()} of the model loaded.
      */
     public static String task(String model) {
         return Models.task(bertft.model.ModelStore.resolve(Inputs.model(model)));

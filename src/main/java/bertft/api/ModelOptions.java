@@ -8,8 +8,14 @@ import java.io.PrintWriter;
  * model exports, libtorch otherwise; an ONNX export always runs on ONNX Runtime), the
  * inputs per forward pass, for an {@link Embedder} the tokens per text, for a multi-label {@link Classifier} the
  * threshold, and where notes on loading go. Immutable; {@code with*} return copies.
+ *
+ * <p>Serializable, so that Spark's options carry these settings to the executors: the log writer is not sent (a
+ * writer is no setting of the model, and none can be), so a copy read back logs to stderr. Two options are equal
+ * when their settings are, whatever their log.
  */
-public final class ModelOptions {
+public final class ModelOptions implements java.io.Serializable {
+    private static final long serialVersionUID = 1L;
+
     /** Inputs per forward pass unless asked otherwise: the one place this default is written (CLI, Spark, API). */
     public static final int DEFAULT_BATCH_SIZE = 64;
     /** Tokens per text for embeddings unless asked otherwise ([CLS] and [SEP] included). */
@@ -19,11 +25,11 @@ public final class ModelOptions {
     private final int batchSize;
     private final int maxLength;
     private final Double threshold;
-    private final PrintWriter log;
-    private final java.nio.file.Path base;
+    private final transient PrintWriter log;
+    private final String base; // a Path is not Serializable
 
     private ModelOptions(InferenceRuntime runtime, int batchSize, int maxLength, Double threshold, PrintWriter log,
-            java.nio.file.Path base) {
+            String base) {
         if (batchSize < 1) {
             throw new IllegalArgumentException("batch size " + batchSize + ": must be at least 1");
         }
@@ -83,13 +89,13 @@ public final class ModelOptions {
      * adapter_config.json's base_model_name_or_path.
      */
     public ModelOptions withBase(String model) {
-        return new ModelOptions(runtime, batchSize, maxLength, threshold, log,
-                java.nio.file.Path.of(Inputs.notNull("base", model)));
+        java.nio.file.Path.of(Inputs.notNull("base", model)); // refused now, as before, if it cannot be a path
+        return new ModelOptions(runtime, batchSize, maxLength, threshold, log, model);
     }
 
     /** The adapter's base asked for, or null for the one its config names. */
     public java.nio.file.Path base() {
-        return base;
+        return base == null ? null : java.nio.file.Path.of(base);
     }
 
     /** The multi-label threshold asked for, or null for the model's own. */
@@ -115,5 +121,24 @@ public final class ModelOptions {
     /** Tokens per text for embeddings. */
     public int maxLength() {
         return maxLength;
+    }
+
+    @Override
+    public boolean equals(Object o) {
+        return o instanceof ModelOptions m && runtime == m.runtime && batchSize == m.batchSize
+                && maxLength == m.maxLength && java.util.Objects.equals(threshold, m.threshold)
+                && java.util.Objects.equals(base, m.base);
+    }
+
+    @Override
+    public int hashCode() {
+        return java.util.Objects.hash(runtime, batchSize, maxLength, threshold, base);
+    }
+
+    /** The settings, as {@code runtime=auto batch-size=64 ...} (no log). */
+    @Override
+    public String toString() {
+        return "runtime=" + runtime.name().toLowerCase(java.util.Locale.ROOT).replace('_', '-') + " batch-size=" + batchSize + " max-length=" + maxLength
+                + (threshold == null ? "" : " threshold=" + threshold) + (base == null ? "" : " base=" + base);
     }
 }

@@ -1,11 +1,9 @@
 package bertft.api;
 
 import bertft.model.BertConfig;
-import bertft.model.Checkpoint;
-import bertft.model.TaskModel;
+import bertft.model.CheckpointTask;
 import bertft.onnx.OnnxExport;
 import bertft.run.TrainedModel;
-import com.google.gson.JsonObject;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.Locale;
@@ -31,51 +29,19 @@ final class Models {
                 m.tokenizer().maxLength(), m.runtime());
     }
 
+    /**
+     * The task a model's files record ({@link CheckpointTask}, as loading reads it), {@code embed} where it has no
+     * task head; an ONNX export's config.json says it, a checkpoint's config says it or its weights' headers do.
+     */
     static String task(Path path) {
         if (OnnxExport.isExport(path)) {
-            Path dir = Files.isRegularFile(path) ? path.toAbsolutePath().getParent() : path;
-            JsonObject task = BertConfig.read(dir.resolve("config.json")).json().getAsJsonObject("bert_ft_task");
-            return task != null && task.has("task") ? task.get("task").getAsString() : "embed";
+            Path file = (Files.isRegularFile(path) ? path.toAbsolutePath().getParent() : path).resolve("config.json");
+            return name(CheckpointTask.of(BertConfig.read(file), java.util.Map::of, file.toString()));
         }
-        JsonObject config = BertConfig.read(path.resolve("config.json")).json();
-        JsonObject task = config.getAsJsonObject("bert_ft_task");
-        if (task != null && task.has("task")) {
-            return task.get("task").getAsString();
-        }
-        String byName = byArchitecture(config);
-        if (byName != null) {
-            return byName;
-        }
-        Checkpoint ckpt = Checkpoint.read(path); // no architecture named: the head's weights tell
-        if (TaskModel.hasHead(ckpt, TaskModel.Head.QA)) {
-            return "qa";
-        }
-        if (TaskModel.hasHead(ckpt, TaskModel.Head.TOKEN)) {
-            return "token-classification";
-        }
-        return TaskModel.hasHead(ckpt, TaskModel.Head.CLASSIFIER) ? "classification" : "embed";
+        return name(CheckpointTask.of(path, null));
     }
 
-    /**
-     * The task config.json's {@code architectures} names, as Transformers' pipelines choose a head by it, or null
-     * when it names none bert-ft knows: loading the weights only to learn this read every weight twice (once here,
-     * with the NaN scan, then again to load).
-     */
-    private static String byArchitecture(JsonObject config) {
-        if (!(config.get("architectures") instanceof com.google.gson.JsonArray names) || names.size() != 1
-                || !names.get(0).isJsonPrimitive()) {
-            return null;
-        }
-        String a = names.get(0).getAsString();
-        if (a.endsWith("ForQuestionAnswering")) {
-            return "qa";
-        } else if (a.endsWith("ForTokenClassification")) {
-            return "token-classification";
-        } else if (a.endsWith("ForSequenceClassification")) {
-            return "classification";
-        } else if (a.endsWith("Model") || a.endsWith("ForMaskedLM") || a.endsWith("ForPreTraining")) {
-            return "embed";
-        }
-        return null;
+    private static String name(java.util.Optional<bertft.task.TaskSpec.Kind> kind) {
+        return kind.map(Object::toString).orElse("embed");
     }
 }

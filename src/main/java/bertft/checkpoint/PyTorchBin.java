@@ -36,6 +36,42 @@ public final class PyTorchBin {
 
     /** Reads the float tensors of a torch.save'd state dict, keyed by name in dict order. */
     public static Map<String, TensorData> read(Path file) {
+        return open(file, (zip, prefix, floats) -> {
+            Map<String, Integer> users = new HashMap<>();
+            floats.values().forEach(t -> users.merge(t.storage().key(), 1, Integer::sum));
+            // views and tied weights share a storage: keep its bytes until its last tensor is built
+            Map<String, ByteBuffer> open = new HashMap<>();
+            Map<String, TensorData> out = new LinkedHashMap<>();
+            for (var e : floats.entrySet()) {
+                String key = e.getValue().storage().key();
+                ByteBuffer storage = open.computeIfAbsent(key, k -> storage(file, zip, prefix, k));
+                if (users.merge(key, -1, Integer::sum) == 0) {
+                    open.remove(key);
+                }
+                out.put(e.getKey(), materialise(file + ": tensor '" + e.getKey() + "'", e.getValue(), storage));
+            }
+            return out;
+        });
+    }
+
+    /**
+     * The float tensors' shapes by name, from data.pkl alone (no storage is read): what tells which head a
+     * checkpoint has without loading it.
+     */
+    public static Map<String, long[]> shapes(Path file) {
+        return open(file, (zip, prefix, floats) -> {
+            Map<String, long[]> out = new LinkedHashMap<>();
+            floats.forEach((name, t) -> out.put(name, t.size()));
+            return out;
+        });
+    }
+
+    private interface StateDict<T> {
+        T apply(ZipFile zip, String prefix, Map<String, Tensor> floats) throws IOException;
+    }
+
+    /** Opens the archive, unpickles data.pkl and hands {@code then} its float tensors (views, unread) by name. */
+    private static <T> T open(Path file, StateDict<T> then) {
         try (ZipFile zip = new ZipFile(file.toFile())) {
             // the top folder is named after the file torch.save wrote ("archive" in newer versions)
             ZipEntry pkl = zip.stream()
@@ -52,28 +88,15 @@ public final class PyTorchBin {
                 throw new UserError(file + ": expected a state dict (names to tensors), found " + root);
             }
             Map<String, Tensor> floats = new LinkedHashMap<>();
-            Map<String, Integer> users = new HashMap<>();
             for (var e : dict.entrySet()) {
                 if (!(e.getKey() instanceof String name) || !(e.getValue() instanceof Tensor t)) {
                     throw new UserError(file + ": entry '" + e.getKey() + "' is not a tensor; expected a state dict");
                 }
                 if (t.storage().dtype().floating) {
                     floats.put(name, t);
-                    users.merge(t.storage().key(), 1, Integer::sum);
                 }
             }
-            // views and tied weights share a storage: keep its bytes until its last tensor is built
-            Map<String, ByteBuffer> open = new HashMap<>();
-            Map<String, TensorData> out = new LinkedHashMap<>();
-            for (var e : floats.entrySet()) {
-                String key = e.getValue().storage().key();
-                ByteBuffer storage = open.computeIfAbsent(key, k -> storage(file, zip, prefix, k));
-                if (users.merge(key, -1, Integer::sum) == 0) {
-                    open.remove(key);
-                }
-                out.put(e.getKey(), materialise(file + ": tensor '" + e.getKey() + "'", e.getValue(), storage));
-            }
-            return out;
+            return then.apply(zip, prefix, floats);
         } catch (ZipException e) {
             throw new UserError(file + ": not a zip-format torch.save file (the legacy pre-1.6 format is not read)"
                     + ADVICE);

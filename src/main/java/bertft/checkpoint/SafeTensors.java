@@ -65,29 +65,10 @@ public final class SafeTensors {
 
     /** Reads a sharded checkpoint through its {@code model.safetensors.index.json}; the map is in weight_map order. */
     public static Map<String, TensorData> readIndexed(Path indexJson) {
-        JsonObject index;
-        try {
-            index = parseObject(indexJson, Files.readString(indexJson));
-        } catch (IOException e) {
-            throw cannotRead(indexJson, e);
-        }
-        if (!(index.get("weight_map") instanceof JsonObject weightMap)) {
-            throw new UserError(indexJson + ": corrupt: no \"weight_map\" object");
-        }
-        Map<String, List<String>> namesByShard = new LinkedHashMap<>();
-        for (var e : weightMap.entrySet()) {
-            if (!e.getValue().isJsonPrimitive()) {
-                throw new UserError(indexJson + ": corrupt: weight_map['" + e.getKey() + "'] is not a file name");
-            }
-            namesByShard.computeIfAbsent(e.getValue().getAsString(), s -> new ArrayList<>()).add(e.getKey());
-        }
+        JsonObject weightMap = weightMap(indexJson);
         Map<String, TensorData> found = new HashMap<>();
-        for (var e : namesByShard.entrySet()) { // each shard is read once
+        for (var e : shards(indexJson, weightMap).entrySet()) { // each shard is read once
             Path shard = indexJson.resolveSibling(e.getKey());
-            if (!Files.isRegularFile(shard)) {
-                throw new UserError(indexJson + ": shard " + e.getKey() + " (holding '" + e.getValue().get(0)
-                        + "') is missing: " + shard);
-            }
             Set<String> skipped = new HashSet<>();
             Map<String, TensorData> tensors = read(shard, skipped);
             for (String name : e.getValue()) {
@@ -104,30 +85,69 @@ public final class SafeTensors {
         return out;
     }
 
-    private static Map<String, TensorData> read(Path file, Set<String> skipped) {
+    /**
+     * The float tensors' shapes by name, from the file's header alone (the tensor bytes are not read): what tells
+     * which head a checkpoint has without loading it.
+     */
+    public static Map<String, long[]> shapes(Path file) {
         try (FileChannel ch = FileChannel.open(file, StandardOpenOption.READ)) {
-            long size = ch.size();
-            if (size < 8) {
-                throw new UserError(file + ": truncated: " + size + " bytes, too short for the 8-byte header length");
-            }
-            long n = ch.map(FileChannel.MapMode.READ_ONLY, 0, 8).order(ByteOrder.LITTLE_ENDIAN).getLong();
-            if (n < 0 || n > size - 8) {
-                throw new UserError(file + ": truncated: header length " + Long.toUnsignedString(n)
-                        + " runs past the end of the " + size + "-byte file");
-            }
-            if (n > MAX_HEADER) {
-                throw new UserError(file + ": corrupt: header length " + n + " exceeds " + MAX_HEADER + " bytes");
-            }
-            byte[] json = new byte[(int) n];
-            ch.map(FileChannel.MapMode.READ_ONLY, 8, n).get(json);
-            long dataStart = 8 + n;
-            List<Entry> entries = new ArrayList<>();
-            for (var e : parseObject(file, new String(json, UTF_8)).entrySet()) {
-                if (!e.getKey().equals("__metadata__")) {
-                    entries.add(entry(file, e.getKey(), e.getValue(), size - dataStart));
+            Map<String, long[]> out = new LinkedHashMap<>();
+            for (Entry e : header(file, ch)) {
+                if (FLOAT_SIZES.containsKey(e.dtype())) {
+                    out.put(e.name(), e.shape());
                 }
             }
-            entries.sort(Comparator.comparingLong(Entry::begin));
+            return out;
+        } catch (IOException e) {
+            throw cannotRead(file, e);
+        }
+    }
+
+    /** As {@link #shapes(Path)} for a sharded checkpoint: every shard's header, through its index. */
+    public static Map<String, long[]> shapesIndexed(Path indexJson) {
+        Map<String, long[]> out = new LinkedHashMap<>();
+        for (String shard : shards(indexJson, weightMap(indexJson)).keySet()) {
+            out.putAll(shapes(indexJson.resolveSibling(shard)));
+        }
+        return out;
+    }
+
+    private static JsonObject weightMap(Path indexJson) {
+        JsonObject index;
+        try {
+            index = parseObject(indexJson, Files.readString(indexJson));
+        } catch (IOException e) {
+            throw cannotRead(indexJson, e);
+        }
+        if (!(index.get("weight_map") instanceof JsonObject weightMap)) {
+            throw new UserError(indexJson + ": corrupt: no \"weight_map\" object");
+        }
+        return weightMap;
+    }
+
+    /** The tensor names by shard file; every shard must exist. */
+    private static Map<String, List<String>> shards(Path indexJson, JsonObject weightMap) {
+        Map<String, List<String>> namesByShard = new LinkedHashMap<>();
+        for (var e : weightMap.entrySet()) {
+            if (!e.getValue().isJsonPrimitive()) {
+                throw new UserError(indexJson + ": corrupt: weight_map['" + e.getKey() + "'] is not a file name");
+            }
+            namesByShard.computeIfAbsent(e.getValue().getAsString(), s -> new ArrayList<>()).add(e.getKey());
+        }
+        for (var e : namesByShard.entrySet()) {
+            Path shard = indexJson.resolveSibling(e.getKey());
+            if (!Files.isRegularFile(shard)) {
+                throw new UserError(indexJson + ": shard " + e.getKey() + " (holding '" + e.getValue().get(0)
+                        + "') is missing: " + shard);
+            }
+        }
+        return namesByShard;
+    }
+
+    private static Map<String, TensorData> read(Path file, Set<String> skipped) {
+        try (FileChannel ch = FileChannel.open(file, StandardOpenOption.READ)) {
+            List<Entry> entries = header(file, ch);
+            long dataStart = 8 + headerLength(ch); // header() checked it
             Map<String, TensorData> out = new LinkedHashMap<>();
             for (Entry e : entries) {
                 if (INT_SIZES.containsKey(e.dtype())) {
@@ -142,6 +162,36 @@ public final class SafeTensors {
         } catch (IOException e) {
             throw cannotRead(file, e);
         }
+    }
+
+    /** The header's entries, checked against the file's size, in the order their bytes lie. */
+    private static List<Entry> header(Path file, FileChannel ch) throws IOException {
+        long size = ch.size();
+        if (size < 8) {
+            throw new UserError(file + ": truncated: " + size + " bytes, too short for the 8-byte header length");
+        }
+        long n = headerLength(ch);
+        if (n < 0 || n > size - 8) {
+            throw new UserError(file + ": truncated: header length " + Long.toUnsignedString(n)
+                    + " runs past the end of the " + size + "-byte file");
+        }
+        if (n > MAX_HEADER) {
+            throw new UserError(file + ": corrupt: header length " + n + " exceeds " + MAX_HEADER + " bytes");
+        }
+        byte[] json = new byte[(int) n];
+        ch.map(FileChannel.MapMode.READ_ONLY, 8, n).get(json);
+        List<Entry> entries = new ArrayList<>();
+        for (var e : parseObject(file, new String(json, UTF_8)).entrySet()) {
+            if (!e.getKey().equals("__metadata__")) {
+                entries.add(entry(file, e.getKey(), e.getValue(), size - 8 - n));
+            }
+        }
+        entries.sort(Comparator.comparingLong(Entry::begin));
+        return entries;
+    }
+
+    private static long headerLength(FileChannel ch) throws IOException {
+        return ch.map(FileChannel.MapMode.READ_ONLY, 0, 8).order(ByteOrder.LITTLE_ENDIAN).getLong();
     }
 
     private static Entry entry(Path file, String name, JsonElement value, long dataSize) {

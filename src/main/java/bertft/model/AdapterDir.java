@@ -218,21 +218,11 @@ public final class AdapterDir {
      * id2label is dropped when the saved head has another number of outputs (HuggingFace then names them LABEL_i).
      */
     private static BertConfig asTask(BertConfig base, Path dir, Map<String, TensorData> heads) {
-        JsonElement type = TextFiles.readJsonObject(dir.resolve(CONFIG), TextFiles.TASK_FILE, "an adapter_config.json")
-                .get("task_type");
-        TaskModel.Head head = type == null || type.isJsonNull() ? null : switch (type.getAsString()) {
-            case "SEQ_CLS" -> TaskModel.Head.CLASSIFIER;
-            case "QUESTION_ANS" -> TaskModel.Head.QA;
-            case "TOKEN_CLS" -> TaskModel.Head.TOKEN;
-            default -> null;
-        };
+        TaskModel.Head head = taskHead(dir);
         if (head == null) {
             return base;
         }
-        JsonObject json = base.json().deepCopy();
-        JsonArray arch = new JsonArray();
-        arch.add(base.family().architecture() + head.suffix);
-        json.add("architectures", arch);
+        JsonObject json = withArchitecture(base, head);
         TensorData out = heads.get(TaskModel.outputLayer(base.family(), head) + ".weight");
         JsonElement id2label = json.get("id2label");
         if (head != TaskModel.Head.QA && out != null && id2label != null && id2label.isJsonObject()
@@ -241,6 +231,54 @@ public final class AdapterDir {
             json.remove("label2id");
         }
         return base.withJson(json);
+    }
+
+    /** The head adapter_config.json's {@code task_type} names, or null where it names none bert-ft has. */
+    private static TaskModel.Head taskHead(Path dir) {
+        JsonElement type = TextFiles.readJsonObject(dir.resolve(CONFIG), TextFiles.TASK_FILE, "an adapter_config.json")
+                .get("task_type");
+        return type == null || type.isJsonNull() ? null : switch (type.getAsString()) {
+            case "SEQ_CLS" -> TaskModel.Head.CLASSIFIER;
+            case "QUESTION_ANS" -> TaskModel.Head.QA;
+            case "TOKEN_CLS" -> TaskModel.Head.TOKEN;
+            default -> null;
+        };
+    }
+
+    private static JsonObject withArchitecture(BertConfig base, TaskModel.Head head) {
+        JsonObject json = base.json().deepCopy();
+        JsonArray arch = new JsonArray();
+        arch.add(base.family().architecture() + head.suffix);
+        json.add("architectures", arch);
+        return json;
+    }
+
+    /**
+     * What an adapter directory is, read without loading a weight: the config it loads with (its own config.json,
+     * else its base's with the architecture {@code task_type} names, as {@link #withHead} makes it) and the shapes
+     * of the tensors that can be heads (the adapter's, {@code base_model.model.} stripped, and the base's), for
+     * {@link CheckpointTask}.
+     */
+    record Header(BertConfig config, java.util.function.Supplier<Map<String, long[]>> shapes) {}
+
+    static Header header(Path dir, Path baseOverride) {
+        Path own = dir.resolve("config.json");
+        BertConfig config;
+        if (Files.isRegularFile(own)) {
+            config = BertConfig.read(own); // a bert-ft adapter run: its base is looked for only if the weights must tell
+        } else {
+            BertConfig base = BertConfig.read(baseDir(dir, baseOverride).resolve("config.json"));
+            TaskModel.Head head = taskHead(dir);
+            config = head == null ? base : base.withJson(withArchitecture(base, head));
+        }
+        return new Header(config, () -> {
+            Map<String, long[]> shapes = new LinkedHashMap<>(Checkpoint.shapes(baseDir(dir, baseOverride)));
+            if (Files.isRegularFile(dir.resolve(WEIGHTS))) {
+                SafeTensors.shapes(dir.resolve(WEIGHTS)).forEach((k, v) -> shapes.put(
+                        k.startsWith(PREFIX) ? k.substring(PREFIX.length()) : k, v));
+            }
+            return shapes;
+        });
     }
 
     /**

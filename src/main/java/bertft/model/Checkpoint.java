@@ -78,8 +78,30 @@ public record Checkpoint(BertConfig config, Map<String, TensorData> encoder, Map
         } else if (Files.exists(bin)) {
             return PyTorchBin.read(bin);
         }
-        throw new UserError(dir + ": no weights (needs model.safetensors, model.safetensors.index.json"
+        throw noWeights(dir);
+    }
+
+    private static UserError noWeights(Path dir) {
+        return new UserError(dir + ": no weights (needs model.safetensors, model.safetensors.index.json"
                 + " or pytorch_model.bin)");
+    }
+
+    /**
+     * The float weights' shapes by name, as {@link #readWeights} would name them, from the files' headers alone (no
+     * tensor is read): what {@link CheckpointTask} looks at when the config does not say which head a model has.
+     */
+    public static Map<String, long[]> shapes(Path dir) {
+        Path single = dir.resolve("model.safetensors");
+        Path index = dir.resolve("model.safetensors.index.json");
+        Path bin = dir.resolve("pytorch_model.bin");
+        if (Files.exists(single)) {
+            return SafeTensors.shapes(single);
+        } else if (Files.exists(index)) {
+            return SafeTensors.shapesIndexed(index);
+        } else if (Files.exists(bin)) {
+            return PyTorchBin.shapes(bin);
+        }
+        throw noWeights(dir);
     }
 
     /**

@@ -52,8 +52,7 @@ public final class ModelExport {
         OnnxExport.checkTarget(out, modelDir, overwrite);
         Checkpoint ckpt = Checkpoint.read(modelDir);
         OnnxExport.checkExportable(ckpt.config(), modelDir.toString());
-        boolean task = TaskModel.hasHead(ckpt, TaskModel.Head.CLASSIFIER) || TaskModel.hasHead(ckpt, TaskModel.Head.QA)
-                || TaskModel.hasHead(ckpt, TaskModel.Head.TOKEN);
+        boolean task = bertft.model.CheckpointTask.of(ckpt, modelDir).isPresent(); // as loading it reads it
         return task ? task(modelDir, out, options, overwrite) : base(modelDir, ckpt, out, options, overwrite);
     }
 

@@ -6,6 +6,7 @@ import bertft.infer.InferenceRuntime;
 import bertft.model.AdapterDir;
 import bertft.model.BertConfig;
 import bertft.model.Checkpoint;
+import bertft.model.CheckpointTask;
 import bertft.model.Encoder;
 import bertft.model.Peft;
 import bertft.model.TaskModel;
@@ -131,7 +132,7 @@ public final class TrainedModel implements AutoCloseable {
         Checkpoint ckpt = Checkpoint.read(dir, base);
         JsonObject cfg = ckpt.config().json();
         JsonObject task = cfg.has("bert_ft_task") ? cfg.getAsJsonObject("bert_ft_task") : new JsonObject();
-        TaskSpec.Kind kind = kind(cfg, task, ckpt, dir);
+        TaskSpec.Kind kind = kind(cfg, ckpt, dir);
         TaskModel.Head head = kind == TaskSpec.Kind.QA ? TaskModel.Head.QA
                 : kind == TaskSpec.Kind.TOKEN_CLASSIFICATION ? TaskModel.Head.TOKEN : TaskModel.Head.CLASSIFIER;
         TaskModel model = TaskModel.load(ckpt, head, dir.toString());
@@ -167,7 +168,7 @@ public final class TrainedModel implements AutoCloseable {
         Checkpoint ckpt = AdapterDir.withHead(base, a, dir);
         JsonObject cfg = ckpt.config().json();
         JsonObject task = cfg.has("bert_ft_task") ? cfg.getAsJsonObject("bert_ft_task") : new JsonObject();
-        TaskSpec.Kind kind = kind(cfg, task, ckpt, dir);
+        TaskSpec.Kind kind = kind(cfg, ckpt, dir);
         TaskModel.Head head = kind == TaskSpec.Kind.QA ? TaskModel.Head.QA
                 : kind == TaskSpec.Kind.TOKEN_CLASSIFICATION ? TaskModel.Head.TOKEN : TaskModel.Head.CLASSIFIER;
         Peft peft = Peft.load(a.config(), base.config(), a.adapter(), dir.toString());
@@ -208,15 +209,15 @@ public final class TrainedModel implements AutoCloseable {
             throw new UserError(configFile + ": has no bert_ft_task (task, max_length); export the model with"
                     + " `bert-ft export`");
         }
-        String kindName = task.get("task").getAsString();
-        if (kindName.equals("embed") && source != null) {
+        // an export has no weights to look at: its config says
+        TaskSpec.Kind kind = CheckpointTask.of(config, Map::of, configFile.toString()).orElse(null);
+        if (kind == null && source != null) {
             return loadTorch(source, base); // a checkpoint without a task head: libtorch says what it lacks
         }
-        if (kindName.equals("embed")) {
+        if (kind == null) {
             throw new UserError(path + ": is a base-model export (last_hidden_state, sentence_embedding), it has no task"
                     + " head; use it with `bert-ft embed`");
         }
-        TaskSpec.Kind kind = TaskSpec.Kind.parse(kindName);
         Path file = export.file();
         List<String> outputs = kind == TaskSpec.Kind.QA ? List.of("start_logits", "end_logits") : List.of("logits");
         OnnxModel onnx = OnnxModel.open(file, outputs);
@@ -281,35 +282,15 @@ public final class TrainedModel implements AutoCloseable {
         return kind == TaskSpec.Kind.QA ? Math.min(max, QA_MAX_LENGTH) : max;
     }
 
-    private static TaskSpec.Kind kind(JsonObject cfg, JsonObject task, Checkpoint ckpt, Path dir) {
-        if (task.has("task")) {
-            return TaskSpec.Kind.parse(task.get("task").getAsString());
-        }
-        if (TaskModel.hasHead(ckpt, TaskModel.Head.QA)) {
-            return TaskSpec.Kind.QA;
-        }
-        if (TaskModel.hasHead(ckpt, TaskModel.Head.TOKEN)) {
-            return TaskSpec.Kind.TOKEN_CLASSIFICATION;
-        }
-        if (!TaskModel.hasHead(ckpt, TaskModel.Head.CLASSIFIER)) {
-            String arch = cfg.has("architectures") && cfg.getAsJsonArray("architectures").size() > 0
-                    ? cfg.getAsJsonArray("architectures").get(0).getAsString()
-                    : ckpt.config().family().baseArchitecture();
-            throw new UserError(dir + ": " + arch + " has no sequence-classification, token-classification or question-answering"
-                    + " head; use a fine-tuned *ForSequenceClassification / *ForTokenClassification /"
-                    + " *ForQuestionAnswering model, or train one with"
-                    + " `bert-ft train`");
-        }
-        String problem = cfg.has("problem_type") && !cfg.get("problem_type").isJsonNull()
-                ? cfg.get("problem_type").getAsString() : "";
-        long outputs = ckpt.heads().get(TaskModel.outputLayer(ckpt.config().family(), TaskModel.Head.CLASSIFIER)
-                + ".weight").shape()[0];
-        return switch (problem) {
-            case "multi_label_classification" -> TaskSpec.Kind.MULTILABEL;
-            case "regression" -> TaskSpec.Kind.REGRESSION;
-            case "single_label_classification" -> TaskSpec.Kind.CLASSIFICATION;
-            default -> outputs == 1 ? TaskSpec.Kind.REGRESSION : TaskSpec.Kind.CLASSIFICATION; // as HuggingFace infers
-        };
+    /** The checkpoint's task ({@link CheckpointTask}, as {@code api.ModelInfo.task} reads it); none is refused. */
+    private static TaskSpec.Kind kind(JsonObject cfg, Checkpoint ckpt, Path dir) {
+        return CheckpointTask.of(ckpt, dir).orElseThrow(() -> {
+            String arch = cfg.get("architectures") instanceof com.google.gson.JsonArray a && a.size() > 0
+                    ? a.get(0).getAsString() : ckpt.config().family().baseArchitecture();
+            return new UserError(dir + ": " + arch + " has no sequence-classification, token-classification or"
+                    + " question-answering head; use a fine-tuned *ForSequenceClassification / *ForTokenClassification"
+                    + " / *ForQuestionAnswering model, or train one with `bert-ft train`");
+        });
     }
 
     /**

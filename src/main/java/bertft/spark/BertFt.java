@@ -79,7 +79,7 @@ public final class BertFt {
         int text = textColumn(df.schema(), o.textColumn());
         int pair = o.textPairColumn() == null ? -1 : textColumn(df.schema(), o.textPairColumn());
         int threads = taskCpus(df.sparkSession());
-        Classifier c = LoadedModels.classifier(model, o.runtime(), o.batchSize(), threads);
+        Classifier c = LoadedModels.classifier(model, o.modelOptions(), threads);
         boolean regression = c.labels().isEmpty();
         List<String> names = new ArrayList<>(AddedColumns.predictions(c.labels()));
         names.add("error");
@@ -97,7 +97,7 @@ public final class BertFt {
     static Dataset<Row> embed(Dataset<Row> df, String model, EmbedOptions o, Counts counts) {
         int text = textColumn(df.schema(), o.textColumn());
         int threads = taskCpus(df.sparkSession());
-        LoadedModels.embedder(model, o.runtime(), o.batchSize(), o.maxLength(), threads);
+        LoadedModels.embedder(model, o.modelOptions(), threads);
         AddedColumns columns = AddedColumns.of(Arrays.asList(df.schema().fieldNames()), List.of("embedding", "error"));
         StructType schema = df.schema()
                 .add(columns.added().get(0), DataTypes.createArrayType(DataTypes.FloatType, false), true)
@@ -108,7 +108,7 @@ public final class BertFt {
     static Dataset<Row> tag(Dataset<Row> df, String model, TagOptions o, Counts counts) {
         int text = textColumn(df.schema(), o.textColumn());
         int threads = taskCpus(df.sparkSession());
-        Tagger t = LoadedModels.tagger(model, o.runtime(), o.batchSize(), threads);
+        Tagger t = LoadedModels.tagger(model, o.modelOptions(), threads);
         if (o.stride() != null && o.stride() >= t.windowPieces()) {
             throw new UserError("--stride " + o.stride() + ": must be less than the " + t.windowPieces() + " word"
                     + " pieces a window of this model holds (max length " + t.info().maxLength() + ")");
@@ -164,7 +164,7 @@ public final class BertFt {
             Counts counts) implements MapPartitionsFunction<Row, Row> {
         @Override
         public Iterator<Row> call(Iterator<Row> rows) {
-            Classifier c = LoadedModels.classifier(model, o.runtime(), o.batchSize(), threads);
+            Classifier c = LoadedModels.classifier(model, o.modelOptions(), threads);
             return chunked(rows, this::classify, c);
         }
 
@@ -211,7 +211,7 @@ public final class BertFt {
             implements MapPartitionsFunction<Row, Row> {
         @Override
         public Iterator<Row> call(Iterator<Row> rows) {
-            Embedder e = LoadedModels.embedder(model, o.runtime(), o.batchSize(), o.maxLength(), threads);
+            Embedder e = LoadedModels.embedder(model, o.modelOptions(), threads);
             return chunked(rows, this::embed, e);
         }
 
@@ -225,7 +225,7 @@ public final class BertFt {
             implements MapPartitionsFunction<Row, Row> {
         @Override
         public Iterator<Row> call(Iterator<Row> rows) {
-            Tagger t = LoadedModels.tagger(model, o.runtime(), o.batchSize(), threads);
+            Tagger t = LoadedModels.tagger(model, o.modelOptions(), threads);
             return chunked(rows, this::tag, t);
         }
 

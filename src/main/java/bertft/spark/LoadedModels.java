@@ -4,7 +4,6 @@ import bertft.api.Classifier;
 import bertft.api.Embedder;
 import bertft.api.ModelOptions;
 import bertft.api.Tagger;
-import bertft.infer.InferenceRuntime;
 import bertft.model.Torch;
 import java.nio.file.Files;
 import java.nio.file.InvalidPathException;
@@ -24,28 +23,22 @@ final class LoadedModels {
 
     private LoadedModels() {}
 
-    static Classifier classifier(String model, InferenceRuntime runtime, int batchSize, int threads) {
-        return (Classifier) get("classify " + auto(runtime) + " " + batchSize + " " + model, threads,
-                () -> Classifier.load(local(model), options(runtime, batchSize)));
+    static Classifier classifier(String model, ModelOptions options, int threads) {
+        return (Classifier) get("classify", model, options, threads, () -> Classifier.load(local(model), options));
     }
 
-    static Tagger tagger(String model, InferenceRuntime runtime, int batchSize, int threads) {
-        return (Tagger) get("tag " + auto(runtime) + " " + batchSize + " " + model, threads,
-                () -> Tagger.load(local(model), options(runtime, batchSize)));
+    static Tagger tagger(String model, ModelOptions options, int threads) {
+        return (Tagger) get("tag", model, options, threads, () -> Tagger.load(local(model), options));
     }
 
-    static Embedder embedder(String model, InferenceRuntime runtime, int batchSize, int maxLength, int threads) {
-        return (Embedder) get("embed " + auto(runtime) + " " + batchSize + " " + maxLength + " " + model, threads,
-                () -> Embedder.load(local(model), options(runtime, batchSize).withMaxLength(maxLength)));
+    static Embedder embedder(String model, ModelOptions options, int threads) {
+        return (Embedder) get("embed", model, options, threads, () -> Embedder.load(local(model), options));
     }
 
-    /** Null and auto are one choice: one model, not two. */
-    private static InferenceRuntime auto(InferenceRuntime r) {
-        return r == null ? InferenceRuntime.AUTO : r;
-    }
-
-    private static ModelOptions options(InferenceRuntime runtime, int batchSize) {
-        return ModelOptions.defaults().withRuntime(runtime).withBatchSize(batchSize);
+    /** One model per kind, name and settings (a threshold or runtime of its own is another model). */
+    private static AutoCloseable get(String kind, String model, ModelOptions options, int threads,
+            Supplier<AutoCloseable> load) {
+        return get(kind + " " + options + " " + model, threads, load);
     }
 
     /** Loads under the lock: concurrent tasks wait for the first one's model rather than load their own. */

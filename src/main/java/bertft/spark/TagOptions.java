@@ -1,5 +1,6 @@
 package bertft.spark;
 
+import bertft.api.ModelOptions;
 import bertft.infer.EntityGrouping;
 import bertft.infer.InferenceRuntime;
 import java.io.Serializable;
@@ -7,16 +8,16 @@ import java.io.Serializable;
 /**
  * How {@link BertFt#tag} reads a DataFrame and runs a token classifier: the text column, how pieces become entities,
  * the stride of windows over texts longer than the model's max length (null: the model's doc-stride, half a window),
- * the rows per forward pass and the runtime (default auto; null too). Immutable; {@code with*} return copies.
+ * and the library's {@link ModelOptions} (windows per forward pass, runtime, ...), which travel to the executors as
+ * they are. Immutable; {@code with*} return copies.
  *
  * @param textColumn the column with the texts to tag
  * @param aggregation the pipeline's aggregation_strategy
  * @param stride word pieces shared by consecutive windows, or null for the model's
- * @param batchSize windows per forward pass
- * @param runtime where the model runs: auto (null too), torch, onnx or onnx-int8
+ * @param modelOptions how the model is loaded and run (null: {@link ModelOptions#defaults()})
  */
-public record TagOptions(String textColumn, EntityGrouping.Aggregation aggregation, Integer stride, int batchSize,
-        InferenceRuntime runtime) implements Serializable {
+public record TagOptions(String textColumn, EntityGrouping.Aggregation aggregation, Integer stride,
+        ModelOptions modelOptions) implements Serializable {
     public TagOptions {
         if (textColumn == null || textColumn.isBlank()) {
             throw new IllegalArgumentException("text column: must be named");
@@ -27,34 +28,55 @@ public record TagOptions(String textColumn, EntityGrouping.Aggregation aggregati
         if (stride != null && stride < 0) {
             throw new IllegalArgumentException("stride " + stride + ": must be at least 0");
         }
-        if (batchSize < 1) {
-            throw new IllegalArgumentException("batch size " + batchSize + ": must be at least 1");
-        }
+        modelOptions = modelOptions == null ? ModelOptions.defaults() : modelOptions;
     }
 
-    /** Column {@code text}, simple aggregation, the model's stride, 64 per pass, the auto runtime (the CLI's). */
+    /**
+     * The options as they were before they carried {@link ModelOptions}: {@code batchSize} windows per forward pass
+     * on {@code runtime} (auto; null too), the other model settings at their defaults.
+     */
+    public TagOptions(String textColumn, EntityGrouping.Aggregation aggregation, Integer stride, int batchSize,
+            InferenceRuntime runtime) {
+        this(textColumn, aggregation, stride, ModelOptions.defaults().withBatchSize(batchSize).withRuntime(runtime));
+    }
+
+    /** Column {@code text}, simple aggregation, the model's stride, {@link ModelOptions#defaults()} (the CLI's). */
     public static TagOptions defaults() {
-        return new TagOptions("text", EntityGrouping.Aggregation.SIMPLE, null,
-                bertft.api.ModelOptions.DEFAULT_BATCH_SIZE, null);
+        return new TagOptions("text", EntityGrouping.Aggregation.SIMPLE, null, ModelOptions.defaults());
     }
 
     public TagOptions withTextColumn(String name) {
-        return new TagOptions(name, aggregation, stride, batchSize, runtime);
+        return new TagOptions(name, aggregation, stride, modelOptions);
     }
 
     public TagOptions withAggregation(EntityGrouping.Aggregation a) {
-        return new TagOptions(textColumn, a, stride, batchSize, runtime);
+        return new TagOptions(textColumn, a, stride, modelOptions);
     }
 
     public TagOptions withStride(Integer n) {
-        return new TagOptions(textColumn, aggregation, n, batchSize, runtime);
+        return new TagOptions(textColumn, aggregation, n, modelOptions);
+    }
+
+    /** Every model setting at once. */
+    public TagOptions withModelOptions(ModelOptions o) {
+        return new TagOptions(textColumn, aggregation, stride, o);
     }
 
     public TagOptions withBatchSize(int n) {
-        return new TagOptions(textColumn, aggregation, stride, n, runtime);
+        return withModelOptions(modelOptions.withBatchSize(n));
     }
 
     public TagOptions withRuntime(InferenceRuntime r) {
-        return new TagOptions(textColumn, aggregation, stride, batchSize, r);
+        return withModelOptions(modelOptions.withRuntime(r));
+    }
+
+    /** Windows per forward pass. */
+    public int batchSize() {
+        return modelOptions.batchSize();
+    }
+
+    /** Where the model runs (never null; auto by default). */
+    public InferenceRuntime runtime() {
+        return modelOptions.runtime();
     }
 }

@@ -33,6 +33,10 @@ class PyTorchBinTest {
         JsonObject expected = JsonParser.parseString(Files.readString(fixture("tiny_state_dict.json"))).getAsJsonObject();
         JsonObject tensors = expected.getAsJsonObject("tensors");
         Map<String, TensorData> got = PyTorchBin.read(fixture("tiny_state_dict.bin"));
+        // data.pkl alone names the same tensors with their shapes
+        Map<String, long[]> shapes = PyTorchBin.shapes(fixture("tiny_state_dict.bin"));
+        assertEquals(List.copyOf(got.keySet()), List.copyOf(shapes.keySet()));
+        got.forEach((k, v) -> assertArrayEquals(v.shape(), shapes.get(k), k));
 
         // dict order; covers transposed and offset views, shared storage, F16, BF16, a scalar and a Parameter
         assertEquals(List.copyOf(tensors.keySet()), List.copyOf(got.keySet()));

@@ -180,6 +180,10 @@ class SafeTensorsTest {
         Map<String, TensorData> got = SafeTensors.readIndexed(index);
         assertEquals(List.of("a", "b", "c"), List.copyOf(got.keySet()));
         assertArrayEquals(new float[] {2, 2}, got.get("b").toFloats());
+        // the headers alone name the same tensors with their shapes
+        Map<String, long[]> shapes = SafeTensors.shapesIndexed(index);
+        assertEquals(java.util.Set.of("a", "b", "c"), shapes.keySet());
+        assertArrayEquals(new long[] {2}, shapes.get("b"));
     }
 
     @Test

@@ -259,4 +259,24 @@ class SparkJobTest {
             }
         }
     }
+
+    /** The threshold is a ModelOptions setting set on the driver: the executors' multi-label predictions follow it. */
+    @Test
+    void aThresholdSetOnTheDriverDecidesTheLabelsTheExecutorsPredict(@TempDir Path tmp) throws Exception {
+        Path model = Tiny.classifier(tmp.resolve("m"), 5, "a", "b", "c");
+        Files.writeString(model.resolve("config.json"), Files.readString(model.resolve("config.json"))
+                .replace("\"classification\"", "\"multilabel\""));
+        List<String> texts = List.of("the movie was great", "awful price", "love it", "it was the phone");
+        Dataset<Row> df = spark.createDataset(texts, org.apache.spark.sql.Encoders.STRING()).toDF("text")
+                .repartition(2);
+        for (double threshold : new double[] {0, 1}) {
+            List<Row> rows = BertFt.classify(df, model.toString(), ClassifyOptions.defaults().withThreshold(threshold))
+                    .collectAsList();
+            assertEquals(texts.size(), rows.size());
+            for (Row r : rows) {
+                assertEquals(threshold == 0 ? "a|b|c" : "", r.getString(1), r.toString());
+                assertNull(r.get(r.length() - 1));
+            }
+        }
+    }
 }
