@@ -155,7 +155,7 @@ public final class TrainJob {
                     : kind == TaskSpec.Kind.TOKEN_CLASSIFICATION ? prepareTokens(tok) : prepareTable(tok);
             List<String> transfer = List.of();
             if (distill != null) {
-                distill.check(data.labels());
+                distill.check(data.labels(), resume ? last : modelDir, tok.maxLength());
                 transfer = distill.transferTexts();
             }
             ContrastivePairs pairs = spec.strategy().equals("setfit") ? SetFit.pairs(spec, data, base.config()) : null;
@@ -180,8 +180,7 @@ public final class TrainJob {
                             "strategy " + spec.strategy()), last.toString()) : Peft.create(adapter, base.config(), spec.seed()));
                 }
                 // 3) distillation: the teachers' outputs on the training examples and transfer texts, once
-                Distillation.Lesson lesson = distill == null ? null : distill.teach(data.trainData(), data.train(),
-                        transfer, data.validationData(), data.labels(), tok, err);
+                Distillation.Lesson lesson = distill == null ? null : distill.teach(data, transfer, tok, err);
                 Features trainSet = lesson == null ? data.train() : lesson.train();
                 // 4) strategy, steps and the loop: settings by name, step counts from the plan
                 Trainer.Settings settings = Trainer.Settings.of(spec);

@@ -106,11 +106,108 @@ class DistillTest {
         assertEquals(2, json(ens.resolve("config.json")).get("num_hidden_layers").getAsInt(), "the task's model");
     }
 
+    /** The largest difference between two runs' saved weights (the same names and shapes). */
+    static double maxDifference(Path a, Path b) {
+        Map<String, TensorData> x = SafeTensors.read(a.resolve("model.safetensors"));
+        Map<String, TensorData> y = SafeTensors.read(b.resolve("model.safetensors"));
+        assertEquals(x.keySet(), y.keySet());
+        double max = 0;
+        for (String k : x.keySet()) {
+            java.nio.FloatBuffer p = x.get(k).data().asFloatBuffer();
+            java.nio.FloatBuffer q = y.get(k).data().asFloatBuffer();
+            assertEquals(p.remaining(), q.remaining(), k);
+            while (p.hasRemaining()) {
+                max = Math.max(max, Math.abs(p.get() - q.get()));
+            }
+        }
+        return max;
+    }
+
+    /** The cache file a distill run's log names ("... computed in 0.1s (cached in FILE)" or "read from FILE"). */
+    private static Path cacheFile(String log) {
+        java.util.regex.Matcher m = java.util.regex.Pattern.compile("(?:cached in|read from) (\\S+\\.logits)")
+                .matcher(log);
+        assertTrue(m.find(), log);
+        return Path.of(m.group(1));
+    }
+
+    @Test
+    void theTeachersOutputsAreCachedOnDiskForASecondStudentAndAResumedRun(@TempDir Path tmp) throws IOException {
+        Path model = Tiny.checkpoint(tmp.resolve("tiny"), 3);
+        TrainJobTest.data(tmp, "train.csv", 48, 1);
+        TrainJobTest.data(tmp, "dev.csv", 16, 2);
+        Files.write(tmp.resolve("transfer.txt"), List.of("great phone", "awful price", "the battery was good"));
+        Path task = TrainJobTest.task(tmp, model, "");
+        Path teacher = Tiny.classifier(tmp.resolve("teacher"), 4, "negative", "positive");
+        String[] common = {"distill", task.toString(), "--teacher", teacher.toString(), "--student-layers", "1",
+            "--text", "transfer.txt", "--epochs", "1", "--seed", "5"};
+
+        var first = CliTest.run(concat(common, "--out", tmp.resolve("s1").toString()));
+        assertEquals(0, first.code(), first.err());
+        assertTrue(first.err().contains("outputs on 51 examples computed in"), first.err());
+        assertTrue(first.err().contains("outputs on validation computed in"), first.err());
+        Path file = cacheFile(first.err());
+        assertTrue(file.startsWith(TeacherCache.root()), file.toString());
+
+        // a second student over the same teacher and data: no teacher pass, the same student
+        var second = CliTest.run(concat(common, "--out", tmp.resolve("s2").toString()));
+        assertEquals(0, second.code(), second.err());
+        assertFalse(second.err().contains("cached in"), "no teacher pass: " + second.err());
+        assertTrue(second.err().contains("outputs on 51 examples read from " + file), second.err());
+        assertTrue(second.err().contains("outputs on validation read from"), second.err());
+        assertEquals(0, maxDifference(tmp.resolve("s1"), tmp.resolve("s2")), 1e-6);
+
+        // the cache holds raw logits: another temperature reads them too (and trains another student)
+        var hot = CliTest.run(concat(common, "--distill-temperature", "4", "--out", tmp.resolve("s3").toString()));
+        assertEquals(0, hot.code(), hot.err());
+        assertTrue(hot.err().contains("outputs on 51 examples read from " + file), hot.err());
+        assertTrue(maxDifference(tmp.resolve("s1"), tmp.resolve("s3")) > 1e-6, "T changes the targets");
+
+        // other inputs (another max-length cuts the texts elsewhere) are another entry
+        var longer = CliTest.run(concat(common, "--max-length", "8", "--out", tmp.resolve("s4").toString()));
+        assertEquals(0, longer.code(), longer.err());
+        assertTrue(longer.err().contains("outputs on 51 examples computed in"), longer.err());
+
+        // a truncated or altered file is said to be damaged, computed again and written over; never used
+        byte[] whole = Files.readAllBytes(file);
+        byte[] flipped = whole.clone();
+        flipped[whole.length / 2] ^= 0x10;
+        String[][] damage = {{"truncated"}, {"checksum mismatch"}};
+        byte[][] bytes = {java.util.Arrays.copyOf(whole, whole.length - 40), flipped};
+        for (int i = 0; i < bytes.length; i++) {
+            Files.write(file, bytes[i]);
+            Path out = tmp.resolve("damaged" + i);
+            var r = CliTest.run(concat(common, "--out", out.toString()));
+            assertEquals(0, r.code(), r.err());
+            assertTrue(r.err().contains("teacher " + teacher + ": " + file + " is damaged (" + damage[i][0]
+                    + "); computing its outputs again"), r.err());
+            assertTrue(r.err().contains("outputs on 51 examples computed in"), r.err());
+            assertEquals(0, maxDifference(tmp.resolve("s1"), out), 1e-6);
+            assertEquals(whole.length, Files.size(file), "written over");
+        }
+
+        // a resumed distillation reads the outputs its first part cached
+        bertft.task.TaskSpec spec = bertft.task.TaskFiles.load(task, Map.of("teacher", teacher.toString(),
+                "student-layers", "1", "epochs", "2", "out", tmp.resolve("resumed").toString(), "text", "transfer.txt"));
+        java.io.ByteArrayOutputStream log = new java.io.ByteArrayOutputStream();
+        org.junit.jupiter.api.Assertions.assertThrows(TrainJob.Paused.class,
+                () -> new TrainJob(spec, new java.io.PrintStream(log, true)).pauseAfterEpoch(1).run(false));
+        java.io.ByteArrayOutputStream again = new java.io.ByteArrayOutputStream();
+        new TrainJob(spec, new java.io.PrintStream(again, true)).run(true);
+        assertTrue(again.toString().contains("outputs on 51 examples read from " + file), again.toString());
+    }
+
+    private static String[] concat(String[] a, String... b) {
+        List<String> all = new ArrayList<>(List.of(a));
+        all.addAll(List.of(b));
+        return all.toArray(String[]::new);
+    }
+
     /**
      * The teacher at {@code dir} with its vocabulary reordered (the special tokens kept in place) and its word
      * embedding rows moved to match: the same function of text, other token ids.
      */
-    private static Path reordered(Path dir, Path to) throws IOException {
+    static Path reordered(Path dir, Path to) throws IOException {
         Checkpoint c = Checkpoint.read(dir);
         List<String> vocab = Tiny.vocab();
         List<String> order = new ArrayList<>(vocab.subList(0, 5)); // [PAD] [UNK] [CLS] [SEP] [MASK]
@@ -152,8 +249,10 @@ class DistillTest {
             bertft.data.LabelledData train = bertft.data.LabelledData.read(spec, spec.labels(), spec.requireTrain());
             try (BertTokenizer tok = Tiny.tokenizer(32)) {
                 Distillation d = Distillation.open(spec);
-                targets.add(d.teach(train, TaskData.features(train, tok), List.of("great phone", "awful price"), null,
-                        spec.labels(), tok, new java.io.PrintStream(java.io.OutputStream.nullOutputStream())).soft());
+                TrainJob.Prepared data = new TrainJob.Prepared(TaskData.features(train, tok), spec.labels(), 2, null,
+                        Evaluator.none(), new JsonObject(), train, null, null);
+                targets.add(d.teach(data, List.of("great phone", "awful price"), tok,
+                        new java.io.PrintStream(java.io.OutputStream.nullOutputStream())).soft());
             }
         }
         assertEquals(66, targets.get(0).size(), "64 examples and 2 transfer texts");
