@@ -120,17 +120,22 @@ final class Distillation {
                     throw new UserError("teacher " + t.dir() + ": a " + problem + " model, and this task is "
                             + spec.task() + " (" + want.problemType + ")");
                 }
-            } else {
-                if (!BertTokenizer.definition(t.dir()).equals(BertTokenizer.definition(studentTokenizer))) {
-                    throw new UserError("teacher " + t.dir() + ": its tokenizer is not the student's (distilling a "
-                            + spec.task() + " task needs the same word pieces: a student of the teacher's vocabulary,"
-                            + " or student-layers)");
-                }
-                int positions = t.checkpoint().config().maxTokens();
-                if (positions < maxLength) {
-                    throw new UserError("teacher " + t.dir() + ": takes at most " + positions + " tokens, and the"
-                            + " student's windows are " + maxLength + " (lower max-length to " + positions + ")");
-                }
+            }
+            // spans, tags and hidden states are matched token by token: the teacher reads the student's windows
+            boolean sameTokens = head != TaskModel.Head.CLASSIFIER || spec.distillHidden() && t == first();
+            if (sameTokens && !BertTokenizer.definition(t.dir()).equals(BertTokenizer.definition(studentTokenizer))) {
+                throw new UserError(head != TaskModel.Head.CLASSIFIER
+                        ? "teacher " + t.dir() + ": its tokenizer is not the student's (distilling a " + spec.task()
+                                + " task needs the same word pieces: a student of the teacher's vocabulary, or"
+                                + " student-layers)"
+                        : where("distill-hidden") + ": teacher " + t.dir() + " has another tokenizer than the student;"
+                                + " hidden states are matched token by token (a student of the teacher's vocabulary,"
+                                + " or student-layers)");
+            }
+            int positions = t.checkpoint().config().maxTokens();
+            if (sameTokens && positions < maxLength) {
+                throw new UserError("teacher " + t.dir() + ": takes at most " + positions + " tokens, and the"
+                        + " student's windows are " + maxLength + " (lower max-length to " + positions + ")");
             }
             if (want == Objective.REGRESSION || head == TaskModel.Head.QA) {
                 continue;
@@ -145,6 +150,24 @@ final class Distillation {
                         + " (the same names in the same order are needed)");
             }
         }
+    }
+
+    /**
+     * The hidden-state loss of {@code distill-hidden} (else null): the first teacher, loaded once more to run on
+     * every batch, and the layer of it each of the {@code student}'s layers learns from.
+     */
+    bertft.train.HiddenMatch hiddenMatch(bertft.model.BertConfig student, NDManager parent) {
+        if (!spec.distillHidden()) {
+            return null;
+        }
+        Teacher t = first();
+        bertft.model.BertConfig tc = t.checkpoint().config();
+        int[] kept = spec.studentLayers() == null ? null
+                : TaskSpec.studentLayers(spec.studentLayers(), tc.numHiddenLayers(), where("student-layers"));
+        TaskModel model = TaskModel.load(t.checkpoint(), head(spec.task()), t.dir().toString());
+        return new bertft.train.HiddenMatch(model, bertft.train.HiddenMatch.mapping(student.numHiddenLayers(),
+                tc.numHiddenLayers(), kept), student.hiddenSize(), tc.hiddenSize(), spec.distillHiddenWeight(),
+                student.initializerRange(), spec.seed(), parent);
     }
 
     /** The texts of {@code text} (read as adapt reads them), which only the teachers label. */

@@ -174,7 +174,9 @@ public final class TrainJob {
                     ? TaskModel.tokenDropout(base.config()) : TaskModel.headDropout(base.config());
             boolean keepHead = resume || keepHead(base, head, data.labels(), modelDir);
             try (TaskModel model = TaskModel.create(base, head, data.outputs(), pooling, dropout, spec.seed(),
-                    modelDir.toString(), keepHead)) {
+                    modelDir.toString(), keepHead);
+                    bertft.train.HiddenMatch hidden = distill == null ? null : distill.hiddenMatch(base.config(),
+                            manager)) {
                 if (adapter != null) {
                     model.attach(resume ? Peft.load(adapter, base.config(), Trainer.required(last, Loop.ADAPTER_STATE,
                             "strategy " + spec.strategy()), last.toString()) : Peft.create(adapter, base.config(), spec.seed()));
@@ -207,7 +209,7 @@ public final class TrainJob {
                 DomainAdversary adversary = domainAdversary(tok, base.config(), manager);
                 TrainingObjective goal = lesson != null ? new DistillObjective(model,
                         Distillation.kind(spec.task()), trainSet, lesson.labelled(), lesson.soft(),
-                        spec.distillTemperature(), spec.distillAlpha())
+                        spec.distillTemperature(), spec.distillAlpha()).hidden(hidden)
                         : head == TaskModel.Head.TOKEN ? new TokenObjective(model, data.train(), data.classWeights())
                         : pairs != null ? new PairObjective(model, data.train(), pairs.pairs())
                         : adversary == null ? task : new DomainAdversarialObjective(task, adversary);

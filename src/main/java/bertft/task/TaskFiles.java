@@ -275,6 +275,9 @@ public final class TaskFiles {
          */
         private void checkDistill(Kind kind) {
             boolean teacher = values.get("teacher") != null && !((List<?>) values.get("teacher")).isEmpty();
+            if (!teacher && Boolean.TRUE.equals(values.get("distill-hidden"))) {
+                throw error("distill-hidden", "is for distillation; set teacher (the fine-tuned run to distill from)");
+            }
             for (String key : List.of("text", "student", "student-layers")) {
                 if (!teacher && values.get(key) != null) {
                     throw error(key, "is for distillation; set teacher (the fine-tuned run to distill from)"

@@ -197,6 +197,73 @@ class DistillTest {
         assertTrue(again.toString().contains("outputs on 51 examples read from " + file), again.toString());
     }
 
+    /** The hidden-state MSE of the saved model in {@code student} against {@code teacher} on {@code texts}. */
+    private static double hiddenDistance(Path teacher, Checkpoint student, List<String> texts) {
+        try (BertTokenizer tok = Tiny.tokenizer(32); ai.djl.ndarray.NDManager m = bertft.model.Torch.newManager();
+                bertft.model.TaskModel s = bertft.model.TaskModel.create(student,
+                        bertft.model.TaskModel.Head.CLASSIFIER, 2, bertft.model.TaskModel.Pooling.MEAN, 0, 1, "s",
+                        true);
+                bertft.train.HiddenMatch h = new bertft.train.HiddenMatch(bertft.model.TaskModel.load(
+                        Checkpoint.read(teacher), bertft.model.TaskModel.Head.CLASSIFIER, "t"), new int[] {0, 1}, 32,
+                        32, 1, 0.02, 1, m)) {
+            bertft.text.Batch b = bertft.text.Batch.of(texts.stream().map(tok::encode).toList(), m);
+            List<ai.djl.ndarray.NDArray> layers = new ArrayList<>();
+            s.encode(b, false, layers);
+            return h.loss(layers, b, m).getFloat();
+        }
+    }
+
+    @Test
+    void distillHiddenMovesTheStudentsHiddenStatesTowardTheTeachers(@TempDir Path tmp) throws IOException {
+        Path model = Tiny.checkpoint(tmp.resolve("tiny"), 3);
+        TrainJobTest.data(tmp, "train.csv", 96, 1);
+        TrainJobTest.data(tmp, "dev.csv", 16, 2);
+        Path task = TrainJobTest.task(tmp, model, "");
+        Path teacher = Tiny.classifier(tmp.resolve("teacher"), 4, "negative", "positive");
+        List<String> texts = new ArrayList<>();
+        for (String line : Files.readAllLines(tmp.resolve("dev.csv")).subList(1, 17)) {
+            texts.add(line.substring(1, line.indexOf('"', 1)));
+        }
+        String[] common = {"distill", task.toString(), "--teacher", teacher.toString(), "--epochs", "2", "--seed",
+            "5", "--learning-rate", "3e-3"};
+        var plain = CliTest.run(concat(common, "--out", tmp.resolve("plain").toString()));
+        assertEquals(0, plain.code(), plain.err());
+        var hidden = CliTest.run(concat(common, "--distill-hidden", "true", "--out", tmp.resolve("hidden").toString()));
+        assertEquals(0, hidden.code(), hidden.err());
+        double before = hiddenDistance(teacher, Checkpoint.read(model), texts);
+        double without = hiddenDistance(teacher, Checkpoint.read(tmp.resolve("plain")), texts);
+        double with = hiddenDistance(teacher, Checkpoint.read(tmp.resolve("hidden")), texts);
+        assertTrue(with < 0.75 * before && with < 0.75 * without, "hidden-state MSE to the teacher: before " + before
+                + ", output distillation alone " + without + ", with distill-hidden " + with);
+        assertTrue(Files.readString(tmp.resolve("hidden").resolve("task.yaml")).contains("distill-hidden: true"));
+
+        // a narrower student: a projection trains with it and is not saved with it
+        bertft.model.BertConfig narrow = bertft.model.BertConfig.of(Tiny.vocab().size(), 16, 1, 2, 32, 64);
+        try (bertft.model.Bert bert = bertft.model.Bert.random(narrow, true, 9); BertTokenizer tok = Tiny.tokenizer(64)) {
+            new Checkpoint(narrow, bert.tensors(), Map.of()).write(tmp.resolve("narrow"), tok);
+        }
+        var projected = CliTest.run(concat(common, "--distill-hidden", "true", "--student",
+                tmp.resolve("narrow").toString(), "--out", tmp.resolve("projected").toString()));
+        assertEquals(0, projected.code(), projected.err());
+        Set<String> keys = SafeTensors.read(tmp.resolve("projected").resolve("model.safetensors")).keySet();
+        assertFalse(keys.stream().anyMatch(k -> k.contains("projection")), keys.toString());
+        assertEquals(16, json(tmp.resolve("projected").resolve("config.json")).get("hidden_size").getAsInt());
+
+        // refused in one line, nothing written: another tokenizer; distill-hidden without a teacher
+        Path other = reordered(teacher, tmp.resolve("reordered"));
+        Path out = tmp.resolve("refused");
+        var r = CliTest.run("distill", task.toString(), "--teacher", other.toString(), "--distill-hidden", "true",
+                "--out", out.toString());
+        assertEquals(2, r.code(), r.err());
+        assertEquals("bert-ft: --distill-hidden: teacher " + other + " has another tokenizer than the student; hidden"
+                + " states are matched token by token (a student of the teacher's vocabulary, or student-layers)",
+                r.err().strip());
+        var t = CliTest.run("train", task.toString(), "--distill-hidden", "true", "--out", out.toString());
+        assertEquals(2, t.code(), t.err());
+        assertTrue(t.err().startsWith("bert-ft: --distill-hidden: is for distillation; set teacher"), t.err());
+        assertFalse(Files.exists(out));
+    }
+
     private static String[] concat(String[] a, String... b) {
         List<String> all = new ArrayList<>(List.of(a));
         all.addAll(List.of(b));
