@@ -78,6 +78,12 @@ final class TeacherCache {
             return null;
         }
         String key = key(file);
+        long size;
+        try {
+            size = Files.size(file);
+        } catch (IOException e) {
+            throw new Damaged("unreadable: " + e.getMessage());
+        }
         MessageDigest d = bertft.Sha256.digest();
         try (InputStream raw = Files.newInputStream(file);
                 DigestInputStream digest = new DigestInputStream(new BufferedInputStream(raw, 1 << 16), d);
@@ -94,11 +100,16 @@ final class TeacherCache {
             }
             double seconds = in.readDouble();
             int[] lengths = new int[n];
+            long floats = 0;
             for (int i = 0; i < n; i++) {
                 lengths[i] = in.readInt();
                 if (lengths[i] < 0) {
                     throw new Damaged("a negative row length");
                 }
+                floats += lengths[i];
+            }
+            if (floats * Float.BYTES > size) { // before allocating what a damaged length asks for
+                throw new Damaged("truncated");
             }
             float[][] out = new float[n][];
             for (int i = 0; i < n; i++) {

@@ -172,8 +172,10 @@ class DistillTest {
         byte[] whole = Files.readAllBytes(file);
         byte[] flipped = whole.clone();
         flipped[whole.length / 2] ^= 0x10;
-        String[][] damage = {{"truncated"}, {"checksum mismatch"}};
-        byte[][] bytes = {java.util.Arrays.copyOf(whole, whole.length - 40), flipped};
+        byte[] huge = whole.clone(); // the first row's length (after magic, version, key, rows, seconds): 2^31 - 1
+        java.nio.ByteBuffer.wrap(huge).putInt(4 + 4 + 2 + 32 + 4 + 8, Integer.MAX_VALUE);
+        String[][] damage = {{"truncated"}, {"checksum mismatch"}, {"truncated"}};
+        byte[][] bytes = {java.util.Arrays.copyOf(whole, whole.length - 40), flipped, huge};
         for (int i = 0; i < bytes.length; i++) {
             Files.write(file, bytes[i]);
             Path out = tmp.resolve("damaged" + i);
