@@ -26,8 +26,10 @@ import java.util.Map;
 
 /**
  * {@code bert-ft distill}'s teachers: fine-tuned runs of the same task, checked before anything is written; their
- * outputs on the training examples and the transfer texts computed once (each teacher with its own tokenizer) and
- * averaged over an ensemble; their validation scores, sizes and speed for the report beside the student's.
+ * outputs on the training examples and the transfer texts computed once (tables: each teacher with its own tokenizer;
+ * QA and tags: on the student's windows), kept on disk by {@link TeacherCache} for later runs, and averaged over an
+ * ensemble; their validation scores, sizes and speed for the report beside the student's; and distill-hidden's
+ * {@link bertft.train.HiddenMatch}.
  */
 final class Distillation {
     /** One teacher run, read once. */
