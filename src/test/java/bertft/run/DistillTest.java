@@ -266,6 +266,33 @@ class DistillTest {
         assertFalse(Files.exists(out));
     }
 
+    @Test
+    void aResumedDistillHiddenRunRestoresItsProjection(@TempDir Path tmp) throws IOException {
+        Path model = Tiny.checkpoint(tmp.resolve("tiny"), 3);
+        TrainJobTest.data(tmp, "train.csv", 48, 1);
+        // no validation: the saved student is the last one, not the best of the epochs
+        Path task = Files.writeString(tmp.resolve("t.yaml"), String.join("\n", "task: classification",
+                "model: " + model, "data-dir: " + tmp, "train: train.csv", "labels: [negative, positive]",
+                "max-length: 32", "batch-size: 16", "pooling: mean", ""));
+        Path teacher = Tiny.classifier(tmp.resolve("teacher"), 4, "negative", "positive");
+        bertft.model.BertConfig narrow = bertft.model.BertConfig.of(Tiny.vocab().size(), 16, 1, 2, 32, 64);
+        try (bertft.model.Bert bert = bertft.model.Bert.random(narrow, true, 9); BertTokenizer tok = Tiny.tokenizer(64)) {
+            new Checkpoint(narrow, bert.tensors(), Map.of()).write(tmp.resolve("narrow"), tok);
+        }
+        java.util.function.Function<String, bertft.task.TaskSpec> spec = out -> bertft.task.TaskFiles.load(task,
+                Map.of("teacher", teacher.toString(), "student", tmp.resolve("narrow").toString(), "distill-hidden",
+                        "true", "epochs", "2", "learning-rate", "3e-3", "out", tmp.resolve(out).toString()));
+        java.io.PrintStream quiet = new java.io.PrintStream(java.io.OutputStream.nullOutputStream());
+        new TrainJob(spec.apply("whole"), quiet).run(false);
+        org.junit.jupiter.api.Assertions.assertThrows(TrainJob.Paused.class,
+                () -> new TrainJob(spec.apply("resumed"), quiet).pauseAfterEpoch(1).run(false));
+        assertTrue(Files.isRegularFile(tmp.resolve("resumed").resolve("last")
+                .resolve(bertft.train.HiddenMatch.FILE)), "the projection is in the resume state");
+        new TrainJob(spec.apply("resumed"), quiet).run(true);
+        assertEquals(0, maxDifference(tmp.resolve("whole"), tmp.resolve("resumed")), 1e-6,
+                "paused and resumed, the student ends where the uninterrupted run does");
+    }
+
     private static String[] concat(String[] a, String... b) {
         List<String> all = new ArrayList<>(List.of(a));
         all.addAll(List.of(b));
