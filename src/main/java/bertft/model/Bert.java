@@ -147,7 +147,8 @@ public final class Bert implements Encoder {
      * @return last_hidden_state (B, T, H)
      */
     @Override
-    public NDArray forward(NDArray inputIds, NDArray tokenTypeIds, NDArray attentionMask, boolean training) {
+    public NDArray forward(NDArray inputIds, NDArray tokenTypeIds, NDArray attentionMask, boolean training,
+            java.util.List<NDArray> layers) {
         long t = inputIds.getShape().get(1);
         if (t > config.maxTokens()) {
             throw new UserError("sequence of " + t + " tokens is longer than max_position_embeddings "
@@ -160,6 +161,11 @@ public final class Bert implements Encoder {
         NDArray x = embeddings(inputIds, types, positions(inputIds), training);
         NDArray bias = Ops.maskBias(attentionMask);
         for (int i = 0; i < config.numHiddenLayers(); i++) {
+            if (layers != null) { // each layer's output is wanted: all of them live as long as the step
+                x = layer(x, bias, "encoder.layer." + i + ".", training);
+                layers.add(x);
+                continue;
+            }
             // a layer's intermediates (and its input) die with the layer, not the step: autograd keeps its own
             try (NDManager scope = step.newSubManager()) {
                 x.attach(scope);

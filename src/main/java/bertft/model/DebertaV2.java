@@ -217,7 +217,8 @@ public final class DebertaV2 implements Encoder {
      * @return last_hidden_state (B, T, H)
      */
     @Override
-    public NDArray forward(NDArray inputIds, NDArray tokenTypeIds, NDArray attentionMask, boolean training) {
+    public NDArray forward(NDArray inputIds, NDArray tokenTypeIds, NDArray attentionMask, boolean training,
+            java.util.List<NDArray> layers) {
         long t = inputIds.getShape().get(1);
         if (settings.positionBiasedInput() && t > config.maxPositionEmbeddings()) {
             throw new UserError("sequence of " + t + " tokens is longer than max_position_embeddings "
@@ -232,6 +233,9 @@ public final class DebertaV2 implements Encoder {
         Relative rel = settings.relativeAttention() ? relative(step, (int) t) : null;
         for (int i = 0; i < config.numHiddenLayers(); i++) {
             x = layer(x, pairMask, maskBias, rel, "encoder.layer." + i + ".", training);
+            if (layers != null) {
+                layers.add(x);
+            }
         }
         return x;
     }

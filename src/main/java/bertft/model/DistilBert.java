@@ -125,7 +125,8 @@ public final class DistilBert implements Encoder {
 
     /** Runs the encoder; DistilBERT has no token types, so {@code tokenTypeIds} is ignored. */
     @Override
-    public NDArray forward(NDArray inputIds, NDArray tokenTypeIds, NDArray attentionMask, boolean training) {
+    public NDArray forward(NDArray inputIds, NDArray tokenTypeIds, NDArray attentionMask, boolean training,
+            java.util.List<NDArray> layers) {
         long t = inputIds.getShape().get(1);
         if (t > config.maxPositionEmbeddings()) {
             throw new UserError("sequence of " + t + " tokens is longer than max_position_embeddings "
@@ -138,6 +139,9 @@ public final class DistilBert implements Encoder {
         NDArray bias = Ops.maskBias(attentionMask);
         for (int i = 0; i < config.numHiddenLayers(); i++) {
             x = layer(x, bias, "transformer.layer." + i + ".", training);
+            if (layers != null) {
+                layers.add(x);
+            }
         }
         return x;
     }

@@ -25,7 +25,17 @@ public interface Encoder extends AutoCloseable {
     }
 
     /** (B,T) int64 ids, (B,T) type ids or null, (B,T) mask -> last_hidden_state (B,T,H). */
-    NDArray forward(NDArray inputIds, NDArray tokenTypeIds, NDArray attentionMask, boolean training);
+    default NDArray forward(NDArray inputIds, NDArray tokenTypeIds, NDArray attentionMask, boolean training) {
+        return forward(inputIds, tokenTypeIds, attentionMask, training, null);
+    }
+
+    /**
+     * As {@link #forward(NDArray, NDArray, NDArray, boolean)}, adding every layer's output (B,T,H), first layer
+     * first, to {@code layers} when it is not null (distillation's hidden-state loss): they stay alive, and part of
+     * the graph, until the step's manager closes.
+     */
+    NDArray forward(NDArray inputIds, NDArray tokenTypeIds, NDArray attentionMask, boolean training,
+            java.util.List<NDArray> layers);
 
     /**
      * Routes the encoder's linear layers through a PEFT adapter (LoRA, IA3), or back to plain ones (null); the

@@ -335,11 +335,16 @@ public final class TaskModel implements AutoCloseable {
 
     /** The encoder's last hidden state (B, T, H). */
     public NDArray encode(Batch b, boolean training) {
+        return encode(b, training, null);
+    }
+
+    /** As {@link #encode(Batch, boolean)}, every layer's output added to {@code layers} when it is not null. */
+    public NDArray encode(Batch b, boolean training, java.util.List<NDArray> layers) {
         if (shared != null) {
             return Peft.during(shared, () -> encoder.forward(b.inputIds(), b.tokenTypeIds(), b.attentionMask(),
-                    training));
+                    training, layers));
         }
-        return encoder.forward(b.inputIds(), b.tokenTypeIds(), b.attentionMask(), training);
+        return encoder.forward(b.inputIds(), b.tokenTypeIds(), b.attentionMask(), training, layers);
     }
 
     /** The head on the encoder's output (B, T, H). */

@@ -26,8 +26,10 @@ import java.util.Map;
 
 /**
  * {@code bert-ft distill}'s teachers: fine-tuned runs of the same task, checked before anything is written; their
- * outputs on the training examples and the transfer texts computed once (each teacher with its own tokenizer) and
- * averaged over an ensemble; their validation scores, sizes and speed for the report beside the student's.
+ * outputs on the training examples and the transfer texts computed once (tables: each teacher with its own tokenizer;
+ * QA and tags: on the student's windows), kept on disk by {@link TeacherCache} for later runs, and averaged over an
+ * ensemble; their validation scores, sizes and speed for the report beside the student's; and distill-hidden's
+ * {@link bertft.train.HiddenMatch}.
  */
 final class Distillation {
     /** One teacher run, read once. */
@@ -46,21 +48,39 @@ final class Distillation {
         this.spec = spec;
     }
 
-    /** Reads every teacher: a run directory with a sequence-classification head. */
+    /** Reads every teacher: a run directory with the head of this task's kind. */
     static Distillation open(TaskSpec spec) {
         Distillation d = new Distillation(spec);
+        TaskModel.Head head = head(spec.task());
         for (Path dir : spec.teachers()) {
             if (!Files.isRegularFile(dir.resolve("config.json"))) {
                 throw new UserError("teacher " + dir + ": not a run directory (no config.json)");
             }
             Checkpoint c = Checkpoint.read(dir);
-            if (!TaskModel.hasHead(c, TaskModel.Head.CLASSIFIER)) {
-                throw new UserError("teacher " + dir + ": has no sequence-classification head (distill needs a run of"
+            if (!TaskModel.hasHead(c, head)) {
+                throw new UserError("teacher " + dir + ": has no " + headName(head) + " head (distill needs a run of"
                         + " a " + spec.task() + " task)");
             }
             d.teachers.add(new Teacher(dir, c));
         }
         return d;
+    }
+
+    /** The head a teacher (and the student) of this kind of task has. */
+    static TaskModel.Head head(TaskSpec.Kind kind) {
+        return switch (kind) {
+            case QA -> TaskModel.Head.QA;
+            case TOKEN_CLASSIFICATION -> TaskModel.Head.TOKEN;
+            default -> TaskModel.Head.CLASSIFIER;
+        };
+    }
+
+    private static String headName(TaskModel.Head head) {
+        return switch (head) {
+            case QA -> "question-answering";
+            case TOKEN -> "token-classification";
+            default -> "sequence-classification";
+        };
     }
 
     /** The first teacher (a shallower student is copied from it). */
@@ -85,18 +105,41 @@ final class Distillation {
         };
     }
 
-    /** Each teacher must be a run of this kind of task with these labels, in this order. */
-    void check(List<String> labels) {
+    /**
+     * Each teacher must be a run of this kind of task with these labels, in this order. QA and token-classification
+     * teachers read the student's own windows (their targets are per token), so their tokenizer must be the
+     * student's ({@code studentTokenizer}: the directory it is read from) and take windows of {@code maxLength}.
+     */
+    void check(List<String> labels, Path studentTokenizer, int maxLength) {
         Objective want = TaskData.objective(spec.task());
+        TaskModel.Head head = head(spec.task());
         for (Teacher t : teachers) {
             JsonObject json = t.checkpoint().config().json();
-            String problem = json.has("problem_type") && !json.get("problem_type").isJsonNull()
-                    ? json.get("problem_type").getAsString() : Objective.SINGLE_LABEL.problemType;
-            if (!problem.equals(want.problemType)) {
-                throw new UserError("teacher " + t.dir() + ": a " + problem + " model, and this task is "
-                        + spec.task() + " (" + want.problemType + ")");
+            if (head == TaskModel.Head.CLASSIFIER) {
+                String problem = json.has("problem_type") && !json.get("problem_type").isJsonNull()
+                        ? json.get("problem_type").getAsString() : Objective.SINGLE_LABEL.problemType;
+                if (!problem.equals(want.problemType)) {
+                    throw new UserError("teacher " + t.dir() + ": a " + problem + " model, and this task is "
+                            + spec.task() + " (" + want.problemType + ")");
+                }
             }
-            if (want == Objective.REGRESSION) {
+            // spans, tags and hidden states are matched token by token: the teacher reads the student's windows
+            boolean sameTokens = head != TaskModel.Head.CLASSIFIER || spec.distillHidden() && t == first();
+            if (sameTokens && !BertTokenizer.definition(t.dir()).equals(BertTokenizer.definition(studentTokenizer))) {
+                throw new UserError(head != TaskModel.Head.CLASSIFIER
+                        ? "teacher " + t.dir() + ": its tokenizer is not the student's (distilling a " + spec.task()
+                                + " task needs the same word pieces: a student of the teacher's vocabulary, or"
+                                + " student-layers)"
+                        : where("distill-hidden") + ": teacher " + t.dir() + " has another tokenizer than the student;"
+                                + " hidden states are matched token by token (a student of the teacher's vocabulary,"
+                                + " or student-layers)");
+            }
+            int positions = t.checkpoint().config().maxTokens();
+            if (sameTokens && positions < maxLength) {
+                throw new UserError("teacher " + t.dir() + ": takes at most " + positions + " tokens, and the"
+                        + " student's windows are " + maxLength + " (lower max-length to " + positions + ")");
+            }
+            if (want == Objective.REGRESSION || head == TaskModel.Head.QA) {
                 continue;
             }
             List<String> own = new ArrayList<>();
@@ -111,6 +154,24 @@ final class Distillation {
         }
     }
 
+    /**
+     * The hidden-state loss of {@code distill-hidden} (else null): the first teacher, loaded once more to run on
+     * every batch, and the layer of it each of the {@code student}'s layers learns from.
+     */
+    bertft.train.HiddenMatch hiddenMatch(bertft.model.BertConfig student, NDManager parent) {
+        if (!spec.distillHidden()) {
+            return null;
+        }
+        Teacher t = first();
+        bertft.model.BertConfig tc = t.checkpoint().config();
+        int[] kept = spec.studentLayers() == null ? null
+                : TaskSpec.studentLayers(spec.studentLayers(), tc.numHiddenLayers(), where("student-layers"));
+        TaskModel model = TaskModel.load(t.checkpoint(), head(spec.task()), t.dir().toString());
+        return new bertft.train.HiddenMatch(model, bertft.train.HiddenMatch.mapping(student.numHiddenLayers(),
+                tc.numHiddenLayers(), kept), student.hiddenSize(), tc.hiddenSize(), spec.distillHiddenWeight(),
+                student.initializerRange(), spec.seed(), parent);
+    }
+
     /** The texts of {@code text} (read as adapt reads them), which only the teachers label. */
     List<String> transferTexts() {
         List<String> docs = new ArrayList<>();
@@ -122,15 +183,29 @@ final class Distillation {
     }
 
     /**
-     * The teachers' averaged targets on the training examples then {@code docs}, and the student's features of both
-     * ({@code tok}); also each teacher's (and the ensemble's) validation scores, size and speed for the report.
+     * The teachers' averaged targets on the training examples (or windows) then {@code docs}, and the student's
+     * features of both ({@code tok}); also each teacher's (and, for tables, the ensemble's) validation scores, size and
+     * speed for the report. Each teacher's logits are read from {@link TeacherCache} when an earlier run computed
+     * them for the same teacher and inputs, and written there when not.
      */
-    Lesson teach(LabelledData train, Features trainFeatures, List<String> docs, LabelledData validation,
-            List<String> labels, BertTokenizer tok, PrintStream err) {
+    Lesson teach(TrainJob.Prepared data, List<String> docs, BertTokenizer tok, PrintStream err) {
         long t0 = System.nanoTime();
         DistillObjective.Kind kind = kind(spec.task());
+        TaskModel.Head head = head(spec.task());
+        boolean table = head == TaskModel.Head.CLASSIFIER;
         Objective objective = TaskData.objective(spec.task());
-        int n = train.size() + docs.size();
+        LabelledData train = data.trainData();
+        LabelledData validation = data.validationData();
+        int labelled = data.train().size();
+        // the student's inputs: its training features, then the transfer texts
+        List<Encoding> enc = new ArrayList<>(data.train().encodings());
+        List<float[]> targets = new ArrayList<>(data.train().targets());
+        float[] none = new float[targets.isEmpty() ? 1 : targets.get(0).length];
+        for (String d : docs) {
+            enc.add(tok.encode(d));
+            targets.add(none); // no label: the objective gives transfer texts the teachers' loss alone
+        }
+        int n = enc.size();
         List<List<float[]>> perExample = new ArrayList<>();
         for (int i = 0; i < n; i++) {
             perExample.add(new ArrayList<>());
@@ -138,38 +213,57 @@ final class Distillation {
         List<float[][]> validationScores = new ArrayList<>();
         String metric = spec.task().mainMetric();
         for (Teacher t : teachers) {
-            int maxLength = Math.min(spec.maxLength(), t.checkpoint().config().maxTokens());
-            try (BertTokenizer ttok = BertTokenizer.load(t.dir(), maxLength, t.checkpoint().config().vocabSize());
-                    TaskModel model = TaskModel.load(t.checkpoint(), TaskModel.Head.CLASSIFIER, t.dir().toString())) {
-                List<Encoding> enc = new ArrayList<>(n);
-                for (Example e : train.examples()) {
-                    enc.add(TaskData.encode(ttok, e));
-                }
-                for (String d : docs) {
-                    enc.add(ttok.encode(d));
-                }
-                float[][] logits = logits(model, new Features(enc, List.of()));
-                int outputs = logits[0].length;
-                for (int i = 0; i < n; i++) {
-                    perExample.get(i).add(DistillObjective.soft(kind, logits[i], 0, outputs, spec.distillTemperature()));
-                }
+            try (TaskModel model = TaskModel.load(t.checkpoint(), head, t.dir().toString())) {
                 JsonObject row = row("teacher", t.dir().toString(), t.checkpoint(), t.dir());
-                if (validation != null) {
-                    Features vf = TaskData.features(validation, ttok);
-                    long v0 = System.nanoTime();
-                    float[][] scores = scores(objective, logits(model, vf));
-                    row.addProperty("sentences_per_s", rate(vf.size(), v0));
-                    validationScores.add(scores);
-                    double v = score(validation, labels, scores, metric);
-                    row.addProperty("validation", v);
+                List<String> said = new ArrayList<>();
+                if (table) { // each teacher reads the texts with its own tokenizer
+                    int maxLength = Math.min(spec.maxLength(), t.checkpoint().config().maxTokens());
+                    try (BertTokenizer ttok = BertTokenizer.load(t.dir(), maxLength,
+                            t.checkpoint().config().vocabSize())) {
+                        List<Encoding> own = new ArrayList<>(n);
+                        for (Example e : train.examples()) {
+                            own.add(TaskData.encode(ttok, e));
+                        }
+                        for (String d : docs) {
+                            own.add(ttok.encode(d));
+                        }
+                        float[][] logits = outputs(t, model, own, 0, n + " examples", said, err).rows();
+                        for (int i = 0; i < n; i++) {
+                            perExample.get(i).add(DistillObjective.soft(kind, logits[i], 0, logits[i].length,
+                                    spec.distillTemperature()));
+                        }
+                        if (validation != null) {
+                            Features vf = TaskData.features(validation, ttok);
+                            TeacherCache.Entry v = outputs(t, model, vf.encodings(), 0, "validation", said, err);
+                            row.addProperty("sentences_per_s", Math.round(vf.size() / Math.max(1e-9, v.seconds())
+                                    * 10) / 10.0);
+                            float[][] scores = scores(objective, v.rows());
+                            validationScores.add(scores);
+                            row.addProperty("validation", score(validation, data.labels(), scores, metric));
+                        }
+                    }
+                } else { // spans and tags: the student's own windows (the same tokenizer, checked)
+                    int outputs = data.outputs();
+                    float[][] logits = outputs(t, model, enc, outputs, n + " windows", said, err).rows();
+                    for (int i = 0; i < n; i++) {
+                        perExample.get(i).add(DistillObjective.soft(kind, logits[i], logits[i].length / outputs,
+                                outputs, spec.distillTemperature()));
+                    }
+                    if (spec.validates()) {
+                        long v0 = System.nanoTime();
+                        Double v = data.evaluator().evaluate(model).metrics().get(metric);
+                        said.add(String.format("validation scored in %.1fs", (System.nanoTime() - v0) / 1e9));
+                        if (v != null) {
+                            row.addProperty("validation", v);
+                        }
+                    }
                 }
                 models.add(row);
+                err.printf("teacher %s: %s%s%n", t.dir(), String.join("; ", said), row.has("validation")
+                        ? String.format(", validation %s %.4f", metric, row.get("validation").getAsDouble()) : "");
             }
-            err.printf("teacher %s: outputs on %d examples%s%n", t.dir(), n,
-                    models.get(models.size() - 1).getAsJsonObject().has("validation") ? String.format(", validation %s %.4f",
-                            metric, models.get(models.size() - 1).getAsJsonObject().get("validation").getAsDouble()) : "");
         }
-        if (teachers.size() > 1 && validation != null) {
+        if (teachers.size() > 1 && !validationScores.isEmpty()) {
             float[][] mean = new float[validation.size()][];
             for (int i = 0; i < mean.length; i++) {
                 List<float[]> rows = new ArrayList<>();
@@ -182,30 +276,62 @@ final class Distillation {
             ensemble.addProperty("role", "ensemble");
             ensemble.addProperty("model", "mean of the " + teachers.size() + " teachers' " + (objective
                     == Objective.REGRESSION ? "values" : "probabilities"));
-            ensemble.addProperty("validation", score(validation, labels, mean, metric));
+            ensemble.addProperty("validation", score(validation, data.labels(), mean, metric));
             models.add(ensemble);
         }
         List<float[]> soft = new ArrayList<>(n);
         for (List<float[]> rows : perExample) {
             soft.add(DistillObjective.mean(rows));
         }
-        List<Encoding> enc = new ArrayList<>(trainFeatures.encodings());
-        List<float[]> targets = new ArrayList<>(trainFeatures.targets());
-        float[] none = new float[trainFeatures.targets().isEmpty() ? 1 : trainFeatures.targets().get(0).length];
-        for (String d : docs) {
-            enc.add(tok.encode(d));
-            targets.add(none); // no label: the objective gives transfer texts the teachers' loss alone
-        }
         teacherSeconds = (System.nanoTime() - t0) / 1e9;
-        err.printf("teachers' outputs computed once for %d examples (%d labelled, %d transfer texts) in %.1fs%n", n,
-                train.size(), docs.size(), teacherSeconds);
-        return new Lesson(new Features(enc, targets), train.size(), soft, teacherSeconds);
+        err.printf("teachers' outputs ready for %d %s (%d labelled, %d transfer texts) in %.1fs%n", n,
+                table ? "examples" : "windows", labelled, docs.size(), teacherSeconds);
+        return new Lesson(new Features(enc, targets), labelled, soft, teacherSeconds);
+    }
+
+    /**
+     * {@code t}'s logits over {@code inputs}, one row per input (spans and tags: the input's real positions only,
+     * (T, outputs) row-major), from the cache when an earlier run computed them, else computed now and cached; what
+     * happened is added to {@code said} (a damaged cache file gets a line of its own).
+     *
+     * @param width outputs per token of spans and tags (0 for a classifier's one row per input)
+     */
+    private static TeacherCache.Entry outputs(Teacher t, TaskModel model, List<Encoding> inputs, int width,
+            String what, List<String> said, PrintStream err) {
+        Path file = TeacherCache.location(t.dir(), model.head().name(), inputs);
+        try {
+            TeacherCache.Entry e = TeacherCache.read(file, inputs.size());
+            if (e != null) {
+                said.add(String.format("outputs on %s read from %s (computed earlier in %.1fs)", what, file, e.seconds()));
+                return e;
+            }
+        } catch (TeacherCache.Damaged d) {
+            err.printf("teacher %s: %s is damaged (%s); computing its outputs again%n", t.dir(), file, d.getMessage());
+        }
+        long t0 = System.nanoTime();
+        Features f = new Features(inputs, List.of());
+        float[][] rows = logits(model, f);
+        if (width > 0) {
+            for (int i = 0; i < rows.length; i++) { // drop the batch's padding: rows are (T, width)
+                int positions = 0;
+                for (long m : inputs.get(i).getAttentionMask()) {
+                    positions += (int) m;
+                }
+                rows[i] = java.util.Arrays.copyOf(rows[i], positions * width);
+            }
+        }
+        double seconds = (System.nanoTime() - t0) / 1e9;
+        TeacherCache.write(file, rows, seconds);
+        said.add(String.format("outputs on %s computed in %.1fs (cached in %s)", what, seconds, file));
+        return new TeacherCache.Entry(rows, seconds);
     }
 
     /** The objective's kind of targets for a classification-style task. */
     static DistillObjective.Kind kind(TaskSpec.Kind kind) {
         return switch (kind) {
             case MULTILABEL -> DistillObjective.Kind.SIGMOID;
+            case QA -> DistillObjective.Kind.SPANS;
+            case TOKEN_CLASSIFICATION -> DistillObjective.Kind.TOKENS;
             case REGRESSION -> DistillObjective.Kind.VALUE;
             default -> DistillObjective.Kind.CLASSES;
         };

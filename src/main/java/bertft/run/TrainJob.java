@@ -155,7 +155,7 @@ public final class TrainJob {
                     : kind == TaskSpec.Kind.TOKEN_CLASSIFICATION ? prepareTokens(tok) : prepareTable(tok);
             List<String> transfer = List.of();
             if (distill != null) {
-                distill.check(data.labels());
+                distill.check(data.labels(), resume ? last : modelDir, tok.maxLength());
                 transfer = distill.transferTexts();
             }
             ContrastivePairs pairs = spec.strategy().equals("setfit") ? SetFit.pairs(spec, data, base.config()) : null;
@@ -174,14 +174,15 @@ public final class TrainJob {
                     ? TaskModel.tokenDropout(base.config()) : TaskModel.headDropout(base.config());
             boolean keepHead = resume || keepHead(base, head, data.labels(), modelDir);
             try (TaskModel model = TaskModel.create(base, head, data.outputs(), pooling, dropout, spec.seed(),
-                    modelDir.toString(), keepHead)) {
+                    modelDir.toString(), keepHead);
+                    bertft.train.HiddenMatch hidden = distill == null ? null : distill.hiddenMatch(base.config(),
+                            manager)) {
                 if (adapter != null) {
                     model.attach(resume ? Peft.load(adapter, base.config(), Trainer.required(last, Loop.ADAPTER_STATE,
                             "strategy " + spec.strategy()), last.toString()) : Peft.create(adapter, base.config(), spec.seed()));
                 }
                 // 3) distillation: the teachers' outputs on the training examples and transfer texts, once
-                Distillation.Lesson lesson = distill == null ? null : distill.teach(data.trainData(), data.train(),
-                        transfer, data.validationData(), data.labels(), tok, err);
+                Distillation.Lesson lesson = distill == null ? null : distill.teach(data, transfer, tok, err);
                 Features trainSet = lesson == null ? data.train() : lesson.train();
                 // 4) strategy, steps and the loop: settings by name, step counts from the plan
                 Trainer.Settings settings = Trainer.Settings.of(spec);
@@ -208,7 +209,7 @@ public final class TrainJob {
                 DomainAdversary adversary = domainAdversary(tok, base.config(), manager);
                 TrainingObjective goal = lesson != null ? new DistillObjective(model,
                         Distillation.kind(spec.task()), trainSet, lesson.labelled(), lesson.soft(),
-                        spec.distillTemperature(), spec.distillAlpha())
+                        spec.distillTemperature(), spec.distillAlpha()).hidden(hidden)
                         : head == TaskModel.Head.TOKEN ? new TokenObjective(model, data.train(), data.classWeights())
                         : pairs != null ? new PairObjective(model, data.train(), pairs.pairs())
                         : adversary == null ? task : new DomainAdversarialObjective(task, adversary);

@@ -124,6 +124,10 @@ final class Keys {
                     + " distillation loss is KL * T^2 (distill)."),
             key("distill-alpha", DOUBLE, "0.5", "[0, 1]", "Share of the distillation loss where a hard label exists:"
                     + " alpha * distill + (1 - alpha) * hard (distill)."),
+            key("distill-hidden", BOOL, "false", "Also match the student's hidden states to the (first) teacher's mapped"
+                    + " layers by MSE, through a learned projection when the widths differ (distill; same tokenizer)."),
+            key("distill-hidden-weight", DOUBLE, "1.0", "> 0", "Weight of the hidden-state loss beside the output"
+                    + " distillation loss (distill-hidden)."),
             key("cache-features", BOOL, "true", "Compute the frozen encoder's features once (frozen)."),
             key("out", PATH, RUNS_NAME, "Run directory."),
             key("doc-stride", INT, "128", ">= 1", "Overlap in tokens between windows of a long context (qa), or in word"

@@ -275,6 +275,9 @@ public final class TaskFiles {
          */
         private void checkDistill(Kind kind) {
             boolean teacher = values.get("teacher") != null && !((List<?>) values.get("teacher")).isEmpty();
+            if (!teacher && Boolean.TRUE.equals(values.get("distill-hidden"))) {
+                throw error("distill-hidden", "is for distillation; set teacher (the fine-tuned run to distill from)");
+            }
             for (String key : List.of("text", "student", "student-layers")) {
                 if (!teacher && values.get(key) != null) {
                     throw error(key, "is for distillation; set teacher (the fine-tuned run to distill from)"
@@ -284,9 +287,9 @@ public final class TaskFiles {
             if (!teacher) {
                 return;
             }
-            if (kind == Kind.QA || kind == Kind.TOKEN_CLASSIFICATION) {
-                throw error("teacher", "distilling " + kind + " runs is not supported yet (classification, sentiment,"
-                        + " multilabel and regression are)");
+            if (kind == Kind.QA && values.get("text") != null) {
+                throw error("text", "transfer texts have no questions to answer; a qa task distills on its training"
+                        + " questions alone (drop text)");
             }
             if (values.get("student") != null && values.get("student-layers") != null) {
                 throw error("student-layers", "and student are both set; keep one");

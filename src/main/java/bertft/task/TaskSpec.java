@@ -458,6 +458,15 @@ public final class TaskSpec {
         return (Double) values.get("distill-alpha");
     }
 
+    /** Whether the student's hidden states also learn the teacher's ({@code distill-hidden}). */
+    public boolean distillHidden() {
+        return (Boolean) values.get("distill-hidden");
+    }
+
+    public double distillHiddenWeight() {
+        return (Double) values.get("distill-hidden-weight");
+    }
+
     /**
      * The teacher layers a shallower student keeps: K evenly spaced ({@code round(i (L - 1) / (K - 1))}, so the
      * first and last always; K = 1 keeps the last), or the listed indices. {@code where} names the setting.

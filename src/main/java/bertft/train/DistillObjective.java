@@ -40,6 +40,7 @@ public final class DistillObjective implements TrainingObjective {
     private final int labelled;
     private final double temperature;
     private final double alpha;
+    private HiddenMatch hidden;
 
     /**
      * @param train the training examples: the first {@code labelled} with their targets, the rest transfer texts
@@ -57,6 +58,12 @@ public final class DistillObjective implements TrainingObjective {
         this.alpha = alpha;
     }
 
+    /** Adds the hidden-state loss ({@code distill-hidden}) to every batch's; returns this objective. */
+    public DistillObjective hidden(HiddenMatch h) {
+        this.hidden = h;
+        return this;
+    }
+
     @Override
     public int[] lengths() {
         return train.lengths();
@@ -65,8 +72,32 @@ public final class DistillObjective implements TrainingObjective {
     @Override
     public Loss loss(int[] part, Pass pass, NDManager m) {
         Batch b = train.batch(part, m);
-        NDArray logits = student.forward(b, pass.encoderTrains(), true);
-        return Loss.of(loss(logits, b.attentionMask(), part, m));
+        if (hidden == null) {
+            NDArray logits = student.forward(b, pass.encoderTrains(), true);
+            return Loss.of(loss(logits, b.attentionMask(), part, m));
+        }
+        List<NDArray> layers = new java.util.ArrayList<>();
+        NDArray last = student.encode(b, pass.encoderTrains(), layers);
+        NDArray logits = student.head(last, b.attentionMask(), true);
+        return Loss.of(loss(logits, b.attentionMask(), part, m).add(hidden.loss(layers, b, m)));
+    }
+
+    @Override
+    public java.util.Map<String, NDArray> params() {
+        return hidden == null ? java.util.Map.of() : hidden.params();
+    }
+
+    @Override
+    public java.util.Map<String, java.util.Map<String, bertft.checkpoint.TensorData>> state() {
+        return hidden == null || hidden.params().isEmpty() ? java.util.Map.of()
+                : java.util.Map.of(HiddenMatch.FILE, hidden.tensors());
+    }
+
+    @Override
+    public void restore(java.nio.file.Path dir) {
+        if (hidden != null && !hidden.params().isEmpty()) {
+            Trainer.required(dir, HiddenMatch.FILE, "distill-hidden").forEach(hidden::load);
+        }
     }
 
     /**

@@ -106,11 +106,204 @@ class DistillTest {
         assertEquals(2, json(ens.resolve("config.json")).get("num_hidden_layers").getAsInt(), "the task's model");
     }
 
+    /** The largest difference between two runs' saved weights (the same names and shapes). */
+    static double maxDifference(Path a, Path b) {
+        Map<String, TensorData> x = SafeTensors.read(a.resolve("model.safetensors"));
+        Map<String, TensorData> y = SafeTensors.read(b.resolve("model.safetensors"));
+        assertEquals(x.keySet(), y.keySet());
+        double max = 0;
+        for (String k : x.keySet()) {
+            java.nio.FloatBuffer p = x.get(k).data().asFloatBuffer();
+            java.nio.FloatBuffer q = y.get(k).data().asFloatBuffer();
+            assertEquals(p.remaining(), q.remaining(), k);
+            while (p.hasRemaining()) {
+                max = Math.max(max, Math.abs(p.get() - q.get()));
+            }
+        }
+        return max;
+    }
+
+    /** The cache file a distill run's log names ("... computed in 0.1s (cached in FILE)" or "read from FILE"). */
+    private static Path cacheFile(String log) {
+        java.util.regex.Matcher m = java.util.regex.Pattern.compile("(?:cached in|read from) (\\S+\\.logits)")
+                .matcher(log);
+        assertTrue(m.find(), log);
+        return Path.of(m.group(1));
+    }
+
+    @Test
+    void theTeachersOutputsAreCachedOnDiskForASecondStudentAndAResumedRun(@TempDir Path tmp) throws IOException {
+        Path model = Tiny.checkpoint(tmp.resolve("tiny"), 3);
+        TrainJobTest.data(tmp, "train.csv", 48, 1);
+        TrainJobTest.data(tmp, "dev.csv", 16, 2);
+        Files.write(tmp.resolve("transfer.txt"), List.of("great phone", "awful price", "the battery was good"));
+        Path task = TrainJobTest.task(tmp, model, "");
+        Path teacher = Tiny.classifier(tmp.resolve("teacher"), 4, "negative", "positive");
+        String[] common = {"distill", task.toString(), "--teacher", teacher.toString(), "--student-layers", "1",
+            "--text", "transfer.txt", "--epochs", "1", "--seed", "5"};
+
+        var first = CliTest.run(concat(common, "--out", tmp.resolve("s1").toString()));
+        assertEquals(0, first.code(), first.err());
+        assertTrue(first.err().contains("outputs on 51 examples computed in"), first.err());
+        assertTrue(first.err().contains("outputs on validation computed in"), first.err());
+        Path file = cacheFile(first.err());
+        assertTrue(file.startsWith(TeacherCache.root()), file.toString());
+
+        // a second student over the same teacher and data: no teacher pass, the same student
+        var second = CliTest.run(concat(common, "--out", tmp.resolve("s2").toString()));
+        assertEquals(0, second.code(), second.err());
+        assertFalse(second.err().contains("cached in"), "no teacher pass: " + second.err());
+        assertTrue(second.err().contains("outputs on 51 examples read from " + file), second.err());
+        assertTrue(second.err().contains("outputs on validation read from"), second.err());
+        assertEquals(0, maxDifference(tmp.resolve("s1"), tmp.resolve("s2")), 1e-6);
+
+        // the cache holds raw logits: another temperature reads them too (and trains another student)
+        var hot = CliTest.run(concat(common, "--distill-temperature", "4", "--out", tmp.resolve("s3").toString()));
+        assertEquals(0, hot.code(), hot.err());
+        assertTrue(hot.err().contains("outputs on 51 examples read from " + file), hot.err());
+        assertTrue(maxDifference(tmp.resolve("s1"), tmp.resolve("s3")) > 1e-6, "T changes the targets");
+
+        // other inputs (another max-length cuts the texts elsewhere) are another entry
+        var longer = CliTest.run(concat(common, "--max-length", "8", "--out", tmp.resolve("s4").toString()));
+        assertEquals(0, longer.code(), longer.err());
+        assertTrue(longer.err().contains("outputs on 51 examples computed in"), longer.err());
+
+        // a truncated or altered file is said to be damaged, computed again and written over; never used
+        byte[] whole = Files.readAllBytes(file);
+        byte[] flipped = whole.clone();
+        flipped[whole.length / 2] ^= 0x10;
+        byte[] huge = whole.clone(); // the first row's length (after magic, version, key, rows, seconds): 2^31 - 1
+        java.nio.ByteBuffer.wrap(huge).putInt(4 + 4 + 2 + 32 + 4 + 8, Integer.MAX_VALUE);
+        String[][] damage = {{"truncated"}, {"checksum mismatch"}, {"truncated"}};
+        byte[][] bytes = {java.util.Arrays.copyOf(whole, whole.length - 40), flipped, huge};
+        for (int i = 0; i < bytes.length; i++) {
+            Files.write(file, bytes[i]);
+            Path out = tmp.resolve("damaged" + i);
+            var r = CliTest.run(concat(common, "--out", out.toString()));
+            assertEquals(0, r.code(), r.err());
+            assertTrue(r.err().contains("teacher " + teacher + ": " + file + " is damaged (" + damage[i][0]
+                    + "); computing its outputs again"), r.err());
+            assertTrue(r.err().contains("outputs on 51 examples computed in"), r.err());
+            assertEquals(0, maxDifference(tmp.resolve("s1"), out), 1e-6);
+            assertEquals(whole.length, Files.size(file), "written over");
+        }
+
+        // a resumed distillation reads the outputs its first part cached
+        bertft.task.TaskSpec spec = bertft.task.TaskFiles.load(task, Map.of("teacher", teacher.toString(),
+                "student-layers", "1", "epochs", "2", "out", tmp.resolve("resumed").toString(), "text", "transfer.txt"));
+        java.io.ByteArrayOutputStream log = new java.io.ByteArrayOutputStream();
+        org.junit.jupiter.api.Assertions.assertThrows(TrainJob.Paused.class,
+                () -> new TrainJob(spec, new java.io.PrintStream(log, true)).pauseAfterEpoch(1).run(false));
+        java.io.ByteArrayOutputStream again = new java.io.ByteArrayOutputStream();
+        new TrainJob(spec, new java.io.PrintStream(again, true)).run(true);
+        assertTrue(again.toString().contains("outputs on 51 examples read from " + file), again.toString());
+    }
+
+    /** The hidden-state MSE of the saved model in {@code student} against {@code teacher} on {@code texts}. */
+    private static double hiddenDistance(Path teacher, Checkpoint student, List<String> texts) {
+        try (BertTokenizer tok = Tiny.tokenizer(32); ai.djl.ndarray.NDManager m = bertft.model.Torch.newManager();
+                bertft.model.TaskModel s = bertft.model.TaskModel.create(student,
+                        bertft.model.TaskModel.Head.CLASSIFIER, 2, bertft.model.TaskModel.Pooling.MEAN, 0, 1, "s",
+                        true);
+                bertft.train.HiddenMatch h = new bertft.train.HiddenMatch(bertft.model.TaskModel.load(
+                        Checkpoint.read(teacher), bertft.model.TaskModel.Head.CLASSIFIER, "t"), new int[] {0, 1}, 32,
+                        32, 1, 0.02, 1, m)) {
+            bertft.text.Batch b = bertft.text.Batch.of(texts.stream().map(tok::encode).toList(), m);
+            List<ai.djl.ndarray.NDArray> layers = new ArrayList<>();
+            s.encode(b, false, layers);
+            return h.loss(layers, b, m).getFloat();
+        }
+    }
+
+    @Test
+    void distillHiddenMovesTheStudentsHiddenStatesTowardTheTeachers(@TempDir Path tmp) throws IOException {
+        Path model = Tiny.checkpoint(tmp.resolve("tiny"), 3);
+        TrainJobTest.data(tmp, "train.csv", 96, 1);
+        TrainJobTest.data(tmp, "dev.csv", 16, 2);
+        Path task = TrainJobTest.task(tmp, model, "");
+        Path teacher = Tiny.classifier(tmp.resolve("teacher"), 4, "negative", "positive");
+        List<String> texts = new ArrayList<>();
+        for (String line : Files.readAllLines(tmp.resolve("dev.csv")).subList(1, 17)) {
+            texts.add(line.substring(1, line.indexOf('"', 1)));
+        }
+        String[] common = {"distill", task.toString(), "--teacher", teacher.toString(), "--epochs", "2", "--seed",
+            "5", "--learning-rate", "3e-3"};
+        var plain = CliTest.run(concat(common, "--out", tmp.resolve("plain").toString()));
+        assertEquals(0, plain.code(), plain.err());
+        var hidden = CliTest.run(concat(common, "--distill-hidden", "true", "--out", tmp.resolve("hidden").toString()));
+        assertEquals(0, hidden.code(), hidden.err());
+        double before = hiddenDistance(teacher, Checkpoint.read(model), texts);
+        double without = hiddenDistance(teacher, Checkpoint.read(tmp.resolve("plain")), texts);
+        double with = hiddenDistance(teacher, Checkpoint.read(tmp.resolve("hidden")), texts);
+        assertTrue(with < 0.75 * before && with < 0.75 * without, "hidden-state MSE to the teacher: before " + before
+                + ", output distillation alone " + without + ", with distill-hidden " + with);
+        assertTrue(Files.readString(tmp.resolve("hidden").resolve("task.yaml")).contains("distill-hidden: true"));
+
+        // a narrower student: a projection trains with it and is not saved with it
+        bertft.model.BertConfig narrow = bertft.model.BertConfig.of(Tiny.vocab().size(), 16, 1, 2, 32, 64);
+        try (bertft.model.Bert bert = bertft.model.Bert.random(narrow, true, 9); BertTokenizer tok = Tiny.tokenizer(64)) {
+            new Checkpoint(narrow, bert.tensors(), Map.of()).write(tmp.resolve("narrow"), tok);
+        }
+        var projected = CliTest.run(concat(common, "--distill-hidden", "true", "--student",
+                tmp.resolve("narrow").toString(), "--out", tmp.resolve("projected").toString()));
+        assertEquals(0, projected.code(), projected.err());
+        Set<String> keys = SafeTensors.read(tmp.resolve("projected").resolve("model.safetensors")).keySet();
+        assertFalse(keys.stream().anyMatch(k -> k.contains("projection")), keys.toString());
+        assertEquals(16, json(tmp.resolve("projected").resolve("config.json")).get("hidden_size").getAsInt());
+
+        // refused in one line, nothing written: another tokenizer; distill-hidden without a teacher
+        Path other = reordered(teacher, tmp.resolve("reordered"));
+        Path out = tmp.resolve("refused");
+        var r = CliTest.run("distill", task.toString(), "--teacher", other.toString(), "--distill-hidden", "true",
+                "--out", out.toString());
+        assertEquals(2, r.code(), r.err());
+        assertEquals("bert-ft: --distill-hidden: teacher " + other + " has another tokenizer than the student; hidden"
+                + " states are matched token by token (a student of the teacher's vocabulary, or student-layers)",
+                r.err().strip());
+        var t = CliTest.run("train", task.toString(), "--distill-hidden", "true", "--out", out.toString());
+        assertEquals(2, t.code(), t.err());
+        assertTrue(t.err().startsWith("bert-ft: --distill-hidden: is for distillation; set teacher"), t.err());
+        assertFalse(Files.exists(out));
+    }
+
+    @Test
+    void aResumedDistillHiddenRunRestoresItsProjection(@TempDir Path tmp) throws IOException {
+        Path model = Tiny.checkpoint(tmp.resolve("tiny"), 3);
+        TrainJobTest.data(tmp, "train.csv", 48, 1);
+        // no validation: the saved student is the last one, not the best of the epochs
+        Path task = Files.writeString(tmp.resolve("t.yaml"), String.join("\n", "task: classification",
+                "model: " + model, "data-dir: " + tmp, "train: train.csv", "labels: [negative, positive]",
+                "max-length: 32", "batch-size: 16", "pooling: mean", ""));
+        Path teacher = Tiny.classifier(tmp.resolve("teacher"), 4, "negative", "positive");
+        bertft.model.BertConfig narrow = bertft.model.BertConfig.of(Tiny.vocab().size(), 16, 1, 2, 32, 64);
+        try (bertft.model.Bert bert = bertft.model.Bert.random(narrow, true, 9); BertTokenizer tok = Tiny.tokenizer(64)) {
+            new Checkpoint(narrow, bert.tensors(), Map.of()).write(tmp.resolve("narrow"), tok);
+        }
+        java.util.function.Function<String, bertft.task.TaskSpec> spec = out -> bertft.task.TaskFiles.load(task,
+                Map.of("teacher", teacher.toString(), "student", tmp.resolve("narrow").toString(), "distill-hidden",
+                        "true", "epochs", "2", "learning-rate", "3e-3", "out", tmp.resolve(out).toString()));
+        java.io.PrintStream quiet = new java.io.PrintStream(java.io.OutputStream.nullOutputStream());
+        new TrainJob(spec.apply("whole"), quiet).run(false);
+        org.junit.jupiter.api.Assertions.assertThrows(TrainJob.Paused.class,
+                () -> new TrainJob(spec.apply("resumed"), quiet).pauseAfterEpoch(1).run(false));
+        assertTrue(Files.isRegularFile(tmp.resolve("resumed").resolve("last")
+                .resolve(bertft.train.HiddenMatch.FILE)), "the projection is in the resume state");
+        new TrainJob(spec.apply("resumed"), quiet).run(true);
+        assertEquals(0, maxDifference(tmp.resolve("whole"), tmp.resolve("resumed")), 1e-6,
+                "paused and resumed, the student ends where the uninterrupted run does");
+    }
+
+    private static String[] concat(String[] a, String... b) {
+        List<String> all = new ArrayList<>(List.of(a));
+        all.addAll(List.of(b));
+        return all.toArray(String[]::new);
+    }
+
     /**
      * The teacher at {@code dir} with its vocabulary reordered (the special tokens kept in place) and its word
      * embedding rows moved to match: the same function of text, other token ids.
      */
-    private static Path reordered(Path dir, Path to) throws IOException {
+    static Path reordered(Path dir, Path to) throws IOException {
         Checkpoint c = Checkpoint.read(dir);
         List<String> vocab = Tiny.vocab();
         List<String> order = new ArrayList<>(vocab.subList(0, 5)); // [PAD] [UNK] [CLS] [SEP] [MASK]
@@ -152,8 +345,10 @@ class DistillTest {
             bertft.data.LabelledData train = bertft.data.LabelledData.read(spec, spec.labels(), spec.requireTrain());
             try (BertTokenizer tok = Tiny.tokenizer(32)) {
                 Distillation d = Distillation.open(spec);
-                targets.add(d.teach(train, TaskData.features(train, tok), List.of("great phone", "awful price"), null,
-                        spec.labels(), tok, new java.io.PrintStream(java.io.OutputStream.nullOutputStream())).soft());
+                TrainJob.Prepared data = new TrainJob.Prepared(TaskData.features(train, tok), spec.labels(), 2, null,
+                        Evaluator.none(), new JsonObject(), train, null, null);
+                targets.add(d.teach(data, List.of("great phone", "awful price"), tok,
+                        new java.io.PrintStream(java.io.OutputStream.nullOutputStream())).soft());
             }
         }
         assertEquals(66, targets.get(0).size(), "64 examples and 2 transfer texts");
