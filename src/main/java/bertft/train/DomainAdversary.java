@@ -3,7 +3,6 @@ package bertft.train;
 import ai.djl.ndarray.NDArray;
 import ai.djl.ndarray.NDManager;
 import ai.djl.ndarray.types.DataType;
-import ai.djl.ndarray.types.Shape;
 import bertft.checkpoint.TensorData;
 import bertft.data.Features;
 import bertft.model.Bert;
@@ -31,8 +30,7 @@ public final class DomainAdversary implements AutoCloseable {
     private final Features target;
     private final double weight;
     private final long seed;
-    private final NDManager manager;
-    private final Map<String, NDArray> params = new LinkedHashMap<>();
+    private final ExtraParams params;
     private double lastLoss;
     private double lastAccuracy;
     private double lastLambda;
@@ -46,7 +44,7 @@ public final class DomainAdversary implements AutoCloseable {
      */
     public DomainAdversary(Features target, int hidden, double weight, double initializerRange, long seed,
             NDManager parent) {
-        this.manager = parent.newSubManager();
+        this.params = new ExtraParams(parent);
         this.target = target;
         this.weight = weight;
         this.seed = seed;
@@ -61,25 +59,17 @@ public final class DomainAdversary implements AutoCloseable {
 
     /** Replaces a parameter's values (resume). */
     public void load(String name, TensorData t) {
-        NDArray a = manager.create(t.data().duplicate(), new Shape(t.shape()), DataType.FLOAT32);
-        a.setName(name);
-        a.setRequiresGradient(true);
-        NDArray old = params.put(name, a);
-        if (old != null) {
-            old.close();
-        }
+        params.load(name, t);
     }
 
     /** The classifier's parameters by name. */
     public Map<String, NDArray> params() {
-        return params;
+        return params.map();
     }
 
     /** A copy of the parameters for saving. */
     public Map<String, TensorData> tensors() {
-        Map<String, TensorData> out = new LinkedHashMap<>();
-        params.forEach((k, v) -> out.put(k, Bert.toTensorData(v)));
-        return out;
+        return params.tensors();
     }
 
     /** Ganin and Lempitsky's schedule: {@code weight * (2 / (1 + exp(-10 p)) - 1)}. */
@@ -128,12 +118,12 @@ public final class DomainAdversary implements AutoCloseable {
     }
 
     private NDArray linear(NDArray x, String name) {
-        return x.getNDArrayInternal().linear(x, params.get(name + ".weight"), params.get(name + ".bias"))
+        return x.getNDArrayInternal().linear(x, params.map().get(name + ".weight"), params.map().get(name + ".bias"))
                 .singletonOrThrow();
     }
 
     @Override
     public void close() {
-        manager.close();
+        params.close();
     }
 }

@@ -3,14 +3,12 @@ package bertft.train;
 import ai.djl.ndarray.NDArray;
 import ai.djl.ndarray.NDManager;
 import ai.djl.ndarray.types.DataType;
-import ai.djl.ndarray.types.Shape;
 import bertft.checkpoint.TensorData;
 import bertft.model.Bert;
 import bertft.model.Scalar;
 import bertft.model.TaskModel;
 import bertft.text.Batch;
 import java.util.ArrayList;
-import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Random;
@@ -31,8 +29,7 @@ public final class HiddenMatch implements AutoCloseable {
     private final TaskModel teacher;
     private final int[] mapping;
     private final double weight;
-    private final NDManager manager;
-    private final Map<String, NDArray> params = new LinkedHashMap<>();
+    private final ExtraParams params;
     private double last;
 
     /**
@@ -46,7 +43,7 @@ public final class HiddenMatch implements AutoCloseable {
         this.teacher = teacher;
         this.mapping = mapping.clone();
         this.weight = weight;
-        this.manager = parent.newSubManager();
+        this.params = new ExtraParams(parent);
         if (studentWidth != teacherWidth) {
             Random rng = new Random(seed * 0x9E3779B97F4A7C15L);
             load("distill_projection.weight", Bert.init("distill_projection.weight",
@@ -74,25 +71,17 @@ public final class HiddenMatch implements AutoCloseable {
 
     /** Replaces a parameter's values (resume). */
     public void load(String name, TensorData t) {
-        NDArray a = manager.create(t.data().duplicate(), new Shape(t.shape()), DataType.FLOAT32);
-        a.setName(name);
-        a.setRequiresGradient(true);
-        NDArray old = params.put(name, a);
-        if (old != null) {
-            old.close();
-        }
+        params.load(name, t);
     }
 
     /** The projection's parameters (none when the widths are equal). */
     public Map<String, NDArray> params() {
-        return params;
+        return params.map();
     }
 
     /** A copy of the projection for the resume state. */
     public Map<String, TensorData> tensors() {
-        Map<String, TensorData> out = new LinkedHashMap<>();
-        params.forEach((k, v) -> out.put(k, Bert.toTensorData(v)));
-        return out;
+        return params.tensors();
     }
 
     /**
@@ -109,9 +98,9 @@ public final class HiddenMatch implements AutoCloseable {
         NDArray total = null;
         for (int i = 0; i < student.size(); i++) {
             NDArray s = student.get(i);
-            if (!params.isEmpty()) {
-                s = s.getNDArrayInternal().linear(s, params.get("distill_projection.weight"),
-                        params.get("distill_projection.bias")).singletonOrThrow();
+            if (!params.map().isEmpty()) {
+                s = s.getNDArrayInternal().linear(s, params.map().get("distill_projection.weight"),
+                        params.map().get("distill_projection.bias")).singletonOrThrow();
             }
             NDArray t = taught.get(mapping[i]).stopGradient();
             long width = t.getShape().get(2);
@@ -131,7 +120,7 @@ public final class HiddenMatch implements AutoCloseable {
     /** Frees the projection and the teacher. */
     @Override
     public void close() {
-        manager.close();
+        params.close();
         teacher.close();
     }
 }
