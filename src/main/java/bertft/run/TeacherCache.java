@@ -59,16 +59,7 @@ final class TeacherCache {
         MessageDigest d = bertft.Sha256.digest();
         d.update(("bert-ft distill-cache " + VERSION + "\n" + abs + "\n" + OnnxExport.fingerprint(abs) + "\n" + head
                 + "\n" + inputs.size() + "\n").getBytes(StandardCharsets.UTF_8));
-        for (Encoding e : inputs) {
-            long[][] columns = {e.getIds(), e.getTypeIds(), e.getAttentionMask()};
-            ByteBuffer b = ByteBuffer.allocate(Long.BYTES * (3 + 3 * columns[0].length));
-            for (long[] column : columns) {
-                b.putLong(column.length);
-                b.asLongBuffer().put(column);
-                b.position(b.position() + column.length * Long.BYTES);
-            }
-            d.update(b.flip());
-        }
+        bertft.train.FeatureCache.digestTokens(d, inputs);
         return root().resolve(HexFormat.of().formatHex(d.digest(), 0, 16) + ".logits");
     }
 

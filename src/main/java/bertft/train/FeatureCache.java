@@ -113,7 +113,16 @@ public final class FeatureCache {
             b.asFloatBuffer().put(w.duplicate());
             d.update(b);
         });
-        for (Encoding e : f.encodings()) {
+        digestTokens(d, f.encodings());
+        return HexFormat.of().formatHex(d.digest(), 0, 16);
+    }
+
+    /**
+     * Feeds every input's token ids, type ids and attention mask (each with its length) to {@code d}: what a cache of
+     * a model's outputs over those inputs is keyed by.
+     */
+    public static void digestTokens(java.security.MessageDigest d, java.util.List<Encoding> inputs) {
+        for (Encoding e : inputs) {
             long[][] columns = {e.getIds(), e.getTypeIds(), e.getAttentionMask()};
             ByteBuffer b = ByteBuffer.allocate(Long.BYTES * (3 + 3 * columns[0].length));
             for (long[] column : columns) {
@@ -123,7 +132,6 @@ public final class FeatureCache {
             }
             d.update(b.flip());
         }
-        return HexFormat.of().formatHex(d.digest(), 0, 16);
     }
 
     public int size() {
