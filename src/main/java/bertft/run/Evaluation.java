@@ -26,6 +26,8 @@ public final class Evaluation {
     private final Map<String, Number> figures;
     private final Calibration calibration;
     private final JsonObject details;
+    /** The report's {@code metrics} section, rendered once from the scores and figures (null: nothing scored). */
+    private final JsonObject metricsJson;
     private final Map<String, Double> metrics;
 
     /**
@@ -39,9 +41,10 @@ public final class Evaluation {
         this.figures = Collections.unmodifiableMap(new LinkedHashMap<>(figures));
         this.calibration = calibration;
         this.details = details.deepCopy();
+        this.metricsJson = scores == null ? null : metricsJson(scores, this.figures);
         Map<String, Double> m = new LinkedHashMap<>();
-        if (scores != null) {
-            metricsJson().entrySet().stream()
+        if (metricsJson != null) {
+            metricsJson.entrySet().stream()
                     .filter(e -> e.getValue().isJsonPrimitive() && e.getValue().getAsJsonPrimitive().isNumber())
                     .forEach(e -> m.put(e.getKey(), e.getValue().getAsDouble()));
         }
@@ -74,8 +77,8 @@ public final class Evaluation {
     /** The report as {@code report.json} holds it for this split: a new object the caller may change. */
     public JsonObject toJson() {
         JsonObject report = new JsonObject();
-        if (scores != null) {
-            report.add("metrics", metricsJson());
+        if (metricsJson != null) {
+            report.add("metrics", metricsJson.deepCopy());
         }
         if (calibration != null) {
             report.add("calibration", JsonParser.parseString(calibration.toJson()));
@@ -93,7 +96,7 @@ public final class Evaluation {
                 c == null ? null : Calibration.fromJson(c.getAsJsonObject()), details);
     }
 
-    private JsonObject metricsJson() {
+    private static JsonObject metricsJson(Metrics scores, Map<String, Number> figures) {
         JsonObject m = JsonParser.parseString(scores.toJson()).getAsJsonObject();
         figures.forEach((k, v) -> m.addProperty(k, v));
         return m;
