@@ -167,14 +167,18 @@ public final class ExportCache {
 
     /** {@code BERT_FT_ONNX_CACHE_MB} in bytes, else the default; a value that is not a number is refused. */
     static long limitBytes() {
-        String v = System.getenv("BERT_FT_ONNX_CACHE_MB");
+        return limitBytes(System.getenv("BERT_FT_ONNX_CACHE_MB"));
+    }
+
+    /** The limit {@code v} (MB) sets, in bytes; so large a limit that bytes overflow is no limit. */
+    static long limitBytes(String v) {
         if (v == null || v.isBlank()) {
             return DEFAULT_LIMIT_MB << 20;
         }
         try {
             long mb = Long.parseLong(v.strip());
             if (mb >= 0) {
-                return mb << 20;
+                return mb > Long.MAX_VALUE >> 20 ? Long.MAX_VALUE : mb << 20;
             }
         } catch (NumberFormatException e) {
             // said below

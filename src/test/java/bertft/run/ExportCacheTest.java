@@ -100,6 +100,20 @@ class ExportCacheTest {
         assertTrue(Files.getLastModifiedTime(recent.resolve(ExportCache.USED)).toInstant().isAfter(before));
     }
 
+    /** The limit setting: unset is the default, a huge one no limit (not an overflow), a bad one a line. */
+    @Test
+    void theLimitSettingIsReadWholeAndBadOnesAreRefused() {
+        assertEquals(ExportCache.DEFAULT_LIMIT_MB << 20, ExportCache.limitBytes(null));
+        assertEquals(0, ExportCache.limitBytes("0"));
+        assertEquals(512L << 20, ExportCache.limitBytes(" 512 "));
+        assertEquals(Long.MAX_VALUE, ExportCache.limitBytes(Long.toString(Long.MAX_VALUE)));
+        for (String bad : List.of("-1", "4GB", "1e3", "99999999999999999999")) {
+            bertft.UserError e = org.junit.jupiter.api.Assertions.assertThrows(bertft.UserError.class,
+                    () -> ExportCache.limitBytes(bad));
+            assertTrue(e.getMessage().startsWith("BERT_FT_ONNX_CACHE_MB is '" + bad + "'"), e.getMessage());
+        }
+    }
+
     /** An entry without its files (removed by hand, or a disk that filled) is exported again, not used. */
     @Test
     void anIncompleteEntryIsWrittenAgain(@TempDir Path tmp) throws IOException {
