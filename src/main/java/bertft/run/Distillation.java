@@ -18,6 +18,7 @@ import com.google.gson.JsonArray;
 import com.google.gson.JsonElement;
 import com.google.gson.JsonObject;
 import java.io.PrintStream;
+import java.io.PrintWriter;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
@@ -299,6 +300,7 @@ final class Distillation {
     private static TeacherCache.Entry outputs(Teacher t, TaskModel model, List<Encoding> inputs, int width,
             String what, List<String> said, PrintStream err) {
         Path file = TeacherCache.location(t.dir(), model.head().name(), inputs);
+        long limit = TeacherCache.LIMIT.bytes(); // a bad setting is said before the teacher runs
         try {
             TeacherCache.Entry e = TeacherCache.read(file, inputs.size());
             if (e != null) {
@@ -321,7 +323,9 @@ final class Distillation {
             }
         }
         double seconds = (System.nanoTime() - t0) / 1e9;
-        TeacherCache.write(file, rows, seconds);
+        PrintWriter log = new PrintWriter(err, true);
+        TeacherCache.write(file, rows, seconds, limit, log);
+        log.flush();
         said.add(String.format("outputs on %s computed in %.1fs (cached in %s)", what, seconds, file));
         return new TeacherCache.Entry(rows, seconds);
     }

@@ -20,7 +20,7 @@ import java.nio.file.StandardCopyOption;
 import java.nio.file.attribute.FileTime;
 import java.time.Duration;
 import java.time.Instant;
-import java.util.Comparator;
+import java.util.List;
 import java.util.Locale;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.function.Consumer;
@@ -50,10 +50,10 @@ public final class ExportCache {
     private static final ConcurrentHashMap<Path, Object> LOCKS = new ConcurrentHashMap<>();
     /** The cache's size limit when {@code BERT_FT_ONNX_CACHE_MB} does not say. */
     static final long DEFAULT_LIMIT_MB = 4096;
+    private static final CacheLimit LIMIT = new CacheLimit("BERT_FT_ONNX_CACHE_MB", DEFAULT_LIMIT_MB,
+            "the ONNX export cache");
     /** An entry's file whose time is its last use. */
-    static final String USED = ".last-used";
-    /** Entries used more recently than this are never removed. */
-    static final Duration IN_USE = Duration.ofHours(1);
+    static final String USED = CacheLimit.USED;
 
     private ExportCache() {}
 
@@ -105,7 +105,7 @@ public final class ExportCache {
         Object lock = LOCKS.computeIfAbsent(location, k -> new Object());
         synchronized (lock) { // threads of this JVM (Spark tasks, a server's loads) wait for one export
             if (complete(location)) {
-                stamp(location);
+                CacheLimit.stamp(location);
                 return location;
             }
             Path parent = location.getParent();
@@ -143,7 +143,7 @@ public final class ExportCache {
                 log.println(String.format(Locale.ROOT, "bert-ft: exported %s in %.1f s (cached in %s; --runtime"
                         + " torch skips it)", what, seconds, location));
             }
-            stamp(location);
+            CacheLimit.stamp(location);
             evict(parent, location, limit, Instant.now(), log);
             log.flush();
             return location;
@@ -167,96 +167,27 @@ public final class ExportCache {
 
     /** {@code BERT_FT_ONNX_CACHE_MB} in bytes, else the default; a value that is not a number is refused. */
     static long limitBytes() {
-        return limitBytes(System.getenv("BERT_FT_ONNX_CACHE_MB"));
+        return LIMIT.bytes();
     }
 
     /** The limit {@code v} (MB) sets, in bytes; so large a limit that bytes overflow is no limit. */
     static long limitBytes(String v) {
-        if (v == null || v.isBlank()) {
-            return DEFAULT_LIMIT_MB << 20;
-        }
-        try {
-            long mb = Long.parseLong(v.strip());
-            if (mb >= 0) {
-                return mb > Long.MAX_VALUE >> 20 ? Long.MAX_VALUE : mb << 20;
-            }
-        } catch (NumberFormatException e) {
-            // said below
-        }
-        throw new UserError("BERT_FT_ONNX_CACHE_MB is '" + v + "': give the ONNX export cache's size limit in MB, a"
-                + " whole number >= 0");
-    }
-
-    /** Marks {@code entry} as used now (best effort: a read-only cache is still read). */
-    private static void stamp(Path entry) {
-        try {
-            Path used = entry.resolve(USED);
-            if (!Files.exists(used)) {
-                Files.write(used, new byte[0]);
-            }
-            Files.setLastModifiedTime(used, FileTime.from(Instant.now()));
-        } catch (IOException e) {
-            // not writable: eviction then goes by the entry's own time
-        }
-    }
-
-    /** When {@code entry} was last used: its stamp, else the directory's time. */
-    private static Instant lastUsed(Path entry) {
-        try {
-            Path used = entry.resolve(USED);
-            return Files.getLastModifiedTime(Files.exists(used) ? used : entry).toInstant();
-        } catch (IOException e) {
-            return Instant.EPOCH;
-        }
+        return LIMIT.bytes(v);
     }
 
     /**
      * Removes the entries of {@code root} used longest ago until the cache is at most {@code limit} bytes, never
-     * {@code keep} nor one used since {@code now} minus {@link #IN_USE}; each removal said on {@code log}.
+     * {@code keep} nor one used since {@code now} minus {@link CacheLimit#IN_USE}; each removal said on {@code log}.
      */
     static void evict(Path root, Path keep, long limit, Instant now, PrintWriter log) {
-        record Entry(Path dir, Instant used, long bytes) {}
-        java.util.List<Entry> entries = new java.util.ArrayList<>();
+        List<Path> entries;
         try (Stream<Path> all = Files.list(root)) {
-            for (Path dir : all.filter(Files::isDirectory).filter(p -> !p.getFileName().toString().startsWith(".tmp-"))
-                    .toList()) {
-                entries.add(new Entry(dir, lastUsed(dir), size(dir)));
-            }
+            entries = all.filter(Files::isDirectory).filter(p -> !p.getFileName().toString().startsWith(".tmp-"))
+                    .toList();
         } catch (IOException e) {
             return; // nothing to list: nothing to evict now
         }
-        long total = entries.stream().mapToLong(Entry::bytes).sum();
-        entries.sort(Comparator.comparing(Entry::used));
-        for (Entry e : entries) {
-            if (total <= limit) {
-                return;
-            }
-            if (e.dir().equals(keep) || e.used().isAfter(now.minus(IN_USE))) {
-                continue;
-            }
-            delete(e.dir());
-            if (!Files.exists(e.dir())) {
-                total -= e.bytes();
-                log.println(String.format(Locale.ROOT, "bert-ft: removed %s from the ONNX export cache (%.1f MB, unused"
-                        + " since %s) to keep it under %d MB (BERT_FT_ONNX_CACHE_MB)", e.dir().getFileName(),
-                        e.bytes() / 1048576.0, e.used().truncatedTo(java.time.temporal.ChronoUnit.SECONDS),
-                        limit >> 20));
-            }
-        }
-    }
-
-    private static long size(Path dir) {
-        try (Stream<Path> all = Files.walk(dir)) {
-            return all.filter(Files::isRegularFile).mapToLong(p -> {
-                try {
-                    return Files.size(p);
-                } catch (IOException e) {
-                    return 0;
-                }
-            }).sum();
-        } catch (IOException | java.io.UncheckedIOException e) {
-            return 0;
-        }
+        LIMIT.evict(entries, keep, limit, now, log);
     }
 
     /** Removes temporaries whose process is gone (or that are a day old): a kill mid-export leaves one. */
@@ -285,15 +216,6 @@ public final class ExportCache {
     }
 
     private static void delete(Path dir) {
-        if (!Files.exists(dir)) {
-            return;
-        }
-        try (Stream<Path> all = Files.walk(dir)) {
-            for (Path p : all.sorted(Comparator.reverseOrder()).toList()) {
-                Files.deleteIfExists(p);
-            }
-        } catch (IOException | java.io.UncheckedIOException e) {
-            // best effort: a temporary left here is removed by a later export
-        }
+        CacheLimit.delete(dir);
     }
 }

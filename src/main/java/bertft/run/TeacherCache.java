@@ -9,6 +9,7 @@ import java.io.DataOutputStream;
 import java.io.EOFException;
 import java.io.IOException;
 import java.io.InputStream;
+import java.io.PrintWriter;
 import java.nio.ByteBuffer;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
@@ -16,9 +17,11 @@ import java.nio.file.Path;
 import java.security.DigestInputStream;
 import java.security.DigestOutputStream;
 import java.security.MessageDigest;
+import java.time.Instant;
 import java.util.Arrays;
 import java.util.HexFormat;
 import java.util.List;
+import java.util.stream.Stream;
 
 /**
  * A teacher's raw logits over a list of inputs, kept on disk under {@code $BERT_FT_HOME/distill-cache/<key>.logits}
@@ -31,10 +34,16 @@ import java.util.List;
  * <p>File: magic, version, the key, the row count, the seconds the teacher took, each row's length, the floats, and
  * a SHA-256 of all that. Written atomically ({@link bertft.AtomicFiles}); a file that is truncated, of another key or
  * row count, or whose checksum fails is {@link Damaged}, never used.
+ *
+ * <p>The cache is kept under {@code BERT_FT_DISTILL_CACHE_MB} (default {@value #DEFAULT_LIMIT_MB}): a read marks its
+ * file used, and after each write the files used longest ago go until the rest fit ({@link CacheLimit}).
  */
 final class TeacherCache {
     private static final int MAGIC = 0x42464443; // "BFDC"
     private static final int VERSION = 1;
+    /** The cache's size limit when {@code BERT_FT_DISTILL_CACHE_MB} does not say. */
+    static final long DEFAULT_LIMIT_MB = 2048;
+    static final CacheLimit LIMIT = new CacheLimit("BERT_FT_DISTILL_CACHE_MB", DEFAULT_LIMIT_MB, "the distill cache");
 
     /** A file that cannot be trusted: the reason, for the one line that says it is computed again. */
     static final class Damaged extends Exception {
@@ -116,6 +125,7 @@ final class TeacherCache {
             if (!Arrays.equals(sum, d.digest()) || in.read() != -1) {
                 throw new Damaged("checksum mismatch");
             }
+            CacheLimit.stamp(file);
             return new Entry(out, seconds);
         } catch (EOFException e) {
             throw new Damaged("truncated");
@@ -124,8 +134,11 @@ final class TeacherCache {
         }
     }
 
-    /** Writes {@code rows} to {@code file} (atomically; what was there is replaced). */
-    static void write(Path file, float[][] rows, double seconds) {
+    /**
+     * Writes {@code rows} to {@code file} (atomically; what was there is replaced), then keeps the cache under
+     * {@code limit} bytes, removals said on {@code log}.
+     */
+    static void write(Path file, float[][] rows, double seconds, long limit, PrintWriter log) {
         bertft.AtomicFiles.createDirectories(file.getParent());
         bertft.AtomicFiles.write(file, raw -> {
             MessageDigest d = bertft.Sha256.digest();
@@ -146,6 +159,18 @@ final class TeacherCache {
             out.flush();
             raw.write(d.digest());
         });
+        evict(file.getParent(), file, limit, Instant.now(), log);
+    }
+
+    /** Removes the cache files of {@code root} used longest ago until the rest fit {@code limit}, never {@code keep}. */
+    static void evict(Path root, Path keep, long limit, Instant now, PrintWriter log) {
+        List<Path> files;
+        try (Stream<Path> all = Files.list(root)) {
+            files = all.filter(p -> p.getFileName().toString().endsWith(".logits") && Files.isRegularFile(p)).toList();
+        } catch (IOException e) {
+            return; // nothing to list: nothing to evict now
+        }
+        LIMIT.evict(files, keep, limit, now, log);
     }
 
     /** The key a file is named by. */
