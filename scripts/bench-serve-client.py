@@ -58,12 +58,14 @@ def main():
         conn.close()
 
     threads = [threading.Thread(target=client) for _ in range(clients)]
+    cpu = time.process_time()  # this client's own CPU (all its threads): it shares the machine with the server
     start = time.perf_counter()
     for t in threads:
         t.start()
     for t in threads:
         t.join()
     wall = time.perf_counter() - start
+    cpu = time.process_time() - cpu
     ok = sorted(latencies[i] for i in range(n) if answers[i] is not None)
 
     def pct(p):
@@ -71,6 +73,7 @@ def main():
 
     print(f"serve: {n} requests from {clients} clients in {wall:.1f} s: {n / wall:.1f} sentences/s, "
           f"latency p50 {pct(50):.1f} ms p99 {pct(99):.1f} ms, failed {len(failures)}")
+    print(f"client CPU: {cpu:.1f} s ({cpu / wall:.2f} cores over the pass, {cpu / n * 1000:.2f} ms per request)")
     for f in failures[:5]:
         print("  failed", f)
     if classify_csv != "-":
@@ -85,7 +88,7 @@ def main():
                 # classify prints 4 decimals; the server's float, rounded the same way
                 same_score += f"{a['score']:.4f}" == row["score"]
         print(f"agreement with classify: label {same_label}/{n}, score to 4 decimals {same_score}/{n}")
-    print(f"RESULT {n / wall:.3f} {pct(50):.3f} {pct(99):.3f} {len(failures)}")
+    print(f"RESULT {n / wall:.3f} {pct(50):.3f} {pct(99):.3f} {len(failures)} {wall:.3f} {cpu:.3f}")
 
 
 if __name__ == "__main__":

@@ -29,7 +29,8 @@ public final class BertFt {
     @Option(names = "--threads", scope = CommandLine.ScopeType.INHERIT, paramLabel = "N", converter = Ints.Threads.class,
             description = "Threads for libtorch's matrix and elementwise work (default: $BERT_FT_THREADS, else every "
                     + "core). Waiting threads sleep rather than spin, so a busy machine slows bert-ft in proportion; "
-                    + "use 1 when several bert-ft processes share few cores.")
+                    + "use 1 when several bert-ft processes share few cores. serve runs N model calls at once, one "
+                    + "thread each.")
     void threads(int n) {
         System.setProperty(bertft.model.Torch.THREADS_PROPERTY, Integer.toString(n));
     }

@@ -2,6 +2,7 @@ package bertft.cli;
 
 import bertft.api.ModelOptions;
 import bertft.model.ModelStore;
+import bertft.model.Torch;
 import bertft.serve.Server;
 import java.io.PrintWriter;
 import java.util.Locale;
@@ -94,9 +95,26 @@ final class ServeCommand implements Callable<Integer> {
     @Override
     public Integer call() throws InterruptedException {
         PrintWriter err = spec.commandLine().getErr();
+        // --threads N runs N model calls at once, each on one thread, rather than one call on N threads: a dynamic
+        // batch of a few sentences keeps a second thread busy for only part of a call, and with 8 clients, ONNX
+        // Runtime and 2 threads the server spent 6.3-7.3 ms CPU a sentence against 5.2-5.6 (docs/serve.md). The
+        // engine starts with the model, below, so it starts with one thread per call.
+        int calls = Torch.threads();
+        String threads = System.getProperty(Torch.THREADS_PROPERTY);
+        System.setProperty(Torch.THREADS_PROPERTY, "1");
         ModelOptions options = ModelOptions.defaults().withRuntime(runtime.value()).withLog(err);
-        Server server = Server.start(model, adapters, options,
-                new Server.Settings(host, port, maxBatchSize, maxWaitMs, maxBody, maxInputs, maxConnections));
+        Server server;
+        try {
+            server = Server.start(model, adapters, options,
+                    new Server.Settings(host, port, maxBatchSize, maxWaitMs, maxBody, maxInputs, maxConnections, calls));
+        } catch (RuntimeException | Error e) { // a refused start leaves the process's threads as they were
+            if (threads == null) {
+                System.clearProperty(Torch.THREADS_PROPERTY);
+            } else {
+                System.setProperty(Torch.THREADS_PROPERTY, threads);
+            }
+            throw e;
+        }
         CountDownLatch stopped = new CountDownLatch(1);
         Runtime.getRuntime().addShutdownHook(new Thread(() -> {
             err.println("bert-ft: stopping (finishing the requests in flight)");

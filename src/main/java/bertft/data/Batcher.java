@@ -37,12 +37,49 @@ public final class Batcher {
         return batches;
     }
 
-    /** Index batches for inference: sorted by length over the whole set (callers restore input order). */
+    /**
+     * What one more model call costs, in token positions: a batch is cut in two where that saves more padding than
+     * this. Measured on ONNX Runtime, one thread, MiniLM, SST-2 dev (docs/serve.md): against cutting only every
+     * {@code batchSize}, 16 took CPU per sentence from 7.0 to 5.5 ms for dynamic batches of 8 sentences in arrival
+     * order and from 5.1 to 4.0 ms for the whole set in batches of at most 64; 8, 32 and 64 saved less.
+     */
+    static final int RUN_COST = 16;
+
+    /** Inference batches hold at most this many items whatever the batch size, so cutting stays O(n). */
+    static final int MAX_INFERENCE_BATCH = 512;
+
+    /**
+     * Index batches for inference: sorted by length over the whole set (callers restore input order), cut into
+     * batches of at most {@code batchSize} (and {@link #MAX_INFERENCE_BATCH}) that together compute the fewest
+     * padded positions plus {@link #RUN_COST} per batch.
+     */
     public static List<int[]> inference(int[] lengths, int batchSize) {
         requirePositive(batchSize);
-        List<Integer> order = new ArrayList<>(IntStream.range(0, lengths.length).boxed().toList());
+        int n = lengths.length;
+        List<Integer> order = new ArrayList<>(IntStream.range(0, n).boxed().toList());
         order.sort(Comparator.comparingInt(i -> lengths[i]));
-        return cut(order, batchSize);
+        // cheapest[j]: the least cost of the first j items in order; a batch [i, j) costs RUN_COST plus (j - i)
+        // rows padded to the longest, lengths[order[j - 1]]; O(n * window), tiny next to the model calls
+        int window = Math.min(batchSize, MAX_INFERENCE_BATCH);
+        long[] cheapest = new long[n + 1];
+        int[] start = new int[n + 1];
+        for (int j = 1; j <= n; j++) {
+            cheapest[j] = Long.MAX_VALUE;
+            long longest = lengths[order.get(j - 1)];
+            for (int i = Math.max(0, j - window); i < j; i++) {
+                long cost = cheapest[i] + RUN_COST + (j - i) * longest;
+                if (cost < cheapest[j]) {
+                    cheapest[j] = cost;
+                    start[j] = i;
+                }
+            }
+        }
+        List<int[]> out = new ArrayList<>();
+        for (int j = n; j > 0; j = start[j]) {
+            out.add(order.subList(start[j], j).stream().mapToInt(Integer::intValue).toArray());
+        }
+        Collections.reverse(out);
+        return out;
     }
 
     /**

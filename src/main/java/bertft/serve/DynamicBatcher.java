@@ -9,9 +9,10 @@ import java.util.function.Function;
 import java.util.function.IntConsumer;
 
 /**
- * Dynamic batching: the inputs of concurrent requests queue up, and one thread takes them in batches of at most
- * {@code maxBatch} inputs, waiting at most {@code maxWaitMs} after the first for more to arrive, calls the model
- * once per batch and completes each request's future with its share of the outputs, in order.
+ * Dynamic batching: the inputs of concurrent requests queue up, and {@code calls} threads take them in batches of at
+ * most {@code maxBatch} inputs, waiting at most {@code maxWaitMs} after the first for more to arrive, call the model
+ * once per batch and complete each request's future with its share of the outputs, in order. One thread forms a
+ * batch at a time; while it waits for requests, the others' batches run.
  *
  * <p>A request is never split; one with more than {@code maxBatch} inputs makes a batch of its own. When a batch
  * of several requests fails, each is run again alone, so one bad input fails only its own request.
@@ -27,14 +28,20 @@ final class DynamicBatcher<I, O> implements AutoCloseable {
     private final long maxWaitNanos;
     private final IntConsumer batchSizes;
     private final LinkedBlockingQueue<Pending<I, O>> queue = new LinkedBlockingQueue<>();
-    private final Thread thread;
+    private final List<Thread> threads = new ArrayList<>();
     private final java.util.concurrent.ExecutorService completions;
     private volatile boolean closing;
     private volatile long lastSuccess = Long.MIN_VALUE; // System.nanoTime() of the last model call that answered
-    private Pending<I, O> held; // taken from the queue but did not fit the last batch; batcher thread only
+    private Pending<I, O> held; // taken from the queue but did not fit the last batch; guarded by this
 
-    /** Starts the batcher thread; {@code batchSizes} is told the input count of every model call. */
+    /** Starts one batcher thread; {@code batchSizes} is told the input count of every model call. */
     DynamicBatcher(String name, Function<List<I>, List<O>> model, int maxBatch, long maxWaitMs, IntConsumer batchSizes) {
+        this(name, model, 1, maxBatch, maxWaitMs, batchSizes);
+    }
+
+    /** Starts {@code calls} batcher threads, so that many model calls run at once at most. */
+    DynamicBatcher(String name, Function<List<I>, List<O>> model, int calls, int maxBatch, long maxWaitMs,
+            IntConsumer batchSizes) {
         this.model = model;
         this.maxBatch = maxBatch;
         this.maxWaitNanos = TimeUnit.MILLISECONDS.toNanos(maxWaitMs);
@@ -44,9 +51,12 @@ final class DynamicBatcher<I, O> implements AutoCloseable {
             t.setDaemon(true);
             return t;
         });
-        this.thread = new Thread(this::loop, "bert-ft-batcher-" + name);
-        thread.setDaemon(true);
-        thread.start();
+        for (int k = 0; k < calls; k++) {
+            Thread thread = new Thread(this::loop, "bert-ft-batcher-" + name + (calls > 1 ? "-" + k : ""));
+            thread.setDaemon(true);
+            threads.add(thread);
+            thread.start();
+        }
     }
 
     /** Queues {@code inputs}; the future completes with their outputs in order, or with the model's exception. */
@@ -61,7 +71,7 @@ final class DynamicBatcher<I, O> implements AutoCloseable {
     }
 
     private void loop() {
-        while (!closing || held != null || !queue.isEmpty()) {
+        while (!closing || waiting()) {
             try {
                 List<Pending<I, O>> batch = next();
                 if (!batch.isEmpty()) {
@@ -74,8 +84,13 @@ final class DynamicBatcher<I, O> implements AutoCloseable {
         }
     }
 
+    /** Whether a request is still to be run. */
+    private synchronized boolean waiting() {
+        return held != null || !queue.isEmpty();
+    }
+
     /** The next batch: the first request, then whatever fits and arrives within the wait. */
-    private List<Pending<I, O>> next() throws InterruptedException {
+    private synchronized List<Pending<I, O>> next() throws InterruptedException {
         List<Pending<I, O>> batch = new ArrayList<>();
         Pending<I, O> first = held != null ? held : queue.poll(100, TimeUnit.MILLISECONDS);
         held = null;
@@ -133,12 +148,14 @@ final class DynamicBatcher<I, O> implements AutoCloseable {
         return last != Long.MIN_VALUE && System.nanoTime() - last < nanos;
     }
 
-    /** Refuses new requests, finishes the queued ones, and stops the thread. */
+    /** Refuses new requests, finishes the queued ones, and stops the threads. */
     @Override
     public void close() {
         closing = true;
         try {
-            thread.join();
+            for (Thread thread : threads) {
+                thread.join();
+            }
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
         }

@@ -61,9 +61,16 @@ public final class Server implements AutoCloseable {
      * @param maxBody request bodies larger than this many bytes are refused (413)
      * @param maxInputs inputs per request at most (413)
      * @param maxConnections connections open at once at most; more are answered 503 at once
+     * @param modelCalls model calls that run at once at most, per route (each takes its own batch)
      */
     public record Settings(String host, int port, int maxBatchSize, long maxWaitMs, long maxBody, int maxInputs,
-            int maxConnections) {}
+            int maxConnections, int modelCalls) {
+        /** One model call at a time. */
+        public Settings(String host, int port, int maxBatchSize, long maxWaitMs, long maxBody, int maxInputs,
+                int maxConnections) {
+            this(host, port, maxBatchSize, maxWaitMs, maxBody, maxInputs, maxConnections, 1);
+        }
+    }
 
     /** How long shutdown waits for requests in flight. */
     static final long GRACE_MS = 30_000;
@@ -174,13 +181,14 @@ public final class Server implements AutoCloseable {
         this.healthTimeoutMs = healthTimeoutMs;
         int max = settings.maxBatchSize();
         long wait = settings.maxWaitMs();
-        this.predict = backend.classifies() ? new DynamicBatcher<>("predict", backend::predict, max, wait,
+        int calls = settings.modelCalls();
+        this.predict = backend.classifies() ? new DynamicBatcher<>("predict", backend::predict, calls, max, wait,
                 n -> metrics.batch("/predict", n)) : null;
-        this.qa = backend.answers() ? new DynamicBatcher<>("qa", backend::answer, max, wait,
+        this.qa = backend.answers() ? new DynamicBatcher<>("qa", backend::answer, calls, max, wait,
                 n -> metrics.batch("/qa", n)) : null;
-        this.tag = backend.tags() ? new DynamicBatcher<>("tag", backend::tag, max, wait,
+        this.tag = backend.tags() ? new DynamicBatcher<>("tag", backend::tag, calls, max, wait,
                 n -> metrics.batch("/tag", n)) : null;
-        this.embed = new DynamicBatcher<>("embed", backend::embed, max, wait, n -> metrics.batch("/embed", n));
+        this.embed = new DynamicBatcher<>("embed", backend::embed, calls, max, wait, n -> metrics.batch("/embed", n));
         this.http = new Jetty(listener, this::handle, settings.maxConnections(), settings.maxBody(), timeouts,
                 status -> metrics.request("other", status, 0));
     }

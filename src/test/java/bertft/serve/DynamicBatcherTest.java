@@ -51,6 +51,62 @@ class DynamicBatcherTest {
         }
     }
 
+    @Test
+    void withTwoCallsTwoBatchesRunAtOnce() throws Exception {
+        CountDownLatch bothInside = new CountDownLatch(2);
+        java.util.concurrent.atomic.AtomicInteger inside = new java.util.concurrent.atomic.AtomicInteger();
+        java.util.concurrent.atomic.AtomicInteger most = new java.util.concurrent.atomic.AtomicInteger();
+        DynamicBatcher<Integer, Integer> batcher = new DynamicBatcher<>("test", in -> {
+            most.accumulateAndGet(inside.incrementAndGet(), Math::max);
+            bothInside.countDown();
+            try {
+                // each call waits for the other: with one batcher thread the first would wait alone
+                bothInside.await(5, TimeUnit.SECONDS);
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+            }
+            inside.decrementAndGet();
+            return in.stream().map(x -> x * 10).toList();
+        }, 2, 8, 0, n -> { });
+        try {
+            CompletableFuture<List<Integer>> first = batcher.submit(List.of(1));
+            Thread.sleep(50); // the first call has started before the second request comes
+            CompletableFuture<List<Integer>> second = batcher.submit(List.of(2, 3));
+            assertEquals(List.of(10), first.get(10, TimeUnit.SECONDS));
+            assertEquals(List.of(20, 30), second.get(10, TimeUnit.SECONDS));
+            assertEquals(2, most.get(), "model calls running at once");
+        } finally {
+            bothInside.countDown();
+            bothInside.countDown();
+            batcher.close();
+        }
+        // a single thread never runs two at once, and still answers everything
+        most.set(0);
+        CountDownLatch never = new CountDownLatch(1);
+        DynamicBatcher<Integer, Integer> one = new DynamicBatcher<>("test", in -> {
+            most.accumulateAndGet(inside.incrementAndGet(), Math::max);
+            try {
+                never.await(20, TimeUnit.MILLISECONDS);
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+            }
+            inside.decrementAndGet();
+            return in;
+        }, 1, 1, 0, n -> { });
+        try {
+            List<CompletableFuture<List<Integer>>> all = new java.util.ArrayList<>();
+            for (int i = 0; i < 6; i++) {
+                all.add(one.submit(List.of(i)));
+            }
+            for (int i = 0; i < 6; i++) {
+                assertEquals(List.of(i), all.get(i).get(10, TimeUnit.SECONDS));
+            }
+            assertEquals(1, most.get());
+        } finally {
+            one.close();
+        }
+    }
+
     private static void await(CountDownLatch l) {
         try {
             l.await();
