@@ -13,6 +13,7 @@ import java.util.ArrayList;
 import java.util.Comparator;
 import java.util.List;
 import java.util.Locale;
+import java.util.function.Predicate;
 import java.util.stream.Stream;
 
 /**
@@ -78,14 +79,19 @@ record CacheLimit(String variable, long defaultMb, String what) {
     }
 
     /**
-     * Removes the {@code entries} used longest ago until they take at most {@code limit} bytes, never {@code keep} nor
-     * one used since {@code now} minus {@link #IN_USE}; each removal said on {@code log}.
+     * Removes the entries of {@code root} (the paths {@code isEntry} accepts) used longest ago until they take at most
+     * {@code limit} bytes, never {@code keep} nor one used since {@code now} minus {@link #IN_USE}; each removal said on
+     * {@code log}.
      */
-    void evict(List<Path> entries, Path keep, long limit, Instant now, PrintWriter log) {
+    void evict(Path root, Predicate<Path> isEntry, Path keep, long limit, Instant now, PrintWriter log) {
         record Entry(Path path, Instant used, long bytes) {}
         List<Entry> all = new ArrayList<>();
-        for (Path p : entries) {
-            all.add(new Entry(p, lastUsed(p), size(p)));
+        try (Stream<Path> listed = Files.list(root)) {
+            for (Path p : listed.filter(isEntry).toList()) {
+                all.add(new Entry(p, lastUsed(p), size(p)));
+            }
+        } catch (IOException e) {
+            return; // nothing to list: nothing to evict now
         }
         long total = all.stream().mapToLong(Entry::bytes).sum();
         all.sort(Comparator.comparing(Entry::used));

@@ -20,7 +20,6 @@ import java.nio.file.StandardCopyOption;
 import java.nio.file.attribute.FileTime;
 import java.time.Duration;
 import java.time.Instant;
-import java.util.List;
 import java.util.Locale;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.function.Consumer;
@@ -180,14 +179,8 @@ public final class ExportCache {
      * {@code keep} nor one used since {@code now} minus {@link CacheLimit#IN_USE}; each removal said on {@code log}.
      */
     static void evict(Path root, Path keep, long limit, Instant now, PrintWriter log) {
-        List<Path> entries;
-        try (Stream<Path> all = Files.list(root)) {
-            entries = all.filter(Files::isDirectory).filter(p -> !p.getFileName().toString().startsWith(".tmp-"))
-                    .toList();
-        } catch (IOException e) {
-            return; // nothing to list: nothing to evict now
-        }
-        LIMIT.evict(entries, keep, limit, now, log);
+        LIMIT.evict(root, p -> Files.isDirectory(p) && !p.getFileName().toString().startsWith(".tmp-"), keep, limit,
+                now, log);
     }
 
     /** Removes temporaries whose process is gone (or that are a day old): a kill mid-export leaves one. */

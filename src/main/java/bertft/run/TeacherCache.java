@@ -21,7 +21,6 @@ import java.time.Instant;
 import java.util.Arrays;
 import java.util.HexFormat;
 import java.util.List;
-import java.util.stream.Stream;
 
 /**
  * A teacher's raw logits over a list of inputs, kept on disk under {@code $BERT_FT_HOME/distill-cache/<key>.logits}
@@ -164,13 +163,8 @@ final class TeacherCache {
 
     /** Removes the cache files of {@code root} used longest ago until the rest fit {@code limit}, never {@code keep}. */
     static void evict(Path root, Path keep, long limit, Instant now, PrintWriter log) {
-        List<Path> files;
-        try (Stream<Path> all = Files.list(root)) {
-            files = all.filter(p -> p.getFileName().toString().endsWith(".logits") && Files.isRegularFile(p)).toList();
-        } catch (IOException e) {
-            return; // nothing to list: nothing to evict now
-        }
-        LIMIT.evict(files, keep, limit, now, log);
+        LIMIT.evict(root, p -> p.getFileName().toString().endsWith(".logits") && Files.isRegularFile(p), keep, limit,
+                now, log);
     }
 
     /** The key a file is named by. */
