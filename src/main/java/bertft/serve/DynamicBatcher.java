@@ -5,6 +5,7 @@ import java.util.List;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.LinkedBlockingQueue;
 import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicInteger;
 import java.util.function.Function;
 import java.util.function.IntConsumer;
 
@@ -14,6 +15,12 @@ import java.util.function.IntConsumer;
  * once per batch and complete each request's future with its share of the outputs, in order. One thread forms a
  * batch at a time; while it waits for requests, the others' batches run.
  *
+ * <p>A batch also stops growing at its fair share of the demand: the most inputs outstanding (submitted, not yet
+ * answered) within the last second or so, divided by the number of threads. With 8 clients that each wait for their
+ * answer and 2 threads, each batch takes 4 and the two run at once; without the share the first thread to form a
+ * batch took all 8 while the other waited for them to come back, and the server used one core of two (docs/serve.md).
+ * With one thread a batch still takes all that are outstanding, and no longer waits for requests not yet sent.
+ *
  * <p>A request is never split; one with more than {@code maxBatch} inputs makes a batch of its own. When a batch
  * of several requests fails, each is run again alone, so one bad input fails only its own request.
  *
@@ -21,12 +28,19 @@ import java.util.function.IntConsumer;
  * @param <O> its output
  */
 final class DynamicBatcher<I, O> implements AutoCloseable {
+    private static final long WINDOW_NANOS = TimeUnit.SECONDS.toNanos(1); // how long a peak of demand counts
+
     private record Pending<I, O>(List<I> inputs, CompletableFuture<List<O>> result) {}
 
     private final Function<List<I>, List<O>> model;
     private final int maxBatch;
     private final long maxWaitNanos;
     private final IntConsumer batchSizes;
+    private final int calls;
+    private final AtomicInteger outstanding = new AtomicInteger(); // inputs submitted whose future is not complete
+    private int peak; // most inputs outstanding seen in this window; guarded by this
+    private int lastPeak; // the same in the window before; guarded by this
+    private long windowStart = System.nanoTime(); // guarded by this
     private final LinkedBlockingQueue<Pending<I, O>> queue = new LinkedBlockingQueue<>();
     private final List<Thread> threads = new ArrayList<>();
     private final java.util.concurrent.ExecutorService completions;
@@ -46,6 +60,7 @@ final class DynamicBatcher<I, O> implements AutoCloseable {
         this.maxBatch = maxBatch;
         this.maxWaitNanos = TimeUnit.MILLISECONDS.toNanos(maxWaitMs);
         this.batchSizes = batchSizes;
+        this.calls = calls;
         this.completions = java.util.concurrent.Executors.newSingleThreadExecutor(r -> {
             Thread t = new Thread(r, "bert-ft-answers-" + name);
             t.setDaemon(true);
@@ -65,6 +80,9 @@ final class DynamicBatcher<I, O> implements AutoCloseable {
         if (closing) {
             f.completeExceptionally(new IllegalStateException("the server is shutting down"));
         } else {
+            int n = inputs.size();
+            outstanding.addAndGet(n);
+            f.whenComplete((r, e) -> outstanding.addAndGet(-n));
             queue.add(new Pending<>(List.copyOf(inputs), f));
         }
         return f;
@@ -89,7 +107,20 @@ final class DynamicBatcher<I, O> implements AutoCloseable {
         return held != null || !queue.isEmpty();
     }
 
-    /** The next batch: the first request, then whatever fits and arrives within the wait. */
+    /** Inputs a batch takes before it runs without waiting for more: its share of the recent demand. */
+    private int share() {
+        long now = System.nanoTime();
+        if (now - windowStart > WINDOW_NANOS) {
+            lastPeak = now - windowStart > 2 * WINDOW_NANOS ? 0 : peak; // idle for a window: that peak is old
+            peak = 0;
+            windowStart = now;
+        }
+        peak = Math.max(peak, outstanding.get());
+        int demand = Math.max(peak, lastPeak);
+        return Math.min(maxBatch, Math.max(1, (demand + calls - 1) / calls));
+    }
+
+    /** The next batch: the first request, then whatever fits and arrives within the wait, up to its share. */
     private synchronized List<Pending<I, O>> next() throws InterruptedException {
         List<Pending<I, O>> batch = new ArrayList<>();
         Pending<I, O> first = held != null ? held : queue.poll(100, TimeUnit.MILLISECONDS);
@@ -100,7 +131,7 @@ final class DynamicBatcher<I, O> implements AutoCloseable {
         batch.add(first);
         int size = first.inputs().size();
         long deadline = System.nanoTime() + maxWaitNanos;
-        while (size < maxBatch) {
+        while (size < share()) {
             long left = deadline - System.nanoTime();
             Pending<I, O> p = left > 0 ? queue.poll(left, TimeUnit.NANOSECONDS) : queue.poll();
             if (p == null) {

@@ -3,10 +3,15 @@ package bertft.serve;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CountDownLatch;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
+import java.util.concurrent.Future;
 import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicInteger;
 import org.junit.jupiter.api.Test;
 
 /** The batcher's thread only runs the model: what a request's answer does after that runs elsewhere. */
@@ -104,6 +109,54 @@ class DynamicBatcherTest {
             assertEquals(1, most.get());
         } finally {
             one.close();
+        }
+    }
+
+    @Test
+    void clientsThatWaitForTheirAnswersAreSharedAcrossTheCalls() throws Exception {
+        // 8 clients that each send one input and wait for its answer, 2 model calls: each batch takes its share (4)
+        // and the two run at once. Without the share, the thread forming a batch waited out max-wait-ms for more and
+        // took all 8, and the other thread waited for them to come back.
+        AtomicInteger inside = new AtomicInteger();
+        AtomicInteger most = new AtomicInteger();
+        AtomicInteger calls = new AtomicInteger();
+        AtomicInteger inputs = new AtomicInteger();
+        DynamicBatcher<Integer, Integer> batcher = new DynamicBatcher<>("test", in -> {
+            most.accumulateAndGet(inside.incrementAndGet(), Math::max);
+            calls.incrementAndGet();
+            inputs.addAndGet(in.size());
+            try {
+                Thread.sleep(5);
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+            }
+            inside.decrementAndGet();
+            return in.stream().map(x -> x + 1).toList();
+        }, 2, 32, 50, n -> { });
+        ExecutorService clients = Executors.newFixedThreadPool(8);
+        try {
+            List<Future<?>> done = new ArrayList<>();
+            for (int c = 0; c < 8; c++) {
+                int client = c;
+                done.add(clients.submit(() -> {
+                    for (int round = 0; round < 25; round++) {
+                        int x = client * 100 + round;
+                        assertEquals(List.of(x + 1), batcher.submit(List.of(x)).get(30, TimeUnit.SECONDS));
+                    }
+                    return null;
+                }));
+            }
+            for (Future<?> f : done) {
+                f.get(60, TimeUnit.SECONDS);
+            }
+            assertEquals(200, inputs.get());
+            assertEquals(2, most.get(), "model calls running at once");
+            double mean = inputs.get() / (double) calls.get();
+            assertTrue(mean <= 5.0, "mean inputs per model call " + mean + " over " + calls.get() + " calls: more than"
+                    + " the share of 8 clients over 2 calls");
+        } finally {
+            clients.shutdownNow();
+            batcher.close();
         }
     }
 
