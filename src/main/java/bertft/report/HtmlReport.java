@@ -54,7 +54,7 @@ public final class HtmlReport {
     /** The columns of the distillation table (report.html and report.md). */
     public static List<String> distillationHeader(JsonObject d) {
         return List.of("model", "role", "layers", "parameters", "size MB", "validation " + str(d, "metric"),
-                "sentences/s (torch)");
+                "sentences/s (torch)", "sentences/s (int8 ONNX)");
     }
 
     /** One row per teacher, the ensemble (when there are several teachers) and the student. */
@@ -65,7 +65,8 @@ public final class HtmlReport {
             rows.add(List.of(str(r, "model"), str(r, "role"), opt(r, "layers"), opt(r, "parameters"),
                     r.has("size_bytes") ? String.format(java.util.Locale.ROOT, "%.1f",
                             r.get("size_bytes").getAsDouble() / (1 << 20)) : "",
-                    r.has("validation") ? fmt(r.get("validation").getAsDouble()) : "", opt(r, "sentences_per_s")));
+                    r.has("validation") ? fmt(r.get("validation").getAsDouble()) : "", opt(r, "sentences_per_s"),
+                    opt(r, "sentences_per_s_int8")));
         }
         return rows;
     }
@@ -75,9 +76,11 @@ public final class HtmlReport {
         return (d.has("retention") ? String.format(java.util.Locale.ROOT, "Retention (student / %s): %.1f%%. ",
                 d.getAsJsonArray("models").size() > 2 ? "ensemble" : "teacher", 100 * d.get("retention").getAsDouble())
                 : "") + String.format(java.util.Locale.ROOT, "Temperature %s, alpha %s, %s transfer texts; the "
-                + "teachers' outputs were computed once in %ss. Speed: inference over the validation set in this "
-                + "process (eval batches of 64).", str(d, "temperature"), str(d, "alpha"), str(d, "transfer_texts"),
-                str(d, "teacher_outputs_seconds"));
+                + "teachers' outputs were computed once in %ss. ", str(d, "temperature"), str(d, "alpha"),
+                str(d, "transfer_texts"), str(d, "teacher_outputs_seconds"))
+                + (d.has("speed_rounds") ? "Speed: the validation set's sentences a second, every model warmed up and"
+                + " then run " + str(d, "speed_rounds") + " times in turn in one process (median), on libtorch and on"
+                + " its int8 ONNX export." : "Speed: inference over the validation set in this process.");
     }
 
     private static String opt(JsonObject o, String key) {

@@ -7,6 +7,7 @@ import bertft.data.Batcher;
 import bertft.data.Example;
 import bertft.data.Features;
 import bertft.data.LabelledData;
+import bertft.infer.InferenceRuntime;
 import bertft.model.Checkpoint;
 import bertft.model.Objective;
 import bertft.model.TaskModel;
@@ -236,8 +237,6 @@ final class Distillation {
                         if (validation != null) {
                             Features vf = TaskData.features(validation, ttok);
                             TeacherCache.Entry v = outputs(t, model, vf.encodings(), 0, "validation", said, err);
-                            row.addProperty("sentences_per_s", Math.round(vf.size() / Math.max(1e-9, v.seconds())
-                                    * 10) / 10.0);
                             float[][] scores = scores(objective, v.rows());
                             validationScores.add(scores);
                             row.addProperty("validation", score(validation, data.labels(), scores, metric));
@@ -363,8 +362,39 @@ final class Distillation {
         return m.getOrDefault(metric, Double.NaN);
     }
 
-    private static double rate(int n, long t0) {
-        return Math.round(n / Math.max(1e-9, (System.nanoTime() - t0) / 1e9) * 10) / 10.0;
+    /**
+     * Adds each teacher's and the student's (the last row) validation sentences/s on libtorch and on int8 ONNX,
+     * measured together ({@link SpeedCheck}), so the rows compare.
+     */
+    private void speeds(JsonArray rows, Path student, LabelledData validation, PrintStream err) {
+        List<Path> dirs = new ArrayList<>();
+        teachers.forEach(t -> dirs.add(t.dir()));
+        dirs.add(student);
+        PrintWriter log = new PrintWriter(err, true);
+        long t0 = System.nanoTime();
+        Map<SpeedCheck.Key, Double> speed = SpeedCheck.measure(dirs, List.of(InferenceRuntime.TORCH,
+                InferenceRuntime.ONNX_INT8), validation, spec.evalBatchSize(), log);
+        log.printf("speeds measured in %.1fs (%d models, warmed, %d rounds in turn)%n", (System.nanoTime() - t0) / 1e9,
+                dirs.size(), SpeedCheck.ROUNDS);
+        int teacher = 0;
+        for (JsonElement e : rows) {
+            JsonObject r = e.getAsJsonObject();
+            Path dir = switch (r.get("role").getAsString()) {
+                case "teacher" -> dirs.get(teacher++);
+                case "student" -> student;
+                default -> null; // the ensemble: its teachers' rows say its cost
+            };
+            if (dir != null) {
+                Double torch = speed.get(new SpeedCheck.Key(dir, InferenceRuntime.TORCH));
+                Double int8 = speed.get(new SpeedCheck.Key(dir, InferenceRuntime.ONNX_INT8));
+                if (torch != null) {
+                    r.addProperty("sentences_per_s", Math.round(torch * 10) / 10.0);
+                }
+                if (int8 != null) {
+                    r.addProperty("sentences_per_s_int8", Math.round(int8 * 10) / 10.0);
+                }
+            }
+        }
     }
 
     /** A model's row of the report: role, path, layers, parameters, size of model.safetensors. */
@@ -395,7 +425,7 @@ final class Distillation {
      * {@code out}, whose validation score is {@code student}; retention is the student's score over the best
      * teacher's (the ensemble's, when there is one).
      */
-    JsonObject report(Path out, Double student, LabelledData validation, BertTokenizer tok) {
+    JsonObject report(Path out, Double student, LabelledData validation, PrintStream err) {
         JsonObject o = new JsonObject();
         o.addProperty("metric", spec.task().mainMetric());
         o.addProperty("temperature", spec.distillTemperature());
@@ -408,13 +438,10 @@ final class Distillation {
         JsonArray rows = models.deepCopy();
         Checkpoint saved = Checkpoint.read(out);
         JsonObject s = row("student", out.toString(), saved, out);
-        if (validation != null) {
-            try (TaskModel model = TaskModel.load(saved, TaskModel.Head.CLASSIFIER, out.toString())) {
-                Features vf = TaskData.features(validation, tok);
-                long v0 = System.nanoTime();
-                logits(model, vf);
-                s.addProperty("sentences_per_s", rate(vf.size(), v0));
-            }
+        rows.add(s);
+        if (validation != null && head(spec.task()) == TaskModel.Head.CLASSIFIER) {
+            speeds(rows, out, validation, err);
+            o.addProperty("speed_rounds", SpeedCheck.ROUNDS);
         }
         if (student != null) {
             s.addProperty("validation", student);
@@ -430,7 +457,6 @@ final class Distillation {
                 o.addProperty("retention", student / reference);
             }
         }
-        rows.add(s);
         o.add("models", rows);
         return o;
     }

@@ -330,7 +330,7 @@ public final class TrainJob {
             if (distill != null) {
                 Double student = validation == null ? null
                         : validation.metrics().get(spec.task().mainMetric());
-                extra.add("distillation", distill.report(out, student, data.validationData(), tok));
+                extra.add("distillation", distill.report(out, student, data.validationData(), err));
             }
             JsonObject adapted = adaptedModel(modelDir);
             if (adapted != null) {
