@@ -152,6 +152,9 @@ public final class AdaptJob {
             this.out = out;
             this.objective = new MaskedLmObjective(model, data.train(), masking, pad, spec.seed());
             this.settings = Trainer.Settings.of(spec);
+            if (settings.gradientCheckpointing()) {
+                bertft.model.Checkpointing.requireSupport(model.encoder().config(), spec.where("gradient-checkpointing"));
+            }
             this.plan = Trainer.Plan.of(settings, data.train().size(), model.encoder().config().numHiddenLayers());
             double headRate = spec.headLearningRate() != null ? spec.headLearningRate()
                     : headGiven ? spec.learningRate() : FRESH_HEAD_LEARNING_RATE;

@@ -38,6 +38,14 @@ public final class Bench {
     /** When the phase now running began. */
     private long mark;
 
+    /** Times training steps with gradient checkpointing (the task key), for its cost and its peak RSS. */
+    public Bench checkpointing(boolean on) {
+        this.checkpointing = on;
+        return this;
+    }
+
+    private boolean checkpointing;
+
     public Bench(Encoder bert, PrintWriter out, int repeats) {
         this.bert = bert;
         this.out = out;
@@ -98,7 +106,7 @@ public final class Bench {
             java.util.function.Predicate<String> trainable) {
         Trainer.Settings s = Trainer.Settings.of(bertft.task.TaskFiles.load(null, Map.of("task", "classification",
                 "train", "bench", "batch-size", Integer.toString(batch), "learning-rate", "1e-5", "warmup-ratio", "0",
-                "schedule", "constant")));
+                "schedule", "constant", "gradient-checkpointing", Boolean.toString(checkpointing))));
         Trainer.Plan plan = new Trainer.Plan(1, 0, Long.MAX_VALUE, 0);
         LayerPolicy layers = new LayerPolicy(bert.config().family(), bert.config().numHiddenLayers(), 1, null);
         LayerSchedule policy = new LayerSchedule(layers, new Unfreezing(depth, 0), new Schedule("constant", 1, 0),

@@ -63,6 +63,11 @@ final class BenchCommand implements Callable<Integer> {
             + " shape (the extra cost of the vocabulary projection), then print the peak RSS.")
     boolean mlm;
 
+    @Option(names = "--gradient-checkpointing", description = "Time the training steps with gradient-checkpointing"
+            + " (each layer run again in backward instead of keeping its activations): compare the peak RSS and"
+            + " tokens/s with a run without it.")
+    boolean gradientCheckpointing;
+
     @Option(names = "--strategy", split = ",", defaultValue = "full", converter = StrategyName.class,
             paramLabel = "frozen|top-K|full|lora|ia3|bitfit",
             description = "Training steps of these strategies at each shape: only the head (frozen encoder), the head "
@@ -152,7 +157,10 @@ final class BenchCommand implements Callable<Integer> {
             return 0;
         }
         try (Encoder bert = ckpt.config().family().encoder().build(ckpt.config(), ckpt.encoder(), dir.toString())) {
-            Bench bench = new Bench(bert, spec.commandLine().getOut(), repeats);
+            if (gradientCheckpointing) {
+                bertft.model.Checkpointing.requireSupport(bert.config(), "--gradient-checkpointing");
+            }
+            Bench bench = new Bench(bert, spec.commandLine().getOut(), repeats).checkpointing(gradientCheckpointing);
             if (data != null) {
                 bench.epoch(texts(dir, ckpt.config()), batchSize, data.toString());
             } else {

@@ -6,6 +6,7 @@ import ai.djl.ndarray.types.DataType;
 import bertft.UserError;
 import bertft.checkpoint.TensorData;
 import java.nio.ByteBuffer;
+import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.LinkedHashMap;
 import java.util.List;
@@ -158,8 +159,24 @@ public final class Bert implements Encoder {
         // RoBERTa's tokenizers make no token types (type_vocab_size 1): segments all map to type 0 as in HF
         NDArray types = tokenTypeIds != null && config.typeVocabSize() > 1 ? tokenTypeIds
                 : step.zeros(inputIds.getShape(), DataType.INT64);
-        NDArray x = embeddings(inputIds, types, positions(inputIds), training);
         NDArray bias = Ops.maskBias(attentionMask);
+        Checkpointing checkpointing = training ? Checkpointing.active() : null;
+        if (checkpointing != null) {
+            List<Checkpointing.Stage> stages = new ArrayList<>();
+            stages.add(in -> embeddings(inputIds, types, positions(inputIds), true));
+            int lowest = trains("embeddings") ? 0 : Integer.MAX_VALUE;
+            for (int i = 0; i < config.numHiddenLayers(); i++) {
+                String prefix = "encoder.layer." + i + ".";
+                stages.add(in -> layer(in, bias, prefix, true));
+                lowest = Math.min(lowest, trains(prefix) ? i + 1 : Integer.MAX_VALUE);
+            }
+            NDArray[] out = checkpointing.forward(step, stages, lowest);
+            if (layers != null) {
+                layers.addAll(Arrays.asList(out).subList(1, out.length));
+            }
+            return out[out.length - 1];
+        }
+        NDArray x = embeddings(inputIds, types, positions(inputIds), training);
         for (int i = 0; i < config.numHiddenLayers(); i++) {
             if (layers != null) { // each layer's output is wanted: all of them live as long as the step
                 x = layer(x, bias, "encoder.layer." + i + ".", training);
@@ -174,6 +191,18 @@ public final class Bert implements Encoder {
             }
         }
         return x;
+    }
+
+    /** Whether a parameter under {@code prefix} (the base's or the adapter's) is trained: takes a gradient. */
+    private boolean trains(String prefix) {
+        for (Map<String, NDArray> m : peft == null ? List.of(params) : List.of(params, peft.params())) {
+            for (Map.Entry<String, NDArray> e : m.entrySet()) {
+                if (e.getKey().startsWith(prefix) && e.getValue().hasGradient()) {
+                    return true;
+                }
+            }
+        }
+        return false;
     }
 
     /**

@@ -140,6 +140,9 @@ public final class TrainJob {
         Path modelDir = shallow ? distill.first().dir() : ModelStore.resolve(spec.model());
         Checkpoint base = resume ? Checkpoint.read(last) : shallow ? distill.shallowStudent() : Checkpoint.read(modelDir);
         ModelLimits.check(spec, base.config(), modelDir);
+        if (spec.gradientCheckpointing()) {
+            bertft.model.Checkpointing.requireSupport(base.config(), spec.where("gradient-checkpointing"));
+        }
         Peft.Config adapter = adapterConfig(base.config());
         int maxLength = Math.min(spec.maxLength(), base.config().maxTokens());
         try (BertTokenizer tok = BertTokenizer.load(resume ? last : modelDir, maxLength,

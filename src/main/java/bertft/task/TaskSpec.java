@@ -318,6 +318,11 @@ public final class TaskSpec {
         return (Integer) values.get("gradient-accumulation");
     }
 
+    /** Whether training recomputes each encoder layer in backward instead of keeping its activations. */
+    public boolean gradientCheckpointing() {
+        return (Boolean) values.get("gradient-checkpointing");
+    }
+
     /** Examples per forward/backward pass, or null for the whole batch in one. */
     public Integer microBatchSize() {
         return (Integer) values.get("micro-batch-size");

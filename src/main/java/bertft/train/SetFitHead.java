@@ -118,7 +118,7 @@ public final class SetFitHead {
     private int trainHead(FeatureCache embeddings) {
         int layers = model.encoder().config().numHiddenLayers();
         Trainer.Settings s = new Trainer.Settings(2, 16, 0, headRate, 0, "constant", 0.01, 1.0, 1, 2, seed,
-                new Interval(16, Interval.Unit.EPOCHS), 0);
+                new Interval(16, Interval.Unit.EPOCHS), 0, false);
         Trainer.Plan plan = Trainer.Plan.of(s, train.size(), layers);
         try (NDManager m = Torch.newManager()) {
             SupervisedObjective goal = new SupervisedObjective(model, objective, train, null, m).cached(embeddings);

@@ -9,6 +9,7 @@ import bertft.UserError;
 import bertft.checkpoint.SafeTensors;
 import bertft.checkpoint.TensorData;
 import bertft.data.Batcher;
+import bertft.model.Checkpointing;
 import bertft.model.Scalar;
 import bertft.model.Torch;
 import bertft.task.Interval;
@@ -63,7 +64,7 @@ public final class Trainer {
     /** The numbers the loop needs, by their task-file names (see {@link #of}). */
     public record Settings(int batchSize, double epochs, double headEpochs, double learningRate,
             double warmupRatio, String schedule, double weightDecay, double maxGradNorm, int gradientAccumulation,
-            int microBatchSize, long seed, Interval evalEvery, double emaDecay) {
+            int microBatchSize, long seed, Interval evalEvery, double emaDecay, boolean gradientCheckpointing) {
 
         /** The loop's settings of a {@code train} or {@code adapt} task (keys the task has not: their defaults). */
         public static Settings of(TaskSpec spec) {
@@ -73,7 +74,8 @@ public final class Trainer {
             return new Settings(spec.batchSize(), spec.epochs(),
                     keys.containsKey("head-epochs") ? spec.headEpochs() : 0, spec.learningRate(), spec.warmupRatio(),
                     spec.schedule(), spec.weightDecay(), spec.maxGradNorm(), spec.gradientAccumulation(),
-                    micro == null ? spec.batchSize() : micro, spec.seed(), spec.evalEvery(), ema == null ? 0 : ema);
+                    micro == null ? spec.batchSize() : micro, spec.seed(), spec.evalEvery(), ema == null ? 0 : ema,
+                    spec.gradientCheckpointing());
         }
     }
 
@@ -272,12 +274,16 @@ public final class Trainer {
         for (int from = 0; from < idx.length; from += s.microBatchSize()) {
             int[] part = Arrays.copyOfRange(idx, from, Math.min(idx.length, from + s.microBatchSize()));
             double share = s.gradientAccumulation() * ((double) idx.length / part.length);
-            try (NDManager m = Torch.newManager();
+            try (Checkpointing checkpointing = s.gradientCheckpointing() ? Checkpointing.open() : null;
+                    NDManager m = Torch.newManager();
                     GradientCollector gc = Engine.getInstance().newGradientCollector()) {
                 TrainingObjective.Loss l = objective.loss(part, pass, m);
                 acc.loss += (float) l.logged() * part.length / idx.length; // in float, as the step's loss always was
                 timing.lap(0);
                 gc.backward(Scalar.div(l.value(), share));
+                if (checkpointing != null) {
+                    checkpointing.backward(); // the encoder's layers, run again from their kept inputs
+                }
             }
             timing.lap(1);
         }
