@@ -38,18 +38,19 @@ public final class Bench {
     /** When the phase now running began. */
     private long mark;
 
-    /** Times training steps with gradient checkpointing (the task key), for its cost and its peak RSS. */
-    public Bench checkpointing(boolean on) {
-        this.checkpointing = on;
-        return this;
-    }
-
+    /** Whether training steps run with gradient checkpointing (see {@link #checkpointing(boolean)}). */
     private boolean checkpointing;
 
     public Bench(Encoder bert, PrintWriter out, int repeats) {
         this.bert = bert;
         this.out = out;
         this.repeats = repeats;
+    }
+
+    /** Times training steps with gradient checkpointing (the task key), for its cost and its peak RSS. */
+    public Bench checkpointing(boolean on) {
+        this.checkpointing = on;
+        return this;
     }
 
     /** Median seconds of {@code repeats} runs after two warm-ups. */

@@ -87,26 +87,20 @@ public final class Checkpointing implements AutoCloseable {
         }
         NDArray[] out = new NDArray[stages.size()];
         boolean recording = JniUtils.isGradMode();
-        if (!recompute) {
-            NDArray in = null;
-            for (int i = 0; i < stages.size(); i++) {
-                Torch.seed(seed + i);
-                out[i] = stages.get(i).run(in);
-                in = out[i];
-            }
-            return out;
-        }
-        JniUtils.setGradMode(false);
+        JniUtils.setGradMode(recording && !recompute); // the reference step (tests) records as usual
         try {
             NDArray in = null;
             for (int i = 0; i < stages.size(); i++) {
-                out[i] = run(step, stages.get(i), in, seed + i);
+                out[i] = run(step, stages.get(i), in, seed + i, y -> {
+                    y.attach(step);
+                    return y;
+                });
                 in = out[i];
             }
         } finally {
             JniUtils.setGradMode(recording);
         }
-        if (lowest < stages.size() && recording) {
+        if (recompute && recording && lowest < stages.size()) {
             for (int i = lowest; i < out.length; i++) {
                 out[i].setRequiresGradient(true);
             }
@@ -115,19 +109,22 @@ public final class Checkpointing implements AutoCloseable {
         return out;
     }
 
-    /** One stage from {@code in} (kept), its intermediates freed with a scope of their own; seeded for dropout. */
-    private static NDArray run(NDManager step, Stage stage, NDArray in, long seed) {
+    /**
+     * One stage from {@code in} (kept), seeded for dropout, its output handed to {@code use} within a scope of its
+     * own that frees the stage's intermediates (and whatever {@code use} does not move out).
+     */
+    private static NDArray run(NDManager step, Stage stage, NDArray in, long seed,
+            java.util.function.UnaryOperator<NDArray> use) {
         Torch.seed(seed);
         try (NDManager scope = step.newSubManager()) {
             if (in != null) {
                 in.attach(scope);
             }
-            NDArray y = stage.run(in);
-            y.attach(step);
+            NDArray result = use.apply(stage.run(in));
             if (in != null) {
                 in.attach(step);
             }
-            return y;
+            return result;
         }
     }
 
@@ -145,19 +142,12 @@ public final class Checkpointing implements AutoCloseable {
                 if (grad == null) {
                     continue;
                 }
-                try (NDManager scope = step.newSubManager()) {
-                    grad.attach(scope);
-                    NDArray in = i == 0 ? null : chain.outputs()[i - 1];
-                    Torch.seed(chain.seed() + i);
-                    if (in != null) {
-                        in.attach(scope);
-                    }
-                    NDArray y = chain.stages().get(i).run(in);
+                NDArray in = i == 0 ? null : chain.outputs()[i - 1];
+                run(step, chain.stages().get(i), in, chain.seed() + i, y -> {
                     JniUtils.backward((PtNDArray) y, (PtNDArray) grad, false, false);
-                    if (in != null) {
-                        in.attach(step);
-                    }
-                }
+                    grad.close();
+                    return null;
+                });
             }
         }
         chains.clear();

@@ -33,6 +33,7 @@ final class SpeedCheck {
     static Map<Key, Double> measure(List<Path> dirs, List<InferenceRuntime> runtimes, LabelledData data, int batchSize,
             PrintWriter err) {
         Map<Key, TrainedModel> models = new LinkedHashMap<>();
+        Map<Key, Predictor> predictors = new LinkedHashMap<>();
         Map<Key, List<Encoding>> inputs = new LinkedHashMap<>();
         try {
             for (Path dir : dirs) {
@@ -41,6 +42,7 @@ final class SpeedCheck {
                     try {
                         TrainedModel m = TrainedModel.load(dir, runtime, err);
                         models.put(key, m);
+                        predictors.put(key, new Predictor(m.forward(), TaskData.objective(m.kind()), batchSize));
                         inputs.put(key, TaskData.features(data, m.tokenizer()).encodings());
                     } catch (RuntimeException e) {
                         err.printf("speed of %s on %s not measured: %s%n", dir, runtime.name().toLowerCase(
@@ -50,12 +52,10 @@ final class SpeedCheck {
             }
             Map<Key, double[]> rates = new LinkedHashMap<>();
             for (int round = -1; round < ROUNDS; round++) { // round -1 warms up
-                for (Map.Entry<Key, TrainedModel> e : models.entrySet()) {
+                for (Map.Entry<Key, Predictor> e : predictors.entrySet()) {
                     List<Encoding> in = inputs.get(e.getKey());
-                    Predictor p = new Predictor(e.getValue().forward(), TaskData.objective(e.getValue().kind()),
-                            batchSize);
                     long t0 = System.nanoTime();
-                    p.logits(in);
+                    e.getValue().logits(in);
                     double rate = in.size() / Math.max(1e-9, (System.nanoTime() - t0) / 1e9);
                     if (round >= 0) {
                         rates.computeIfAbsent(e.getKey(), k -> new double[ROUNDS])[round] = rate;
@@ -70,7 +70,7 @@ final class SpeedCheck {
         }
     }
 
-    static double median(double[] xs) {
+    private static double median(double[] xs) {
         double[] s = xs.clone();
         Arrays.sort(s);
         return s.length % 2 == 1 ? s[s.length / 2] : (s[s.length / 2 - 1] + s[s.length / 2]) / 2;
