@@ -164,6 +164,9 @@ final class Keys {
             "llrd", Map.of("layer-decay", "0.85"),
             "ulmfit", Map.of("layer-decay", "0.85", "schedule", "slanted-triangular", "unfreeze-every", "auto"),
             "gradual", Map.of("unfreeze-every", "auto"),
+            // feature extraction: a linear probe on the mean sentence vector, at a probe's rate (the pooler's CLS
+            // vector and 1e-4 left heads near chance on frozen features: docs/few-shot.md, "Frozen features")
+            "frozen", Map.of("pooling", "sentence", "head-learning-rate", "1e-2"),
             // SetFit's defaults (Tunstall et al., 2022; setfit 1.0 TrainingArguments): one epoch over the pairs
             "setfit", Map.of("batch-size", "16", "learning-rate", "2e-5", "epochs", "1", "pooling", "sentence"));
 

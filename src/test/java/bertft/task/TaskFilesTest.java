@@ -194,6 +194,15 @@ class TaskFilesTest {
         assertEquals("preset strategy ulmfit", ulmfit.provenance().get("layer-decay").toString());
         assertEquals(Source.FILE, ulmfit.provenance().get("schedule").source());
 
+        TaskSpec frozen = load("task: classification\nstrategy: frozen\n", Map.of());
+        assertEquals("sentence", frozen.pooling());
+        assertEquals(1e-2, frozen.headLearningRate());
+        assertEquals(1e-4, frozen.learningRate());
+        TaskSpec frozenPooler = load("task: classification\npooling: pooler\n", Map.of("--strategy", "frozen"));
+        assertEquals("pooler", frozenPooler.pooling());
+        assertEquals("preset strategy frozen", frozenPooler.provenance().get("head-learning-rate").toString());
+        assertEquals("pooler", load("task: classification\n", Map.of()).pooling(), "only frozen changes the pooling");
+
         TaskSpec llrd = load("task: classification\n", Map.of("--strategy", "llrd", "--layer-decay", "0.9"));
         assertEquals(0.9, llrd.layerDecay());
         assertEquals("linear", llrd.schedule());
