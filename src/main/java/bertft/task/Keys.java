@@ -63,7 +63,7 @@ final class Keys {
             key("eval-batch-size", INT, "64", ">= 1", "Examples per forward pass when evaluating."),
             key("epochs", DOUBLE, "3", "> 0", "Passes over the training data; fractions allowed."),
             key("learning-rate", DOUBLE, "1e-4", "> 0", "Peak learning rate of the encoder."),
-            key("head-learning-rate", DOUBLE, null, "> 0", "Peak learning rate of the task head (default: learning-rate), or of adapt's masked-LM head (default: learning-rate when the checkpoint has the head, 1e-3 when it is initialised)."),
+            key("head-learning-rate", DOUBLE, null, "> 0", "Peak learning rate of the task head (default: learning-rate; 1e-2 with strategy frozen), or of adapt's masked-LM head (default: learning-rate when the checkpoint has the head, 1e-3 when it is initialised)."),
             key("warmup-ratio", DOUBLE, "0.1", "[0, 1)", "Fraction of the steps spent warming up."),
             choice("schedule", "linear", "Learning-rate schedule after warm-up.",
                     "linear", "cosine", "constant", "slanted-triangular"),
@@ -76,7 +76,7 @@ final class Keys {
                     + " layer again in backward (HuggingFace's gradient_checkpointing): far less memory, about a third"
                     + " more compute. BERT, RoBERTa, XLM-R, ELECTRA and CamemBERT models."),
             key("seed", LONG, "42", "Random seed (initialisation, shuffling, dropout)."),
-            choice("pooling", "pooler", "Text vector fed to the head; sentence = the mean, L2-normalised (the"
+            choice("pooling", "pooler", "Text vector fed to the head (strategy frozen: sentence); sentence = the mean, L2-normalised (the"
                     + " sentence embedding bert-ft embed computes).", "cls", "mean", "pooler", "sentence"),
             key("dropout", DOUBLE, null, "[0, 1)", "Classifier dropout (default: the model's hidden_dropout_prob)."),
             key("ema-decay", DOUBLE, null, "(0, 1)", "Keep an exponential moving average of the weights with this decay per"
