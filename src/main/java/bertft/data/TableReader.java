@@ -318,18 +318,10 @@ public final class TableReader implements Closeable, Iterable<TableReader.Row> {
         for (int i = 0; i < cps.length; i++) {
             if (Character.UnicodeScript.of(cps[i]) == Character.UnicodeScript.HAN) {
                 han++;
-                inRuns += i > 0 && chinese(cps[i - 1]) || i + 1 < cps.length && chinese(cps[i + 1]) ? 1 : 0;
+                inRuns += i > 0 && Cjk.chinese(cps[i - 1]) || i + 1 < cps.length && Cjk.chinese(cps[i + 1]) ? 1 : 0;
             }
         }
         return han > 0 && 2 * inRuns >= han;
-    }
-
-    /** A Han character or CJK/full-width punctuation. */
-    private static boolean chinese(int c) {
-        Character.UnicodeBlock b = Character.UnicodeBlock.of(c);
-        return Character.UnicodeScript.of(c) == Character.UnicodeScript.HAN
-                || b == Character.UnicodeBlock.CJK_SYMBOLS_AND_PUNCTUATION
-                || b == Character.UnicodeBlock.HALFWIDTH_AND_FULLWIDTH_FORMS;
     }
 
     /** The end of a message about content of format {@code looksLike}: how this file came to be read otherwise. */

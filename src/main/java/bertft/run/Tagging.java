@@ -3,6 +3,7 @@ package bertft.run;
 import ai.djl.huggingface.tokenizers.Encoding;
 import ai.djl.huggingface.tokenizers.jni.CharSpan;
 import bertft.UserError;
+import bertft.data.Cjk;
 import bertft.data.Features;
 import bertft.data.TaggedData;
 import bertft.eval.Entities;
@@ -268,7 +269,7 @@ public final class Tagging {
             TaggedData.Sentence s = data.sentences().get(e[0]);
             JsonObject o = new JsonObject();
             o.addProperty("line", s.line());
-            o.addProperty("text", String.join(" ", s.words()));
+            o.addProperty("text", Cjk.join(s.words()));
             o.addProperty("gold", spans(s.words(), Entities.of(s.tags(), mode)));
             o.addProperty("predicted", spans(s.words(), Entities.of(predicted.get(e[0]), mode)));
             o.addProperty("errors", e[1]);
@@ -279,7 +280,7 @@ public final class Tagging {
 
     private static String spans(List<String> words, List<Entities.Entity> entities) {
         return String.join(", ", entities.stream().map(e -> "[" + e.type() + ": "
-                + String.join(" ", words.subList(e.first(), e.last() + 1)) + "]").toList());
+                + Cjk.join(words.subList(e.first(), e.last() + 1)) + "]").toList());
     }
 
     /** CoNLL lines {@code word<TAB>gold<TAB>predicted}, a blank line after each sentence (for conlleval). */
