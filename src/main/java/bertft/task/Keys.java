@@ -62,7 +62,7 @@ final class Keys {
             key("batch-size", INT, "32", ">= 1", "Training examples per optimizer step (before accumulation)."),
             key("eval-batch-size", INT, "64", ">= 1", "Examples per forward pass when evaluating."),
             key("epochs", DOUBLE, "3", "> 0", "Passes over the training data; fractions allowed."),
-            key("learning-rate", DOUBLE, "1e-4", "> 0", "Peak learning rate of the encoder."),
+            key("learning-rate", DOUBLE, "1e-4", "> 0", "Peak learning rate of the encoder (strategy lora: 1e-3, setfit: 2e-5)."),
             key("head-learning-rate", DOUBLE, null, "> 0", "Peak learning rate of the task head (default: learning-rate; 1e-2 with strategy frozen), or of adapt's masked-LM head (default: learning-rate when the checkpoint has the head, 1e-3 when it is initialised)."),
             key("warmup-ratio", DOUBLE, "0.1", "[0, 1)", "Fraction of the steps spent warming up."),
             choice("schedule", "linear", "Learning-rate schedule after warm-up.",
@@ -167,6 +167,9 @@ final class Keys {
             // feature extraction: a linear probe on the mean sentence vector, at a probe's rate (the pooler's CLS
             // vector and 1e-4 left heads near chance on frozen features: docs/few-shot.md, "Frozen features")
             "frozen", Map.of("pooling", "sentence", "head-learning-rate", "1e-2"),
+            // LoRA trains few parameters from a zero update: ten times full fine-tuning's rate (tasks/sst2-lora.yaml;
+            // at 1e-4 it barely moves with little data: docs/few-shot.md)
+            "lora", Map.of("learning-rate", "1e-3"),
             // SetFit's defaults (Tunstall et al., 2022; setfit 1.0 TrainingArguments): one epoch over the pairs
             "setfit", Map.of("batch-size", "16", "learning-rate", "2e-5", "epochs", "1", "pooling", "sentence"));
 

@@ -202,6 +202,8 @@ class TaskFilesTest {
         assertEquals("pooler", frozenPooler.pooling());
         assertEquals("preset strategy frozen", frozenPooler.provenance().get("head-learning-rate").toString());
         assertEquals("pooler", load("task: classification\n", Map.of()).pooling(), "only frozen changes the pooling");
+        assertEquals(1e-3, load("task: classification\nstrategy: lora\n", Map.of()).learningRate());
+        assertEquals(2e-4, load("task: classification\nstrategy: lora\nlearning-rate: 2e-4\n", Map.of()).learningRate());
 
         TaskSpec llrd = load("task: classification\n", Map.of("--strategy", "llrd", "--layer-decay", "0.9"));
         assertEquals(0.9, llrd.layerDecay());
