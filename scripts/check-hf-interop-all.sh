@@ -48,12 +48,12 @@ YAML
   $PY "$root/scripts/check-hf-interop.py" --ids "$work/$name" "$work/$name.ids.jsonl" 2>>"$work/$name.log" | tail -1
 }
 g="$root/../shared/golden/families"
-for pooling in pooler cls mean; do
+for pooling in pooler cls mean sentence; do
   run "minilm-$pooling" minilm $pooling
 done
 run "minilm-multilabel-mean" minilm mean multilabel
 for fam in bert distilbert roberta xlm-roberta electra deberta-v2; do
-  for pooling in pooler mean; do
+  for pooling in pooler mean sentence; do
     run "$fam-$pooling" "$g/$fam/base" $pooling
   done
 done

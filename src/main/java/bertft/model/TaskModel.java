@@ -452,11 +452,12 @@ public final class TaskModel implements AutoCloseable {
 
     /**
      * Whether Transformers has no class for this head, so the checkpoint ships {@link Checkpoint#REMOTE_CODE}:
-     * mean pooling (every family) and BERT's raw [CLS] ({@code cls}, no pooler).
+     * mean pooling, plain or L2-normalised ({@code sentence}; every family), and BERT's raw [CLS] ({@code cls}, no
+     * pooler).
      */
     public boolean remoteCode() {
-        return head == Head.CLASSIFIER && (pooling == Pooling.MEAN || pooling == Pooling.CLS
-                && family.classifier() == Family.ClassifierHead.POOLER);
+        return head == Head.CLASSIFIER && (pooling == Pooling.MEAN || pooling == Pooling.SENTENCE
+                || pooling == Pooling.CLS && family.classifier() == Family.ClassifierHead.POOLER);
     }
 
     @Override

@@ -1,13 +1,15 @@
 """bert-ft's sequence-classification heads that HuggingFace Transformers has no class for.
 
-Written by bert-ft next to a model whose config says `bert_ft_pooling: mean` (any family) or `cls` (BERT), and
+Written by bert-ft next to a model whose config says `bert_ft_pooling: mean` or `sentence` (any family) or `cls`
+(BERT), and
 named in config.json's `auto_map`, so that
 
     AutoModelForSequenceClassification.from_pretrained(run, trust_remote_code=True)
 
 computes what bert-ft computes. Each class is the family's own *ForSequenceClassification (same modules, same
-weight names); only the vector the head reads changes: the mean of the real tokens (`mean`), or BERT's raw [CLS]
-hidden state without the pooler (`cls`).
+weight names); only the vector the head reads changes: the mean of the real tokens (`mean`), that mean
+L2-normalised (`sentence`: the sentence embedding, as sentence-transformers' Normalize), or BERT's raw [CLS] hidden
+state without the pooler (`cls`).
 """
 import torch
 import transformers
@@ -15,10 +17,11 @@ from transformers.modeling_outputs import SequenceClassifierOutput
 
 
 def _pool(hidden, mask, pooling):
-    """(B, T, H) -> (B, H): the first token, or the mean over tokens whose mask is 1."""
-    if pooling == "mean":
+    """(B, T, H) -> (B, H): the first token, or the mean over tokens whose mask is 1 (`sentence`: L2-normalised)."""
+    if pooling in ("mean", "sentence"):
         m = mask.unsqueeze(-1).to(hidden.dtype)  # (B, T, 1)
-        return (hidden * m).sum(1) / m.sum(1).clamp(min=1e-9)
+        mean = (hidden * m).sum(1) / m.sum(1).clamp(min=1e-9)
+        return torch.nn.functional.normalize(mean, p=2, dim=1, eps=1e-12) if pooling == "sentence" else mean
     return hidden[:, 0]
 
 
@@ -48,7 +51,7 @@ class _BertFtPooled:
     def _bert_ft_head(self, pooled):
         kind = self.config.model_type
         if kind == "bert":
-            return self.classifier(self.dropout(pooled))  # no pooler: bert-ft's `cls` and `mean`
+            return self.classifier(self.dropout(pooled))  # no pooler: bert-ft's `cls`, `mean` and `sentence`
         if kind == "distilbert":
             x = torch.nn.functional.relu(self.pre_classifier(pooled))
             return self.classifier(self.dropout(x))

@@ -26,7 +26,7 @@ class RemoteCodeTest {
     }
 
     @Test
-    void meanAndBertsClsShipRemoteCodeAndThePoolerDoesNot(@TempDir Path tmp) throws Exception {
+    void meanSentenceAndBertsClsShipRemoteCodeAndThePoolerDoesNot(@TempDir Path tmp) throws Exception {
         Torch.init();
         Checkpoint bert;
         try (Bert b = Tiny.bert(1)) {
@@ -38,6 +38,10 @@ class RemoteCodeTest {
         assertEquals("BertForSequenceClassification", mean.getAsJsonArray("architectures").get(0).getAsString());
         String py = Files.readString(tmp.resolve("mean/modeling_bertft.py"));
         assertTrue(py.contains("BertFtBertForSequenceClassification = _class(\"Bert\")"), py);
+
+        JsonObject sentence = save(bert, TaskModel.Pooling.SENTENCE, tmp.resolve("sentence"));
+        assertTrue(sentence.has("auto_map"), "the L2-normalised mean (strategy frozen's and setfit's) has no HF class");
+        assertEquals("sentence", sentence.get("bert_ft_pooling").getAsString());
 
         JsonObject cls = save(bert, TaskModel.Pooling.CLS, tmp.resolve("cls"));
         assertTrue(cls.has("auto_map"), "BERT's raw [CLS] has no HuggingFace class");
